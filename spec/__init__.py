@@ -1,0 +1,55 @@
+"""gradspec: a specification of autograd, a plugin system for engines, and one suite to judge them.
+
+>>> import gradspec
+>>> torch = gradspec.load_backend("numpy")      # any installed backend; torch's names
+>>> w = torch.tensor([1.0], requires_grad=True)
+>>> y = (w + 2) * (w + 1)
+>>> y.backward()
+>>> w.grad.tolist()
+[5.0]
+"""
+
+from __future__ import annotations
+
+from importlib import metadata as _metadata
+
+from . import clauses, errors, protocol
+from .errors import (
+    AnomalyError,
+    AutogradError,
+    DetachRequiredError,
+    EmptyInputsError,
+    GradientCountError,
+    GradientShapeError,
+    GraphFreedError,
+    LeafInPlaceError,
+    NoGradPathError,
+    NonLeafRequiresGradError,
+    NonScalarBackwardError,
+    RequiresGradDtypeError,
+    SavedTensorModifiedError,
+    UnusedInputError,
+)
+from .plugins import (
+    BackendStatus,
+    backend_of,
+    hookimpl,
+    list_backends,
+    load_backend,
+    register_plugin,
+    unregister_plugin,
+)
+
+try:
+    __version__ = _metadata.version("gradspec")
+except _metadata.PackageNotFoundError:  # running from a source tree that is not installed
+    __version__ = "0+unknown"
+
+__all__ = [
+    "AnomalyError", "AutogradError", "BackendStatus", "DetachRequiredError", "EmptyInputsError",
+    "GradientCountError", "GradientShapeError", "GraphFreedError", "LeafInPlaceError",
+    "NoGradPathError", "NonLeafRequiresGradError", "NonScalarBackwardError",
+    "RequiresGradDtypeError", "SavedTensorModifiedError", "UnusedInputError", "backend_of",
+    "clauses", "errors", "hookimpl", "list_backends", "load_backend", "protocol",
+    "register_plugin", "unregister_plugin", "__version__",
+]
