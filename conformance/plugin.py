@@ -11,8 +11,9 @@ fixture runs once per backend, and each backend gets its own report.
 
 from __future__ import annotations
 
-import fnmatch
+import functools
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -188,6 +189,13 @@ def _no_backend_message() -> str:
 
 
 # ------------------------------------------------------------------------------------ collection
+@functools.lru_cache(maxsize=None)
+def _glob(pattern: str) -> re.Pattern[str]:
+    """A known-failure pattern: ``*`` and ``?`` are wildcards; brackets are literal (test ids
+    contain them, e.g. ``test_ops.py::test_first_order[exp]``)."""
+    return re.compile(re.escape(pattern).replace(r"\*", ".*").replace(r"\?", "."))
+
+
 def _stable_id(item: pytest.Item, backend_name: str) -> str:
     try:
         rel = item.path.resolve().relative_to(PACKAGE_DIR).as_posix()
@@ -253,7 +261,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
                        f"capability {', '.join(lacking)}"))
             continue
         for pattern, reason in {**run.known_failures, **state.file_xfails}.items():
-            if fnmatch.fnmatchcase(info.stable_id, pattern):
+            if _glob(pattern).fullmatch(info.stable_id):
                 item.add_marker(pytest.mark.xfail(reason=f"known failure: {reason}", strict=True))
                 break
 

@@ -69,7 +69,7 @@ class BackendSpec:
     @hookspec
     def gradspec_backend_known_failures(self, backend: Any) -> Mapping[str, str]:
         """Known bugs as ``{test id pattern: reason}``; matching conformance tests become strict
-        xfails.  Patterns are ``fnmatch`` globs over stable test ids such as
+        xfails.  Patterns are globs (``*`` and ``?``; brackets literal) over stable test ids such as
         ``"test_leaf.py::test_requires_grad_dtype"``."""
 
 
