@@ -203,7 +203,7 @@ def test_tracked_times_untracked_example(backend):
     _assert_plain_leaf(c, requires_grad=False)
 
 
-@pytest.mark.clause("LEAF-3")
+@pytest.mark.clause("LEAF-3", "RETAINGRAD-1")
 def test_scaled_tracked_factory_result_is_not_a_leaf(backend):
     # The classic trap: `randn(3, requires_grad=True) * 0.01` is a computed tensor.
     w = backend.randn(3, requires_grad=True) * 0.01
