@@ -215,7 +215,8 @@ def test_hook_sees_each_pass_not_the_accumulated_grad(backend):
 
 # ---------------------------------------------------------------------------- HOOK-4
 @pytest.mark.clause("HOOK-4", "RETAINGRAD-2")
-@pytest.mark.parametrize("retain_first", [True, False], ids=["retain_then_hook", "hook_then_retain"])
+@pytest.mark.parametrize("retain_first", [True, False],
+                         ids=["retain_then_hook", "hook_then_retain"])
 def test_retained_grad_is_the_hooked_gradient(backend, retain_first):
     x = backend.tensor([1.0, 2.0], requires_grad=True)
     y = x * 3

@@ -257,7 +257,8 @@ def test_float32_gradient_for_float64_output(backend):
 @pytest.mark.requires("float64")
 def test_float64_grad_outputs_for_float32_output(backend):
     x = backend.tensor([1.0, 2.0], requires_grad=True)
-    (g,) = backend.autograd.grad(x * 2, x, grad_outputs=backend.tensor([1.0, 3.0], dtype=backend.float64))
+    weights = backend.tensor([1.0, 3.0], dtype=backend.float64)
+    (g,) = backend.autograd.grad(x * 2, x, grad_outputs=weights)
     assert g.dtype == backend.float32
     assert g.tolist() == [2.0, 6.0]
 
