@@ -1,0 +1,270 @@
+"""SHAPE: shapes and dtypes of gradients.
+
+A gradient has the shape and dtype of the tensor it is the gradient of: broadcasting is undone by
+summing, views and indexing route gradients back to their base (repeated indices accumulate),
+and in mixed-precision expressions each leaf keeps its own dtype.
+"""
+
+import numpy as np
+import pytest
+
+from gradspec.conformance.helpers import assert_close
+
+
+def _grad_shape(t):
+    return tuple(t.grad.shape)
+
+
+# ---------------------------------------------------------------------------- SHAPE-1
+@pytest.mark.clause("SHAPE-1")
+def test_broadcast_gradients_are_summed_to_each_input(backend):
+    a = backend.ones(2, 3, requires_grad=True)
+    b = backend.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    s = backend.tensor(1.0, requires_grad=True)
+    c = backend.tensor([[1.0], [2.0]], requires_grad=True)
+    (a * b + s + c).sum().backward()
+    assert a.grad.tolist() == [[1.0, 2.0, 3.0], [1.0, 2.0, 3.0]] and _grad_shape(a) == (2, 3)
+    assert b.grad.tolist() == [2.0, 2.0, 2.0] and _grad_shape(b) == (3,)
+    assert s.grad.item() == 6.0 and _grad_shape(s) == ()
+    assert c.grad.tolist() == [[3.0], [3.0]] and _grad_shape(c) == (2, 1)
+
+
+@pytest.mark.clause("SHAPE-1")
+def test_size_one_leading_dimension_is_summed(backend):
+    k = backend.ones(1, 3, requires_grad=True)
+    (k + backend.ones(4, 3)).sum().backward()
+    assert k.grad.tolist() == [[4.0, 4.0, 4.0]] and _grad_shape(k) == (1, 3)
+
+
+@pytest.mark.clause("SHAPE-1")
+def test_expand_gradient_is_summed(backend):
+    x = backend.tensor([1.0, 2.0], requires_grad=True)
+    x.expand(3, 2).sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0]
+
+
+@pytest.mark.clause("SHAPE-1")
+def test_size_one_middle_dimensions_on_both_sides(backend):
+    a = backend.ones(2, 1, 3, requires_grad=True)
+    b = backend.ones(4, 1, requires_grad=True)
+    out = a * b  # shape (2, 4, 3)
+    assert tuple(out.shape) == (2, 4, 3)
+    (out * 2).sum().backward()
+    assert _grad_shape(a) == (2, 1, 3) and a.grad.tolist() == [[[8.0] * 3]] * 2
+    assert _grad_shape(b) == (4, 1) and b.grad.tolist() == [[12.0]] * 4
+
+
+@pytest.mark.clause("SHAPE-1")
+def test_broadcast_reduction_keeps_weights(backend):
+    # Weighted output: the reduction must sum the right elements, not just count them.
+    x = backend.tensor([[1.0], [2.0]], requires_grad=True)  # (2, 1)
+    y = backend.tensor([10.0, 20.0, 30.0], requires_grad=True)  # (3,)
+    w = backend.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    ((x * y) * w).sum().backward()
+    # d/dx[i] = sum_j y[j] w[i, j]; d/dy[j] = sum_i x[i] w[i, j]
+    assert x.grad.tolist() == [[140.0], [320.0]]
+    assert y.grad.tolist() == [9.0, 12.0, 15.0]
+
+
+@pytest.mark.clause("SHAPE-1")
+def test_zero_dim_input_against_matrix(backend):
+    s = backend.tensor(2.0, requires_grad=True)
+    m = backend.tensor([[1.0, 2.0], [3.0, 4.0]])
+    (s * m).sum().backward()
+    assert s.grad.item() == 10.0 and _grad_shape(s) == ()
+
+
+@pytest.mark.clause("SHAPE-1")
+@pytest.mark.parametrize("op", ["sub", "div"])
+def test_broadcast_in_sub_and_div(backend, op):
+    x = backend.tensor([1.0, 2.0, 4.0], requires_grad=True)  # (3,)
+    y = backend.tensor([[1.0], [2.0]], requires_grad=True)  # (2, 1)
+    out = x - y if op == "sub" else x / y
+    out.sum().backward()
+    if op == "sub":
+        assert x.grad.tolist() == [2.0, 2.0, 2.0]
+        assert y.grad.tolist() == [[-3.0], [-3.0]]
+    else:
+        assert_close(x.grad, [1.5, 1.5, 1.5])
+        # d/dy sum_j x_j / y = -sum_j x_j / y^2
+        assert_close(y.grad, [[-7.0], [-7.0 / 4.0]])
+
+
+@pytest.mark.clause("SHAPE-1")
+def test_empty_tensor_gradient(backend):
+    x = backend.zeros(0, requires_grad=True)
+    x.sum().backward()
+    assert x.grad.tolist() == [] and _grad_shape(x) == (0,)
+
+
+@pytest.mark.clause("SHAPE-1")
+def test_broadcast_against_empty_tensor(backend):
+    a = backend.ones(0, 3, requires_grad=True)
+    b = backend.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    (a * b).sum().backward()
+    assert _grad_shape(a) == (0, 3)
+    assert b.grad.tolist() == [0.0, 0.0, 0.0] and _grad_shape(b) == (3,)
+
+
+# ---------------------------------------------------------------------------- SHAPE-2
+def _arange6(backend):
+    return backend.arange(6.0).requires_grad_()
+
+
+@pytest.mark.clause("SHAPE-2")
+def test_gradient_through_view_and_select(backend):
+    x = _arange6(backend)
+    (x.view(2, 3)[1] * backend.tensor([1.0, 2.0, 3.0])).sum().backward()
+    assert x.grad.tolist() == [0.0, 0.0, 0.0, 1.0, 2.0, 3.0]
+
+
+@pytest.mark.clause("SHAPE-2")
+def test_gradient_through_t(backend):
+    x = _arange6(backend)
+    w = backend.arange(6.0).view(3, 2)
+    (x.view(2, 3).t() * w).sum().backward()
+    # x[i, j] meets w[j, i]
+    assert x.grad.tolist() == [0.0, 2.0, 4.0, 1.0, 3.0, 5.0]
+
+
+@pytest.mark.clause("SHAPE-2")
+def test_gradient_through_transpose_and_reshape(backend):
+    x = _arange6(backend)
+    w = backend.arange(6.0).view(3, 2)
+    (x.reshape(2, 3).transpose(0, 1) * w).sum().backward()
+    assert x.grad.tolist() == [0.0, 2.0, 4.0, 1.0, 3.0, 5.0]
+
+
+@pytest.mark.clause("SHAPE-2")
+def test_gradient_through_slice(backend):
+    x = backend.tensor([1.0, 1.0, 1.0], requires_grad=True)
+    (x[:2] * 2).sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0, 0.0]
+
+
+@pytest.mark.clause("SHAPE-2")
+def test_gradient_through_strided_slice_and_column(backend):
+    x = _arange6(backend)
+    (x[::2] * backend.tensor([1.0, 2.0, 3.0])).sum().backward()
+    assert x.grad.tolist() == [1.0, 0.0, 2.0, 0.0, 3.0, 0.0]
+    m = backend.ones(2, 3, requires_grad=True)
+    (m[:, 1] * backend.tensor([5.0, 7.0])).sum().backward()
+    assert m.grad.tolist() == [[0.0, 5.0, 0.0], [0.0, 7.0, 0.0]]
+
+
+@pytest.mark.clause("SHAPE-2")
+def test_gradient_through_squeeze_and_unsqueeze(backend):
+    x = backend.tensor([[1.0, 2.0]], requires_grad=True)  # (1, 2)
+    y = x.squeeze(0).unsqueeze(1)  # (2, 1)
+    assert tuple(y.shape) == (2, 1)
+    (y * backend.tensor([[3.0], [4.0]])).sum().backward()
+    assert x.grad.tolist() == [[3.0, 4.0]] and _grad_shape(x) == (1, 2)
+
+
+@pytest.mark.clause("SHAPE-2")
+def test_integer_array_indexing_accumulates_repeats(backend):
+    x = backend.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    idx = backend.tensor([0, 0, 2])
+    (x[idx] * backend.tensor([1.0, 2.0, 3.0])).sum().backward()
+    assert x.grad.tolist() == [3.0, 0.0, 3.0, 0.0]
+
+
+@pytest.mark.clause("SHAPE-2")
+def test_integer_array_indexing_of_rows_accumulates(backend):
+    m = backend.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], requires_grad=True)
+    rows = m[backend.tensor([1, 1, 2, 1])]
+    assert tuple(rows.shape) == (4, 2)
+    rows.sum().backward()
+    assert m.grad.tolist() == [[0.0, 0.0], [3.0, 3.0], [1.0, 1.0]]
+
+
+@pytest.mark.clause("SHAPE-2")
+def test_boolean_mask_indexing(backend):
+    x = backend.tensor([1.0, 5.0, 2.0, 7.0], requires_grad=True)
+    picked = x[x > 3]
+    assert picked.tolist() == [5.0, 7.0]
+    (picked * backend.tensor([2.0, 3.0])).sum().backward()
+    assert x.grad.tolist() == [0.0, 2.0, 0.0, 3.0]
+
+
+@pytest.mark.clause("SHAPE-2")
+def test_boolean_mask_from_separate_tensor_on_matrix(backend):
+    m = backend.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    mask = backend.tensor([[True, False], [False, True]])
+    (m[mask] * 10).sum().backward()
+    assert m.grad.tolist() == [[10.0, 0.0], [0.0, 10.0]]
+
+
+@pytest.mark.clause("SHAPE-2")
+def test_several_views_of_one_base_accumulate(backend):
+    x = backend.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    (x[:2] * 2 + x[1:] * 3).sum().backward()
+    assert x.grad.tolist() == [2.0, 5.0, 3.0]
+
+
+# ---------------------------------------------------------------------------- SHAPE-3
+@pytest.mark.clause("SHAPE-3")
+@pytest.mark.requires("float64")
+def test_mixed_precision_grads_keep_leaf_dtypes(backend):
+    a = backend.tensor([1.0, 2.0], requires_grad=True)
+    b = backend.tensor([3.0, 4.0], dtype=backend.float64, requires_grad=True)
+    (a * b).sum().backward()
+    assert a.grad.dtype == backend.float32 and b.grad.dtype == backend.float64
+    assert a.grad.tolist() == [3.0, 4.0] and b.grad.tolist() == [1.0, 2.0]
+
+
+@pytest.mark.clause("SHAPE-3")
+@pytest.mark.requires("float64")
+def test_float32_leaf_with_float64_constant(backend):
+    a = backend.tensor([1.0, 2.0], requires_grad=True)
+    c = backend.tensor([0.5, 0.25], dtype=backend.float64)
+    (a * c + a).sum().backward()
+    assert a.grad.dtype == backend.float32
+    assert a.grad.tolist() == [1.5, 1.25]
+
+
+@pytest.mark.clause("SHAPE-3")
+@pytest.mark.requires("float64")
+def test_float64_leaf_grad_is_float64(backend):
+    x = backend.tensor([0.1, 0.2], dtype=backend.float64, requires_grad=True)
+    (x * x).sum().backward()
+    assert x.grad.dtype == backend.float64
+    # exact in float64, not in float32
+    assert x.grad.tolist() == [0.2, 0.4]
+
+
+@pytest.mark.clause("SHAPE-3", "BWD-3")
+@pytest.mark.requires("float64")
+def test_float64_gradient_for_float32_output(backend):
+    x = backend.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    y.backward(backend.tensor([1.0, 3.0], dtype=backend.float64))
+    assert x.grad.dtype == backend.float32
+    assert x.grad.tolist() == [2.0, 6.0]
+
+
+@pytest.mark.clause("SHAPE-3", "BWD-3")
+@pytest.mark.requires("float64")
+def test_float32_gradient_for_float64_output(backend):
+    x = backend.tensor([1.0, 2.0], dtype=backend.float64, requires_grad=True)
+    y = x * 2
+    y.backward(backend.tensor([1.0, 3.0]))
+    assert x.grad.dtype == backend.float64
+    assert x.grad.tolist() == [2.0, 6.0]
+
+
+@pytest.mark.clause("SHAPE-3", "AGRAD-4")
+@pytest.mark.requires("float64")
+def test_float64_grad_outputs_for_float32_output(backend):
+    x = backend.tensor([1.0, 2.0], requires_grad=True)
+    weights = backend.tensor([1.0, 3.0], dtype=backend.float64)
+    (g,) = backend.autograd.grad(x * 2, x, grad_outputs=weights)
+    assert g.dtype == backend.float32
+    assert g.tolist() == [2.0, 6.0]
+
+
+@pytest.mark.clause("SHAPE-3")
+def test_grad_of_numpy_created_leaf_keeps_its_dtype(backend):
+    x = backend.tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
+    (x * 3).sum().backward()
+    assert x.grad.dtype == x.dtype == backend.float32
