@@ -130,7 +130,8 @@ expect_error(NonLeafRequiresGradError, lambda: y.requires_grad_(False))
        """A non-leaf's ``grad_fn.next_functions`` MUST hold one ``(node, index)`` pair per
        differentiable input, in input order: the input's grad_fn for a non-leaf; an
        ``AccumulateGrad`` node whose ``variable`` is the leaf for a leaf that requires grad; and
-       ``None`` for an input that does not require grad.""",
+       ``None`` for an input that does not require grad, a Python number operand included.  The
+       leaf's node's ``name()`` contains ``AccumulateGrad``.""",
        "The graph is inspectable: tools draw it, tutorials teach with it.",
        """
 w = torch.tensor([1.0], requires_grad=True)
@@ -378,8 +379,9 @@ assert dv.tolist() == [2.0, 4.0]
     # ---------------------------------------------------------------------------- AGRAD
     _c("AGRAD-1", "autograd.grad returns, it does not accumulate",
        """``autograd.grad(outputs, inputs)`` MUST return a tuple with one gradient per input (also
-       for a single input), summed over all outputs, and MUST NOT touch any ``grad``.  Inputs MAY
-       be non-leaves.""",
+       for a single input), summed over all outputs, and MUST NOT accumulate into any leaf's
+       ``grad``.  Inputs MAY be non-leaves.  (Whether tensors that retain their gradient get it
+       filled is unspecified; PyTorch fills them.)""",
        "The functional form is for computing gradients as values (penalties, meta-learning).",
        """
 x1 = torch.tensor(1.0, requires_grad=True)
@@ -494,7 +496,9 @@ expect_error(NoGradPathError, lambda: torch.autograd.grad(g, x))
     _c("HIGHER-4", "Derivatives independent of the inputs are constants",
        """With ``create_graph=True``, a gradient that does not depend on any tensor requiring grad
        (the derivative of a linear function) MUST have ``requires_grad=False``, so differentiating
-       it again raises ``NoGradPathError``; piecewise-linear ops such as ``relu`` keep a graph.""",
+       it again raises ``NoGradPathError``.  ``relu`` and ``abs`` SHOULD keep a graph (their second
+       derivative is zero, not an error), as in PyTorch; for other piecewise-linear ops it is
+       unspecified.""",
        "PyTorch's behaviour (pytorch/pytorch#32304), kept so programs behave the same everywhere.",
        """
 x = torch.tensor([1.0, 2.0], requires_grad=True)
@@ -575,8 +579,9 @@ assert x.grad.tolist() == [20.0, 20.0, 2.0]
 """, capability="inplace_views"),
     # ---------------------------------------------------------------------------- VERSION
     _c("VERSION-1", "Version counters",
-       """Every tensor MUST have a version counter ``_version`` that starts at 0 and increases with
-       each in-place op; views and ``detach()`` results MUST share their base's counter.""",
+       """Every tensor MUST have a version counter ``_version`` that starts at 0 and increases by
+       exactly one with each in-place op (indexed assignment included); views and ``detach()``
+       results MUST share their base's counter.""",
        "The counter is how backward knows a saved tensor changed.",
        """
 x = torch.tensor([1.0, 2.0], requires_grad=True)
@@ -599,8 +604,9 @@ expect_error(SavedTensorModifiedError, lambda: z.sum().backward())
     # ---------------------------------------------------------------------------- NOGRAD
     _c("NOGRAD-1", "no_grad records nothing",
        """Inside ``no_grad()`` ops MUST record nothing (results do not require grad and are leaves);
-       ``is_grad_enabled()`` MUST be False inside and restored on exit; ``enable_grad()`` nested
-       inside MUST re-enable recording.  ``no_grad`` MUST also work as a decorator.""",
+       ``is_grad_enabled()`` MUST be False inside and restored on exit (also when the block
+       raises); ``enable_grad()`` nested inside MUST re-enable recording.  ``@no_grad()`` MUST
+       work as a decorator; the bare form ``@no_grad`` SHOULD.""",
        "Evaluation and parameter updates must not build graphs.",
        """
 x = torch.tensor([1.0], requires_grad=True)
@@ -638,9 +644,8 @@ assert seen == [True]
 """, level="SHOULD"),
     # ---------------------------------------------------------------------------- DETACH
     _c("DETACH-1", "detach",
-       """``t.detach()`` MUST return a leaf that does not require grad and shares ``t``'s data:
-       in-place writes through either are visible in both.  ``x * x.detach()`` differentiates only
-       the first factor.""",
+       """``t.detach()`` MUST return a leaf that does not require grad, with ``t``'s values;
+       ``x * x.detach()`` differentiates only the first factor.""",
        "Stopping gradients through part of an expression is a basic tool.",
        """
 x = torch.tensor(2.0, requires_grad=True)
@@ -649,6 +654,16 @@ assert d.is_leaf and not d.requires_grad
 (x * x.detach()).backward()
 assert x.grad.item() == 2.0
 """),
+    _c("DETACH-4", "detach shares data",
+       """``t.detach()`` MUST share ``t``'s data and version counter: in-place writes through
+       either are visible in both.""",
+       "Detaching is cheap and aliasing, as documented by PyTorch; in-place correctness checks see it.",
+       """
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+d = x.detach()
+d[0] = 10.0
+assert x.tolist() == [10.0, 2.0] and x._version == 1
+""", capability="inplace"),
     _c("DETACH-2", "detach_",
        """``t.detach_()`` MUST detach ``t`` in place and return it: ``requires_grad=False``,
        ``is_leaf=True``, ``grad_fn=None``.""",
@@ -659,8 +674,8 @@ y = x * 2
 assert y.detach_() is y and not y.requires_grad and y.is_leaf and y.grad_fn is None
 """),
     _c("DETACH-3", "Leaving autograd",
-       """``item()`` MUST return a Python number (also for tensors that require grad) and raise for
-       more than one element; ``numpy()`` on a tensor that requires grad MUST raise
+       """``item()`` MUST return a Python number (also for tensors that require grad) and raise a
+       ``RuntimeError`` for more than one element; ``numpy()`` on a tensor that requires grad MUST raise
        ``DetachRequiredError`` (use ``detach().numpy()``).""",
        "Converting to numpy silently would drop the graph without the user noticing.",
        """
@@ -756,12 +771,12 @@ a = torch.tensor([1.0], requires_grad=True)
 b = torch.tensor([2.0], dtype=torch.float64, requires_grad=True)
 (a * b).sum().backward()
 assert a.grad.dtype == torch.float32 and b.grad.dtype == torch.float64
-"""),
+""", capability="float64"),
     # ---------------------------------------------------------------------------- NONDIFF
     _c("NONDIFF-1", "Gradients at non-differentiable points",
        """At non-differentiable points gradients SHOULD follow PyTorch: ``relu'(0) = 0``,
        ``abs'(0) = 0``, ``clamp`` at its boundary passes the gradient, ties in ``max()``/``min()`` and
-       ``maximum``/``minimum`` split it evenly, ``max(dim)`` sends it to one index.""",
+       ``maximum``/``minimum`` split it evenly, ``max(dim)`` sends it to the index it returns.""",
        "Programs should train the same on every backend, including at kinks.",
        """
 x = torch.tensor([0.0], requires_grad=True)
@@ -793,8 +808,10 @@ x = torch.tensor([0.5, 1.5], dtype=torch.float64, requires_grad=True)
 assert close(g, [1.6487212707001282, 4.4816890703380645])
 """),
     _c("OPS-2", "Second-order gradients are right",
-       """For every op the backend provides, gradients of gradients MUST match finite differences of
-       the first-order gradients in float64.""",
+       """For every op the backend provides, a first-order gradient returned with a graph
+       (``create_graph=True``) MUST have gradients matching finite differences of the first-order
+       gradient in float64; a gradient returned without a graph MUST be constant (its finite
+       differences zero).""",
        "Higher order is only useful if every op's backward is itself differentiable and right.",
        """
 x = torch.tensor(0.5, dtype=torch.float64, requires_grad=True)
