@@ -1,0 +1,43 @@
+"""Host adapters shared by the engine's plugins: seeded random numbers and numpy conversion.
+
+Each backend documents its generator: ``numpy`` and ``strict`` draw from numpy's PCG64
+(``numpy.random.default_rng(seed)``), ``cupy`` from CuPy's on the GPU.  ``manual_seed(n)``
+reseeds it; the default seed is 0, so runs are repeatable without seeding.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable
+
+DEFAULT_SEED = 0
+
+
+class NumpyRNG:
+    """numpy's PCG64 generator; samples are converted with ``to_array``."""
+
+    def __init__(self, np: Any, to_array: Callable[[Any], Any], seed: int = DEFAULT_SEED) -> None:
+        self.np = np
+        self.to_array = to_array
+        self.seed(seed)
+
+    def seed(self, seed: int) -> None:
+        self.initial = int(seed)
+        self.gen = self.np.random.default_rng(self.initial)
+
+    def normal(self, shape: tuple, dtype: str) -> Any:
+        return self.to_array(self.gen.standard_normal(shape, dtype=getattr(self.np, dtype)))
+
+    def uniform(self, shape: tuple, dtype: str) -> Any:
+        return self.to_array(self.gen.random(shape, dtype=getattr(self.np, dtype)))
+
+    def integers(self, low: int, high: int, shape: tuple) -> Any:
+        return self.to_array(self.gen.integers(low, high, size=shape, dtype=self.np.int64))
+
+
+def version() -> str:
+    from importlib import metadata
+
+    try:
+        return metadata.version("gradspec")
+    except metadata.PackageNotFoundError:
+        return "0+unknown"

@@ -1,0 +1,143 @@
+"""Applying an op: run its forward on raw arrays and, when recording, wire its node into the graph.
+
+This is the engine's hot path.  ``unary`` and ``binary`` are the specialised common cases;
+``apply`` handles any arity (inputs may be tensors, Python scalars or raw arrays, the last two
+being constants).  PyTorch's dtype promotion is applied here, once, because array namespaces
+disagree (array_api_strict refuses int + float).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from .grad_mode import STATE
+from .node import Node, SavedInput, SavedOutput
+from .tensor import Tensor, VersionCounter
+
+
+def _edge(t: Tensor) -> Any:
+    fn = t._grad_fn
+    if fn is not None:
+        return fn
+    return t if t._requires_grad else None
+
+
+def _fresh(t: Tensor) -> None:
+    x = t._x
+    if x is not None and x.base is not None:
+        t._fresh()
+
+
+def _save(node: Node, args: Sequence[Any], out: Any, result: Tensor) -> tuple:
+    cls = type(node)
+    n = len(args)
+    smap = cls.save_map
+    if smap is not None:
+        positions: set[int] | tuple[int, ...] = set()
+        for i, edge in enumerate(node._next):
+            if edge is not None:
+                positions.update(smap.get(i, ()))  # type: ignore[union-attr]
+    else:
+        positions = cls.saves
+    entries: list[Any] = [None] * n
+    for i in positions:
+        a = args[i]
+        if isinstance(a, Tensor):
+            entries[i] = SavedInput(a, a._vc.value if a._vc is not None else 0)
+        else:
+            entries[i] = a  # a Python scalar or raw constant array
+    if cls.saves_output:
+        vc = result._vc = VersionCounter()
+        entries.append(SavedOutput(out, vc, 0, type(result)))
+    return tuple(entries)
+
+
+def _meta(node: Node, args: Sequence[Any], out: Any) -> Any:
+    """Shapes/dtypes of inputs whose gradient the engine must reduce or cast."""
+    oshape, odtype = out.shape, out.dtype
+    meta = None
+    for i, a in enumerate(args):
+        if node._next[i] is not None:
+            d = a._data
+            if d.shape != oshape or d.dtype != odtype:
+                if meta is None:
+                    meta = [None] * len(args)
+                meta[i] = (d.shape, d.dtype)
+    return meta
+
+
+def _finish(node: Node, cls: type, args: Sequence[Any], out: Any, T: type) -> Tensor:
+    node._meta = _meta(node, args, out) if node.broadcasts else None
+    node._x = None
+    result = T._wrap(out, node, True)
+    node._saved = _save(node, args, out, result)
+    trace = T._eng.anomaly_trace()
+    if trace is not None:
+        node._extra().trace = trace
+    return result
+
+
+def unary(cls: type, a: Tensor, **params: Any) -> Tensor:
+    if a._x is not None:
+        _fresh(a)
+    node = cls.__new__(cls)
+    T = type(a)
+    out = node.forward(T._xp, a._data, **params)
+    if a._requires_grad and STATE.enabled:
+        node._next = (_edge(a),)
+        return _finish(node, cls, (a,), out, T)
+    return T._wrap(out)
+
+
+def binary(cls: type, a: Any, b: Any, **params: Any) -> Tensor:
+    ta = isinstance(a, Tensor)
+    tb = isinstance(b, Tensor)
+    if ta:
+        if a._x is not None:
+            _fresh(a)
+        T = type(a)
+        if tb:
+            if b._x is not None:
+                _fresh(b)
+            if type(b) is not T:
+                raise TypeError(
+                    f"cannot mix tensors of different backends ({T._eng.name} and {type(b)._eng.name})")
+    else:
+        if b._x is not None:
+            _fresh(b)
+        T = type(b)
+    da, db = T._eng.promote(a._data if ta else a, b._data if tb else b, ta, tb)
+    node = cls.__new__(cls)
+    out = node.forward(T._xp, da, db, **params)
+    if STATE.enabled and ((ta and a._requires_grad) or (tb and b._requires_grad)):
+        node._next = (_edge(a) if ta else None, _edge(b) if tb else None)
+        return _finish(node, cls, (a, b), out, T)
+    return T._wrap(out)
+
+
+def apply(cls: type, args: Sequence[Any], T: type, **params: Any) -> Tensor:
+    """Any arity; non-tensor arguments are constants."""
+    raw = []
+    tracked = False
+    for a in args:
+        if isinstance(a, Tensor):
+            if a._x is not None:
+                _fresh(a)
+            if type(a) is not T:
+                raise TypeError(
+                    f"cannot mix tensors of different backends ({T._eng.name} and {type(a)._eng.name})")
+            raw.append(a._data)
+            tracked = tracked or a._requires_grad
+        else:
+            raw.append(a)
+    node = cls.__new__(cls)
+    out = node.forward(T._xp, *raw, **params)
+    if tracked and STATE.enabled:
+        node._next = tuple(_edge(a) if isinstance(a, Tensor) else None for a in args)
+        return _finish(node, cls, args, out, T)
+    return T._wrap(out)
+
+
+def constant(T: type, data: Any) -> Tensor:
+    """A tensor outside the graph (comparisons, indices)."""
+    return T._wrap(data)

@@ -1,0 +1,363 @@
+"""The backward engine: ``backward`` and ``grad``.
+
+The graph is walked iteratively (no recursion: a 100,000-op chain is fine) in topological order
+(Kahn's algorithm on the nodes reachable from the outputs, restricted to those that lead to the
+requested inputs), once per node, so the cost is linear in the graph's size.  Leaf gradients are
+summed over the whole pass, given to the leaf's hooks once, and accumulated at the end: a
+backward that fails half way leaves every ``.grad`` as it was.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from gradspec.errors import (
+    AnomalyError,
+    EmptyInputsError,
+    GradientCountError,
+    GradientShapeError,
+    NonScalarBackwardError,
+    NoGradPathError,
+    UnusedInputError,
+)
+
+from .functional import GRAPH_F
+from .grad_mode import STATE
+from .node import Node
+from .tensor import Tensor
+
+
+def _as_list(x: Any, what: str) -> list:
+    if isinstance(x, Tensor):
+        return [x]
+    if x is None:
+        return []
+    try:
+        return list(x)
+    except TypeError:
+        raise TypeError(f"{what} must be a tensor or a sequence of tensors, got {type(x).__name__}") from None
+
+
+def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None = None,
+             create_graph: bool = False, grad_variables: Any = None, inputs: Any = None) -> None:
+    """Accumulate into ``.grad`` the gradients of ``tensors`` (weighted by ``grad_tensors``)."""
+    outputs = _as_list(tensors, "tensors")
+    if grad_tensors is None:
+        grad_tensors = grad_variables
+    grads = _grads(grad_tensors, len(outputs), "grad_tensors")
+    targets = None
+    if inputs is not None:
+        targets = _as_list(inputs, "inputs")
+        if not targets:
+            raise EmptyInputsError("`inputs` argument to backward() cannot be empty; pass None "
+                                   "to accumulate into every leaf")
+    _run(outputs, grads, retain_graph, create_graph, targets, accumulate=True)
+
+
+def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,
+         create_graph: bool = False, only_inputs: bool = True, allow_unused: bool | None = None,
+         is_grads_batched: bool = False, materialize_grads: bool = False) -> tuple:
+    """The gradients of ``outputs`` with respect to ``inputs``, as a tuple; ``.grad`` untouched."""
+    outs = _as_list(outputs, "outputs")
+    ins = _as_list(inputs, "inputs")
+    if not ins:
+        raise EmptyInputsError("`inputs` argument to grad() cannot be empty")
+    if is_grads_batched:
+        raise NotImplementedError("is_grads_batched is not supported by the gradspec engine")
+    for t in ins:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"inputs must be tensors, got {type(t).__name__}")
+        if not t.requires_grad:
+            raise NoGradPathError(
+                "One of the differentiated tensors does not require grad; set requires_grad=True "
+                "on it (or remove it from inputs)")
+    grads = _grads(grad_outputs, len(outs), "grad_outputs")
+    results = _run(outs, grads, retain_graph, create_graph, ins, accumulate=False)
+    out = []
+    for i, (t, r) in enumerate(zip(ins, results)):
+        if r is None:
+            if materialize_grads:
+                r = type(t)._wrap(type(t)._xp.zeros_like(t._data))
+            elif not allow_unused:
+                raise UnusedInputError(
+                    f"The differentiated tensor at index {i} appears to not have been used in the "
+                    "graph. Set allow_unused=True if this is the desired behavior.")
+        out.append(r)
+    return tuple(out)
+
+
+def _grads(given: Any, n: int, what: str) -> list:
+    if given is None:
+        return [None] * n
+    grads = [given] if isinstance(given, Tensor) else _as_list(given, what)
+    if len(grads) < n:
+        raise GradientCountError(
+            f"got {n} tensors and {len(grads)} gradients: pass one gradient per output in {what} "
+            "(None for a one-element output)")
+    if len(grads) > n:
+        raise GradientCountError(f"got {n} tensors and {len(grads)} gradients in {what}")
+    return grads
+
+
+def _root_grad(i: int, t: Tensor, g: Any, raw: bool) -> Any:
+    if not isinstance(t, Tensor):
+        raise TypeError(f"element {i} of the outputs is a {type(t).__name__}, not a tensor")
+    t._fresh()
+    if not t._requires_grad:
+        raise NoGradPathError(
+            f"element {i} of tensors does not require grad and does not have a grad_fn; did you "
+            "forget requires_grad=True on a leaf, or compute it under no_grad / from detach()?")
+    T = type(t)
+    if g is None:
+        if t.numel() != 1:
+            raise NonScalarBackwardError(
+                f"grad can be implicitly created only for scalar outputs: output {i} has shape "
+                f"{tuple(t.shape)}; pass a gradient of that shape, or reduce it first (e.g. .sum())")
+        ones = T._xp.ones_like(t._data)
+        return ones if raw else T._wrap(ones)
+    if not isinstance(g, Tensor):
+        raise TypeError(f"gradients can be either tensors or None, but got {type(g).__name__}")
+    if tuple(g.shape) != tuple(t.shape):
+        raise GradientShapeError(
+            f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} and output[{i}] "
+            f"has a shape of {tuple(t.shape)}; a gradient must have exactly its output's shape")
+    if g._data.dtype != t._data.dtype:
+        g = g.detach().to(t.dtype) if raw else g.to(t.dtype)
+    return g._data if raw else g
+
+
+def _run(outputs: list, grads: list, retain_graph: bool | None, create_graph: bool,
+         inputs: list | None, accumulate: bool) -> list | None:
+    if not outputs:
+        raise RuntimeError("backward()/grad() needs at least one output tensor")
+    if retain_graph is None:
+        retain_graph = create_graph
+    raw = not create_graph
+    T = type(outputs[0])
+    eng = T._eng
+    F = eng.raw_F if raw else GRAPH_F
+
+    # -- the starting gradients -------------------------------------------------------------
+    roots: dict[int, Any] = {}
+    start: dict[int, Any] = {}
+    for i, (t, g) in enumerate(zip(outputs, grads)):
+        gv = _root_grad(i, t, g, raw)
+        target = t._grad_fn if t._grad_fn is not None else t
+        k = id(target)
+        roots[k] = target
+        start[k] = gv if k not in start else start[k] + gv
+
+    # -- what to capture ------------------------------------------------------------------------
+    capture: dict[int, list[int]] | None = None
+    if inputs is not None:
+        capture = {}
+        for j, t in enumerate(inputs):
+            t._fresh()
+            target = t._grad_fn if t._grad_fn is not None else t
+            capture.setdefault(id(target), []).append(j)
+
+    # -- discover the graph (iterative DFS), then keep what leads to the captured tensors ------
+    order: list[Node] = []
+    seen: set[int] = set()
+    stack = [n for n in roots.values() if isinstance(n, Node)]
+    for n in stack:
+        seen.add(id(n))
+    while stack:
+        n = stack.pop()
+        order.append(n)
+        for e in n._next:
+            if e is not None and type(e) is not T and id(e) not in seen and isinstance(e, Node):
+                seen.add(id(e))
+                stack.append(e)
+    needed: set[int] | None = None
+    expand: set[int] | None = None  # nodes whose backward must run (something needed below)
+    if capture is not None:
+        needed, expand = _leading_to(order, capture)
+    deps: dict[int, int] = {}
+    for n in order:
+        if expand is not None and id(n) not in expand:
+            continue
+        for e in n._next:
+            if e is not None and type(e) is not T and (needed is None or id(e) in needed):
+                deps[id(e)] = deps.get(id(e), 0) + 1
+
+    # -- walk -----------------------------------------------------------------------------------
+    buffers: dict[int, Any] = {}
+    leaf_grads: dict[int, Any] = {}
+    leaves: dict[int, Tensor] = {}
+    captured: dict[int, Any] = {}
+    retained: list[tuple[Tensor, Any]] = []
+    for k, target in roots.items():
+        if isinstance(target, Node):
+            buffers[k] = start[k]
+        else:
+            leaves[k] = target
+            leaf_grads[k] = start[k]
+    ready = [n for n in roots.values() if isinstance(n, Node) and deps.get(id(n), 0) == 0
+             and (needed is None or id(n) in needed)]
+    prev_mode = STATE.enabled
+    STATE.enabled = create_graph
+    try:
+        while ready:
+            node = ready.pop()
+            k = id(node)
+            g = buffers.pop(k, None)
+            x = node._x
+            if g is not None and x is not None:
+                if x.hooks:
+                    g = _call_hooks(x.hooks, g, raw, T)
+                if x.retain is not None:
+                    owner = x.retain()
+                    if owner is not None:
+                        retained.append((owner, g))
+            if capture is not None and k in capture:
+                captured[k] = g
+                if k not in expand:  # type: ignore[operator]
+                    continue  # nothing wanted lies below this input
+            if g is None:  # no gradient arrived: pass on "nothing" so the walk can go on
+                grads_in: Any = (None,) * len(node._next)
+            else:
+                grads_in = node.backward(F, g, *node._unpack(raw))
+                if not retain_graph:
+                    node._release()
+                if eng.anomaly:
+                    _check_nan(node, grads_in, raw)
+            meta = node._meta
+            for i, e in enumerate(node._next):
+                if e is None:
+                    continue
+                gi = grads_in[i]
+                if gi is not None and meta is not None and meta[i] is not None:
+                    shape, dtype = meta[i]
+                    if tuple(gi.shape) != tuple(shape):
+                        gi = F.sum_to(gi, tuple(shape))
+                    if gi.dtype != dtype:
+                        gi = F.astype(gi, dtype)
+                ek = id(e)
+                if type(e) is T or isinstance(e, Tensor):
+                    if gi is None or (capture is not None and ek not in capture):
+                        continue
+                    leaves[ek] = e
+                    prev = leaf_grads.get(ek)
+                    leaf_grads[ek] = gi if prev is None else prev + gi
+                    continue
+                if needed is not None and ek not in needed:
+                    continue
+                if gi is not None:
+                    prev = buffers.get(ek)
+                    buffers[ek] = gi if prev is None else prev + gi
+                left = deps[ek] - 1
+                deps[ek] = left
+                if left == 0:
+                    ready.append(e)
+
+        # -- leaves: hooks once per pass, then accumulate or capture ---------------------------
+        for k, leaf in list(leaves.items()):
+            if not leaf._requires_grad:  # turned off after the graph was built (LEAF-6)
+                del leaves[k]
+                continue
+            g = leaf_grads[k]
+            x = leaf._x
+            if x is not None and x.hooks:
+                g = _call_hooks(x.hooks, g, raw, T)
+            leaf_grads[k] = g
+    finally:
+        STATE.enabled = prev_mode
+
+    if capture is None:
+        for k, leaf in leaves.items():
+            _accumulate(leaf, leaf_grads[k], raw)
+        for owner, g in retained:
+            _accumulate(owner, g, raw)
+        return None
+    for owner, g in retained:
+        _accumulate(owner, g, raw)
+    results: list[Any] = [None] * len(inputs)  # type: ignore[arg-type]
+    for k, positions in capture.items():
+        g = leaf_grads.get(k, captured.get(k))
+        if g is None:
+            continue
+        for j in positions:
+            if accumulate:
+                _accumulate(inputs[j], g, raw)  # type: ignore[index]
+            else:
+                results[j] = T._wrap(g) if raw else g
+    return results
+
+
+def _leading_to(order: list[Node], capture: dict[int, list[int]]) -> tuple[set[int], set[int]]:
+    """The nodes that are captured or lead to a captured node or leaf (``needed``), and those
+    among them whose backward must run because something captured lies below (``expand``)."""
+    needed: set[int] = set()
+    expand: set[int] = set()
+    # ``order`` is a DFS discovery order, so walking it backwards mostly visits children before
+    # parents; iterate to a fixpoint for nodes discovered before another of their parents.
+    changed = True
+    while changed:
+        changed = False
+        for n in reversed(order):
+            k = id(n)
+            if k in expand:
+                continue
+            if any(e is not None and (id(e) in needed or id(e) in capture) for e in n._next):
+                expand.add(k)
+                needed.add(k)
+                changed = True
+            elif k in capture and k not in needed:
+                needed.add(k)
+                changed = True
+    return needed, expand
+
+
+def _call_hooks(hooks: list, g: Any, raw: bool, T: type) -> Any:
+    cur = T._wrap(g) if raw else g
+    for hook in list(hooks):
+        out = hook(cur)
+        if out is not None:
+            if not isinstance(out, Tensor):
+                raise TypeError(f"a hook must return a tensor or None, got {type(out).__name__}")
+            if tuple(out.shape) != tuple(cur.shape):
+                raise GradientShapeError(
+                    f"hook {getattr(hook, '__name__', hook)!r} has changed the size of the gradient "
+                    f"from {tuple(cur.shape)} to {tuple(out.shape)}; a hook must keep its shape")
+            cur = out
+    return cur._data if raw else cur
+
+
+def _accumulate(t: Tensor, g: Any, raw: bool) -> None:
+    T = type(t)
+    eng = T._eng
+    if raw:
+        if g.dtype != t._data.dtype:
+            g = T._xp.astype(g, t._data.dtype)
+        cur = t._grad
+        if cur is None:
+            t._grad = T._wrap(eng.copy(g))
+        elif cur._requires_grad:
+            t._grad = T._wrap(cur._data + g)
+        else:
+            cur._data += g  # in place: a .grad someone holds sees the sum (as PyTorch)
+        return
+    if g.dtype != t._data.dtype:
+        g = g.to(t.dtype)
+    t._grad = g if t._grad is None else t._grad + g
+
+
+def _check_nan(node: Node, grads: Sequence[Any], raw: bool) -> None:
+    for i, g in enumerate(grads):
+        if g is None:
+            continue
+        data = g if raw else g._data
+        xp = node_xp(data)
+        if bool(xp.any(xp.isnan(data))):
+            trace = node._x.trace if node._x is not None else None
+            where = ""
+            if trace:
+                frame = trace[-1]
+                where = f"; it was created at {frame.filename}:{frame.lineno} ({frame.line})"
+            raise AnomalyError(f"Function {node.name()!r} returned nan values in its {i}th "
+                               f"output{where}")
+
+
+def node_xp(data: Any) -> Any:
+    return data.__array_namespace__()

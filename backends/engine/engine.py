@@ -1,0 +1,221 @@
+"""An engine instance: the engine's code bound to one array namespace.
+
+The engine never imports an array library.  A backend plugin builds it from
+
+* ``xp``: an array namespace following the Python array API standard;
+* a :class:`Host`: how to move arrays to and from host numpy (conversion, printing, random
+  numbers: the standard has no random number generator), and optional native fast paths
+  (``scatter_add``, ``index_put``) for namespaces that have them.
+
+Everything namespace-specific the engine needs goes through these two objects, so a new
+namespace needs a plugin, never a change to the engine.
+"""
+
+from __future__ import annotations
+
+import builtins
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+from .tensor import Tensor
+
+
+@dataclass
+class Host:
+    """What a plugin supplies besides the array namespace."""
+
+    to_numpy: Callable[[Any], Any]  # xp array -> numpy.ndarray (a copy where the data is elsewhere)
+    from_numpy: Callable[[Any], Any]  # numpy.ndarray -> xp array (may share memory)
+    rng: Any  # an object with seed(n), normal(shape, dtype_name), uniform(shape, dtype_name)
+    device: str = "cpu"
+    scatter_add: Callable[[Any, Any, Any], None] | None = None  # (flat target, positions, values)
+    index_put: Callable[[Any, Any, Any], None] | None = None  # (target, native key, values)
+    numpy: Any = None  # the numpy module, for converting Python data
+    extra: dict = field(default_factory=dict)
+
+
+class Engine:
+    """The engine bound to ``xp``: dtype policy, conversions, and the raw backward namespace."""
+
+    def __init__(self, xp: Any, host: Host, name: str) -> None:
+        self.xp = xp
+        self.host = host
+        self.ext = host
+        self.name = name
+        self.device = host.device
+        self.float32 = xp.float32
+        self.float64 = xp.float64
+        self.float16 = getattr(xp, "float16", None)
+        self.int64 = xp.int64
+        self.int32 = xp.int32
+        self.int8 = xp.int8
+        self.uint8 = xp.uint8
+        self.bool = xp.bool
+        self._kinds: dict[Any, str] = {}
+        self._names: dict[Any, str] = {}
+        for dname in ("float16", "float32", "float64", "int8", "int16", "int32", "int64",
+                      "uint8", "bool"):
+            dt = getattr(xp, dname, None)
+            if dt is not None:
+                self._names[dt] = dname
+        self.anomaly = False
+        self.Tensor = type("Tensor", (Tensor,), {"__slots__": (), "_xp": xp, "_eng": self,
+                                                  "__module__": Tensor.__module__})
+        from .rawf import RawF
+
+        self.raw_F = RawF(self)
+
+    # -------------------------------------------------------------- dtypes
+    def kind(self, dtype: Any) -> str:
+        k = self._kinds.get(dtype)
+        if k is None:
+            xp = self.xp
+            if xp.isdtype(dtype, "bool"):
+                k = "b"
+            elif xp.isdtype(dtype, "integral"):
+                k = "i"
+            elif xp.isdtype(dtype, "real floating"):
+                k = "f"
+            else:
+                k = "c"
+            self._kinds[dtype] = k
+        return k
+
+    def is_floating(self, dtype: Any) -> bool:
+        return self.kind(dtype) == "f"
+
+    def is_integer(self, dtype: Any) -> bool:
+        return self.kind(dtype) == "i"
+
+    def is_bool(self, dtype: Any) -> bool:
+        return self.kind(dtype) == "b"
+
+    def dtype_name(self, dtype: Any) -> str:
+        return self._names.get(dtype, str(dtype))
+
+    def dtype(self, spec: Any) -> Any:
+        """A dtype of this namespace from a dtype, a name, or a Python type."""
+        if spec is builtins.float:
+            return self.float64
+        if spec is builtins.int:
+            return self.int64
+        if spec is builtins.bool:
+            return self.bool
+        if isinstance(spec, str):
+            found = getattr(self.xp, spec, None)
+            if found is None:
+                raise TypeError(f"unknown dtype {spec!r}")
+            return found
+        if spec in self._names:
+            return spec
+        name = getattr(spec, "name", None) or str(spec)
+        found = getattr(self.xp, str(name).replace("torch.", ""), None)
+        if found is None:
+            raise TypeError(f"{spec!r} is not a dtype of backend {self.name!r}")
+        return found
+
+    def result_dtype(self, *dtypes: Any) -> Any:
+        """PyTorch's promotion: floats win over integers, integers over bool."""
+        out = dtypes[0]
+        for dt in dtypes[1:]:
+            if dt == out:
+                continue
+            ko, kd = self.kind(out), self.kind(dt)
+            if ko == kd:
+                out = self.xp.result_type(out, dt)
+            elif "fib".index(kd) < "fib".index(ko):
+                out = dt
+        return out
+
+    def promote(self, a: Any, b: Any, ta: bool, tb: bool) -> tuple[Any, Any]:
+        """Cast raw operands so that every namespace accepts them, with PyTorch's results."""
+        if ta and tb:
+            da, db = a.dtype, b.dtype
+            if da == db:
+                return a, b
+            ka, kb = self.kind(da), self.kind(db)
+            if ka == kb:
+                return a, b  # same kind: the namespace promotes (f32 + f64 -> f64)
+            if "fib".index(ka) < "fib".index(kb):
+                return a, self.xp.astype(b, da)
+            return self.xp.astype(a, db), b
+        arr, scalar = (a, b) if ta else (b, a)
+        kind = self.kind(arr.dtype)
+        if isinstance(scalar, builtins.bool):
+            scalar = int(scalar) if kind != "b" else scalar
+        if isinstance(scalar, builtins.float) and kind != "f":
+            arr = self.xp.astype(arr, self.float32)
+        elif isinstance(scalar, builtins.int) and not isinstance(scalar, builtins.bool) and kind == "b":
+            arr = self.xp.astype(arr, self.int64)
+        return (arr, scalar) if ta else (scalar, arr)
+
+    # -------------------------------------------------------------- conversions
+    def asarray(self, data: Any, dtype: Any = None) -> Any:
+        """An array from Python data, numpy arrays, tensors or arrays, with PyTorch's defaults
+        (Python floats become float32)."""
+        xp = self.xp
+        if isinstance(data, Tensor):
+            arr = data._data
+            return arr if dtype is None else xp.astype(arr, self.dtype(dtype))
+        if hasattr(data, "__array_namespace__") and data.__array_namespace__() is xp:
+            arr = data
+        elif type(data).__module__ == "numpy" and hasattr(data, "dtype"):
+            arr = self.host.from_numpy(data)
+        else:
+            data = _plain(data)
+            np = self.host.numpy
+            host = np.asarray(data)
+            if host.dtype == np.float64 and dtype is None:
+                host = host.astype(np.float32)
+            elif host.dtype.kind in "iu" and dtype is None:
+                host = host.astype(np.int64)
+            arr = self.host.from_numpy(host)
+        if dtype is not None:
+            dt = self.dtype(dtype)
+            if arr.dtype != dt:
+                arr = xp.astype(arr, dt)
+        return arr
+
+    def copy(self, a: Any) -> Any:
+        return self.xp.asarray(a, copy=True)
+
+    def cast_like(self, value: Any, target: Any) -> Any:
+        if hasattr(value, "dtype") and value.dtype != target.dtype:
+            return self.xp.astype(value, target.dtype)
+        return value
+
+    def to_host(self, a: Any) -> Any:
+        return self.host.to_numpy(a)
+
+    def item(self, a: Any) -> Any:
+        v = self.to_host(a).reshape(-1)[0]
+        return v.item()
+
+    def tolist(self, a: Any) -> Any:
+        return self.to_host(a).tolist()
+
+    def check_device(self, device: Any) -> None:
+        if device is None:
+            return
+        name = str(device)
+        if name != self.device and not (name == "cuda" and self.device.startswith("cuda")):
+            raise RuntimeError(
+                f"backend {self.name!r} keeps tensors on {self.device}; moving them to {name} is "
+                "not supported (load another backend for that device)")
+
+    # -------------------------------------------------------------- anomaly mode
+    def anomaly_trace(self) -> Any:
+        if not self.anomaly:
+            return None
+        import traceback
+
+        return traceback.extract_stack()[:-3]
+
+
+def _plain(data: Any) -> Any:
+    """Nested sequences of numbers, with tensors replaced by their values."""
+    if isinstance(data, Tensor):
+        return data.tolist()
+    if isinstance(data, (list, tuple)):
+        return [_plain(d) for d in data]
+    return data

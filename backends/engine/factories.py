@@ -1,0 +1,185 @@
+"""Creating tensors: PyTorch's factories, with PyTorch's default dtypes (float32 for floats,
+int64 for integers).  Random numbers come from the backend's seeded generator (``Host.rng``)."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+from .tensor import Tensor
+
+
+def _size(size: tuple) -> tuple[int, ...]:
+    if len(size) == 1 and isinstance(size[0], (tuple, list)):
+        size = tuple(size[0])
+    out = []
+    for s in size:
+        if isinstance(s, bool) or not isinstance(s, int):
+            try:
+                s = int(s.__index__())
+            except (AttributeError, TypeError):
+                raise TypeError(f"sizes must be integers, got {type(s).__name__}") from None
+        if s < 0:
+            raise RuntimeError(f"negative dimension {s} is not allowed in a size")
+        out.append(s)
+    return tuple(out)
+
+
+class Factories:
+    """Factory functions bound to one engine (so their tensors are that engine's)."""
+
+    def __init__(self, eng: Any) -> None:
+        self.eng = eng
+        self.T = eng.Tensor
+        self.xp = eng.xp
+
+    def _leaf(self, data: Any, requires_grad: bool) -> Tensor:
+        t = self.T._wrap(data)
+        if requires_grad:
+            t.requires_grad_(True)
+        return t
+
+    def _float_dtype(self, dtype: Any) -> Any:
+        return self.eng.float32 if dtype is None else self.eng.dtype(dtype)
+
+    def tensor(self, data: Any, dtype: Any = None, device: Any = None,
+               requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
+        self.eng.check_device(device)
+        if isinstance(data, Tensor):
+            warnings.warn(
+                "To copy construct from a tensor, use t.detach().clone() rather than tensor(t)",
+                UserWarning, stacklevel=2)
+        arr = self.eng.asarray(data, dtype=dtype)
+        if isinstance(data, Tensor) or hasattr(data, "__array_namespace__") or hasattr(data, "__array__"):
+            arr = self.eng.copy(arr)  # tensor() always copies (from_numpy shares)
+        return self._leaf(arr, requires_grad)
+
+    def as_tensor(self, data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+        if isinstance(data, Tensor) and (dtype is None or data.dtype == self.eng.dtype(dtype)):
+            return data
+        return self.T._wrap(self.eng.asarray(data, dtype=dtype))
+
+    def from_numpy(self, array: Any) -> Tensor:
+        return self.T._wrap(self.eng.host.from_numpy(array))
+
+    def zeros(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        self.eng.check_device(device)
+        return self._leaf(self.xp.zeros(_size(size), dtype=self._float_dtype(dtype)), requires_grad)
+
+    def ones(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        self.eng.check_device(device)
+        return self._leaf(self.xp.ones(_size(size), dtype=self._float_dtype(dtype)), requires_grad)
+
+    def empty(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        return self.zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
+
+    def full(self, size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
+             requires_grad: bool = False) -> Tensor:
+        self.eng.check_device(device)
+        if dtype is None:
+            if isinstance(fill_value, bool):
+                dtype = self.eng.bool
+            elif isinstance(fill_value, int):
+                dtype = self.eng.int64
+            else:
+                dtype = self.eng.float32
+        size = _size((size,) if isinstance(size, int) else tuple(size))
+        return self._leaf(self.xp.full(size, fill_value, dtype=self.eng.dtype(dtype)), requires_grad)
+
+    def _like(self, t: Tensor, dtype: Any) -> tuple[tuple[int, ...], Any]:
+        return tuple(t.shape), (t.dtype if dtype is None else self.eng.dtype(dtype))
+
+    def zeros_like(self, t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        shape, dt = self._like(t, dtype)
+        return self._leaf(self.xp.zeros(shape, dtype=dt), requires_grad)
+
+    def ones_like(self, t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        shape, dt = self._like(t, dtype)
+        return self._leaf(self.xp.ones(shape, dtype=dt), requires_grad)
+
+    def empty_like(self, t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        return self.zeros_like(t, dtype=dtype, requires_grad=requires_grad)
+
+    def full_like(self, t: Tensor, fill_value: Any, dtype: Any = None, device: Any = None,
+                  requires_grad: bool = False) -> Tensor:
+        shape, dt = self._like(t, dtype)
+        return self._leaf(self.xp.full(shape, fill_value, dtype=dt), requires_grad)
+
+    # -- random numbers ---------------------------------------------------------------------
+    def manual_seed(self, seed: int) -> Any:
+        """Seed this backend's generator (randn, rand, normal, randint, nn initialisation)."""
+        self.eng.host.rng.seed(int(seed))
+        return self.eng.host.rng
+
+    def initial_seed(self) -> int:
+        return self.eng.host.rng.initial
+
+    def randn(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+              generator: Any = None) -> Tensor:
+        dt = self._float_dtype(dtype)
+        data = self.eng.host.rng.normal(_size(size), self.eng.dtype_name(dt))
+        return self._leaf(data, requires_grad)
+
+    def rand(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+             generator: Any = None) -> Tensor:
+        dt = self._float_dtype(dtype)
+        data = self.eng.host.rng.uniform(_size(size), self.eng.dtype_name(dt))
+        return self._leaf(data, requires_grad)
+
+    def randn_like(self, t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        return self.randn(tuple(t.shape), dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+    def rand_like(self, t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        return self.rand(tuple(t.shape), dtype=dtype or t.dtype, requires_grad=requires_grad)
+
+    def randint(self, low: int, high: Any = None, size: Any = None, dtype: Any = None,
+                requires_grad: bool = False) -> Tensor:
+        if size is None:
+            low, high, size = 0, low, high
+        data = self.eng.host.rng.integers(int(low), int(high), _size(tuple(size)))
+        dt = self.eng.int64 if dtype is None else self.eng.dtype(dtype)
+        return self._leaf(self.xp.astype(data, dt), requires_grad)
+
+    def normal(self, mean: Any = 0.0, std: Any = 1.0, size: Any = None, generator: Any = None,
+               dtype: Any = None) -> Tensor:
+        """Samples from N(mean, std**2).  Not differentiable in mean or std (PyTorch's gradient
+        there is zero): the result is a leaf."""
+        m = mean._data if isinstance(mean, Tensor) else mean
+        s = std._data if isinstance(std, Tensor) else std
+        if isinstance(mean, Tensor) or isinstance(std, Tensor):
+            ref = mean if isinstance(mean, Tensor) else std
+            shape = tuple(self.xp.broadcast_arrays(
+                *(a for a in (m, s) if hasattr(a, "shape")))[0].shape) if size is None else _size(tuple(size))
+            dt = ref.dtype
+        else:
+            if size is None:
+                raise TypeError("normal(mean, std) with numbers needs size=...")
+            shape = _size((size,) if isinstance(size, int) else tuple(size))
+            dt = self._float_dtype(dtype)
+        z = self.eng.host.rng.normal(shape, self.eng.dtype_name(dt))
+        return self.T._wrap(z * s + m)
+
+    # -- ranges ---------------------------------------------------------------------------------
+    def arange(self, start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
+               device: Any = None, requires_grad: bool = False) -> Tensor:
+        if end is None:
+            start, end = 0, start
+        if dtype is None:
+            floats = any(isinstance(v, float) for v in (start, end, step))
+            dtype = self.eng.float32 if floats else self.eng.int64
+        dt = self.eng.dtype(dtype)
+        n = max(0, math.ceil((end - start) / step))
+        data = self.xp.arange(n, dtype=self.eng.float64 if self.eng.is_floating(dt) else self.eng.int64)
+        data = self.xp.astype(data * step + start, dt)
+        return self._leaf(data, requires_grad)
+
+    def linspace(self, start: float, end: float, steps: int, dtype: Any = None,
+                 device: Any = None, requires_grad: bool = False) -> Tensor:
+        dt = self._float_dtype(dtype)
+        data = self.xp.astype(self.xp.linspace(float(start), float(end), int(steps),
+                                               dtype=self.eng.float64), dt)
+        return self._leaf(data, requires_grad)
+
+    def eye(self, n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        return self._leaf(self.xp.eye(n, m, dtype=self._float_dtype(dtype)), requires_grad)

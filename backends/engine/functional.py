@@ -1,0 +1,211 @@
+"""The engine's functions on tensors (PyTorch's names), and ``GRAPH_F``, the differentiable
+namespace backward formulas use under ``create_graph=True``."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .apply import constant
+from .ops.arith import add, div, mul, neg, pow, rsub, sub
+from .ops.cast import clone, filled, to
+from .ops.join import cat, stack
+from .ops.linalg import dot, matmul, mm, mv
+from .ops.reduce import argmax, argmin, max, mean, min, sum, sum_to
+from .ops.select import maximum, minimum, where
+from .ops.softmax import log_softmax, softmax
+from .ops.unary import abs, clamp, cos, exp, log, relu, sigmoid, sign, sin, sqrt, tanh, threshold_grad
+from .ops.views import (
+    broadcast_to,
+    copy_slices,
+    expand,
+    expand_as,
+    flatten,
+    getitem,
+    index_gather,
+    index_scatter,
+    permute,
+    region,
+    reshape,
+    setitem,
+    slice_scatter,
+    squeeze,
+    t,
+    transpose,
+    unsqueeze,
+    view,
+)
+from .tensor import Tensor
+
+__all__ = [
+    "abs", "add", "argmax", "argmin", "broadcast_to", "cat", "clamp", "clone", "cos", "div", "dot",
+    "eq", "exp", "expand", "expand_as", "flatten", "ge", "getitem", "gt", "le", "log",
+    "log_softmax", "logical_and", "logical_not", "logical_or", "lt", "matmul", "max", "maximum",
+    "mean", "min", "minimum", "mm", "mul", "mv", "ne", "neg", "permute", "pow", "relu", "reshape",
+    "rsub", "setitem", "sigmoid", "sign", "sin", "softmax", "sqrt", "squeeze", "stack", "sub",
+    "sum", "t", "tanh", "to", "transpose", "unsqueeze", "view", "where", "clip", "isnan",
+    "isinf", "isfinite", "any", "all",
+]
+
+
+# ------------------------------------------------------------------ non-differentiable results
+def _compare(a: Any, b: Any, op: str) -> Tensor:
+    ta = isinstance(a, Tensor)
+    T = type(a) if ta else type(b)
+    eng = T._eng
+    tb = isinstance(b, Tensor)
+    da, db = eng.promote(a._data if ta else a, b._data if tb else b, ta, tb)
+    if op == "eq":
+        out = da == db
+    elif op == "ne":
+        out = da != db
+    elif op == "gt":
+        out = da > db
+    elif op == "ge":
+        out = da >= db
+    elif op == "lt":
+        out = da < db
+    else:
+        out = da <= db
+    return constant(T, out)
+
+
+def eq(a: Any, b: Any) -> Tensor:
+    return _compare(a, b, "eq")
+
+
+def ne(a: Any, b: Any) -> Tensor:
+    return _compare(a, b, "ne")
+
+
+def gt(a: Any, b: Any) -> Tensor:
+    return _compare(a, b, "gt")
+
+
+def ge(a: Any, b: Any) -> Tensor:
+    return _compare(a, b, "ge")
+
+
+def lt(a: Any, b: Any) -> Tensor:
+    return _compare(a, b, "lt")
+
+
+def le(a: Any, b: Any) -> Tensor:
+    return _compare(a, b, "le")
+
+
+def _logical(a: Tensor, b: Any, op: str) -> Tensor:
+    xp = type(a)._xp
+    da = a._data if type(a)._eng.is_bool(a._data.dtype) else a._data != 0
+    db = b._data if isinstance(b, Tensor) else b
+    if isinstance(b, Tensor) and not type(a)._eng.is_bool(db.dtype):
+        db = db != 0
+    return constant(type(a), xp.logical_and(da, db) if op == "and" else xp.logical_or(da, db))
+
+
+def logical_and(a: Tensor, b: Any) -> Tensor:
+    return _logical(a, b, "and")
+
+
+def logical_or(a: Tensor, b: Any) -> Tensor:
+    return _logical(a, b, "or")
+
+
+def logical_not(a: Tensor) -> Tensor:
+    xp = type(a)._xp
+    d = a._data if type(a)._eng.is_bool(a._data.dtype) else a._data != 0
+    return constant(type(a), xp.logical_not(d))
+
+
+def isnan(a: Tensor) -> Tensor:
+    return constant(type(a), type(a)._xp.isnan(a._data))
+
+
+def isinf(a: Tensor) -> Tensor:
+    return constant(type(a), type(a)._xp.isinf(a._data))
+
+
+def isfinite(a: Tensor) -> Tensor:
+    return constant(type(a), type(a)._xp.isfinite(a._data))
+
+
+def any(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    xp = type(a)._xp
+    return constant(type(a), xp.any(a._data, axis=dim, keepdims=keepdim))
+
+
+def all(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+    xp = type(a)._xp
+    return constant(type(a), xp.all(a._data, axis=dim, keepdims=keepdim))
+
+
+clip = clamp
+
+
+# ------------------------------------------------------------------ the graph namespace
+class _GraphF:
+    """Same members as :class:`.rawf.RawF`, differentiable, on tensors."""
+
+    exp = staticmethod(exp)
+    log = staticmethod(log)
+    sign = staticmethod(sign)
+    sin = staticmethod(sin)
+    cos = staticmethod(cos)
+    threshold_grad = staticmethod(threshold_grad)
+    copy_slices = staticmethod(copy_slices)
+    region = staticmethod(region)
+    slice_scatter = staticmethod(slice_scatter)
+    index_scatter = staticmethod(index_scatter)
+    index_gather = staticmethod(index_gather)
+    sum_to = staticmethod(sum_to)
+
+    @staticmethod
+    def zeros_like(x: Tensor) -> Tensor:
+        return constant(type(x), type(x)._xp.zeros_like(x._data))
+
+    @staticmethod
+    def ones_like(x: Tensor) -> Tensor:
+        return constant(type(x), type(x)._xp.ones_like(x._data))
+
+    @staticmethod
+    def where(cond: Any, a: Any, b: Any) -> Tensor:
+        return where(cond, a, b)
+
+    @staticmethod
+    def broadcast_to(x: Tensor, shape: tuple) -> Tensor:
+        return x if tuple(x.shape) == tuple(shape) else expand(x, tuple(shape))
+
+    @staticmethod
+    def reshape(x: Tensor, shape: tuple) -> Tensor:
+        return reshape(x, tuple(shape))
+
+    @staticmethod
+    def sum(x: Tensor, axis: Any = None, keepdims: bool = False) -> Tensor:
+        return sum(x, dim=axis, keepdim=keepdims)
+
+    @staticmethod
+    def astype(x: Tensor, dtype: Any) -> Tensor:
+        return to(x, dtype)
+
+    @staticmethod
+    def expand_dims(x: Tensor, axis: int) -> Tensor:
+        return unsqueeze(x, axis)
+
+    @staticmethod
+    def onehot(like: Tensor, indices: Any, shape: tuple, axis: int) -> Tensor:
+        T = type(like)
+        return constant(T, T._eng.raw_F.onehot(like._data, indices, shape, axis))
+
+    @staticmethod
+    def getitem(x: Tensor, key: tuple) -> Tensor:
+        return getitem(x, key)
+
+    @staticmethod
+    def permute_dims(x: Tensor, axes: tuple) -> Tensor:
+        return permute(x, *axes)
+
+    @staticmethod
+    def matrix_transpose(x: Tensor) -> Tensor:
+        return transpose(x, -2, -1)
+
+
+GRAPH_F = _GraphF()

@@ -1,0 +1,91 @@
+"""Grad mode: whether ops record the graph.  Thread-local, shared by every engine instance.
+
+``no_grad``, ``enable_grad`` and ``set_grad_enabled`` work as context managers and as
+decorators (``@no_grad`` and ``@no_grad()``), like PyTorch's.
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from typing import Any, Callable
+
+
+class _State(threading.local):
+    enabled = True  # class attribute: the default every new thread starts from
+
+
+STATE = _State()
+
+
+def is_grad_enabled() -> bool:
+    return STATE.enabled
+
+
+class _Mode:
+    """Base of the grad-mode switches: a context manager that is also a decorator."""
+
+    _target: bool
+
+    def __init__(self, func: Callable[..., Any] | None = None) -> None:
+        self._prev: list[bool] = []
+        self._func = func
+        if func is not None:  # used as a bare decorator: @no_grad
+            functools.update_wrapper(self, func)
+
+    def __enter__(self) -> None:
+        self._prev.append(STATE.enabled)
+        STATE.enabled = self._target
+
+    def __exit__(self, *exc: object) -> None:
+        STATE.enabled = self._prev.pop()
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        if self._func is not None:
+            with type(self)():
+                return self._func(*args, **kwargs)
+        (func,) = args  # used as @no_grad(): decorate func
+
+        @functools.wraps(func)
+        def wrapper(*a: Any, **k: Any) -> Any:
+            with type(self)():
+                return func(*a, **k)
+
+        return wrapper
+
+
+class no_grad(_Mode):
+    """Ops inside record nothing: results do not require grad."""
+
+    _target = False
+
+
+class enable_grad(_Mode):
+    """Re-enable recording inside ``no_grad``."""
+
+    _target = True
+
+
+class set_grad_enabled:
+    """``set_grad_enabled(mode)``: sets grad mode now; as a context manager, restores it on exit."""
+
+    def __init__(self, mode: bool) -> None:
+        self._prev = STATE.enabled
+        STATE.enabled = bool(mode)
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        STATE.enabled = self._prev
+
+    def __call__(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        mode = STATE.enabled
+        STATE.enabled = self._prev  # as a decorator it must not change the mode now
+
+        @functools.wraps(func)
+        def wrapper(*a: Any, **k: Any) -> Any:
+            with set_grad_enabled(mode):
+                return func(*a, **k)
+
+        return wrapper

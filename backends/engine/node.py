@@ -1,0 +1,227 @@
+"""The node contract: one ``Node`` subclass per op, forward and backward on one screen.
+
+A node is a tensor's ``grad_fn``.  Its class declares
+
+* ``forward(self, xp, *inputs, **params)``: the op on raw arrays of the namespace ``xp``
+  (inputs may also be Python scalars); it stores on ``self`` whatever backward needs besides
+  saved tensors (shapes, dims, index keys) and returns the raw result;
+* ``backward(self, F, g, *saved)``: the gradients with respect to each input, or None where not
+  needed (``self.needs_input_grad``), given ``g``, the gradient with respect to the output.
+  ``saved`` holds one entry per input (the saved input, or None when it was not saved) and, for
+  ``saves_output`` nodes, the output last.  Formulas use operators and the functions of ``F``
+  only, so the same formula runs on raw arrays (F is the raw namespace: fast, no graph) and on
+  tensors (F is the differentiable namespace: ``create_graph=True``);
+* what it saves: ``saves`` (input positions, always) or ``save_map`` (input position ->
+  positions whose gradient needs it), and ``saves_output``.  Saved tensors are checked against
+  their version counter when backward unpacks them;
+* ``broadcasts``: whether inputs may broadcast; the engine then reduces each input's gradient to
+  the input's shape and dtype, once, for every such op.
+"""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from gradspec.errors import GraphFreedError, SavedTensorModifiedError
+
+#: op name -> node class; tests enumerate it, the docs list it.
+REGISTRY: dict[str, type["Node"]] = {}
+
+FREED: Any = type("Freed", (), {"__repr__": lambda self: "<freed>"})()
+
+
+def register(op: str, *, public: bool = True):
+    """Class decorator: enter a node class in the op registry under ``op``."""
+
+    def deco(cls: type[Node]) -> type[Node]:
+        if op in REGISTRY:
+            raise ValueError(f"op {op!r} registered twice ({REGISTRY[op].__name__}, {cls.__name__})")
+        cls.op = op
+        cls.public = public
+        REGISTRY[op] = cls
+        return cls
+
+    return deco
+
+
+class NodeExtra:
+    """Rare per-node state, kept out of the hot path."""
+
+    __slots__ = ("hooks", "retain", "trace")
+
+    def __init__(self) -> None:
+        self.hooks: list | None = None  # tensor hooks of the non-leaf this node produced
+        self.retain: Any = None  # weakref to the non-leaf tensor that retains its grad
+        self.trace: Any = None  # anomaly mode: where the node was created
+
+
+class SavedInput:
+    """An input tensor saved for backward, with the version it had when saved."""
+
+    __slots__ = ("tensor", "version")
+
+    def __init__(self, tensor: Any, version: int) -> None:
+        self.tensor = tensor
+        self.version = version
+
+
+class SavedOutput:
+    """A node's own output, saved as data and version counter (not the tensor: that would be a
+    reference cycle output -> node -> output)."""
+
+    __slots__ = ("data", "vc", "version", "dtype_owner")
+
+    def __init__(self, data: Any, vc: Any, version: int, dtype_owner: type) -> None:
+        self.data = data
+        self.vc = vc
+        self.version = version
+        self.dtype_owner = dtype_owner  # the tensor class, to rebuild a tensor for create_graph
+
+
+class Node:
+    """Base of every op's backward node (a tensor's ``grad_fn``)."""
+
+    # _next: per input, the grad_fn of a non-leaf, the leaf tensor itself, or None.
+    # _saved: per input the saved value (or None), then the saved output; FREED after release.
+    # _meta: None, or per input (shape, dtype) of inputs whose gradient needs reducing/casting.
+    # _x: None, or a NodeExtra with the rarely used state (hooks, retained tensor, anomaly trace).
+    __slots__ = ("_next", "_saved", "_meta", "_x")
+
+    op: ClassVar[str] = ""
+    public: ClassVar[bool] = True
+    saves: ClassVar[tuple[int, ...]] = ()
+    save_map: ClassVar[dict[int, tuple[int, ...]] | None] = None
+    saves_output: ClassVar[bool] = False
+    broadcasts: ClassVar[bool] = False
+
+    # -- the per-op contract --------------------------------------------------------------------
+    def forward(self, xp: Any, *args: Any, **params: Any) -> Any:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def backward(self, F: Any, g: Any, *saved: Any) -> tuple[Any, ...]:  # pragma: no cover
+        raise NotImplementedError
+
+    # -- what users see -----------------------------------------------------------------------
+    def name(self) -> str:
+        return type(self).__name__
+
+    @property
+    def next_functions(self) -> tuple[tuple[Any, int], ...]:
+        from .tensor import Tensor
+
+        out = []
+        for edge in self._next:
+            if isinstance(edge, Tensor):
+                out.append((edge._accumulator(), 0))
+            else:
+                out.append((edge, 0))
+        return tuple(out)
+
+    @property
+    def needs_input_grad(self) -> tuple[bool, ...]:
+        return tuple(e is not None for e in self._next)
+
+    def __repr__(self) -> str:
+        return f"<{self.name()} object at {id(self):#x}>"
+
+    # -- engine internals -----------------------------------------------------------------------
+    def _unpack(self, raw: bool) -> tuple[Any, ...]:
+        """The saved values, checked: raw arrays (``raw``) or tensors (for create_graph)."""
+        saved = self._saved
+        if saved is FREED:
+            raise GraphFreedError(
+                f"Trying to backward through the graph a second time: the tensors {self.name()} "
+                "saved for backward were freed by an earlier backward() or autograd.grad(). "
+                "Pass retain_graph=True to the first call if you need to backward through the "
+                "graph again, or recompute the forward pass."
+            )
+        out = []
+        for entry in saved:
+            kind = type(entry)
+            if kind is SavedInput:
+                t = entry.tensor
+                now = t._vc.value if t._vc is not None else 0
+                if now != entry.version:
+                    raise _modified(self, t._data.shape, entry.version, now, t)
+                out.append(t._data if raw else t)
+            elif kind is SavedOutput:
+                now = entry.vc.value
+                if now != entry.version:
+                    raise _modified(self, entry.data.shape, entry.version, now, None)
+                if raw:
+                    out.append(entry.data)
+                else:
+                    t = entry.dtype_owner._wrap(entry.data, self, True)
+                    t._vc = entry.vc
+                    out.append(t)
+            else:
+                out.append(entry)  # None, or a Python scalar saved as is
+        return tuple(out)
+
+    def _extra(self) -> NodeExtra:
+        x = self._x
+        if x is None:
+            x = self._x = NodeExtra()
+        return x
+
+    def _release(self) -> None:
+        """Free what was saved (after a backward without retain_graph).  Nodes that saved
+        nothing stay runnable, as in PyTorch (clause RETAIN-3)."""
+        saved = self._saved
+        if saved is not FREED:
+            for entry in saved:
+                if entry is not None:
+                    self._saved = FREED
+                    return
+
+
+def _modified(node: Node, shape: tuple[int, ...], saved: int, now: int, tensor: Any) -> Exception:
+    origin = ""
+    if tensor is not None and tensor._grad_fn is not None:
+        origin = f", now the output of {tensor._grad_fn.name()}"
+    return SavedTensorModifiedError(
+        "one of the tensors needed for gradient computation has been modified by an inplace "
+        f"operation: a tensor of shape {tuple(shape)} saved by {node.name()}{origin} is at "
+        f"version {now}; expected version {saved} instead. Clone it before the in-place "
+        "operation (y = y.clone()) or move the in-place operation after backward(); "
+        "gradspec.detect_anomaly() shows where the saving op was created."
+    )
+
+
+class AccumulateGrad:
+    """The node through which a leaf receives its gradient (shown in ``next_functions``)."""
+
+    __slots__ = ("variable", "__weakref__")
+
+    def __init__(self, variable: Any) -> None:
+        self.variable = variable
+
+    next_functions: tuple = ()
+
+    def name(self) -> str:
+        return "AccumulateGrad"
+
+    def __repr__(self) -> str:
+        return f"<AccumulateGrad object at {id(self):#x}>"
+
+
+class RemovableHandle:
+    """Returned by ``register_hook``; ``remove()`` unregisters the hook."""
+
+    __slots__ = ("_hooks", "_hook")
+
+    def __init__(self, hooks: list, hook: Any) -> None:
+        self._hooks = hooks
+        self._hook = hook
+
+    def remove(self) -> None:
+        try:
+            self._hooks.remove(self._hook)
+        except ValueError:
+            pass
+
+    def __enter__(self) -> "RemovableHandle":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()

@@ -1,0 +1,9 @@
+"""The op registry: one node class per op, forward and backward side by side.
+
+Importing this package fills :data:`gradspec.backends.engine.node.REGISTRY`.
+"""
+
+from . import arith, cast, join, linalg, reduce, select, softmax, unary, views  # noqa: F401
+from ..node import REGISTRY
+
+__all__ = ["REGISTRY"]

@@ -1,0 +1,207 @@
+"""Arithmetic: add sub mul div neg pow.  Broadcasting is undone by the engine, not here."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from ..apply import binary, unary
+from ..node import Node, register
+
+
+@register("add")
+class AddBackward0(Node):
+    broadcasts = True
+
+    def forward(self, xp, a, b):
+        return a + b
+
+    def backward(self, F, g, a, b):
+        return g, g
+
+
+@register("sub")
+class SubBackward0(Node):
+    broadcasts = True
+
+    def forward(self, xp, a, b):
+        return a - b
+
+    def backward(self, F, g, a, b):
+        return g, -g if self._next[1] is not None else None
+
+
+@register("rsub", public=False)
+class RsubBackward1(Node):
+    """``scalar - tensor`` (PyTorch's name for the reflected subtraction)."""
+
+    broadcasts = True
+
+    def forward(self, xp, a, b):
+        return b - a
+
+    def backward(self, F, g, a, b):
+        return -g, None
+
+
+@register("mul")
+class MulBackward0(Node):
+    broadcasts = True
+    save_map = {0: (1,), 1: (0,)}  # d/da needs b, d/db needs a
+
+    def forward(self, xp, a, b):
+        return a * b
+
+    def backward(self, F, g, a, b):
+        ga, gb = self._next
+        return (g * b if ga is not None else None,
+                g * a if gb is not None else None)
+
+
+@register("div")
+class DivBackward0(Node):
+    broadcasts = True
+    save_map = {0: (1,), 1: (0, 1)}
+
+    def forward(self, xp, a, b):
+        return a / b
+
+    def backward(self, F, g, a, b):
+        ga, gb = self._next
+        return (g / b if ga is not None else None,
+                -g * a / (b * b) if gb is not None else None)
+
+
+@register("neg")
+class NegBackward0(Node):
+    def forward(self, xp, a):
+        return -a
+
+    def backward(self, F, g, a):
+        return (-g,)
+
+
+@register("pow")
+class PowBackward0(Node):
+    """``tensor ** number``."""
+
+    __slots__ = ("exponent",)
+    saves = (0,)
+
+    def forward(self, xp, a, exponent):
+        self.exponent = exponent
+        return a**exponent
+
+    def backward(self, F, g, a):
+        c = self.exponent
+        if c == 0:
+            return (F.zeros_like(g),)  # d/dx x**0 is 0 everywhere, also at 0 (as PyTorch)
+        return (g * (c * a ** (c - 1)),)
+
+
+@register("pow_tensor")
+class PowBackward1(Node):
+    """``tensor ** tensor``."""
+
+    broadcasts = True
+    saves = (0, 1)
+    saves_output = True
+
+    def forward(self, xp, a, b):
+        return a**b
+
+    def backward(self, F, g, a, b, out):
+        ga, gb = self._next
+        da = g * (b * a ** (b - 1)) if ga is not None else None
+        db = None
+        if gb is not None:
+            # 0 ** b for b >= 0 has derivative 0 in b (PyTorch masks the log(0) there)
+            safe = F.where((a == 0) & (b >= 0), F.ones_like(a), a)
+            db = F.where((a == 0) & (b >= 0), F.zeros_like(g), g * out * F.log(safe))
+        return da, db
+
+
+@register("rpow")
+class PowBackward2(Node):
+    """``number ** tensor``."""
+
+    __slots__ = ("base",)
+    saves_output = True
+
+    def forward(self, xp, exponent, base):
+        self.base = base
+        return base**exponent
+
+    def backward(self, F, g, a, out):
+        if self.base == 0:
+            return (F.where(a >= 0, F.zeros_like(g), g * out * -math.inf),)
+        return (g * out * math.log(self.base),)
+
+
+# ------------------------------------------------------------------ user-facing functions
+def add(a: Any, b: Any, alpha: Any = 1) -> Any:
+    if alpha != 1:
+        b = mul(b, alpha)
+    return binary(AddBackward0, a, b)
+
+
+def sub(a: Any, b: Any, alpha: Any = 1) -> Any:
+    if alpha != 1:
+        b = mul(b, alpha)
+    from ..tensor import Tensor
+
+    if not isinstance(a, Tensor):
+        return binary(RsubBackward1, b, a)
+    return binary(SubBackward0, a, b)
+
+
+def rsub(a: Any, b: Any) -> Any:
+    """``b - a`` (PyTorch's torch.rsub)."""
+    return sub(b, a)
+
+
+def mul(a: Any, b: Any) -> Any:
+    return binary(MulBackward0, a, b)
+
+
+def div(a: Any, b: Any) -> Any:
+    from ..tensor import Tensor
+
+    ta = a if isinstance(a, Tensor) else b
+    eng = type(ta)._eng
+    # true division of integers gives the default float dtype, as in PyTorch
+    if isinstance(a, Tensor) and not eng.is_floating(a._data.dtype) and not _is_float(b):
+        a = a.to(eng.float32)
+    elif isinstance(b, Tensor) and not eng.is_floating(b._data.dtype) and not _is_float(a):
+        b = b.to(eng.float32)
+    return binary(DivBackward0, a, b)
+
+
+def _is_float(x: Any) -> bool:
+    from ..tensor import Tensor
+
+    if isinstance(x, Tensor):
+        return type(x)._eng.is_floating(x._data.dtype)
+    return isinstance(x, float)
+
+
+def neg(a: Any) -> Any:
+    return unary(NegBackward0, a)
+
+
+def pow(a: Any, b: Any) -> Any:
+    from ..tensor import Tensor
+
+    if isinstance(a, Tensor):
+        if isinstance(b, Tensor):
+            return binary(PowBackward1, a, b)
+        if isinstance(b, bool) or not isinstance(b, (int, float)):
+            raise TypeError(f"pow(): exponent must be a number or a tensor, got {type(b).__name__}")
+        if isinstance(b, float) and not type(a)._eng.is_floating(a._data.dtype):
+            a = a.to(type(a)._eng.float32)
+        return unary(PowBackward0, a, exponent=b)
+    if not isinstance(b, Tensor):
+        raise TypeError("pow(): one of the arguments must be a tensor")
+    if not type(b)._eng.is_floating(b._data.dtype):
+        b = b.to(type(b)._eng.float32)
+    return unary(PowBackward2, b, base=a)

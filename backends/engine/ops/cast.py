@@ -1,0 +1,83 @@
+"""Copies and casts: to(dtype), clone, and the in-place fills (zero_, fill_, copy_)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..apply import apply, unary
+from ..node import Node, register
+
+
+@register("to")
+class ToCopyBackward0(Node):
+    __slots__ = ("dtype",)
+
+    def forward(self, xp, a, dtype):
+        self.dtype = a.dtype
+        return xp.astype(a, dtype)
+
+    def backward(self, F, g, a):
+        return (F.astype(g, self.dtype),)
+
+
+@register("clone")
+class CloneBackward0(Node):
+    def forward(self, xp, a, eng):
+        return eng.copy(a)
+
+    def backward(self, F, g, a):
+        return (g,)
+
+
+@register("fill", public=False)
+class FillBackward2(Node):
+    """``fill_(value)``: the old values get no gradient; a tensor value gets the sum."""
+
+    __slots__ = ("label",)
+    broadcasts = True
+
+    def forward(self, xp, a, value, label):
+        self.label = label
+        if hasattr(value, "shape"):  # an array: broadcast into a's shape and dtype
+            return xp.astype(xp.broadcast_to(value, a.shape), a.dtype, copy=True)
+        return xp.full(a.shape, value, dtype=a.dtype)
+
+    def name(self):
+        return self.label
+
+    def backward(self, F, g, a, value):
+        ga, gv = self._next
+        return (F.zeros_like(g) if ga is not None else None, g if gv is not None else None)
+
+
+def to(a: Any, *args: Any, dtype: Any = None, **kwargs: Any) -> Any:
+    eng = type(a)._eng
+    for arg in args:
+        from ..tensor import Tensor
+
+        if isinstance(arg, Tensor):
+            dtype = arg.dtype
+        elif isinstance(arg, str) or arg is None:
+            eng.check_device(arg)
+        else:
+            dtype = arg
+    if "device" in kwargs:
+        eng.check_device(kwargs.pop("device"))
+    kwargs.pop("copy", None)
+    kwargs.pop("non_blocking", None)
+    if kwargs:
+        raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
+    if dtype is None or dtype == a.dtype:
+        return a
+    if a._requires_grad and not eng.is_floating(dtype):
+        return a.detach().to(dtype)  # a cast to integers leaves the graph
+    return unary(ToCopyBackward0, a, dtype=eng.dtype(dtype))
+
+
+def clone(a: Any) -> Any:
+    return unary(CloneBackward0, a, eng=type(a)._eng)
+
+
+def filled(a: Any, value: Any, label: str = "FillBackward2") -> Any:
+    """``a``'s shape and dtype, every element ``value`` (number or 0-d/broadcastable tensor)."""
+    return apply(FillBackward2, (a, value), type(a), label=label)

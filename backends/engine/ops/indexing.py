@@ -1,0 +1,234 @@
+"""Index keys: PyTorch/numpy indexing on any array namespace.
+
+Basic keys (ints, slices, None, Ellipsis) are passed to the namespace as full tuples (array API
+namespaces require every dimension to be covered, hence the trailing Ellipsis).  Advanced keys
+(integer arrays, lists, boolean masks, possibly mixed with basic components) are resolved here
+into *linear indices* into the indexed array, following numpy's placement rules; gathering is
+then ``take`` on the flattened array and the backward is a scatter-add.  Namespaces that can do
+better natively offer ``scatter_add``/``index_put`` through the engine's extension seam.
+"""
+
+from __future__ import annotations
+
+import operator
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Index:
+    """A normalised key for an array of shape ``shape``."""
+
+    basic: tuple | None  # a full basic key, or None for advanced keys
+    shape: tuple[int, ...]
+    lin: Any = None  # advanced: int64 linear positions, shaped like the result
+    out_shape: tuple[int, ...] = ()
+    native: tuple | None = None  # advanced: the key with arrays, for namespaces that take it
+
+
+def _component(k: Any, eng: Any) -> Any:
+    from ..tensor import Tensor
+
+    if k is None or k is Ellipsis or isinstance(k, slice):
+        return k
+    if isinstance(k, bool):
+        return eng.asarray(k)
+    if isinstance(k, Tensor):
+        if k.ndim == 0 and eng.is_integer(k._data.dtype):
+            return int(k.item())
+        data = k._data
+    elif isinstance(k, (list, tuple)) or hasattr(k, "__array__") or hasattr(k, "__array_namespace__"):
+        data = eng.asarray(k)
+    else:
+        try:
+            return operator.index(k)
+        except TypeError:
+            raise IndexError(
+                "only integers, slices (`:`), ellipsis (`...`), None and integer or boolean "
+                f"tensors are valid indices, got {type(k).__name__}") from None
+    if not (eng.is_integer(data.dtype) or eng.is_bool(data.dtype)):
+        raise IndexError(
+            f"tensors used as indices must be integer or boolean, got {eng.dtype_name(data.dtype)}")
+    return data
+
+
+def normalize(key: Any, shape: tuple[int, ...], eng: Any) -> Index:
+    """Resolve ``key`` for an array of ``shape``; raise IndexError for keys that do not fit."""
+    if not isinstance(key, tuple):
+        key = (key,)
+    comps = [_component(k, eng) for k in key]
+    # identity tests only below: ``in``/``count``/``index`` would compare arrays with ==
+    ellipsis_at = [i for i, c in enumerate(comps) if c is Ellipsis]
+    if len(ellipsis_at) > 1:
+        raise IndexError("an index can only have a single ellipsis ('...')")
+    ndim = len(shape)
+    used = 0
+    for c in comps:
+        if c is None or c is Ellipsis:
+            continue
+        if isinstance(c, (int, slice)):
+            used += 1
+        else:
+            used += c.ndim if eng.is_bool(c.dtype) else 1
+    if used > ndim:
+        raise IndexError(f"too many indices for a tensor of dimension {ndim} ({used} given)")
+    if all(c is None or c is Ellipsis or isinstance(c, (int, slice)) for c in comps):
+        dim = 0
+        for i, c in enumerate(comps):
+            if c is Ellipsis:
+                dim = ndim - sum(isinstance(k, (int, slice)) for k in comps[i + 1:])
+                continue
+            if isinstance(c, int):
+                size = shape[dim]
+                if not -size <= c < size:
+                    raise IndexError(
+                        f"index {c} is out of bounds for dimension {dim} with size {size}")
+            if c is not None:
+                dim += 1
+        if not ellipsis_at:
+            comps.append(Ellipsis)
+        return Index(tuple(comps), tuple(shape))
+    return _advanced(comps, tuple(shape), eng, used)
+
+
+def _advanced(comps: list, shape: tuple[int, ...], eng: Any, used: int) -> Index:
+    xp = eng.xp
+    native = tuple(comps)
+    ndim = len(shape)
+    at = [i for i, c in enumerate(comps) if c is Ellipsis]
+    if at:
+        comps[at[0]:at[0] + 1] = [slice(None)] * (ndim - used)
+    else:
+        comps += [slice(None)] * (ndim - used)
+    # boolean masks become one integer array per masked dimension
+    expanded: list = []
+    dim = 0
+    for c in comps:
+        if c is not None and not isinstance(c, (int, slice)) and eng.is_bool(c.dtype):
+            want = shape[dim:dim + c.ndim]
+            if tuple(c.shape) != tuple(want):
+                raise IndexError(
+                    f"the shape of the mask {tuple(c.shape)} does not match the shape of the "
+                    f"indexed tensor {tuple(want)} starting at dimension {dim}")
+            expanded.extend(xp.nonzero(c) if c.ndim else [xp.asarray([0], dtype=eng.int64)])
+            dim += c.ndim
+        else:
+            expanded.append(c)
+            dim += c is not None
+    comps = expanded
+    adv = [i for i, c in enumerate(comps) if c is not None and not isinstance(c, slice)]
+    adjacent = adv == list(range(adv[0], adv[-1] + 1))
+    arrays = [xp.asarray(comps[i], dtype=eng.int64) if isinstance(comps[i], int)
+              else xp.astype(comps[i], eng.int64) for i in adv]
+    arrays = list(xp.broadcast_arrays(*arrays)) if len(arrays) > 1 else arrays
+    bshape = tuple(arrays[0].shape)
+    # output layout: basic dims in order, the broadcast block where numpy puts it
+    layout: list = []  # entries: ("dim", input_dim, length, slice) | ("new",) | ("adv",)
+    dim = 0
+    for i, c in enumerate(comps):
+        if c is None:
+            layout.append(("new",))
+        elif isinstance(c, slice):
+            start, stop, step = c.indices(shape[dim])
+            layout.append(("dim", dim, len(range(start, stop, step)), (start, step)))
+            dim += 1
+        else:
+            if i == adv[0] or not adjacent:
+                if not layout or layout[-1] != ("adv",):
+                    layout.append(("adv",))
+            dim += 1
+    if not adjacent:
+        layout = [("adv",)] + [e for e in layout if e != ("adv",)]
+    out_shape: list[int] = []
+    adv_at = 0
+    for e in layout:
+        if e[0] == "adv":
+            adv_at = len(out_shape)
+            out_shape.extend(bshape)
+        elif e[0] == "new":
+            out_shape.append(1)
+        else:
+            out_shape.append(e[2])
+    nout = len(out_shape)
+    strides = [1] * ndim
+    for d in range(ndim - 2, -1, -1):
+        strides[d] = strides[d + 1] * shape[d + 1]
+    lin = xp.zeros(tuple(out_shape), dtype=eng.int64)
+    pos = 0
+    for e in layout:
+        if e[0] == "dim":
+            _, d, length, (start, step) = e
+            vals = xp.arange(start, start + step * length, step, dtype=eng.int64)[:length]
+            lin = lin + xp.reshape(vals, tuple(length if j == pos else 1 for j in range(nout))) * strides[d]
+            pos += 1
+        elif e[0] == "new":
+            pos += 1
+        else:
+            pos += len(bshape)
+    adv_dims = [sum(1 for c in comps[:i] if c is not None) for i in adv]
+    for arr, d in zip(arrays, adv_dims):
+        size = shape[d]
+        if arr.size and bool(xp.any((arr < -size) | (arr >= size))):
+            bad = int(xp.max(xp.where((arr < -size) | (arr >= size), arr, xp.zeros_like(arr))) or
+                      xp.min(arr))
+            raise IndexError(f"index {bad} is out of bounds for dimension {d} with size {size}")
+        arr = xp.where(arr < 0, arr + size, arr)
+        block = (1,) * adv_at + bshape + (1,) * (nout - adv_at - len(bshape))
+        lin = lin + xp.reshape(arr, block) * strides[d]
+    return Index(None, shape, lin, tuple(out_shape), native)
+
+
+def set_basic(xp: Any, target: Any, key: tuple, values: Any) -> None:
+    """``target[key] = values`` for a full basic key.  array API namespaces refuse ``None`` in
+    assignment keys, so new axes are dropped from the key and from the values instead."""
+    if any(k is None for k in key):
+        shape = target[key].shape
+        if hasattr(values, "shape"):
+            values = xp.broadcast_to(values, shape)
+        key = tuple(k for k in key if k is not None)
+        if hasattr(values, "shape"):
+            values = xp.reshape(values, target[key].shape)
+    target[key] = values
+
+
+def gather(eng: Any, data: Any, index: Index) -> Any:
+    xp = eng.xp
+    flat = xp.reshape(data, (-1,))
+    return xp.reshape(xp.take(flat, xp.reshape(index.lin, (-1,))), index.out_shape)
+
+
+def scatter_add(eng: Any, values: Any, index: Index, dtype: Any) -> Any:
+    """An array of ``index.shape`` with ``values`` added at ``index`` (repeats accumulate)."""
+    xp = eng.xp
+    n = 1
+    for s in index.shape:
+        n *= s
+    flat_pos = xp.reshape(index.lin, (-1,))
+    if not hasattr(values, "shape"):
+        values = xp.asarray(values, dtype=dtype)
+    flat_val = xp.reshape(xp.broadcast_to(values, index.out_shape), (-1,))
+    out = xp.zeros((n,), dtype=dtype)
+    if eng.ext.scatter_add is not None:
+        eng.ext.scatter_add(out, flat_pos, flat_val)
+    elif flat_pos.shape[0]:
+        # portable: a one-hot matrix product (memory k * n; used where no native scatter exists)
+        hits = xp.astype(xp.reshape(flat_pos, (-1, 1)) == xp.reshape(xp.arange(n, dtype=eng.int64), (1, -1)), dtype)
+        out = xp.reshape(xp.reshape(flat_val, (1, -1)) @ hits, (n,))
+    return xp.reshape(out, index.shape)
+
+
+def put(eng: Any, target: Any, index: Index, values: Any) -> None:
+    """Write ``values`` at ``index`` into ``target`` in place (repeated positions: unspecified)."""
+    xp = eng.xp
+    values = eng.cast_like(values, target)
+    if index.basic is not None:
+        set_basic(xp, target, index.basic, values)
+        return
+    if eng.ext.index_put is not None:
+        eng.ext.index_put(target, index.native, values)
+        return
+    ones = xp.ones(index.out_shape, dtype=target.dtype)
+    counts = scatter_add(eng, ones, index, target.dtype)
+    sums = scatter_add(eng, values, index, target.dtype)
+    hit = counts > 0
+    target[...] = xp.where(hit, sums / xp.where(hit, counts, ones[(0,) * len(index.out_shape)] if index.out_shape else 1), target)

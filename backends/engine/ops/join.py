@@ -1,0 +1,93 @@
+"""Joining tensors: cat and stack."""
+
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+from ..apply import apply
+from ..node import Node, register
+
+
+@register("cat")
+class CatBackward0(Node):
+    __slots__ = ("axis", "sizes", "ndim")
+    broadcasts = True  # only for dtype promotion of mixed inputs
+
+    def forward(self, xp, *arrays, axis):
+        self.axis, self.ndim = axis, arrays[0].ndim
+        self.sizes = [a.shape[axis] for a in arrays]
+        return xp.concat(arrays, axis=axis)
+
+    def backward(self, F, g, *saved):
+        out, start = [], 0
+        lead = (slice(None),) * self.axis
+        for size, edge in zip(self.sizes, self._next):
+            if edge is not None:
+                out.append(F.getitem(g, lead + (slice(start, start + size), Ellipsis)))
+            else:
+                out.append(None)
+            start += size
+        return tuple(out)
+
+
+@register("stack")
+class StackBackward0(Node):
+    __slots__ = ("axis",)
+    broadcasts = True
+
+    def forward(self, xp, *arrays, axis):
+        self.axis = axis
+        return xp.stack(arrays, axis=axis)
+
+    def backward(self, F, g, *saved):
+        lead = (slice(None),) * self.axis
+        return tuple(F.getitem(g, lead + (i, Ellipsis)) if e is not None else None
+                     for i, e in enumerate(self._next))
+
+
+def _tensors(tensors: Sequence[Any], what: str) -> tuple[list, type]:
+    from ..tensor import Tensor
+
+    items = list(tensors)
+    if not items:
+        raise RuntimeError(f"{what}(): expected a non-empty list of tensors")
+    for i, t in enumerate(items):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{what}(): expected a sequence of tensors, element {i} is {type(t).__name__}")
+    T = type(items[0])
+    eng = T._eng
+    dtype = eng.result_dtype(*[t._data.dtype for t in items])
+    return [t if t._data.dtype == dtype else t.to(dtype) for t in items], T
+
+
+def cat(tensors: Sequence[Any], dim: int = 0) -> Any:
+    items, T = _tensors(tensors, "cat")
+    ndim = items[0].ndim
+    if ndim == 0:
+        raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated; "
+                           "use stack() or unsqueeze() them first")
+    if not -ndim <= dim < ndim:
+        raise IndexError(f"cat(): dimension {dim} out of range for {ndim}-d tensors")
+    axis = dim % ndim
+    for i, t in enumerate(items):
+        same = t.ndim == ndim and all(
+            a == b for j, (a, b) in enumerate(zip(t.shape, items[0].shape)) if j != axis)
+        if not same:
+            raise RuntimeError(
+                f"cat(): sizes of tensors must match except in dimension {axis}: tensor 0 has shape "
+                f"{tuple(items[0].shape)}, tensor {i} has shape {tuple(t.shape)}")
+    return apply(CatBackward0, items, T, axis=axis)
+
+
+def stack(tensors: Sequence[Any], dim: int = 0) -> Any:
+    items, T = _tensors(tensors, "stack")
+    shape = tuple(items[0].shape)
+    for i, t in enumerate(items):
+        if tuple(t.shape) != shape:
+            raise RuntimeError(
+                f"stack(): expects each tensor to be equal size, but got {shape} at entry 0 and "
+                f"{tuple(t.shape)} at entry {i}")
+    n = len(shape) + 1
+    if not -n <= dim < n:
+        raise IndexError(f"stack(): dimension {dim} out of range")
+    return apply(StackBackward0, items, T, axis=dim % n)

@@ -1,0 +1,251 @@
+"""Reductions: sum mean max min (full, and along a dim), and sum_to (undoing broadcasting)."""
+
+from __future__ import annotations
+
+import builtins
+from collections import namedtuple
+from typing import Any
+
+from ..apply import constant, unary
+from ..node import Node, register
+
+MaxMin = namedtuple("MaxMin", ["values", "indices"])  # what max(dim)/min(dim) return
+
+
+def normalize_dims(dim: Any, ndim: int) -> tuple[int, ...] | None:
+    """``dim`` (None, int, or sequence) as a sorted tuple of non-negative axes."""
+    if dim is None:
+        return None
+    dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    out = []
+    for d in dims:
+        n = builtins.max(ndim, 1)  # this module defines its own max()
+        if not -n <= d < n:
+            raise IndexError(
+                f"dimension {d} is out of range for a tensor of {ndim} dimension(s) "
+                f"(expected a dim in [{-n}, {n - 1}])")
+        out.append(d % n)
+    if len(set(out)) != len(out):
+        raise ValueError(f"dimension list {dims} repeats a dimension")
+    return tuple(sorted(out))
+
+
+def _restore(F: Any, g: Any, axes: tuple[int, ...] | None, keepdim: bool, shape: tuple) -> Any:
+    """Broadcast a reduction's gradient back to the input's shape."""
+    if axes is not None and not keepdim and len(shape) > 0:
+        g = F.reshape(g, tuple(1 if i in axes else s for i, s in enumerate(shape)))
+    return F.broadcast_to(g, shape)
+
+
+@register("sum")
+class SumBackward0(Node):
+    __slots__ = ("axes", "keepdim", "shape")
+
+    def forward(self, xp, a, axes=None, keepdim=False):
+        self.axes, self.keepdim, self.shape = axes, keepdim, a.shape
+        return xp.sum(a, axis=axes, keepdims=keepdim)
+
+    def name(self):
+        return "SumBackward0" if self.axes is None else "SumBackward1"
+
+    def backward(self, F, g, a):
+        return (_restore(F, g, self.axes, self.keepdim, self.shape),)
+
+
+@register("mean")
+class MeanBackward0(Node):
+    __slots__ = ("axes", "keepdim", "shape", "count")
+
+    def forward(self, xp, a, axes=None, keepdim=False):
+        self.axes, self.keepdim, self.shape = axes, keepdim, a.shape
+        n = 1
+        for i, s in enumerate(a.shape):
+            if axes is None or i in axes:
+                n *= s
+        self.count = n
+        return xp.mean(a, axis=axes, keepdims=keepdim)
+
+    def name(self):
+        return "MeanBackward0" if self.axes is None else "MeanBackward1"
+
+    def backward(self, F, g, a):
+        return (_restore(F, g / self.count, self.axes, self.keepdim, self.shape),)
+
+
+@register("sum_to", public=False)
+class SumToBackward(Node):
+    """Sum a broadcast gradient back to ``shape`` (the engine's single unbroadcast)."""
+
+    __slots__ = ("shape",)
+
+    def forward(self, xp, a, shape):
+        self.shape = a.shape
+        return sum_to_raw(xp, a, shape)
+
+    def backward(self, F, g, a):
+        return (F.broadcast_to(g, self.shape),)
+
+
+def sum_to_raw(xp: Any, a: Any, shape: tuple[int, ...]) -> Any:
+    lead = a.ndim - len(shape)
+    axes = tuple(range(lead)) + tuple(
+        lead + i for i, s in enumerate(shape) if s == 1 and a.shape[lead + i] != 1)
+    if axes:
+        a = xp.sum(a, axis=axes, keepdims=True)
+    if lead or a.shape != tuple(shape):
+        a = xp.reshape(a, tuple(shape))
+    return a
+
+
+@register("max")
+class MaxBackward1(Node):
+    """Full max: ties share the gradient evenly (as PyTorch's max() and amax())."""
+
+    saves = (0,)
+    saves_output = True
+
+    def forward(self, xp, a):
+        return xp.max(a)
+
+    def backward(self, F, g, a, out):
+        return (_evenly(F, g, a, out),)
+
+
+@register("min")
+class MinBackward1(Node):
+    saves = (0,)
+    saves_output = True
+
+    def forward(self, xp, a):
+        return xp.min(a)
+
+    def backward(self, F, g, a, out):
+        return (_evenly(F, g, a, out),)
+
+
+def _evenly(F: Any, g: Any, a: Any, out: Any) -> Any:
+    mask = F.astype(a == out, g.dtype)
+    return mask * (g / F.sum(mask))
+
+
+@register("max_dim")
+class MaxBackward0(Node):
+    """``max(dim)``: the gradient goes to the index it returned (the first maximum)."""
+
+    __slots__ = ("axis", "keepdim", "shape", "indices")
+
+    def forward(self, xp, a, axis, keepdim):
+        return _reduce_dim(self, xp, a, axis, keepdim, xp.argmax)
+
+    def backward(self, F, g, a):
+        return (_route(F, g, self),)
+
+
+@register("min_dim")
+class MinBackward0(Node):
+    __slots__ = ("axis", "keepdim", "shape", "indices")
+
+    def forward(self, xp, a, axis, keepdim):
+        return _reduce_dim(self, xp, a, axis, keepdim, xp.argmin)
+
+    def backward(self, F, g, a):
+        return (_route(F, g, self),)
+
+
+def _reduce_dim(node: Any, xp: Any, a: Any, axis: int, keepdim: bool, arg: Any) -> Any:
+    node.axis, node.keepdim, node.shape = axis, keepdim, a.shape
+    idx = arg(a, axis=axis, keepdims=True)
+    node.indices = idx
+    hits = xp.reshape(xp.arange(a.shape[axis]), tuple(-1 if i == axis else 1 for i in range(a.ndim)))
+    onehot = hits == idx
+    values = xp.sum(xp.where(onehot, a, xp.zeros_like(a)), axis=axis, keepdims=keepdim)
+    return values
+
+
+def _route(F: Any, g: Any, node: Any) -> Any:
+    if not node.keepdim:
+        g = F.expand_dims(g, node.axis)
+    onehot = F.onehot(g, node.indices, node.shape, node.axis)
+    return g * onehot
+
+
+# ------------------------------------------------------------------ user-facing functions
+def _float_or_int(a: Any) -> Any:
+    eng = type(a)._eng
+    if eng.is_bool(a._data.dtype):
+        return a.to(eng.int64)
+    return a
+
+
+def sum(a: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Any:
+    if dtype is not None:
+        a = a.to(dtype)
+    a = _float_or_int(a)
+    return unary(SumBackward0, a, axes=normalize_dims(dim, a.ndim), keepdim=keepdim)
+
+
+def mean(a: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Any:
+    if dtype is not None:
+        a = a.to(dtype)
+    eng = type(a)._eng
+    if not eng.is_floating(a._data.dtype):
+        raise RuntimeError(
+            f"mean(): could not infer output dtype. Input dtype must be floating point, got "
+            f"{eng.dtype_name(a.dtype)}; call .float() first or pass dtype=")
+    return unary(MeanBackward0, a, axes=normalize_dims(dim, a.ndim), keepdim=keepdim)
+
+
+def sum_to(a: Any, shape: tuple[int, ...]) -> Any:
+    if tuple(a.shape) == tuple(shape):
+        return a
+    return unary(SumToBackward, a, shape=tuple(shape))
+
+
+def _full_or_dim(node_full: type, node_dim: type, a: Any, dim: Any, keepdim: bool, what: str) -> Any:
+    from ..tensor import Tensor
+
+    if isinstance(dim, Tensor):  # max(a, b): the elementwise form
+        from .select import maximum, minimum
+
+        return maximum(a, dim) if what == "max" else minimum(a, dim)
+    if dim is None:
+        if a.numel() == 0:
+            raise RuntimeError(f"{what}(): expected a non-empty tensor (reduction over no elements)")
+        return unary(node_full, a)
+    (axis,) = normalize_dims(dim, a.ndim) or (0,)
+    if a.ndim == 0:
+        return MaxMin(unary(node_full, a), constant(type(a), type(a)._xp.asarray(0)))
+    values = unary(node_dim, a, axis=axis, keepdim=keepdim)
+    node = values._grad_fn
+    xp = type(a)._xp
+    if node is not None:
+        idx = node.indices
+    else:
+        idx = (xp.argmax if what == "max" else xp.argmin)(a._data, axis=axis, keepdims=True)
+    if not keepdim:
+        idx = xp.squeeze(idx, axis=axis)
+    return MaxMin(values, constant(type(a), idx))
+
+
+def max(a: Any, dim: Any = None, keepdim: bool = False) -> Any:
+    return _full_or_dim(MaxBackward1, MaxBackward0, a, dim, keepdim, "max")
+
+
+def min(a: Any, dim: Any = None, keepdim: bool = False) -> Any:
+    return _full_or_dim(MinBackward1, MinBackward0, a, dim, keepdim, "min")
+
+
+def argmax(a: Any, dim: Any = None, keepdim: bool = False) -> Any:
+    xp = type(a)._xp
+    if dim is None:
+        return constant(type(a), xp.argmax(xp.reshape(a._data, (-1,))))
+    (axis,) = normalize_dims(dim, a.ndim)
+    return constant(type(a), xp.argmax(a._data, axis=axis, keepdims=keepdim))
+
+
+def argmin(a: Any, dim: Any = None, keepdim: bool = False) -> Any:
+    xp = type(a)._xp
+    if dim is None:
+        return constant(type(a), xp.argmin(xp.reshape(a._data, (-1,))))
+    (axis,) = normalize_dims(dim, a.ndim)
+    return constant(type(a), xp.argmin(a._data, axis=axis, keepdims=keepdim))

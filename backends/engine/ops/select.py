@@ -1,0 +1,95 @@
+"""Selecting between values: where, maximum, minimum."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..apply import apply, binary
+from ..node import Node, register
+
+
+@register("where")
+class WhereBackward0(Node):
+    """``where(cond, a, b)``; the unselected branch gets exactly zero (so a NaN or infinite
+    derivative there still yields NaN through its own backward: PyTorch's documented trap)."""
+
+    __slots__ = ("cond",)
+    broadcasts = True
+
+    def forward(self, xp, a, b, cond):
+        self.cond = cond
+        return xp.where(cond, a, b)
+
+    def backward(self, F, g, a, b):
+        ga, gb = self._next
+        zero = F.zeros_like(g)
+        return (F.where(self.cond, g, zero) if ga is not None else None,
+                F.where(self.cond, zero, g) if gb is not None else None)
+
+
+@register("maximum")
+class MaximumBackward0(Node):
+    broadcasts = True
+    saves = (0, 1)
+
+    def forward(self, xp, a, b):
+        return xp.maximum(a, b)
+
+    def backward(self, F, g, a, b):
+        return _split(F, g, a, b, a > b, self._next)
+
+
+@register("minimum")
+class MinimumBackward0(Node):
+    broadcasts = True
+    saves = (0, 1)
+
+    def forward(self, xp, a, b):
+        return xp.minimum(a, b)
+
+    def backward(self, F, g, a, b):
+        return _split(F, g, a, b, a < b, self._next)
+
+
+def _split(F: Any, g: Any, a: Any, b: Any, wins: Any, edges: tuple) -> tuple:
+    """The winner gets the gradient; ties split it evenly (as PyTorch)."""
+    tie = a == b
+    half = g / 2
+    zero = F.zeros_like(g)
+    ga = F.where(tie, half, F.where(wins, g, zero)) if edges[0] is not None else None
+    gb = F.where(tie, half, F.where(wins, zero, g)) if edges[1] is not None else None
+    return ga, gb
+
+
+def where(cond: Any, a: Any, b: Any = None) -> Any:
+    from ..tensor import Tensor
+
+    if b is None and not isinstance(a, Tensor) and a is None:
+        raise TypeError("where(cond) with one argument is not supported; use nonzero()")
+    T = next(type(x) for x in (a, b, cond) if isinstance(x, Tensor))
+    eng = T._eng
+    c = cond._data if isinstance(cond, Tensor) else eng.asarray(cond)
+    if not eng.is_bool(c.dtype):
+        c = c != 0
+    da = a._data if isinstance(a, Tensor) else a
+    db = b._data if isinstance(b, Tensor) else b
+    da, db = eng.promote(da, db, isinstance(a, Tensor), isinstance(b, Tensor))
+    xp = T._xp
+    # scalars become arrays of the result dtype so every namespace accepts them
+    if not isinstance(a, Tensor):
+        a = xp.asarray(da, dtype=db.dtype) if isinstance(b, Tensor) else eng.asarray(da)
+    elif da is not a._data:
+        a = a.to(da.dtype)
+    if not isinstance(b, Tensor):
+        b = xp.asarray(db, dtype=a.dtype if isinstance(a, Tensor) else a.dtype)
+    elif db is not b._data:
+        b = b.to(db.dtype)
+    return apply(WhereBackward0, (a, b), T, cond=c)
+
+
+def maximum(a: Any, b: Any) -> Any:
+    return binary(MaximumBackward0, a, b)
+
+
+def minimum(a: Any, b: Any) -> Any:
+    return binary(MinimumBackward0, a, b)

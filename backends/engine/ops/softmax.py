@@ -1,0 +1,57 @@
+"""softmax and log_softmax along a dimension (max-shifted, so large inputs do not overflow)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..apply import unary
+from ..node import Node, register
+
+
+@register("softmax")
+class SoftmaxBackward0(Node):
+    __slots__ = ("axis",)
+    saves_output = True
+
+    def forward(self, xp, a, axis):
+        self.axis = axis
+        e = xp.exp(a - xp.max(a, axis=axis, keepdims=True))
+        return e / xp.sum(e, axis=axis, keepdims=True)
+
+    def backward(self, F, g, a, out):
+        return (out * (g - F.sum(g * out, axis=self.axis, keepdims=True)),)
+
+
+@register("log_softmax")
+class LogSoftmaxBackward0(Node):
+    __slots__ = ("axis",)
+    saves_output = True
+
+    def forward(self, xp, a, axis):
+        self.axis = axis
+        shifted = a - xp.max(a, axis=axis, keepdims=True)
+        return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
+
+    def backward(self, F, g, a, out):
+        return (g - F.exp(out) * F.sum(g, axis=self.axis, keepdims=True),)
+
+
+def _axis(a: Any, dim: Any, what: str) -> int:
+    if dim is None:
+        raise TypeError(f"{what}() requires dim= (the dimension to normalise over)")
+    n = max(a.ndim, 1)
+    if not -n <= dim < n:
+        raise IndexError(f"{what}(): dimension {dim} out of range for a {a.ndim}-d tensor")
+    return dim % n
+
+
+def softmax(a: Any, dim: Any = None) -> Any:
+    if a.ndim == 0:
+        return unary(SoftmaxBackward0, a.reshape(1), axis=0).reshape(())
+    return unary(SoftmaxBackward0, a, axis=_axis(a, dim, "softmax"))
+
+
+def log_softmax(a: Any, dim: Any = None) -> Any:
+    if a.ndim == 0:
+        return unary(LogSoftmaxBackward0, a.reshape(1), axis=0).reshape(())
+    return unary(LogSoftmaxBackward0, a, axis=_axis(a, dim, "log_softmax"))

@@ -1,0 +1,220 @@
+"""Elementwise functions: exp log sqrt abs sign sin cos sigmoid tanh relu clamp."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..apply import binary, unary
+from ..node import Node, register
+
+
+@register("exp")
+class ExpBackward0(Node):
+    saves_output = True
+
+    def forward(self, xp, a):
+        return xp.exp(a)
+
+    def backward(self, F, g, a, out):
+        return (g * out,)
+
+
+@register("log")
+class LogBackward0(Node):
+    saves = (0,)
+
+    def forward(self, xp, a):
+        return xp.log(a)
+
+    def backward(self, F, g, a):
+        return (g / a,)
+
+
+@register("sqrt")
+class SqrtBackward0(Node):
+    saves_output = True
+
+    def forward(self, xp, a):
+        return xp.sqrt(a)
+
+    def backward(self, F, g, a, out):
+        return (g / (2 * out),)
+
+
+@register("sign")
+class SignBackward0(Node):
+    """Piecewise constant: its gradient is zero, but it stays in the graph (as PyTorch's)."""
+
+    def forward(self, xp, a):
+        return xp.sign(a)
+
+    def backward(self, F, g, a):
+        return (F.zeros_like(g),)
+
+
+@register("abs")
+class AbsBackward0(Node):
+    saves = (0,)
+
+    def forward(self, xp, a):
+        return xp.abs(a)
+
+    def backward(self, F, g, a):
+        return (g * F.sign(a),)  # sign(0) = 0: abs'(0) = 0, the minimum-norm subgradient
+
+
+@register("sin")
+class SinBackward0(Node):
+    saves = (0,)
+
+    def forward(self, xp, a):
+        return xp.sin(a)
+
+    def backward(self, F, g, a):
+        return (g * F.cos(a),)
+
+
+@register("cos")
+class CosBackward0(Node):
+    saves = (0,)
+
+    def forward(self, xp, a):
+        return xp.cos(a)
+
+    def backward(self, F, g, a):
+        return (-g * F.sin(a),)
+
+
+@register("sigmoid")
+class SigmoidBackward0(Node):
+    saves_output = True
+
+    def forward(self, xp, a):
+        # 0.5 * (1 + tanh(a / 2)) never overflows, unlike 1 / (1 + exp(-a))
+        return 0.5 * (xp.tanh(0.5 * a) + 1)
+
+    def backward(self, F, g, a, out):
+        return (g * (out * (1 - out)),)
+
+
+@register("tanh")
+class TanhBackward0(Node):
+    saves_output = True
+
+    def forward(self, xp, a):
+        return xp.tanh(a)
+
+    def backward(self, F, g, a, out):
+        return (g * (1 - out * out),)
+
+
+@register("relu")
+class ReluBackward0(Node):
+    saves_output = True
+
+    def forward(self, xp, a):
+        return xp.where(a > 0, a, xp.zeros_like(a))
+
+    def backward(self, F, g, a, out):
+        return (F.threshold_grad(g, out),)
+
+
+@register("threshold_grad", public=False)
+class ThresholdBackwardBackward0(Node):
+    """``where(x > 0, g, 0)``, differentiable in ``g``; zero gradient in ``x``, which stays in
+    the graph so that relu's derivative keeps a graph under create_graph, as in PyTorch."""
+
+    saves = (1,)
+
+    def forward(self, xp, g, x):
+        return xp.where(x > 0, g, xp.zeros_like(g))
+
+    def backward(self, F, gg, g, x):
+        gx = F.zeros_like(x) if self._next[1] is not None else None
+        return F.threshold_grad(gg, x), gx
+
+
+@register("clamp")
+class ClampBackward1(Node):
+    __slots__ = ("lo", "hi")
+    saves = (0,)
+
+    def forward(self, xp, a, lo, hi):
+        self.lo, self.hi = lo, hi
+        return xp.clip(a, lo, hi)
+
+    def backward(self, F, g, a):
+        # the gradient passes at the boundaries (clamp(0, 1)'(0) = 1), as in PyTorch
+        keep = None
+        if self.lo is not None:
+            keep = a >= self.lo
+        if self.hi is not None:
+            keep = (a <= self.hi) if keep is None else keep & (a <= self.hi)
+        return (F.where(keep, g, F.zeros_like(g)),)
+
+
+# ------------------------------------------------------------------ user-facing functions
+def _float(a: Any) -> Any:
+    eng = type(a)._eng
+    return a if eng.is_floating(a._data.dtype) else a.to(eng.float32)
+
+
+def exp(a):
+    return unary(ExpBackward0, _float(a))
+
+
+def log(a):
+    return unary(LogBackward0, _float(a))
+
+
+def sqrt(a):
+    return unary(SqrtBackward0, _float(a))
+
+
+def sign(a):
+    return unary(SignBackward0, a)
+
+
+def abs(a):
+    return unary(AbsBackward0, a)
+
+
+def sin(a):
+    return unary(SinBackward0, _float(a))
+
+
+def cos(a):
+    return unary(CosBackward0, _float(a))
+
+
+def sigmoid(a):
+    return unary(SigmoidBackward0, _float(a))
+
+
+def tanh(a):
+    return unary(TanhBackward0, _float(a))
+
+
+def relu(a):
+    return unary(ReluBackward0, a)
+
+
+def threshold_grad(g, x):
+    return binary(ThresholdBackwardBackward0, g, x)
+
+
+def clamp(a: Any, min: Any = None, max: Any = None) -> Any:
+    if min is None and max is None:
+        raise ValueError("clamp(): at least one of min and max must be given")
+    from ..tensor import Tensor
+
+    if isinstance(min, Tensor) or isinstance(max, Tensor):
+        from .select import maximum, minimum
+
+        out = a
+        if min is not None:
+            out = maximum(out, min)
+        if max is not None:
+            out = minimum(out, max)
+        return out
+    return unary(ClampBackward1, a, lo=min, hi=max)

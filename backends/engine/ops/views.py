@@ -1,0 +1,420 @@
+"""Views and indexing: reshape/view, permute/transpose, squeeze/unsqueeze, expand, getitem,
+and indexed assignment (CopySlices).
+
+A view's data aliases its base's (the engine relies on the namespace returning views for
+basic slicing, reshapes that need no copy, transposes and broadcasts: numpy, CuPy and
+array_api_strict all do).  Each view records the *steps* from its base, so that after an
+in-place change the base's graph can be rebased (``rebase``) and the view's grad_fn replayed
+(``replay``).  A step is ``(kind, argument)`` with kind ``reshape``, ``permute``, ``expand`` or
+``getitem`` (a basic key).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..apply import _edge, apply, unary
+from ..node import Node, register
+from . import indexing
+
+
+def _shape_arg(shape: tuple) -> tuple:
+    if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
+        shape = tuple(shape[0])
+    return tuple(int(s) for s in shape)
+
+
+def infer_shape(shape: tuple, numel: int) -> tuple[int, ...]:
+    if list(shape).count(-1) > 1:
+        raise RuntimeError("only one dimension can be inferred (-1)")
+    known = 1
+    for s in shape:
+        if s != -1:
+            if s < 0:
+                raise RuntimeError(f"invalid shape dimension {s}")
+            known *= s
+    if -1 in shape:
+        if known == 0 or numel % known:
+            raise RuntimeError(f"shape {list(shape)} is invalid for input of size {numel}")
+        shape = tuple(numel // known if s == -1 else s for s in shape)
+    elif known != numel:
+        raise RuntimeError(f"shape {list(shape)} is invalid for input of size {numel}")
+    return tuple(shape)
+
+
+@register("reshape")
+class ViewBackward0(Node):
+    __slots__ = ("shape", "label")
+
+    def forward(self, xp, a, shape, view, label="ViewBackward0"):
+        self.shape, self.label = a.shape, label
+        return xp.reshape(a, shape, copy=False) if view else xp.reshape(a, shape)
+
+    def name(self):
+        return self.label
+
+    def backward(self, F, g, a):
+        return (F.reshape(g, self.shape),)
+
+
+@register("permute")
+class PermuteBackward0(Node):
+    __slots__ = ("axes", "label")
+
+    def forward(self, xp, a, axes, label):
+        self.axes, self.label = axes, label
+        return xp.permute_dims(a, axes)
+
+    def name(self):
+        return self.label
+
+    def backward(self, F, g, a):
+        inverse = [0] * len(self.axes)
+        for i, ax in enumerate(self.axes):
+            inverse[ax] = i
+        return (F.permute_dims(g, tuple(inverse)),)
+
+
+@register("expand")
+class ExpandBackward0(Node):
+    __slots__ = ("shape",)
+
+    def forward(self, xp, a, shape):
+        self.shape = a.shape
+        return xp.broadcast_to(a, shape)
+
+    def backward(self, F, g, a):
+        return (F.sum_to(g, self.shape),)
+
+
+@register("getitem")
+class SliceBackward0(Node):
+    """Basic indexing (ints, slices, None, Ellipsis): a view."""
+
+    __slots__ = ("key", "shape")
+
+    def forward(self, xp, a, key):
+        self.key, self.shape = key, a.shape
+        return a[key]
+
+    def name(self):
+        ints = [k for k in self.key if k is not Ellipsis and k is not None]
+        return "SelectBackward0" if ints and all(isinstance(k, int) for k in ints) else "SliceBackward0"
+
+    def backward(self, F, g, a):
+        return (F.slice_scatter(g, self.key, self.shape),)
+
+
+@register("slice_scatter", public=False)
+class SliceScatterBackward(Node):
+    """Zeros of ``shape`` with ``g`` at a basic key: getitem's backward, differentiable."""
+
+    __slots__ = ("key",)
+
+    def forward(self, xp, g, key, shape):
+        self.key = key
+        out = xp.zeros(shape, dtype=g.dtype)
+        indexing.set_basic(xp, out, key, g)
+        return out
+
+    def backward(self, F, gg, g):
+        return (F.getitem(gg, self.key),)
+
+
+@register("index")
+class IndexBackward0(Node):
+    """Advanced indexing (integer arrays, masks): a copy; repeated indices accumulate."""
+
+    __slots__ = ("index",)
+
+    def forward(self, xp, a, index, eng):
+        self.index = index
+        return indexing.gather(eng, a, index)
+
+    def backward(self, F, g, a):
+        return (F.index_scatter(g, self.index),)
+
+
+@register("index_scatter", public=False)
+class IndexPutBackward0(Node):
+    __slots__ = ("index",)
+
+    def forward(self, xp, g, index, eng):
+        self.index = index
+        return indexing.scatter_add(eng, g, index, g.dtype)
+
+    def backward(self, F, gg, g):
+        return (F.index_gather(gg, self.index),)
+
+
+@register("setitem")
+class CopySlices(Node):
+    """``base`` with the region ``steps`` + ``key`` replaced by ``value`` (indexed assignment and
+    in-place ops through views).  Out of place here; in-place updates build it with rebase()."""
+
+    __slots__ = ("steps", "key")
+    broadcasts = True
+
+    def forward(self, xp, base, value, steps, key, eng):
+        self.steps, self.key = steps, key
+        out = eng.copy(base)
+        write_region(eng, out, steps, key, value)
+        return out
+
+    def name(self):
+        return "CopySlices"
+
+    def backward(self, F, g, base, value):
+        gb, gv = self._next
+        return (F.copy_slices(g, self.steps, self.key, 0) if gb is not None else None,
+                F.region(g, self.steps, self.key) if gv is not None else None)
+
+
+# ------------------------------------------------------------------ raw helpers (also used by F)
+def replay_raw(xp: Any, data: Any, steps: tuple) -> Any:
+    for kind, arg in steps:
+        if kind == "reshape":
+            data = xp.reshape(data, arg, copy=False)
+        elif kind == "permute":
+            data = xp.permute_dims(data, arg)
+        elif kind == "expand":
+            data = xp.broadcast_to(data, arg)
+        else:
+            data = data[arg]
+    return data
+
+
+def write_region(eng: Any, target: Any, steps: tuple, key: Any, value: Any) -> None:
+    region = replay_raw(eng.xp, target, steps)
+    if key is None:
+        region[...] = eng.cast_like(value, region)
+    else:
+        indexing.put(eng, region, key, value)
+
+
+def region_raw(eng: Any, data: Any, steps: tuple, key: Any) -> Any:
+    region = replay_raw(eng.xp, data, steps)
+    if key is None:
+        return region
+    return region[key.basic] if key.basic is not None else indexing.gather(eng, region, key)
+
+
+# ------------------------------------------------------------------ graph helpers
+def replay(t: Any, steps: tuple) -> Any:
+    """Apply view ``steps`` to tensor ``t`` with the differentiable view functions."""
+    for kind, arg in steps:
+        if kind == "reshape":
+            t = _reshape(t, arg, view=True)
+        elif kind == "permute":
+            t = permute(t, arg)
+        elif kind == "expand":
+            t = expand(t, arg)
+        else:
+            t = _getitem_basic(t, arg)
+    return t
+
+
+def rebase(base: Any, steps: tuple, key: Any, value: Any) -> None:
+    """Record that ``base``'s region (``steps``, ``key``) now holds ``value`` (data already
+    written): ``base``'s grad_fn becomes a CopySlices node."""
+    from ..tensor import Tensor
+
+    node = CopySlices.__new__(CopySlices)
+    node.steps, node.key = steps, key
+    node._next = (_edge(base), _edge(value) if isinstance(value, Tensor) else None)
+    node._saved = (None, None)
+    node._x = None
+    # the value's gradient comes back shaped like the region: reduce/cast it to the value's
+    node._meta = [None, (value._data.shape, value._data.dtype)] if node._next[1] is not None else None
+    old = base._grad_fn
+    base._grad_fn = node
+    base._requires_grad = True
+    if old is not None and old._x is not None and old._x.retain is not None:
+        node._extra().retain, old._x.retain = old._x.retain, None
+
+
+# ------------------------------------------------------------------ user-facing functions
+def _view(a: Any, node_cls: type, step: tuple, **params: Any) -> Any:
+    out = unary(node_cls, a, **params)
+    return a._make_view(out, (step,))
+
+
+def _reshape(a: Any, shape: tuple, view: bool, label: str = "ViewBackward0") -> Any:
+    shape = infer_shape(shape, a.numel())
+    step = ("reshape", shape)
+    try:  # a view when the memory layout allows it
+        return _view(a, ViewBackward0, step, shape=shape, view=True, label=label)
+    except (ValueError, AttributeError, TypeError) as exc:
+        if view:
+            raise RuntimeError(
+                f"view size is not compatible with input tensor's size and stride ({exc}); use "
+                ".reshape(...) instead") from None
+    return unary(ViewBackward0, a, shape=shape, view=False, label=label)  # reshape copies
+
+
+def reshape(a: Any, *shape: Any) -> Any:
+    return _reshape(a, _shape_arg(shape), view=False)
+
+
+def view(a: Any, *shape: Any) -> Any:
+    return _reshape(a, _shape_arg(shape), view=True)
+
+
+def flatten(a: Any, start_dim: int = 0, end_dim: int = -1) -> Any:
+    shape = tuple(a.shape)
+    if not shape:
+        return reshape(a, (1,))
+    s, e = start_dim % len(shape), end_dim % len(shape)
+    n = 1
+    for d in shape[s:e + 1]:
+        n *= d
+    return reshape(a, shape[:s] + (n,) + shape[e + 1:])
+
+
+def _axis(d: int, ndim: int) -> int:
+    n = max(ndim, 1)
+    if not -n <= d < n:
+        raise IndexError(f"dimension {d} is out of range for a tensor of {ndim} dimension(s)")
+    return d % n
+
+
+def permute(a: Any, *dims: Any, label: str = "PermuteBackward0") -> Any:
+    axes = tuple(_axis(d, a.ndim) for d in _shape_arg(dims))
+    if sorted(axes) != list(range(a.ndim)):
+        raise RuntimeError(f"permute(): dims {axes} are not a permutation of {a.ndim} dimensions")
+    return _view(a, PermuteBackward0, ("permute", axes), axes=axes, label=label)
+
+
+def transpose(a: Any, dim0: int, dim1: int) -> Any:
+    axes = list(range(a.ndim))
+    d0, d1 = _axis(dim0, a.ndim), _axis(dim1, a.ndim)
+    axes[d0], axes[d1] = axes[d1], axes[d0]
+    if a.ndim < 2:
+        return _reshape(a, tuple(a.shape), view=True)
+    return permute(a, *axes, label="TransposeBackward0")
+
+
+def t(a: Any) -> Any:
+    if a.ndim > 2:
+        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {a.ndim}D")
+    if a.ndim < 2:
+        return _reshape(a, tuple(a.shape), view=True)
+    return permute(a, 1, 0, label="TBackward0")
+
+
+def squeeze(a: Any, dim: Any = None) -> Any:
+    shape = tuple(a.shape)
+    if dim is None:
+        new = tuple(s for s in shape if s != 1)
+    else:
+        dims = {_axis(d, a.ndim) for d in ((dim,) if isinstance(dim, int) else dim)}
+        new = tuple(s for i, s in enumerate(shape) if not (i in dims and s == 1))
+    label = "SqueezeBackward0" if dim is None else "SqueezeBackward1"
+    return _reshape(a, new, view=True, label=label)
+
+
+def unsqueeze(a: Any, dim: int) -> Any:
+    n = a.ndim + 1
+    if not -n <= dim < n:
+        raise IndexError(f"dimension {dim} is out of range for unsqueeze of a {a.ndim}-d tensor")
+    d = dim % n
+    shape = tuple(a.shape)
+    return _reshape(a, shape[:d] + (1,) + shape[d:], view=True, label="UnsqueezeBackward0")
+
+
+def expand(a: Any, *sizes: Any) -> Any:
+    sizes = _shape_arg(sizes)
+    shape = tuple(a.shape)
+    if len(sizes) < len(shape):
+        raise RuntimeError(
+            f"expand: the number of sizes ({len(sizes)}) must be at least the tensor's dimensions "
+            f"({len(shape)})")
+    lead = len(sizes) - len(shape)
+    out = []
+    for i, s in enumerate(sizes):
+        if i < lead:
+            if s < 0:
+                raise RuntimeError("expand: -1 is not allowed for a new leading dimension")
+            out.append(s)
+        else:
+            cur = shape[i - lead]
+            want = cur if s == -1 else s
+            if cur != 1 and want != cur:
+                raise RuntimeError(
+                    f"expand: size {want} does not match the existing size {cur} at dimension {i}")
+            out.append(want)
+    out = tuple(out)
+    return _view(a, ExpandBackward0, ("expand", out), shape=out)
+
+
+def expand_as(a: Any, other: Any) -> Any:
+    return expand(a, tuple(other.shape))
+
+
+def broadcast_to(a: Any, shape: tuple) -> Any:
+    return expand(a, tuple(shape))
+
+
+def _getitem_basic(a: Any, key: tuple) -> Any:
+    return _view(a, SliceBackward0, ("getitem", key), key=key)
+
+
+def getitem(a: Any, key: Any) -> Any:
+    eng = type(a)._eng
+    index = indexing.normalize(key, tuple(a.shape), eng)
+    if index.basic is not None:
+        return _getitem_basic(a, index.basic)
+    return unary(IndexBackward0, a, index=index, eng=eng)
+
+
+def setitem(t: Any, key: Any, value: Any) -> None:
+    """``t[key] = value``: in place; recorded as CopySlices when autograd is involved."""
+    from ..grad_mode import STATE
+    from ..tensor import Tensor
+
+    t._guard_inplace()
+    t._fresh()
+    eng = type(t)._eng
+    if not isinstance(value, Tensor) and not isinstance(value, (int, float, bool)):
+        value = type(t)._wrap(eng.asarray(value, dtype=t._data.dtype))
+    index = indexing.normalize(key, tuple(t.shape), eng)
+    x = t._x
+    base = x.base if x is not None else None
+    tracked = STATE.enabled and (t._requires_grad or (isinstance(value, Tensor) and value._requires_grad)
+                                 or (base is not None and base._requires_grad))
+    raw_value = value._data if isinstance(value, Tensor) else value
+    try:
+        indexing.put(eng, t._data, index, raw_value)
+    except ValueError as exc:
+        raise RuntimeError(f"indexed assignment failed: {exc}") from exc
+    t._bump()
+    if tracked:
+        if base is None:
+            rebase(t, (), index, value)
+        else:
+            rebase(base, x.steps, index, value)
+
+
+def copy_slices(base: Any, steps: tuple, key: Any, value: Any) -> Any:
+    return apply(CopySlices, (base, value), type(base), steps=steps, key=key, eng=type(base)._eng)
+
+
+def region(g: Any, steps: tuple, key: Any) -> Any:
+    r = replay(g, steps)
+    if key is None:
+        return r
+    if key.basic is not None:
+        return _getitem_basic(r, key.basic)
+    return unary(IndexBackward0, r, index=key, eng=type(g)._eng)
+
+
+def slice_scatter(g: Any, key: tuple, shape: tuple) -> Any:
+    return unary(SliceScatterBackward, g, key=key, shape=shape)
+
+
+def index_scatter(g: Any, index: Any) -> Any:
+    return unary(IndexPutBackward0, g, index=index, eng=type(g)._eng)
+
+
+def index_gather(g: Any, index: Any) -> Any:
+    return unary(IndexBackward0, g, index=index, eng=type(g)._eng)

@@ -1,0 +1,82 @@
+"""The raw backward namespace: the functions backward formulas call, on plain arrays.
+
+Backward formulas are written once, against ``F`` and Python operators.  Without
+``create_graph`` the engine passes this namespace and raw arrays (no graph, no tensor objects);
+with it, :mod:`.functional`'s ``GRAPH_F`` and tensors, whose members have the same names and
+meanings.  A test checks that the two namespaces offer exactly the same functions.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .ops import indexing, views
+from .ops.reduce import sum_to_raw
+
+NAMES = (
+    "zeros_like", "ones_like", "where", "exp", "log", "sign", "sin", "cos", "threshold_grad",
+    "broadcast_to", "reshape", "sum", "astype", "expand_dims", "onehot", "copy_slices", "region",
+    "slice_scatter", "index_scatter", "index_gather", "getitem", "permute_dims", "sum_to",
+    "matrix_transpose",
+)
+
+
+class RawF:
+    def __init__(self, eng: Any) -> None:
+        xp = self.xp = eng.xp
+        self.eng = eng
+        self.zeros_like = xp.zeros_like
+        self.ones_like = xp.ones_like
+        self.where = xp.where
+        self.exp = xp.exp
+        self.log = xp.log
+        self.sign = xp.sign
+        self.sin = xp.sin
+        self.cos = xp.cos
+        self.broadcast_to = xp.broadcast_to
+        self.reshape = xp.reshape
+        self.permute_dims = xp.permute_dims
+        self.matrix_transpose = xp.matrix_transpose
+
+    def threshold_grad(self, g: Any, x: Any) -> Any:
+        return self.xp.where(x > 0, g, self.xp.zeros_like(g))
+
+    def sum(self, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
+        return self.xp.sum(x, axis=axis, keepdims=keepdims)
+
+    def astype(self, x: Any, dtype: Any) -> Any:
+        return x if x.dtype == dtype else self.xp.astype(x, dtype)
+
+    def expand_dims(self, x: Any, axis: int) -> Any:
+        return self.xp.expand_dims(x, axis=axis)
+
+    def onehot(self, like: Any, indices: Any, shape: tuple, axis: int) -> Any:
+        """1 where ``indices`` (kept dims) point along ``axis``, in ``like``'s dtype."""
+        xp = self.xp
+        hits = xp.reshape(xp.arange(shape[axis]), tuple(-1 if i == axis else 1 for i in range(len(shape))))
+        return xp.astype(hits == indices, like.dtype)
+
+    def copy_slices(self, g: Any, steps: tuple, key: Any, value: Any) -> Any:
+        out = self.eng.copy(g)
+        views.write_region(self.eng, out, steps, key, value)
+        return out
+
+    def region(self, g: Any, steps: tuple, key: Any) -> Any:
+        return views.region_raw(self.eng, g, steps, key)
+
+    def slice_scatter(self, g: Any, key: tuple, shape: tuple) -> Any:
+        out = self.xp.zeros(shape, dtype=g.dtype)
+        indexing.set_basic(self.xp, out, key, g)
+        return out
+
+    def index_scatter(self, g: Any, index: Any) -> Any:
+        return indexing.scatter_add(self.eng, g, index, g.dtype)
+
+    def index_gather(self, g: Any, index: Any) -> Any:
+        return indexing.gather(self.eng, g, index)
+
+    def getitem(self, x: Any, key: tuple) -> Any:
+        return x[key]
+
+    def sum_to(self, x: Any, shape: tuple) -> Any:
+        return x if tuple(x.shape) == tuple(shape) else sum_to_raw(self.xp, x, shape)

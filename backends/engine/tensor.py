@@ -1,0 +1,486 @@
+"""The engine's tensor: data, autograd state, views, in-place updates, and PyTorch's methods.
+
+One subclass of :class:`Tensor` exists per engine instance (``engine.Tensor``); its class
+attributes ``_xp`` (the array namespace) and ``_eng`` (the engine) are how an op finds the
+namespace of its inputs.  Per-tensor state is a handful of slots; rarely used state (hooks,
+view bookkeeping, the AccumulateGrad node) lives in one optional ``_x`` object.
+"""
+
+from __future__ import annotations
+
+import warnings
+import weakref
+from typing import Any, Callable, Iterator
+
+from gradspec.errors import (
+    DetachRequiredError,
+    GradientShapeError,
+    LeafInPlaceError,
+    NoGradPathError,
+    NonLeafRequiresGradError,
+    RequiresGradDtypeError,
+)
+
+from . import grad_mode
+from .grad_mode import STATE
+from .node import AccumulateGrad, RemovableHandle
+
+
+class VersionCounter:
+    """Counts in-place modifications; shared by a tensor, its views and its detached aliases."""
+
+    __slots__ = ("value",)
+
+    def __init__(self) -> None:
+        self.value = 0
+
+
+class TensorExtra:
+    """Rarely used per-tensor state."""
+
+    __slots__ = ("hooks", "retains_grad", "base", "steps", "view_version", "tracked", "acc")
+
+    def __init__(self) -> None:
+        self.hooks: list | None = None  # leaf hooks (non-leaf hooks live on the grad_fn)
+        self.retains_grad = False
+        self.base: Tensor | None = None  # for views: the tensor whose data this one aliases
+        self.steps: tuple = ()  # for views: how to get from base to this view
+        self.view_version = 0  # version of the base when this view's grad_fn was last set
+        self.tracked = False  # the view was made with grad recording on
+        self.acc: Any = None  # weakref to this leaf's AccumulateGrad node
+
+
+class Tensor:
+    """A tensor of the gradspec engine (PyTorch's names and semantics)."""
+
+    __slots__ = ("_data", "_grad_fn", "_requires_grad", "_grad", "_vc", "_x", "__weakref__")
+
+    _xp: Any = None  # set on the per-engine subclass
+    _eng: Any = None
+
+    # ------------------------------------------------------------------ construction
+    @classmethod
+    def _wrap(cls, data: Any, grad_fn: Any = None, requires_grad: bool = False) -> "Tensor":
+        t = object.__new__(cls)
+        t._data = data
+        t._grad_fn = grad_fn
+        t._requires_grad = requires_grad
+        t._grad = None
+        t._vc = None
+        t._x = None
+        return t
+
+    def __init__(self, *args: Any) -> None:
+        # The legacy constructor ``Tensor([1, 2])`` / ``Tensor(2, 3)``: float32, like torch.Tensor.
+        eng = self._eng
+        if len(args) == 1 and not isinstance(args[0], int):
+            data = eng.asarray(args[0], dtype=eng.float32)
+        else:
+            data = self._xp.zeros(tuple(args), dtype=eng.float32)
+        self._data = data
+        self._grad_fn = None
+        self._requires_grad = False
+        self._grad = None
+        self._vc = None
+        self._x = None
+
+    # ------------------------------------------------------------------ autograd state
+    @property
+    def requires_grad(self) -> bool:
+        self._fresh()
+        return self._requires_grad
+
+    @requires_grad.setter
+    def requires_grad(self, flag: bool) -> None:
+        if self._grad_fn is not None:
+            raise NonLeafRequiresGradError(
+                "you can only change requires_grad flags of leaf tensors; this tensor was computed "
+                f"by {self._grad_fn.name()}. To use it without tracking, take var.detach()."
+            )
+        if flag:
+            self._check_float("setting requires_grad=True")
+        self._requires_grad = bool(flag)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        if self._grad_fn is not None:
+            if not requires_grad:
+                raise NonLeafRequiresGradError(
+                    "you can only change requires_grad flags of leaf tensors; to stop tracking "
+                    "a computed tensor use var.detach()."
+                )
+            return self  # already requires grad (PyTorch: a no-op)
+        if requires_grad:
+            self._check_float("requires_grad_()")
+        self._requires_grad = bool(requires_grad)
+        return self
+
+    def _check_float(self, what: str) -> None:
+        if not self._eng.is_floating(self._data.dtype):
+            raise RequiresGradDtypeError(
+                f"{what}: only tensors of floating point dtype can require gradients, got "
+                f"{self._eng.dtype_name(self._data.dtype)}; convert first, e.g. t.float()."
+            )
+
+    @property
+    def is_leaf(self) -> bool:
+        self._fresh()
+        return self._grad_fn is None
+
+    @property
+    def grad_fn(self) -> Any:
+        self._fresh()
+        return self._grad_fn
+
+    @property
+    def grad(self) -> "Tensor | None":
+        if self._grad_fn is not None and not self.retains_grad:
+            warnings.warn(
+                "The .grad attribute of a tensor that is not a leaf is being read: backward() "
+                "does not populate it. Call .retain_grad() on it before backward() if you want "
+                "its gradient, or read the .grad of the leaf you meant.",
+                UserWarning,
+                stacklevel=2,
+            )
+        return self._grad
+
+    @grad.setter
+    def grad(self, value: "Tensor | None") -> None:
+        if value is not None:
+            if not isinstance(value, Tensor):
+                raise TypeError(f"grad must be a tensor or None, got {type(value).__name__}")
+            if tuple(value.shape) != tuple(self.shape):
+                raise GradientShapeError(
+                    f"attempting to assign a gradient of shape {tuple(value.shape)} to a tensor of "
+                    f"shape {tuple(self.shape)}; a gradient must have its tensor's shape."
+                )
+            if value._data.dtype != self._data.dtype:
+                raise GradientShapeError(
+                    f"attempting to assign a gradient of dtype {self._eng.dtype_name(value.dtype)} "
+                    f"to a tensor of dtype {self._eng.dtype_name(self.dtype)}; cast it with .to()."
+                )
+        self._grad = value
+
+    @grad.deleter
+    def grad(self) -> None:
+        self._grad = None
+
+    @property
+    def retains_grad(self) -> bool:
+        return self._x is not None and self._x.retains_grad and self._grad_fn is not None
+
+    def retain_grad(self) -> None:
+        if not self._requires_grad:
+            raise NoGradPathError(
+                "can't retain_grad on a tensor that has requires_grad=False")
+        if self._grad_fn is None:
+            return  # a leaf keeps its gradient anyway
+        self._extra().retains_grad = True
+        self._grad_fn._extra().retain = weakref.ref(self)
+
+    @property
+    def _version(self) -> int:
+        return self._vc.value if self._vc is not None else 0
+
+    def register_hook(self, hook: Callable[["Tensor"], "Tensor | None"]) -> RemovableHandle:
+        if not self._requires_grad:
+            raise NoGradPathError(
+                "cannot register a hook on a tensor that doesn't require gradient")
+        self._fresh()
+        owner = self._extra() if self._grad_fn is None else self._grad_fn._extra()
+        if owner.hooks is None:
+            owner.hooks = []
+        owner.hooks.append(hook)
+        return RemovableHandle(owner.hooks, hook)
+
+    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
+                 create_graph: bool = False, inputs: Any = None) -> None:
+        from .autograd import backward
+
+        backward([self], None if gradient is None else [gradient], retain_graph, create_graph,
+                 inputs=inputs)
+
+    def detach(self) -> "Tensor":
+        t = type(self)._wrap(self._data)
+        t._vc = self._counter()
+        return t
+
+    def detach_(self) -> "Tensor":
+        if self._x is not None and self._x.base is not None and self._requires_grad:
+            raise RuntimeError(
+                "can't detach a view in place: use detach() instead, which returns a new tensor")
+        self._grad_fn = None
+        self._requires_grad = False
+        return self
+
+    @property
+    def data(self) -> "Tensor":
+        """An alias of the data outside autograd (its own version counter, as in PyTorch)."""
+        return type(self)._wrap(self._data)
+
+    @data.setter
+    def data(self, value: "Tensor") -> None:
+        self._data = value._data if isinstance(value, Tensor) else self._eng.asarray(value)
+
+    # ------------------------------------------------------------------ internals
+    def _extra(self) -> TensorExtra:
+        x = self._x
+        if x is None:
+            x = self._x = TensorExtra()
+        return x
+
+    def _counter(self) -> VersionCounter:
+        vc = self._vc
+        if vc is None:
+            vc = self._vc = VersionCounter()
+        return vc
+
+    def _accumulator(self) -> AccumulateGrad:
+        x = self._extra()
+        acc = x.acc() if x.acc is not None else None
+        if acc is None:
+            acc = AccumulateGrad(self)
+            x.acc = weakref.ref(acc)
+        return acc
+
+    def _fresh(self) -> None:
+        """Re-derive a view's grad_fn after its base was modified in place."""
+        x = self._x
+        if x is None or x.base is None or not x.tracked or x.view_version == self._vc.value:
+            return
+        base = x.base
+        if base._requires_grad:
+            from .ops.views import replay
+
+            with grad_mode.enable_grad():
+                cur = replay(base, x.steps)
+            self._grad_fn = cur._grad_fn
+            self._requires_grad = cur._requires_grad
+        x.view_version = self._vc.value
+
+    def _make_view(self, out: "Tensor", steps: tuple) -> "Tensor":
+        """Mark ``out`` (whose data aliases this tensor's) as a view of this tensor's base."""
+        root, prefix = self, ()
+        if self._x is not None and self._x.base is not None:
+            root, prefix = self._x.base, self._x.steps
+        vc = root._counter()
+        out._vc = vc
+        x = out._extra()
+        x.base = root
+        x.steps = prefix + steps
+        x.view_version = vc.value
+        x.tracked = STATE.enabled
+        return out
+
+    def _bump(self) -> None:
+        self._counter().value += 1
+
+    def _guard_inplace(self) -> None:
+        """PyTorch's leaf guard: no in-place ops on leaves that require grad (in grad mode)."""
+        if not STATE.enabled:
+            return
+        if self._grad_fn is None and self._requires_grad:
+            raise LeafInPlaceError(
+                "a leaf tensor that requires grad is being used in an in-place operation. "
+                "Update parameters inside `with no_grad():` (as optimizers do), or work on a "
+                "copy: w = w.clone()."
+            )
+        x = self._x
+        if x is not None and x.base is not None and x.base._grad_fn is None and x.base._requires_grad:
+            raise LeafInPlaceError(
+                "a view of a leaf tensor that requires grad is being used in an in-place "
+                "operation. Update it inside `with no_grad():`, or clone the leaf first."
+            )
+
+    def _inplace(self, fn: Callable[..., "Tensor"], *args: Any,
+                 raw: Callable[[Any], None] | None = None) -> "Tensor":
+        """Apply the out-of-place op ``fn(self, *args)`` in place.
+
+        Without recording, ``raw(data)`` (when given) updates the data in place directly.
+        With recording, the op's node replaces this tensor's grad_fn (or, for a view, the base's
+        graph is rebased through CopySlices) and the result is written into the data, so views
+        and aliases see it.
+        """
+        self._guard_inplace()
+        self._fresh()
+        others = any(isinstance(a, Tensor) and a._requires_grad for a in args)
+        x = self._x
+        base = x.base if x is not None else None
+        tracked = STATE.enabled and (self._requires_grad or others
+                                     or (base is not None and base._requires_grad))
+        if not tracked:
+            if raw is not None:
+                raw(self._data)
+            else:
+                with grad_mode.no_grad():
+                    new = fn(type(self)._wrap(self._data), *args)
+                self._write(new._data)
+            self._bump()
+            return self
+        new = fn(self, *args)
+        node = new._grad_fn
+        if new._data.dtype != self._data.dtype:
+            raise RuntimeError(
+                f"result type {self._eng.dtype_name(new._data.dtype)} can't be cast to the "
+                f"desired output type {self._eng.dtype_name(self._data.dtype)} of an in-place op; "
+                "use the out-of-place op instead.")
+        if node is not None:
+            node_mod = _node_mod()
+            for entry in node._saved:  # the op saved the old value of self: snapshot it
+                if type(entry) is node_mod.SavedInput and entry.tensor is self:
+                    snap = type(self)._wrap(self._eng.copy(self._data), self._grad_fn,
+                                            self._requires_grad)
+                    entry.tensor, entry.version = snap, 0
+        self._write(new._data)
+        self._bump()
+        if base is None:
+            old = self._grad_fn
+            self._grad_fn = node
+            self._requires_grad = new._requires_grad
+            if node is not None:
+                _rebind_saved_output(node, self)
+                if old is not None and old._x is not None and old._x.retain is not None:
+                    node._extra().retain = old._x.retain  # retain_grad follows the new version
+                    old._x.retain = None
+        else:
+            from .ops.views import rebase
+
+            rebase(base, x.steps, None, new)
+        return self
+
+    def _write(self, data: Any) -> None:
+        try:
+            self._data[...] = data
+        except ValueError as exc:  # read-only, e.g. an expanded view
+            raise RuntimeError(
+                f"cannot write into this tensor in place ({exc}); it is probably an expanded "
+                "view whose elements share memory. Clone it first.") from exc
+
+    # ------------------------------------------------------------------ metadata
+    @property
+    def shape(self) -> tuple[int, ...]:
+        return tuple(self._data.shape)
+
+    def size(self, dim: int | None = None) -> Any:
+        shape = tuple(self._data.shape)
+        return shape if dim is None else shape[dim]
+
+    @property
+    def ndim(self) -> int:
+        return self._data.ndim
+
+    def dim(self) -> int:
+        return self._data.ndim
+
+    def numel(self) -> int:
+        n = 1
+        for s in self._data.shape:
+            n *= s
+        return n
+
+    nelement = numel
+
+    @property
+    def dtype(self) -> Any:
+        return self._data.dtype
+
+    @property
+    def device(self) -> str:
+        return self._eng.device
+
+    def is_floating_point(self) -> bool:
+        return self._eng.is_floating(self._data.dtype)
+
+    def __len__(self) -> int:
+        if self._data.ndim == 0:
+            raise TypeError("len() of a 0-d tensor")
+        return self._data.shape[0]
+
+    # ------------------------------------------------------------------ leaving autograd
+    def item(self) -> Any:
+        n = self.numel()
+        if n != 1:
+            raise RuntimeError(
+                f"a tensor with {n} elements cannot be converted to a Python scalar; index it or "
+                "reduce it first (e.g. .sum())")
+        return self._eng.item(self._data)
+
+    def tolist(self) -> Any:
+        return self._eng.tolist(self._data)
+
+    def numpy(self) -> Any:
+        if self._requires_grad:
+            raise DetachRequiredError(
+                "can't call numpy() on a tensor that requires grad; use tensor.detach().numpy()")
+        return self._eng.to_host(self._data)
+
+    def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
+        arr = self.numpy()
+        return arr if dtype is None else arr.astype(dtype)
+
+    def __float__(self) -> float:
+        return float(self.item())
+
+    def __int__(self) -> int:
+        return int(self.item())
+
+    def __index__(self) -> int:
+        if self._eng.is_floating(self._data.dtype) or self.numel() != 1:
+            raise TypeError("only integer tensors of a single element can be converted to an index")
+        return int(self.item())
+
+    def __bool__(self) -> bool:
+        if self.numel() != 1:
+            raise RuntimeError(
+                f"Boolean value of a tensor with {self.numel()} values is ambiguous; use "
+                ".any() or .all()")
+        return bool(self.item())
+
+    def __iter__(self) -> Iterator["Tensor"]:
+        if self._data.ndim == 0:
+            raise TypeError("iteration over a 0-d tensor")
+        return (self[i] for i in range(self._data.shape[0]))
+
+    def __format__(self, spec: str) -> str:
+        if self._data.ndim == 0 or self.numel() == 1 and spec:
+            return format(self.item(), spec)
+        return repr(self)
+
+    def __repr__(self) -> str:
+        from .formatting import tensor_repr
+
+        return tensor_repr(self)
+
+    __str__ = __repr__
+
+    __hash__ = object.__hash__
+
+    def __deepcopy__(self, memo: dict) -> "Tensor":
+        if self._grad_fn is not None:
+            raise RuntimeError(
+                "only leaf tensors support deepcopy; detach() or clone() a computed tensor first")
+        t = type(self)._wrap(self._eng.copy(self._data), None, self._requires_grad)
+        if self._grad is not None:
+            t._grad = type(self)._wrap(self._eng.copy(self._grad._data))
+        memo[id(self)] = t
+        return t
+
+    def __reduce_ex__(self, protocol: int) -> Any:
+        raise TypeError("gradspec tensors cannot be pickled; save t.detach().numpy() instead")
+
+
+def _node_mod():
+    from . import node
+
+    return node
+
+
+def _rebind_saved_output(node: Any, t: Tensor) -> None:
+    """After an in-place op, a saved output is ``t`` itself: check ``t``'s versions from now on."""
+    from .node import SavedOutput
+
+    saved = node._saved
+    if saved and type(saved[-1]) is SavedOutput:
+        saved[-1].data = t._data
+        saved[-1].vc = t._counter()
+        saved[-1].version = t._vc.value
+

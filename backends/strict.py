@@ -1,0 +1,47 @@
+"""The ``strict`` backend: gradspec's engine over array_api_strict.
+
+array_api_strict implements exactly the Python array API standard and nothing more; running
+the whole conformance suite on it proves the engine needs nothing CuPy lacks.  It is a test
+backend, not a fast one: it has no native scatter-add, so repeated-index gradients use the
+engine's portable one-hot product.  Random numbers: numpy's PCG64 generator, converted.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any, Mapping
+
+from gradspec.plugins import hookimpl
+
+
+@hookimpl
+def gradspec_backend_describe() -> Mapping[str, str]:
+    return {"summary": "gradspec's engine over array_api_strict (portability check)", "device": "cpu"}
+
+
+@hookimpl
+def gradspec_backend_available() -> tuple[bool, str]:
+    if importlib.util.find_spec("array_api_strict") is None:
+        return False, "array-api-strict is not installed: pip install 'gradspec[strict]'"
+    return True, ""
+
+
+@hookimpl
+def gradspec_backend_create(options: Mapping[str, str]) -> Any:
+    if options:
+        raise ValueError(f"backend 'strict' takes no options, got {sorted(options)}")
+    import array_api_strict as xp
+    import numpy as np
+
+    from ._hosts import NumpyRNG, version
+    from .engine import EngineBackend, Host
+
+    host = Host(
+        to_numpy=lambda a: np.asarray(a),
+        from_numpy=lambda a: xp.asarray(a),
+        rng=NumpyRNG(np, lambda a: xp.asarray(a)),
+        device="cpu",
+        numpy=np,
+    )
+    return EngineBackend("strict", xp, host, version(),
+                         "gradspec's engine over array_api_strict")
