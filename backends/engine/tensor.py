@@ -200,6 +200,7 @@ class Tensor:
                  inputs=inputs)
 
     def detach(self) -> "Tensor":
+        self._own()
         t = type(self)._wrap(self._data)
         t._vc = self._counter()
         return t
@@ -215,6 +216,7 @@ class Tensor:
     @property
     def data(self) -> "Tensor":
         """An alias of the data outside autograd (its own version counter, as in PyTorch)."""
+        self._own()
         return type(self)._wrap(self._data)
 
     @data.setter
@@ -267,12 +269,25 @@ class Tensor:
         x = out._extra()
         x.base = root
         x.steps = prefix + steps
+        if root._own():  # the view was computed from a scalar copy: alias the new storage
+            from .ops.views import replay_raw
+
+            out._data = replay_raw(self._xp, root._data, x.steps)
         x.view_version = vc.value
         x.tracked = STATE.enabled
         return out
 
     def _bump(self) -> None:
         self._counter().value += 1
+
+    def _own(self) -> bool:
+        """Give a 0-d tensor storage of its own, before it is written in place or shared with a
+        view or a detached alias: numpy returns 0-d results as immutable scalars.  True when
+        the data was replaced."""
+        if hasattr(self._data, "__setitem__"):
+            return False
+        self._data = self._xp.asarray(self._data)
+        return True
 
     def _guard_inplace(self) -> None:
         """PyTorch's leaf guard: no in-place ops on leaves that require grad (in grad mode)."""
@@ -302,6 +317,7 @@ class Tensor:
         """
         self._guard_inplace()
         self._fresh()
+        self._own()
         others = any(isinstance(a, Tensor) and a._requires_grad for a in args)
         x = self._x
         base = x.base if x is not None else None
