@@ -53,3 +53,21 @@ def test_zero_dim_saved_then_modified_is_detected(torch):
     r.add_(1)
     with pytest.raises(gradspec.SavedTensorModifiedError):
         r2.backward()
+
+
+@pytest.mark.parametrize("reduce", ["sum", "mean"])
+@pytest.mark.parametrize("dim", [0, -1, (0,)])
+@pytest.mark.parametrize("keepdim", [False, True])
+def test_reducing_a_zero_dim_tensor_along_a_dim(torch, reduce, dim, keepdim):
+    # PyTorch accepts dim 0 / -1 on a 0-d tensor and reduces nothing
+    x = torch.tensor(1.5, dtype=torch.float64, requires_grad=True)
+    y = getattr(x, reduce)(dim, keepdim=keepdim)
+    assert y.shape == () and y.item() == 1.5 and y.grad_fn is not None
+    (y * y).backward()
+    assert x.grad.item() == 3.0
+
+
+def test_max_and_argmax_along_a_dim_of_a_zero_dim_tensor(torch):
+    x = torch.tensor(1.5, dtype=torch.float64, requires_grad=True)
+    assert x.max(dim=0).values.item() == 1.5
+    assert x.argmax(dim=0).item() == 0 and x.argmin(dim=-1).item() == 0

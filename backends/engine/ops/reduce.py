@@ -13,7 +13,8 @@ MaxMin = namedtuple("MaxMin", ["values", "indices"])  # what max(dim)/min(dim) r
 
 
 def normalize_dims(dim: Any, ndim: int) -> tuple[int, ...] | None:
-    """``dim`` (None, int, or sequence) as a sorted tuple of non-negative axes."""
+    """``dim`` (None, int, or sequence) as a sorted tuple of non-negative axes (empty for a 0-d
+    tensor, whose only valid dims, 0 and -1, reduce nothing)."""
     if dim is None:
         return None
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
@@ -27,7 +28,7 @@ def normalize_dims(dim: Any, ndim: int) -> tuple[int, ...] | None:
         out.append(d % n)
     if len(set(out)) != len(out):
         raise ValueError(f"dimension list {dims} repeats a dimension")
-    return tuple(sorted(out))
+    return tuple(sorted(out)) if ndim else ()
 
 
 def _restore(F: Any, g: Any, axes: tuple[int, ...] | None, keepdim: bool, shape: tuple) -> Any:
@@ -239,7 +240,7 @@ def argmax(a: Any, dim: Any = None, keepdim: bool = False) -> Any:
     xp = type(a)._xp
     if dim is None:
         return constant(type(a), xp.argmax(xp.reshape(a._data, (-1,))))
-    (axis,) = normalize_dims(dim, a.ndim)
+    (axis,) = normalize_dims(dim, a.ndim) or (None,)
     return constant(type(a), xp.argmax(a._data, axis=axis, keepdims=keepdim))
 
 
@@ -247,5 +248,5 @@ def argmin(a: Any, dim: Any = None, keepdim: bool = False) -> Any:
     xp = type(a)._xp
     if dim is None:
         return constant(type(a), xp.argmin(xp.reshape(a._data, (-1,))))
-    (axis,) = normalize_dims(dim, a.ndim)
+    (axis,) = normalize_dims(dim, a.ndim) or (None,)
     return constant(type(a), xp.argmin(a._data, axis=axis, keepdims=keepdim))
