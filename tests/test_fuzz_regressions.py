@@ -71,3 +71,15 @@ def test_max_and_argmax_along_a_dim_of_a_zero_dim_tensor(torch):
     x = torch.tensor(1.5, dtype=torch.float64, requires_grad=True)
     assert x.max(dim=0).values.item() == 1.5
     assert x.argmax(dim=0).item() == 0 and x.argmin(dim=-1).item() == 0
+
+
+def test_a_zero_dim_tensor_does_not_promote_a_dimensioned_one(torch):
+    # PyTorch's type promotion: within one kind, dimensioned tensors win over 0-d ones
+    a = torch.tensor([1.0, 2.0], dtype=torch.float32, requires_grad=True)
+    b = torch.tensor(3.0, dtype=torch.float64, requires_grad=True)
+    outs = [a + b, b * a, torch.maximum(a, b), torch.where(a > 1, b, a), a ** b, b - a]
+    assert all(o.dtype == torch.float32 for o in outs)
+    sum(o.sum() for o in outs).backward()
+    assert a.grad.dtype == torch.float32 and b.grad.dtype == torch.float64
+    assert (torch.tensor(2.0) + torch.tensor(3.0, dtype=torch.float64)).dtype == torch.float64
+    assert (torch.tensor([1, 2]) + torch.tensor(1.5, dtype=torch.float64)).dtype == torch.float64

@@ -135,7 +135,13 @@ class Engine:
                 return a, b
             ka, kb = self.kind(da), self.kind(db)
             if ka == kb:
-                return a, b  # same kind: the namespace promotes (f32 + f64 -> f64)
+                # same kind: a 0-d tensor takes a dimensioned one's dtype (PyTorch's rule), else
+                # the namespace promotes (f32 + f64 -> f64)
+                if a.ndim == 0 and b.ndim:
+                    return self.xp.astype(a, db), b
+                if b.ndim == 0 and a.ndim:
+                    return a, self.xp.astype(b, da)
+                return a, b
             if "fib".index(ka) < "fib".index(kb):
                 return a, self.xp.astype(b, da)
             return self.xp.astype(a, db), b
