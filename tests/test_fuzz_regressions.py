@@ -83,3 +83,12 @@ def test_a_zero_dim_tensor_does_not_promote_a_dimensioned_one(torch):
     assert a.grad.dtype == torch.float32 and b.grad.dtype == torch.float64
     assert (torch.tensor(2.0) + torch.tensor(3.0, dtype=torch.float64)).dtype == torch.float64
     assert (torch.tensor([1, 2]) + torch.tensor(1.5, dtype=torch.float64)).dtype == torch.float64
+
+
+def test_flatten_with_nothing_to_flatten_returns_the_tensor_itself(torch):
+    v = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    x = torch.ones(2, 3, dtype=torch.float64, requires_grad=True)
+    assert v.flatten() is v and torch.flatten(v) is v and x.flatten(1) is x
+    assert v.flatten().is_leaf
+    f = x.flatten()
+    assert f.shape == (6,) and not f.is_leaf
