@@ -92,3 +92,18 @@ def test_flatten_with_nothing_to_flatten_returns_the_tensor_itself(torch):
     assert v.flatten().is_leaf
     f = x.flatten()
     assert f.shape == (6,) and not f.is_leaf
+
+
+def test_create_graph_gradients_never_alias_the_callers_tensors(torch):
+    # backward(create_graph=True) stored the given gradient itself as .grad, and a later
+    # backward accumulated into it in place, changing the caller's tensor
+    x = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    G = torch.tensor([3.0, 4.0], dtype=torch.float64)
+    x.backward(G, create_graph=True)
+    x.backward(G)
+    assert G.tolist() == [3.0, 4.0] and x.grad.tolist() == [6.0, 8.0]
+    y = x * 2
+    y.retain_grad()
+    (g,) = torch.autograd.grad(y, [y], G, create_graph=True)
+    y.backward(G)
+    assert G.tolist() == [3.0, 4.0] and g.tolist() == [3.0, 4.0] and y.grad.tolist() == [6.0, 8.0]

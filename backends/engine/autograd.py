@@ -24,6 +24,7 @@ from gradspec.errors import (
 from .functional import GRAPH_F
 from .grad_mode import STATE
 from .node import Node
+from .ops.cast import clone
 from .tensor import Tensor
 
 
@@ -340,7 +341,9 @@ def _accumulate(t: Tensor, g: Any, raw: bool) -> None:
         return
     if g.dtype != t._data.dtype:
         g = g.to(t.dtype)
-    t._grad = g if t._grad is None else t._grad + g
+    # a copy, never ``g`` itself: it may be the caller's gradient or a tensor autograd.grad
+    # returned, and a later backward accumulates into .grad in place
+    t._grad = clone(g) if t._grad is None else t._grad + g
 
 
 def _check_nan(node: Node, grads: Sequence[Any], raw: bool) -> None:
