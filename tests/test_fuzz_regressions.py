@@ -107,3 +107,25 @@ def test_create_graph_gradients_never_alias_the_callers_tensors(torch):
     (g,) = torch.autograd.grad(y, [y], G, create_graph=True)
     y.backward(G)
     assert G.tolist() == [3.0, 4.0] and g.tolist() == [3.0, 4.0] and y.grad.tolist() == [6.0, 8.0]
+
+
+def test_in_place_casts_a_wider_result_of_the_same_kind(torch):
+    # PyTorch: float32 += float64 stays float32 (int64 += float32 raises, nothing changes)
+    x = torch.ones(2, dtype=torch.float32)
+    x.add_(torch.tensor([0.5, 0.5], dtype=torch.float64))
+    assert x.dtype == torch.float32 and x.tolist() == [1.5, 1.5]
+    i = torch.tensor([1, 2])
+    with pytest.raises(RuntimeError):
+        i.add_(torch.tensor([0.5, 0.5]))
+    assert i.tolist() == [1, 2] and i._version == 0
+    w = torch.tensor([1.5, 2.0], dtype=torch.float64, requires_grad=True)
+    t = (w * 1).float()
+    t.retain_grad()
+    u = t * 1
+    u.mul_(w)
+    u[0] = w[1] * 3
+    u.exp_()
+    u.sum().backward()
+    assert u.dtype == torch.float32
+    assert [round(v, 2) for v in w.grad.tolist()] == [0.0, 1428.68]
+    assert [round(v, 2) for v in t.grad.tolist()] == [0.0, 109.2]

@@ -329,16 +329,13 @@ class Tensor:
             else:
                 with grad_mode.no_grad():
                     new = fn(type(self)._wrap(self._data), *args)
+                self._castable_from(new._data.dtype)
                 self._write(new._data)
             self._bump()
             return self
         new = fn(self, *args)
         node = new._grad_fn
-        if new._data.dtype != self._data.dtype:
-            raise RuntimeError(
-                f"result type {self._eng.dtype_name(new._data.dtype)} can't be cast to the "
-                f"desired output type {self._eng.dtype_name(self._data.dtype)} of an in-place op; "
-                "use the out-of-place op instead.")
+        self._castable_from(new._data.dtype)
         if node is not None:
             node_mod = _node_mod()
             for entry in node._saved:  # the op saved the old value of self: snapshot it
@@ -346,6 +343,9 @@ class Tensor:
                     snap = type(self)._wrap(self._eng.copy(self._data), self._grad_fn,
                                             self._requires_grad)
                     entry.tensor, entry.version = snap, 0
+        if new._data.dtype != self._data.dtype:  # e.g. float32 += float64 stays float32
+            new = new.to(self.dtype)
+            node = new._grad_fn
         self._write(new._data)
         self._bump()
         if base is None:
@@ -363,7 +363,18 @@ class Tensor:
             rebase(base, x.steps, None, new)
         return self
 
+    def _castable_from(self, dtype: Any) -> None:
+        """PyTorch's rule for in-place results: within a kind or towards a wider kind
+        (bool -> integer -> floating) only."""
+        eng = self._eng
+        if "bif".index(eng.kind(dtype)) > "bif".index(eng.kind(self._data.dtype)):
+            raise RuntimeError(
+                f"result type {eng.dtype_name(dtype)} can't be cast to the desired output type "
+                f"{eng.dtype_name(self._data.dtype)} of an in-place op; use the out-of-place op "
+                "instead.")
+
     def _write(self, data: Any) -> None:
+        data = self._eng.cast_like(data, self._data)
         try:
             self._data[...] = data
         except ValueError as exc:  # read-only, e.g. an expanded view
