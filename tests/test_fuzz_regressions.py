@@ -129,3 +129,14 @@ def test_in_place_casts_a_wider_result_of_the_same_kind(torch):
     assert u.dtype == torch.float32
     assert [round(v, 2) for v in w.grad.tolist()] == [0.0, 1428.68]
     assert [round(v, 2) for v in t.grad.tolist()] == [0.0, 109.2]
+
+
+def test_create_graph_inside_no_grad_still_gives_differentiable_grads(torch):
+    x = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)
+    y = (x * x).sum()
+    with torch.no_grad():
+        y.backward(create_graph=True)
+        y.backward(create_graph=True)
+    assert x.grad.requires_grad and x.grad.tolist() == [4.0, 8.0]
+    (g,) = torch.autograd.grad(x.grad.sum(), x)
+    assert g.tolist() == [4.0, 4.0]

@@ -339,11 +339,16 @@ def _accumulate(t: Tensor, g: Any, raw: bool) -> None:
         else:
             cur._data += g  # in place: a .grad someone holds sees the sum (as PyTorch)
         return
-    if g.dtype != t._data.dtype:
-        g = g.to(t.dtype)
-    # a copy, never ``g`` itself: it may be the caller's gradient or a tensor autograd.grad
-    # returned, and a later backward accumulates into .grad in place
-    t._grad = clone(g) if t._grad is None else t._grad + g
+    # create_graph: record the accumulation, as the pass itself was (also inside no_grad)
+    prev, STATE.enabled = STATE.enabled, True
+    try:
+        if g.dtype != t._data.dtype:
+            g = g.to(t.dtype)
+        # a copy, never ``g`` itself: it may be the caller's gradient or a tensor autograd.grad
+        # returned, and a later backward accumulates into .grad in place
+        t._grad = clone(g) if t._grad is None else t._grad + g
+    finally:
+        STATE.enabled = prev
 
 
 def _check_nan(node: Node, grads: Sequence[Any], raw: bool) -> None:
