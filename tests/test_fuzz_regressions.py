@@ -140,3 +140,15 @@ def test_create_graph_inside_no_grad_still_gives_differentiable_grads(torch):
     assert x.grad.requires_grad and x.grad.tolist() == [4.0, 8.0]
     (g,) = torch.autograd.grad(x.grad.sum(), x)
     assert g.tolist() == [4.0, 4.0]
+
+
+def test_slices_with_out_of_range_bounds_are_clamped(torch):
+    # array_api_strict refuses out-of-range slice bounds; PyTorch clamps them like Python
+    x = torch.tensor([[[-1.0, -1.5, 1.5]], [[0.5, -0.5, 0.0]]], dtype=torch.float64,
+                     requires_grad=True)
+    y = x[0::1, -2:, -2]
+    assert y.tolist() == [[-1.5], [-0.5]]
+    z = x[:, :, 1:10]
+    assert z.shape == (2, 1, 2)
+    (y.sum() + z.sum()).backward()
+    assert x.grad.tolist() == [[[0.0, 2.0, 1.0]], [[0.0, 2.0, 1.0]]]

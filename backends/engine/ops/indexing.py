@@ -83,6 +83,9 @@ def normalize(key: Any, shape: tuple[int, ...], eng: Any) -> Index:
                 if not -size <= c < size:
                     raise IndexError(
                         f"index {c} is out of bounds for dimension {dim} with size {size}")
+            elif isinstance(c, slice) and (c.step is None or c.step > 0):
+                # clamp out-of-range bounds as Python does; the array API leaves them undefined
+                comps[i] = slice(*c.indices(shape[dim]))
             if c is not None:
                 dim += 1
         if not ellipsis_at:
