@@ -1,0 +1,310 @@
+"""Comparing a backend's trace with PyTorch's, and the allowances for what the spec leaves open.
+
+Values and gradients are compared in float64 with tolerances for two implementations of the
+same formula (``RTOL``, ``ATOL`` relative to the array's magnitude; programs with float32
+tensors get ``RTOL_F32``); NaN equals NaN, infinities must match.  Shapes, dtypes, flags
+(``requires_grad``, ``is_leaf``, whether there is a ``grad_fn``), version-counter moves and
+error kinds must match exactly.
+
+Some differences are not bugs: the spec leaves them open, mostly where
+``shared/reference/torch-behaviour.md`` marks PyTorch's behaviour [I].  Each is accepted only in
+a narrow form.  Two are *equivalences*, judged mismatch by mismatch:
+
+``acc-3``           once a ``backward(create_graph=True)`` made a ``.grad`` differentiable, a
+                    later backward may accumulate into it in place (PyTorch: ``.grad`` keeps its
+                    old graph) or out of place; ACC-3 leaves this open, so the flags of such a
+                    ``.grad`` may differ (its values may not).
+``higher-order``    in what a second-order computation (a backward or grad through a derivative
+                    made with ``create_graph=True``) returns, ``None``, all zeros and
+                    ``NoGradPathError`` are the same answer: which inputs the graph of a
+                    derivative reaches depends on how each op's backward is written, and
+                    HIGHER-4 leaves it open for piecewise-linear ops other than relu and abs.
+
+The others are accepted by comparing against a *twin*: the same program changed so that PyTorch
+takes the other allowed path at the first differing statement (the backend's run is never
+changed):
+
+``retain-3``        a backward through a freed graph raised ``GraphFreedError`` on one side only
+                    (RETAIN-3: an engine may raise on every re-traversal, or only when freed data
+                    is needed).  Twin: the statement raises on PyTorch too (backend raised), or
+                    the earlier backward passes keep their graphs (PyTorch raised).
+``torch-partial``   a backward that raised the same error on both sides, after which PyTorch's
+                    gradients differ: PyTorch accumulates leaf by leaf and may have changed some
+                    ``.grad`` before failing, where ERR-1 asks a failing backward to change
+                    nothing.  Twin: the statement raises without running on PyTorch.
+``after-failure``   a backward through a graph an earlier backward failed in raised
+                    ``GraphFreedError`` on one side and another error on the other: PyTorch frees
+                    the nodes it ran before failing, so what is left of that graph is
+                    unspecified.  Twin: the statement raises the backend's error on PyTorch.
+``visit-order``     a backward raised ``GraphFreedError`` on one side and
+                    ``SavedTensorModifiedError`` on the other: the graph has both a freed node
+                    and a modified saved tensor, and which one a backward meets first depends on
+                    the order it visits nodes in.  Twin: the earlier passes keep their graphs
+                    (PyTorch met the freed node), or the statement raises the backend's error.
+``saved-copy``      a backward raised ``SavedTensorModifiedError`` on the backend only, after an
+                    in-place update: PyTorch's own ops sometimes save a copy of an input (e.g.
+                    ``matmul`` of a broadcast vector) where an engine may save the tensor itself;
+                    VERSION-2 requires the error exactly when the saved tensor was modified.
+                    Twin: the statement raises on PyTorch too.
+``saved-less``      the converse: a backward raised ``SavedTensorModifiedError`` on PyTorch only,
+                    after an in-place update of a tensor that PyTorch's op saved but the
+                    backend's op does not need (``2.0 ** x`` saves ``x`` in PyTorch, only its
+                    result in gradspec's engine).  Twin: every earlier in-place update of an
+                    unaliased tensor is applied to a copy, so PyTorch computes from the values
+                    the graph was built with; the backend's gradients must equal those.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from .program import Program, Stmt
+from .runner import Tensor, Trace, run
+
+RTOL = 1e-7
+ATOL = 1e-9
+RTOL_F32 = 1e-4
+ATOL_F32 = 1e-5
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    key: str  # "<statement>:<what>"
+    got: Any
+    want: Any
+    why: str
+
+    @property
+    def statement(self) -> int | None:
+        head = self.key.split(":", 1)[0]
+        return int(head) if head.isdigit() else None
+
+    def __str__(self) -> str:
+        return f"{self.key}: {self.why}: backend {_short(self.got)} vs torch {_short(self.want)}"
+
+
+def _short(x: Any) -> str:
+    if isinstance(x, Tensor):
+        v = np.array2string(x.value, precision=6, threshold=12)
+        return (f"{v} (shape {tuple(x.value.shape)}, {x.value.dtype}, requires_grad="
+                f"{x.requires_grad}, is_leaf={x.is_leaf}, grad_fn={'yes' if x.has_grad_fn else 'None'})")
+    return repr(x)
+
+
+def _close(a: np.ndarray, b: np.ndarray, rtol: float, atol: float) -> bool:
+    if a.shape != b.shape:
+        return False
+    if a.dtype == b.dtype and a.tobytes() == b.tobytes():  # the common case, cheaply
+        return True
+    if a.dtype.kind == "f" or b.dtype.kind == "f":
+        a = a.astype(np.float64)
+        b = b.astype(np.float64)
+        finite = np.isfinite(b)
+        scale = float(np.max(np.abs(b[finite]), initial=1.0))
+        return bool(np.allclose(a, b, rtol=rtol, atol=atol * scale, equal_nan=True)
+                    and np.array_equal(np.isinf(a) & (a > 0), np.isinf(b) & (b > 0))
+                    and np.array_equal(np.isinf(a) & (a < 0), np.isinf(b) & (b < 0)))
+    return bool(np.array_equal(a, b))
+
+
+def _tensor_diff(got: Tensor, want: Tensor, rtol: float, atol: float) -> str:
+    if got.value.shape != want.value.shape:
+        return "shape differs"
+    if got.value.dtype != want.value.dtype:
+        return "dtype differs"
+    if not _close(got.value, want.value, rtol, atol):
+        return "values differ"
+    if got.requires_grad != want.requires_grad:
+        return "requires_grad differs"
+    if got.is_leaf != want.is_leaf:
+        return "is_leaf differs"
+    if got.has_grad_fn != want.has_grad_fn:
+        return "grad_fn presence differs"
+    return ""
+
+
+def diff(got: Trace, want: Trace, float32: bool = False) -> list[Mismatch]:
+    """Every difference between two traces, in program order."""
+    rtol, atol = (RTOL_F32, ATOL_F32) if float32 else (RTOL, ATOL)
+    out = []
+    keys = list(dict.fromkeys([*want.events, *got.events]))
+    for key in keys:
+        if key not in got.events:
+            out.append(Mismatch(key, "<nothing>", want.events[key], "only torch has it"))
+            continue
+        if key not in want.events:
+            out.append(Mismatch(key, got.events[key], "<nothing>", "only the backend has it"))
+            continue
+        a, b = got.events[key], want.events[key]
+        if isinstance(a, Tensor) and isinstance(b, Tensor):
+            why = _tensor_diff(a, b, rtol, atol)
+            if why:
+                out.append(Mismatch(key, a, b, why))
+        elif a != b if not (isinstance(a, Tensor) or isinstance(b, Tensor)) else True:
+            out.append(Mismatch(key, a, b, "differs"))
+    out.sort(key=lambda m: (m.statement if m.statement is not None else 1 << 30))
+    return out
+
+
+# ------------------------------------------------------------------------------ allowances
+@dataclass
+class Verdict:
+    """The outcome of checking one program: remaining mismatches and allowances used."""
+
+    program: Program
+    mismatches: list[Mismatch]
+    allowances: list[str] = field(default_factory=list)
+    reference: Program | None = None  # the twin PyTorch ran, when an allowance made one
+    got: Trace | None = None
+    want: Trace | None = None
+
+    @property
+    def ok(self) -> bool:
+        return not self.mismatches
+
+
+_FLAGS = ("requires_grad differs", "is_leaf differs", "grad_fn presence differs")
+_PASSES = ("backward", "grad")
+
+
+def _nothing(x: Any) -> bool:
+    """None, all zeros, absent, or the error of differentiating something without a graph."""
+    if x is None or x in ("NoGradPathError", "<nothing>") or x is True:  # True: "skipped"
+        return True
+    return isinstance(x, Tensor) and not np.any(x.value)
+
+
+def _derived(program: Program) -> list[int]:
+    """Passes (backward/grad statements) through a derivative made with create_graph=True."""
+    made: set[str] = set()
+    create_backward = False
+    out = []
+    for i, s in enumerate(program.stmts):
+        reads = made.intersection(s.uses) or "second_order" in s.tags or (
+            create_backward and ".grad" in s.code.replace(".grad(", ""))
+        if s.kind in _PASSES and reads:
+            out.append(i)
+        if reads or ("create_graph" in s.tags and s.kind == "grad"):
+            made.update(s.defines)
+        if "create_graph" in s.tags and s.kind == "backward":
+            create_backward = True
+    return out
+
+
+def equivalent(program: Program, m: Mismatch, got: Trace, want: Trace,
+               derived: list[int]) -> str | None:
+    """The equivalence (see the module docstring) that accepts ``m``, if any."""
+    where, _, what = m.key.partition(":")
+    at = int(where) if where.isdigit() else len(program.stmts)
+    if m.why in _FLAGS and what.endswith(".grad") and any(
+            "create_graph" in s.tags and s.kind == "backward" for s in program.stmts[:at]):
+        return "acc-3"
+    if not (_nothing(m.got) and _nothing(m.want)):
+        return None
+    if at in derived:  # observed right after a second-order pass
+        return "higher-order"
+    name = what.split(".", 1)[0]
+    if any(name in program.stmts[d].defines for d in derived):  # a second-order result
+        return "higher-order"
+    if what.endswith(".grad"):  # a gradient as a second-order pass left it
+        last = max((j for j in range(at) if f"{j}:{what}" in got.events
+                    or f"{j}:{what}" in want.events), default=None)
+        if last in derived:
+            return "higher-order"
+    return None
+
+
+def _noop(stmt: Stmt, kind: str) -> Stmt:
+    return Stmt("noop", f"pass  # raised {kind}: {stmt.code}", (), (), tags=frozenset({kind}))
+
+
+def _retain_before(program: Program, index: int) -> Program:
+    stmts = list(program.stmts)
+    for j in range(index):
+        if stmts[j].retain is False:
+            stmts[j] = stmts[j].with_retain(True)
+    return Program(tuple(stmts), program.seed)
+
+
+def _twin(ref: Program, got: Trace, want: Trace, first: Mismatch) -> tuple[str, Program] | None:
+    """A twin of the reference program that takes the allowed path at ``first``, if any."""
+    i = first.statement
+    if i is None or i >= len(ref.stmts) or ref.stmts[i].kind not in _PASSES:
+        return None
+    stmt = ref.stmts[i]
+    g_err, w_err = got.errors.get(i), want.errors.get(i)
+    if g_err == "GraphFreedError" and w_err is None:
+        return "retain-3", ref.replaced(i, _noop(stmt, g_err))
+    if w_err == "GraphFreedError" and g_err is None:
+        twin = _retain_before(ref, i)
+        return ("retain-3", twin) if twin != ref else None
+    if g_err is not None and g_err == w_err:
+        return "torch-partial", ref.replaced(i, _noop(stmt, g_err))
+    failed_before = any(got.errors.get(j) and want.errors.get(j)
+                        and ref.stmts[j].kind in (*_PASSES, "noop") for j in range(i))
+    if {g_err, w_err} == {"GraphFreedError", "SavedTensorModifiedError"}:
+        if w_err == "GraphFreedError":
+            twin = _retain_before(ref, i)
+            if twin != ref:
+                return "visit-order", twin
+        elif any(ref.stmts[j].kind in (*_PASSES, "noop") for j in range(i)):
+            return "visit-order", ref.replaced(i, _noop(stmt, g_err))
+    if "GraphFreedError" in (g_err, w_err) and None not in (g_err, w_err) and failed_before:
+        return "after-failure", ref.replaced(i, _noop(stmt, g_err))
+    if g_err == "SavedTensorModifiedError" and w_err is None and any(
+            s.kind == "inplace" for s in ref.stmts[:i]):
+        return "saved-copy", ref.replaced(i, _noop(stmt, g_err))
+    if w_err == "SavedTensorModifiedError" and g_err is None:
+        twin = _on_copies(ref, i)
+        if twin != ref:
+            return "saved-less", twin
+    return None
+
+
+def _on_copies(program: Program, index: int) -> Program:
+    """``program`` with every in-place update of an unaliased tensor before ``index`` applied
+    to a copy bound to the same name: what was computed from the old value keeps it."""
+    stmts = list(program.stmts)
+    retained: set[str] = set()
+    for j in range(index):
+        s = stmts[j]
+        if s.kind == "retain_grad":
+            retained.update(s.uses)
+        if s.kind != "inplace" or "unaliased" not in s.tags:
+            continue
+        name = s.uses[0]
+        copy = f"{name} = {name}.clone()" + (f"; {name}.retain_grad()" if name in retained else "")
+        stmts[j] = Stmt(s.kind, f"{copy}\n{s.code}", s.defines, s.uses, s.op, s.retain, s.tags)
+    return Program(tuple(stmts), program.seed)
+
+
+def check(program: Program, backend: Any, reference: Any, got: Trace | None = None,
+          want: Trace | None = None) -> Verdict:
+    """Run ``program`` on ``backend`` and ``reference`` (PyTorch) and judge the difference."""
+    float32 = "float32" in program.source or ".float()" in program.source
+    got = run(program, backend) if got is None else got
+    want = run(program, reference) if want is None else want
+    ref = program
+    used: list[str] = []
+    derived = _derived(program)
+    for _ in range(16):
+        mismatches = []
+        for m in diff(got, want, float32):
+            why = equivalent(program, m, got, want, derived)
+            if why is None:
+                mismatches.append(m)
+            elif why not in used:
+                used.append(why)
+        twin = ref if ref is not program else None
+        if not mismatches:
+            return Verdict(program, [], used, twin, got, want)
+        made = _twin(ref, got, want, mismatches[0])
+        if made is None:
+            return Verdict(program, mismatches, used, twin, got, want)
+        name, ref = made
+        used.append(name)
+        want = run(ref, reference)
+    return Verdict(program, mismatches, used, ref, got, want)

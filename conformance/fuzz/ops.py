@@ -1,0 +1,552 @@
+"""The ops the generator draws from: one small function per op, written with PyTorch's names.
+
+Each entry knows the op-registry name it exercises (``registry``: the names of gradspec's engine
+registry, the same as :data:`gradspec.conformance.opcases.REGISTRY_OPS`), the backend functions
+and tensor members its code uses (``needs``; a backend lacking one gets programs without the op),
+and whether its result may alias its input (``view``; such ops are never generated inside
+``no_grad``, where PyTorch's flags for views are an implementation detail, NOGRAD-5).
+
+An op function picks operands through the generator (which inserts domain guards), writes one
+line of code in one of the forms users write (operator, function, method), and tells the
+generator the result's shape and a bound on its magnitude.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Callable
+
+import numpy as np
+
+from .generator import MAX_NUMEL, Gen, Var, broadcast
+
+
+@dataclass(frozen=True)
+class OpGen:
+    fn: Callable[[Gen], None]
+    registry: str
+    needs: tuple[str, ...]
+    weight: float = 1.0
+    view: bool = False
+
+
+def src(x: Var | float) -> str:
+    return x.name if isinstance(x, Var) else repr(x)
+
+
+def _bound(x: Var | float) -> float:
+    return x.bound if isinstance(x, Var) else abs(x)
+
+
+def _shape(x: Var | float) -> tuple[int, ...]:
+    return x.shape if isinstance(x, Var) else ()
+
+
+# ---------------------------------------------------------------------------------- elementwise
+def _unary(op: str, bound: Callable[[float], float], forms: tuple[str, ...],
+           domain: str = "") -> Callable[[Gen], None]:
+    def fn(g: Gen) -> None:
+        x = g.tame(g.operand())
+        if domain == "positive":
+            x = g.positive(x)
+        elif domain == "bounded":
+            x = g.bounded(x, 3.0)
+        g.emit(op, g.choice(forms).format(x=x.name), [x], x.shape, bound=bound(x.bound))
+    return fn
+
+
+def _forms(name: str) -> tuple[str, ...]:
+    return (f"torch.{name}({{x}})", f"{{x}}.{name}()")
+
+
+def _needs(name: str) -> tuple[str, ...]:
+    return (name, f"Tensor.{name}")
+
+
+def _binary(op: str, symbol: str, function: str) -> Callable[[Gen], None]:
+    def fn(g: Gen) -> None:
+        a = g.tame(g.operand())
+        b: Var | float = g.partner(a)
+        if isinstance(b, Var):
+            b = g.tame(b)
+        if op == "div" and isinstance(b, Var):
+            b = g.positive(b)
+        shape = broadcast(a.shape, _shape(b)) or a.shape
+        ba, bb = a.bound, _bound(b)
+        bound = {"add": ba + bb, "sub": ba + bb, "mul": ba * bb,
+                 "div": ba / (0.5 if isinstance(b, Var) else abs(b))}[op]
+        if not isinstance(b, Var) and g.chance(0.4):  # reflected: 2.0 - x, 2.0 / x, ...
+            if op == "div":
+                a = g.positive(a)
+                bound = abs(b) / 0.5
+            reg = "rsub" if op == "sub" else op
+            g.emit(reg, f"{src(b)} {symbol} {a.name}", [a], a.shape, bound=bound)
+            return
+        form = g.choice(["op", "op", "function", "method"])
+        if form == "op":
+            expr = f"{a.name} {symbol} {src(b)}"
+        elif form == "function":
+            expr = f"torch.{function}({a.name}, {src(b)})"
+        else:
+            expr = f"{a.name}.{function}({src(b)})"
+        pos = op == "add" and a.pos and (isinstance(b, Var) and b.pos)
+        g.emit(op, expr, [a, b], shape, bound=bound, pos=pos)
+    return fn
+
+
+def op_pow(g: Gen) -> None:
+    x = g.tame(g.operand())
+    e = g.choice([2, 3, 0.5, -1, -2, 2.5, 0, 1])
+    if e < 0 or not float(e).is_integer():
+        x = g.positive(g.bounded(x, 30.0))
+        bound = max(x.bound ** e, 0.5 ** e)
+    else:
+        x = g.bounded(x, 30.0)
+        bound = x.bound ** e
+    form = g.choice(["{x} ** {e}", "{x}.pow({e})", "torch.pow({x}, {e})"])
+    g.emit("pow", form.format(x=x.name, e=e), [x], x.shape, bound=bound)
+
+
+def op_rpow(g: Gen) -> None:
+    x = g.bounded(g.operand(), 3.0)
+    base = g.choice([2.0, 0.5, 3.0, 2.718281828459045])
+    form = g.choice(["{b} ** {x}", "torch.pow({b}, {x})"])
+    g.emit("rpow", form.format(b=base, x=x.name), [x], x.shape,
+           bound=max(base, 1 / base) ** x.bound)
+
+
+def op_pow_tensor(g: Gen) -> None:
+    a = g.positive(g.bounded(g.operand(), 30.0))
+    b = g.partner(a, allow_scalar=False)
+    assert isinstance(b, Var)
+    b = g.bounded(b, 2.0)
+    form = g.choice(["{a} ** {b}", "torch.pow({a}, {b})", "{a}.pow({b})"])
+    g.emit("pow_tensor", form.format(a=a.name, b=b.name), [a, b],
+           broadcast(a.shape, b.shape) or a.shape, bound=max(a.bound, 2.0) ** 2)
+
+
+def op_clamp(g: Gen) -> None:
+    x = g.tame(g.operand())
+    lo = g.choice([-1.0, -0.5, 0.0, None])
+    hi = g.choice([0.5, 1.0, None] if lo is not None else [0.5, 1.0])
+    if lo is None:
+        expr = g.choice([f"torch.clamp({x.name}, max={hi})", f"{x.name}.clamp(max={hi})"])
+    elif hi is None:
+        expr = g.choice([f"torch.clamp({x.name}, min={lo})", f"{x.name}.clamp(min={lo})"])
+    else:
+        expr = g.choice([f"torch.clamp({x.name}, {lo}, {hi})", f"{x.name}.clamp({lo}, {hi})"])
+    bound = x.bound if hi is None else min(x.bound, max(abs(hi), abs(lo or 0.0)))
+    g.emit("clamp", expr, [x], x.shape, bound=bound)
+
+
+def _select(op: str) -> Callable[[Gen], None]:
+    def fn(g: Gen) -> None:
+        a = g.tame(g.operand())
+        b = g.partner(a, allow_scalar=False)
+        assert isinstance(b, Var)
+        b = g.tame(b)
+        g.emit(op, f"torch.{op}({a.name}, {b.name})", [a, b],
+               broadcast(a.shape, b.shape) or a.shape, bound=max(a.bound, b.bound))
+    return fn
+
+
+def op_where(g: Gen) -> None:
+    a = g.tame(g.operand())
+    c = g.partner(a, allow_scalar=False)
+    assert isinstance(c, Var)
+    shape = broadcast(a.shape, c.shape) or a.shape
+    b: Var | float
+    if g.chance(0.3):
+        b = g.scalar()
+    else:
+        cands = [v for v in g.vars.values() if (s := broadcast(shape, v.shape)) is not None
+                 and math.prod(s) <= MAX_NUMEL]
+        b = g.tame(g.pick(cands) or a)
+        shape = broadcast(shape, b.shape) or shape
+    g.emit("where", f"torch.where({c.name} > 0, {a.name}, {src(b)})", [a, b], shape,
+           bound=max(a.bound, _bound(b)), uses=[c])
+
+
+# ---------------------------------------------------------------------------------- linear algebra
+def op_matmul(g: Gen) -> None:
+    a = g.tame(g.operand(min_ndim=1))
+    if a.dtype != "float64":  # PyTorch's matmul refuses mixed dtypes (no promotion)
+        a = g.emit("to", f"{a.name}.double()", [a], a.shape, bound=a.bound, dtype="float64")
+    n = a.shape[-1]
+    if len(a.shape) == 1:
+        options = [(n,), (n, g.choice([1, 2, 3])), (g.choice([1, 2]), n, 2)]
+    else:
+        batch = a.shape[:-2]
+        options = [(n,), (n, g.choice([1, 2, 3]))]
+        if len(a.shape) == 3:
+            options.append((g.choice([1, batch[0]]), n, 2))
+        else:
+            options.append((2, n, g.choice([1, 2])))
+    want = g.choice(options)
+    cands = [v for v in g.vars.values() if v.shape == want and v.name != a.name
+             and v.dtype == "float64"]
+    b = g.tame(g.pick(cands)) if cands and g.chance(0.5) else g.leaf(want)
+    try:
+        shape = np.matmul(np.zeros(a.shape), np.zeros(b.shape)).shape
+    except ValueError:
+        return
+    if math.prod(shape) > MAX_NUMEL:
+        return
+    left, right = (a, b) if g.chance(0.8) or len(b.shape) != len(a.shape) else (b, a)
+    if left is b:
+        try:
+            shape = np.matmul(np.zeros(b.shape), np.zeros(a.shape)).shape
+        except ValueError:
+            left, right = a, b
+    form = g.choice(["{a} @ {b}", "torch.matmul({a}, {b})", "{a}.matmul({b})"])
+    g.emit("matmul", form.format(a=left.name, b=right.name), [left, right], tuple(shape),
+           bound=a.bound * b.bound * n)
+
+
+# ---------------------------------------------------------------------------------- reductions
+def _dims(g: Gen, ndim: int) -> int | tuple[int, ...] | None:
+    if ndim == 0:
+        return g.choice([None, None, 0, -1])
+    r = g.rng.random()
+    if r < 0.35:
+        return None
+    if r < 0.8 or ndim == 1:
+        return g.choice(range(-ndim, ndim))
+    k = g.choice(range(2, ndim + 1))
+    return tuple(sorted(g.rng.sample(range(ndim), k)))
+
+
+def _reduced(shape: tuple[int, ...], dims: int | tuple[int, ...] | None, keepdim: bool
+             ) -> tuple[int, ...]:
+    if dims is None:
+        return tuple(1 for _ in shape) if keepdim else ()
+    if not shape:
+        return ()
+    axes = {d % len(shape) for d in ((dims,) if isinstance(dims, int) else dims)}
+    if keepdim:
+        return tuple(1 if i in axes else s for i, s in enumerate(shape))
+    return tuple(s for i, s in enumerate(shape) if i not in axes)
+
+
+def _reduction(op: str) -> Callable[[Gen], None]:
+    def fn(g: Gen) -> None:
+        x = g.tame(g.operand())
+        dims = _dims(g, len(x.shape))
+        keepdim = dims is not None and g.chance(0.4)
+        if dims is None:
+            expr = g.choice([f"{x.name}.{op}()", f"torch.{op}({x.name})"])
+        elif keepdim:
+            expr = g.choice([f"{x.name}.{op}({dims}, keepdim=True)",
+                             f"torch.{op}({x.name}, dim={dims}, keepdim=True)"])
+        else:
+            expr = g.choice([f"{x.name}.{op}(dim={dims})", f"torch.{op}({x.name}, {dims})"])
+        bound = x.bound * (x.numel if op == "sum" else 1)
+        g.emit(op, expr, [x], _reduced(x.shape, dims, keepdim), bound=bound)
+    return fn
+
+
+def _extreme(op: str) -> Callable[[Gen], None]:
+    def fn(g: Gen) -> None:
+        x = g.tame(g.operand())
+        g.emit(op, f"{x.name}.{op}()", [x], (), bound=x.bound)
+    return fn
+
+
+def _extreme_dim(op: str) -> Callable[[Gen], None]:
+    def fn(g: Gen) -> None:
+        x = g.tame(g.operand(min_ndim=1))
+        d = g.choice(range(-len(x.shape), len(x.shape)))
+        keepdim = g.chance(0.3)
+        expr = (f"{x.name}.{op}({d}, keepdim=True)[0]" if keepdim
+                else f"{x.name}.{op}(dim={d}).values")
+        g.emit(f"{op}_dim", expr, [x], _reduced(x.shape, d, keepdim), bound=x.bound)
+    return fn
+
+
+def _softmax(op: str) -> Callable[[Gen], None]:
+    def fn(g: Gen) -> None:
+        x = g.bounded(g.operand(min_ndim=1), 20.0)
+        d = g.choice(range(-len(x.shape), len(x.shape)))
+        expr = g.choice([f"torch.{op}({x.name}, dim={d})", f"{x.name}.{op}({d})"])
+        bound = 1.0 if op == "softmax" else 2 * x.bound + math.log(max(x.shape[d], 1)) + 1
+        g.emit(op, expr, [x], x.shape, bound=bound)
+    return fn
+
+
+# ---------------------------------------------------------------------------------- shapes
+def _factor(g: Gen, numel: int) -> tuple[int, ...]:
+    dims: list[int] = []
+    left = numel
+    while left > 1:
+        d = g.choice([k for k in range(2, left + 1) if left % k == 0])
+        dims.append(d)
+        left //= d
+    for _ in range(g.choice([0, 0, 1])):
+        dims.insert(g.choice(range(len(dims) + 1)), 1)
+    g.rng.shuffle(dims)
+    return tuple(dims)
+
+
+def op_reshape(g: Gen) -> None:
+    x = g.operand()
+    shape = _factor(g, x.numel)
+    spelled: tuple[int, ...] = shape
+    if shape and g.chance(0.3):
+        i = g.choice(range(len(shape)))
+        spelled = shape[:i] + (-1,) + shape[i + 1:]
+    forms = [f"{x.name}.reshape({spelled})", f"torch.reshape({x.name}, {spelled})"]
+    if spelled:
+        forms.append(f"{x.name}.reshape({', '.join(map(str, spelled))})")
+    if x.contiguous:
+        forms.append(f"{x.name}.view({spelled})")
+        if len(shape) == 1:
+            forms.append(f"{x.name}.flatten()")
+    g.emit("reshape", g.choice(forms), [x], shape, bound=x.bound, alias_of=x,
+           contiguous=x.contiguous, pos=x.pos)
+
+
+def op_transpose(g: Gen) -> None:
+    x = g.operand()
+    nd = len(x.shape)
+    if nd >= 2:
+        d0, d1 = g.rng.sample(range(-nd, nd), 2)
+        if d0 % nd == d1 % nd:
+            d1 = (d0 + 1) % nd
+        shape = list(x.shape)
+        shape[d0 % nd], shape[d1 % nd] = shape[d1 % nd], shape[d0 % nd]
+        forms = [f"{x.name}.transpose({d0}, {d1})", f"torch.transpose({x.name}, {d0}, {d1})"]
+        if nd == 2:
+            forms += [f"{x.name}.t()", f"{x.name}.T"]
+        g.emit("permute", g.choice(forms), [x], tuple(shape), bound=x.bound, alias_of=x,
+               contiguous=False, pos=x.pos)
+    else:
+        g.emit("permute", f"{x.name}.t()", [x], x.shape, bound=x.bound, alias_of=x,
+               contiguous=x.contiguous, pos=x.pos)
+
+
+def op_permute(g: Gen) -> None:
+    x = g.operand(min_ndim=2)
+    perm = list(range(len(x.shape)))
+    g.rng.shuffle(perm)
+    shape = tuple(x.shape[p] for p in perm)
+    forms = [f"{x.name}.permute({', '.join(map(str, perm))})", f"torch.permute({x.name}, {tuple(perm)})"]
+    g.emit("permute", g.choice(forms), [x], shape, bound=x.bound, alias_of=x, contiguous=False,
+           pos=x.pos)
+
+
+def op_squeeze(g: Gen) -> None:
+    x = g.operand()
+    nd = len(x.shape)
+    if nd and g.chance(0.6):
+        d = g.choice(range(-nd, nd))
+        shape = tuple(s for i, s in enumerate(x.shape) if not (i == d % nd and s == 1))
+        expr = g.choice([f"{x.name}.squeeze({d})", f"torch.squeeze({x.name}, {d})"])
+    else:
+        shape = tuple(s for s in x.shape if s != 1)
+        expr = f"{x.name}.squeeze()"
+    g.emit("reshape", expr, [x], shape, bound=x.bound, alias_of=x, contiguous=x.contiguous,
+           pos=x.pos)
+
+
+def op_unsqueeze(g: Gen) -> None:
+    x = g.operand()
+    nd = len(x.shape)
+    d = g.choice(range(-nd - 1, nd + 1))
+    shape = list(x.shape)
+    shape.insert(d % (nd + 1), 1)
+    expr = g.choice([f"{x.name}.unsqueeze({d})", f"torch.unsqueeze({x.name}, {d})"])
+    g.emit("reshape", expr, [x], tuple(shape), bound=x.bound, alias_of=x,
+           contiguous=x.contiguous, pos=x.pos)
+
+
+def op_expand(g: Gen) -> None:
+    x = g.operand(max_numel=8)
+    spelled: list[int] = []
+    shape: list[int] = []
+    for s in x.shape:
+        if s == 1:
+            n = g.choice([1, 2, 3])
+            shape.append(n)
+            spelled.append(n)
+        else:
+            shape.append(s)
+            spelled.append(g.choice([s, -1]))
+    for _ in range(g.choice([0, 0, 1, 2])):
+        n = g.choice([1, 2, 3])
+        shape.insert(0, n)
+        spelled.insert(0, n)
+    if math.prod(shape) > MAX_NUMEL:
+        return
+    g.emit("expand", f"{x.name}.expand({', '.join(map(str, spelled))})" if spelled
+           else f"{x.name}.expand(())", [x], tuple(shape), bound=x.bound, alias_of=x,
+           contiguous=False, pos=x.pos)
+
+
+def op_getitem(g: Gen) -> None:
+    x = g.operand(min_ndim=1)
+    parts: list[str] = []
+    for s in x.shape:
+        kind = g.weighted({"int": 1.0, "slice": 1.5, "all": 1.0})
+        if kind == "int":
+            parts.append(str(g.choice(range(-s, s))))
+        elif kind == "slice":
+            start = g.choice([None, 0, 1, -1, -2])
+            stop = g.choice([None, None, 1, 2, -1])
+            step = g.choice([None, None, 1, 2])
+            parts.append(":".join("" if v is None else str(v) for v in (start, stop))
+                         + ("" if step is None else f":{step}"))
+        else:
+            parts.append(":")
+    while parts and parts[-1] == ":" and g.chance(0.5):
+        parts.pop()
+    if g.chance(0.2):
+        parts.insert(g.choice(range(len(parts) + 1)), "None")
+    if parts and g.chance(0.15):
+        parts[0] = "..."
+        if parts.count("...") > 1:
+            return
+    key = ", ".join(parts) if parts else "..."
+    try:
+        shape = eval(f"_a[{key}]", {"_a": np.zeros(x.shape)}).shape  # noqa: S307 - our own text
+    except IndexError:
+        return
+    if 0 in shape:  # empty results are another test's subject
+        return
+    g.emit("getitem", f"{x.name}[{key}]", [x], tuple(shape), bound=x.bound, alias_of=x,
+           contiguous=False, pos=x.pos)
+
+
+def op_index(g: Gen) -> None:
+    x = g.operand(min_ndim=1)
+    nd = len(x.shape)
+    dim = 0 if nd == 1 or g.chance(0.6) else 1
+    n = x.shape[dim]
+    idx = [g.choice(range(-n, n)) for _ in range(g.choice([1, 2, 3]))]
+    key = f"torch.tensor({idx})" if dim == 0 else f":, torch.tensor({idx})"
+    shape = eval(f"_a[{key.replace('torch.tensor', '_np.array')}]",  # noqa: S307
+                 {"_a": np.zeros(x.shape), "_np": np}).shape
+    g.emit("index", f"{x.name}[{key}]", [x], tuple(shape), bound=x.bound, pos=x.pos)
+
+
+def op_cat(g: Gen) -> None:
+    a = g.operand(min_ndim=1, max_numel=12)
+    nd = len(a.shape)
+    d = g.choice(range(-nd, nd))
+    axis = d % nd
+    parts = [a]
+    for _ in range(g.choice([1, 1, 2])):
+        cands = [v for v in g.vars.values() if len(v.shape) == nd and all(
+            v.shape[i] == a.shape[i] for i in range(nd) if i != axis)]
+        if cands and g.chance(0.5):
+            parts.append(g.pick(cands))  # type: ignore[arg-type]
+        else:
+            shape = list(a.shape)
+            shape[axis] = g.choice([1, 2])
+            parts.append(g.leaf(tuple(shape)))
+    shape = list(a.shape)
+    shape[axis] = sum(p.shape[axis] for p in parts)
+    if math.prod(shape) > MAX_NUMEL:
+        return
+    names = ", ".join(p.name for p in parts)
+    g.emit("cat", f"torch.cat([{names}], dim={d})", parts, tuple(shape),
+           bound=max(p.bound for p in parts), pos=all(p.pos for p in parts))
+
+
+def op_stack(g: Gen) -> None:
+    a = g.operand(max_numel=8)
+    nd = len(a.shape)
+    parts = [a]
+    for _ in range(g.choice([1, 1, 2])):
+        cands = [v for v in g.vars.values() if v.shape == a.shape]
+        parts.append(g.pick(cands) if cands and g.chance(0.6) else g.leaf(a.shape))  # type: ignore[arg-type]
+    d = g.choice(range(-nd - 1, nd + 1))
+    shape = list(a.shape)
+    shape.insert(d % (nd + 1), len(parts))
+    names = ", ".join(p.name for p in parts)
+    g.emit("stack", f"torch.stack([{names}], dim={d})", parts, tuple(shape),
+           bound=max(p.bound for p in parts), pos=all(p.pos for p in parts))
+
+
+# ---------------------------------------------------------------------------------- copies, dtypes
+def op_clone(g: Gen) -> None:
+    x = g.operand()
+    expr = g.choice([f"{x.name}.clone()", f"torch.clone({x.name})"])
+    g.emit("clone", expr, [x], x.shape, bound=x.bound, pos=x.pos)
+
+
+def op_to(g: Gen) -> None:
+    x = g.operand()
+    if x.dtype == "float64":
+        expr = g.choice([f"{x.name}.float()", f"{x.name}.to(torch.float32)"])
+        dtype = "float32"
+    else:
+        expr = g.choice([f"{x.name}.double()", f"{x.name}.to(torch.float64)"])
+        dtype = "float64"
+    g.emit("to", expr, [x], x.shape, bound=x.bound, pos=x.pos, dtype=dtype)
+
+
+def op_detach(g: Gen) -> None:
+    x = g.operand()
+    g.emit("", f"{x.name}.detach()", [x], x.shape, bound=x.bound, pos=x.pos, alias_of=x,
+           contiguous=x.contiguous, differentiable=False)
+
+
+OPS: dict[str, OpGen] = {
+    "neg": OpGen(_unary("neg", lambda b: b, ("-{x}", "torch.neg({x})")), "neg",
+                 ("neg", "Tensor.__neg__")),
+    "abs": OpGen(_unary("abs", lambda b: b, _forms("abs")), "abs", _needs("abs")),
+    "sin": OpGen(_unary("sin", lambda b: 1.0, _forms("sin")), "sin", _needs("sin")),
+    "cos": OpGen(_unary("cos", lambda b: 1.0, _forms("cos")), "cos", _needs("cos")),
+    "sigmoid": OpGen(_unary("sigmoid", lambda b: 1.0, _forms("sigmoid")), "sigmoid",
+                     _needs("sigmoid")),
+    "tanh": OpGen(_unary("tanh", lambda b: 1.0, _forms("tanh")), "tanh", _needs("tanh")),
+    "relu": OpGen(_unary("relu", lambda b: b, _forms("relu")), "relu", _needs("relu")),
+    "sign": OpGen(_unary("sign", lambda b: 1.0, _forms("sign")), "sign", _needs("sign"), 0.3),
+    "exp": OpGen(_unary("exp", math.exp, _forms("exp"), "bounded"), "exp", _needs("exp")),
+    "log": OpGen(_unary("log", lambda b: max(abs(math.log(0.5)), math.log(max(b, 1.0))),
+                        _forms("log"), "positive"), "log", _needs("log")),
+    "sqrt": OpGen(_unary("sqrt", math.sqrt, _forms("sqrt"), "positive"), "sqrt",
+                  _needs("sqrt")),
+    "pow": OpGen(op_pow, "pow", ("pow", "Tensor.pow", "Tensor.__pow__")),
+    "rpow": OpGen(op_rpow, "rpow", ("pow", "Tensor.__rpow__"), 0.5),
+    "pow_tensor": OpGen(op_pow_tensor, "pow_tensor", ("pow", "Tensor.pow", "Tensor.__pow__"),
+                        0.5),
+    "clamp": OpGen(op_clamp, "clamp", _needs("clamp")),
+    "add": OpGen(_binary("add", "+", "add"), "add",
+                 ("add", "Tensor.add", "Tensor.__add__", "Tensor.__radd__"), 2.0),
+    "sub": OpGen(_binary("sub", "-", "sub"), "sub",
+                 ("sub", "Tensor.sub", "Tensor.__sub__", "Tensor.__rsub__"), 1.5),
+    "mul": OpGen(_binary("mul", "*", "mul"), "mul",
+                 ("mul", "Tensor.mul", "Tensor.__mul__", "Tensor.__rmul__"), 2.0),
+    "div": OpGen(_binary("div", "/", "div"), "div",
+                 ("div", "Tensor.div", "Tensor.__truediv__", "Tensor.__rtruediv__")),
+    "maximum": OpGen(_select("maximum"), "maximum", ("maximum",), 0.5),
+    "minimum": OpGen(_select("minimum"), "minimum", ("minimum",), 0.5),
+    "where": OpGen(op_where, "where", ("where", "Tensor.__gt__")),
+    "matmul": OpGen(op_matmul, "matmul", ("matmul", "Tensor.matmul", "Tensor.__matmul__"), 1.5),
+    "sum": OpGen(_reduction("sum"), "sum", _needs("sum"), 1.5),
+    "mean": OpGen(_reduction("mean"), "mean", _needs("mean")),
+    "max": OpGen(_extreme("max"), "max", ("Tensor.max",), 0.5),
+    "min": OpGen(_extreme("min"), "min", ("Tensor.min",), 0.5),
+    "max_dim": OpGen(_extreme_dim("max"), "max_dim", ("Tensor.max",), 0.5),
+    "min_dim": OpGen(_extreme_dim("min"), "min_dim", ("Tensor.min",), 0.5),
+    "softmax": OpGen(_softmax("softmax"), "softmax", _needs("softmax"), 0.7),
+    "log_softmax": OpGen(_softmax("log_softmax"), "log_softmax", _needs("log_softmax"), 0.7),
+    "reshape": OpGen(op_reshape, "reshape", ("reshape", "Tensor.reshape", "Tensor.view",
+                                             "Tensor.flatten"), view=True),
+    "transpose": OpGen(op_transpose, "permute", ("transpose", "Tensor.transpose", "Tensor.t",
+                                                 "Tensor.T"), view=True),
+    "permute": OpGen(op_permute, "permute", ("permute", "Tensor.permute"), 0.5, view=True),
+    "squeeze": OpGen(op_squeeze, "reshape", ("squeeze", "Tensor.squeeze"), 0.7, view=True),
+    "unsqueeze": OpGen(op_unsqueeze, "reshape", ("unsqueeze", "Tensor.unsqueeze"), 0.7,
+                       view=True),
+    "expand": OpGen(op_expand, "expand", ("Tensor.expand",), 0.7, view=True),
+    "getitem": OpGen(op_getitem, "getitem", ("Tensor.__getitem__",), 1.0, view=True),
+    "index": OpGen(op_index, "index", ("tensor", "Tensor.__getitem__"), 0.7),
+    "cat": OpGen(op_cat, "cat", ("cat",), 0.7),
+    "stack": OpGen(op_stack, "stack", ("stack",), 0.7),
+    "clone": OpGen(op_clone, "clone", ("clone", "Tensor.clone"), 0.5),
+    "to": OpGen(op_to, "to", ("float32", "Tensor.float", "Tensor.double", "Tensor.to"), 0.4),
+    "detach": OpGen(op_detach, "", ("Tensor.detach",), 0.5, view=True),
+}
