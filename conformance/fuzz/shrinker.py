@@ -3,9 +3,10 @@
 Greedy delta debugging over statements: try dropping chunks of statements (halves, quarters,
 ..., single statements; a dropped statement takes every statement that reads its variables with
 it), keep any drop after which the program still fails with a mismatch of the same kind, repeat
-until nothing can be dropped.  Then simplify what is left: ``retain_graph=True`` to ``False``,
-no_grad sections to plain statements, and leaf values to round numbers, each kept only if the
-failure stays.
+until nothing can be dropped.  Then cut: a computed tensor becomes a leaf holding PyTorch's value
+for it, kept when that lets the ops that computed it go.  Then simplify what is left:
+``retain_graph=True`` to ``False``, no ``inputs=``, no_grad sections to plain statements, leaf
+values to round numbers, each kept only if the failure stays.
 """
 
 from __future__ import annotations
@@ -64,7 +65,13 @@ def shrink(program: Program, backend: Any, reference: Any,
                 else:
                     i += chunk
             chunk //= 2
-        for simplify in (_no_retain, _no_no_grad, _round_values):
+        for i in range(len(best.program)):  # a computed tensor becomes a leaf of its value
+            new = _cut(best.program.stmts[i], i, best)
+            if new is not None:
+                v = fails(best.program.replaced(i, new))
+                if v is not None and len(v.program.without(_unused(v.program))) < len(best.program):
+                    best, changed = v, True
+        for simplify in (_no_retain, _no_inputs, _no_no_grad, _round_values):
             for i in range(len(best.program)):
                 new = simplify(best.program.stmts[i])
                 if new is not None and new != best.program.stmts[i]:
@@ -72,6 +79,35 @@ def shrink(program: Program, backend: Any, reference: Any,
                     if v is not None:
                         best, changed = v, True
     return best
+
+
+def _unused(program: Program) -> list[int]:
+    """Statements that only bind variables nothing reads."""
+    read = {u for s in program.stmts for u in s.uses}
+    return [i for i, s in enumerate(program.stmts)
+            if s.kind in ("leaf", "op") and s.defines and not read.intersection(s.defines)]
+
+
+def _cut(s: Stmt, i: int, verdict: Verdict) -> Stmt | None:
+    """``s``'s result as a leaf holding the value PyTorch computed for it."""
+    if s.kind != "op" or len(s.defines) != 1 or verdict.want is None:
+        return None
+    name = s.defines[0]
+    seen = verdict.want.events.get(f"{i}:{name}")
+    if seen is None or not hasattr(seen, "value") or seen.value.dtype.kind != "f":
+        return None
+    from .generator import nested
+
+    values = [float(f"{x:.6g}") for x in seen.value.reshape(-1).tolist()]
+    literal = nested(values, tuple(seen.value.shape))
+    code = (f"{name} = torch.tensor({literal}, dtype=torch.{seen.value.dtype}, "
+            f"requires_grad={seen.requires_grad})")
+    return Stmt("leaf", code, s.defines)
+
+
+def _no_inputs(s: Stmt) -> Stmt | None:
+    code = re.sub(r", inputs=\[[^\]]*\]", "", s.code)
+    return Stmt(s.kind, code, s.defines, s.uses, s.op, s.retain, s.tags) if code != s.code else None
 
 
 def _no_retain(s: Stmt) -> Stmt | None:

@@ -1,0 +1,246 @@
+"""Tests of the differential fuzzer itself (gradspec.conformance.fuzz).
+
+The generator must be deterministic and cover the op registry; the comparison must accept what
+the spec leaves open and nothing else; a deliberately broken backend must be caught, shrunk,
+and printed as a script that shows the same disagreement.  PyTorch is the fuzzer's reference:
+tests that need it skip without it.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+import gradspec
+from gradspec.backends.engine import REGISTRY
+from gradspec.conformance.fuzz import Program, Stmt, check, fuzz, generate, run, shrink
+from gradspec.conformance.fuzz.session import ops_for, program_for
+
+
+@pytest.fixture(scope="module")
+def torch_backend():
+    ok, why = gradspec.plugins.availability("torch")
+    if not ok:
+        pytest.skip(f"PyTorch is the fuzzer's reference and is not available: {why}")
+    return gradspec.load_backend("torch")
+
+
+def _stmt(code: str, defines: str = "", tags: tuple[str, ...] = ()) -> Stmt:
+    """A hand-written statement binding the space-separated ``defines``."""
+    bound = tuple(defines.split())
+    uses = tuple(sorted(set(re.findall(r"\bt\d+\b", code)) - set(bound)))
+    kind = ("backward" if ".backward(" in code else "grad" if "autograd.grad" in code
+            else "op")
+    retain = None if "retain_graph=" not in code else "retain_graph=True" in code
+    return Stmt(kind, code, bound, uses, retain=retain, tags=frozenset(tags))
+
+
+def _program(*stmts: Stmt) -> Program:
+    return Program(tuple(stmts))
+
+
+# ------------------------------------------------------------------------------ the generator
+def test_the_generator_is_deterministic_per_seed():
+    for seed in (0, 1, 17, 12345):
+        assert generate(seed) == generate(seed)
+    sources = {generate(seed).source for seed in range(20)}
+    assert len(sources) == 20
+
+
+def test_programs_cover_every_public_op_of_the_engine_registry():
+    public = {op for op, cls in REGISTRY.items() if cls.public}
+    seen: set[str] = set()
+    for seed in range(300):
+        seen |= generate(seed).ops()
+    assert public - seen == set(), "ops no program of seeds 0-299 uses"
+
+
+def test_programs_use_the_statements_the_issue_asks_for():
+    codes = "\n".join(generate(seed).source for seed in range(300))
+    for needle in ("retain_grad()", ".detach()", "torch.no_grad()", "create_graph=True",
+                   "retain_graph=True", "autograd.grad(", "allow_unused=True", "inputs=[",
+                   "torch.autograd.backward([", "_(", "] = ", "torch.tensor(0.", "[[["):
+        assert needle in codes, needle
+    kinds = {s.kind for seed in range(300) for s in generate(seed).stmts}
+    assert kinds == {"leaf", "op", "inplace", "retain_grad", "backward", "grad"}
+    tags = {t for seed in range(300) for s in generate(seed).stmts for t in s.tags}
+    assert {"leaf_inplace", "no_grad", "second_order", "create_graph"} <= tags
+
+
+def test_a_backend_lacking_an_op_gets_programs_without_it(torch_backend):
+    class WithoutSin:
+        def __init__(self, b):
+            self._b = b
+
+        def __getattr__(self, name):
+            if name == "sin":
+                raise AttributeError(name)
+            return getattr(self._b, name)
+
+    assert "sin" in ops_for(torch_backend)
+    assert "sin" not in ops_for(WithoutSin(torch_backend))
+    assert all("sin" not in p.ops() for p in (program_for(WithoutSin(torch_backend), s)
+                                               for s in range(100)))
+
+
+def test_program_without_drops_the_statements_that_read_what_it_drops():
+    p = _program(_stmt("t0 = torch.tensor([1.0], dtype=torch.float64, requires_grad=True)", "t0"),
+                 _stmt("t1 = t0 * 2", "t1"), _stmt("t2 = t1.exp()", "t2"),
+                 _stmt("t3 = t0 + 1", "t3"))
+    assert [s.code for s in p.without([1]).stmts] == [p.stmts[0].code, p.stmts[3].code]
+
+
+# ------------------------------------------------------------------------------ the comparison
+LEAF = _stmt("t0 = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)", "t0")
+
+
+def test_every_program_runs_on_torch_without_harness_errors(torch_backend):
+    for seed in range(200):
+        trace = run(generate(seed), torch_backend)
+        odd = {k for k in trace.errors.values() if k in ("SyntaxError", "NameError")}
+        assert not odd, f"seed {seed}: {odd}"
+
+
+def test_torch_agrees_with_itself(torch_backend):
+    for seed in range(100):
+        assert check(generate(seed), torch_backend, torch_backend).ok
+
+
+def test_a_stricter_retraversal_is_accepted(torch_backend):
+    # RETAIN-3: sum() saves nothing; torch re-traverses, an engine may raise GraphFreedError
+    p = _program(LEAF, _stmt("t1 = t0.sum()", "t1"), _stmt("t1.backward(retain_graph=False)"),
+                 _stmt("t1.backward(retain_graph=False)"))
+    raising = p.replaced(3, Stmt("backward", "raise __import__('gradspec').GraphFreedError('x')",
+                                 uses=("t1",), retain=False))
+    verdict = check(p, torch_backend, torch_backend, got=run(raising, torch_backend))
+    assert verdict.ok and verdict.allowances == ["retain-3"]
+
+
+def test_a_lenient_retraversal_must_still_accumulate_right(torch_backend):
+    # torch raises (mul saved its inputs); a backend that kept them must accumulate correctly
+    p = _program(LEAF, _stmt("t1 = (t0 * t0).sum()", "t1"),
+                 _stmt("t1.backward(retain_graph=False)"), _stmt("t1.backward(retain_graph=False)"))
+    kept = p.replaced(2, p.stmts[2].with_retain(True))
+    verdict = check(p, torch_backend, torch_backend, got=run(kept, torch_backend))
+    assert verdict.ok and verdict.allowances == ["retain-3"]
+    wrong = kept.replaced(3, _stmt("t1.backward(torch.tensor(2.0, dtype=torch.float64), "
+                                   "retain_graph=False)"))
+    verdict = check(p, torch_backend, torch_backend, got=run(wrong, torch_backend))
+    assert not verdict.ok and verdict.mismatches[0].key == "3:t0.grad"
+
+
+def test_none_for_zeros_is_accepted_only_in_second_order_results(torch_backend):
+    second = _program(
+        LEAF,
+        _stmt("(t1,) = torch.autograd.grad((t0 * 3).sum(), [t0], create_graph=True, "
+              "retain_graph=False)", "t1", tags=("create_graph",)),
+        _stmt("t2 = (t1 * t1).sum()", "t2"),
+        _stmt("(t3,) = torch.autograd.grad(t2, [t0], retain_graph=False, allow_unused=True)",
+              "t3", tags=("second_order",)))
+    zeros = second.replaced(3, _stmt("t3 = torch.zeros(2, dtype=torch.float64)", "t3"))
+    verdict = check(second, torch_backend, torch_backend, got=run(zeros, torch_backend))
+    assert verdict.ok and "higher-order" in verdict.allowances
+    first = _program(
+        LEAF, _stmt("t1 = torch.tensor([5.0], dtype=torch.float64, requires_grad=True)", "t1"),
+        _stmt("t2, t3 = torch.autograd.grad((t0 * 3).sum(), [t0, t1], retain_graph=False, "
+              "allow_unused=True)", "t2 t3"))
+    zeros = first.replaced(2, _stmt("t2, t3 = torch.full((2,), 3.0, dtype=torch.float64), "
+                                    "torch.zeros(1, dtype=torch.float64)", "t2 t3"))
+    verdict = check(first, torch_backend, torch_backend, got=run(zeros, torch_backend))
+    assert [m.key for m in verdict.mismatches][:1] == ["2:t3"]  # AGRAD-2: None, not zeros
+
+
+def test_values_are_compared_with_float64_tolerances(torch_backend):
+    p = _program(LEAF, _stmt("t1 = t0 * 3", "t1"))
+    near = p.replaced(1, _stmt("t1 = t0 * (3 + 1e-12)", "t1"))
+    far = p.replaced(1, _stmt("t1 = t0 * (3 + 1e-5)", "t1"))
+    assert check(p, torch_backend, torch_backend, got=run(near, torch_backend)).ok
+    verdict = check(p, torch_backend, torch_backend, got=run(far, torch_backend))
+    assert [m.why for m in verdict.mismatches][:1] == ["values differ"]
+
+
+# ------------------------------------------------------------------------------ a broken backend
+class _Sabotaged:
+    """The torch backend with exp's gradient off by half (the function form only)."""
+
+    name = "sabotaged-torch"
+
+    def __init__(self, torch_backend):
+        import torch
+
+        class BadExp(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                y = x.exp()
+                ctx.save_for_backward(y)
+                return y
+
+            @staticmethod
+            def backward(ctx, g):
+                (y,) = ctx.saved_tensors
+                return g * y * 1.5
+
+        self._b = torch_backend
+        self.exp = BadExp.apply
+
+    def __getattr__(self, name):
+        return getattr(self._b, name)
+
+
+def test_a_broken_gradient_is_caught_shrunk_and_printed(torch_backend):
+    bad = _Sabotaged(torch_backend)
+    findings = list(fuzz(bad, range(300), torch_backend, cache={}))
+    assert findings, "exp's gradient was off by half and 300 programs did not notice"
+    first = findings[0]
+    assert len(first.verdict.program) < len(first.original)
+    assert len(first.verdict.program) <= 4
+    assert "torch.exp(" in first.verdict.program.source
+    assert any(m.why == "values differ" for m in first.verdict.mismatches)
+
+    namespace: dict = {}
+    exec(compile(first.code, "<reproducer>", "exec"), namespace)  # noqa: S102
+    seen_bad = namespace["program"](bad)
+    seen_ref = namespace["program"](torch_backend)
+    differing = [k for k in seen_bad if seen_bad[k] != seen_ref.get(k)]
+    assert differing and differing[0] in {m.key for m in first.verdict.mismatches}
+
+
+def test_the_shrinker_keeps_a_failure_of_the_same_kind(torch_backend):
+    bad = _Sabotaged(torch_backend)
+    for seed in range(300):
+        program = program_for(bad, seed)
+        verdict = check(program, bad, torch_backend)
+        if not verdict.ok:
+            break
+    else:
+        pytest.fail("no failing program to shrink")
+    small = shrink(program, bad, torch_backend, verdict)
+    assert not small.ok and len(small.program) <= len(program)
+    assert check(small.program, bad, torch_backend).mismatches == small.mismatches
+
+
+# ------------------------------------------------------------------------------ the command
+def _cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "gradspec.conformance.fuzz", *args],
+                          capture_output=True, text=True, timeout=300)
+
+
+def test_the_command_has_help():
+    out = _cli("--help")
+    assert out.returncode == 0 and "--count" in out.stdout and "--backend" in out.stdout
+
+
+def test_the_command_reports_a_bad_backend_in_one_line():
+    out = _cli("--backend", "no-such-backend", "--count", "1")
+    assert out.returncode == 2
+    assert out.stderr.strip().count("\n") == 0 and "no backend named" in out.stderr
+    assert "Traceback" not in out.stderr
+
+
+def test_the_command_runs_a_seed_range(torch_backend):
+    out = _cli("--backend", "numpy", "--count", "30", "--start", "100")
+    assert out.returncode == 0, out.stdout + out.stderr
+    assert "numpy: 30 programs (seeds 100..129)" in out.stdout and "0 finding(s)" in out.stdout
