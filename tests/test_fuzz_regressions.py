@@ -1,7 +1,8 @@
-"""Engine bugs the differential fuzzer found, one test each, on every engine backend.
+"""Engine bugs the differential fuzzer and the misuse catalogue found, one test each, on every
+engine backend.
 
-Each test is the shrunk program the fuzzer printed, rewritten as plain asserts of PyTorch's
-observed results (torch 2.13), so it runs without torch too.
+Each test is the shrunk program the fuzzer printed (or the catalogue's case), rewritten as plain
+asserts of PyTorch's observed results (torch 2.13), so it runs without torch too.
 """
 
 from __future__ import annotations
@@ -152,3 +153,12 @@ def test_slices_with_out_of_range_bounds_are_clamped(torch):
     assert z.shape == (2, 1, 2)
     (y.sum() + z.sum()).backward()
     assert x.grad.tolist() == [[[0.0, 2.0, 1.0]], [[0.0, 2.0, 1.0]]]
+
+
+def test_operands_that_do_not_broadcast_raise_runtime_error(torch):
+    # PyTorch raises RuntimeError; the namespaces' ValueError escaped code written for torch
+    a = torch.ones(2, 3, requires_grad=True)
+    for bad in (lambda: a + torch.ones(4), lambda: torch.maximum(a, torch.ones(2)),
+                lambda: torch.where(torch.ones(2) > 0, torch.ones(3), torch.ones(2))):
+        with pytest.raises(RuntimeError, match="broadcast"):
+            bad()

@@ -108,7 +108,10 @@ def binary(cls: type, a: Any, b: Any, **params: Any) -> Tensor:
         T = type(b)
     da, db = T._eng.promote(a._data if ta else a, b._data if tb else b, ta, tb)
     node = cls.__new__(cls)
-    out = node.forward(T._xp, da, db, **params)
+    try:
+        out = node.forward(T._xp, da, db, **params)
+    except ValueError as exc:  # namespaces say ValueError; PyTorch code catches RuntimeError
+        raise _shape_error(cls, (da, db), exc) from exc
     if STATE.enabled and ((ta and a._requires_grad) or (tb and b._requires_grad)):
         node._next = (_edge(a) if ta else None, _edge(b) if tb else None)
         return _finish(node, cls, (a, b), out, T)
@@ -131,11 +134,21 @@ def apply(cls: type, args: Sequence[Any], T: type, **params: Any) -> Tensor:
         else:
             raw.append(a)
     node = cls.__new__(cls)
-    out = node.forward(T._xp, *raw, **params)
+    try:
+        out = node.forward(T._xp, *raw, **params)
+    except ValueError as exc:
+        raise _shape_error(cls, raw, exc) from exc
     if tracked and STATE.enabled:
         node._next = tuple(_edge(a) if isinstance(a, Tensor) else None for a in args)
         return _finish(node, cls, args, out, T)
     return T._wrap(out)
+
+
+def _shape_error(cls: type, raw: Sequence[Any], exc: ValueError) -> RuntimeError:
+    shapes = " and ".join(str(tuple(getattr(a, "shape", ()))) for a in raw)
+    return RuntimeError(
+        f"{cls.op}: operands of shapes {shapes} do not broadcast together ({exc}); make the "
+        "trailing dimensions equal or 1, e.g. with unsqueeze() or reshape()")
 
 
 def constant(T: type, data: Any) -> Tensor:
