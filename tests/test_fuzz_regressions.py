@@ -162,3 +162,12 @@ def test_operands_that_do_not_broadcast_raise_runtime_error(torch):
                 lambda: torch.where(torch.ones(2) > 0, torch.ones(3), torch.ones(2))):
         with pytest.raises(RuntimeError, match="broadcast"):
             bad()
+
+
+def test_float_and_int_of_several_elements_raise_value_error(torch):
+    t = torch.ones(2)
+    with pytest.raises(ValueError, match="one element"):
+        float(t)
+    with pytest.raises(ValueError, match="one element"):
+        int(t)
+    assert float(torch.ones(1)) == 1.0 and int(torch.tensor([3])) == 3

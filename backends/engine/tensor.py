@@ -445,10 +445,18 @@ class Tensor:
         return arr if dtype is None else arr.astype(dtype)
 
     def __float__(self) -> float:
+        self._one_element("float")
         return float(self.item())
 
     def __int__(self) -> int:
+        self._one_element("int")
         return int(self.item())
+
+    def _one_element(self, what: str) -> None:
+        if self.numel() != 1:  # ValueError here, as PyTorch (item() raises RuntimeError)
+            raise ValueError(
+                f"only one element tensors can be converted to Python scalars: {what}() of a "
+                f"tensor with {self.numel()} elements; index it or reduce it first (e.g. .sum())")
 
     def __index__(self) -> int:
         if self._eng.is_floating(self._data.dtype) or self.numel() != 1:
