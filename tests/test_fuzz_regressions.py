@@ -171,3 +171,15 @@ def test_float_and_int_of_several_elements_raise_value_error(torch):
     with pytest.raises(ValueError, match="one element"):
         int(t)
     assert float(torch.ones(1)) == 1.0 and int(torch.tensor([3])) == 3
+
+
+def test_backward_inputs_that_do_not_require_grad_raise(torch):
+    # PyTorch: "One of the differentiated Tensors does not require grad" (as autograd.grad)
+    x = torch.ones(2, requires_grad=True)
+    c = torch.ones(2)
+    y = (x * 2).sum()
+    with pytest.raises(gradspec.NoGradPathError):
+        y.backward(inputs=[c])
+    assert x.grad is None and c.grad is None
+    y.backward(inputs=[x])
+    assert x.grad.tolist() == [2.0, 2.0]

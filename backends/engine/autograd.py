@@ -52,7 +52,18 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
         if not targets:
             raise EmptyInputsError("`inputs` argument to backward() cannot be empty; pass None "
                                    "to accumulate into every leaf")
+        _check_inputs(targets, "backward(inputs=...)")
     _run(outputs, grads, retain_graph, create_graph, targets, accumulate=True)
+
+
+def _check_inputs(inputs: list, what: str) -> None:
+    for t in inputs:
+        if not isinstance(t, Tensor):
+            raise TypeError(f"{what}: inputs must be tensors, got {type(t).__name__}")
+        if not t.requires_grad:
+            raise NoGradPathError(
+                f"{what}: one of the differentiated tensors does not require grad; set "
+                "requires_grad=True on it (or remove it from inputs)")
 
 
 def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool | None = None,
@@ -65,13 +76,7 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
         raise EmptyInputsError("`inputs` argument to grad() cannot be empty")
     if is_grads_batched:
         raise NotImplementedError("is_grads_batched is not supported by the gradspec engine")
-    for t in ins:
-        if not isinstance(t, Tensor):
-            raise TypeError(f"inputs must be tensors, got {type(t).__name__}")
-        if not t.requires_grad:
-            raise NoGradPathError(
-                "One of the differentiated tensors does not require grad; set requires_grad=True "
-                "on it (or remove it from inputs)")
+    _check_inputs(ins, "grad()")
     grads = _grads(grad_outputs, len(outs), "grad_outputs")
     results = _run(outs, grads, retain_graph, create_graph, ins, accumulate=False)
     out = []
