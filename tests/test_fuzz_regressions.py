@@ -183,3 +183,11 @@ def test_backward_inputs_that_do_not_require_grad_raise(torch):
     assert x.grad is None and c.grad is None
     y.backward(inputs=[x])
     assert x.grad.tolist() == [2.0, 2.0]
+
+
+def test_tensors_of_non_numeric_data_are_refused(torch):
+    # PyTorch: TypeError for torch.tensor("abc"); the numpy engine made a string tensor
+    for data in ("abc", ["a", "b"], None):
+        with pytest.raises(TypeError, match="numbers"):
+            torch.tensor(data)
+    assert torch.tensor([1, 2.5]).tolist() == [1.0, 2.5]

@@ -171,6 +171,10 @@ class Engine:
             data = _plain(data)
             np = self.host.numpy
             host = np.asarray(data)
+            if host.dtype.kind not in "biuf":
+                raise TypeError(
+                    f"can't build a tensor from {type(data).__name__} data of numpy dtype "
+                    f"{host.dtype}: give numbers, nested sequences of numbers, or arrays")
             if host.dtype == np.float64 and dtype is None:
                 host = host.astype(np.float32)
             elif host.dtype.kind in "iu" and dtype is None:
