@@ -191,3 +191,13 @@ def test_tensors_of_non_numeric_data_are_refused(torch):
         with pytest.raises(TypeError, match="numbers"):
             torch.tensor(data)
     assert torch.tensor([1, 2.5]).tolist() == [1.0, 2.5]
+
+
+def test_backward_of_a_non_tensor_raises_type_error(torch):
+    # the engine failed with AttributeError deep inside the backward pass
+    x = torch.ones(2, requires_grad=True)
+    with pytest.raises(TypeError, match="not a tensor"):
+        torch.autograd.backward([1.0])
+    with pytest.raises(TypeError, match="not a tensor"):
+        torch.autograd.grad([(x * 2).sum(), 3.0], [x])
+    assert x.grad is None

@@ -106,8 +106,6 @@ def _grads(given: Any, n: int, what: str) -> list:
 
 
 def _root_grad(i: int, t: Tensor, g: Any, raw: bool) -> Any:
-    if not isinstance(t, Tensor):
-        raise TypeError(f"element {i} of the outputs is a {type(t).__name__}, not a tensor")
     t._fresh()
     if not t._requires_grad:
         raise NoGradPathError(
@@ -136,6 +134,10 @@ def _run(outputs: list, grads: list, retain_graph: bool | None, create_graph: bo
          inputs: list | None, accumulate: bool) -> list | None:
     if not outputs:
         raise RuntimeError("backward()/grad() needs at least one output tensor")
+    for i, t in enumerate(outputs):
+        if not isinstance(t, Tensor):
+            raise TypeError(f"element {i} of the outputs is a {type(t).__name__}, not a tensor; "
+                            "backward() and grad() differentiate tensors")
     if retain_graph is None:
         retain_graph = create_graph
     raw = not create_graph
