@@ -201,3 +201,11 @@ def test_backward_of_a_non_tensor_raises_type_error(torch):
     with pytest.raises(TypeError, match="not a tensor"):
         torch.autograd.grad([(x * 2).sum(), 3.0], [x])
     assert x.grad is None
+
+
+def test_requires_grad_takes_a_bool(torch):
+    t = torch.ones(2)
+    for flag in ("yes", 1, None):
+        with pytest.raises(TypeError, match="True or False"):
+            t.requires_grad_(flag)
+    assert not t.requires_grad

@@ -102,6 +102,9 @@ class Tensor:
         self._requires_grad = bool(flag)
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
+        if not isinstance(requires_grad, bool):
+            raise TypeError(f"requires_grad_() takes True or False, got "
+                            f"{type(requires_grad).__name__} {requires_grad!r}")
         if self._grad_fn is not None:
             if not requires_grad:
                 raise NonLeafRequiresGradError(
