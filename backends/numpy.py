@@ -51,6 +51,6 @@ def gradspec_backend_available() -> tuple[bool, str]:
 
 @hookimpl
 def gradspec_backend_create(options: Mapping[str, str]) -> Any:
-    if options:
-        raise ValueError(f"backend 'numpy' takes no options, got {sorted(options)}")
-    return build()
+    from .engine.backend import configure
+
+    return configure(build(), options)

@@ -28,8 +28,6 @@ def gradspec_backend_available() -> tuple[bool, str]:
 
 @hookimpl
 def gradspec_backend_create(options: Mapping[str, str]) -> Any:
-    if options:
-        raise ValueError(f"backend 'strict' takes no options, got {sorted(options)}")
     import array_api_strict as xp
     import numpy as np
 
@@ -43,5 +41,7 @@ def gradspec_backend_create(options: Mapping[str, str]) -> Any:
         device="cpu",
         numpy=np,
     )
-    return EngineBackend("strict", xp, host, version(),
-                         "gradspec's engine over array_api_strict")
+    from .engine.backend import configure
+
+    return configure(EngineBackend("strict", xp, host, version(),
+                                   "gradspec's engine over array_api_strict"), options)

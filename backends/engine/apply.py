@@ -71,9 +71,8 @@ def _finish(node: Node, cls: type, args: Sequence[Any], out: Any, T: type) -> Te
     node._x = None
     result = T._wrap(out, node, True)
     node._saved = _save(node, args, out, result)
-    trace = T._eng.anomaly_trace()
-    if trace is not None:
-        node._extra().trace = trace
+    if T._eng.anomaly:  # anomaly mode: remember where the node was created
+        node._extra().trace = T._eng.anomaly_trace()
     return result
 
 

@@ -9,7 +9,8 @@ backward that fails half way leaves every ``.grad`` as it was.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+import traceback
+from typing import Any
 
 from gradspec.errors import (
     AnomalyError,
@@ -225,11 +226,12 @@ def _run(outputs: list, grads: list, retain_graph: bool | None, create_graph: bo
             if g is None:  # no gradient arrived: pass on "nothing" so the walk can go on
                 grads_in: Any = (None,) * len(node._next)
             else:
-                grads_in = node.backward(F, g, *node._unpack(raw))
+                if eng.anomaly:
+                    grads_in = _anomalous(node, F, g, raw, eng.check_nan)
+                else:
+                    grads_in = node.backward(F, g, *node._unpack(raw))
                 if not retain_graph:
                     node._release()
-                if eng.anomaly:
-                    _check_nan(node, grads_in, raw)
             meta = node._meta
             for i, e in enumerate(node._next):
                 if e is None:
@@ -358,21 +360,42 @@ def _accumulate(t: Tensor, g: Any, raw: bool) -> None:
         STATE.enabled = prev
 
 
-def _check_nan(node: Node, grads: Sequence[Any], raw: bool) -> None:
-    for i, g in enumerate(grads):
-        if g is None:
-            continue
-        data = g if raw else g._data
-        xp = node_xp(data)
-        if bool(xp.any(xp.isnan(data))):
-            trace = node._x.trace if node._x is not None else None
-            where = ""
-            if trace:
-                frame = trace[-1]
-                where = f"; it was created at {frame.filename}:{frame.lineno} ({frame.line})"
-            raise AnomalyError(f"Function {node.name()!r} returned nan values in its {i}th "
-                               f"output{where}")
+def _anomalous(node: Node, F: Any, g: Any, raw: bool, check_nan: bool) -> Any:
+    """One backward step in anomaly mode: errors say where the failing node was created, and
+    a NaN in what it returns is an error."""
+    try:
+        grads = node.backward(F, g, *node._unpack(raw))
+    except Exception as exc:
+        _annotate(exc, node)
+        raise
+    if check_nan:
+        for i, gi in enumerate(grads):
+            data = gi if raw or gi is None else gi._data
+            if data is not None and bool(_xp_of(data).any(_xp_of(data).isnan(data))):
+                raise AnomalyError(
+                    f"Function {node.name()!r} returned nan values in its {i}th output (anomaly "
+                    f"mode checks every backward step).{_origin(node)}")
+    return grads
 
 
-def node_xp(data: Any) -> Any:
+def _origin(node: Node) -> str:
+    """Where ``node`` was created, as recorded in anomaly mode."""
+    trace = node._x.trace if node._x is not None else None
+    if not trace:
+        return (f"\nWhere {node.name()} was created is unknown: it was created before anomaly "
+                "mode was switched on.")
+    return (f"\nThe failing node {node.name()} was created by this forward call (most recent "
+            "call last):\n" + "".join(traceback.format_list(trace)).rstrip())
+
+
+def _annotate(exc: BaseException, node: Node) -> None:
+    """Append where ``node`` was created to ``exc``'s message (its class is kept)."""
+    note = _origin(node)
+    if exc.args and isinstance(exc.args[0], str):
+        exc.args = (exc.args[0] + note, *exc.args[1:])
+    elif hasattr(exc, "add_note"):
+        exc.add_note(note)
+
+
+def _xp_of(data: Any) -> Any:
     return data.__array_namespace__()

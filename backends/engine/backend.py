@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 from types import SimpleNamespace
-from typing import Any
+from typing import Any, Iterator, Mapping
 
 from gradspec import errors
 from gradspec.protocol import CAPABILITIES
@@ -73,21 +73,49 @@ class EngineBackend:
         return isinstance(obj, self.Tensor)
 
     # -- debugging ----------------------------------------------------------------------------
-    def set_detect_anomaly(self, mode: bool) -> None:
-        """Record where each node is created; name it (and check for NaN) when backward fails."""
+    def set_detect_anomaly(self, mode: bool, check_nan: bool = True) -> None:
+        """Anomaly mode: record where each node is created, show it when a backward step fails,
+        and (``check_nan``) fail a backward step that returns NaN.  Off by default."""
         self.engine.anomaly = bool(mode)
+        self.engine.check_nan = bool(check_nan)
+
+    def is_anomaly_enabled(self) -> bool:
+        return self.engine.anomaly
+
+    def is_anomaly_check_nan_enabled(self) -> bool:
+        return self.engine.check_nan
 
     @contextlib.contextmanager
-    def detect_anomaly(self, check_nan: bool = True):
-        prev = self.engine.anomaly
-        self.engine.anomaly = True
+    def detect_anomaly(self, check_nan: bool = True) -> Iterator[None]:
+        """Anomaly mode inside the block (the previous setting is restored after it)."""
+        prev = (self.engine.anomaly, self.engine.check_nan)
+        self.set_detect_anomaly(True, check_nan)
         try:
             yield
         finally:
-            self.engine.anomaly = prev
+            self.engine.anomaly, self.engine.check_nan = prev
 
     def __repr__(self) -> str:
         return f"<gradspec backend {self.name} {self.version} on {self.device}>"
+
+
+#: Options of the engine's plugins (``--backend-option KEY=VALUE`` / ``load_backend(name, KEY=...)``).
+OPTIONS = {"anomaly": "1 or 0: start with anomaly mode on (as inside gradspec.detect_anomaly())"}
+
+
+def configure(backend: EngineBackend, options: Mapping[str, str]) -> EngineBackend:
+    """Apply a plugin's ``options`` to ``backend``; unknown keys or values raise ValueError."""
+    unknown = sorted(set(options) - set(OPTIONS))
+    if unknown:
+        known = "; ".join(f"{k}={v}" for k, v in OPTIONS.items())
+        raise ValueError(f"backend {backend.name!r}: unknown option(s) {unknown}; known: {known}")
+    if "anomaly" in options:
+        value = str(options["anomaly"]).strip().lower()
+        if value not in ("1", "0", "true", "false", "on", "off", "yes", "no"):
+            raise ValueError(f"backend {backend.name!r}: anomaly={options['anomaly']!r}; use "
+                             "anomaly=1 or anomaly=0")
+        backend.set_detect_anomaly(value in ("1", "true", "on", "yes"))
+    return backend
 
 
 class _inference_mode(grad_mode.no_grad):

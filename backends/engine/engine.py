@@ -14,6 +14,8 @@ namespace needs a plugin, never a change to the engine.
 from __future__ import annotations
 
 import builtins
+import os
+import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -58,7 +60,8 @@ class Engine:
             dt = getattr(xp, dname, None)
             if dt is not None:
                 self._names[dt] = dname
-        self.anomaly = False
+        self.anomaly = False  # anomaly mode: record where nodes are created (apply._finish)
+        self.check_nan = True  # ... and fail a backward step that returns NaN
         self.Tensor = type("Tensor", (Tensor,), {"__slots__": (), "_xp": xp, "_eng": self,
                                                   "__module__": Tensor.__module__})
         from .rawf import RawF
@@ -214,12 +217,13 @@ class Engine:
                 "not supported (load another backend for that device)")
 
     # -------------------------------------------------------------- anomaly mode
-    def anomaly_trace(self) -> Any:
-        if not self.anomaly:
-            return None
-        import traceback
+    def anomaly_trace(self) -> list:
+        """The caller's stack (frames inside the engine left out): where a node is created."""
+        return [f for f in traceback.extract_stack()[:-1]
+                if not f.filename.startswith(_ENGINE_DIR)]
 
-        return traceback.extract_stack()[:-3]
+
+_ENGINE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
 
 
 def _plain(data: Any) -> Any:
