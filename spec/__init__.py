@@ -14,6 +14,7 @@ from __future__ import annotations
 from importlib import metadata as _metadata
 
 from . import clauses, errors, protocol
+from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .errors import (
     AnomalyError,
     AutogradError,
@@ -50,6 +51,7 @@ __all__ = [
     "GradientCountError", "GradientShapeError", "GraphFreedError", "LeafInPlaceError",
     "NoGradPathError", "NonLeafRequiresGradError", "NonScalarBackwardError",
     "RequiresGradDtypeError", "SavedTensorModifiedError", "UnusedInputError", "backend_of",
-    "clauses", "errors", "hookimpl", "list_backends", "load_backend", "protocol",
+    "clauses", "detect_anomaly", "errors", "hookimpl", "is_anomaly_enabled", "list_backends",
+    "load_backend", "protocol", "set_detect_anomaly",
     "register_plugin", "unregister_plugin", "__version__",
 ]

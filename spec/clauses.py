@@ -890,6 +890,23 @@ except RuntimeError as exc:
     assert torch.classify_error(exc) is NonScalarBackwardError
 assert x.grad is None
 """),
+    _c("ERR-2", "Anomaly mode finds the failing node",
+       """A backend with the ``anomaly`` capability SHOULD offer anomaly mode
+       (``autograd.set_detect_anomaly(mode, check_nan=True)``, ``autograd.detect_anomaly()``,
+       switched for every loaded backend by ``gradspec.detect_anomaly()``): off by default; on,
+       a backward step that returns NaN MUST raise ``AnomalyError`` (unless ``check_nan=False``),
+       an error in backward SHOULD say where the failing node was created, and every other
+       outcome MUST stay the same.""",
+       "Which forward op made the NaN or saved the modified tensor is the question users cannot "
+       "answer without it (PyTorch's detect_anomaly; top request in its issue tracker).",
+       """
+x = torch.tensor([0.0, 1.0], requires_grad=True)
+y = (torch.sqrt(x) * 0).sum()   # d sqrt / dx at 0 is inf, and inf * 0 is NaN
+y.backward(retain_graph=True)
+assert x.grad.tolist()[0] != x.grad.tolist()[0]   # NaN, silently
+with torch.autograd.detect_anomaly():
+    expect_error(AnomalyError, lambda: y.backward())
+""", level="SHOULD", capability="anomaly"),
 )
 
 BY_ID: dict[str, Clause] = {c.id: c for c in CLAUSES}

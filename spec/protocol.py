@@ -21,6 +21,9 @@ CAPABILITIES: dict[str, str] = {
     "inplace_views": "in-place ops through views and indexed assignment (__setitem__) rebase the graph",
     "backward_inputs": "backward(inputs=...) accumulates only into the given tensors",
     "float64": "float64 tensors (needed by finite-difference gradient checks)",
+    "anomaly": "anomaly mode: autograd.set_detect_anomaly(mode, check_nan=True), "
+               "autograd.detect_anomaly() and is_anomaly_enabled(); a NaN from a backward step "
+               "raises AnomalyError",
 }
 
 
