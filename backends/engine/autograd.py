@@ -74,7 +74,8 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
     outs = _as_list(outputs, "outputs")
     ins = _as_list(inputs, "inputs")
     if not ins:
-        raise EmptyInputsError("`inputs` argument to grad() cannot be empty")
+        raise EmptyInputsError("`inputs` argument to grad() cannot be empty; pass the tensors "
+                               "to differentiate with respect to")
     if is_grads_batched:
         raise NotImplementedError("is_grads_batched is not supported by the gradspec engine")
     _check_inputs(ins, "grad()")
@@ -111,7 +112,9 @@ def _root_grad(i: int, t: Tensor, g: Any, raw: bool) -> Any:
     if not t._requires_grad:
         raise NoGradPathError(
             f"element {i} of tensors does not require grad and does not have a grad_fn; did you "
-            "forget requires_grad=True on a leaf, or compute it under no_grad / from detach()?")
+            "forget requires_grad=True on a leaf, or compute it under no_grad / from detach()? "
+            "(A gradient is such a tensor unless it was computed with create_graph=True and "
+            "depends on an input: the derivative of a linear function is a constant.)")
     T = type(t)
     if g is None:
         if t.numel() != 1:
@@ -121,7 +124,8 @@ def _root_grad(i: int, t: Tensor, g: Any, raw: bool) -> Any:
         ones = T._xp.ones_like(t._data)
         return ones if raw else T._wrap(ones)
     if not isinstance(g, Tensor):
-        raise TypeError(f"gradients can be either tensors or None, but got {type(g).__name__}")
+        raise TypeError(f"gradients can be either tensors or None, but got {type(g).__name__}; "
+                        "make it a tensor of the output's shape, e.g. torch.ones_like(output)")
     if tuple(g.shape) != tuple(t.shape):
         raise GradientShapeError(
             f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} and output[{i}] "
@@ -373,8 +377,10 @@ def _anomalous(node: Node, F: Any, g: Any, raw: bool, check_nan: bool) -> Any:
             data = gi if raw or gi is None else gi._data
             if data is not None and bool(_xp_of(data).any(_xp_of(data).isnan(data))):
                 raise AnomalyError(
-                    f"Function {node.name()!r} returned nan values in its {i}th output (anomaly "
-                    f"mode checks every backward step).{_origin(node)}")
+                    f"Function {node.name()!r} returned nan values in its {i}th output: its "
+                    "forward input or the incoming gradient holds inf or 0/0 (sqrt or log at 0, a "
+                    "division by zero, an unselected where() branch); clamp or mask the input "
+                    f"before that op.{_origin(node)}")
     return grads
 
 

@@ -14,6 +14,7 @@ namespace needs a plugin, never a change to the engine.
 from __future__ import annotations
 
 import builtins
+import numbers
 import os
 import traceback
 from dataclasses import dataclass, field
@@ -149,6 +150,10 @@ class Engine:
                 return a, self.xp.astype(b, da)
             return self.xp.astype(a, db), b
         arr, scalar = (a, b) if ta else (b, a)
+        if not isinstance(scalar, (builtins.int, builtins.float, numbers.Number)) and not hasattr(
+                scalar, "shape"):  # numbers and raw arrays are constants; lists, strings are not
+            raise TypeError(f"an operand is a {type(scalar).__name__}; ops take tensors or Python "
+                            "numbers: convert it with torch.tensor(...)")
         kind = self.kind(arr.dtype)
         if isinstance(scalar, builtins.bool):
             scalar = int(scalar) if kind != "b" else scalar

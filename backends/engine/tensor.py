@@ -174,7 +174,8 @@ class Tensor:
     def retain_grad(self) -> None:
         if not self._requires_grad:
             raise NoGradPathError(
-                "can't retain_grad on a tensor that has requires_grad=False")
+                "can't retain_grad on a tensor that has requires_grad=False: it has no gradient; "
+                "set requires_grad=True on the leaf it is computed from")
         if self._grad_fn is None:
             return  # a leaf keeps its gradient anyway
         self._extra().retains_grad = True
@@ -187,7 +188,8 @@ class Tensor:
     def register_hook(self, hook: Callable[["Tensor"], "Tensor | None"]) -> RemovableHandle:
         if not self._requires_grad:
             raise NoGradPathError(
-                "cannot register a hook on a tensor that doesn't require gradient")
+                "cannot register a hook on a tensor that doesn't require gradient: it would never "
+                "be called; set requires_grad=True on the leaf it is computed from")
         self._fresh()
         owner = self._extra() if self._grad_fn is None else self._grad_fn._extra()
         if owner.hooks is None:
@@ -377,6 +379,11 @@ class Tensor:
                 "instead.")
 
     def _write(self, data: Any) -> None:
+        if tuple(data.shape) != tuple(self._data.shape):
+            raise RuntimeError(
+                f"output with shape {tuple(self._data.shape)} doesn't match the broadcast shape "
+                f"{tuple(data.shape)}: an in-place op cannot change its tensor's shape; use the "
+                "out-of-place op (y = y + other)")
         data = self._eng.cast_like(data, self._data)
         try:
             self._data[...] = data

@@ -82,7 +82,8 @@ def normalize(key: Any, shape: tuple[int, ...], eng: Any) -> Index:
                 size = shape[dim]
                 if not -size <= c < size:
                     raise IndexError(
-                        f"index {c} is out of bounds for dimension {dim} with size {size}")
+                        f"index {c} is out of bounds for dimension {dim} with size {size} "
+                        f"(valid: {-size} to {size - 1})")
             elif isinstance(c, slice) and (c.step is None or c.step > 0):
                 # clamp out-of-range bounds as Python does; the array API leaves them undefined
                 comps[i] = slice(*c.indices(shape[dim]))

@@ -60,7 +60,8 @@ def matmul(a: Any, b: Any) -> Any:
         sa = tuple(a.shape) if a.ndim > 1 else (1,) + tuple(a.shape)
         sb = tuple(b.shape) if b.ndim > 1 else tuple(b.shape) + (1,)
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({sa[-2]}x{sa[-1]} and "
-                           f"{sb[-2]}x{sb[-1]})")
+                           f"{sb[-2]}x{sb[-1]}): the first's last dimension must equal the "
+                           "second's next-to-last; transpose or reshape one of them")
     return binary(MmBackward0, a, b)
 
 

@@ -35,10 +35,12 @@ def infer_shape(shape: tuple, numel: int) -> tuple[int, ...]:
             known *= s
     if -1 in shape:
         if known == 0 or numel % known:
-            raise RuntimeError(f"shape {list(shape)} is invalid for input of size {numel}")
+            raise RuntimeError(f"shape {list(shape)} is invalid for input of size {numel}: the "
+                               f"sizes must multiply to {numel}")
         shape = tuple(numel // known if s == -1 else s for s in shape)
     elif known != numel:
-        raise RuntimeError(f"shape {list(shape)} is invalid for input of size {numel}")
+        raise RuntimeError(f"shape {list(shape)} is invalid for input of size {numel}: the sizes "
+                           f"must multiply to {numel} (-1 lets one size be inferred)")
     return tuple(shape)
 
 
