@@ -188,6 +188,7 @@ def leaf_inplace(g: Gen) -> None:
         code = _wrap(g, code, tags)
     if "no_grad" in tags:
         t.bound, t.pos = min(bound, 1e300), False
+        tags.add("leaf_update")  # the optimizer pattern (compare.py relies on the tag)
     else:
         tags.add("leaf_inplace")
     g.stmts.append(Stmt("inplace", code, (), (t.name, *(v.name for v in operands)), op=reg,
@@ -346,7 +347,10 @@ def zero_grad(g: Gen) -> None:
     name = g.choice(sorted(g.has_grad))
     if name not in g.vars:
         return
-    code = f"{name}.grad = None" if g.chance(0.6) else f"{name}.grad.zero_()"
+    # PyTorch's double backward can leave a lazy zero tensor as .grad, which refuses zero_()
+    # (a PyTorch quirk, not a contract question): zero in place only before any create_graph
+    lazy = any("create_graph" in s.tags for s in g.stmts)
+    code = f"{name}.grad = None" if lazy or g.chance(0.6) else f"{name}.grad.zero_()"
     g.stmts.append(Stmt("inplace", code, (), (name,)))
     if code.endswith("None"):
         g.has_grad.discard(name)

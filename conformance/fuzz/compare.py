@@ -56,7 +56,8 @@ changed):
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
@@ -210,7 +211,8 @@ def equivalent(program: Program, m: Mismatch, got: Trace, want: Trace,
     name = what.split(".", 1)[0]
     if any(name in program.stmts[d].defines for d in derived):  # a second-order result
         return "higher-order"
-    if what.endswith(".grad"):  # a gradient as a second-order pass left it
+    passes = at < len(program.stmts) and program.stmts[at].kind in _PASSES
+    if what.endswith(".grad") and not passes:  # a gradient as a second-order pass left it
         last = max((j for j in range(at) if f"{j}:{what}" in got.events
                     or f"{j}:{what}" in want.events), default=None)
         if last in derived:
@@ -262,24 +264,47 @@ def _twin(ref: Program, got: Trace, want: Trace, first: Mismatch) -> tuple[str, 
         twin = _on_copies(ref, i)
         if twin != ref:
             return "saved-less", twin
+    if first.why == "values differ" and first.key.endswith(".grad") and _UNALIAS not in ref.source:
+        return "torch-aliased-grads", _grads_unaliased(ref)
     return None
 
 
 def _on_copies(program: Program, index: int) -> Program:
-    """``program`` with every in-place update of an unaliased tensor before ``index`` applied
-    to a copy bound to the same name: what was computed from the old value keeps it."""
+    """``program`` where what was computed before an in-place update keeps the old values: an
+    unaliased tensor is updated as a copy bound to the same name, and ops that read a leaf
+    before a no_grad update of it read a copy (``(leaf * 1)``, through which its gradient
+    still flows)."""
     stmts = list(program.stmts)
     retained: set[str] = set()
     for j in range(index):
         s = stmts[j]
         if s.kind == "retain_grad":
             retained.update(s.uses)
-        if s.kind != "inplace" or "unaliased" not in s.tags:
+        if s.kind != "inplace" or not {"unaliased", "leaf_update"} & s.tags:
             continue
         name = s.uses[0]
+        if "leaf_update" in s.tags:
+            word = re.compile(rf"\b{name}\b")
+            for k in range(j):
+                op = stmts[k]
+                if op.kind == "op" and name in op.uses:
+                    lhs, _, rhs = op.code.partition(" = ")
+                    stmts[k] = replace(op, code=f"{lhs} = {word.sub(f'({name} * 1)', rhs)}")
+            continue
         copy = f"{name} = {name}.clone()" + (f"; {name}.retain_grad()" if name in retained else "")
-        stmts[j] = Stmt(s.kind, f"{copy}\n{s.code}", s.defines, s.uses, s.op, s.retain, s.tags)
+        stmts[j] = replace(s, code=f"{copy}\n{s.code}")
     return Program(tuple(stmts), program.seed)
+
+
+_UNALIAS = ("for _t in [v for v in list(globals().values()) if isinstance(v, torch.Tensor)]:\n"
+            "    if _t.is_leaf and _t.grad is not None and not _t.grad.requires_grad:\n"
+            "        _t.grad = _t.grad.detach().clone()")
+
+
+def _grads_unaliased(program: Program) -> Program:
+    """``program`` where every leaf's ``.grad`` gets storage of its own after each pass."""
+    return Program(tuple(replace(s, code=f"{s.code}\n{_UNALIAS}") if s.kind in _PASSES else s
+                         for s in program.stmts), program.seed)
 
 
 def check(program: Program, backend: Any, reference: Any, got: Trace | None = None,

@@ -5,7 +5,8 @@ records, in order:
 
 * per statement: the error it raised (its kind, from ``backend.classify_error``; for errors
   outside the contract, the exception's class name), or that it was skipped because a variable
-  it reads was never bound (an earlier statement failed);
+  it reads is unbound (an earlier statement failed) or None (autograd.grad's answer for an
+  unused input);
 * per variable bound: its value, shape, dtype and flags (``requires_grad``, ``is_leaf``,
   whether it has a ``grad_fn``) as it was then;
 * after each backward or grad: the ``.grad`` of every variable;
@@ -111,7 +112,7 @@ def _step(i: int, stmt: Stmt, ns: dict[str, Any], bound: dict[str, int], trace: 
     if stmt.kind == "noop":  # a twin's stand-in for a backward that raised (see compare.py)
         trace.errors[i] = next(iter(stmt.tags))
         trace.add(f"{i}:error", trace.errors[i])
-    elif any(u not in ns for u in stmt.uses):
+    elif any(ns.get(u) is None for u in stmt.uses):  # None: an unused input's gradient
         trace.add(f"{i}:skipped", True)
         return
     else:
