@@ -209,20 +209,3 @@ def test_requires_grad_takes_a_bool(torch):
         with pytest.raises(TypeError, match="True or False"):
             t.requires_grad_(flag)
     assert not t.requires_grad
-
-
-def test_an_output_keeps_its_retained_grad_when_inputs_are_elsewhere(torch):
-    # backward(inputs=[c]) with c unreachable: PyTorch still sets the output's retained grad
-    a = torch.tensor([1.0, 2.0], requires_grad=True)
-    b = torch.tensor([3.0, 4.0], requires_grad=True)
-    c = torch.tensor([1.0], requires_grad=True)
-    y = (a * 3) * b
-    y.retain_grad()
-    y.backward(torch.ones(2), inputs=[c])
-    assert y.grad.tolist() == [1.0, 1.0] and c.grad is None and a.grad is None
-    h = a * 2
-    h.retain_grad()
-    z = h * b
-    z.retain_grad()
-    z.backward(torch.ones(2), inputs=[b])
-    assert z.grad.tolist() == [1.0, 1.0] and h.grad is None and b.grad.tolist() == [2.0, 4.0]

@@ -211,12 +211,6 @@ def _run(outputs: list, grads: list, retain_graph: bool | None, create_graph: bo
     prev_mode = STATE.enabled
     STATE.enabled = create_graph
     try:
-        for k, root in roots.items():  # an output keeps its retained gradient even when nothing
-            x = root._x                # below it leads to the inputs (as PyTorch)
-            if needed is not None and k not in needed and isinstance(root, Node) and x is not None \
-                    and x.retain is not None and x.retain() is not None:
-                g = _call_hooks(x.hooks, start[k], raw, T) if x.hooks else start[k]
-                retained.append((x.retain(), g))
         while ready:
             node = ready.pop()
             k = id(node)
