@@ -237,7 +237,10 @@ def run_cmd(workload: str, backend: str | None, iterations: int | None, plot_dir
         click.echo(f"  {key:<{width}}  {value}")
 
     if plot_dir is not None:
-        paths = spec.plot(result, plot_dir)
+        try:
+            paths = spec.plot(result, plot_dir)
+        except OSError as exc:
+            _fail(f"cannot write plots into {plot_dir}: {exc.strerror or exc}")
         if paths:
             click.echo("plots: " + ", ".join(str(p) for p in paths))
         else:
@@ -347,7 +350,11 @@ def _clause_table(doc: dict[str, Any]) -> str:
         counts = detail["counts"]
         ran = sum(counts.values())
         title = BY_ID[cid].title if cid in BY_ID else ""
-        note = detail["reasons"][0] if detail["reasons"] and detail["status"] != "pass" else ""
+        skipped = counts.get("skipped", 0) + counts.get("unsupported", 0)
+        if detail["status"] != "pass" and detail["reasons"]:
+            note = detail["reasons"][0]
+        else:
+            note = f"{skipped} skipped" if skipped else ""
         rows.append([cid, detail["status"], f"{counts.get('passed', 0)}/{ran}", title,
                      note[:80]])
     return _table(["CLAUSE", "STATUS", "PASSED", "TITLE", "NOTE"], rows)
@@ -421,7 +428,7 @@ def _graph_target(target: str, backend: Any, root: str | None) -> tuple[Any, dic
         if root is not None:
             _fail("--root names a snippet's variable; a workload draws its loss")
         tensor, names = spec.graph(backend)
-        return tensor, names, f"the {target} loss on {backend.name}"
+        return tensor, names, f"{target} on {backend.name}"
     namespace: dict[str, Any] = {"__builtins__": builtins, "torch": backend, "nn": nn,
                                  "optim": optim}
     try:

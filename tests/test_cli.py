@@ -141,8 +141,9 @@ def test_run_on_torch_and_strict_agrees_with_numpy(capsys, tmp_path):
                          "--json", str(tmp_path / f"{name}.json"))
         assert rc == 0, err
         docs[name] = json.loads((tmp_path / f"{name}.json").read_text())
+    if len(docs) < 2:
+        pytest.skip("needs the strict or the torch backend besides numpy")
     ref = docs["numpy"]
-    assert len(docs) >= 2
     for name, doc in docs.items():
         assert doc["backend"] == name and doc["accuracy"] >= 0.99
         assert doc["iterations"] == ref["iterations"]
@@ -162,6 +163,7 @@ def test_run_with_iteration_limit(capsys):
     assert out.splitlines()[3].split() == ["iterations", "5"]
 
 
+@needs_plot
 def test_run_jacobian_prints_the_matrix(capsys, tmp_path):
     rc, out, _ = run(capsys, "run", "jacobian", "--plot", str(tmp_path))
     assert rc == 0 and "nothing to draw" in out
@@ -170,6 +172,9 @@ def test_run_jacobian_prints_the_matrix(capsys, tmp_path):
 
 
 def test_run_default_backend_from_environment(capsys, monkeypatch):
+    ok, why = gradspec.plugins.availability("strict")
+    if not ok:
+        pytest.skip(f"backend strict unavailable: {why}")
     monkeypatch.setenv("GRADSPEC_BACKEND", "strict")
     rc, out, _ = run(capsys, "run", "jacobian")
     assert rc == 0 and out.startswith("jacobian on strict")
@@ -208,6 +213,7 @@ def test_run_unwritable_json(capsys, tmp_path):
     assert_one_line_error(rc, err, "is a directory; give a file name")
 
 
+@needs_plot
 def test_run_unwritable_plot_dir(capsys, tmp_path):
     blocker = tmp_path / "file.txt"
     blocker.write_text("in the way")
@@ -243,13 +249,33 @@ def test_conformance_table_and_report(capsys, tmp_path, monkeypatch):
     assert rc == 0, err
     rows = {line.split()[0]: line.split() for line in out.splitlines() if line[:1].isupper()}
     assert rows["CLAUSE"][:3] == ["CLAUSE", "STATUS", "PASSED"]
-    assert rows["WORKLOAD-1"][1:3] == ["pass", "3/3"]
+    torch_ok, _ = gradspec.plugins.availability("torch")
+    if torch_ok:
+        assert rows["WORKLOAD-1"][1:3] == ["pass", "3/3"]
+    else:  # the comparison with the torch backend's run is skipped
+        assert rows["WORKLOAD-1"][1:3] == ["pass", "2/3"]
+        assert rows["WORKLOAD-1"][-2:] == ["1", "skipped"]
     assert rows["LEAF-1"][1] == "not-run"
     assert "workload logreg: accuracy 0.995" in out
     doc = reporting.load(report)
     assert doc["clauses"]["WORKLOAD-1"] == "pass"
     assert doc["workloads"]["logreg"]["accuracy"] >= 0.99
-    assert doc["summary"]["failed"] == 0 and doc["summary"]["passed"] == doc["summary"]["total"] > 0
+    summary = doc["summary"]
+    assert summary["failed"] == summary["error"] == 0
+    assert summary["passed"] + summary["skipped"] == summary["total"] >= 6
+
+
+def test_conformance_failure_exits_1_with_the_failing_clause(capsys, tmp_path, monkeypatch):
+    # A passing test declared a known failure becomes a strict XPASS: a failure to report.
+    xfails = tmp_path / "xfails.txt"
+    xfails.write_text("test_workloads.py::test_jacobian_workload  # pretend it is broken\n")
+    monkeypatch.setenv("PYTEST_ADDOPTS", f"--xfails-file={xfails}")
+    monkeypatch.chdir(tmp_path)
+    rc, out, err = run(capsys, "conformance", "-b", "numpy", "-k", "test_jacobian_workload")
+    assert rc == 1
+    assert "FAILED test_workloads.py::test_jacobian_workload[numpy]" in err
+    rows = {line.split()[0]: line.split() for line in out.splitlines() if line[:1].isupper()}
+    assert rows["SEED-2"][1:3] == ["fail", "0/1"] and "pretend it is broken" in out
 
 
 def test_conformance_unknown_and_unavailable_backend(capsys, offline):
