@@ -63,7 +63,7 @@ def _boundary(ax: Any, result: WorkloadResult, params: dict[str, Any], title: st
     if loss is not None:
         ax.text(-4.7, 5.5, f"Loss={loss:.4f}", fontdict={"size": 14, "color": "red"})
     ax.set_title(title, fontsize=10)
-    ax.legend(loc="lower right", fontsize=8)
+    ax.legend(loc="lower left", fontsize=8)  # the corner the boundary and the classes leave free
 
 
 def _panel_title(iteration: int, params: dict[str, Any], accuracy: float | None) -> str:
