@@ -208,8 +208,7 @@ def run_cmd(workload: str, backend: str | None, iterations: int | None, plot_dir
     be = _load_backend(backend)
 
     total = iterations or spec.iterations or 1
-    with click.progressbar(length=total, label=f"{workload} on {be.name}", file=sys.stderr,
-                           show_eta=False, show_pos=True) as bar:
+    with _progress(total, f"{workload} on {be.name}", show_pos=True) as bar:
         def progress(done: int, _total: int) -> None:
             bar.update(done - bar.pos)
 
@@ -311,6 +310,28 @@ def conformance_cmd(backend: str | None, report: Path | None, keyword: str | Non
     return 0 if returncode == 0 else 1
 
 
+class _NoBar:
+    """Stands in for a progress bar when stderr is not a terminal (logs, pipes, tests)."""
+
+    pos = 0
+
+    def update(self, n: int) -> None:
+        self.pos += n
+
+    def __enter__(self) -> "_NoBar":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _progress(length: int, label: str, **options: Any) -> Any:
+    """A progress bar on a terminal; nothing at all elsewhere."""
+    if not sys.stderr.isatty():
+        return _NoBar()
+    return click.progressbar(length=length, label=label, file=sys.stderr, show_eta=False, **options)
+
+
 def _run_pytest(cmd: list[str], verbose: bool, label: str) -> tuple[int, list[str]]:
     """Run pytest, showing a progress bar fed by its ``[ nn%]`` markers (or its own output)."""
     output: list[str] = []
@@ -323,8 +344,7 @@ def _run_pytest(cmd: list[str], verbose: bool, label: str) -> tuple[int, list[st
                 output.append(line.rstrip("\n"))
                 click.echo(line, nl=False)
         else:
-            with click.progressbar(length=100, label=label, file=sys.stderr, show_eta=False,
-                                   show_percent=True) as bar:
+            with _progress(100, label, show_percent=True) as bar:
                 for line in proc.stdout:
                     output.append(line.rstrip("\n"))
                     match = _PERCENT.search(line)
