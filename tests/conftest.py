@@ -120,7 +120,8 @@ def fakes(monkeypatch: pytest.MonkeyPatch) -> Any:
 
 
 @pytest.fixture
-def fake_dist(tmp_path: Path, registry: Any, monkeypatch: pytest.MonkeyPatch) -> Callable[..., Path]:
+def fake_dist(tmp_path: Path, registry: Any,
+              monkeypatch: pytest.MonkeyPatch) -> Callable[..., Path]:
     """``make(dist, {backend: module}, {module: source})``: a fake installed distribution.
 
     It is a folder on ``sys.path`` holding ``<dist>-<version>.dist-info`` (``METADATA`` and an
@@ -150,17 +151,33 @@ def fake_dist(tmp_path: Path, registry: Any, monkeypatch: pytest.MonkeyPatch) ->
         sys.modules.pop(module, None)
 
 
+def _subprocess_env(extra: dict[str, str] | None = None) -> dict[str, str]:
+    """This process's environment without what would steer a child pytest or gradspec, plus
+    ``extra``; a ``PYTHONPATH`` in ``extra`` goes in front of the inherited one."""
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("GRADSPEC_BACKEND", "PYTEST_ADDOPTS", "PYTEST_PLUGINS",
+                        "PYTEST_DISABLE_PLUGIN_AUTOLOAD")}
+    for key, value in (extra or {}).items():
+        if key == "PYTHONPATH" and env.get(key):
+            value = os.pathsep.join([value, env[key]])
+        env[key] = value
+    return env
+
+
+@pytest.fixture(scope="session")
+def subprocess_env() -> Callable[..., dict[str, str]]:
+    """``env(extra)``: an environment for a child python (see :func:`_subprocess_env`)."""
+    return _subprocess_env
+
+
 @pytest.fixture
 def run_python() -> Callable[..., subprocess.CompletedProcess]:
     """``run(args, cwd=..., env=...)``: ``python args...`` in a subprocess, output captured."""
 
     def run(args: list[str], cwd: Path | str = REPO, env: dict[str, str] | None = None,
             timeout: float = 120) -> subprocess.CompletedProcess:
-        full_env = {k: v for k, v in os.environ.items()
-                    if k not in ("GRADSPEC_BACKEND", "PYTEST_ADDOPTS", "PYTEST_PLUGINS")}
-        full_env.update(env or {})
-        return subprocess.run([sys.executable, *args], cwd=str(cwd), env=full_env, text=True,
-                              capture_output=True, timeout=timeout)
+        return subprocess.run([sys.executable, *args], cwd=str(cwd), env=_subprocess_env(env),
+                              text=True, capture_output=True, timeout=timeout)
 
     return run
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import re
+import subprocess
+import sys
 from collections import defaultdict
 from pathlib import Path
 
@@ -27,15 +29,10 @@ EXAMPLES_FILE = "test_clause_examples.py"
 
 
 @pytest.fixture(scope="module")
-def collected(tmp_path_factory):
+def collected(tmp_path_factory, subprocess_env):
     """Every conformance test as collected for the numpy backend, with its markers."""
-    import os
-    import subprocess
-    import sys
-
     out = tmp_path_factory.mktemp("collect") / "items.json"
-    env = {k: v for k, v in os.environ.items() if k != "GRADSPEC_BACKEND"}
-    env.update(GRADSPEC_COLLECT_OUT=str(out), PYTHONPATH=str(FIXTURES))
+    env = subprocess_env({"GRADSPEC_COLLECT_OUT": str(out), "PYTHONPATH": str(FIXTURES)})
     done = subprocess.run(
         [sys.executable, "-m", "pytest", "conformance", "--backend=numpy", "--collect-only", "-q",
          "-p", "gradspec_collect", "-p", "no:cacheprovider"],
@@ -142,7 +139,7 @@ def test_every_error_kind_named_by_a_rule_has_a_scenario():
     named_kinds = {name: ids for name, ids in named.items() if name != "RuntimeError"}
     assert set(named_kinds) <= known, f"rules name unknown error kinds: {set(named_kinds) - known}"
     missing = {name: ids for name, ids in named_kinds.items() if name not in kinds}
-    assert not missing, f"error kinds named by clauses without a scenario in test_errors.py: {missing}"
+    assert not missing, f"kinds named by clauses without a scenario in test_errors.py: {missing}"
 
 
 def test_each_scenario_illustrates_a_clause_that_names_its_kind():

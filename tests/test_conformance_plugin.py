@@ -111,8 +111,9 @@ def test_several_backends_each_run_every_test(conformance_run, fakes, pytester):
     for name in ("fake", "numpy"):
         doc = reporting.load(pytester.path / f"{name}.json")
         ids[name] = [t["id"] for t in doc["tests"]]
-    assert ids["fake"] == ids["numpy"] == [
-        "test_suite.py::test_leaf", "test_suite.py::test_param[one]", "test_suite.py::test_param[two]"]
+    assert ids["fake"] == ids["numpy"] == ["test_suite.py::test_leaf",
+                                           "test_suite.py::test_param[one]",
+                                           "test_suite.py::test_param[two]"]
 
 
 def test_unavailable_backend_skips_with_its_reason(conformance_run, fakes):
@@ -385,7 +386,8 @@ def test_repository_and_installed_suite_collect_the_same_tests(run_python, tmp_p
 def test_naming_the_plugin_with_p_does_not_load_it_twice(run_python):
     # The pytest11 entry is named after the module, so `-p gradspec.conformance.plugin` (what a
     # project without entry-point autoloading writes) is the same plugin, not a second copy.
-    done = run_python(["-m", "pytest", "-p", "gradspec.conformance.plugin", "-p", "no:cacheprovider",
-                       "-q", "conformance/test_leaf.py", "--backend=numpy", "-k", "factory"])
+    done = run_python(["-m", "pytest", "-p", "gradspec.conformance.plugin",
+                       "-p", "no:cacheprovider", "-q", "conformance/test_leaf.py",
+                       "--backend=numpy", "-k", "factory"])
     assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
     assert done.stdout.count("== gradspec conformance ==") == 1

@@ -124,7 +124,8 @@ _MISMATCHED = {
             "missing from REGISTRY_OPS",
     **{op: f"opcases.REGISTRY_OPS names {op!r}, which is not an op of the engine's registry (its "
            f"cases exercise the {node!r} node)"
-       for op, node in (("squeeze", "reshape"), ("unsqueeze", "reshape"), ("transpose", "permute"))},
+       for op, node in (("squeeze", "reshape"), ("unsqueeze", "reshape"),
+                        ("transpose", "permute"))},
 }
 
 

@@ -276,8 +276,8 @@ def test_unknown_option_is_a_clear_error_and_is_not_cached(registry, fakes):
     assert gradspec.load_backend("picky", scale="1").options == {"scale": "1"}
 
 
-@pytest.mark.parametrize("name, known", [("numpy", "takes no options"), ("strict", "takes no options"),
-                                         ("torch", "known: device")])
+@pytest.mark.parametrize("name, known", [
+    ("numpy", "takes no options"), ("strict", "takes no options"), ("torch", "known: device")])
 def test_our_backends_reject_unknown_options(registry, name, known):
     ok, why = plugins.availability(name)
     if not ok:
