@@ -96,7 +96,7 @@ def registry() -> Any:
     for attr in ("_plugins", "_manual", "_manual_objects"):
         table = getattr(plugins, attr)
         table.clear()
-        table.update({k: v for k, v in saved[attr].items()})
+        table.update(saved[attr])
     for name, plugin in plugins._plugins.items():
         if not plugins._pm.is_registered(plugin):
             plugins._pm.register(plugin, name=name)
