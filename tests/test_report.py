@@ -294,5 +294,6 @@ def test_report_records_every_outcome(conformance_run, fakes):
     assert doc["backend"]["known_failures"] == known
     assert doc["exit_status"] == 1
     # the terminal summary says the same, one line per backend
-    result.stdout.fnmatch_lines(["*fake: 71 clauses: 1 pass, 2 partial, 6 fail, 2 unsupported,"
-                                 " 60 not-run*"])
+    n = len(CLAUSES)
+    result.stdout.fnmatch_lines([f"*fake: {n} clauses: 1 pass, 2 partial, 6 fail, 2 unsupported,"
+                                 f" {n - 11} not-run*"])
