@@ -119,19 +119,7 @@ def test_raw_and_graph_namespaces_offer_the_same_functions(engine_backend):
 
 # ------------------------------------------------------------------------------ the op registry
 PUBLIC_OPS = sorted({op for op, cls in REGISTRY.items() if cls.public} | set(REGISTRY_OPS))
-_MISMATCHED = {
-    "sign": "the public op `sign` (SignBackward0) has no op case in conformance/opcases.py and is "
-            "missing from REGISTRY_OPS",
-    **{op: f"opcases.REGISTRY_OPS names {op!r}, which is not an op of the engine's registry (its "
-           f"cases exercise the {node!r} node)"
-       for op, node in (("squeeze", "reshape"), ("unsqueeze", "reshape"),
-                        ("transpose", "permute"))},
-}
-
-
-@pytest.mark.parametrize("op", [
-    pytest.param(op, marks=pytest.mark.xfail(strict=True, reason=_MISMATCHED[op]))
-    if op in _MISMATCHED else op for op in PUBLIC_OPS])
+@pytest.mark.parametrize("op", PUBLIC_OPS)
 def test_public_ops_and_op_cases_match(op):
     assert op in REGISTRY and REGISTRY[op].public, f"op case for {op!r}, not a public registry op"
     assert op in REGISTRY_OPS, f"public op {op!r} is missing from opcases.REGISTRY_OPS"
