@@ -4,7 +4,9 @@
     python docs/gen.py --check    # exit 1, listing them, when committed pages are stale
     python docs/gen.py --run      # fresh conformance reports for every installed backend, then pages
 
-It needs gradspec (installed) and jsonschema, not MkDocs.  What it writes:
+It needs gradspec (installed) and jsonschema, not MkDocs.  ``--run`` judges every installed
+backend, so install the example first (``pip install -e examples/tiny-backend``) to refresh its
+report too; a backend that is not installed keeps its committed report.  What it writes:
 
 * ``spec/``: one page per clause family plus an index, from :mod:`gradspec.clauses`,
   :mod:`gradspec.protocol` and :mod:`gradspec.errors`; the tests that check each clause are
@@ -158,8 +160,12 @@ def collect_tests() -> dict[str, list[tuple[str, int]]]:
 
 # ----------------------------------------------------------------------------------- text
 def md_inline(text: str) -> str:
-    """A clause's reST-flavoured text as one Markdown paragraph (``code`` -> `code`)."""
-    return " ".join(text.replace("``", "`").split())
+    """A clause's reST-flavoured text as one Markdown paragraph: ``code`` becomes `code`, and
+    outside code ``__setitem__`` or ``a*b`` stay literal instead of turning bold or italic."""
+    parts = re.split(r"(`[^`]*`)", " ".join(text.replace("``", "`").split()))
+    return "".join(part if part.startswith("`") else
+                   html.escape(part, quote=False).replace("_", r"\_").replace("*", r"\*")
+                   for part in parts)
 
 
 def esc(text: str) -> str:
