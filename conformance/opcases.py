@@ -1,6 +1,6 @@
 """The op catalogue of the per-op gradient checks (clauses OPS-1, OPS-2 and OPS-3).
 
-Each :class:`OpCase` is one way of calling one op of the engine's registry (``op``), written with
+Each `OpCase` is one way of calling one op of the engine's registry (``op``), written with
 the protocol surface only (backend functions and tensor methods/operators with PyTorch's names),
 with inputs small enough for finite differences (one forward per input element and direction).
 ``conformance/test_ops.py`` runs every case three ways: first order against central finite

@@ -1,19 +1,19 @@
 """Neural-network building blocks written only against the gradspec protocol.
 
 PyTorch's names and behaviour (``torch.nn``), so a tutorial's model runs on any conforming
-backend::
+backend:
 
     torch = gradspec.load_backend("numpy")
     net = nn.Sequential(nn.Linear(2, 1, backend=torch), nn.Sigmoid())
     loss = nn.BCELoss()(net(x).squeeze(), y)
 
-Modules that create parameters (:class:`Linear`) take ``backend=`` (default:
+Modules that create parameters (`Linear`) take ``backend=`` (default:
 ``gradspec.load_backend()``, i.e. ``$GRADSPEC_BACKEND`` or numpy).  Activations and losses need no
 backend: they call tensor methods only.  Nothing here imports an array library.
 
 Differences from ``torch.nn``, all deliberate:
 
-* :func:`Parameter` returns a plain tensor of the backend (a leaf that requires grad and shares
+* `Parameter` returns a plain tensor of the backend (a leaf that requires grad and shares
   the data it was given); no backend's tensor class can be subclassed generically.  A module
   therefore registers as a parameter every leaf that requires grad assigned to one of its
   attributes, and keeps a name registered once it is (so freezing with
@@ -52,7 +52,7 @@ def _is_tensor(value: Any) -> bool:
 def Parameter(data: Any, requires_grad: bool = True) -> Any:
     """A leaf tensor that requires grad and shares ``data``'s values, for use as a parameter.
 
-    Assigning it to a :class:`Module` attribute registers it, as ``torch.nn.Parameter`` does.
+    Assigning it to a `Module` attribute registers it, as ``torch.nn.Parameter`` does.
     """
     if not _is_tensor(data):
         raise TypeError(

@@ -115,7 +115,7 @@ class Optimizer:
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
-        """Restore hyperparameters and state saved by :meth:`state_dict` (tensors are copied)."""
+        """Restore hyperparameters and state saved by `state_dict` (tensors are copied)."""
         groups = state_dict.get("param_groups")
         if not isinstance(groups, list) or len(groups) != len(self.param_groups):
             raise ValueError(
@@ -153,7 +153,7 @@ def _non_negative(name: str, value: float) -> None:
 
 class SGD(Optimizer):
     """Stochastic gradient descent, with optional momentum (heavy ball or Nesterov), dampening
-    and weight decay, exactly as ``torch.optim.SGD``::
+    and weight decay, exactly as ``torch.optim.SGD``:
 
         g = grad + weight_decay * p
         buf = g (first step) or momentum * buf + (1 - dampening) * g
@@ -189,7 +189,7 @@ class SGD(Optimizer):
 
 
 class Adam(Optimizer):
-    """Adam (Kingma and Ba), with optional L2 weight decay and AMSGrad, as ``torch.optim.Adam``::
+    """Adam (Kingma and Ba), with optional L2 weight decay and AMSGrad, as ``torch.optim.Adam``:
 
         g = grad + weight_decay * p
         m = beta1 * m + (1 - beta1) * g;   v = beta2 * v + (1 - beta2) * g * g

@@ -1,7 +1,7 @@
 """Finding and loading backends: pluggy hook specifications and the registry.
 
 A backend is a plugin module registered under the entry-point group ``gradspec.backends``; the
-entry's name is the backend's name::
+entry's name is the backend's name:
 
     [project.entry-points."gradspec.backends"]
     mygrad = "mypackage.gradspec_plugin"
@@ -75,7 +75,7 @@ class BackendSpec:
 
 @dataclass(frozen=True)
 class BackendStatus:
-    """One row of :func:`list_backends`."""
+    """One row of `list_backends`."""
 
     name: str
     distribution: str
@@ -214,7 +214,7 @@ def register_plugin(name: str, plugin: ModuleType | object, *, distribution: str
 
 
 def unregister_plugin(name: str) -> None:
-    """Forget a backend registered with :func:`register_plugin` (and any loaded instance)."""
+    """Forget a backend registered with `register_plugin` (and any loaded instance)."""
     with _lock:
         _manual.pop(name, None)
         _manual_objects.pop(name, None)

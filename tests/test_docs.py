@@ -231,8 +231,9 @@ def test_workloads_and_benchmarks_render_when_present(reports, tmp_path):
     page = gen.comparison_page([gen.Report(tmp_path / "numpy.json", doc)], [bench])
     assert "### logreg" in page and "| numpy | 0.995 | 120 |" in page
     assert "### ops" in page and "device: cpu" in page and "| add | 1.5 |" in page
-    assert "No data yet" in gen.comparison_page([gen.Report(tmp_path / "n.json",
-                                                            _report(reports, "strict"))], [])
+    bare = _report(reports, "strict")
+    bare["workloads"] = {}
+    assert "No data yet" in gen.comparison_page([gen.Report(tmp_path / "n.json", bare)], [])
 
 
 def test_backend_status_block(reports):

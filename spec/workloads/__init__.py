@@ -1,12 +1,12 @@
 """The tutorials' workloads (shared/seeds), runnable on any backend.
 
 Each workload is a module with ``run(backend, iterations=None, progress=None)`` returning a
-:class:`WorkloadResult`, ``graph(backend)`` returning the tensor whose computation graph tells
+`WorkloadResult`, ``graph(backend)`` returning the tensor whose computation graph tells
 its story (with names for the tensors in it), and ``plot(result, directory)`` writing PNGs.
 
 Data and initial parameters are drawn once, on the host, with numpy and a documented seed, so
 every backend trains on the same numbers from the same start; the training itself uses only the
-backend (the protocol, :mod:`gradspec.nn`, :mod:`gradspec.optim`).
+backend (the protocol, `gradspec.nn`, `gradspec.optim`).
 
 >>> import gradspec, gradspec.workloads as workloads
 >>> result = workloads.run("logreg", gradspec.load_backend("numpy"))

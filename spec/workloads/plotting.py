@@ -23,7 +23,7 @@ class PlottingUnavailableError(ImportError):
 
 
 def require_matplotlib() -> None:
-    """Raise :class:`PlottingUnavailableError`, naming the install command, without matplotlib."""
+    """Raise `PlottingUnavailableError`, naming the install command, without matplotlib."""
     try:
         import matplotlib  # noqa: F401
     except ImportError:
