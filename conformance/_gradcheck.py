@@ -2,15 +2,15 @@
 
 Two layers:
 
-* numpy-only finite differences: :func:`fd_vjp` differentiates any function from a list of
+* numpy-only finite differences: `fd_vjp` differentiates any function from a list of
   numpy arrays to a numpy array (central differences, one column of the Jacobian per input
-  element), and :func:`assert_grads_close` compares gradients with a message that says where
+  element), and `assert_grads_close` compares gradients with a message that says where
   they differ.  These know nothing of backends, so they can be checked on plain numpy functions.
-* backend adapters: :func:`as_numpy_function` turns ``fn(backend, *tensors)`` into such a
-  function; :func:`vjp`, :func:`gradient_function` and :func:`second_order_vjp` compute analytic
+* backend adapters: `as_numpy_function` turns ``fn(backend, *tensors)`` into such a
+  function; `vjp`, `gradient_function` and `second_order_vjp` compute analytic
   first- and second-order vector-Jacobian products with ``backend.autograd.grad``.
 
-An input is an :class:`Operand`: a numpy array, the name of the backend dtype it becomes
+An input is an `Operand`: a numpy array, the name of the backend dtype it becomes
 (``"float64"``, ``"float32"``) and whether it requires grad.  Only operands that require grad are
 differentiated ("wrt" below); the others are constants.
 """
@@ -185,7 +185,7 @@ def second_order_vjp(backend: Any, fn: Callable[..., Any], operands: Sequence[Op
 def numerical_second_order(backend: Any, fn: Callable[..., Any], operands: Sequence[Operand],
                            cotangent: Any, weights: Sequence[np.ndarray],
                            eps: float = EPS) -> list[np.ndarray]:
-    """Finite differences of the first-order gradients: what :func:`second_order_vjp` must give."""
+    """Finite differences of the first-order gradients: what `second_order_vjp` must give."""
     flat_weights = np.concatenate([np.asarray(w, dtype=np.float64).ravel() for w in weights])
     return fd_vjp(gradient_function(backend, fn, operands, cotangent),
                   [op.value for op in operands], wrt_indices(operands), flat_weights, eps)

@@ -14,7 +14,7 @@ from gradspec.conformance.report import UNSUPPORTED_PREFIX
 
 
 class ErrorInfo:
-    """What :func:`raises_kind` caught (``value`` is the exception)."""
+    """What `raises_kind` caught (``value`` is the exception)."""
 
     value: BaseException | None = None
 
@@ -40,7 +40,7 @@ def raises_kind(backend: Any, kind: type[errors.AutogradError]) -> Iterator[Erro
 
 
 def expect_error(backend: Any, kind: type[errors.AutogradError], fn: Callable[[], Any]) -> BaseException:
-    """Call ``fn`` and assert it raises ``kind`` (see :func:`raises_kind`)."""
+    """Call ``fn`` and assert it raises ``kind`` (see `raises_kind`)."""
     with raises_kind(backend, kind) as info:
         fn()
     assert info.value is not None

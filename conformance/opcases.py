@@ -1,6 +1,6 @@
 """The op catalogue of the per-op gradient checks (clauses OPS-1, OPS-2 and OPS-3).
 
-Each :class:`OpCase` is one way of calling one op of the engine's registry (``op``), written with
+Each `OpCase` is one way of calling one op of the engine's registry (``op``), written with
 the protocol surface only (backend functions and tensor methods/operators with PyTorch's names),
 with inputs small enough for finite differences (one forward per input element and direction).
 ``conformance/test_ops.py`` runs every case three ways: first order against central finite
@@ -40,10 +40,9 @@ SEED = 20260613
 #: The op registry names of gradspec's engine; every case names one, and each has a case.
 REGISTRY_OPS = frozenset({
     "add", "sub", "mul", "div", "neg", "pow", "pow_tensor", "rpow", "exp", "log", "sqrt", "abs",
-    "sin", "cos", "sigmoid", "tanh", "relu", "clamp", "maximum", "minimum", "max", "max_dim",
-    "min", "min_dim", "sum", "mean", "matmul", "transpose", "permute", "reshape", "squeeze",
-    "unsqueeze", "expand", "cat", "stack", "getitem", "index", "where", "softmax", "log_softmax",
-    "to", "clone", "setitem",
+    "sign", "sin", "cos", "sigmoid", "tanh", "relu", "clamp", "maximum", "minimum", "max",
+    "max_dim", "min", "min_dim", "sum", "mean", "matmul", "permute", "reshape", "expand", "cat",
+    "stack", "getitem", "index", "where", "softmax", "log_softmax", "to", "clone", "setitem",
 })
 
 #: What the harness itself uses on every backend; ``methods`` need not list these.
@@ -304,6 +303,12 @@ for label, shape in UNARY_SHAPES.items():
            sq=label in ("scalar", "mat"))
     linear(f"relu-{label}", "relu", lambda B, x: B.relu(x), X(*shape, avoid=(0.0,)), "relu",
            sq=label in ("scalar", "mat"))
+# sign's derivative is zero wherever it exists; times x*x its second derivative (2 sign(x)) is not
+AWAY_FROM_ZERO = dict(low=0.5, high=2.0, signed=True)
+linear("sign-function", "sign", lambda B, x: B.sign(x), X(2, 3, **AWAY_FROM_ZERO), "sign",
+       sq=False)
+case("sign-times-square", "sign", lambda B, x: x.sign() * x * x, X(2, 3, **AWAY_FROM_ZERO),
+     ("Tensor.sign", "Tensor.__mul__"))
 linear("abs-method", "abs", lambda B, x: x.abs(), X(2, 3, **NONZERO), "Tensor.abs")
 linear("abs-builtin", "abs", lambda B, x: abs(x), X(2, 3, **NONZERO), "Tensor.__abs__")
 linear("relu-method", "relu", lambda B, x: x.relu(), X(2, 3, avoid=(0.0,)), "Tensor.relu")
@@ -410,14 +415,15 @@ linear("matmul-const-right", "matmul", lambda B, a, b: a @ b, (X(2, 3), K(3, 2))
 linear("matmul-const-left", "matmul", lambda B, a, b: a @ b, (K(2, 2, 3), X(3)), MM)
 
 # ------------------------------------------------------------------------------- transpose, permute
-linear("transpose-function", "transpose", lambda B, x: B.transpose(x, 0, 1), X(2, 3), "transpose")
-linear("transpose-method", "transpose", lambda B, x: x.transpose(0, 1), X(2, 3),
+linear("permute-transpose-function", "permute", lambda B, x: B.transpose(x, 0, 1), X(2, 3),
+       "transpose")
+linear("permute-transpose-method", "permute", lambda B, x: x.transpose(0, 1), X(2, 3),
        "Tensor.transpose", sq=False)
-linear("transpose-T", "transpose", lambda B, x: x.T, X(2, 3), "Tensor.T")
-linear("transpose-t", "transpose", lambda B, x: x.t(), X(3, 2), "Tensor.t")
-linear("transpose-3d", "transpose", lambda B, x: x.transpose(0, 2), X(2, 3, 2),
+linear("permute-transpose-T", "permute", lambda B, x: x.T, X(2, 3), "Tensor.T")
+linear("permute-transpose-t", "permute", lambda B, x: x.t(), X(3, 2), "Tensor.t")
+linear("permute-transpose-3d", "permute", lambda B, x: x.transpose(0, 2), X(2, 3, 2),
        "Tensor.transpose")
-linear("transpose-negative-dims", "transpose", lambda B, x: x.transpose(-1, -2), X(2, 3, 2),
+linear("permute-transpose-negative-dims", "permute", lambda B, x: x.transpose(-1, -2), X(2, 3, 2),
        "Tensor.transpose", sq=False)
 linear("permute-3d", "permute", lambda B, x: x.permute(2, 0, 1), X(2, 3, 2), "Tensor.permute")
 linear("permute-tuple", "permute", lambda B, x: x.permute((1, 0)), X(2, 3), "Tensor.permute",
@@ -444,19 +450,21 @@ linear("reshape-add-size1-dims", "reshape", lambda B, x: x.reshape(1, 3, 1), X(3
        "Tensor.reshape", sq=False)
 
 # ------------------------------------------------------------------------------- squeeze, unsqueeze
-linear("squeeze-all", "squeeze", lambda B, x: x.squeeze(), X(1, 3, 1), "Tensor.squeeze")
-linear("squeeze-dim", "squeeze", lambda B, x: x.squeeze(0), X(1, 3, 1), "Tensor.squeeze")
-linear("squeeze-function-negative", "squeeze", lambda B, x: B.squeeze(x, -1), X(2, 1),
+linear("reshape-squeeze-all", "reshape", lambda B, x: x.squeeze(), X(1, 3, 1), "Tensor.squeeze")
+linear("reshape-squeeze-dim", "reshape", lambda B, x: x.squeeze(0), X(1, 3, 1), "Tensor.squeeze")
+linear("reshape-squeeze-function-negative", "reshape", lambda B, x: B.squeeze(x, -1), X(2, 1),
        "squeeze", sq=False)
-linear("squeeze-dim-not-one", "squeeze", lambda B, x: x.squeeze(1), X(1, 3, 1), "Tensor.squeeze",
-       sq=False)
-linear("squeeze-to-scalar", "squeeze", lambda B, x: x.squeeze(), X(1), "Tensor.squeeze")
-linear("unsqueeze-front", "unsqueeze", lambda B, x: x.unsqueeze(0), X(2, 3), "Tensor.unsqueeze")
-linear("unsqueeze-negative", "unsqueeze", lambda B, x: x.unsqueeze(-1), X(2, 3),
+linear("reshape-squeeze-dim-not-one", "reshape", lambda B, x: x.squeeze(1), X(1, 3, 1),
+       "Tensor.squeeze", sq=False)
+linear("reshape-squeeze-to-scalar", "reshape", lambda B, x: x.squeeze(), X(1), "Tensor.squeeze")
+linear("reshape-unsqueeze-front", "reshape", lambda B, x: x.unsqueeze(0), X(2, 3),
+       "Tensor.unsqueeze")
+linear("reshape-unsqueeze-negative", "reshape", lambda B, x: x.unsqueeze(-1), X(2, 3),
        "Tensor.unsqueeze", sq=False)
-linear("unsqueeze-function", "unsqueeze", lambda B, x: B.unsqueeze(x, 1), X(2, 3), "unsqueeze",
+linear("reshape-unsqueeze-function", "reshape", lambda B, x: B.unsqueeze(x, 1), X(2, 3),
+       "unsqueeze",
        sq=False)
-linear("unsqueeze-scalar", "unsqueeze", lambda B, x: x.unsqueeze(0), X(), "Tensor.unsqueeze")
+linear("reshape-unsqueeze-scalar", "reshape", lambda B, x: x.unsqueeze(0), X(), "Tensor.unsqueeze")
 
 # ------------------------------------------------------------------------------------------- expand
 linear("expand-row", "expand", lambda B, x: x.expand(2, 3), X(1, 3), "Tensor.expand")

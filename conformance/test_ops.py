@@ -1,6 +1,6 @@
 """Per-op gradient checks (clause family OPS).
 
-Every case of the op catalogue (:mod:`gradspec.conformance.opcases`) is checked three ways:
+Every case of the op catalogue (`gradspec.conformance.opcases`) is checked three ways:
 
 * OPS-1: the analytic vector-Jacobian product for a random cotangent matches central finite
   differences in float64, and each gradient has its input's shape and dtype;

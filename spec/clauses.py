@@ -55,6 +55,7 @@ FAMILIES: dict[str, str] = {
     "OPS": "Per-op gradient checks",
     "SEED": "The tutorials' worked examples",
     "ERR": "Error kinds",
+    "WORKLOAD": "The tutorials' workloads, trained with gradspec.nn and gradspec.optim",
 }
 
 
@@ -907,6 +908,28 @@ assert x.grad.tolist()[0] != x.grad.tolist()[0]   # NaN, silently
 with torch.autograd.detect_anomaly():
     expect_error(AnomalyError, lambda: y.backward())
 """, level="SHOULD", capability="anomaly"),
+    # ---------------------------------------------------------------------------- WORKLOAD
+    _c("WORKLOAD-1", "The tutorials' logistic regression trains and agrees with PyTorch",
+       """The tutorials' logistic regression (two Gaussian classes of 100 points, ``Linear(2, 1)``
+       and ``Sigmoid``, ``BCELoss``, SGD with lr 0.01 and momentum 0.9, accuracy checked every 20
+       iterations) trained with ``gradspec.nn`` and ``gradspec.optim`` from the same data and
+       initial parameters MUST reach an accuracy >= 0.99 within 1000 iterations, and MUST agree
+       with the torch backend's run: same iterations, same accuracy, parameters within 1e-4.""",
+       "The model every learner trains first; nn and optim use only the protocol, so a backend "
+       "that keeps the contract runs it unchanged.",
+       """
+from gradspec import nn, optim
+net = nn.Sequential(nn.Linear(2, 1, backend=torch), nn.Sigmoid())
+net.load_state_dict({"0.weight": [[0.1, -0.2]], "0.bias": [0.0]})
+x = torch.tensor([[2.0, 2.0], [3.0, 1.0], [-1.0, -2.0], [-2.0, 0.0]])
+y = torch.tensor([0.0, 0.0, 1.0, 1.0])
+opt = optim.SGD(net.parameters(), lr=0.1, momentum=0.9)
+for _ in range(20):
+    loss = nn.BCELoss()(net(x).squeeze(), y)
+    loss.backward(); opt.step(); opt.zero_grad()
+assert net[0].weight.grad is None and net[0].weight.is_leaf
+assert (net(x).squeeze().ge(0.5).float() == y).sum().item() == 4 and loss.item() < 0.1
+"""),
 )
 
 BY_ID: dict[str, Clause] = {c.id: c for c in CLAUSES}

@@ -1,7 +1,7 @@
 """Finding and loading backends: pluggy hook specifications and the registry.
 
 A backend is a plugin module registered under the entry-point group ``gradspec.backends``; the
-entry's name is the backend's name::
+entry's name is the backend's name:
 
     [project.entry-points."gradspec.backends"]
     mygrad = "mypackage.gradspec_plugin"
@@ -75,7 +75,7 @@ class BackendSpec:
 
 @dataclass(frozen=True)
 class BackendStatus:
-    """One row of :func:`list_backends`."""
+    """One row of `list_backends`."""
 
     name: str
     distribution: str
@@ -174,9 +174,21 @@ def _plugin(name: str) -> ModuleType | object:
             _pm.check_pending()
         except pluggy.PluginValidationError as exc:
             _pm.unregister(plugin)
-            raise InvalidBackendError(f"plugin of backend {name!r} ({entry.module}): {exc}") from exc
+            raise InvalidBackendError(
+                f"plugin of backend {name!r} ({entry.module}): {exc}{_did_you_mean(exc)}") from exc
         _plugins[name] = plugin
         return plugin
+
+
+def _did_you_mean(exc: Exception) -> str:
+    """A hint naming the hook closest to the unknown one in ``exc`` (a misspelt hook name)."""
+    import difflib
+    import re
+
+    found = re.search(r"unknown hook '(\w+)'", str(exc))
+    hooks = [n for n in vars(BackendSpec) if n.startswith("gradspec_")]
+    near = difflib.get_close_matches(found.group(1), hooks, n=1) if found else []
+    return f"; did you mean {near[0]!r}?" if near else ""
 
 
 def _call(name: str, hook: str, **kwargs: Any) -> Any:
@@ -196,21 +208,24 @@ def register_plugin(name: str, plugin: ModuleType | object, *, distribution: str
             raise DuplicateBackendError(
                 f"backend name {name!r} is already provided by {_entry(name).distribution}"
             )
+        unregister_plugin(name)  # registering a name again replaces its plugin and backends
         _manual[name] = _Entry(name, getattr(plugin, "__name__", repr(plugin)), distribution, version)
         _manual_objects[name] = plugin
 
 
 def unregister_plugin(name: str) -> None:
-    """Forget a backend registered with :func:`register_plugin` (and any loaded instance)."""
+    """Forget a backend registered with `register_plugin` (and any loaded instance)."""
     with _lock:
         _manual.pop(name, None)
         _manual_objects.pop(name, None)
         plugin = _plugins.pop(name, None)
         if plugin is not None and _pm.is_registered(plugin):
             _pm.unregister(plugin)
-        for key in [k for k in _loaded if k[0] == name]:
-            backend = _loaded.pop(key)
-            _by_tensor_type.pop(getattr(backend, "Tensor", None), None)
+        forgotten = [_loaded.pop(k) for k in [k for k in _loaded if k[0] == name]]
+        for cls in [c for c, b in _by_tensor_type.items() if any(b is f for f in forgotten)]:
+            del _by_tensor_type[cls]
+        for backend in _loaded.values():  # another loaded backend may own the same tensor class
+            _by_tensor_type.setdefault(backend.Tensor, backend)
 
 
 def availability(name: str) -> tuple[bool, str]:

@@ -3,8 +3,8 @@
 The surface is a subset of PyTorch's, named as PyTorch names it, so that code written for
 ``torch`` runs with ``torch = gradspec.load_backend("numpy")`` in its place.  These are
 ``typing.Protocol`` classes checked at run time: ``isinstance(obj, Backend)`` tells whether the
-members exist; :func:`missing_members` lists the ones that do not.  What the members must *do* is
-the clause catalogue (:mod:`gradspec.clauses`), judged by the conformance suite.
+members exist; `missing_members` lists the ones that do not.  What the members must *do* is
+the clause catalogue (`gradspec.clauses`), judged by the conformance suite.
 """
 
 from __future__ import annotations
@@ -221,7 +221,7 @@ class Backend(Protocol):
 
     # -- gaps torch's namespace does not fill, required of every backend ------------------------
     def classify_error(self, exc: BaseException) -> type | None:
-        """The error kind (a class from :mod:`gradspec.errors`) of ``exc``, or None."""
+        """The error kind (a class from `gradspec.errors`) of ``exc``, or None."""
 
     def to_numpy(self, t: Any) -> Any:
         """A host ``numpy.ndarray`` with ``t``'s values (detached; a copy where needed)."""

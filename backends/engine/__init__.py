@@ -1,7 +1,7 @@
 """gradspec's define-by-run autograd engine, written once over an array namespace.
 
 The engine imports no array library: a plugin gives it ``xp`` (an array API namespace) and a
-:class:`Host` (conversions, random numbers, optional native fast paths) and gets a backend::
+`Host` (conversions, random numbers, optional native fast paths) and gets a backend:
 
     from gradspec.backends.engine import EngineBackend, Host
     backend = EngineBackend("numpy", xp, host, version)

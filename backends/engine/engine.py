@@ -3,7 +3,7 @@
 The engine never imports an array library.  A backend plugin builds it from
 
 * ``xp``: an array namespace following the Python array API standard;
-* a :class:`Host`: how to move arrays to and from host numpy (conversion, printing, random
+* a `Host`: how to move arrays to and from host numpy (conversion, printing, random
   numbers: the standard has no random number generator), and optional native fast paths
   (``scatter_add``, ``index_put``) for namespaces that have them.
 

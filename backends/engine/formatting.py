@@ -1,5 +1,6 @@
 """``repr`` of tensors in PyTorch's style: ``tensor([6.], grad_fn=<MulBackward0>)``.
 
+Non-default dtypes print as ``dtype=float64`` (the namespace's dtype, not ``torch.float64``).
 The rules follow PyTorch's printing defaults (4 digits of precision; integral floats printed
 as ``6.``; scientific notation when magnitudes span more than 1000x or leave [1e-4, 1e8);
 summaries with 3 edge items above 1000 elements; lines of 80 characters).
@@ -26,18 +27,18 @@ class _Formatter:
             for v in values:
                 self.width = max(self.width, len(_plain(v)))
             return
-        finite = [abs(v) for v in values if math.isfinite(v) and v != 0]
-        if not finite:
-            for v in values:
-                self.width = max(self.width, len(_plain(v)) + (0 if math.isfinite(v) else 0))
+        # As PyTorch: only nonzero finite values decide the mode and the column width; zeros,
+        # nan and inf are padded to it (or overflow it).
+        nonzero = [v for v in values if math.isfinite(v) and v != 0]
+        if not nonzero:
             return
-        lo, hi = min(finite), max(finite)
-        self.int_mode = all(float(v).is_integer() for v in values if math.isfinite(v) and v != 0)
+        lo, hi = min(abs(v) for v in nonzero), max(abs(v) for v in nonzero)
+        self.int_mode = all(float(v).is_integer() for v in nonzero)
         if self.int_mode:
             self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8
         else:
             self.sci_mode = hi / lo > 1000.0 or hi > 1.0e8 or lo < 1.0e-4
-        for v in values:
+        for v in nonzero:
             self.width = max(self.width, len(self._text(v)))
 
     def _text(self, v: Any) -> str:
@@ -89,7 +90,7 @@ def _body(values: Any, ndim: int, indent: int, fmt: _Formatter) -> str:
     if ndim == 0:
         return fmt.format(values)
     if ndim == 1:
-        items = ["..." if v is None else fmt.format(v) for v in values]
+        items = [" ..." if v is None else fmt.format(v) for v in values]  # PyTorch's spacing
         per_line = max(1, int(math.floor((LINEWIDTH - indent) / (fmt.width + 2))))
         lines = [", ".join(items[i:i + per_line]) for i in range(0, len(items), per_line)]
         return "[" + ("," + "\n" + " " * (indent + 1)).join(lines) + "]"

@@ -143,7 +143,7 @@ clip = clamp
 
 # ------------------------------------------------------------------ the graph namespace
 class _GraphF:
-    """Same members as :class:`.rawf.RawF`, differentiable, on tensors."""
+    """Same members as `.rawf.RawF`, differentiable, on tensors."""
 
     exp = staticmethod(exp)
     log = staticmethod(log)

@@ -1,6 +1,6 @@
-"""PyTorch's tensor methods and operators, attached to :class:`.tensor.Tensor`.
+"""PyTorch's tensor methods and operators, attached to `.tensor.Tensor`.
 
-Out-of-place methods call the functions of :mod:`.functional`; in-place methods (``add_``,
+Out-of-place methods call the functions of `.functional`; in-place methods (``add_``,
 ``+=``, ``zero_``, ...) go through ``Tensor._inplace``, which enforces the leaf guard, bumps
 the version counter and rewires the graph.
 """

@@ -2,7 +2,7 @@
 
 Backward formulas are written once, against ``F`` and Python operators.  Without
 ``create_graph`` the engine passes this namespace and raw arrays (no graph, no tensor objects);
-with it, :mod:`.functional`'s ``GRAPH_F`` and tensors, whose members have the same names and
+with it, `.functional`'s ``GRAPH_F`` and tensors, whose members have the same names and
 meanings.  A test checks that the two namespaces offer exactly the same functions.
 """
 

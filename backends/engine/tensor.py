@@ -1,6 +1,6 @@
 """The engine's tensor: data, autograd state, views, in-place updates, and PyTorch's methods.
 
-One subclass of :class:`Tensor` exists per engine instance (``engine.Tensor``); its class
+One subclass of `Tensor` exists per engine instance (``engine.Tensor``); its class
 attributes ``_xp`` (the array namespace) and ``_eng`` (the engine) are how an op finds the
 namespace of its inputs.  Per-tensor state is a handful of slots; rarely used state (hooks,
 view bookkeeping, the AccumulateGrad node) lives in one optional ``_x`` object.

@@ -1,6 +1,6 @@
 """The op registry: one node class per op, forward and backward side by side.
 
-Importing this package fills :data:`gradspec.backends.engine.node.REGISTRY`.
+Importing this package fills `gradspec.backends.engine.node.REGISTRY`.
 """
 
 from . import arith, cast, join, linalg, reduce, select, softmax, unary, views  # noqa: F401

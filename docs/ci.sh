@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# CI's docs checks, offline: the generated pages match the code and the committed reports,
+# the site builds with `mkdocs build --strict`, every internal link of the built site resolves,
+# and the built comparison page lists every backend and every clause ID.
+# Needs: the active Python with gradspec installed (pip install -e .); this script adds the
+# `docs` extra (mkdocs, mkdocs-material, mkdocstrings[python], jsonschema). No apt packages.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+site="$(mktemp -d)/site"
+trap 'rm -rf "$(dirname "$site")"' EXIT
+export NO_MKDOCS_2_WARNING=1  # Material's banner about its successor, printed on every build
+
+python -m pip install -q -e ".[docs]"
+python docs/gen.py --check
+python -m mkdocs build --strict --site-dir "$site"
+python docs/linkcheck.py "$site"
+python - "$site" <<'PY'
+import sys
+from pathlib import Path
+
+from gradspec import clauses
+
+sys.path.insert(0, "docs")
+import gen  # noqa: E402 - docs/gen.py, not a package
+
+page = (Path(sys.argv[1]) / "comparison" / "index.html").read_text(encoding="utf-8")
+backends = [r.name for r in gen.load_reports()]
+missing = [b for b in backends if f"<td>{b}</td>" not in page and f">{b}</a>" not in page]
+missing += [c.id for c in clauses.CLAUSES if f">{c.id}</a>" not in page]
+if missing:
+    sys.exit(f"the built comparison page lacks: {', '.join(missing)}")
+print(f"comparison page lists {len(backends)} backends and {len(clauses.CLAUSES)} clauses")
+PY

@@ -1,0 +1,71 @@
+"""MkDocs hooks: let mkdocstrings find gradspec, and refuse to render stale generated pages.
+
+The build never rewrites sources: when a generated page disagrees with the code or the reports,
+it logs a warning (an error under ``--strict``) that says to run ``python docs/gen.py``.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import logging
+import shutil
+import sys
+from pathlib import Path
+from typing import Any
+
+log = logging.getLogger("mkdocs.hooks.gradspec")
+DOCS = Path(__file__).resolve().parent
+ROOT = DOCS.parent
+
+
+def on_startup(**kwargs: Any) -> None:
+    api_source_tree()
+
+
+def api_source_tree() -> Path:
+    """gradspec's import package as one folder tree, for mkdocstrings (mkdocs.yml `paths`).
+
+    pyproject.toml maps the package onto three folders (`gradspec` = spec/,
+    `gradspec.backends` = backends/, `gradspec.conformance` = conformance/).  Python follows
+    that mapping, but mkdocstrings' static module finder (griffe) does not, so it cannot find
+    `gradspec.conformance.*` and may even take the `gradspec` console script for the package.
+    This rebuilds build/api-src/gradspec/ from symlinks each build.
+    """
+    import tomllib
+
+    mapping = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    mapping = mapping["tool"]["setuptools"]["package-dir"]
+    tree = ROOT / "build" / "api-src"
+    shutil.rmtree(tree, ignore_errors=True)
+    for package, folder in sorted(mapping.items(), key=lambda item: item[0].count(".")):
+        target = tree.joinpath(*package.split("."))
+        if "." not in package:  # the top package: its files, so subpackages can join it
+            target.mkdir(parents=True)
+            for child in sorted((ROOT / folder).iterdir()):
+                if child.name != "__pycache__":
+                    (target / child.name).symlink_to(child)
+        else:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.symlink_to(ROOT / folder, target_is_directory=True)
+    return tree
+
+
+def _gen() -> Any:
+    spec = importlib.util.spec_from_file_location("gradspec_docs_gen", DOCS / "gen.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # dataclasses look their module up while it loads
+    spec.loader.exec_module(module)
+    return module
+
+
+def on_pre_build(config: Any, **kwargs: Any) -> None:
+    gen = _gen()
+    try:
+        pages = gen.render(gen.load_reports(), gen.load_benchmarks(), gen.collect_tests())
+    except gen.GenError as exc:
+        log.warning("docs/gen.py: %s", exc)
+        return
+    stale = gen.stale(pages) + gen.orphans(pages)
+    if stale:
+        names = ", ".join(str(p.relative_to(DOCS)) for p in stale)
+        log.warning("generated pages are stale (%s): run `python docs/gen.py`", names)

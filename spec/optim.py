@@ -1,0 +1,240 @@
+"""Optimizers written only against the gradspec protocol: ``SGD`` and ``Adam``, as ``torch.optim``.
+
+The updates are torch's own (its documented algorithms, in the order torch applies them), so on
+the torch backend our trajectories follow ``torch.optim``'s to float32 rounding.  Parameters are
+updated in place under the backend's ``no_grad()``; the backend is found from the parameters
+(``gradspec.backend_of``).  ``zero_grad()`` sets gradients to None by default, as torch >= 2.0.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Iterable, Mapping
+
+from .nn import _is_tensor, clear_grads
+from .plugins import backend_of
+
+__all__ = ["Optimizer", "SGD", "Adam"]
+
+
+class Optimizer:
+    """Holds parameter groups and per-parameter state; subclasses implement ``_update``."""
+
+    defaults: dict[str, Any]
+
+    def __init__(self, params: Iterable[Any] | Iterable[Mapping[str, Any]],
+                 defaults: Mapping[str, Any]) -> None:
+        self.defaults = dict(defaults)
+        self.param_groups: list[dict[str, Any]] = []
+        self.state: dict[Any, dict[str, Any]] = {}
+        self._backend: Any = None
+        if _is_tensor(params):
+            raise TypeError(
+                "params must be an iterable of tensors or of dicts, got a single tensor; "
+                "pass [t] or model.parameters()"
+            )
+        groups = list(params)
+        if not groups:
+            raise ValueError("optimizer got an empty parameter list; pass model.parameters()")
+        if not isinstance(groups[0], Mapping):
+            groups = [{"params": groups}]
+        for group in groups:
+            self.add_param_group(group)
+
+    def add_param_group(self, group: Mapping[str, Any]) -> None:
+        """Add a group: ``{"params": [...], **hyperparameters}`` (missing ones from defaults)."""
+        if not isinstance(group, Mapping) or "params" not in group:
+            raise TypeError("a parameter group is a dict with a 'params' entry")
+        params = group["params"]
+        params = [params] if _is_tensor(params) else list(params)
+        seen = {id(p) for g in self.param_groups for p in g["params"]}
+        for p in params:
+            if not _is_tensor(p):
+                raise TypeError(f"optimizer can only optimize tensors, got {type(p).__name__}")
+            if not p.is_leaf:
+                raise ValueError(
+                    f"can't optimize a non-leaf tensor (computed by {p.grad_fn.name()}); "
+                    "optimize the leaf it came from, or make a leaf with "
+                    "t.detach().requires_grad_()"
+                )
+            if id(p) in seen:
+                raise ValueError("a parameter appears more than once in the optimizer's groups")
+            seen.add(id(p))
+            backend = backend_of(p)
+            if self._backend is None:
+                self._backend = backend
+            elif backend is not self._backend:
+                raise ValueError(
+                    f"parameters come from two backends ({self._backend.name} and {backend.name}); "
+                    "use one optimizer per backend"
+                )
+        unknown = set(group) - set(self.defaults) - {"params"}
+        if unknown:
+            raise ValueError(
+                f"unknown hyperparameter(s) {sorted(unknown)} for {type(self).__name__}; "
+                f"known: {sorted(self.defaults)}"
+            )
+        full = {**self.defaults, **{k: v for k, v in group.items() if k != "params"}}
+        self._check(full)
+        full["params"] = params
+        self.param_groups.append(full)
+
+    def _check(self, group: Mapping[str, Any]) -> None:
+        """Raise ``ValueError`` for invalid hyperparameters."""
+
+    # -- the training loop's calls -------------------------------------------------------------
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset every parameter's gradient: to None (default, as torch >= 2.0) or to zeros."""
+        clear_grads((p for g in self.param_groups for p in g["params"]), set_to_none)
+
+    def step(self, closure: Callable[[], Any] | None = None) -> Any:
+        """One update of every parameter that has a gradient.  ``closure`` (optional)
+        re-evaluates the model and returns the loss, which ``step`` returns."""
+        loss = None
+        if closure is not None:
+            with self._backend.enable_grad():
+                loss = closure()
+        with self._backend.no_grad():
+            for group in self.param_groups:
+                for p in group["params"]:
+                    if p.grad is not None:
+                        self._update(p, p.grad, self.state.setdefault(p, {}), group)
+        return loss
+
+    def _update(self, p: Any, grad: Any, state: dict[str, Any], group: Mapping[str, Any]) -> None:
+        raise NotImplementedError(f"{type(self).__name__} must implement _update()")
+
+    # -- saving and loading ---------------------------------------------------------------------
+    def state_dict(self) -> dict[str, Any]:
+        """``{"state": {index: {...}}, "param_groups": [{..., "params": [index, ...]}]}``;
+        parameters are numbered across groups in order, as torch does.  As in torch, the state's
+        tensors are the optimizer's own, updated by later steps: clone them for a snapshot."""
+        index = {id(p): i for i, p in enumerate(p for g in self.param_groups for p in g["params"])}
+        groups = [{**{k: v for k, v in g.items() if k != "params"},
+                   "params": [index[id(p)] for p in g["params"]]} for g in self.param_groups]
+        state = {index[id(p)]: dict(s) for p, s in self.state.items() if id(p) in index}
+        return {"state": state, "param_groups": groups}
+
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
+        """Restore hyperparameters and state saved by `state_dict` (tensors are copied)."""
+        groups = state_dict.get("param_groups")
+        if not isinstance(groups, list) or len(groups) != len(self.param_groups):
+            raise ValueError(
+                f"loaded state dict has {len(groups) if isinstance(groups, list) else 'no'} "
+                f"parameter groups, this optimizer has {len(self.param_groups)}"
+            )
+        for saved, own in zip(groups, self.param_groups):
+            if len(saved["params"]) != len(own["params"]):
+                raise ValueError(
+                    "loaded state dict contains a parameter group that doesn't match the size of "
+                    f"the optimizer's group ({len(saved['params'])} vs {len(own['params'])})"
+                )
+        by_index = {i: p for g, own in zip(groups, self.param_groups)
+                    for i, p in zip(g["params"], own["params"])}
+        state: dict[Any, dict[str, Any]] = {}
+        for i, entries in state_dict.get("state", {}).items():
+            p = by_index[int(i)]
+            state[p] = {k: (v.detach().clone() if _is_tensor(v) else v) for k, v in entries.items()}
+        for saved, own in zip(groups, self.param_groups):
+            own.update({k: v for k, v in saved.items() if k != "params"})
+        self.state = state
+
+    def __repr__(self) -> str:
+        lines = [f"{type(self).__name__} ("]
+        for i, group in enumerate(self.param_groups):
+            lines.append(f"Parameter Group {i}")
+            lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
+        return "\n".join(lines + [")"])
+
+
+def _non_negative(name: str, value: float) -> None:
+    if not value >= 0.0:  # also refuses NaN
+        raise ValueError(f"invalid {name}: {value} (must be >= 0)")
+
+
+class SGD(Optimizer):
+    """Stochastic gradient descent, with optional momentum (heavy ball or Nesterov), dampening
+    and weight decay, exactly as ``torch.optim.SGD``:
+
+        g = grad + weight_decay * p
+        buf = g (first step) or momentum * buf + (1 - dampening) * g
+        g = g + momentum * buf (nesterov) or buf
+        p = p - lr * g
+    """
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0.0,
+                 dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False) -> None:
+        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
+                                      weight_decay=weight_decay, nesterov=nesterov))
+
+    def _check(self, group: Mapping[str, Any]) -> None:
+        for name in ("lr", "momentum", "weight_decay"):
+            _non_negative(name, group[name])
+        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
+            raise ValueError("Nesterov momentum requires a momentum > 0 and zero dampening")
+
+    def _update(self, p: Any, grad: Any, state: dict[str, Any], group: Mapping[str, Any]) -> None:
+        momentum, weight_decay = group["momentum"], group["weight_decay"]
+        if weight_decay:
+            grad = grad + p * weight_decay
+        if momentum:
+            buf = state.get("momentum_buffer")
+            if buf is None:
+                buf = grad.detach().clone()
+                state["momentum_buffer"] = buf
+            else:
+                buf.mul_(momentum)
+                buf.add_(grad if group["dampening"] == 0 else grad * (1 - group["dampening"]))
+            grad = grad + buf * momentum if group["nesterov"] else buf
+        p.sub_(grad * group["lr"])
+
+
+class Adam(Optimizer):
+    """Adam (Kingma and Ba), with optional L2 weight decay and AMSGrad, as ``torch.optim.Adam``:
+
+        g = grad + weight_decay * p
+        m = beta1 * m + (1 - beta1) * g;   v = beta2 * v + (1 - beta2) * g * g
+        (AMSGrad: v_max = max(v_max, v), used in place of v below)
+        p = p - lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)
+    """
+
+    def __init__(self, params: Iterable[Any], lr: float = 1e-3,
+                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
+                 weight_decay: float = 0.0, amsgrad: bool = False) -> None:
+        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
+                                      weight_decay=weight_decay, amsgrad=amsgrad))
+
+    def _check(self, group: Mapping[str, Any]) -> None:
+        for name in ("lr", "eps", "weight_decay"):
+            _non_negative(name, group[name])
+        betas = group["betas"]
+        if len(betas) != 2:
+            raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
+        for i, beta in enumerate(betas):
+            if not 0.0 <= beta < 1.0:
+                raise ValueError(f"invalid beta parameter at index {i}: {beta} (must be in [0, 1))")
+
+    def _update(self, p: Any, grad: Any, state: dict[str, Any], group: Mapping[str, Any]) -> None:
+        backend = self._backend
+        beta1, beta2 = group["betas"]
+        if not state:
+            state["step"] = 0.0
+            state["exp_avg"] = backend.zeros_like(p)
+            state["exp_avg_sq"] = backend.zeros_like(p)
+            if group["amsgrad"]:
+                state["max_exp_avg_sq"] = backend.zeros_like(p)
+        state["step"] += 1
+        step = state["step"]
+        if group["weight_decay"]:
+            grad = grad + p * group["weight_decay"]
+        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
+        exp_avg.add_((grad - exp_avg) * (1 - beta1))  # torch's lerp_(grad, 1 - beta1)
+        exp_avg_sq.mul_(beta2)
+        exp_avg_sq.add_(grad * grad * (1 - beta2))
+        if group["amsgrad"]:
+            second = backend.maximum(state["max_exp_avg_sq"], exp_avg_sq)
+            state["max_exp_avg_sq"].copy_(second)
+        else:
+            second = exp_avg_sq
+        step_size = group["lr"] / (1 - beta1 ** step)
+        denom = second.sqrt() / (1 - beta2 ** step) ** 0.5 + group["eps"]
+        p.sub_(exp_avg / denom * step_size)

@@ -1,0 +1,294 @@
+"""gradspec.optim: SGD and Adam follow torch.optim's trajectories; bookkeeping and errors."""
+
+from __future__ import annotations
+
+import gradspec
+import numpy as np
+import pytest
+from gradspec import nn, optim
+
+BACKENDS = ["numpy", "strict", "torch"]
+STEPS = 100
+
+# Every option of both optimizers, as (name, kwargs) shared by ours and torch's.
+CASES = [
+    ("sgd", "SGD", dict(lr=0.1)),
+    ("sgd-momentum", "SGD", dict(lr=0.1, momentum=0.9)),
+    ("sgd-dampening", "SGD", dict(lr=0.1, momentum=0.9, dampening=0.3)),
+    ("sgd-nesterov", "SGD", dict(lr=0.1, momentum=0.9, nesterov=True)),
+    ("sgd-weight-decay", "SGD", dict(lr=0.1, momentum=0.5, weight_decay=0.05)),
+    ("adam", "Adam", dict(lr=0.01)),
+    ("adam-betas-eps", "Adam", dict(lr=0.02, betas=(0.8, 0.99), eps=1e-6)),
+    ("adam-weight-decay", "Adam", dict(lr=0.01, weight_decay=0.1)),
+    ("adam-amsgrad", "Adam", dict(lr=0.01, amsgrad=True)),
+]
+
+
+def _backend(name: str):
+    ok, why = gradspec.plugins.availability(name)
+    if not ok:
+        pytest.skip(f"backend {name} unavailable: {why}")
+    return gradspec.load_backend(name)
+
+
+@pytest.fixture(params=BACKENDS)
+def bk(request):
+    return _backend(request.param)
+
+
+@pytest.fixture(scope="module")
+def T():
+    return pytest.importorskip("torch", reason="torch.optim is the reference for these checks")
+
+
+def _problem():
+    rng = np.random.default_rng(0)
+    x = rng.standard_normal((64, 3)).astype(np.float32)
+    y = (rng.random(64) > 0.5).astype(np.float32)
+    w0 = rng.standard_normal((1, 3)).astype(np.float32)
+    return x, y, w0, rng.standard_normal(1).astype(np.float32)
+
+
+def _trajectory_ours(backend, opt_name, kwargs, steps=STEPS):
+    x, y, w0, b0 = _problem()
+    net = nn.Sequential(nn.Linear(3, 1, backend=backend), nn.Sigmoid())
+    net.load_state_dict({"0.weight": w0, "0.bias": b0})
+    opt = getattr(optim, opt_name)(net.parameters(), **kwargs)
+    xt, yt = backend.tensor(x), backend.tensor(y)
+    out = []
+    for _ in range(steps):
+        loss = nn.BCELoss()(net(xt).squeeze(), yt)
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        out.append([v for p in net.parameters() for v in p.detach().reshape(-1).tolist()])
+    return np.array(out)
+
+
+def _trajectory_torch(T, opt_name, kwargs, steps=STEPS):
+    x, y, w0, b0 = _problem()
+    lin = T.nn.Linear(3, 1)
+    with T.no_grad():
+        lin.weight.copy_(T.tensor(w0))
+        lin.bias.copy_(T.tensor(b0))
+    net = T.nn.Sequential(lin, T.nn.Sigmoid())
+    opt = getattr(T.optim, opt_name)(net.parameters(), **kwargs)
+    xt, yt = T.tensor(x), T.tensor(y)
+    out = []
+    for _ in range(steps):
+        loss = T.nn.BCELoss()(net(xt).squeeze(), yt)
+        loss.backward()
+        opt.step()
+        opt.zero_grad()
+        out.append([v for p in net.parameters() for v in p.detach().reshape(-1).tolist()])
+    return np.array(out)
+
+
+# ------------------------------------------------------------------------------ against torch.optim
+@pytest.mark.parametrize("label, opt_name, kwargs", CASES, ids=[c[0] for c in CASES])
+def test_follows_torch_optim_on_the_torch_backend(T, label, opt_name, kwargs):
+    ours = _trajectory_ours(_backend("torch"), opt_name, kwargs)
+    ref = _trajectory_torch(T, opt_name, kwargs)
+    assert ours.shape == ref.shape == (STEPS, 4)
+    np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-6)
+    assert np.abs(ref[-1] - ref[0]).max() > 0.05  # the parameters really moved
+
+
+@pytest.mark.parametrize("label, opt_name, kwargs", CASES, ids=[c[0] for c in CASES])
+@pytest.mark.parametrize("name", ["numpy", "strict"])
+def test_follows_torch_optim_on_our_engine(T, name, label, opt_name, kwargs):
+    ours = _trajectory_ours(_backend(name), opt_name, kwargs)
+    ref = _trajectory_torch(T, opt_name, kwargs)
+    np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-5)
+
+
+def test_param_groups_follow_torch(T):
+    bk = _backend("torch")
+    w_ours = bk.tensor([1.0, -2.0], requires_grad=True)
+    b_ours = bk.tensor([0.5], requires_grad=True)
+    w_ref = T.tensor([1.0, -2.0], requires_grad=True)
+    b_ref = T.tensor([0.5], requires_grad=True)
+    groups = lambda w, b: [{"params": [w]}, {"params": [b], "lr": 0.01, "momentum": 0.0}]  # noqa: E731
+    ours = optim.SGD(groups(w_ours, b_ours), lr=0.1, momentum=0.9)
+    ref = T.optim.SGD(groups(w_ref, b_ref), lr=0.1, momentum=0.9)
+    for _ in range(10):
+        for w, b, opt in ((w_ours, b_ours, ours), (w_ref, b_ref, ref)):
+            ((w * w).sum() * b.sum() + b.sum() ** 2).backward()
+            opt.step()
+            opt.zero_grad()
+    np.testing.assert_allclose(w_ours.tolist(), w_ref.tolist(), atol=1e-6)
+    np.testing.assert_allclose(b_ours.tolist(), b_ref.tolist(), atol=1e-6)
+
+
+# ------------------------------------------------------------------------------ the updates by hand
+def test_sgd_momentum_by_hand(bk):
+    p = bk.tensor([1.0], requires_grad=True)
+    opt = optim.SGD([p], lr=0.1, momentum=0.9)
+    for _ in range(2):
+        (p * 2.0).sum().backward()  # gradient 2 every step
+        opt.step()
+        opt.zero_grad()
+    # step 1: buf = 2, p = 1 - 0.2 = 0.8; step 2: buf = 0.9 * 2 + 2 = 3.8, p = 0.8 - 0.38
+    assert p.item() == pytest.approx(0.42, abs=1e-6)
+    assert opt.state[p]["momentum_buffer"].item() == pytest.approx(3.8, abs=1e-6)
+    assert p.is_leaf and p.requires_grad
+
+
+def test_adam_first_step_is_lr_times_sign(bk):
+    # After one step m/sqrt(v) with bias correction is grad/|grad|: each weight moves by lr.
+    p = bk.tensor([1.0, -1.0, 3.0], requires_grad=True)
+    opt = optim.Adam([p], lr=0.01)
+    (p * bk.tensor([2.0, -5.0, 0.5])).sum().backward()
+    opt.step()
+    np.testing.assert_allclose(p.tolist(), [0.99, -0.99, 2.99], atol=1e-6)
+    assert opt.state[p]["step"] == 1
+
+
+def test_parameters_without_gradient_are_left_alone(bk):
+    used = bk.tensor([1.0], requires_grad=True)
+    unused = bk.tensor([5.0], requires_grad=True)
+    opt = optim.Adam([used, unused], lr=0.1)
+    (used * 3).sum().backward()
+    opt.step()
+    assert unused.tolist() == [5.0] and unused not in opt.state
+    assert used.tolist() != [1.0]
+
+
+def test_step_with_closure(bk):
+    p = bk.tensor([2.0], requires_grad=True)
+    opt = optim.SGD([p], lr=0.25)
+
+    def closure():
+        opt.zero_grad()
+        loss = (p * p).sum()
+        loss.backward()
+        return loss
+
+    with bk.no_grad():  # the closure still records: step enables grad for it
+        loss = opt.step(closure)
+    assert loss.item() == 4.0
+    assert p.item() == pytest.approx(1.0)  # 2 - 0.25 * 4
+
+
+# ------------------------------------------------------------------------------ zero_grad
+def test_zero_grad_sets_none_by_default(bk):
+    p = bk.tensor([1.0, 2.0], requires_grad=True)
+    opt = optim.SGD([p], lr=0.1)
+    (p * p).sum().backward()
+    opt.zero_grad()
+    assert p.grad is None
+
+
+def test_zero_grad_to_zeros(bk):
+    p = bk.tensor([1.0, 2.0], requires_grad=True)
+    opt = optim.SGD([p], lr=0.1)
+    (p * p).sum().backward()
+    grad = p.grad
+    opt.zero_grad(set_to_none=False)
+    assert p.grad is grad and p.grad.tolist() == [0.0, 0.0]
+
+
+@pytest.mark.filterwarnings("ignore:Using backward\\(\\) with create_graph=True")
+def test_zero_grad_detaches_a_gradient_with_a_graph(bk):
+    p = bk.tensor([3.0], requires_grad=True)
+    (p ** 3).sum().backward(create_graph=True)
+    assert p.grad.requires_grad
+    optim.SGD([p], lr=0.1).zero_grad(set_to_none=False)
+    assert p.grad.tolist() == [0.0] and not p.grad.requires_grad and p.grad.grad_fn is None
+
+
+# ------------------------------------------------------------------------------ state_dict
+def test_state_dict_resumes_the_same_trajectory(bk):
+    def make():
+        net = nn.Linear(2, 1, backend=bk)
+        net.load_state_dict({"weight": [[0.3, -0.1]], "bias": [0.2]})
+        return net
+
+    x = bk.tensor([[1.0, 2.0], [-1.0, 0.5], [0.0, -3.0]])
+    y = bk.tensor([[1.0], [0.0], [2.0]])
+
+    def train(net, opt, steps):
+        for _ in range(steps):
+            nn.MSELoss()(net(x), y).backward()
+            opt.step()
+            opt.zero_grad()
+
+    net = make()
+    opt = optim.Adam(net.parameters(), lr=0.05, amsgrad=True)
+    train(net, opt, 5)
+    saved_model = {k: v.clone() for k, v in net.state_dict().items()}
+    saved_opt = opt.state_dict()
+    # as in torch, the state's tensors are the optimizer's own: snapshot them before training on
+    live = saved_opt["state"][0]["exp_avg"]
+    saved_opt["state"] = {i: {k: v.clone() if k != "step" else v for k, v in s.items()}
+                          for i, s in saved_opt["state"].items()}
+    assert sorted(saved_opt["state"]) == [0, 1]
+    assert saved_opt["param_groups"][0]["params"] == [0, 1]
+    assert saved_opt["param_groups"][0]["lr"] == 0.05
+    train(net, opt, 5)
+    expected = [p.tolist() for p in net.parameters()]
+    assert live.tolist() != saved_opt["state"][0]["exp_avg"].tolist()
+
+    resumed = make()
+    resumed.load_state_dict(saved_model)
+    opt2 = optim.Adam(resumed.parameters(), lr=0.5)
+    opt2.load_state_dict(saved_opt)
+    assert opt2.param_groups[0]["lr"] == 0.05
+    train(resumed, opt2, 5)
+    assert [p.tolist() for p in resumed.parameters()] == expected
+
+
+def test_load_state_dict_copies_and_checks_sizes(bk):
+    p = bk.tensor([1.0], requires_grad=True)
+    opt = optim.SGD([p], lr=0.1, momentum=0.9)
+    (p * 2).sum().backward()
+    opt.step()
+    saved = opt.state_dict()
+    other = optim.SGD([bk.tensor([1.0], requires_grad=True)], lr=0.1, momentum=0.9)
+    other.load_state_dict(saved)
+    buf = next(iter(other.state.values()))["momentum_buffer"]
+    assert buf is not saved["state"][0]["momentum_buffer"] and buf.tolist() == [2.0]
+    two = optim.SGD([bk.tensor([1.0], requires_grad=True), bk.tensor([1.0], requires_grad=True)])
+    with pytest.raises(ValueError, match="doesn't match the size"):
+        two.load_state_dict(saved)
+
+
+# ------------------------------------------------------------------------------ errors
+def test_refuses_non_leaf_tensors(bk):
+    w = bk.randn(3, requires_grad=True) * 0.01  # the classic mistake: not a leaf
+    with pytest.raises(ValueError, match="can't optimize a non-leaf tensor"):
+        optim.SGD([w], lr=0.1)
+
+
+@pytest.mark.parametrize("make, error, match", [
+    (lambda bk: optim.SGD([], lr=0.1), ValueError, "empty parameter list"),
+    (lambda bk: optim.SGD(bk.ones(2, requires_grad=True), lr=0.1), TypeError, "single tensor"),
+    (lambda bk: optim.SGD([[1.0]], lr=0.1), TypeError, "only optimize tensors"),
+    (lambda bk: optim.SGD([bk.ones(1, requires_grad=True)], lr=-1.0), ValueError, "invalid lr"),
+    (lambda bk: optim.SGD([bk.ones(1, requires_grad=True)], lr=float("nan")), ValueError,
+     "invalid lr"),
+    (lambda bk: optim.SGD([bk.ones(1, requires_grad=True)], momentum=-0.1), ValueError, "momentum"),
+    (lambda bk: optim.SGD([bk.ones(1, requires_grad=True)], nesterov=True), ValueError, "Nesterov"),
+    (lambda bk: optim.SGD([bk.ones(1, requires_grad=True)], momentum=0.9, dampening=0.1,
+                          nesterov=True), ValueError, "Nesterov"),
+    (lambda bk: optim.Adam([bk.ones(1, requires_grad=True)], betas=(0.9, 1.0)), ValueError,
+     "beta parameter at index 1"),
+    (lambda bk: optim.Adam([bk.ones(1, requires_grad=True)], eps=-1e-8), ValueError, "invalid eps"),
+    (lambda bk: optim.Adam([{"params": [bk.ones(1, requires_grad=True)], "momentum": 0.9}]),
+     ValueError, "unknown hyperparameter"),
+], ids=["empty", "single-tensor", "not-tensors", "negative-lr", "nan-lr", "negative-momentum",
+        "nesterov-without-momentum", "nesterov-with-dampening", "beta-1", "negative-eps",
+        "unknown-hyperparameter"])
+def test_bad_arguments(bk, make, error, match):
+    with pytest.raises(error, match=match):
+        make(bk)
+
+
+def test_refuses_duplicates_and_mixed_backends(bk):
+    p = bk.ones(1, requires_grad=True)
+    with pytest.raises(ValueError, match="more than once"):
+        optim.SGD([{"params": [p]}, {"params": [p]}], lr=0.1)
+    other_name = "numpy" if bk.name != "numpy" else "strict"
+    q = _backend(other_name).ones(1, requires_grad=True)
+    with pytest.raises(ValueError, match="two backends"):
+        optim.Adam([p, q])
