@@ -159,7 +159,7 @@ def test_the_backend_option_starts_in_anomaly_mode(name):
             (on.sqrt(x) * 0).sum().backward()
     with pytest.raises(ValueError, match="anomaly=1 or anomaly=0"):
         gradspec.load_backend(name, anomaly="sometimes")
-    with pytest.raises(ValueError, match="unknown option"):
+    with pytest.raises(ValueError, match=r"anomaly=1\|0.*unknown: \['colour'\]"):
         gradspec.load_backend(name, colour="blue")
 
 

@@ -390,8 +390,10 @@ def _origin(node: Node) -> str:
     if not trace:
         return (f"\nWhere {node.name()} was created is unknown: it was created before anomaly "
                 "mode was switched on.")
-    return (f"\nThe failing node {node.name()} was created by this forward call (most recent "
-            "call last):\n" + "".join(traceback.format_list(trace)).rstrip())
+    last = trace[-1]
+    return (f"\nThe failing node {node.name()} was created at {last.filename}:{last.lineno} "
+            f"({(last.line or '').strip()}); the forward call's stack (most recent call last):\n"
+            + "".join(traceback.format_list(trace)).rstrip())
 
 
 def _annotate(exc: BaseException, node: Node) -> None:

@@ -107,8 +107,8 @@ def configure(backend: EngineBackend, options: Mapping[str, str]) -> EngineBacke
     """Apply a plugin's ``options`` to ``backend``; unknown keys or values raise ValueError."""
     unknown = sorted(set(options) - set(OPTIONS))
     if unknown:
-        known = "; ".join(f"{k}={v}" for k, v in OPTIONS.items())
-        raise ValueError(f"backend {backend.name!r}: unknown option(s) {unknown}; known: {known}")
+        raise ValueError(f"backend {backend.name!r} takes no options but anomaly=1|0 (start in "
+                         f"anomaly mode); unknown: {unknown}")
     if "anomaly" in options:
         value = str(options["anomaly"]).strip().lower()
         if value not in ("1", "0", "true", "false", "on", "off", "yes", "no"):
