@@ -153,6 +153,36 @@ def test_none_for_zeros_is_accepted_only_in_second_order_results(torch_backend):
     assert [m.key for m in verdict.mismatches][:1] == ["2:t3"]  # AGRAD-2: None, not zeros
 
 
+def test_pytorchs_aliased_leaf_gradients_are_not_the_reference(torch_backend):
+    # PyTorch gives 3 for the second accumulation below (the two .grad share one buffer)
+    p = _program(_stmt("t0 = torch.tensor(1.5, dtype=torch.float64, requires_grad=True)", "t0"),
+                 _stmt("t1 = torch.tensor(-2.0, dtype=torch.float64, requires_grad=True)", "t1"),
+                 _stmt("t2 = torch.stack([t0, t1], dim=0)", "t2"),
+                 _stmt("t2.sum().backward(retain_graph=False)"),
+                 _stmt("t2.sum().backward(retain_graph=False)"))
+    right = check(p, gradspec.load_backend("numpy"), torch_backend)
+    assert right.ok and right.allowances == ["torch-aliased-grads"]
+    # a backend answering PyTorch's buggy 3 (here: the second pass weighted by 2) is wrong
+    buggy = p.replaced(4, _stmt("t2.sum().backward(torch.tensor(2.0, dtype=torch.float64), "
+                                "retain_graph=False)"))
+    assert not check(p, torch_backend, torch_backend, got=run(buggy, torch_backend)).ok
+
+
+def test_a_leaf_updated_under_no_grad_that_torch_saved(torch_backend):
+    # 0.5 ** t saves t in PyTorch (it raises after the update), only the result in the engine
+    p = _program(_stmt("t1 = torch.tensor(1.0, dtype=torch.float64, requires_grad=True)", "t1"),
+                 _stmt("t2 = torch.pow(0.5, t1)", "t2"),
+                 Stmt("inplace", "with torch.no_grad(): t1.clamp_(-0.5, 0.25)", (), ("t1",),
+                      tags=frozenset({"no_grad", "leaf_update"})),
+                 _stmt("t2.backward(retain_graph=False)"))
+    verdict = check(p, gradspec.load_backend("numpy"), torch_backend)
+    assert verdict.ok and "saved-less" in verdict.allowances
+    # a backend that differentiated at the updated value would be wrong: d/dt 0.5**t at 0.25
+    wrong = p.replaced(3, _stmt("t1.grad = torch.tensor(0.5 ** 0.25 * -0.6931471805599453, "
+                                "dtype=torch.float64)"))
+    assert not check(p, torch_backend, torch_backend, got=run(wrong, torch_backend)).ok
+
+
 def test_values_are_compared_with_float64_tolerances(torch_backend):
     p = _program(LEAF, _stmt("t1 = t0 * 3", "t1"))
     near = p.replaced(1, _stmt("t1 = t0 * (3 + 1e-12)", "t1"))

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import os
 import threading
+import tracemalloc
 import weakref
 from contextlib import contextmanager
 from typing import Any, Iterator
@@ -24,8 +25,10 @@ import gradspec
 BACKENDS = ["numpy", "strict", "torch"]
 STEPS = 10_000
 WARMUP = 1_000  # allocator pools and caches settle before the first measurement
-GROWTH_BOUND = 5 * 2**20  # bytes over STEPS - WARMUP steps; keeping one small tensor per step
-#                           (the leaky control below) grows by about 20 MiB
+GROWTH_BOUND = 5 * 2**20  # RSS bytes over STEPS - WARMUP steps; keeping one small tensor per
+#                           step (the leaky control below) is about 2 KB a step, 18 MB in all
+TRACED_STEPS = 1_000
+TRACED_BOUND = 200_000  # bytes still allocated after TRACED_STEPS steps (the leak: ~2 MB)
 
 
 @pytest.fixture(params=BACKENDS)
@@ -151,14 +154,32 @@ def test_ten_thousand_training_steps_keep_memory_flat(torch):
     assert growth < GROWTH_BOUND, f"resident memory grew by {growth / 2**20:.1f} MiB"
 
 
-def test_the_memory_bound_catches_a_leak_of_one_tensor_per_step():
+def _traced_growth(torch: Any, steps: int, keep: list | None = None) -> int:
+    """Bytes Python and numpy still hold after ``steps`` more steps (tracemalloc): exact where
+    RSS can hide a leak in memory a long test session freed before."""
+    X, y = _data(torch)
+    _train(torch, X, y, 50, keep=keep)  # first-use caches
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        _train(torch, X, y, steps, keep=keep)
+        return tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+
+
+def test_training_holds_on_to_nothing(torch):
+    growth = _traced_growth(torch, TRACED_STEPS)
+    assert growth < TRACED_BOUND, f"{growth} bytes still held after {TRACED_STEPS} steps"
+
+
+def test_the_bounds_catch_a_leak_of_one_tensor_per_step():
     # the control: the same loop keeping each step's prediction (100 floats and its node)
     torch = gradspec.load_backend("numpy")
-    X, y = _data(torch)
     keep: list = []
-    marks = {WARMUP: 0, STEPS: 0}
-    _train(torch, X, y, STEPS, keep=keep, marks=marks)
-    assert marks[STEPS] - marks[WARMUP] > GROWTH_BOUND
+    growth = _traced_growth(torch, TRACED_STEPS, keep=keep)
+    assert growth > 10 * TRACED_BOUND
+    assert growth / TRACED_STEPS * (STEPS - WARMUP) > GROWTH_BOUND  # RSS would grow past it too
 
 
 # ------------------------------------------------------------------------------ threads

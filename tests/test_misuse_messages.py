@@ -14,6 +14,7 @@ import warnings
 import pytest
 
 import gradspec
+from gradspec import errors
 from gradspec.conformance.test_misuse import CASES
 
 ENGINES = ["numpy", "strict"]
@@ -128,6 +129,13 @@ def torch(request):
     if not ok:
         pytest.skip(why)
     return gradspec.load_backend(request.param)
+
+
+def test_the_catalogue_is_large_and_every_kind_appears():
+    assert len(CASES) >= 40
+    assert len({c.name for c in CASES}) == len(CASES)
+    kinds = {c.kind for c in CASES}
+    assert set(errors.ERROR_KINDS) <= kinds, set(errors.ERROR_KINDS) - kinds
 
 
 def test_every_catalogue_case_has_a_message_expectation():
