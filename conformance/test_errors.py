@@ -2,8 +2,8 @@
 
 Each scenario triggers one error kind the clauses name, asserts the backend classifies it as that
 kind (``raises_kind`` also checks it is a ``RuntimeError``), and that the tensors involved kept
-their values, versions, gradients and flags.  ``AnomalyError`` is not triggered here: no clause
-names it and the protocol has no anomaly-detection switch.
+their values, versions, gradients and flags.  ``AnomalyError`` needs the ``anomaly`` capability
+(ERR-2).
 """
 
 import warnings
@@ -12,6 +12,7 @@ import pytest
 
 from gradspec.conformance.helpers import raises_kind
 from gradspec.errors import (
+    AnomalyError,
     DetachRequiredError,
     EmptyInputsError,
     GradientCountError,
@@ -186,6 +187,18 @@ def _detach_required(b):
     return DetachRequiredError, [x], lambda: x.numpy()
 
 
+def _anomaly_nan(b):
+    x = b.tensor([0.0, 1.0], requires_grad=True)
+    y = (b.sqrt(x) * 0).sum()  # sqrt's derivative at 0 is inf, times 0: NaN
+
+    def action():
+        with warnings.catch_warnings(), b.autograd.detect_anomaly():
+            warnings.simplefilter("ignore")
+            y.backward()
+
+    return AnomalyError, [x, y], action
+
+
 def _scenario(fn, source, *requires):
     marks = [pytest.mark.clause("ERR-1", source)]
     if requires:
@@ -216,6 +229,7 @@ SCENARIOS = [
     _scenario(_empty_inputs_grad, "AGRAD-3"),
     _scenario(_empty_inputs_backward, "BWD-7"),
     _scenario(_detach_required, "DETACH-3"),
+    _scenario(_anomaly_nan, "ERR-2", "anomaly"),
 ]
 
 

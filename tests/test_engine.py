@@ -169,9 +169,6 @@ def test_version_error_for_a_saved_output(engine_backend):
 _HINT = re.compile(r"([A-Za-z_][\w.]*anomaly[\w.]*)\(")
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "the version error's hint names gradspec.detect_anomaly(), which does not exist; anomaly mode "
-    "is the backend's autograd.detect_anomaly() (torch.autograd.detect_anomaly() in torch code)"))
 def test_version_error_hint_names_a_switch_that_exists(engine_backend):
     import gradspec
 
@@ -192,9 +189,6 @@ def test_version_error_hint_names_a_switch_that_exists(engine_backend):
         assert callable(obj)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "anomaly mode records where each node was created, but the version error does not say it "
-    "(node._modified ignores node._x.trace)"))
 def test_version_error_in_anomaly_mode_names_where_the_saving_op_was_created(engine_backend):
     B = engine_backend
     with B.autograd.detect_anomaly():
@@ -207,9 +201,6 @@ def test_version_error_in_anomaly_mode_names_where_the_saving_op_was_created(eng
     assert f"test_engine.py:{line}" in str(info.value), str(info.value)
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "anomaly mode records the stack minus 3 frames, whose last frame is inside the engine "
-    "(ops/unary.py), so the NaN error names the engine's line, not the user's"))
 def test_anomaly_nan_error_names_the_users_line(engine_backend):
     B = engine_backend
     with B.autograd.detect_anomaly():
