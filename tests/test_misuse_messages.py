@@ -163,4 +163,5 @@ def test_the_optimizer_refuses_a_non_leaf(torch):
     with pytest.raises(ValueError) as info:
         optim.SGD([w], lr=0.1)
     assert re.search(r"non-leaf|not a leaf", str(info.value)), str(info.value)
-    assert w.grad is None and not w.is_leaf
+    assert re.search(r"detach\(\)\.requires_grad_\(\)|leaf it came from", str(info.value))
+    assert not w.is_leaf and w.requires_grad  # the refused tensor is as it was
