@@ -149,7 +149,7 @@ def in_place_through_a_view_of_a_leaf(B):
     return [w], lambda: w[0:1].mul_(2)
 
 
-# ---------------------------------------------------------------------------- saved tensors modified
+# ---------------------------------------------------------------------------- saved, then modified
 @misuse("VERSION-2", SavedTensorModifiedError)
 def operand_saved_by_mul_modified(B):
     x = _rg(B, [1.0, 2.0])
@@ -339,7 +339,7 @@ def grad_of_a_python_number(B):
     return [x], lambda: B.autograd.grad(3.0, [x])
 
 
-# ---------------------------------------------------------------------------- nothing to differentiate
+# ---------------------------------------------------------------------------- nothing to derive
 @misuse("BWD-4", NoGradPathError)
 def backward_of_a_plain_tensor(B):
     c = B.tensor([1.0, 2.0])

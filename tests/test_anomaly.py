@@ -95,7 +95,8 @@ def test_a_freed_graph_names_the_node_and_keeps_its_kind(torch):
         with pytest.raises(GraphFreedError) as info:
             y.backward()
     assert torch.classify_error(info.value) is GraphFreedError
-    assert "ExpBackward0" in str(info.value) and f"line {_line('# forward: exp')}" in str(info.value)
+    message = str(info.value)
+    assert "ExpBackward0" in message and f"line {_line('# forward: exp')}" in message
 
 
 def test_nodes_made_before_anomaly_mode_say_so(torch):

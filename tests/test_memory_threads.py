@@ -121,7 +121,8 @@ def _data(torch: Any, n: int = 100, seed: int = 0) -> tuple[Any, Any]:
     rng = np.random.default_rng(seed)
     X = rng.normal(size=(n, 2))
     y = (X @ np.array([1.5, -2.0]) + 0.3 > 0).astype(np.float64).reshape(n, 1)
-    return torch.tensor(X.tolist(), dtype=torch.float64), torch.tensor(y.tolist(), dtype=torch.float64)
+    f64 = torch.float64
+    return torch.tensor(X.tolist(), dtype=f64), torch.tensor(y.tolist(), dtype=f64)
 
 
 def _train(torch: Any, X: Any, y: Any, steps: int, lr: float = 0.1, keep: list | None = None,

@@ -99,7 +99,7 @@ class EngineBackend:
         return f"<gradspec backend {self.name} {self.version} on {self.device}>"
 
 
-#: Options of the engine's plugins (``--backend-option KEY=VALUE`` / ``load_backend(name, KEY=...)``).
+#: Options of the engine's plugins: ``--backend-option KEY=VALUE``, ``load_backend(name, KEY=...)``.
 OPTIONS = {"anomaly": "1 or 0: start with anomaly mode on (as inside gradspec.detect_anomaly())"}
 
 

@@ -89,7 +89,8 @@ def command(backend_name: str, backend_options: tuple[str, ...], count: int, sta
     click.echo(
         f"{backend_name}: {done} programs (seeds {start}..{start + done - 1}) in {elapsed:.1f} s "
         f"on {platform.machine()} / Python {platform.python_version()}: "
-        f"{len(findings)} finding(s)" + (f", seeds {[f.seed for f in findings]}" if findings else ""))
+        f"{len(findings)} finding(s)"
+        + (f", seeds {[f.seed for f in findings]}" if findings else ""))
     sys.exit(1 if findings else 0)
 
 

@@ -95,8 +95,9 @@ class Mismatch:
 def _short(x: Any) -> str:
     if isinstance(x, Tensor):
         v = np.array2string(x.value, precision=6, threshold=12)
+        fn = "yes" if x.has_grad_fn else "None"
         return (f"{v} (shape {tuple(x.value.shape)}, {x.value.dtype}, requires_grad="
-                f"{x.requires_grad}, is_leaf={x.is_leaf}, grad_fn={'yes' if x.has_grad_fn else 'None'})")
+                f"{x.requires_grad}, is_leaf={x.is_leaf}, grad_fn={fn})")
     return repr(x)
 
 

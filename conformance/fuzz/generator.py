@@ -157,7 +157,8 @@ class Gen:
         if allow_scalar and self.chance(0.15):
             return self.scalar()
         cands = [v for v in self.vars.values() if v.name != a.name
-                 and (res := broadcast(a.shape, v.shape)) is not None and math.prod(res) <= MAX_NUMEL]
+                 and (res := broadcast(a.shape, v.shape)) is not None
+                 and math.prod(res) <= MAX_NUMEL]
         if cands and self.chance(0.7):
             return self.pick(cands)  # type: ignore[return-value]
         if self.chance(0.1):
@@ -212,7 +213,8 @@ class Gen:
         if rg is not False:
             deps = frozenset({node}).union(*(v.deps for v in tensors))
         if dtype is None:
-            dtype = "float32" if tensors and all(v.dtype == "float32" for v in tensors) else "float64"
+            f32 = tensors and all(v.dtype == "float32" for v in tensors)
+            dtype = "float32" if f32 else "float64"
         v = Var(name, shape, rg, rg is False, min(bound, 1e300), pos=pos, dtype=dtype,
                 node=node, deps=deps, contiguous=contiguous)
         self._bind(v, alias_of)

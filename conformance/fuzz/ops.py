@@ -330,7 +330,8 @@ def op_permute(g: Gen) -> None:
     perm = list(range(len(x.shape)))
     g.rng.shuffle(perm)
     shape = tuple(x.shape[p] for p in perm)
-    forms = [f"{x.name}.permute({', '.join(map(str, perm))})", f"torch.permute({x.name}, {tuple(perm)})"]
+    forms = [f"{x.name}.permute({', '.join(map(str, perm))})",
+             f"torch.permute({x.name}, {tuple(perm)})"]
     g.emit("permute", g.choice(forms), [x], shape, bound=x.bound, alias_of=x, contiguous=False,
            pos=x.pos)
 

@@ -12,7 +12,7 @@ values to round numbers, each kept only if the failure stays.
 from __future__ import annotations
 
 import re
-from typing import Any, Callable
+from typing import Any
 
 from .compare import Mismatch, Verdict, check
 from .program import Program, Stmt
@@ -105,6 +105,11 @@ def _cut(s: Stmt, i: int, verdict: Verdict) -> Stmt | None:
     return Stmt("leaf", code, s.defines)
 
 
+def _halves(m: re.Match[str]) -> str:
+    """A number rounded to a multiple of 0.5."""
+    return repr(round(float(m.group()) * 2) / 2)
+
+
 def _no_inputs(s: Stmt) -> Stmt | None:
     code = re.sub(r", inputs=\[[^\]]*\]", "", s.code)
     return Stmt(s.kind, code, s.defines, s.uses, s.op, s.retain, s.tags) if code != s.code else None
@@ -128,6 +133,5 @@ _NUMBER = re.compile(r"(?<![\w.])-?\d+\.\d+")
 def _round_values(s: Stmt) -> Stmt | None:
     if s.kind != "leaf":
         return None
-    rounded: Callable[[re.Match[str]], str] = lambda m: repr(round(float(m.group()) * 2) / 2)
-    code = _NUMBER.sub(rounded, s.code)
+    code = _NUMBER.sub(_halves, s.code)
     return Stmt(s.kind, code, s.defines, s.uses, s.op, s.retain, s.tags) if code != s.code else None
