@@ -209,3 +209,17 @@ def test_requires_grad_takes_a_bool(torch):
         with pytest.raises(TypeError, match="True or False"):
             t.requires_grad_(flag)
     assert not t.requires_grad
+
+
+def test_autograd_grad_returns_the_inputs_dtype(torch):
+    # float32 (1, 2) * float64 () is float32, but the raw backward formula computed the
+    # gradient in float64 and autograd.grad returned it so; PyTorch returns float32
+    x = torch.tensor([[-0.5, 0.25]], dtype=torch.float32, requires_grad=True)
+    c = torch.tensor(1.5, dtype=torch.float64, requires_grad=True)
+    y = x * c
+    g64 = torch.tensor([[1.0, 2.0]], dtype=torch.float64)
+    gx, gc = torch.autograd.grad(y, [x, c], grad_outputs=g64)
+    assert gx.dtype == torch.float32 and gc.dtype == torch.float64
+    assert gx.tolist() == [[1.5, 3.0]] and gc.item() == 0.0
+    (hx,) = torch.autograd.grad((x * c).sum(), [x], create_graph=True)
+    assert hx.dtype == torch.float32

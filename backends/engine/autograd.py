@@ -295,8 +295,25 @@ def _run(outputs: list, grads: list, retain_graph: bool | None, create_graph: bo
             if accumulate:
                 _accumulate(inputs[j], g, raw)  # type: ignore[index]
             else:
-                results[j] = T._wrap(g) if raw else g
+                results[j] = _as_input(inputs[j], g, raw)  # type: ignore[index]
     return results
+
+
+def _as_input(t: Tensor, g: Any, raw: bool) -> Any:
+    """A gradient returned for ``t``: in ``t``'s dtype, like a leaf's accumulated ``.grad``
+    (a mixed-precision formula can compute it wider)."""
+    T = type(t)
+    if raw:
+        if g.dtype != t._data.dtype:
+            g = T._xp.astype(g, t._data.dtype)
+        return T._wrap(g)
+    if g.dtype != t._data.dtype:
+        prev, STATE.enabled = STATE.enabled, True  # create_graph: the cast is part of the graph
+        try:
+            g = g.to(t.dtype)
+        finally:
+            STATE.enabled = prev
+    return g
 
 
 def _leading_to(order: list[Node], capture: dict[int, list[int]]) -> tuple[set[int], set[int]]:
