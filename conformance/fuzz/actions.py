@@ -312,7 +312,8 @@ def grad(g: Gen) -> None:
             continue  # None: allow_unused, never used again
         node = g.new_node()
         r = Var(name, v.shape, None if create else False, not create, 100.0, dtype=v.dtype,
-                node=node, deps=frozenset({node}) | deps if create else frozenset())
+                node=node, deps=frozenset({node}) | deps if create else frozenset(),
+                contiguous=False)  # a gradient may be a broadcast view: no .view() on it
         g._bind(r)
         r.frozen = True
         made.append(r)

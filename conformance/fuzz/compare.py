@@ -8,17 +8,13 @@ error kinds must match exactly.
 
 Some differences are not bugs: the spec leaves them open, mostly where
 ``shared/reference/torch-behaviour.md`` marks PyTorch's behaviour [I].  Each is accepted only in
-a narrow form.  Three are *equivalences*, judged mismatch by mismatch where a difference first
+a narrow form.  Two are *equivalences*, judged mismatch by mismatch where a difference first
 shows (the same difference seen again later, e.g. at the end, is accepted with it):
 
 ``acc-3``           once a ``backward(create_graph=True)`` made a ``.grad`` differentiable, a
                     later backward may accumulate into it in place (PyTorch: ``.grad`` keeps its
                     old graph) or out of place; ACC-3 leaves this open, so the flags of such a
                     ``.grad`` may differ (its values may not).
-``inputs-pruning``  after ``backward(inputs=...)``, a retained output that is not among the
-                    inputs may or may not have its ``.grad`` set: PyTorch sets it for a single
-                    output but not for one of several, and which nodes a pruned backward touches
-                    is an implementation detail (pytorch/pytorch#60521).
 ``higher-order``    in what a second-order computation (a backward or grad through a derivative
                     made with ``create_graph=True``) returns, ``None``, all zeros and
                     ``NoGradPathError`` are the same answer: which inputs the graph of a
@@ -54,9 +50,24 @@ changed):
 ``saved-less``      the converse: a backward raised ``SavedTensorModifiedError`` on PyTorch only,
                     after an in-place update of a tensor that PyTorch's op saved but the
                     backend's op does not need (``2.0 ** x`` saves ``x`` in PyTorch, only its
-                    result in gradspec's engine).  Twin: every earlier in-place update of an
-                    unaliased tensor is applied to a copy, so PyTorch computes from the values
-                    the graph was built with; the backend's gradients must equal those.
+                    result in gradspec's engine).  Twin: what reads an updated tensor before its
+                    update reads ``(t * 1)`` instead, a copy the gradient still flows through, so
+                    PyTorch saves the copy; the backend's results must equal that.
+``inputs-pruning``  after ``backward(inputs=...)``, a retained output that is not among the
+                    inputs has its ``.grad`` set on PyTorch only: PyTorch sets it for a single
+                    output but not for one of several, and which nodes a pruned backward touches
+                    is an implementation detail (pytorch/pytorch#60521).  Twin: PyTorch's
+                    ``.grad`` of that output is reset to None after the statement.
+``torch-aliased-grads`` a PyTorch bug: leaf gradients that alias one buffer (``stack`` of 0-d
+                    leaves then ``sum``: each ``.grad`` is a view of the same expanded scalar)
+                    accumulate into each other on the next backward (1 + 1 = 3).  Twin: every
+                    ``.grad`` is cloned after each pass; the backend must match that.
+``torch-lazy-zeros`` a PyTorch quirk: a double backward can leave a lazy zero tensor as a leaf's
+                    ``.grad``, and the next backward that accumulates into it raises ("ZeroTensors
+                    are immutable").  Twin: every ``.grad`` is cloned (made real) after each pass.
+``no-grad-view``    PyTorch refuses an in-place update with grad mode on of a tensor made inside
+                    ``no_grad`` when its op happened to return a view (``matmul`` of broadcast
+                    batches; INPLACE-6 [I]).  Twin: that op's result is cloned.
 """
 
 from __future__ import annotations
@@ -209,8 +220,6 @@ def equivalent(program: Program, m: Mismatch, derived: list[int]) -> str | None:
             "create_graph" in s.tags and s.kind == "backward" for s in program.stmts[:at]):
         return "acc-3"
     name = what.split(".", 1)[0]
-    if what == f"{name}.grad" and None in (m.got, m.want) and _pruned(program, at, name):
-        return "inputs-pruning"
     zero = (0,) if what.endswith("._version") else ()  # a result one side never made
     if not ((_nothing(m.got) or m.got in zero) and (_nothing(m.want) or m.want in zero)):
         return None
@@ -255,10 +264,24 @@ def _retain_before(program: Program, index: int) -> Program:
 def _twin(ref: Program, got: Trace, want: Trace, first: Mismatch) -> tuple[str, Program] | None:
     """A twin of the reference program that takes the allowed path at ``first``, if any."""
     i = first.statement
-    if i is None or i >= len(ref.stmts) or ref.stmts[i].kind not in _PASSES:
+    if i is None or i >= len(ref.stmts):
         return None
     stmt = ref.stmts[i]
     g_err, w_err = got.errors.get(i), want.errors.get(i)
+    if stmt.kind == "inplace" and w_err == "RuntimeError" and g_err is None \
+            and "unaliased" in stmt.tags:
+        twin = _not_a_view(ref, stmt.uses[0])
+        return ("no-grad-view", twin) if twin != ref else None
+    if stmt.kind not in _PASSES:
+        return None
+    name = first.key.partition(":")[2].removesuffix(".grad")
+    reset_code = f"\n{name}.grad = None"
+    if first.key.endswith(".grad") and first.got is None and first.want is not None \
+            and w_err is None and reset_code not in stmt.code and _pruned(ref, i, name):
+        reset = replace(stmt, code=stmt.code + reset_code)
+        return "inputs-pruning", ref.replaced(i, reset)
+    if w_err == "RuntimeError" and g_err is None and _UNALIAS not in ref.source:
+        return "torch-lazy-zeros", _grads_unaliased(ref)
     if g_err == "GraphFreedError" and w_err is None:
         return "retain-3", ref.replaced(i, _noop(stmt, g_err))
     if w_err == "GraphFreedError" and g_err is None:
@@ -290,29 +313,33 @@ def _twin(ref: Program, got: Trace, want: Trace, first: Mismatch) -> tuple[str, 
 
 
 def _on_copies(program: Program, index: int) -> Program:
-    """``program`` where what was computed before an in-place update keeps the old values: an
-    unaliased tensor is updated as a copy bound to the same name, and ops that read a leaf
-    before a no_grad update of it read a copy (``(leaf * 1)``, through which its gradient
-    still flows)."""
+    """``program`` where what was computed before an in-place update keeps the old values: the
+    statements before the update read ``(t * 1)`` instead of ``t``, a copy through which the
+    gradient still flows, so an op saves the copy (which nothing modifies) rather than ``t``."""
     stmts = list(program.stmts)
-    retained: set[str] = set()
     for j in range(index):
         s = stmts[j]
-        if s.kind == "retain_grad":
-            retained.update(s.uses)
         if s.kind != "inplace" or not {"unaliased", "leaf_update"} & s.tags:
             continue
         name = s.uses[0]
-        if "leaf_update" in s.tags:
-            word = re.compile(rf"\b{name}\b")
-            for k in range(j):
-                op = stmts[k]
-                if op.kind == "op" and name in op.uses:
-                    lhs, _, rhs = op.code.partition(" = ")
-                    stmts[k] = replace(op, code=f"{lhs} = {word.sub(f'({name} * 1)', rhs)}")
-            continue
-        copy = f"{name} = {name}.clone()" + (f"; {name}.retain_grad()" if name in retained else "")
-        stmts[j] = replace(s, code=f"{copy}\n{s.code}")
+        word = re.compile(rf"\b{name}\b")
+        for k in range(j):
+            t = stmts[k]
+            if name not in t.uses or t.kind not in ("op", "inplace") or (
+                    t.kind == "inplace" and t.uses[0] == name):
+                continue
+            lhs, eq, rhs = t.code.partition(" = ") if t.kind == "op" else ("", "", t.code)
+            stmts[k] = replace(t, code=f"{lhs}{eq}{word.sub(f'({name} * 1)', rhs)}")
+    return Program(tuple(stmts), program.seed)
+
+
+def _not_a_view(program: Program, name: str) -> Program:
+    """``program`` where the op that made ``name`` returns a copy (``(...).clone()``)."""
+    stmts = list(program.stmts)
+    for k, t in enumerate(stmts):
+        if t.kind == "op" and t.defines == (name,) and ".clone()" not in t.code:
+            lhs, _, rhs = t.code.partition(" = ")
+            stmts[k] = replace(t, code=f"{lhs} = ({rhs}).clone()")
     return Program(tuple(stmts), program.seed)
 
 
