@@ -183,6 +183,38 @@ def test_a_leaf_updated_under_no_grad_that_torch_saved(torch_backend):
     assert not check(p, torch_backend, torch_backend, got=run(wrong, torch_backend)).ok
 
 
+def test_pytorchs_lazy_zero_gradients_are_not_the_reference(torch_backend):
+    # abs's double backward leaves a lazy zero .grad in PyTorch; the next backward raises there
+    p = _program(_stmt("t0 = torch.tensor(-0.5, dtype=torch.float64, requires_grad=True)", "t0"),
+                 _stmt("t1 = t0.abs()", "t1"),
+                 _stmt("(t2,) = torch.autograd.grad(t1, [t0], retain_graph=False, "
+                       "create_graph=True)", "t2", tags=("create_graph",)),
+                 _stmt("(t2 * t2).sum().backward(retain_graph=False)", tags=("second_order",)),
+                 _stmt("t3 = t0 * 3", "t3"),
+                 _stmt("t3.backward(retain_graph=False)"))
+    numpy = gradspec.load_backend("numpy")
+    right = check(p, numpy, torch_backend)
+    assert right.ok and "torch-lazy-zeros" in right.allowances
+    wrong = p.replaced(5, _stmt("t3.backward(torch.tensor(2.0, dtype=torch.float64), "
+                                "retain_graph=False)"))
+    assert not check(p, numpy, torch_backend, got=run(wrong, numpy)).ok
+
+
+def test_an_in_place_update_of_a_no_grad_view(torch_backend):
+    # PyTorch's batched matmul returns a view; updating it in grad mode raises there only
+    p = _program(_stmt("t0 = torch.tensor([[0.5]], dtype=torch.float64, requires_grad=True)", "t0"),
+                 _stmt("t1 = torch.tensor([[[-1.5, 2.0]], [[1.0, -1.0]]], dtype=torch.float64, "
+                       "requires_grad=True)", "t1"),
+                 _stmt("with torch.no_grad(): t2 = t0 @ t1", "t2"),
+                 Stmt("inplace", "t2.mul_(t1)", (), ("t2", "t1"), tags=frozenset({"unaliased"})),
+                 _stmt("t2.sum().backward(retain_graph=False)"))
+    numpy = gradspec.load_backend("numpy")
+    right = check(p, numpy, torch_backend)
+    assert right.ok and right.allowances == ["no-grad-view"]
+    wrong = p.replaced(3, Stmt("inplace", "t2.mul_(t1 * 2)", (), ("t2", "t1")))
+    assert not check(p, numpy, torch_backend, got=run(wrong, numpy)).ok
+
+
 def test_values_are_compared_with_float64_tolerances(torch_backend):
     p = _program(LEAF, _stmt("t1 = t0 * 3", "t1"))
     near = p.replaced(1, _stmt("t1 = t0 * (3 + 1e-12)", "t1"))
