@@ -5,7 +5,8 @@ gaps in torch's namespace that the protocol requires (``name``, ``capabilities``
 ``classify_error``, ``to_numpy``) and maps torch's exceptions to gradspec's error kinds by
 their messages, since torch raises plain ``RuntimeError``.
 
-Options: ``device`` (default ``cpu``; e.g. ``cuda``) places every factory's result there.
+Options: ``device`` (default ``cpu``; e.g. ``cuda``) places every factory's result there;
+``anomaly=1`` switches on torch's anomaly detection.
 """
 
 from __future__ import annotations
@@ -87,7 +88,7 @@ class TorchBackend:
         return None
 
     def to_numpy(self, t: Any) -> Any:
-        return t.detach().cpu().numpy()
+        return t.detach().cpu().numpy(force=True)  # force: torch's lazy zero grads refuse otherwise
 
     def __getattr__(self, attr: str) -> Any:
         # Anything else torch has (torch.nn, torch.optim, ...) for code written against torch.
@@ -111,11 +112,15 @@ def gradspec_backend_available() -> tuple[bool, str]:
 
 @hookimpl
 def gradspec_backend_create(options: Mapping[str, str]) -> TorchBackend:
-    unknown = set(options) - {"device"}
+    unknown = set(options) - {"device", "anomaly"}
     if unknown:
-        raise ValueError(f"unknown option(s) for backend 'torch': {sorted(unknown)}; known: device")
+        raise ValueError(f"unknown option(s) for backend 'torch': {sorted(unknown)}; known: "
+                         "device, anomaly")
     import torch
 
+    if "anomaly" in options:
+        on = options["anomaly"].strip().lower() in ("1", "true", "on", "yes")
+        torch.autograd.set_detect_anomaly(on)
     device = options.get("device", "cpu")
     if device.startswith("cuda") and not torch.cuda.is_available():
         raise ValueError(f"device {device!r} requested but torch sees no CUDA device")

@@ -135,6 +135,7 @@ def cli() -> None:
     gradspec run logreg                     train the tutorials' logistic regression
     gradspec conformance --backend numpy    judge a backend against the specification
     gradspec graph logreg --out g.svg       draw a computation graph
+    gradspec fuzz --backend numpy           fuzz a backend against PyTorch
 
     The backend defaults to $GRADSPEC_BACKEND, else numpy.
     """
@@ -468,6 +469,21 @@ def _graph_target(target: str, backend: Any, root: str | None) -> tuple[Any, dic
                   "requires_grad=True and compute from them")
         chosen = tracked[-1]
     return tensors[chosen], tensors, f"{chosen} on {backend.name}"
+
+
+# ------------------------------------------------------------------------------ fuzz
+@cli.command("fuzz", add_help_option=False,
+             context_settings={"ignore_unknown_options": True, "allow_extra_args": True})
+@click.pass_context
+def fuzz(ctx: click.Context) -> int:
+    """Differential fuzzing against PyTorch (`gradspec fuzz --help` for its options)."""
+    from gradspec.conformance.fuzz.cli import command  # imports numpy: only when asked
+
+    try:  # the fuzzer's own command line owns its options, help and exit codes
+        command.main(args=ctx.args, prog_name="gradspec fuzz")
+    except SystemExit as exc:
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    return 0
 
 
 # ------------------------------------------------------------------------------ entry point

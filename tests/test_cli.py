@@ -368,3 +368,26 @@ def test_graph_bad_output_paths(capsys, tmp_path):
     (tmp_path / "dir.dot").mkdir()
     rc, _, err = run(capsys, "graph", "logreg", "--out", str(tmp_path / "dir.dot"))
     assert_one_line_error(rc, err, "is a directory; give a file name")
+
+
+# ------------------------------------------------------------------------------ fuzz
+needs_torch = pytest.mark.skipif(importlib.util.find_spec("torch") is None,
+                                 reason="the fuzzer compares with PyTorch, which is not installed")
+
+
+def test_fuzz_help_is_the_fuzzers_own(capsys):
+    rc, out, _ = run(capsys, "fuzz", "--help")
+    assert rc == 0 and "--count" in out and "--backend" in out
+
+
+@needs_torch
+def test_fuzz_runs_a_seed_range_against_torch(capsys):
+    rc, out, err = run(capsys, "fuzz", "--backend", "numpy", "--count", "30", "--start", "7")
+    text = out + err
+    assert rc == 0, text
+    assert "30 programs (seeds 7..36)" in text and "0 finding(s)" in text
+
+
+def test_fuzz_unknown_backend_is_a_usage_error(capsys):
+    rc, out, err = run(capsys, "fuzz", "--backend", "nope", "--count", "1")
+    assert rc == 2 and "nope" in out + err
