@@ -3,9 +3,11 @@
 PyTorch's names and behaviour (``torch.nn``), so a tutorial's model runs on any conforming
 backend:
 
-    torch = gradspec.load_backend("numpy")
-    net = nn.Sequential(nn.Linear(2, 1, backend=torch), nn.Sigmoid())
-    loss = nn.BCELoss()(net(x).squeeze(), y)
+```python
+torch = gradspec.load_backend("numpy")
+net = nn.Sequential(nn.Linear(2, 1, backend=torch), nn.Sigmoid())
+loss = nn.BCELoss()(net(x).squeeze(), y)
+```
 
 Modules that create parameters (`Linear`) take ``backend=`` (default:
 ``gradspec.load_backend()``, i.e. ``$GRADSPEC_BACKEND`` or numpy).  Activations and losses need no

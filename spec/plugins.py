@@ -3,8 +3,10 @@
 A backend is a plugin module registered under the entry-point group ``gradspec.backends``; the
 entry's name is the backend's name:
 
-    [project.entry-points."gradspec.backends"]
-    mygrad = "mypackage.gradspec_plugin"
+```toml
+[project.entry-points."gradspec.backends"]
+mygrad = "mypackage.gradspec_plugin"
+```
 
 The module implements the hooks below with ``@gradspec.hookimpl``.  It must not import its array
 library at module level: listing backends imports every plugin module, and must stay cheap (no

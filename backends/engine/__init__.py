@@ -3,8 +3,10 @@
 The engine imports no array library: a plugin gives it ``xp`` (an array API namespace) and a
 `Host` (conversions, random numbers, optional native fast paths) and gets a backend:
 
-    from gradspec.backends.engine import EngineBackend, Host
-    backend = EngineBackend("numpy", xp, host, version)
+```python
+from gradspec.backends.engine import EngineBackend, Host
+backend = EngineBackend("numpy", xp, host, version)
+```
 
 Layout: ``tensor.py`` (state, views, in-place), ``node.py`` (the op contract, saved tensors),
 ``ops/`` (one node class per op), ``apply.py`` (wiring ops into the graph), ``autograd.py``
