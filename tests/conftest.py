@@ -29,6 +29,7 @@ import gradspec.backends.numpy  # noqa: F401
 import gradspec.backends.strict  # noqa: F401
 import gradspec.conformance.plugin  # noqa: F401
 from gradspec import plugins
+from support import load_or_skip
 
 pytest_plugins = ("pytester",)
 
@@ -66,19 +67,13 @@ def torch_backend() -> Any:
 @pytest.fixture(params=["numpy", "strict", "torch"])
 def any_backend(request: pytest.FixtureRequest) -> Any:
     """Each backend that applies here: our engine over numpy and array_api_strict, and torch."""
-    ok, why = plugins.availability(request.param)
-    if not ok:
-        pytest.skip(f"backend {request.param!r} unavailable: {why}")
-    return gradspec.load_backend(request.param)
+    return load_or_skip(request.param)
 
 
 @pytest.fixture(params=["numpy", "strict"])
 def engine_backend(request: pytest.FixtureRequest) -> Any:
     """Each backend built on gradspec's own engine (cupy needs a GPU)."""
-    ok, why = plugins.availability(request.param)
-    if not ok:
-        pytest.skip(f"backend {request.param!r} unavailable: {why}")
-    return gradspec.load_backend(request.param)
+    return load_or_skip(request.param)
 
 
 @pytest.fixture

@@ -13,19 +13,14 @@ import weakref
 import pytest
 
 from gradspec.backends.engine.node import FREED, SavedInput, SavedOutput
+from support import refcount_only
 
 
 @pytest.fixture
 def no_cycle_collector():
     """The cyclic garbage collector off for the test (reference counting only)."""
-    gc.collect()  # start clean, so nothing collected later is someone else's
-    was = gc.isenabled()
-    gc.disable()
-    try:
+    with refcount_only():
         yield
-    finally:
-        if was:
-            gc.enable()
 
 
 def _saved_refs(*tensors) -> list:

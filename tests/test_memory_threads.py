@@ -21,6 +21,7 @@ import numpy as np
 import pytest
 
 import gradspec
+from support import load_or_skip, refcount_only
 
 BACKENDS = ["numpy", "strict", "torch"]
 STEPS = 10_000
@@ -33,23 +34,10 @@ TRACED_BOUND = 200_000  # bytes still allocated after TRACED_STEPS steps (the le
 
 @pytest.fixture(params=BACKENDS)
 def torch(request):
-    ok, why = gradspec.plugins.availability(request.param)
-    if not ok:
-        pytest.skip(why)
-    return gradspec.load_backend(request.param)
+    return load_or_skip(request.param)
 
 
-@contextmanager
-def no_gc() -> Iterator[None]:
-    """Collect now, then keep the cycle collector off: what dies inside died by refcount."""
-    gc.collect()
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
+no_gc = refcount_only
 
 
 def rss() -> int:

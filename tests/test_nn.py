@@ -8,6 +8,7 @@ from __future__ import annotations
 import math
 
 import gradspec
+from support import load_or_skip
 import numpy as np
 import pytest
 from gradspec import nn
@@ -15,16 +16,11 @@ from gradspec import nn
 BACKENDS = ["numpy", "strict", "torch"]
 
 
-def _backend(name: str):
-    ok, why = gradspec.plugins.availability(name)
-    if not ok:
-        pytest.skip(f"backend {name} unavailable: {why}")
-    return gradspec.load_backend(name)
 
 
 @pytest.fixture(params=BACKENDS)
 def bk(request):
-    return _backend(request.param)
+    return load_or_skip(request.param)
 
 
 @pytest.fixture(scope="module")
@@ -189,7 +185,7 @@ def test_load_state_dict_accepts_arrays_lists_and_other_backends(bk):
     lin = nn.Linear(2, 1, backend=bk)
     lin.load_state_dict({"weight": np.array([[1.5, -2.0]], dtype=np.float32), "bias": [0.25]})
     assert host(lin.weight).tolist() == [[1.5, -2.0]] and host(lin.bias).tolist() == [0.25]
-    other = nn.Linear(2, 1, backend=_backend("numpy"))
+    other = nn.Linear(2, 1, backend=load_or_skip("numpy"))
     lin.load_state_dict(other.state_dict())
     assert host(lin.weight).tolist() == host(other.weight).tolist()
     assert type(lin.weight) is type(bk.tensor([1.0]))
@@ -238,7 +234,7 @@ def test_linear_init_follows_the_backends_seed(bk):
 
 def test_linear_default_backend_is_load_backend(monkeypatch):
     monkeypatch.setenv("GRADSPEC_BACKEND", "strict")
-    _backend("strict")
+    load_or_skip("strict")
     lin = nn.Linear(2, 1)
     assert gradspec.backend_of(lin.weight).name == "strict"
 

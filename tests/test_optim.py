@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gradspec
+from support import load_or_skip
 import numpy as np
 import pytest
 from gradspec import nn, optim
@@ -24,16 +25,11 @@ CASES = [
 ]
 
 
-def _backend(name: str):
-    ok, why = gradspec.plugins.availability(name)
-    if not ok:
-        pytest.skip(f"backend {name} unavailable: {why}")
-    return gradspec.load_backend(name)
 
 
 @pytest.fixture(params=BACKENDS)
 def bk(request):
-    return _backend(request.param)
+    return load_or_skip(request.param)
 
 
 @pytest.fixture(scope="module")
@@ -87,7 +83,7 @@ def _trajectory_torch(T, opt_name, kwargs, steps=STEPS):
 # ------------------------------------------------------------------------------ against torch.optim
 @pytest.mark.parametrize("label, opt_name, kwargs", CASES, ids=[c[0] for c in CASES])
 def test_follows_torch_optim_on_the_torch_backend(T, label, opt_name, kwargs):
-    ours = _trajectory_ours(_backend("torch"), opt_name, kwargs)
+    ours = _trajectory_ours(load_or_skip("torch"), opt_name, kwargs)
     ref = _trajectory_torch(T, opt_name, kwargs)
     assert ours.shape == ref.shape == (STEPS, 4)
     np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-6)
@@ -97,13 +93,13 @@ def test_follows_torch_optim_on_the_torch_backend(T, label, opt_name, kwargs):
 @pytest.mark.parametrize("label, opt_name, kwargs", CASES, ids=[c[0] for c in CASES])
 @pytest.mark.parametrize("name", ["numpy", "strict"])
 def test_follows_torch_optim_on_our_engine(T, name, label, opt_name, kwargs):
-    ours = _trajectory_ours(_backend(name), opt_name, kwargs)
+    ours = _trajectory_ours(load_or_skip(name), opt_name, kwargs)
     ref = _trajectory_torch(T, opt_name, kwargs)
     np.testing.assert_allclose(ours, ref, rtol=0, atol=1e-5)
 
 
 def test_param_groups_follow_torch(T):
-    bk = _backend("torch")
+    bk = load_or_skip("torch")
     w_ours = bk.tensor([1.0, -2.0], requires_grad=True)
     b_ours = bk.tensor([0.5], requires_grad=True)
     w_ref = T.tensor([1.0, -2.0], requires_grad=True)
@@ -289,6 +285,6 @@ def test_refuses_duplicates_and_mixed_backends(bk):
     with pytest.raises(ValueError, match="more than once"):
         optim.SGD([{"params": [p]}, {"params": [p]}], lr=0.1)
     other_name = "numpy" if bk.name != "numpy" else "strict"
-    q = _backend(other_name).ones(1, requires_grad=True)
+    q = load_or_skip(other_name).ones(1, requires_grad=True)
     with pytest.raises(ValueError, match="two backends"):
         optim.Adam([p, q])

@@ -7,6 +7,7 @@ import shutil
 import sys
 
 import gradspec
+from support import load_or_skip
 import pytest
 from gradspec import viz, workloads
 
@@ -18,16 +19,11 @@ needs_dot = pytest.mark.skipif(
     reason="Graphviz's dot program is not installed (apt-get install graphviz)")
 
 
-def _backend(name: str):
-    ok, why = gradspec.plugins.availability(name)
-    if not ok:
-        pytest.skip(f"backend {name} unavailable: {why}")
-    return gradspec.load_backend(name)
 
 
 @pytest.fixture(params=BACKENDS)
 def bk(request):
-    return _backend(request.param)
+    return load_or_skip(request.param)
 
 
 def _seed_graph(torch):
