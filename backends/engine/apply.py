@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from .grad_mode import STATE
-from .node import Node, SavedInput, SavedOutput
+from .node import Checked, Node, SavedInput, SavedOutput
 from .tensor import Tensor, VersionCounter
 
 
@@ -40,16 +40,19 @@ def _save(node: Node, args: Sequence[Any], out: Any, result: Tensor) -> tuple:
     else:
         positions = cls.saves
     entries: list[Any] = [None] * n
+    tensors = False
     for i in positions:
         a = args[i]
         if isinstance(a, Tensor):
             entries[i] = SavedInput(a, a._vc.value if a._vc is not None else 0)
+            tensors = True
         else:
             entries[i] = a  # a Python scalar or raw constant array
     if cls.saves_output:
         vc = result._vc = VersionCounter()
         entries.append(SavedOutput(out, vc, 0, type(result)))
-    return tuple(entries)
+        tensors = True
+    return Checked(entries) if tensors else tuple(entries)
 
 
 def _meta(node: Node, args: Sequence[Any], out: Any) -> Any:

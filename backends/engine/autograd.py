@@ -169,52 +169,43 @@ def _run(outputs: list, grads: list, retain_graph: bool | None, create_graph: bo
             target = t._grad_fn if t._grad_fn is not None else t
             capture.setdefault(id(target), []).append(j)
 
-    # -- discover the graph (iterative DFS), then keep what leads to the captured tensors ------
-    order: list[Node] = []
-    seen: set[int] = set()
-    stack = [n for n in roots.values() if isinstance(n, Node)]
-    for n in stack:
-        seen.add(id(n))
-    while stack:
-        n = stack.pop()
-        order.append(n)
-        for e in n._next:
-            if e is not None and type(e) is not T and id(e) not in seen and isinstance(e, Node):
-                seen.add(id(e))
-                stack.append(e)
+    # -- discover the graph, count each node's consumers ------------------------------------
+    # Nodes are keys as themselves (identity hash); tensors by id (their == is elementwise).
     needed: set[int] | None = None
     expand: set[int] | None = None  # nodes whose backward must run (something needed below)
-    if capture is not None:
+    root_nodes = [n for n in roots.values() if isinstance(n, Node)]
+    if capture is None:
+        deps = _consumers(root_nodes, T)
+    else:  # keep only what leads to the captured tensors
+        order = _discover(root_nodes, T)
         needed, expand = _leading_to(order, capture)
-    deps: dict[int, int] = {}
-    for n in order:
-        if expand is not None and id(n) not in expand:
-            continue
-        for e in n._next:
-            if e is not None and type(e) is not T and (needed is None or id(e) in needed):
-                deps[id(e)] = deps.get(id(e), 0) + 1
+        deps = {}
+        for n in order:
+            if id(n) in expand:
+                for e in n._next:
+                    if e is not None and type(e) is not T and id(e) in needed:
+                        deps[e] = deps.get(e, 0) + 1
 
     # -- walk -----------------------------------------------------------------------------------
-    buffers: dict[int, Any] = {}
+    buffers: dict[Node, Any] = {}
     leaf_grads: dict[int, Any] = {}
     leaves: dict[int, Tensor] = {}
     captured: dict[int, Any] = {}
     retained: list[tuple[Tensor, Any]] = []
     for k, target in roots.items():
         if isinstance(target, Node):
-            buffers[k] = start[k]
+            buffers[target] = start[k]
         else:
             leaves[k] = target
             leaf_grads[k] = start[k]
-    ready = [n for n in roots.values() if isinstance(n, Node) and deps.get(id(n), 0) == 0
-             and (needed is None or id(n) in needed)]
+    ready = [n for n in root_nodes if n not in deps and (needed is None or id(n) in needed)]
+    anomaly = eng.anomaly
     prev_mode = STATE.enabled
     STATE.enabled = create_graph
     try:
         while ready:
             node = ready.pop()
-            k = id(node)
-            g = buffers.pop(k, None)
+            g = buffers.pop(node, None)
             x = node._x
             if g is not None and x is not None:
                 if x.hooks:
@@ -223,45 +214,48 @@ def _run(outputs: list, grads: list, retain_graph: bool | None, create_graph: bo
                     owner = x.retain()
                     if owner is not None:
                         retained.append((owner, g))
-            if capture is not None and k in capture:
-                captured[k] = g
-                if k not in expand:  # type: ignore[operator]
+            if capture is not None and id(node) in capture:
+                captured[id(node)] = g
+                if id(node) not in expand:  # type: ignore[operator]
                     continue  # nothing wanted lies below this input
             if g is None:  # no gradient arrived: pass on "nothing" so the walk can go on
                 grads_in: Any = (None,) * len(node._next)
             else:
-                if eng.anomaly:
+                if anomaly:
                     grads_in = _anomalous(node, F, g, raw, eng.check_nan)
                 else:
-                    grads_in = node.backward(F, g, *node._unpack(raw))
+                    saved = node._saved
+                    grads_in = node.backward(F, g, *(saved if type(saved) is tuple
+                                                     else node._unpack(raw)))
                 if not retain_graph:
                     node._release()
             meta = node._meta
-            for i, e in enumerate(node._next):
+            i = -1
+            for e, gi in zip(node._next, grads_in):
+                i += 1
                 if e is None:
                     continue
-                gi = grads_in[i]
-                if gi is not None and meta is not None and meta[i] is not None:
+                if meta is not None and gi is not None and meta[i] is not None:
                     shape, dtype = meta[i]
-                    if tuple(gi.shape) != tuple(shape):
-                        gi = F.sum_to(gi, tuple(shape))
+                    if tuple(gi.shape) != shape:
+                        gi = F.sum_to(gi, shape)
                     if gi.dtype != dtype:
                         gi = F.astype(gi, dtype)
-                ek = id(e)
-                if type(e) is T or isinstance(e, Tensor):
+                if type(e) is T:  # a leaf
+                    ek = id(e)
                     if gi is None or (capture is not None and ek not in capture):
                         continue
                     leaves[ek] = e
                     prev = leaf_grads.get(ek)
                     leaf_grads[ek] = gi if prev is None else prev + gi
                     continue
-                if needed is not None and ek not in needed:
+                if needed is not None and id(e) not in needed:
                     continue
                 if gi is not None:
-                    prev = buffers.get(ek)
-                    buffers[ek] = gi if prev is None else prev + gi
-                left = deps[ek] - 1
-                deps[ek] = left
+                    prev = buffers.get(e)
+                    buffers[e] = gi if prev is None else prev + gi
+                left = deps[e] - 1
+                deps[e] = left
                 if left == 0:
                     ready.append(e)
 
@@ -314,6 +308,41 @@ def _as_input(t: Tensor, g: Any, raw: bool) -> Any:
         finally:
             STATE.enabled = prev
     return g
+
+
+def _consumers(roots: list[Node], T: type) -> dict[Node, int]:
+    """Every node reachable from ``roots`` -> how many edges of the graph lead to it; one
+    iterative depth-first pass.  (An edge is None, a leaf tensor of class ``T``, or a node.)"""
+    deps: dict[Node, int] = {}
+    is_root = set(roots)
+    stack = list(roots)
+    while stack:
+        for e in stack.pop()._next:
+            if e is None or type(e) is T:
+                continue  # no gradient wanted, or a leaf
+            count = deps.get(e)
+            if count is None:
+                deps[e] = 1
+                if e not in is_root:
+                    stack.append(e)
+            else:
+                deps[e] = count + 1
+    return deps
+
+
+def _discover(roots: list[Node], T: type) -> list[Node]:
+    """The nodes reachable from ``roots``, in iterative depth-first discovery order."""
+    order: list[Node] = []
+    seen = {id(n) for n in roots}
+    stack = list(roots)
+    while stack:
+        n = stack.pop()
+        order.append(n)
+        for e in n._next:
+            if e is not None and type(e) is not T and id(e) not in seen and isinstance(e, Node):
+                seen.add(id(e))
+                stack.append(e)
+    return order
 
 
 def _leading_to(order: list[Node], capture: dict[int, list[int]]) -> tuple[set[int], set[int]]:
