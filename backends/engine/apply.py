@@ -39,6 +39,8 @@ def _save(node: Node, args: Sequence[Any], out: Any, result: Tensor) -> tuple:
                 positions.update(smap.get(i, ()))  # type: ignore[union-attr]
     else:
         positions = cls.saves
+        if not positions and not cls.saves_output:
+            return _NOTHING[n] if n < len(_NOTHING) else (None,) * n
     entries: list[Any] = [None] * n
     tensors = False
     for i in positions:
@@ -55,6 +57,9 @@ def _save(node: Node, args: Sequence[Any], out: Any, result: Tensor) -> tuple:
     return Checked(entries) if tensors else tuple(entries)
 
 
+_NOTHING = tuple((None,) * n for n in range(5))  # what a node that saves nothing keeps
+
+
 def _meta(node: Node, args: Sequence[Any], out: Any) -> Any:
     """Shapes/dtypes of inputs whose gradient the engine must reduce or cast."""
     oshape, odtype = out.shape, out.dtype
@@ -62,7 +67,7 @@ def _meta(node: Node, args: Sequence[Any], out: Any) -> Any:
     for i, a in enumerate(args):
         if node._next[i] is not None:
             d = a._data
-            if d.shape != oshape or d.dtype != odtype:
+            if d.shape != oshape or (d.dtype is not odtype and d.dtype != odtype):
                 if meta is None:
                     meta = [None] * len(args)
                 meta[i] = (d.shape, d.dtype)
@@ -70,7 +75,7 @@ def _meta(node: Node, args: Sequence[Any], out: Any) -> Any:
 
 
 def _finish(node: Node, cls: type, args: Sequence[Any], out: Any, T: type) -> Tensor:
-    node._meta = _meta(node, args, out) if node.broadcasts else None
+    node._meta = _meta(node, args, out) if cls.broadcasts else None
     node._x = None
     result = T._wrap(out, node, True)
     node._saved = _save(node, args, out, result)
