@@ -11,13 +11,14 @@ from __future__ import annotations
 from typing import Any
 
 from .ops import indexing, views
+from .ops.loss import clamp_min_raw
 from .ops.reduce import sum_to_raw
 
 NAMES = (
     "zeros_like", "ones_like", "where", "exp", "log", "sign", "sin", "cos", "threshold_grad",
     "broadcast_to", "reshape", "sum", "astype", "expand_dims", "onehot", "copy_slices", "region",
     "slice_scatter", "index_scatter", "index_gather", "getitem", "permute_dims", "sum_to",
-    "matrix_transpose",
+    "matrix_transpose", "clamp_min",
 )
 
 
@@ -80,3 +81,6 @@ class RawF:
 
     def sum_to(self, x: Any, shape: tuple) -> Any:
         return x if tuple(x.shape) == tuple(shape) else sum_to_raw(self.xp, x, shape)
+
+    def clamp_min(self, x: Any, lo: float) -> Any:
+        return clamp_min_raw(self.xp, x, lo)

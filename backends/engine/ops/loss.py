@@ -1,0 +1,133 @@
+"""Losses as single nodes, with PyTorch's formulas: binary_cross_entropy.
+
+One node in place of the dozen a composed loss records: less work per step for small models,
+and fewer full-size temporaries for large ones.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..apply import apply
+from ..node import Node, register
+
+LOG_FLOOR = -100.0  # each log term of binary cross entropy is clamped here, as in PyTorch
+EPSILON = 1e-12  # PyTorch's floor for p (1 - p) in the gradient of binary cross entropy
+TINY = 1e-44  # log(TINY) < LOG_FLOOR: p below it is raised to it before the log (no log(0))
+UNCLAMPED = 1e-43  # log of anything above it is above LOG_FLOOR
+REDUCTIONS = ("mean", "sum", "none")
+
+
+def clamp_min_raw(xp: Any, x: Any, lo: float) -> Any:
+    """``maximum(x, lo)`` on a raw array; ``x`` itself when nothing is below ``lo`` (a read
+    instead of a full-size copy: the clamp rarely bites).  NaN stays NaN either way."""
+    if x.size == 0 or bool(xp.min(x) >= lo):
+        return x
+    return xp.maximum(x, xp.asarray(lo, dtype=x.dtype))
+
+
+def _unit_range(xp: Any, x: Any, what: str) -> tuple[float, float]:
+    """The least and greatest element of ``x``; an error unless both are in [0, 1]."""
+    if x.size == 0:
+        return 1.0, 0.0
+    lo, hi = float(xp.min(x)), float(xp.max(x))
+    if not (lo >= 0 and hi <= 1):  # NaN fails too
+        fix = ("apply sigmoid first, or use binary_cross_entropy_with_logits on raw scores"
+               if what == "input" else "targets are probabilities")
+        raise RuntimeError(f"binary_cross_entropy: all elements of {what} should be between 0 "
+                           f"and 1, found values from {lo} to {hi}; {fix}")
+    return lo, hi
+
+
+@register("binary_cross_entropy")
+class BinaryCrossEntropyBackward0(Node):
+    """``-w (y log p + (1 - y) log(1 - p))``, each log clamped at -100, then reduced.  The
+    gradients are PyTorch's: ``(p - y) / max(p (1 - p), 1e-12)`` in ``p`` and ``-logit(p)``
+    in ``y`` (times ``w``, and ``1/n`` for the mean)."""
+
+    __slots__ = ("reduction", "count")
+    save_map = {0: (0, 1, 2), 1: (0, 2)}
+
+    def forward(self, xp, p, y, w, reduction):
+        lo, hi = _unit_range(xp, p, "input")
+        _unit_range(xp, y, "target")
+        self.reduction, self.count = reduction, p.size
+        # log(0) would be -inf (and a warning): raise p to TINY first, whose log is clamped
+        # anyway.  1 - p is exact where it can be 0 (p >= 1/2), so log(1 - p) stands in for
+        # log1p(-p) then.
+        log_p = xp.log(p if lo >= TINY else xp.maximum(p, xp.asarray(TINY, dtype=p.dtype)))
+        if lo < UNCLAMPED:
+            log_p = clamp_min_raw(xp, log_p, LOG_FLOOR)
+        if hi < 1:
+            log_q = xp.log1p(-p)
+        else:
+            log_q = clamp_min_raw(xp, xp.log(clamp_min_raw(xp, 1 - p, TINY)), LOG_FLOOR)
+        if reduction == "none" or w is not None:
+            losses = (y - 1) * log_q - y * log_p
+            if w is not None:
+                losses = losses * w
+            if reduction == "none":
+                return losses
+            total = xp.sum(losses)
+        else:  # -(y (log p - log q) + log q), in place in the fresh log_p: no more temporaries
+            log_p -= log_q
+            log_p *= y
+            log_p += log_q
+            total = -xp.sum(log_p)
+        if reduction == "sum":
+            return total
+        return total / p.size if p.size else total * float("nan")  # the mean of nothing
+
+    def backward(self, F, g, p, y, w):
+        ep, ey, _ = self._next
+        if self.reduction == "mean":
+            g = g / self.count
+        gp = gy = None
+        if ep is not None:
+            gp = (p - y) / F.clamp_min((1 - p) * p, EPSILON) * g
+            if w is not None:
+                gp = gp * w
+        if ey is not None:
+            gy = -F.log(p / (1 - p)) * g
+            if w is not None:
+                gy = gy * w
+        return gp, gy, None
+
+
+def binary_cross_entropy(input: Any, target: Any, weight: Any = None,
+                         reduction: str = "mean") -> Any:
+    """Binary cross entropy of probabilities ``input`` against ``target`` (same shape, values
+    in [0, 1]), optionally weighted by ``weight`` (broadcast to the input's shape; no gradient
+    flows to it), as torch.nn.functional.binary_cross_entropy."""
+    from ..tensor import Tensor
+
+    if not isinstance(input, Tensor) or not isinstance(target, Tensor):
+        raise TypeError("binary_cross_entropy(): input and target must be tensors, got "
+                        f"{type(input).__name__} and {type(target).__name__}")
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{reduction!r} is not a valid value for reduction; use one of "
+                         f"{REDUCTIONS}")
+    if tuple(target.shape) != tuple(input.shape):
+        raise ValueError(
+            f"binary_cross_entropy: target shape {tuple(target.shape)} differs from input shape "
+            f"{tuple(input.shape)}; reshape one so they match")
+    T = type(input)
+    if weight is not None:
+        if not isinstance(weight, Tensor):
+            raise TypeError(f"binary_cross_entropy(): weight must be a tensor, got "
+                            f"{type(weight).__name__}")
+        if weight.requires_grad:
+            raise RuntimeError("binary_cross_entropy: the derivative for weight is not "
+                               "implemented (as in PyTorch); pass weight.detach()")
+        try:
+            T._xp.broadcast_to(weight._data, tuple(input.shape))
+        except ValueError:
+            raise RuntimeError(f"binary_cross_entropy: weight of shape {tuple(weight.shape)} "
+                               f"does not broadcast to the input's shape "
+                               f"{tuple(input.shape)}") from None
+    dtypes = {t._data.dtype for t in (input, target, weight) if t is not None}
+    if len(dtypes) > 1 or not T._eng.is_floating(input._data.dtype):
+        raise RuntimeError(
+            "binary_cross_entropy: input, target and weight must have one floating dtype, got "
+            + ", ".join(T._eng.dtype_name(d) for d in dtypes) + "; convert with .to(dtype)")
+    return apply(BinaryCrossEntropyBackward0, (input, target, weight), T, reduction=reduction)
