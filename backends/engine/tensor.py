@@ -311,15 +311,22 @@ class Tensor:
                 "operation. Update it inside `with no_grad():`, or clone the leaf first."
             )
 
-    def _inplace(self, fn: Callable[..., "Tensor"], *args: Any,
-                 raw: Callable[[Any], None] | None = None) -> "Tensor":
+    def _inplace(self, fn: Callable[..., "Tensor"], *args: Any, raw: str | None = None
+                 ) -> "Tensor":
         """Apply the out-of-place op ``fn(self, *args)`` in place.
 
-        Without recording, ``raw(data)`` (when given) updates the data in place directly.
-        With recording, the op's node replaces this tensor's grad_fn (or, for a view, the base's
-        graph is rebased through CopySlices) and the result is written into the data, so views
-        and aliases see it.
+        Without recording, ``raw`` (when given: the name of the array's in-place operator, e.g.
+        ``"__iadd__"``, for an operand that keeps this tensor's dtype and shape) updates the data
+        in place directly.  With recording, the op's node replaces this tensor's grad_fn (or,
+        for a view, the base's graph is rebased through CopySlices) and the result is written
+        into the data, so views and aliases see it.
         """
+        if raw is not None and self._x is None and not STATE.enabled:
+            # the optimizer's case: no_grad, no view to rebase, nothing to guard
+            self._own()
+            getattr(self._data, raw)(args[0]._data if isinstance(args[0], Tensor) else args[0])
+            self._bump()
+            return self
         self._guard_inplace()
         self._fresh()
         self._own()
@@ -330,7 +337,8 @@ class Tensor:
                                      or (base is not None and base._requires_grad))
         if not tracked:
             if raw is not None:
-                raw(self._data)
+                getattr(self._data, raw)(args[0]._data if isinstance(args[0], Tensor)
+                                         else args[0])
             else:
                 with grad_mode.no_grad():
                     new = fn(type(self)._wrap(self._data), *args)

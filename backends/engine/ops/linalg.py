@@ -7,6 +7,7 @@ from typing import Any
 
 from ..apply import apply, binary
 from ..node import Node, register
+from ..tensor import Tensor
 
 
 @register("matmul")
@@ -123,7 +124,6 @@ class AddmmBackward0(Node):
 def linear(input: Any, weight: Any, bias: Any = None) -> Any:
     """``input @ weight.T + bias`` with ``input`` (..., in), ``weight`` (out, in) or (in,) and
     ``bias`` (out,) or 0-d, as torch.nn.functional.linear."""
-    from ..tensor import Tensor
 
     for label, t in (("input", input), ("weight", weight), ("bias", bias)):
         if t is not None and not isinstance(t, Tensor):

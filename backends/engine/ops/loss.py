@@ -10,6 +10,7 @@ from typing import Any
 
 from ..apply import apply
 from ..node import Node, register
+from ..tensor import Tensor
 
 LOG_FLOOR = -100.0  # each log term of binary cross entropy is clamped here, as in PyTorch
 EPSILON = 1e-12  # PyTorch's floor for p (1 - p) in the gradient of binary cross entropy
@@ -99,7 +100,6 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None,
     """Binary cross entropy of probabilities ``input`` against ``target`` (same shape, values
     in [0, 1]), optionally weighted by ``weight`` (broadcast to the input's shape; no gradient
     flows to it), as torch.nn.functional.binary_cross_entropy."""
-    from ..tensor import Tensor
 
     if not isinstance(input, Tensor) or not isinstance(target, Tensor):
         raise TypeError("binary_cross_entropy(): input and target must be tensors, got "

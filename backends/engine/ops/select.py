@@ -6,6 +6,7 @@ from typing import Any
 
 from ..apply import apply, binary
 from ..node import Node, register
+from ..tensor import Tensor
 
 
 @register("where")
@@ -62,8 +63,6 @@ def _split(F: Any, g: Any, a: Any, b: Any, wins: Any, edges: tuple) -> tuple:
 
 
 def where(cond: Any, a: Any, b: Any = None) -> Any:
-    from ..tensor import Tensor
-
     if b is None and not isinstance(a, Tensor) and a is None:
         raise TypeError("where(cond) with one argument is not supported; use nonzero()")
     T = next(type(x) for x in (a, b, cond) if isinstance(x, Tensor))

@@ -6,6 +6,7 @@ from typing import Any
 
 from ..apply import binary, unary
 from ..node import Node, register
+from ..tensor import Tensor
 
 
 @register("exp")
@@ -206,7 +207,6 @@ def threshold_grad(g, x):
 def clamp(a: Any, min: Any = None, max: Any = None) -> Any:
     if min is None and max is None:
         raise ValueError("clamp(): at least one of min and max must be given")
-    from ..tensor import Tensor
 
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         from .select import maximum, minimum

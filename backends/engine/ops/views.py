@@ -15,6 +15,7 @@ from typing import Any
 
 from ..apply import _edge, apply, unary
 from ..node import Node, register
+from ..tensor import Tensor
 from . import indexing
 
 
@@ -219,7 +220,6 @@ def replay(t: Any, steps: tuple) -> Any:
 def rebase(base: Any, steps: tuple, key: Any, value: Any) -> None:
     """Record that ``base``'s region (``steps``, ``key``) now holds ``value`` (data already
     written): ``base``'s grad_fn becomes a CopySlices node."""
-    from ..tensor import Tensor
 
     node = CopySlices.__new__(CopySlices)
     node.steps, node.key = steps, key
@@ -374,7 +374,6 @@ def getitem(a: Any, key: Any) -> Any:
 def setitem(t: Any, key: Any, value: Any) -> None:
     """``t[key] = value``: in place; recorded as CopySlices when autograd is involved."""
     from ..grad_mode import STATE
-    from ..tensor import Tensor
 
     t._guard_inplace()
     t._fresh()
