@@ -150,15 +150,22 @@ def _run(outputs: list, grads: list, retain_graph: bool | None, create_graph: bo
     eng = T._eng
     F = eng.raw_F if raw else GRAPH_F
 
-    # -- the starting gradients -------------------------------------------------------------
-    roots: dict[int, Any] = {}
-    start: dict[int, Any] = {}
+    # -- the starting gradients: nodes get them in ``buffers``, leaves in ``leaf_grads`` -------
+    # Nodes are keys as themselves (identity hash); tensors by id (their == is elementwise).
+    buffers: dict[Node, Any] = {}
+    leaf_grads: dict[int, Any] = {}
+    leaves: dict[int, Tensor] = {}
     for i, (t, g) in enumerate(zip(outputs, grads)):
         gv = _root_grad(i, t, g, raw)
-        target = t._grad_fn if t._grad_fn is not None else t
-        k = id(target)
-        roots[k] = target
-        start[k] = gv if k not in start else start[k] + gv
+        fn = t._grad_fn
+        if fn is not None:
+            prev = buffers.get(fn)
+            buffers[fn] = gv if prev is None else prev + gv
+        else:
+            prev = leaf_grads.get(id(t))
+            leaves[id(t)] = t
+            leaf_grads[id(t)] = gv if prev is None else prev + gv
+    root_nodes = list(buffers)
 
     # -- what to capture ------------------------------------------------------------------------
     capture: dict[int, list[int]] | None = None
@@ -170,10 +177,8 @@ def _run(outputs: list, grads: list, retain_graph: bool | None, create_graph: bo
             capture.setdefault(id(target), []).append(j)
 
     # -- discover the graph, count each node's consumers ------------------------------------
-    # Nodes are keys as themselves (identity hash); tensors by id (their == is elementwise).
     needed: set[int] | None = None
     expand: set[int] | None = None  # nodes whose backward must run (something needed below)
-    root_nodes = [n for n in roots.values() if isinstance(n, Node)]
     if capture is None:
         deps = _consumers(root_nodes, T)
     else:  # keep only what leads to the captured tensors
@@ -187,17 +192,8 @@ def _run(outputs: list, grads: list, retain_graph: bool | None, create_graph: bo
                         deps[e] = deps.get(e, 0) + 1
 
     # -- walk -----------------------------------------------------------------------------------
-    buffers: dict[Node, Any] = {}
-    leaf_grads: dict[int, Any] = {}
-    leaves: dict[int, Tensor] = {}
     captured: dict[int, Any] = {}
     retained: list[tuple[Tensor, Any]] = []
-    for k, target in roots.items():
-        if isinstance(target, Node):
-            buffers[target] = start[k]
-        else:
-            leaves[k] = target
-            leaf_grads[k] = start[k]
     ready = [n for n in root_nodes if n not in deps and (needed is None or id(n) in needed)]
     anomaly = eng.anomaly
     prev_mode = STATE.enabled
@@ -264,22 +260,18 @@ def _run(outputs: list, grads: list, retain_graph: bool | None, create_graph: bo
             if not leaf._requires_grad:  # turned off after the graph was built (LEAF-6)
                 del leaves[k]
                 continue
-            g = leaf_grads[k]
             x = leaf._x
             if x is not None and x.hooks:
-                g = _call_hooks(x.hooks, g, raw, T)
-            leaf_grads[k] = g
+                leaf_grads[k] = _call_hooks(x.hooks, leaf_grads[k], raw, T)
     finally:
         STATE.enabled = prev_mode
 
+    for owner, g in retained:
+        _accumulate(owner, g, raw)
     if capture is None:
         for k, leaf in leaves.items():
             _accumulate(leaf, leaf_grads[k], raw)
-        for owner, g in retained:
-            _accumulate(owner, g, raw)
         return None
-    for owner, g in retained:
-        _accumulate(owner, g, raw)
     results: list[Any] = [None] * len(inputs)  # type: ignore[arg-type]
     for k, positions in capture.items():
         g = leaf_grads.get(k, captured.get(k))

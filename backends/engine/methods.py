@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import autograd
 from . import functional as F
+
+
+def backward(self, gradient: Any = None, retain_graph: bool | None = None,
+             create_graph: bool = False, inputs: Any = None) -> None:
+    autograd.backward([self], None if gradient is None else [gradient], retain_graph,
+                      create_graph, inputs=inputs)
 
 
 def _swap(fn):
@@ -143,6 +150,7 @@ def _cpu(self):
 def attach(cls: type) -> None:
     """Give the tensor class PyTorch's methods."""
     table = {
+        "backward": backward,
         # operators
         "__add__": F.add, "__radd__": _swap(F.add), "__sub__": F.sub, "__rsub__": _swap(F.sub),
         "__mul__": F.mul, "__rmul__": _swap(F.mul), "__truediv__": F.div,

@@ -197,13 +197,6 @@ class Tensor:
         owner.hooks.append(hook)
         return RemovableHandle(owner.hooks, hook)
 
-    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
-                 create_graph: bool = False, inputs: Any = None) -> None:
-        from .autograd import backward
-
-        backward([self], None if gradient is None else [gradient], retain_graph, create_graph,
-                 inputs=inputs)
-
     def detach(self) -> "Tensor":
         self._own()
         t = type(self)._wrap(self._data)
