@@ -128,6 +128,7 @@ def binary(cls: type, a: Any, b: Any, **params: Any) -> Tensor:
 def apply(cls: type, args: Sequence[Any], T: type, **params: Any) -> Tensor:
     """Any arity; non-tensor arguments are constants."""
     raw = []
+    edges = []  # what each input's gradient flows into, should the op be recorded
     tracked = False
     for a in args:
         if isinstance(a, Tensor):
@@ -137,16 +138,24 @@ def apply(cls: type, args: Sequence[Any], T: type, **params: Any) -> Tensor:
                 raise TypeError(
                     f"cannot mix tensors of different backends ({T._eng.name} and {type(a)._eng.name})")
             raw.append(a._data)
-            tracked = tracked or a._requires_grad
+            if a._grad_fn is not None:
+                edges.append(a._grad_fn)
+                tracked = True
+            elif a._requires_grad:
+                edges.append(a)
+                tracked = True
+            else:
+                edges.append(None)
         else:
             raw.append(a)
+            edges.append(None)
     node = cls.__new__(cls)
     try:
         out = node.forward(T._xp, *raw, **params)
     except ValueError as exc:
         raise _shape_error(cls, raw, exc) from exc
     if tracked and STATE.enabled:
-        node._next = tuple(_edge(a) if isinstance(a, Tensor) else None for a in args)
+        node._next = tuple(edges)
         return _finish(node, cls, args, out, T)
     return T._wrap(out)
 

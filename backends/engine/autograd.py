@@ -24,7 +24,7 @@ from gradspec.errors import (
 
 from .functional import GRAPH_F
 from .grad_mode import STATE
-from .node import Node
+from .node import FREED, Node
 from .ops.cast import clone
 from .tensor import Tensor
 
@@ -219,12 +219,18 @@ def _run(outputs: list, grads: list, retain_graph: bool | None, create_graph: bo
             else:
                 if anomaly:
                     grads_in = _anomalous(node, F, g, raw, eng.check_nan)
+                    if not retain_graph:
+                        node._release()
                 else:
                     saved = node._saved
-                    grads_in = node.backward(F, g, *(saved if type(saved) is tuple
-                                                     else node._unpack(raw)))
-                if not retain_graph:
-                    node._release()
+                    if type(saved) is tuple:  # constants only: nothing to check
+                        grads_in = node.backward(F, g, *saved)
+                        if not retain_graph and saved.count(None) != len(saved):
+                            node._saved = FREED
+                    else:
+                        grads_in = node.backward(F, g, *node._unpack(raw))
+                        if not retain_graph:
+                            node._saved = FREED
             meta = node._meta
             i = -1
             for e, gi in zip(node._next, grads_in):

@@ -317,8 +317,12 @@ class Tensor:
         if raw is not None and self._x is None and not STATE.enabled:
             # the optimizer's case: no_grad, no view to rebase, nothing to guard
             self._own()
-            getattr(self._data, raw)(args[0]._data if isinstance(args[0], Tensor) else args[0])
-            self._bump()
+            other = args[0]
+            getattr(self._data, raw)(other._data if isinstance(other, Tensor) else other)
+            vc = self._vc
+            if vc is None:
+                vc = self._vc = VersionCounter()
+            vc.value += 1
             return self
         self._guard_inplace()
         self._fresh()

@@ -95,7 +95,7 @@ class AddmmBackward0(Node):
 
     def forward(self, xp, a, w, b):
         self.scalar_bias = b is not None and b.ndim == 0
-        out = xp.matmul(a, xp.matrix_transpose(w))
+        out = a @ xp.matrix_transpose(w)
         return out if b is None else out + b
 
     def name(self):
@@ -117,32 +117,35 @@ class AddmmBackward0(Node):
             if self.scalar_bias:
                 gb = F.sum(g)
             else:
-                gb = F.sum(g, axis=tuple(range(g.ndim - 1))) if g.ndim > 1 else g
+                gb = g if g.ndim == 1 else F.sum(g, axis=0 if g.ndim == 2 else tuple(
+                    range(g.ndim - 1)))
         return ga, gw, gb
 
 
 def linear(input: Any, weight: Any, bias: Any = None) -> Any:
     """``input @ weight.T + bias`` with ``input`` (..., in), ``weight`` (out, in) or (in,) and
     ``bias`` (out,) or 0-d, as torch.nn.functional.linear."""
-
-    for label, t in (("input", input), ("weight", weight), ("bias", bias)):
-        if t is not None and not isinstance(t, Tensor):
-            raise TypeError(f"linear(): {label} must be a tensor, got {type(t).__name__}")
-    if weight.ndim not in (1, 2):
-        raise RuntimeError(f"linear(): weight must be 1-D or 2-D, got {weight.ndim}-D")
-    out_features = () if weight.ndim == 1 else (weight.shape[0],)
-    if bias is not None and tuple(bias.shape) not in ((), out_features):
+    if not (isinstance(input, Tensor) and isinstance(weight, Tensor)
+            and (bias is None or isinstance(bias, Tensor))):
+        kinds = ", ".join(type(t).__name__ for t in (input, weight, bias))
+        raise TypeError(f"linear(): input, weight and bias must be tensors (bias may be None), "
+                        f"got {kinds}")
+    x, w = input._data, weight._data
+    b = None if bias is None else bias._data
+    if w.ndim not in (1, 2):
+        raise RuntimeError(f"linear(): weight must be 1-D or 2-D, got {w.ndim}-D")
+    out_features = () if w.ndim == 1 else (w.shape[0],)
+    if b is not None and b.shape != () and b.shape != out_features:
         raise RuntimeError(f"linear(): bias must have shape {out_features} or (), got "
-                           f"{tuple(bias.shape)}")
-    dtypes = {t._data.dtype for t in (input, weight, bias) if t is not None}
-    if weight.ndim == 1 or input.ndim == 0 or len(dtypes) > 1:
+                           f"{tuple(b.shape)}")
+    if w.ndim == 1 or x.ndim == 0 or w.dtype != x.dtype or (b is not None and b.dtype != x.dtype):
         # a vector weight, or mixed dtypes (which the general ops promote): composed
-        out = matmul(input, weight.t() if weight.ndim == 2 else weight)
+        out = matmul(input, weight.t() if w.ndim == 2 else weight)
         return out if bias is None else out + bias
-    if input.shape[-1] != weight.shape[1]:
-        rows = input.shape[0] if input.ndim > 1 else 1
+    if x.shape[-1] != w.shape[1]:
+        rows = x.shape[0] if x.ndim > 1 else 1
         raise RuntimeError(
-            f"mat1 and mat2 shapes cannot be multiplied ({rows}x{input.shape[-1]} and "
-            f"{weight.shape[1]}x{weight.shape[0]}): the input's last dimension must equal the "
-            "weight's in_features (its second dimension)")
+            f"mat1 and mat2 shapes cannot be multiplied ({rows}x{x.shape[-1]} and "
+            f"{w.shape[1]}x{w.shape[0]}): the input's last dimension must equal the weight's "
+            "in_features (its second dimension)")
     return apply(AddmmBackward0, (input, weight, bias), type(input))

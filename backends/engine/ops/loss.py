@@ -19,10 +19,13 @@ UNCLAMPED = 1e-43  # log of anything above it is above LOG_FLOOR
 REDUCTIONS = ("mean", "sum", "none")
 
 
+BIG = 1 << 16  # elements: from here a read that spares a full-size copy pays for itself
+
+
 def clamp_min_raw(xp: Any, x: Any, lo: float) -> Any:
-    """``maximum(x, lo)`` on a raw array; ``x`` itself when nothing is below ``lo`` (a read
-    instead of a full-size copy: the clamp rarely bites).  NaN stays NaN either way."""
-    if x.size == 0 or bool(xp.min(x) >= lo):
+    """``maximum(x, lo)`` on a raw array.  A big array comes back itself when nothing is below
+    ``lo`` (a read instead of a full-size copy: the clamp rarely bites); NaN stays NaN."""
+    if x.size >= BIG and bool(xp.min(x) >= lo):
         return x
     return xp.maximum(x, xp.asarray(lo, dtype=x.dtype))
 
@@ -107,7 +110,7 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None,
     if reduction not in REDUCTIONS:
         raise ValueError(f"{reduction!r} is not a valid value for reduction; use one of "
                          f"{REDUCTIONS}")
-    if tuple(target.shape) != tuple(input.shape):
+    if target._data.shape != input._data.shape:
         raise ValueError(
             f"binary_cross_entropy: target shape {tuple(target.shape)} differs from input shape "
             f"{tuple(input.shape)}; reshape one so they match")
@@ -125,9 +128,10 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None,
             raise RuntimeError(f"binary_cross_entropy: weight of shape {tuple(weight.shape)} "
                                f"does not broadcast to the input's shape "
                                f"{tuple(input.shape)}") from None
-    dtypes = {t._data.dtype for t in (input, target, weight) if t is not None}
-    if len(dtypes) > 1 or not T._eng.is_floating(input._data.dtype):
-        raise RuntimeError(
-            "binary_cross_entropy: input, target and weight must have one floating dtype, got "
-            + ", ".join(T._eng.dtype_name(d) for d in dtypes) + "; convert with .to(dtype)")
+    dtype = input._data.dtype
+    if (target._data.dtype != dtype or (weight is not None and weight._data.dtype != dtype)
+            or not T._eng.is_floating(dtype)):
+        got = [T._eng.dtype_name(t._data.dtype) for t in (input, target, weight) if t is not None]
+        raise RuntimeError("binary_cross_entropy: input, target and weight must have one "
+                           f"floating dtype, got {', '.join(got)}; convert with .to(dtype)")
     return apply(BinaryCrossEntropyBackward0, (input, target, weight), T, reduction=reduction)
