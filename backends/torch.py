@@ -53,7 +53,7 @@ _SAME_NAME = (
     "from_numpy",
 )
 # torch.nn.functional's, exposed at the top level as gradspec's engine offers them
-_FUNCTIONAL = ("linear", "binary_cross_entropy")
+_FUNCTIONAL = ("linear", "binary_cross_entropy", "cross_entropy")
 # factories that take a device argument
 _FACTORIES = ("tensor", "zeros", "ones", "full", "empty", "randn", "rand", "linspace", "arange")
 

@@ -43,7 +43,7 @@ REGISTRY_OPS = frozenset({
     "sign", "sin", "cos", "sigmoid", "tanh", "relu", "clamp", "maximum", "minimum", "max",
     "max_dim", "min", "min_dim", "sum", "mean", "matmul", "permute", "reshape", "expand", "cat",
     "stack", "getitem", "index", "where", "softmax", "log_softmax", "to", "clone", "setitem",
-    "linear", "binary_cross_entropy",
+    "linear", "binary_cross_entropy", "cross_entropy",
 })
 
 #: What the harness itself uses on every backend; ``methods`` need not list these.
@@ -443,6 +443,18 @@ case(f"{BCE}-const-target", BCE, lambda B, p, y: B.binary_cross_entropy(p, y),
      (X(5, **PROB), K(5, low=0.0, high=1.0)), BCE)
 case(f"{BCE}-scalar", BCE, lambda B, p, y: B.binary_cross_entropy(p, y),
      (X(**PROB), X(low=0.0, high=1.0)), BCE)
+
+# ------------------------------------------------------------------------------------ cross_entropy
+CE = "cross_entropy"
+for reduction in ("mean", "sum", "none"):
+    case(f"{CE}-indices-{reduction}", CE,
+         lambda B, x, r=reduction: B.cross_entropy(x, B.tensor([0, 3, 1]), reduction=r), X(3, 4),
+         CE)
+case(f"{CE}-one-sample", CE, lambda B, x: B.cross_entropy(x, B.tensor([2])), X(1, 3), CE)
+case(f"{CE}-probabilities", CE, lambda B, x, t: B.cross_entropy(x, t),
+     (X(3, 4), X(3, 4, low=0.05, high=1.0)), CE)
+case(f"{CE}-probabilities-none", CE, lambda B, x, t: B.cross_entropy(x, t, reduction="none"),
+     (X(2, 3), K(2, 3, low=0.0, high=1.0)), CE)
 
 # ------------------------------------------------------------------------------- transpose, permute
 linear("permute-transpose-function", "permute", lambda B, x: B.transpose(x, 0, 1), X(2, 3),

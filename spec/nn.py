@@ -48,8 +48,8 @@ _FUSED: dict[tuple[Any, str], Any] = {}
 
 def _fused(tensor: Any, name: str) -> Any:
     """The backend's own single-op form of ``name`` (torch.nn.functional's name and signature:
-    ``linear``, ``binary_cross_entropy``), or None when the backend does not offer it.  Found
-    by feature, never by backend name, and remembered per backend."""
+    ``linear``, ``binary_cross_entropy``, ``cross_entropy``), or None when the backend does not
+    offer it.  Found by feature, never by backend name, and remembered per backend."""
     backend = backend_of(tensor)
     key = (backend, name)
     try:
@@ -534,20 +534,40 @@ class CrossEntropyLoss(_Loss):
             raise ValueError(
                 f"CrossEntropyLoss expects scores of shape (N, C), got {tuple(input.shape)}"
             )
+        probabilities = tuple(target.shape) == tuple(input.shape)
+        if not probabilities:
+            self._check_indices(input, target)
+        fused = _fused(input, "cross_entropy")
+        if fused is not None and (target.dtype == input.dtype if probabilities
+                                  else input.is_floating_point()):
+            try:
+                return fused(input, target, reduction=self.reduction)
+            except IndexError:
+                self._check_range(input, target)  # our message when a target is the problem
+                raise
         log_p = input.log_softmax(dim=1)
-        if tuple(target.shape) == tuple(input.shape):
+        if probabilities:
             return self._reduce(-(target * log_p).sum(dim=1))
-        n, classes = input.shape
+        self._check_range(input, target)
+        classes = input.shape[1]
+        backend = backend_of(input)
+        one_hot = target.unsqueeze(1) == backend.arange(classes).unsqueeze(0)
+        return self._reduce(-(log_p * one_hot.to(log_p.dtype)).sum(dim=1))
+
+    @staticmethod
+    def _check_indices(input: Any, target: Any) -> None:
+        n = input.shape[0]
         if tuple(target.shape) != (n,) or target.is_floating_point():
             raise ValueError(
                 f"CrossEntropyLoss: target must be class indices of shape ({n},) (an integer "
                 f"tensor) or probabilities of shape {tuple(input.shape)}; got "
                 f"{tuple(target.shape)} of dtype {target.dtype}"
             )
+
+    @staticmethod
+    def _check_range(input: Any, target: Any) -> None:
+        n, classes = input.shape
         if n and (target.min().item() < 0 or target.max().item() >= classes):
             bad = target.min().item() if target.min().item() < 0 else target.max().item()
             raise IndexError(
                 f"CrossEntropyLoss: target {bad} is out of bounds for {classes} classes")
-        backend = backend_of(input)
-        one_hot = target.unsqueeze(1) == backend.arange(classes).unsqueeze(0)
-        return self._reduce(-(log_p * one_hot.to(log_p.dtype)).sum(dim=1))

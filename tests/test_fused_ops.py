@@ -1,4 +1,5 @@
-"""gradspec.nn picks a backend's single-op forms (linear, binary_cross_entropy) by feature, keeps
+"""gradspec.nn picks a backend's single-op forms (linear, binary_cross_entropy, cross_entropy) by
+feature, keeps
 the composed forms for backends without them, and both agree with torch.nn.  The ops' own
 gradients are judged by the conformance suite's op cases; here: their errors, and what nn does.
 """
@@ -32,7 +33,7 @@ def composed(monkeypatch):
     """Make nn see ``backend`` as one without the single-op forms."""
 
     def hide(backend):
-        for name in ("linear", "binary_cross_entropy"):
+        for name in ("linear", "binary_cross_entropy", "cross_entropy"):
             monkeypatch.setitem(nn._FUSED, (backend, name), None)
 
     return hide
@@ -69,6 +70,39 @@ def test_linear_and_bce_match_torch_either_way(bk, T, composed, fused):
     for (name, p), (_, q) in zip(model.named_parameters(), ref.named_parameters()):
         np.testing.assert_allclose(host(p.grad), q.grad.numpy(), rtol=1e-5, atol=1e-7,
                                    err_msg=name)
+
+
+@pytest.mark.parametrize("fused", [True, False], ids=["fused", "composed"])
+@pytest.mark.parametrize("kind", ["indices", "probabilities"])
+def test_cross_entropy_matches_torch_either_way(bk, T, composed, fused, kind):
+    rng = np.random.default_rng(5)
+    x = rng.normal(0, 2, (4, 3)).astype(np.float32)
+    target = (np.array([2, 0, 1, 2]) if kind == "indices"
+              else rng.dirichlet(np.ones(3), 4).astype(np.float32))
+    if not fused:
+        composed(bk)
+    xt, xr = bk.tensor(x, requires_grad=True), T.tensor(x, requires_grad=True)
+    loss = nn.CrossEntropyLoss()(xt, bk.tensor(target))
+    ref = T.nn.CrossEntropyLoss()(xr, T.tensor(target))
+    # composed, the mean is the last op; torch's own op ends in NllLoss (indices) or a division
+    assert (loss.grad_fn.name() != "MeanBackward0") == fused
+    assert loss.item() == pytest.approx(ref.item(), rel=1e-6)
+    loss.backward()
+    ref.backward()
+    np.testing.assert_allclose(host(xt.grad), xr.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_cross_entropy_keeps_its_messages(bk, composed):
+    scores = bk.tensor([[1.0, 2.0], [0.5, 0.1]])
+    for hide in (False, True):
+        if hide:
+            composed(bk)
+        with pytest.raises(IndexError, match="^CrossEntropyLoss: target 2 is out of bounds"):
+            nn.CrossEntropyLoss()(scores, bk.tensor([0, 2]))
+        with pytest.raises(IndexError, match="^CrossEntropyLoss: target -1 is out of bounds"):
+            nn.CrossEntropyLoss()(scores, bk.tensor([-1, 0]))
+        with pytest.raises(ValueError, match="class indices"):
+            nn.CrossEntropyLoss()(scores, bk.tensor([0.0, 1.0]))
 
 
 @pytest.mark.parametrize("name", ["numpy", "strict"])
@@ -127,6 +161,12 @@ def test_engine_op_errors_say_what_to_fix(name):
         B.binary_cross_entropy(p, y, B.tensor([1.0, 2.0], requires_grad=True))
     with pytest.raises(RuntimeError, match="one floating dtype"):
         B.binary_cross_entropy(p, B.tensor([0.0, 1.0], dtype=B.float64))
+    with pytest.raises(IndexError, match="target 3 is out of bounds for 3 classes"):
+        B.cross_entropy(B.tensor([[0.0, 1.0, 2.0]]), B.tensor([3]))
+    with pytest.raises(ValueError, match="class indices of shape"):
+        B.cross_entropy(B.tensor([[0.0, 1.0, 2.0]]), B.tensor([0.5]))
+    with pytest.raises(ValueError, match="probability targets must have the input's dtype"):
+        B.cross_entropy(B.tensor([[0.0, 1.0]]), B.tensor([[0.5, 0.5]], dtype=B.float64))
     x, w = B.tensor([[1.0, 2.0]]), B.tensor([[1.0, 2.0, 3.0]])
     with pytest.raises(RuntimeError, match=r"cannot be multiplied \(1x2 and 3x1\)"):
         B.linear(x, w)

@@ -10,7 +10,7 @@ from .ops.arith import add, div, mul, neg, pow, rsub, sub
 from .ops.cast import clone, filled, to
 from .ops.join import cat, stack
 from .ops.linalg import dot, linear, matmul, mm, mv
-from .ops.loss import binary_cross_entropy
+from .ops.loss import binary_cross_entropy, cross_entropy
 from .ops.reduce import argmax, argmin, max, mean, min, sum, sum_to
 from .ops.select import maximum, minimum, where
 from .ops.softmax import log_softmax, softmax
@@ -45,6 +45,7 @@ __all__ = [
     "rsub", "setitem", "sigmoid", "sign", "sin", "softmax", "sqrt", "squeeze", "stack", "sub",
     "sum", "t", "tanh", "to", "transpose", "unsqueeze", "view", "where", "clip", "isnan",
     "isinf", "isfinite", "any", "all", "linear", "binary_cross_entropy",
+    "cross_entropy",
 ]
 
 
@@ -194,7 +195,13 @@ class _GraphF:
     @staticmethod
     def onehot(like: Tensor, indices: Any, shape: tuple, axis: int) -> Tensor:
         T = type(like)
+        if isinstance(indices, Tensor):  # a saved integer input: its values
+            indices = indices._data
         return constant(T, T._eng.raw_F.onehot(like._data, indices, shape, axis))
+
+    @staticmethod
+    def log_softmax(x: Tensor, axis: int) -> Tensor:
+        return log_softmax(x, axis)
 
     @staticmethod
     def getitem(x: Tensor, key: tuple) -> Tensor:

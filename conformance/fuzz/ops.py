@@ -245,6 +245,28 @@ def op_binary_cross_entropy(g: Gen) -> None:
            bound=bound)
 
 
+def op_cross_entropy(g: Gen) -> None:
+    matrices = [v for v in g.vars.values() if len(v.shape) == 2]
+    x = g.pick(matrices) if matrices and g.chance(0.8) else None
+    x = g.bounded(x or g.leaf((g.choice([1, 2, 3]), g.choice([1, 2, 3]))), 20.0)
+    n, classes = x.shape
+    reduction = g.choice(["mean", "sum", "none"])
+    if g.chance(0.6):
+        labels = [g.choice(range(classes)) for _ in range(n)]
+        target, uses = f"torch.tensor({labels})", []
+    else:  # probabilities (any non-negative weights), same dtype as the scores
+        t = g.bounded(g.pick([v for v in g.vars.values() if v.shape == x.shape
+                              and v.name != x.name]) or g.leaf(x.shape), 3.0)
+        p = g.emit("softmax", f"torch.softmax({t.name}, dim=1)", [t], t.shape, bound=1.0)
+        if p.dtype != x.dtype:
+            p = g.emit("to", f"{p.name}.to({x.name}.dtype)", [p], p.shape, bound=1.0,
+                       dtype=x.dtype)
+        target, uses = p.name, [p]
+    bound = (2 * x.bound + math.log(classes) + 1) * (n if reduction == "sum" else 1)
+    g.emit("cross_entropy", f"torch.cross_entropy({x.name}, {target}, reduction={reduction!r})",
+           [x, *uses], (n,) if reduction == "none" else (), bound=bound)
+
+
 # ---------------------------------------------------------------------------------- reductions
 def _dims(g: Gen, ndim: int) -> int | tuple[int, ...] | None:
     if ndim == 0:
@@ -570,6 +592,8 @@ OPS: dict[str, OpGen] = {
     "linear": OpGen(op_linear, "linear", ("linear",), 0.7),
     "binary_cross_entropy": OpGen(op_binary_cross_entropy, "binary_cross_entropy",
                                   ("binary_cross_entropy", "sigmoid"), 0.5),
+    "cross_entropy": OpGen(op_cross_entropy, "cross_entropy",
+                           ("cross_entropy", "tensor", "softmax"), 0.5),
     "sum": OpGen(_reduction("sum"), "sum", _needs("sum"), 1.5),
     "mean": OpGen(_reduction("mean"), "mean", _needs("mean")),
     "max": OpGen(_extreme("max"), "max", ("Tensor.max",), 0.5),

@@ -1,4 +1,4 @@
-"""Losses as single nodes, with PyTorch's formulas: binary_cross_entropy.
+"""Losses as single nodes, with PyTorch's formulas: binary_cross_entropy, cross_entropy.
 
 One node in place of the dozen a composed loss records: less work per step for small models,
 and fewer full-size temporaries for large ones.
@@ -11,6 +11,7 @@ from typing import Any
 from ..apply import apply
 from ..node import Node, register
 from ..tensor import Tensor
+from .softmax import log_softmax_raw
 
 LOG_FLOOR = -100.0  # each log term of binary cross entropy is clamped here, as in PyTorch
 EPSILON = 1e-12  # PyTorch's floor for p (1 - p) in the gradient of binary cross entropy
@@ -135,3 +136,88 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None,
         raise RuntimeError("binary_cross_entropy: input, target and weight must have one "
                            f"floating dtype, got {', '.join(got)}; convert with .to(dtype)")
     return apply(BinaryCrossEntropyBackward0, (input, target, weight), T, reduction=reduction)
+
+
+def onehot_raw(xp: Any, like: Any, indices: Any, shape: tuple, axis: int) -> Any:
+    """1 where ``indices`` (kept dims) point along ``axis``, in ``like``'s dtype."""
+    hits = xp.reshape(xp.arange(shape[axis]),
+                      tuple(-1 if i == axis else 1 for i in range(len(shape))))
+    return xp.astype(hits == indices, like.dtype)
+
+
+@register("cross_entropy")
+class CrossEntropyBackward0(Node):
+    """Cross entropy of scores (N, C) against class indices (N,) or probabilities (N, C):
+    ``-log_softmax(input)`` picked (or weighted) by the target, then reduced.  Its gradient is
+    ``softmax - onehot`` (``softmax * sum(t) - t`` for probabilities), and ``-log_softmax`` for
+    probability targets; log_softmax is recomputed from the saved input, so the formula stays
+    differentiable for create_graph."""
+
+    __slots__ = ("reduction", "count", "indices")
+    save_map = {0: (0, 1), 1: (0,)}
+
+    def forward(self, xp, a, t, reduction):
+        n, classes = a.shape
+        self.reduction, self.count, self.indices = reduction, n, t.ndim == 1
+        log_p = log_softmax_raw(xp, a, 1)
+        if self.indices:
+            if n:
+                lo, hi = int(xp.min(t)), int(xp.max(t))
+                if lo < 0 or hi >= classes:
+                    raise IndexError(f"cross_entropy: target {lo if lo < 0 else hi} is out of "
+                                     f"bounds for {classes} classes (0 to {classes - 1})")
+            picked = onehot_raw(xp, log_p, xp.reshape(t, (n, 1)), (n, classes), 1)
+            losses = -xp.sum(log_p * picked, axis=1)
+        else:
+            losses = -xp.sum(t * log_p, axis=1)
+        if reduction == "none":
+            return losses
+        total = xp.sum(losses)
+        if reduction == "sum":
+            return total
+        return total / n if n else total * float("nan")  # the mean of nothing
+
+    def backward(self, F, g, a, t):
+        ea, et = self._next
+        log_p = F.log_softmax(a, 1)
+        if self.reduction == "none":
+            g = F.expand_dims(g, 1)
+        elif self.reduction == "mean" and self.count:
+            g = g / self.count
+        ga = gt = None
+        if ea is not None:
+            if self.indices:
+                hits = F.onehot(log_p, F.expand_dims(t, 1), tuple(log_p.shape), 1)
+                ga = (F.exp(log_p) - hits) * g
+            else:
+                ga = (F.exp(log_p) * F.sum(t, axis=1, keepdims=True) - t) * g
+        if et is not None:
+            gt = -log_p * g
+        return ga, gt
+
+
+def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Any:
+    """Cross entropy of raw scores ``input`` (N, C) against class indices ``target`` (N,), an
+    integer tensor, or class probabilities (N, C) of the input's dtype, as
+    torch.nn.functional.cross_entropy (without class weights, ignore_index or smoothing)."""
+    if not isinstance(input, Tensor) or not isinstance(target, Tensor):
+        raise TypeError("cross_entropy(): input and target must be tensors, got "
+                        f"{type(input).__name__} and {type(target).__name__}")
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{reduction!r} is not a valid value for reduction; use one of "
+                         f"{REDUCTIONS}")
+    a, t = input._data, target._data
+    eng = type(input)._eng
+    if a.ndim != 2 or not eng.is_floating(a.dtype):
+        raise ValueError(f"cross_entropy: input must be floating scores of shape (N, C), got "
+                         f"shape {tuple(a.shape)} of dtype {eng.dtype_name(a.dtype)}")
+    if t.shape == a.shape:
+        if t.dtype != a.dtype:
+            raise ValueError(f"cross_entropy: probability targets must have the input's dtype "
+                             f"{eng.dtype_name(a.dtype)}, got {eng.dtype_name(t.dtype)}")
+    elif t.shape != (a.shape[0],) or not eng.is_integer(t.dtype):
+        raise ValueError(
+            f"cross_entropy: target must be class indices of shape ({a.shape[0]},) (an integer "
+            f"tensor) or probabilities of shape {tuple(a.shape)}; got {tuple(t.shape)} of "
+            f"dtype {eng.dtype_name(t.dtype)}")
+    return apply(CrossEntropyBackward0, (input, target), type(input), reduction=reduction)
