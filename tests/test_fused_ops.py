@@ -182,3 +182,24 @@ def test_linear_with_mixed_dtypes_promotes_like_matmul():
     assert out.dtype == B.float64 and out.tolist() == [[-1.25]]
     out.sum().backward()
     assert w.grad.dtype == B.float32 and w.grad.tolist() == [[1.0, 2.0]]
+
+
+@pytest.mark.parametrize("name", ["numpy", "strict"])
+def test_a_gradient_kept_without_a_copy_is_nobody_elses(name):
+    # linear's input and weight gradients are fresh products: leaves keep them as .grad, so
+    # each must be its own array, and a hook that keeps the tensor it saw gets a copy instead
+    ok, why = gradspec.plugins.availability(name)
+    if not ok:
+        pytest.skip(why)
+    B = gradspec.load_backend(name)
+    x = B.tensor([[1.0, 2.0]], requires_grad=True)
+    w = B.tensor([[3.0, 4.0]], requires_grad=True)
+    seen = []
+    x.register_hook(lambda g: seen.append(g))
+    B.linear(x, w).sum().backward()
+    assert x.grad.tolist() == [[3.0, 4.0]] and w.grad.tolist() == [[1.0, 2.0]]
+    w.grad.mul_(10)
+    x.grad.mul_(10)
+    assert seen[0].tolist() == [[3.0, 4.0]], "the hook's tensor must not be the kept .grad"
+    B.linear(x, w).sum().backward()  # accumulates into the kept arrays
+    assert x.grad.tolist() == [[33.0, 44.0]] and w.grad.tolist() == [[11.0, 22.0]]

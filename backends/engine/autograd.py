@@ -155,6 +155,7 @@ def _run(outputs: list, grads: list, retain_graph: bool | None, create_graph: bo
     buffers: dict[Node, Any] = {}
     leaf_grads: dict[int, Any] = {}
     leaves: dict[int, Tensor] = {}
+    owned: set[int] = set()  # leaves whose gradient array nothing else holds (Node.fresh, sums)
     for i, (t, g) in enumerate(zip(outputs, grads)):
         gv = _root_grad(i, t, g, raw)
         fn = t._grad_fn
@@ -232,6 +233,7 @@ def _run(outputs: list, grads: list, retain_graph: bool | None, create_graph: bo
                         if not retain_graph:
                             node._saved = FREED
             meta = node._meta
+            fresh = node.fresh if raw else ()
             i = -1
             for e, gi in zip(node._next, grads_in):
                 i += 1
@@ -249,7 +251,13 @@ def _run(outputs: list, grads: list, retain_graph: bool | None, create_graph: bo
                         continue
                     leaves[ek] = e
                     prev = leaf_grads.get(ek)
-                    leaf_grads[ek] = gi if prev is None else prev + gi
+                    if prev is None:
+                        leaf_grads[ek] = gi
+                        if i in fresh:
+                            owned.add(ek)
+                    else:
+                        leaf_grads[ek] = prev + gi
+                        owned.add(ek)
                     continue
                 if needed is not None and id(e) not in needed:
                     continue
@@ -269,6 +277,7 @@ def _run(outputs: list, grads: list, retain_graph: bool | None, create_graph: bo
             x = leaf._x
             if x is not None and x.hooks:
                 leaf_grads[k] = _call_hooks(x.hooks, leaf_grads[k], raw, T)
+                owned.discard(k)  # a hook may have kept it
     finally:
         STATE.enabled = prev_mode
 
@@ -276,7 +285,7 @@ def _run(outputs: list, grads: list, retain_graph: bool | None, create_graph: bo
         _accumulate(owner, g, raw)
     if capture is None:
         for k, leaf in leaves.items():
-            _accumulate(leaf, leaf_grads[k], raw)
+            _accumulate(leaf, leaf_grads[k], raw, k in owned)
         return None
     results: list[Any] = [None] * len(inputs)  # type: ignore[arg-type]
     for k, positions in capture.items():
@@ -382,15 +391,18 @@ def _call_hooks(hooks: list, g: Any, raw: bool, T: type) -> Any:
     return cur._data if raw else cur
 
 
-def _accumulate(t: Tensor, g: Any, raw: bool) -> None:
+def _accumulate(t: Tensor, g: Any, raw: bool, owned: bool = False) -> None:
+    """Add ``g`` to ``t.grad``; ``owned``: nothing else holds ``g``, which may then become the
+    new ``.grad`` itself."""
     T = type(t)
     eng = T._eng
     if raw:
         if g.dtype != t._data.dtype:
             g = T._xp.astype(g, t._data.dtype)
+            owned = True
         cur = t._grad
         if cur is None:
-            t._grad = T._wrap(eng.copy(g))
+            t._grad = T._wrap(g if owned else eng.copy(g))
         elif cur._requires_grad:
             t._grad = T._wrap(cur._data + g)
         else:

@@ -15,7 +15,11 @@ A node is a tensor's ``grad_fn``.  Its class declares
   positions whose gradient needs it), and ``saves_output``.  Saved tensors are checked against
   their version counter when backward unpacks them;
 * ``broadcasts``: whether inputs may broadcast; the engine then reduces each input's gradient to
-  the input's shape and dtype, once, for every such op.
+  the input's shape and dtype, once, for every such op;
+* ``fresh``: input positions whose gradient backward always returns as a new array, one per
+  position, that nothing else holds (a product, not ``g`` or a view of it).  A leaf then keeps
+  that array as its ``.grad`` instead of a copy, as PyTorch's AccumulateGrad takes over a
+  gradient nobody else uses.
 """
 
 from __future__ import annotations
@@ -101,6 +105,7 @@ class Node:
     save_map: ClassVar[dict[int, tuple[int, ...]] | None] = None
     saves_output: ClassVar[bool] = False
     broadcasts: ClassVar[bool] = False
+    fresh: ClassVar[tuple[int, ...]] = ()
 
     # -- the per-op contract --------------------------------------------------------------------
     def forward(self, xp: Any, *args: Any, **params: Any) -> Any:  # pragma: no cover - abstract

@@ -92,6 +92,7 @@ class AddmmBackward0(Node):
 
     __slots__ = ("scalar_bias",)
     save_map = {0: (1,), 1: (0,)}  # d/dinput needs the weight, d/dweight the input
+    fresh = (0, 1)  # both are matrix products
 
     def forward(self, xp, a, w, b):
         self.scalar_bias = b is not None and b.ndim == 0

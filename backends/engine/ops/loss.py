@@ -166,8 +166,12 @@ class CrossEntropyBackward0(Node):
                 if lo < 0 or hi >= classes:
                     raise IndexError(f"cross_entropy: target {lo if lo < 0 else hi} is out of "
                                      f"bounds for {classes} classes (0 to {classes - 1})")
-            picked = onehot_raw(xp, log_p, xp.reshape(t, (n, 1)), (n, classes), 1)
-            losses = -xp.sum(log_p * picked, axis=1)
+            take = getattr(xp, "take_along_axis", None)  # array API 2024.12
+            if take is not None:
+                losses = -xp.reshape(take(log_p, xp.reshape(t, (n, 1)), axis=1), (n,))
+            else:
+                picked = onehot_raw(xp, log_p, xp.reshape(t, (n, 1)), (n, classes), 1)
+                losses = -xp.sum(log_p * picked, axis=1)
         else:
             losses = -xp.sum(t * log_p, axis=1)
         if reduction == "none":
