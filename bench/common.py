@@ -8,9 +8,11 @@ then hits every system alike, so the ratios hold even when the absolute times wo
 from __future__ import annotations
 
 import gc
+import json
 import os
 import platform
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -53,6 +55,28 @@ def round_robin(systems: Mapping[str, Callable[[], Any]], repeats: int,
     return out
 
 
+def subprocess_rounds(script: Path, systems: list[str], args: list[str], rounds: int,
+                      tick: Callable[[], None] | None = None,
+                      env: dict[str, str] | None = None) -> dict[str, list[dict[str, Any]]]:
+    """Run ``python script --worker SYSTEM *args`` for each system in turn, ``rounds`` times;
+    each run prints one JSON object.  A process per system keeps their thread pools (torch's
+    OpenMP, numpy's BLAS) from competing for the cores, and measures memory alone.  ``env``:
+    variables added to the workers' environment."""
+    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in systems}
+    for _ in range(rounds):
+        for name in systems:
+            cmd = [sys.executable, str(script), "--worker", name, *args]
+            done = subprocess.run(cmd, capture_output=True, text=True,
+                                  env=None if env is None else {**os.environ, **env})
+            if done.returncode != 0:
+                last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+                raise RuntimeError(f"{script.name} --worker {name} {' '.join(args)} failed: {last}")
+            runs[name].append(json.loads(done.stdout))
+            if tick is not None:
+                tick()
+    return runs
+
+
 # ------------------------------------------------------------------------------ peak memory
 def _status_kib(field: str) -> int | None:
     try:
@@ -73,6 +97,21 @@ def reset_peak() -> bool:
         return True
     except OSError:
         return False
+
+
+def minor_faults() -> int:
+    """Minor page faults of this process so far (pages the kernel had to map and zero)."""
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+
+
+#: glibc keeps freed memory for reuse instead of returning it to the kernel (no page faults).
+KEEP_FREED_MEMORY = {"MALLOC_TRIM_THRESHOLD_": "4294967296", "MALLOC_MMAP_THRESHOLD_": "4294967296"}
+
+
+def glibc() -> bool:
+    return platform.libc_ver()[0] == "glibc"
 
 
 def resident_kib() -> int:

@@ -22,14 +22,12 @@ import argparse
 import json
 import math
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from pathlib import Path
 from typing import Any, Callable
 
-from common import have_torch, peak_kib, reset_peak, resident_kib, round_robin
+from common import (have_torch, minor_faults, peak_kib, reset_peak, resident_kib,
+                    round_robin, subprocess_rounds)
 
 LR = 0.01
 MOMENTUM = 0.9
@@ -184,36 +182,33 @@ def worker(system: str, data: Path, iterations: int) -> dict[str, Any]:
     if not exact:
         before = peak_kib()  # no reset: the peak so far stands for "before"
     times, losses = [], []
+    faults = minor_faults()
     for _ in range(iterations):
         t0 = time.perf_counter()
         loss = step()
         times.append(time.perf_counter() - t0)
         losses.append(float(loss))
     return {"system": system, "seconds_per_iteration": statistics.median(times),
+            "faults_per_iteration": (minor_faults() - faults) / iterations,
             "extra_peak_mib": (peak_kib() - before) / 1024, "peak_exact": exact,
             "data_mib": sum(a.nbytes for a in arrays.values()) / 2**20,
             "first_loss": losses[0], "last_loss": losses[-1]}
 
 
 def big(rows: int, cols: int, folder: Path, iterations: int = 50, rounds: int = 3,
-        tick: Callable[[], None] | None = None) -> dict[str, dict[str, Any]]:
-    """By system: median over ``rounds`` subprocess runs of time per iteration and extra peak."""
+        tick: Callable[[], None] | None = None, env: dict[str, str] | None = None
+        ) -> dict[str, dict[str, Any]]:
+    """By system: median over ``rounds`` subprocess runs of time per iteration, page faults per
+    iteration and extra peak memory (``env``: added to the workers' environment)."""
     data = make_big(rows, cols, folder)
-    runs: dict[str, list[dict[str, Any]]] = {name: [] for name in available()}
-    for _ in range(rounds):
-        for name in runs:
-            cmd = [sys.executable, str(Path(__file__).resolve()), "--worker", name,
-                   "--data", str(data), "--iterations", str(iterations)]
-            done = subprocess.run(cmd, capture_output=True, text=True)
-            if done.returncode != 0:
-                raise RuntimeError(f"the {name} worker on {rows}x{cols} failed:\n{done.stderr}")
-            runs[name].append(json.loads(done.stdout))
-            if tick is not None:
-                tick()
+    runs = subprocess_rounds(Path(__file__).resolve(), available(),
+                             ["--data", str(data), "--iterations", str(iterations)], rounds, tick,
+                             env)
     out = {}
     for name, results in runs.items():
         out[name] = {
             "seconds_per_iteration": statistics.median(r["seconds_per_iteration"] for r in results),
+            "faults_per_iteration": statistics.median(r["faults_per_iteration"] for r in results),
             "extra_peak_mib": statistics.median(r["extra_peak_mib"] for r in results),
             "peak_exact": all(r["peak_exact"] for r in results),
             "data_mib": results[0]["data_mib"],

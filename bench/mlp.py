@@ -3,14 +3,23 @@
 ``gradspec`` (``gradspec.nn`` on the numpy backend), ``torch`` (``torch.nn``) and ``floor``
 (hand-written numpy with the analytic gradients) start from the same parameters and data; a
 step is forward, loss, backward, update and zero_grad, and reads the loss as a Python float.
+
+The step is matrix products on both cores, so each system runs in a process of its own (this
+file is also the worker: ``python bench/mlp.py --worker SYSTEM``), in turn, round after round:
+in one process, torch's OpenMP threads and numpy's BLAS threads would compete for the cores.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 import math
+import statistics
+import time
+from pathlib import Path
 from typing import Any, Callable
 
-from common import have_torch, round_robin
+from common import have_torch, subprocess_rounds
 
 SIZES = (784, 256, 10)
 BATCH = 128
@@ -113,20 +122,39 @@ def floor_step(data: dict[str, Any]) -> Callable[[], float]:
 STEPS = {"gradspec": gradspec_step, "torch": torch_step, "floor": floor_step}
 
 
-def mlp(repeats: int = 30, steps: int = 10, tick: Callable[[], None] | None = None
+def worker(system: str, steps: int) -> dict[str, Any]:
+    """Time ``steps`` steps of ``system`` in this process (after a warm-up)."""
+    step = STEPS[system](make_data())
+    for _ in range(WARMUP):
+        step()
+    times = []
+    for _ in range(steps):
+        t0 = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t0)
+    return {"system": system, "seconds_per_step": statistics.median(times)}
+
+
+WARMUP = 20
+
+
+def mlp(rounds: int = 5, steps: int = 200, tick: Callable[[], None] | None = None
         ) -> dict[str, float]:
-    """Seconds per step by system: median of repeats of ``steps`` steps, round-robin."""
-    data = make_data()
-    systems = {}
-    for name, make in STEPS.items():
-        if name == "torch" and not have_torch():
-            continue
-        step = make(data)
+    """Seconds per step by system: the median over rounds of each process's median step."""
+    systems = [name for name in STEPS if name != "torch" or have_torch()]
+    runs = subprocess_rounds(Path(__file__).resolve(), systems, ["--steps", str(steps)], rounds,
+                             tick)
+    return {name: statistics.median(r["seconds_per_step"] for r in results)
+            for name, results in runs.items()}
 
-        def run(step: Callable[[], float] = step) -> None:
-            for _ in range(steps):
-                step()
 
-        systems[name] = run
-    medians = round_robin(systems, repeats, warmup=2, tick=tick)
-    return {name: seconds / steps for name, seconds in medians.items()}
+def _worker_main() -> None:
+    p = argparse.ArgumentParser(description="time MLP steps of one system (internal)")
+    p.add_argument("--worker", choices=sorted(STEPS), required=True)
+    p.add_argument("--steps", type=int, default=200)
+    args = p.parse_args()
+    print(json.dumps(worker(args.worker, args.steps)))
+
+
+if __name__ == "__main__":
+    _worker_main()

@@ -38,14 +38,14 @@ class Plan:
         self.seeds_repeats = 3 if quick else 9
         self.big_rounds = 1 if quick else 3
         self.big_iterations = 10 if quick else 50
-        self.mlp_repeats = 8 if quick else 40
+        self.mlp_rounds = 2 if quick else 5
         self.long_repeats = 2 if quick else 5
 
     def ticks(self, name: str) -> int:
         systems = 3 if common.have_torch() else 2
         return {"per-op": self.chain_repeats + 3, "seeds-logreg": self.seeds_repeats + 1,
-                "big-logreg": len(BIG_SIZES) * self.big_rounds * systems,
-                "mlp": self.mlp_repeats + 2, "long-chain": 2 * (self.long_repeats + 1)}[name]
+                "big-logreg": (len(BIG_SIZES) + common.glibc()) * self.big_rounds * systems,
+                "mlp": self.mlp_rounds * systems, "long-chain": 2 * (self.long_repeats + 1)}[name]
 
 
 def _row(benchmark: str, metric: str, figures: dict[str, Any], digits: int,
@@ -92,11 +92,21 @@ def run_big(plan: Plan, tick: Callable[[], None], folder: Path) -> list[dict[str
         metric = "peak MiB above the data" + ("" if exact else " (peak not resettable: upper bound)")
         rows.append(_row(name, metric, {k: v["extra_peak_mib"] for k, v in res.items()}, 1,
                          "floor", 1.5 if target else None))
+        rows.append(_row(name, "page faults per iteration",
+                         {k: v["faults_per_iteration"] for k, v in res.items()}, 0))
+    if common.glibc():  # the same, with freed memory kept for reuse: the arithmetic alone
+        n, d = BIG_SIZES[-1]
+        res = logreg.big(n, d, folder, plan.big_iterations, plan.big_rounds, tick,
+                         env=common.KEEP_FREED_MEMORY)
+        rows.append(_row(f"logistic regression {n:,}x{d}, glibc keeping freed memory "
+                         "(diagnostic)", "ms per iteration",
+                         {k: v["seconds_per_iteration"] * 1e3 for k, v in res.items()}, 2,
+                         "floor"))
     return rows
 
 
 def run_mlp(plan: Plan, tick: Callable[[], None]) -> list[dict[str, Any]]:
-    res = mlp.mlp(plan.mlp_repeats, 10, tick)
+    res = mlp.mlp(plan.mlp_rounds, 200, tick)
     return [_row("MLP step 784-256-10, ReLU, cross-entropy, batch 128", "ms per step",
                  {k: v * 1e3 for k, v in res.items()}, 3, "floor", 1.1)]
 
