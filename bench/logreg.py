@@ -187,7 +187,7 @@ def worker(system: str, data: Path, iterations: int) -> dict[str, Any]:
         t0 = time.perf_counter()
         loss = step()
         times.append(time.perf_counter() - t0)
-        losses.append(float(loss))
+        losses.append(loss.item())
     return {"system": system, "seconds_per_iteration": statistics.median(times),
             "faults_per_iteration": (minor_faults() - faults) / iterations,
             "extra_peak_mib": (peak_kib() - before) / 1024, "peak_exact": exact,
