@@ -24,7 +24,7 @@ from gradspec.errors import (
 
 from .functional import GRAPH_F
 from .grad_mode import STATE
-from .node import FREED, Node
+from .node import Node
 from .ops.cast import clone
 from .tensor import Tensor
 
@@ -220,23 +220,15 @@ def _run(outputs: list, grads: list, retain_graph: bool | None, create_graph: bo
             else:
                 if anomaly:
                     grads_in = _anomalous(node, F, g, raw, eng.check_nan)
-                    if not retain_graph:
-                        node._release()
                 else:
-                    saved = node._saved
-                    if type(saved) is tuple:  # constants only: nothing to check
-                        grads_in = node.backward(F, g, *saved)
-                        if not retain_graph and saved.count(None) != len(saved):
-                            node._saved = FREED
-                    else:
-                        grads_in = node.backward(F, g, *node._unpack(raw))
-                        if not retain_graph:
-                            node._saved = FREED
+                    saved = node._saved  # a plain tuple holds constants only: nothing to check
+                    grads_in = node.backward(F, g, *(saved if type(saved) is tuple
+                                                     else node._unpack(raw)))
+                if not retain_graph:
+                    node._release()
             meta = node._meta
             fresh = node.fresh if raw else ()
-            i = -1
-            for e, gi in zip(node._next, grads_in):
-                i += 1
+            for i, (e, gi) in enumerate(zip(node._next, grads_in)):
                 if e is None:
                     continue
                 if meta is not None and gi is not None and meta[i] is not None:
