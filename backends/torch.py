@@ -52,6 +52,8 @@ _SAME_NAME = (
     "long", "int", "autograd", "Tensor", "clone", "t", "sin", "cos", "flatten", "expand_copy",
     "from_numpy",
 )
+# torch.nn.functional's, exposed at the top level as gradspec's engine offers them
+_FUNCTIONAL = ("linear", "binary_cross_entropy", "cross_entropy")
 # factories that take a device argument
 _FACTORIES = ("tensor", "zeros", "ones", "full", "empty", "randn", "rand", "linspace", "arange")
 
@@ -69,6 +71,8 @@ class TorchBackend:
         for attr in _SAME_NAME:
             if hasattr(torch, attr):
                 setattr(self, attr, getattr(torch, attr))
+        for attr in _FUNCTIONAL:
+            setattr(self, attr, getattr(torch.nn.functional, attr))
         if device != "cpu":
             dev = torch.device(device)
             for attr in _FACTORIES:

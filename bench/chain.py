@@ -1,77 +1,85 @@
-"""Per-op overhead: a chain of one-element ops, forward with graph + backward, per system.
+"""Per-op overhead: chains of one-element float32 ops, forward with graph, then backward.
 
-Systems run round-robin in one process and the median of the repeats is reported, so the
-ratios are comparable even on a noisy machine.  Usage: python bench/chain.py [--ops N]
+``per_op``: 1,000 ops (add and mul by a Python number, alternating), gradspec's numpy backend
+vs torch vs the same arithmetic as a plain numpy loop with its derivative by hand (the floor:
+what the ops cost without any autograd).  ``long_chain``: 10,000 and 100,000 ops, backward
+time per op for each, to show the walk is linear in the graph's size.
 """
 
 from __future__ import annotations
 
-import argparse
-import statistics
 import time
+from typing import Any, Callable
+
+from common import have_torch, round_robin
+
+FACTOR = 1.0001
 
 
-def chain_gradspec(b, n: int) -> None:
-    x = b.tensor([1.0], requires_grad=True)
-    y = x
-    for i in range(n // 2):
+def chain(t: Any, n: int) -> dict[str, float]:
+    """``n`` ops on ``t`` (a torch-like one-element tensor that requires grad), then backward."""
+    t0 = time.perf_counter()
+    y = t
+    for _ in range(n // 2):
         y = y + 1.0
-        y = y * 1.0001
+        y = y * FACTOR
+    t1 = time.perf_counter()
     y.backward()
+    t2 = time.perf_counter()
+    return {"forward": t1 - t0, "backward": t2 - t1, "total": t2 - t0}
 
 
-def chain_torch(torch, n: int) -> None:
-    x = torch.tensor([1.0], requires_grad=True)
-    y = x
-    for i in range(n // 2):
-        y = y + 1.0
-        y = y * 1.0001
-    y.backward()
-
-
-def chain_numpy(np, n: int) -> None:
-    # the floor: the same arithmetic and its derivative by hand, no autograd
-    x = np.array([1.0], dtype=np.float32)
-    y = x
-    for i in range(n // 2):
-        y = y + 1.0
-        y = y * np.float32(1.0001)
+def chain_numpy(np: Any, n: int) -> dict[str, float]:
+    """The same forward on a numpy array, and its derivative by the chain rule, by hand."""
+    factor = np.float32(FACTOR)
+    t0 = time.perf_counter()
+    y = np.ones(1, dtype=np.float32)
+    for _ in range(n // 2):
+        y = y + np.float32(1.0)
+        y = y * factor
+    t1 = time.perf_counter()
     g = np.ones(1, dtype=np.float32)
-    for i in range(n // 2):
-        g = g * np.float32(1.0001)
-        g = g * 1
+    for _ in range(n // 2):
+        g = g * factor  # d(y * c)/dy
+        g = g * np.float32(1.0)  # d(y + 1)/dy, multiplied in as the engine's walk would
+    t2 = time.perf_counter()
+    return {"forward": t1 - t0, "backward": t2 - t1, "total": t2 - t0}
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--ops", type=int, default=1000)
-    p.add_argument("--repeats", type=int, default=30)
-    args = p.parse_args()
+def _leaf(backend: Any) -> Callable[[], Any]:
+    return lambda: backend.tensor([1.0], dtype=backend.float32, requires_grad=True)
+
+
+def systems(n: int) -> dict[str, Callable[[], dict[str, float]]]:
     import numpy as np
 
     import gradspec
 
-    systems = {"gradspec-numpy": lambda: chain_gradspec(gradspec.load_backend("numpy"), args.ops),
-               "numpy-by-hand": lambda: chain_numpy(np, args.ops)}
-    try:
+    out: dict[str, Callable[[], dict[str, float]]] = {}
+    leaf = _leaf(gradspec.load_backend("numpy"))
+    out["gradspec"] = lambda: chain(leaf(), n)
+    if have_torch():
         import torch
 
-        torch.set_num_threads(1)
-        systems["torch"] = lambda: chain_torch(torch, args.ops)
-    except ImportError:
-        pass
-    times: dict[str, list[float]] = {k: [] for k in systems}
-    for _ in range(args.repeats):
-        for name, fn in systems.items():
-            t0 = time.perf_counter()
-            fn()
-            times[name].append(time.perf_counter() - t0)
-    ref = statistics.median(times["torch"]) if "torch" in times else None
-    for name, ts in times.items():
-        med = statistics.median(ts)
-        ratio = f"{med / ref:5.2f}x torch" if ref else ""
-        print(f"{name:16s} {med * 1e6 / args.ops:7.2f} us/op  {ratio}")
+        out["torch"] = lambda: chain(torch.ones(1, requires_grad=True), n)
+    out["floor"] = lambda: chain_numpy(np, n)
+    return out
 
 
-if __name__ == "__main__":
-    main()
+def per_op(ops: int = 1000, repeats: int = 50, tick: Callable[[], None] | None = None
+           ) -> dict[str, dict[str, float]]:
+    """Microseconds per op by system and phase (forward, backward, total)."""
+    medians = round_robin(systems(ops), repeats, warmup=3, tick=tick)
+    return {name: {k: v * 1e6 / ops for k, v in phases.items()} for name, phases in medians.items()}
+
+
+def long_chain(sizes: tuple[int, ...] = (10_000, 100_000), repeats: int = 5,
+               tick: Callable[[], None] | None = None) -> dict[int, dict[str, dict[str, float]]]:
+    """Per size: microseconds per op by system and phase (gradspec and torch)."""
+    out = {}
+    for n in sizes:
+        runs = {k: v for k, v in systems(n).items() if k != "floor"}
+        medians = round_robin(runs, repeats, warmup=1, tick=tick)
+        out[n] = {name: {k: v * 1e6 / n for k, v in phases.items()}
+                  for name, phases in medians.items()}
+    return out

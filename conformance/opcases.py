@@ -43,6 +43,7 @@ REGISTRY_OPS = frozenset({
     "sign", "sin", "cos", "sigmoid", "tanh", "relu", "clamp", "maximum", "minimum", "max",
     "max_dim", "min", "min_dim", "sum", "mean", "matmul", "permute", "reshape", "expand", "cat",
     "stack", "getitem", "index", "where", "softmax", "log_softmax", "to", "clone", "setitem",
+    "linear", "binary_cross_entropy", "cross_entropy",
 })
 
 #: What the harness itself uses on every backend; ``methods`` need not list these.
@@ -413,6 +414,47 @@ case("matmul-mat-batched", "matmul", lambda B, a, b: a @ b, (X(2, 3), X(4, 3, 2)
 case("matmul-same-tensor", "matmul", lambda B, a: a @ a, X(2, 2), MM)
 linear("matmul-const-right", "matmul", lambda B, a, b: a @ b, (X(2, 3), K(3, 2)), MM)
 linear("matmul-const-left", "matmul", lambda B, a, b: a @ b, (K(2, 2, 3), X(3)), MM)
+
+# ------------------------------------------------------------------------------------------- linear
+LIN = "linear"
+case("linear-mat", LIN, lambda B, x, w, b: B.linear(x, w, b), (X(4, 3), X(2, 3), X(2)), LIN)
+case("linear-no-bias", LIN, lambda B, x, w: B.linear(x, w), (X(4, 3), X(2, 3)), LIN)
+case("linear-vec", LIN, lambda B, x, w, b: B.linear(x, w, b), (X(3), X(2, 3), X(2)), LIN)
+case("linear-batched", LIN, lambda B, x, w, b: B.linear(x, w, b), (X(2, 2, 3), X(2, 3), X(2)),
+     LIN)
+case("linear-scalar-bias", LIN, lambda B, x, w, b: B.linear(x, w, b), (X(4, 3), X(2, 3), X()),
+     LIN)
+linear("linear-const-input", LIN, lambda B, x, w, b: B.linear(x, w, b), (K(4, 3), X(2, 3), X(2)),
+       LIN)
+
+# ----------------------------------------------------------------------------- binary_cross_entropy
+BCE = "binary_cross_entropy"
+PROB = {"low": 0.05, "high": 0.95}  # away from p (1 - p) = 0, where the gradient is capped
+for reduction in ("mean", "sum", "none"):
+    case(f"{BCE}-{reduction}", BCE,
+         lambda B, p, y, r=reduction: B.binary_cross_entropy(p, y, reduction=r),
+         (X(2, 3, **PROB), X(2, 3, low=0.0, high=1.0)), BCE)
+case(f"{BCE}-weighted", BCE, lambda B, p, y, w: B.binary_cross_entropy(p, y, w),
+     (X(4, **PROB), X(4, low=0.0, high=1.0), K(4, low=0.5, high=1.5)), BCE)
+case(f"{BCE}-weight-broadcast", BCE,
+     lambda B, p, y, w: B.binary_cross_entropy(p, y, w, reduction="none"),
+     (X(2, 3, **PROB), X(2, 3, low=0.0, high=1.0), K(3, low=0.5, high=1.5)), BCE)
+case(f"{BCE}-const-target", BCE, lambda B, p, y: B.binary_cross_entropy(p, y),
+     (X(5, **PROB), K(5, low=0.0, high=1.0)), BCE)
+case(f"{BCE}-scalar", BCE, lambda B, p, y: B.binary_cross_entropy(p, y),
+     (X(**PROB), X(low=0.0, high=1.0)), BCE)
+
+# ------------------------------------------------------------------------------------ cross_entropy
+CE = "cross_entropy"
+for reduction in ("mean", "sum", "none"):
+    case(f"{CE}-indices-{reduction}", CE,
+         lambda B, x, r=reduction: B.cross_entropy(x, B.tensor([0, 3, 1]), reduction=r), X(3, 4),
+         CE)
+case(f"{CE}-one-sample", CE, lambda B, x: B.cross_entropy(x, B.tensor([2])), X(1, 3), CE)
+case(f"{CE}-probabilities", CE, lambda B, x, t: B.cross_entropy(x, t),
+     (X(3, 4), X(3, 4, low=0.05, high=1.0)), CE)
+case(f"{CE}-probabilities-none", CE, lambda B, x, t: B.cross_entropy(x, t, reduction="none"),
+     (X(2, 3), K(2, 3, low=0.0, high=1.0)), CE)
 
 # ------------------------------------------------------------------------------- transpose, permute
 linear("permute-transpose-function", "permute", lambda B, x: B.transpose(x, 0, 1), X(2, 3),

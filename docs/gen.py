@@ -14,7 +14,8 @@ report too; a backend that is not installed keeps its committed report.  What it
 * ``comparison/index.md``: clause x backend, workloads and benchmarks, from the reports in
   ``data/reports/*.json`` (validated against the report schema) and ``data/bench/*.json``;
 * the blocks between ``<!-- gen:NAME ARG -->`` and ``<!-- /gen:NAME -->`` in hand-written pages
-  (a backend's status on its page, the backend summary on the home page).
+  (a backend's status on its page, the backend summary on the home page, a benchmark report
+  on the performance page).
 
 Generated text is deterministic: the same code and reports give the same bytes.
 """
@@ -463,19 +464,39 @@ def benchmarks_section(benches: list[tuple[str, Any]]) -> list[str]:
     if not benches:
         return out + ["No benchmark report yet (`docs/data/bench/*.json`).", ""]
     for stem, doc in benches:
-        out += [f"### {esc(stem)}", ""]
-        meta = {k: v for k, v in doc.items() if not isinstance(v, (list, dict))} \
-            if isinstance(doc, dict) else {}
+        title = doc.get("title") if isinstance(doc, dict) else None
+        out += [f"### {esc(str(title or stem))}", ""] + bench_report(doc)
+    return out
+
+
+def bench_report(doc: Any) -> list[str]:
+    """A benchmark report as Markdown lines: its plain fields on one line, each object of plain
+    fields (the machine, the thread counts) on a line of its own, then its table of results."""
+    out: list[str] = []
+    if isinstance(doc, dict):
+        meta = {k: v for k, v in doc.items() if not isinstance(v, (list, dict)) and k != "title"}
         if meta:
             out += [", ".join(f"{esc(k)}: {_fmt(v)}" for k, v in sorted(meta.items())), ""]
-        rows = _bench_rows(doc)
-        if not rows:
-            out += ["This report holds no table of results.", ""]
-            continue
-        keys = list(dict.fromkeys(k for row in rows for k in row))
-        out += [_table(list(map(esc, keys)), [[_fmt(row.get(k, "")) for k in keys]
-                                              for row in rows]), ""]
-    return out
+        for key, value in doc.items():
+            if isinstance(value, dict) and value and not any(
+                    isinstance(v, (list, dict)) for v in value.values()):
+                out += [f"**{esc(key)}**: " + ", ".join(f"{esc(k)} {_fmt(v)}"
+                                                         for k, v in value.items()), ""]
+    rows = _bench_rows(doc)
+    if not rows:
+        return out + ["This report holds no table of results.", ""]
+    keys = list(dict.fromkeys(k for row in rows for k in row))
+    cells = [["" if row.get(k) is None else _fmt(row[k]) for k in keys] for row in rows]
+    return out + [_table(list(map(esc, keys)), cells), ""]
+
+
+def bench_block(benches: list[tuple[str, Any]], stem: str) -> str:
+    """The body of a ``gen:bench-report STEM`` block: docs/data/bench/STEM.json rendered."""
+    found = dict(benches).get(stem)
+    if found is None:
+        return (f"No benchmark report `docs/data/bench/{stem}.json` yet: `python bench/run.py "
+                f"--json docs/data/bench/{stem}.json` makes one.\n")
+    return "\n".join(bench_report(found))
 
 
 def _bench_rows(doc: Any) -> list[dict[str, Any]]:
@@ -578,7 +599,8 @@ def backend_summary(reports: list[Report], prefix: str) -> str:
     return _table(["Backend", "Device", "Clauses", "Report of"], rows) + "\n"
 
 
-def fill_blocks(text: str, reports: list[Report], page: Path) -> str:
+def fill_blocks(text: str, reports: list[Report], page: Path,
+                benches: list[tuple[str, Any]] | None = None) -> str:
     """``text`` with every generated block rewritten from the reports."""
     by_name = {r.name: r for r in reports}
     prefix = "../" * (len(page.relative_to(DOCS).parts) - 1)
@@ -591,6 +613,8 @@ def fill_blocks(text: str, reports: list[Report], page: Path) -> str:
             body = terminal_summary(by_name.get(arg), arg)
         elif name == "backend-summary":
             body = backend_summary(reports, prefix)
+        elif name == "bench-report" and arg:
+            body = bench_block(benches or [], arg)
         else:
             raise GenError(f"{_rel(page)}: unknown generated block 'gen:{name}'")
         return f"{match.group(1)}{body}{match.group(5)}"
@@ -609,7 +633,7 @@ def render(reports: list[Report], benches: list[tuple[str, Any]],
             continue
         text = page.read_text(encoding="utf-8")
         if "<!-- gen:" in text:
-            pages[page] = fill_blocks(text, reports, page)
+            pages[page] = fill_blocks(text, reports, page, benches)
     return pages
 
 

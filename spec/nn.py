@@ -45,6 +45,22 @@ _LOG_FLOOR = -100.0
 _TINY_PROBABILITY = 1e-44
 
 
+_FUSED: dict[tuple[Any, str], Any] = {}
+
+
+def _fused(tensor: Any, name: str) -> Any:
+    """The backend's own single-op form of ``name`` (torch.nn.functional's name and signature:
+    ``linear``, ``binary_cross_entropy``, ``cross_entropy``), or None when the backend does not
+    offer it.  Found by feature, never by backend name, and remembered per backend."""
+    backend = backend_of(tensor)
+    key = (backend, name)
+    try:
+        return _FUSED[key]
+    except KeyError:
+        found = _FUSED[key] = getattr(backend, name, None)
+        return found
+
+
 def _is_tensor(value: Any) -> bool:
     # Checked on the type: reading .grad of a non-leaf torch tensor warns.
     kind = type(value)
@@ -359,8 +375,12 @@ class Linear(Module):
             self.register_parameter("bias", None)
 
     def forward(self, x: Any) -> Any:
-        y = x.matmul(self.weight.t())
-        return y if self.bias is None else y + self.bias
+        weight, bias = self.weight, self.bias
+        linear = _fused(weight, "linear")
+        if linear is not None:
+            return linear(x, weight, bias)
+        y = x.matmul(weight.t())
+        return y if bias is None else y + bias
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
@@ -457,21 +477,34 @@ class _Loss(Module):
 class BCELoss(_Loss):
     """Binary cross entropy on probabilities: ``-(y log p + (1 - y) log(1 - p))``.
 
-    Each log is clamped at -100, as torch does, so p = 0 or 1 gives a finite loss.  Gradients are
-    those of this formula; they agree with torch's for p in [1e-12, 1 - 1e-12], where torch
-    does not cap them.
+    Each log is clamped at -100, as torch does, so p = 0 or 1 gives a finite loss.  On a
+    backend that offers ``binary_cross_entropy`` (as torch.nn.functional does; gradspec's
+    engine does) the loss is that one op, with torch's gradients.  Elsewhere it is composed of
+    elementary ops and its gradients are those of the formula: they agree with torch's for p in
+    [1e-12, 1 - 1e-12], where torch does not cap them.
     """
 
     def forward(self, input: Any, target: Any) -> Any:
         self._same_shape(input, target)
+        fused = _fused(input, "binary_cross_entropy")
+        if fused is not None:
+            try:
+                return fused(input, target, reduction=self.reduction)
+            except RuntimeError:
+                self._check_probabilities(input)  # our message when the input is the problem
+                raise
+        self._check_probabilities(input)
+        log_p = input.clamp(min=_TINY_PROBABILITY).log().clamp(min=_LOG_FLOOR)
+        log_q = (1 - input).clamp(min=_TINY_PROBABILITY).log().clamp(min=_LOG_FLOOR)
+        return self._reduce(-(target * log_p + (1 - target) * log_q))
+
+    @staticmethod
+    def _check_probabilities(input: Any) -> None:
         if input.numel() and (input.min().item() < 0 or input.max().item() > 1):
             raise RuntimeError(
                 "BCELoss: all elements of input should be between 0 and 1; apply sigmoid first, "
                 "or use BCEWithLogitsLoss on the raw scores"
             )
-        log_p = input.clamp(min=_TINY_PROBABILITY).log().clamp(min=_LOG_FLOOR)
-        log_q = (1 - input).clamp(min=_TINY_PROBABILITY).log().clamp(min=_LOG_FLOOR)
-        return self._reduce(-(target * log_p + (1 - target) * log_q))
 
 
 class BCEWithLogitsLoss(_Loss):
@@ -503,20 +536,40 @@ class CrossEntropyLoss(_Loss):
             raise ValueError(
                 f"CrossEntropyLoss expects scores of shape (N, C), got {tuple(input.shape)}"
             )
+        probabilities = tuple(target.shape) == tuple(input.shape)
+        if not probabilities:
+            self._check_indices(input, target)
+        fused = _fused(input, "cross_entropy")
+        if fused is not None and (target.dtype == input.dtype if probabilities
+                                  else input.is_floating_point()):
+            try:
+                return fused(input, target, reduction=self.reduction)
+            except IndexError:
+                self._check_range(input, target)  # our message when a target is the problem
+                raise
         log_p = input.log_softmax(dim=1)
-        if tuple(target.shape) == tuple(input.shape):
+        if probabilities:
             return self._reduce(-(target * log_p).sum(dim=1))
-        n, classes = input.shape
+        self._check_range(input, target)
+        classes = input.shape[1]
+        backend = backend_of(input)
+        one_hot = target.unsqueeze(1) == backend.arange(classes).unsqueeze(0)
+        return self._reduce(-(log_p * one_hot.to(log_p.dtype)).sum(dim=1))
+
+    @staticmethod
+    def _check_indices(input: Any, target: Any) -> None:
+        n = input.shape[0]
         if tuple(target.shape) != (n,) or target.is_floating_point():
             raise ValueError(
                 f"CrossEntropyLoss: target must be class indices of shape ({n},) (an integer "
                 f"tensor) or probabilities of shape {tuple(input.shape)}; got "
                 f"{tuple(target.shape)} of dtype {target.dtype}"
             )
+
+    @staticmethod
+    def _check_range(input: Any, target: Any) -> None:
+        n, classes = input.shape
         if n and (target.min().item() < 0 or target.max().item() >= classes):
             bad = target.min().item() if target.min().item() < 0 else target.max().item()
             raise IndexError(
                 f"CrossEntropyLoss: target {bad} is out of bounds for {classes} classes")
-        backend = backend_of(input)
-        one_hot = target.unsqueeze(1) == backend.arange(classes).unsqueeze(0)
-        return self._reduce(-(log_p * one_hot.to(log_p.dtype)).sum(dim=1))

@@ -223,3 +223,23 @@ def test_autograd_grad_returns_the_inputs_dtype(torch):
     assert gx.tolist() == [[1.5, 3.0]] and gc.item() == 0.0
     (hx,) = torch.autograd.grad((x * c).sum(), [x], create_graph=True)
     assert hx.dtype == torch.float32
+
+
+@pytest.mark.parametrize("op", ["minimum", "maximum"])
+def test_a_tie_in_the_result_dtype_is_split(torch, op):
+    # fuzzer seed 15002 on numpy.  0.4492 is not a float32: as float64 it differs from the
+    # float32 tensor's values, but the op compares both in float32, where they are equal, so
+    # PyTorch splits the gradient (0.5 each, and the 0-d one sums its two halves)
+    s = torch.tensor(0.4492, dtype=torch.float64, requires_grad=True)
+    v = torch.tensor([0.4492, 0.4492], dtype=torch.float32, requires_grad=True)
+    out = getattr(torch, op)(s, v)
+    assert out.dtype == torch.float32
+    out.backward(torch.tensor([1.0, 3.0]))
+    assert s.grad.item() == pytest.approx(2.0)
+    assert v.grad.tolist() == [0.5, 1.5]
+
+
+def test_maximum_against_a_number_splits_ties(torch):
+    x = torch.tensor([1.0, 3.0, 2.0], requires_grad=True)
+    torch.maximum(x, 2.0).sum().backward()
+    assert x.grad.tolist() == [0.0, 1.0, 0.5]

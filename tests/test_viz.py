@@ -96,7 +96,7 @@ def test_logreg_graph(bk):
     assert "features.weight\n(1, 2)" in labels and "features.bias\n(1,)" in labels
     assert "y_pred\n(200, 1)" in labels and "loss\n()" in labels
     assert labels.count("AccumulateGrad") == 2
-    assert "SigmoidBackward0" in labels and "MeanBackward0" in labels
+    assert "SigmoidBackward0" in labels and "BinaryCrossEntropyBackward0" in labels
     assert "x\n(200, 2)" not in labels  # data does not require grad: not in the graph
 
 

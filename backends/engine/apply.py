@@ -11,7 +11,7 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from .grad_mode import STATE
-from .node import Node, SavedInput, SavedOutput
+from .node import Checked, Node, SavedInput, SavedOutput
 from .tensor import Tensor, VersionCounter
 
 
@@ -39,17 +39,25 @@ def _save(node: Node, args: Sequence[Any], out: Any, result: Tensor) -> tuple:
                 positions.update(smap.get(i, ()))  # type: ignore[union-attr]
     else:
         positions = cls.saves
+        if not positions and not cls.saves_output:
+            return _NOTHING[n] if n < len(_NOTHING) else (None,) * n
     entries: list[Any] = [None] * n
+    tensors = False
     for i in positions:
         a = args[i]
         if isinstance(a, Tensor):
             entries[i] = SavedInput(a, a._vc.value if a._vc is not None else 0)
+            tensors = True
         else:
             entries[i] = a  # a Python scalar or raw constant array
     if cls.saves_output:
         vc = result._vc = VersionCounter()
         entries.append(SavedOutput(out, vc, 0, type(result)))
-    return tuple(entries)
+        tensors = True
+    return Checked(entries) if tensors else tuple(entries)
+
+
+_NOTHING = tuple((None,) * n for n in range(5))  # what a node that saves nothing keeps
 
 
 def _meta(node: Node, args: Sequence[Any], out: Any) -> Any:
@@ -59,7 +67,7 @@ def _meta(node: Node, args: Sequence[Any], out: Any) -> Any:
     for i, a in enumerate(args):
         if node._next[i] is not None:
             d = a._data
-            if d.shape != oshape or d.dtype != odtype:
+            if d.shape != oshape or (d.dtype is not odtype and d.dtype != odtype):
                 if meta is None:
                     meta = [None] * len(args)
                 meta[i] = (d.shape, d.dtype)
@@ -67,7 +75,7 @@ def _meta(node: Node, args: Sequence[Any], out: Any) -> Any:
 
 
 def _finish(node: Node, cls: type, args: Sequence[Any], out: Any, T: type) -> Tensor:
-    node._meta = _meta(node, args, out) if node.broadcasts else None
+    node._meta = _meta(node, args, out) if cls.broadcasts else None
     node._x = None
     result = T._wrap(out, node, True)
     node._saved = _save(node, args, out, result)
@@ -120,6 +128,7 @@ def binary(cls: type, a: Any, b: Any, **params: Any) -> Tensor:
 def apply(cls: type, args: Sequence[Any], T: type, **params: Any) -> Tensor:
     """Any arity; non-tensor arguments are constants."""
     raw = []
+    edges = []  # what each input's gradient flows into, should the op be recorded
     tracked = False
     for a in args:
         if isinstance(a, Tensor):
@@ -129,16 +138,24 @@ def apply(cls: type, args: Sequence[Any], T: type, **params: Any) -> Tensor:
                 raise TypeError(
                     f"cannot mix tensors of different backends ({T._eng.name} and {type(a)._eng.name})")
             raw.append(a._data)
-            tracked = tracked or a._requires_grad
+            if a._grad_fn is not None:
+                edges.append(a._grad_fn)
+                tracked = True
+            elif a._requires_grad:
+                edges.append(a)
+                tracked = True
+            else:
+                edges.append(None)
         else:
             raw.append(a)
+            edges.append(None)
     node = cls.__new__(cls)
     try:
         out = node.forward(T._xp, *raw, **params)
     except ValueError as exc:
         raise _shape_error(cls, raw, exc) from exc
     if tracked and STATE.enabled:
-        node._next = tuple(_edge(a) if isinstance(a, Tensor) else None for a in args)
+        node._next = tuple(edges)
         return _finish(node, cls, args, out, T)
     return T._wrap(out)
 

@@ -150,15 +150,23 @@ def _run(outputs: list, grads: list, retain_graph: bool | None, create_graph: bo
     eng = T._eng
     F = eng.raw_F if raw else GRAPH_F
 
-    # -- the starting gradients -------------------------------------------------------------
-    roots: dict[int, Any] = {}
-    start: dict[int, Any] = {}
+    # -- the starting gradients: nodes get them in ``buffers``, leaves in ``leaf_grads`` -------
+    # Nodes are keys as themselves (identity hash); tensors by id (their == is elementwise).
+    buffers: dict[Node, Any] = {}
+    leaf_grads: dict[int, Any] = {}
+    leaves: dict[int, Tensor] = {}
+    owned: set[int] = set()  # leaves whose gradient array nothing else holds (Node.fresh, sums)
     for i, (t, g) in enumerate(zip(outputs, grads)):
         gv = _root_grad(i, t, g, raw)
-        target = t._grad_fn if t._grad_fn is not None else t
-        k = id(target)
-        roots[k] = target
-        start[k] = gv if k not in start else start[k] + gv
+        fn = t._grad_fn
+        if fn is not None:
+            prev = buffers.get(fn)
+            buffers[fn] = gv if prev is None else prev + gv
+        else:
+            prev = leaf_grads.get(id(t))
+            leaves[id(t)] = t
+            leaf_grads[id(t)] = gv if prev is None else prev + gv
+    root_nodes = list(buffers)
 
     # -- what to capture ------------------------------------------------------------------------
     capture: dict[int, list[int]] | None = None
@@ -169,52 +177,32 @@ def _run(outputs: list, grads: list, retain_graph: bool | None, create_graph: bo
             target = t._grad_fn if t._grad_fn is not None else t
             capture.setdefault(id(target), []).append(j)
 
-    # -- discover the graph (iterative DFS), then keep what leads to the captured tensors ------
-    order: list[Node] = []
-    seen: set[int] = set()
-    stack = [n for n in roots.values() if isinstance(n, Node)]
-    for n in stack:
-        seen.add(id(n))
-    while stack:
-        n = stack.pop()
-        order.append(n)
-        for e in n._next:
-            if e is not None and type(e) is not T and id(e) not in seen and isinstance(e, Node):
-                seen.add(id(e))
-                stack.append(e)
+    # -- discover the graph, count each node's consumers ------------------------------------
     needed: set[int] | None = None
     expand: set[int] | None = None  # nodes whose backward must run (something needed below)
-    if capture is not None:
+    if capture is None:
+        deps = _consumers(root_nodes, T)
+    else:  # keep only what leads to the captured tensors
+        order = _discover(root_nodes, T)
         needed, expand = _leading_to(order, capture)
-    deps: dict[int, int] = {}
-    for n in order:
-        if expand is not None and id(n) not in expand:
-            continue
-        for e in n._next:
-            if e is not None and type(e) is not T and (needed is None or id(e) in needed):
-                deps[id(e)] = deps.get(id(e), 0) + 1
+        deps = {}
+        for n in order:
+            if id(n) in expand:
+                for e in n._next:
+                    if e is not None and type(e) is not T and id(e) in needed:
+                        deps[e] = deps.get(e, 0) + 1
 
     # -- walk -----------------------------------------------------------------------------------
-    buffers: dict[int, Any] = {}
-    leaf_grads: dict[int, Any] = {}
-    leaves: dict[int, Tensor] = {}
     captured: dict[int, Any] = {}
     retained: list[tuple[Tensor, Any]] = []
-    for k, target in roots.items():
-        if isinstance(target, Node):
-            buffers[k] = start[k]
-        else:
-            leaves[k] = target
-            leaf_grads[k] = start[k]
-    ready = [n for n in roots.values() if isinstance(n, Node) and deps.get(id(n), 0) == 0
-             and (needed is None or id(n) in needed)]
+    ready = [n for n in root_nodes if n not in deps and (needed is None or id(n) in needed)]
+    anomaly = eng.anomaly
     prev_mode = STATE.enabled
     STATE.enabled = create_graph
     try:
         while ready:
             node = ready.pop()
-            k = id(node)
-            g = buffers.pop(k, None)
+            g = buffers.pop(node, None)
             x = node._x
             if g is not None and x is not None:
                 if x.hooks:
@@ -223,45 +211,53 @@ def _run(outputs: list, grads: list, retain_graph: bool | None, create_graph: bo
                     owner = x.retain()
                     if owner is not None:
                         retained.append((owner, g))
-            if capture is not None and k in capture:
-                captured[k] = g
-                if k not in expand:  # type: ignore[operator]
+            if capture is not None and id(node) in capture:
+                captured[id(node)] = g
+                if id(node) not in expand:  # type: ignore[operator]
                     continue  # nothing wanted lies below this input
             if g is None:  # no gradient arrived: pass on "nothing" so the walk can go on
                 grads_in: Any = (None,) * len(node._next)
             else:
-                if eng.anomaly:
+                if anomaly:
                     grads_in = _anomalous(node, F, g, raw, eng.check_nan)
                 else:
-                    grads_in = node.backward(F, g, *node._unpack(raw))
+                    saved = node._saved  # a plain tuple holds constants only: nothing to check
+                    grads_in = node.backward(F, g, *(saved if type(saved) is tuple
+                                                     else node._unpack(raw)))
                 if not retain_graph:
                     node._release()
             meta = node._meta
-            for i, e in enumerate(node._next):
+            fresh = node.fresh if raw else ()
+            for i, (e, gi) in enumerate(zip(node._next, grads_in)):
                 if e is None:
                     continue
-                gi = grads_in[i]
-                if gi is not None and meta is not None and meta[i] is not None:
+                if meta is not None and gi is not None and meta[i] is not None:
                     shape, dtype = meta[i]
-                    if tuple(gi.shape) != tuple(shape):
-                        gi = F.sum_to(gi, tuple(shape))
+                    if tuple(gi.shape) != shape:
+                        gi = F.sum_to(gi, shape)
                     if gi.dtype != dtype:
                         gi = F.astype(gi, dtype)
-                ek = id(e)
-                if type(e) is T or isinstance(e, Tensor):
+                if type(e) is T:  # a leaf
+                    ek = id(e)
                     if gi is None or (capture is not None and ek not in capture):
                         continue
                     leaves[ek] = e
                     prev = leaf_grads.get(ek)
-                    leaf_grads[ek] = gi if prev is None else prev + gi
+                    if prev is None:
+                        leaf_grads[ek] = gi
+                        if i in fresh:
+                            owned.add(ek)
+                    else:
+                        leaf_grads[ek] = prev + gi
+                        owned.add(ek)
                     continue
-                if needed is not None and ek not in needed:
+                if needed is not None and id(e) not in needed:
                     continue
                 if gi is not None:
-                    prev = buffers.get(ek)
-                    buffers[ek] = gi if prev is None else prev + gi
-                left = deps[ek] - 1
-                deps[ek] = left
+                    prev = buffers.get(e)
+                    buffers[e] = gi if prev is None else prev + gi
+                left = deps[e] - 1
+                deps[e] = left
                 if left == 0:
                     ready.append(e)
 
@@ -270,22 +266,19 @@ def _run(outputs: list, grads: list, retain_graph: bool | None, create_graph: bo
             if not leaf._requires_grad:  # turned off after the graph was built (LEAF-6)
                 del leaves[k]
                 continue
-            g = leaf_grads[k]
             x = leaf._x
             if x is not None and x.hooks:
-                g = _call_hooks(x.hooks, g, raw, T)
-            leaf_grads[k] = g
+                leaf_grads[k] = _call_hooks(x.hooks, leaf_grads[k], raw, T)
+                owned.discard(k)  # a hook may have kept it
     finally:
         STATE.enabled = prev_mode
 
-    if capture is None:
-        for k, leaf in leaves.items():
-            _accumulate(leaf, leaf_grads[k], raw)
-        for owner, g in retained:
-            _accumulate(owner, g, raw)
-        return None
     for owner, g in retained:
         _accumulate(owner, g, raw)
+    if capture is None:
+        for k, leaf in leaves.items():
+            _accumulate(leaf, leaf_grads[k], raw, k in owned)
+        return None
     results: list[Any] = [None] * len(inputs)  # type: ignore[arg-type]
     for k, positions in capture.items():
         g = leaf_grads.get(k, captured.get(k))
@@ -314,6 +307,41 @@ def _as_input(t: Tensor, g: Any, raw: bool) -> Any:
         finally:
             STATE.enabled = prev
     return g
+
+
+def _consumers(roots: list[Node], T: type) -> dict[Node, int]:
+    """Every node reachable from ``roots`` -> how many edges of the graph lead to it; one
+    iterative depth-first pass.  (An edge is None, a leaf tensor of class ``T``, or a node.)"""
+    deps: dict[Node, int] = {}
+    is_root = set(roots)
+    stack = list(roots)
+    while stack:
+        for e in stack.pop()._next:
+            if e is None or type(e) is T:
+                continue  # no gradient wanted, or a leaf
+            count = deps.get(e)
+            if count is None:
+                deps[e] = 1
+                if e not in is_root:
+                    stack.append(e)
+            else:
+                deps[e] = count + 1
+    return deps
+
+
+def _discover(roots: list[Node], T: type) -> list[Node]:
+    """The nodes reachable from ``roots``, in iterative depth-first discovery order."""
+    order: list[Node] = []
+    seen = {id(n) for n in roots}
+    stack = list(roots)
+    while stack:
+        n = stack.pop()
+        order.append(n)
+        for e in n._next:
+            if e is not None and type(e) is not T and id(e) not in seen and isinstance(e, Node):
+                seen.add(id(e))
+                stack.append(e)
+    return order
 
 
 def _leading_to(order: list[Node], capture: dict[int, list[int]]) -> tuple[set[int], set[int]]:
@@ -355,15 +383,18 @@ def _call_hooks(hooks: list, g: Any, raw: bool, T: type) -> Any:
     return cur._data if raw else cur
 
 
-def _accumulate(t: Tensor, g: Any, raw: bool) -> None:
+def _accumulate(t: Tensor, g: Any, raw: bool, owned: bool = False) -> None:
+    """Add ``g`` to ``t.grad``; ``owned``: nothing else holds ``g``, which may then become the
+    new ``.grad`` itself."""
     T = type(t)
     eng = T._eng
     if raw:
         if g.dtype != t._data.dtype:
             g = T._xp.astype(g, t._data.dtype)
+            owned = True
         cur = t._grad
         if cur is None:
-            t._grad = T._wrap(eng.copy(g))
+            t._grad = T._wrap(g if owned else eng.copy(g))
         elif cur._requires_grad:
             t._grad = T._wrap(cur._data + g)
         else:

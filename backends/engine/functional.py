@@ -9,7 +9,8 @@ from .apply import constant
 from .ops.arith import add, div, mul, neg, pow, rsub, sub
 from .ops.cast import clone, filled, to
 from .ops.join import cat, stack
-from .ops.linalg import dot, matmul, mm, mv
+from .ops.linalg import dot, linear, matmul, mm, mv
+from .ops.loss import binary_cross_entropy, cross_entropy
 from .ops.reduce import argmax, argmin, max, mean, min, sum, sum_to
 from .ops.select import maximum, minimum, where
 from .ops.softmax import log_softmax, softmax
@@ -43,7 +44,8 @@ __all__ = [
     "mean", "min", "minimum", "mm", "mul", "mv", "ne", "neg", "permute", "pow", "relu", "reshape",
     "rsub", "setitem", "sigmoid", "sign", "sin", "softmax", "sqrt", "squeeze", "stack", "sub",
     "sum", "t", "tanh", "to", "transpose", "unsqueeze", "view", "where", "clip", "isnan",
-    "isinf", "isfinite", "any", "all",
+    "isinf", "isfinite", "any", "all", "linear", "binary_cross_entropy",
+    "cross_entropy",
 ]
 
 
@@ -193,7 +195,13 @@ class _GraphF:
     @staticmethod
     def onehot(like: Tensor, indices: Any, shape: tuple, axis: int) -> Tensor:
         T = type(like)
+        if isinstance(indices, Tensor):  # a saved integer input: its values
+            indices = indices._data
         return constant(T, T._eng.raw_F.onehot(like._data, indices, shape, axis))
+
+    @staticmethod
+    def log_softmax(x: Tensor, axis: int) -> Tensor:
+        return log_softmax(x, axis)
 
     @staticmethod
     def getitem(x: Tensor, key: tuple) -> Tensor:
@@ -206,6 +214,10 @@ class _GraphF:
     @staticmethod
     def matrix_transpose(x: Tensor) -> Tensor:
         return transpose(x, -2, -1)
+
+    @staticmethod
+    def clamp_min(x: Tensor, lo: float) -> Tensor:
+        return clamp(x, min=lo)
 
 
 GRAPH_F = _GraphF()

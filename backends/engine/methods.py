@@ -9,47 +9,36 @@ from __future__ import annotations
 
 from typing import Any
 
+from . import autograd
 from . import functional as F
+
+
+def backward(self, gradient: Any = None, retain_graph: bool | None = None,
+             create_graph: bool = False, inputs: Any = None) -> None:
+    autograd.backward([self], None if gradient is None else [gradient], retain_graph,
+                      create_graph, inputs=inputs)
 
 
 def _swap(fn):
     return lambda self, other: fn(other, self)
 
 
-def _raw_iop(name: str):
-    """An in-place update of the raw data, used when nothing is being recorded."""
-
-    def run(other_of):
-        def update(data: Any) -> None:
-            other = other_of
-            if hasattr(other, "_data"):
-                other = other._data
-            getattr(data, name)(other)
-
-        return update
-
-    return run
-
-
-_IADD, _ISUB, _IMUL, _IDIV = (_raw_iop(n) for n in ("__iadd__", "__isub__", "__imul__", "__itruediv__"))
-
-
 def add_(self, other, alpha=1):
     other = other if alpha == 1 else F.mul(other, alpha)
-    return self._inplace(F.add, other, raw=_IADD(other) if _same_kind(self, other) else None)
+    return self._inplace(F.add, other, raw="__iadd__" if _same_kind(self, other) else None)
 
 
 def sub_(self, other, alpha=1):
     other = other if alpha == 1 else F.mul(other, alpha)
-    return self._inplace(F.sub, other, raw=_ISUB(other) if _same_kind(self, other) else None)
+    return self._inplace(F.sub, other, raw="__isub__" if _same_kind(self, other) else None)
 
 
 def mul_(self, other):
-    return self._inplace(F.mul, other, raw=_IMUL(other) if _same_kind(self, other) else None)
+    return self._inplace(F.mul, other, raw="__imul__" if _same_kind(self, other) else None)
 
 
 def div_(self, other):
-    raw = _IDIV(other) if _same_kind(self, other) and self.is_floating_point() else None
+    raw = "__itruediv__" if _same_kind(self, other) and self.is_floating_point() else None
     return self._inplace(F.div, other, raw=raw)
 
 
@@ -57,9 +46,11 @@ def _same_kind(self, other) -> bool:
     """True when a raw in-place update keeps the tensor's dtype and shape."""
     eng = type(self)._eng
     if hasattr(other, "_data"):
-        o = other._data
-        return (o.dtype == self._data.dtype and o.ndim <= self._data.ndim
-                and all(s in (1, t) for s, t in zip(o.shape[::-1], self._data.shape[::-1])))
+        o, d = other._data, self._data
+        if o.dtype != d.dtype:
+            return False
+        return o.shape == d.shape or (o.ndim <= d.ndim and all(
+            s in (1, t) for s, t in zip(o.shape[::-1], d.shape[::-1])))
     if isinstance(other, float):
         return eng.is_floating(self._data.dtype)
     return isinstance(other, int) and not eng.is_bool(self._data.dtype)
@@ -159,6 +150,7 @@ def _cpu(self):
 def attach(cls: type) -> None:
     """Give the tensor class PyTorch's methods."""
     table = {
+        "backward": backward,
         # operators
         "__add__": F.add, "__radd__": _swap(F.add), "__sub__": F.sub, "__rsub__": _swap(F.sub),
         "__mul__": F.mul, "__rmul__": _swap(F.mul), "__truediv__": F.div,

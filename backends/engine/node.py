@@ -15,7 +15,11 @@ A node is a tensor's ``grad_fn``.  Its class declares
   positions whose gradient needs it), and ``saves_output``.  Saved tensors are checked against
   their version counter when backward unpacks them;
 * ``broadcasts``: whether inputs may broadcast; the engine then reduces each input's gradient to
-  the input's shape and dtype, once, for every such op.
+  the input's shape and dtype, once, for every such op;
+* ``fresh``: input positions whose gradient backward always returns as a new array, one per
+  position, that nothing else holds (a product, not ``g`` or a view of it).  A leaf then keeps
+  that array as its ``.grad`` instead of a copy, as PyTorch's AccumulateGrad takes over a
+  gradient nobody else uses.
 """
 
 from __future__ import annotations
@@ -78,11 +82,19 @@ class SavedOutput:
         self.dtype_owner = dtype_owner  # the tensor class, to rebuild a tensor for create_graph
 
 
+class Checked(tuple):
+    """Saved entries that hold tensors (`SavedInput`, `SavedOutput`): checked when unpacked.
+    A node that saved only None and Python constants keeps a plain tuple, used as it is."""
+
+    __slots__ = ()
+
+
 class Node:
     """Base of every op's backward node (a tensor's ``grad_fn``)."""
 
     # _next: per input, the grad_fn of a non-leaf, the leaf tensor itself, or None.
-    # _saved: per input the saved value (or None), then the saved output; FREED after release.
+    # _saved: per input the saved value (or None), then the saved output, as a plain tuple
+    #   (constants only) or a `Checked` one (tensors); FREED after release.
     # _meta: None, or per input (shape, dtype) of inputs whose gradient needs reducing/casting.
     # _x: None, or a NodeExtra with the rarely used state (hooks, retained tensor, anomaly trace).
     __slots__ = ("_next", "_saved", "_meta", "_x")
@@ -93,6 +105,7 @@ class Node:
     save_map: ClassVar[dict[int, tuple[int, ...]] | None] = None
     saves_output: ClassVar[bool] = False
     broadcasts: ClassVar[bool] = False
+    fresh: ClassVar[tuple[int, ...]] = ()
 
     # -- the per-op contract --------------------------------------------------------------------
     def forward(self, xp: Any, *args: Any, **params: Any) -> Any:  # pragma: no cover - abstract
@@ -128,6 +141,8 @@ class Node:
     def _unpack(self, raw: bool) -> tuple[Any, ...]:
         """The saved values, checked: raw arrays (``raw``) or tensors (for create_graph)."""
         saved = self._saved
+        if type(saved) is tuple:
+            return saved
         if saved is FREED:
             raise GraphFreedError(
                 f"Trying to backward through the graph a second time: the tensors {self.name()} "
@@ -168,11 +183,8 @@ class Node:
         """Free what was saved (after a backward without retain_graph).  Nodes that saved
         nothing stay runnable, as in PyTorch (clause RETAIN-3)."""
         saved = self._saved
-        if saved is not FREED:
-            for entry in saved:
-                if entry is not None:
-                    self._saved = FREED
-                    return
+        if saved is not FREED and saved.count(None) != len(saved):
+            self._saved = FREED
 
 
 def _modified(node: Node, shape: tuple[int, ...], saved: int, now: int, tensor: Any) -> Exception:

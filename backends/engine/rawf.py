@@ -11,13 +11,16 @@ from __future__ import annotations
 from typing import Any
 
 from .ops import indexing, views
+from .ops.loss import clamp_min_raw, onehot_raw
 from .ops.reduce import sum_to_raw
+from .ops.softmax import log_softmax_raw
+from .ops.unary import threshold_grad_raw
 
 NAMES = (
     "zeros_like", "ones_like", "where", "exp", "log", "sign", "sin", "cos", "threshold_grad",
     "broadcast_to", "reshape", "sum", "astype", "expand_dims", "onehot", "copy_slices", "region",
     "slice_scatter", "index_scatter", "index_gather", "getitem", "permute_dims", "sum_to",
-    "matrix_transpose",
+    "matrix_transpose", "clamp_min", "log_softmax",
 )
 
 
@@ -39,7 +42,7 @@ class RawF:
         self.matrix_transpose = xp.matrix_transpose
 
     def threshold_grad(self, g: Any, x: Any) -> Any:
-        return self.xp.where(x > 0, g, self.xp.zeros_like(g))
+        return threshold_grad_raw(self.xp, g, x)
 
     def sum(self, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
         return self.xp.sum(x, axis=axis, keepdims=keepdims)
@@ -52,9 +55,7 @@ class RawF:
 
     def onehot(self, like: Any, indices: Any, shape: tuple, axis: int) -> Any:
         """1 where ``indices`` (kept dims) point along ``axis``, in ``like``'s dtype."""
-        xp = self.xp
-        hits = xp.reshape(xp.arange(shape[axis]), tuple(-1 if i == axis else 1 for i in range(len(shape))))
-        return xp.astype(hits == indices, like.dtype)
+        return onehot_raw(self.xp, like, indices, shape, axis)
 
     def copy_slices(self, g: Any, steps: tuple, key: Any, value: Any) -> Any:
         out = self.eng.copy(g)
@@ -80,3 +81,9 @@ class RawF:
 
     def sum_to(self, x: Any, shape: tuple) -> Any:
         return x if tuple(x.shape) == tuple(shape) else sum_to_raw(self.xp, x, shape)
+
+    def clamp_min(self, x: Any, lo: float) -> Any:
+        return clamp_min_raw(self.xp, x, lo)
+
+    def log_softmax(self, x: Any, axis: int) -> Any:
+        return log_softmax_raw(self.xp, x, axis)

@@ -197,13 +197,6 @@ class Tensor:
         owner.hooks.append(hook)
         return RemovableHandle(owner.hooks, hook)
 
-    def backward(self, gradient: Any = None, retain_graph: bool | None = None,
-                 create_graph: bool = False, inputs: Any = None) -> None:
-        from .autograd import backward
-
-        backward([self], None if gradient is None else [gradient], retain_graph, create_graph,
-                 inputs=inputs)
-
     def detach(self) -> "Tensor":
         self._own()
         t = type(self)._wrap(self._data)
@@ -311,15 +304,26 @@ class Tensor:
                 "operation. Update it inside `with no_grad():`, or clone the leaf first."
             )
 
-    def _inplace(self, fn: Callable[..., "Tensor"], *args: Any,
-                 raw: Callable[[Any], None] | None = None) -> "Tensor":
+    def _inplace(self, fn: Callable[..., "Tensor"], *args: Any, raw: str | None = None
+                 ) -> "Tensor":
         """Apply the out-of-place op ``fn(self, *args)`` in place.
 
-        Without recording, ``raw(data)`` (when given) updates the data in place directly.
-        With recording, the op's node replaces this tensor's grad_fn (or, for a view, the base's
-        graph is rebased through CopySlices) and the result is written into the data, so views
-        and aliases see it.
+        Without recording, ``raw`` (when given: the name of the array's in-place operator, e.g.
+        ``"__iadd__"``, for an operand that keeps this tensor's dtype and shape) updates the data
+        in place directly.  With recording, the op's node replaces this tensor's grad_fn (or,
+        for a view, the base's graph is rebased through CopySlices) and the result is written
+        into the data, so views and aliases see it.
         """
+        if raw is not None and self._x is None and not STATE.enabled:
+            # the optimizer's case: no_grad, no view to rebase, nothing to guard
+            self._own()
+            other = args[0]
+            getattr(self._data, raw)(other._data if isinstance(other, Tensor) else other)
+            vc = self._vc
+            if vc is None:
+                vc = self._vc = VersionCounter()
+            vc.value += 1
+            return self
         self._guard_inplace()
         self._fresh()
         self._own()
@@ -330,7 +334,8 @@ class Tensor:
                                      or (base is not None and base._requires_grad))
         if not tracked:
             if raw is not None:
-                raw(self._data)
+                getattr(self._data, raw)(args[0]._data if isinstance(args[0], Tensor)
+                                         else args[0])
             else:
                 with grad_mode.no_grad():
                     new = fn(type(self)._wrap(self._data), *args)

@@ -204,6 +204,69 @@ def op_matmul(g: Gen) -> None:
            bound=a.bound * b.bound * n)
 
 
+def op_linear(g: Gen) -> None:
+    x = g.tame(g.operand(min_ndim=1))
+    if x.dtype != "float64":  # PyTorch's linear refuses mixed dtypes (no promotion)
+        x = g.emit("to", f"{x.name}.double()", [x], x.shape, bound=x.bound, dtype="float64")
+    n, out = x.shape[-1], g.choice([1, 2, 3])
+    shape = x.shape[:-1] + (out,)
+    if math.prod(shape) > MAX_NUMEL:
+        return
+
+    def operand(want: tuple[int, ...]) -> Var:
+        cands = [v for v in g.vars.values() if v.shape == want and v.name != x.name
+                 and v.dtype == "float64"]
+        return g.tame(g.pick(cands)) if cands and g.chance(0.5) else g.leaf(want)
+
+    w = operand((out, n))
+    if g.chance(0.3):
+        g.emit("linear", f"torch.linear({x.name}, {w.name})", [x, w], shape,
+               bound=x.bound * w.bound * n)
+        return
+    b = operand((out,))
+    g.emit("linear", f"torch.linear({x.name}, {w.name}, {b.name})", [x, w, b], shape,
+           bound=x.bound * w.bound * n + b.bound)
+
+
+def op_binary_cross_entropy(g: Gen) -> None:
+    """Probabilities and targets through sigmoid: p stays in [0.05, 0.95], away from the
+    capped gradient at 0 and 1."""
+    x = g.bounded(g.operand(), 3.0)
+    p = g.emit("sigmoid", f"torch.sigmoid({x.name})", [x], x.shape, bound=1.0)
+    cands = [v for v in g.vars.values() if v.shape == x.shape and v.name not in (x.name, p.name)]
+    t = g.bounded(g.pick(cands) if cands and g.chance(0.6) else g.leaf(x.shape), 3.0)
+    y = g.emit("sigmoid", f"torch.sigmoid({t.name})", [t], t.shape, bound=1.0)
+    reduction = g.choice(["mean", "sum", "none"])
+    expr = f"torch.binary_cross_entropy({p.name}, {y.name}, reduction={reduction!r})"
+    if reduction == "mean" and g.chance(0.5):
+        expr = f"torch.binary_cross_entropy({p.name}, {y.name})"
+    bound = 3.1 * (p.numel if reduction == "sum" else 1)
+    g.emit("binary_cross_entropy", expr, [p, y], x.shape if reduction == "none" else (),
+           bound=bound)
+
+
+def op_cross_entropy(g: Gen) -> None:
+    matrices = [v for v in g.vars.values() if len(v.shape) == 2]
+    x = g.pick(matrices) if matrices and g.chance(0.8) else None
+    x = g.bounded(x or g.leaf((g.choice([1, 2, 3]), g.choice([1, 2, 3]))), 20.0)
+    n, classes = x.shape
+    reduction = g.choice(["mean", "sum", "none"])
+    if g.chance(0.6):
+        labels = [g.choice(range(classes)) for _ in range(n)]
+        target, uses = f"torch.tensor({labels})", []
+    else:  # probabilities (any non-negative weights), same dtype as the scores
+        t = g.bounded(g.pick([v for v in g.vars.values() if v.shape == x.shape
+                              and v.name != x.name]) or g.leaf(x.shape), 3.0)
+        p = g.emit("softmax", f"torch.softmax({t.name}, dim=1)", [t], t.shape, bound=1.0)
+        if p.dtype != x.dtype:
+            p = g.emit("to", f"{p.name}.to({x.name}.dtype)", [p], p.shape, bound=1.0,
+                       dtype=x.dtype)
+        target, uses = p.name, [p]
+    bound = (2 * x.bound + math.log(classes) + 1) * (n if reduction == "sum" else 1)
+    g.emit("cross_entropy", f"torch.cross_entropy({x.name}, {target}, reduction={reduction!r})",
+           [x, *uses], (n,) if reduction == "none" else (), bound=bound)
+
+
 # ---------------------------------------------------------------------------------- reductions
 def _dims(g: Gen, ndim: int) -> int | tuple[int, ...] | None:
     if ndim == 0:
@@ -526,6 +589,11 @@ OPS: dict[str, OpGen] = {
     "minimum": OpGen(_select("minimum"), "minimum", ("minimum",), 0.5),
     "where": OpGen(op_where, "where", ("where", "Tensor.__gt__")),
     "matmul": OpGen(op_matmul, "matmul", ("matmul", "Tensor.matmul", "Tensor.__matmul__"), 1.5),
+    "linear": OpGen(op_linear, "linear", ("linear",), 0.7),
+    "binary_cross_entropy": OpGen(op_binary_cross_entropy, "binary_cross_entropy",
+                                  ("binary_cross_entropy", "sigmoid"), 0.5),
+    "cross_entropy": OpGen(op_cross_entropy, "cross_entropy",
+                           ("cross_entropy", "tensor", "softmax"), 0.5),
     "sum": OpGen(_reduction("sum"), "sum", _needs("sum"), 1.5),
     "mean": OpGen(_reduction("mean"), "mean", _needs("mean")),
     "max": OpGen(_extreme("max"), "max", ("Tensor.max",), 0.5),

@@ -3,7 +3,7 @@
 Importing this package fills `gradspec.backends.engine.node.REGISTRY`.
 """
 
-from . import arith, cast, join, linalg, reduce, select, softmax, unary, views  # noqa: F401
+from . import arith, cast, join, linalg, loss, reduce, select, softmax, unary, views  # noqa: F401
 from ..node import REGISTRY
 
 __all__ = ["REGISTRY"]

@@ -7,6 +7,7 @@ from typing import Any
 
 from ..apply import binary, unary
 from ..node import Node, register
+from ..tensor import Tensor
 
 
 @register("add")
@@ -148,8 +149,6 @@ def add(a: Any, b: Any, alpha: Any = 1) -> Any:
 def sub(a: Any, b: Any, alpha: Any = 1) -> Any:
     if alpha != 1:
         b = mul(b, alpha)
-    from ..tensor import Tensor
-
     if not isinstance(a, Tensor):
         return binary(RsubBackward1, b, a)
     return binary(SubBackward0, a, b)
@@ -165,8 +164,6 @@ def mul(a: Any, b: Any) -> Any:
 
 
 def div(a: Any, b: Any) -> Any:
-    from ..tensor import Tensor
-
     ta = a if isinstance(a, Tensor) else b
     eng = type(ta)._eng
     # true division of integers gives the default float dtype, as in PyTorch
@@ -178,8 +175,6 @@ def div(a: Any, b: Any) -> Any:
 
 
 def _is_float(x: Any) -> bool:
-    from ..tensor import Tensor
-
     if isinstance(x, Tensor):
         return type(x)._eng.is_floating(x._data.dtype)
     return isinstance(x, float)
@@ -190,8 +185,6 @@ def neg(a: Any) -> Any:
 
 
 def pow(a: Any, b: Any) -> Any:
-    from ..tensor import Tensor
-
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
             return binary(PowBackward1, a, b)

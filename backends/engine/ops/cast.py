@@ -6,6 +6,7 @@ from typing import Any
 
 from ..apply import apply, unary
 from ..node import Node, register
+from ..tensor import Tensor
 
 
 @register("to")
@@ -53,8 +54,6 @@ class FillBackward2(Node):
 def to(a: Any, *args: Any, dtype: Any = None, **kwargs: Any) -> Any:
     eng = type(a)._eng
     for arg in args:
-        from ..tensor import Tensor
-
         if isinstance(arg, Tensor):
             dtype = arg.dtype
         elif isinstance(arg, str) or arg is None:

@@ -6,6 +6,7 @@ from typing import Any, Sequence
 
 from ..apply import apply
 from ..node import Node, register
+from ..tensor import Tensor
 
 
 @register("cat")
@@ -46,8 +47,6 @@ class StackBackward0(Node):
 
 
 def _tensors(tensors: Sequence[Any], what: str) -> tuple[list, type]:
-    from ..tensor import Tensor
-
     items = list(tensors)
     if not items:
         raise RuntimeError(f"{what}(): expected a non-empty list of tensors")

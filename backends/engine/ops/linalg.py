@@ -1,11 +1,13 @@
-"""Matrix products: matmul (and its 1-d forms: dot, mv, vector-matrix)."""
+"""Matrix products: matmul (and its 1-d forms: dot, mv, vector-matrix), and ``linear``
+(``x @ weight.T + bias`` as one node, as torch.nn.functional.linear)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from ..apply import binary
+from ..apply import apply, binary
 from ..node import Node, register
+from ..tensor import Tensor
 
 
 @register("matmul")
@@ -81,3 +83,70 @@ def dot(a: Any, b: Any) -> Any:
     if a.ndim != 1 or b.ndim != 1:
         raise RuntimeError(f"dot(): 1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
     return matmul(a, b)
+
+
+@register("linear")
+class AddmmBackward0(Node):
+    """``input @ weight.T + bias`` (bias optional) for a matrix ``weight``: a layer's affine map
+    in one node.  The weight's gradient is ``g.T @ input``, in the weight's own layout."""
+
+    __slots__ = ("scalar_bias",)
+    save_map = {0: (1,), 1: (0,)}  # d/dinput needs the weight, d/dweight the input
+    fresh = (0, 1)  # both are matrix products
+
+    def forward(self, xp, a, w, b):
+        self.scalar_bias = b is not None and b.ndim == 0
+        out = a @ xp.matrix_transpose(w)
+        return out if b is None else out + b
+
+    def name(self):
+        return "MmBackward0" if self._next[2] is None else "AddmmBackward0"
+
+    def backward(self, F, g, a, w, b):
+        ea, ew, eb = self._next
+        ga = g @ w if ea is not None else None
+        gw = gb = None
+        if ew is not None:
+            if g.ndim == 1:  # one sample: the outer product
+                gw = F.expand_dims(g, -1) * F.expand_dims(a, 0)
+            elif g.ndim == 2:
+                gw = F.matrix_transpose(g) @ a
+            else:  # samples along several leading dimensions
+                gw = (F.matrix_transpose(F.reshape(g, (-1, g.shape[-1])))
+                      @ F.reshape(a, (-1, a.shape[-1])))
+        if eb is not None:
+            if self.scalar_bias:
+                gb = F.sum(g)
+            else:
+                gb = g if g.ndim == 1 else F.sum(g, axis=0 if g.ndim == 2 else tuple(
+                    range(g.ndim - 1)))
+        return ga, gw, gb
+
+
+def linear(input: Any, weight: Any, bias: Any = None) -> Any:
+    """``input @ weight.T + bias`` with ``input`` (..., in), ``weight`` (out, in) or (in,) and
+    ``bias`` (out,) or 0-d, as torch.nn.functional.linear."""
+    if not (isinstance(input, Tensor) and isinstance(weight, Tensor)
+            and (bias is None or isinstance(bias, Tensor))):
+        kinds = ", ".join(type(t).__name__ for t in (input, weight, bias))
+        raise TypeError(f"linear(): input, weight and bias must be tensors (bias may be None), "
+                        f"got {kinds}")
+    x, w = input._data, weight._data
+    b = None if bias is None else bias._data
+    if w.ndim not in (1, 2):
+        raise RuntimeError(f"linear(): weight must be 1-D or 2-D, got {w.ndim}-D")
+    out_features = () if w.ndim == 1 else (w.shape[0],)
+    if b is not None and b.shape != () and b.shape != out_features:
+        raise RuntimeError(f"linear(): bias must have shape {out_features} or (), got "
+                           f"{tuple(b.shape)}")
+    if w.ndim == 1 or x.ndim == 0 or w.dtype != x.dtype or (b is not None and b.dtype != x.dtype):
+        # a vector weight, or mixed dtypes (which the general ops promote): composed
+        out = matmul(input, weight.t() if w.ndim == 2 else weight)
+        return out if bias is None else out + bias
+    if x.shape[-1] != w.shape[1]:
+        rows = x.shape[0] if x.ndim > 1 else 1
+        raise RuntimeError(
+            f"mat1 and mat2 shapes cannot be multiplied ({rows}x{x.shape[-1]} and "
+            f"{w.shape[1]}x{w.shape[0]}): the input's last dimension must equal the weight's "
+            "in_features (its second dimension)")
+    return apply(AddmmBackward0, (input, weight, bias), type(input))

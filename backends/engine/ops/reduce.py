@@ -8,6 +8,7 @@ from typing import Any
 
 from ..apply import constant, unary
 from ..node import Node, register
+from ..tensor import Tensor
 
 MaxMin = namedtuple("MaxMin", ["values", "indices"])  # what max(dim)/min(dim) return
 
@@ -203,8 +204,6 @@ def sum_to(a: Any, shape: tuple[int, ...]) -> Any:
 
 
 def _full_or_dim(node_full: type, node_dim: type, a: Any, dim: Any, keepdim: bool, what: str) -> Any:
-    from ..tensor import Tensor
-
     if isinstance(dim, Tensor):  # max(a, b): the elementwise form
         from .select import maximum, minimum
 

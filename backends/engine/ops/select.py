@@ -6,6 +6,7 @@ from typing import Any
 
 from ..apply import apply, binary
 from ..node import Node, register
+from ..tensor import Tensor
 
 
 @register("where")
@@ -36,6 +37,7 @@ class MaximumBackward0(Node):
         return xp.maximum(a, b)
 
     def backward(self, F, g, a, b):
+        a, b = _compared(F, g, a, b)
         return _split(F, g, a, b, a > b, self._next)
 
 
@@ -48,7 +50,15 @@ class MinimumBackward0(Node):
         return xp.minimum(a, b)
 
     def backward(self, F, g, a, b):
+        a, b = _compared(F, g, a, b)
         return _split(F, g, a, b, a < b, self._next)
+
+
+def _compared(F: Any, g: Any, a: Any, b: Any) -> tuple[Any, Any]:
+    """The operands as the forward compared them: in the result's dtype, which is the
+    gradient's (a 0-d float64 against a float32 tensor compares in float32, so values equal
+    there are a tie)."""
+    return tuple(F.astype(x, g.dtype) if hasattr(x, "dtype") else x for x in (a, b))
 
 
 def _split(F: Any, g: Any, a: Any, b: Any, wins: Any, edges: tuple) -> tuple:
@@ -62,8 +72,6 @@ def _split(F: Any, g: Any, a: Any, b: Any, wins: Any, edges: tuple) -> tuple:
 
 
 def where(cond: Any, a: Any, b: Any = None) -> Any:
-    from ..tensor import Tensor
-
     if b is None and not isinstance(a, Tensor) and a is None:
         raise TypeError("where(cond) with one argument is not supported; use nonzero()")
     T = next(type(x) for x in (a, b, cond) if isinstance(x, Tensor))

@@ -29,11 +29,15 @@ class LogSoftmaxBackward0(Node):
 
     def forward(self, xp, a, axis):
         self.axis = axis
-        shifted = a - xp.max(a, axis=axis, keepdims=True)
-        return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
+        return log_softmax_raw(xp, a, axis)
 
     def backward(self, F, g, a, out):
         return (g - F.exp(out) * F.sum(g, axis=self.axis, keepdims=True),)
+
+
+def log_softmax_raw(xp: Any, a: Any, axis: int) -> Any:
+    shifted = a - xp.max(a, axis=axis, keepdims=True)
+    return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
 
 
 def _axis(a: Any, dim: Any, what: str) -> int:

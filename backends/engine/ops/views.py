@@ -15,6 +15,7 @@ from typing import Any
 
 from ..apply import _edge, apply, unary
 from ..node import Node, register
+from ..tensor import Tensor
 from . import indexing
 
 
@@ -219,7 +220,6 @@ def replay(t: Any, steps: tuple) -> Any:
 def rebase(base: Any, steps: tuple, key: Any, value: Any) -> None:
     """Record that ``base``'s region (``steps``, ``key``) now holds ``value`` (data already
     written): ``base``'s grad_fn becomes a CopySlices node."""
-    from ..tensor import Tensor
 
     node = CopySlices.__new__(CopySlices)
     node.steps, node.key = steps, key
@@ -241,8 +241,12 @@ def _view(a: Any, node_cls: type, step: tuple, **params: Any) -> Any:
     return a._make_view(out, (step,))
 
 
-def _reshape(a: Any, shape: tuple, view: bool, label: str = "ViewBackward0") -> Any:
-    shape = infer_shape(shape, a.numel())
+def _reshape(a: Any, shape: tuple, view: bool, label: str = "ViewBackward0",
+             valid: bool = False) -> Any:
+    """``a`` in ``shape`` (checked and -1 inferred unless ``valid``): a view where the memory
+    layout allows, else (unless ``view`` is required) a copy."""
+    if not valid:
+        shape = infer_shape(shape, a.numel())
     step = ("reshape", shape)
     try:  # a view when the memory layout allows it
         return _view(a, ViewBackward0, step, shape=shape, view=True, label=label)
@@ -314,7 +318,7 @@ def squeeze(a: Any, dim: Any = None) -> Any:
         dims = {_axis(d, a.ndim) for d in ((dim,) if isinstance(dim, int) else dim)}
         new = tuple(s for i, s in enumerate(shape) if not (i in dims and s == 1))
     label = "SqueezeBackward0" if dim is None else "SqueezeBackward1"
-    return _reshape(a, new, view=True, label=label)
+    return _reshape(a, new, view=True, label=label, valid=True)
 
 
 def unsqueeze(a: Any, dim: int) -> Any:
@@ -323,7 +327,8 @@ def unsqueeze(a: Any, dim: int) -> Any:
         raise IndexError(f"dimension {dim} is out of range for unsqueeze of a {a.ndim}-d tensor")
     d = dim % n
     shape = tuple(a.shape)
-    return _reshape(a, shape[:d] + (1,) + shape[d:], view=True, label="UnsqueezeBackward0")
+    return _reshape(a, shape[:d] + (1,) + shape[d:], view=True, label="UnsqueezeBackward0",
+                    valid=True)
 
 
 def expand(a: Any, *sizes: Any) -> Any:
@@ -374,7 +379,6 @@ def getitem(a: Any, key: Any) -> Any:
 def setitem(t: Any, key: Any, value: Any) -> None:
     """``t[key] = value``: in place; recorded as CopySlices when autograd is involved."""
     from ..grad_mode import STATE
-    from ..tensor import Tensor
 
     t._guard_inplace()
     t._fresh()

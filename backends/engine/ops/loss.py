@@ -1,0 +1,227 @@
+"""Losses as single nodes, with PyTorch's formulas: binary_cross_entropy, cross_entropy.
+
+One node in place of the dozen a composed loss records: less work per step for small models,
+and fewer full-size temporaries for large ones.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..apply import apply
+from ..node import Node, register
+from ..tensor import Tensor
+from .softmax import log_softmax_raw
+
+LOG_FLOOR = -100.0  # each log term of binary cross entropy is clamped here, as in PyTorch
+EPSILON = 1e-12  # PyTorch's floor for p (1 - p) in the gradient of binary cross entropy
+TINY = 1e-44  # log(TINY) < LOG_FLOOR: p below it is raised to it before the log (no log(0))
+UNCLAMPED = 1e-43  # log of anything above it is above LOG_FLOOR
+REDUCTIONS = ("mean", "sum", "none")
+
+
+BIG = 1 << 16  # elements: from here a read that spares a full-size copy pays for itself
+
+
+def clamp_min_raw(xp: Any, x: Any, lo: float) -> Any:
+    """``maximum(x, lo)`` on a raw array.  A big array comes back itself when nothing is below
+    ``lo`` (a read instead of a full-size copy: the clamp rarely bites); NaN stays NaN."""
+    if x.size >= BIG and bool(xp.min(x) >= lo):
+        return x
+    return xp.maximum(x, xp.asarray(lo, dtype=x.dtype))
+
+
+def _unit_range(xp: Any, x: Any, what: str) -> tuple[float, float]:
+    """The least and greatest element of ``x``; an error unless both are in [0, 1]."""
+    if x.size == 0:
+        return 1.0, 0.0
+    lo, hi = float(xp.min(x)), float(xp.max(x))
+    if not (lo >= 0 and hi <= 1):  # NaN fails too
+        fix = ("apply sigmoid first, or use binary_cross_entropy_with_logits on raw scores"
+               if what == "input" else "targets are probabilities")
+        raise RuntimeError(f"binary_cross_entropy: all elements of {what} should be between 0 "
+                           f"and 1, found values from {lo} to {hi}; {fix}")
+    return lo, hi
+
+
+@register("binary_cross_entropy")
+class BinaryCrossEntropyBackward0(Node):
+    """``-w (y log p + (1 - y) log(1 - p))``, each log clamped at -100, then reduced.  The
+    gradients are PyTorch's: ``(p - y) / max(p (1 - p), 1e-12)`` in ``p`` and ``-logit(p)``
+    in ``y`` (times ``w``, and ``1/n`` for the mean)."""
+
+    __slots__ = ("reduction", "count")
+    save_map = {0: (0, 1, 2), 1: (0, 2)}
+
+    def forward(self, xp, p, y, w, reduction):
+        lo, hi = _unit_range(xp, p, "input")
+        _unit_range(xp, y, "target")
+        self.reduction, self.count = reduction, p.size
+        # log(0) would be -inf (and a warning): raise p to TINY first, whose log is clamped
+        # anyway.  1 - p is exact where it can be 0 (p >= 1/2), so log(1 - p) stands in for
+        # log1p(-p) then.
+        log_p = xp.log(p if lo >= TINY else xp.maximum(p, xp.asarray(TINY, dtype=p.dtype)))
+        if lo < UNCLAMPED:
+            log_p = clamp_min_raw(xp, log_p, LOG_FLOOR)
+        if hi < 1:
+            log_q = xp.log1p(-p)
+        else:
+            log_q = clamp_min_raw(xp, xp.log(clamp_min_raw(xp, 1 - p, TINY)), LOG_FLOOR)
+        if reduction == "none" or w is not None:
+            losses = (y - 1) * log_q - y * log_p
+            if w is not None:
+                losses = losses * w
+            if reduction == "none":
+                return losses
+            total = xp.sum(losses)
+        else:  # -(y (log p - log q) + log q), in place in the fresh log_p: no more temporaries
+            log_p -= log_q
+            log_p *= y
+            log_p += log_q
+            total = -xp.sum(log_p)
+        if reduction == "sum":
+            return total
+        return total / p.size if p.size else total * float("nan")  # the mean of nothing
+
+    def backward(self, F, g, p, y, w):
+        ep, ey, _ = self._next
+        if self.reduction == "mean":
+            g = g / self.count
+        gp = gy = None
+        if ep is not None:
+            gp = (p - y) / F.clamp_min((1 - p) * p, EPSILON) * g
+            if w is not None:
+                gp = gp * w
+        if ey is not None:
+            gy = -F.log(p / (1 - p)) * g
+            if w is not None:
+                gy = gy * w
+        return gp, gy, None
+
+
+def binary_cross_entropy(input: Any, target: Any, weight: Any = None,
+                         reduction: str = "mean") -> Any:
+    """Binary cross entropy of probabilities ``input`` against ``target`` (same shape, values
+    in [0, 1]), optionally weighted by ``weight`` (broadcast to the input's shape; no gradient
+    flows to it), as torch.nn.functional.binary_cross_entropy."""
+
+    if not isinstance(input, Tensor) or not isinstance(target, Tensor):
+        raise TypeError("binary_cross_entropy(): input and target must be tensors, got "
+                        f"{type(input).__name__} and {type(target).__name__}")
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{reduction!r} is not a valid value for reduction; use one of "
+                         f"{REDUCTIONS}")
+    if target._data.shape != input._data.shape:
+        raise ValueError(
+            f"binary_cross_entropy: target shape {tuple(target.shape)} differs from input shape "
+            f"{tuple(input.shape)}; reshape one so they match")
+    T = type(input)
+    if weight is not None:
+        if not isinstance(weight, Tensor):
+            raise TypeError(f"binary_cross_entropy(): weight must be a tensor, got "
+                            f"{type(weight).__name__}")
+        if weight.requires_grad:
+            raise RuntimeError("binary_cross_entropy: the derivative for weight is not "
+                               "implemented (as in PyTorch); pass weight.detach()")
+        try:
+            T._xp.broadcast_to(weight._data, tuple(input.shape))
+        except ValueError:
+            raise RuntimeError(f"binary_cross_entropy: weight of shape {tuple(weight.shape)} "
+                               f"does not broadcast to the input's shape "
+                               f"{tuple(input.shape)}") from None
+    dtype = input._data.dtype
+    if (target._data.dtype != dtype or (weight is not None and weight._data.dtype != dtype)
+            or not T._eng.is_floating(dtype)):
+        got = [T._eng.dtype_name(t._data.dtype) for t in (input, target, weight) if t is not None]
+        raise RuntimeError("binary_cross_entropy: input, target and weight must have one "
+                           f"floating dtype, got {', '.join(got)}; convert with .to(dtype)")
+    return apply(BinaryCrossEntropyBackward0, (input, target, weight), T, reduction=reduction)
+
+
+def onehot_raw(xp: Any, like: Any, indices: Any, shape: tuple, axis: int) -> Any:
+    """1 where ``indices`` (kept dims) point along ``axis``, in ``like``'s dtype."""
+    hits = xp.reshape(xp.arange(shape[axis]),
+                      tuple(-1 if i == axis else 1 for i in range(len(shape))))
+    return xp.astype(hits == indices, like.dtype)
+
+
+@register("cross_entropy")
+class CrossEntropyBackward0(Node):
+    """Cross entropy of scores (N, C) against class indices (N,) or probabilities (N, C):
+    ``-log_softmax(input)`` picked (or weighted) by the target, then reduced.  Its gradient is
+    ``softmax - onehot`` (``softmax * sum(t) - t`` for probabilities), and ``-log_softmax`` for
+    probability targets; log_softmax is recomputed from the saved input, so the formula stays
+    differentiable for create_graph."""
+
+    __slots__ = ("reduction", "count", "indices")
+    save_map = {0: (0, 1), 1: (0,)}
+
+    def forward(self, xp, a, t, reduction):
+        n, classes = a.shape
+        self.reduction, self.count, self.indices = reduction, n, t.ndim == 1
+        log_p = log_softmax_raw(xp, a, 1)
+        if self.indices:
+            if n:
+                lo, hi = int(xp.min(t)), int(xp.max(t))
+                if lo < 0 or hi >= classes:
+                    raise IndexError(f"cross_entropy: target {lo if lo < 0 else hi} is out of "
+                                     f"bounds for {classes} classes (0 to {classes - 1})")
+            take = getattr(xp, "take_along_axis", None)  # array API 2024.12
+            if take is not None:
+                losses = -xp.reshape(take(log_p, xp.reshape(t, (n, 1)), axis=1), (n,))
+            else:
+                picked = onehot_raw(xp, log_p, xp.reshape(t, (n, 1)), (n, classes), 1)
+                losses = -xp.sum(log_p * picked, axis=1)
+        else:
+            losses = -xp.sum(t * log_p, axis=1)
+        if reduction == "none":
+            return losses
+        total = xp.sum(losses)
+        if reduction == "sum":
+            return total
+        return total / n if n else total * float("nan")  # the mean of nothing
+
+    def backward(self, F, g, a, t):
+        ea, et = self._next
+        log_p = F.log_softmax(a, 1)
+        if self.reduction == "none":
+            g = F.expand_dims(g, 1)
+        elif self.reduction == "mean" and self.count:
+            g = g / self.count
+        ga = gt = None
+        if ea is not None:
+            if self.indices:
+                hits = F.onehot(log_p, F.expand_dims(t, 1), tuple(log_p.shape), 1)
+                ga = (F.exp(log_p) - hits) * g
+            else:
+                ga = (F.exp(log_p) * F.sum(t, axis=1, keepdims=True) - t) * g
+        if et is not None:
+            gt = -log_p * g
+        return ga, gt
+
+
+def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Any:
+    """Cross entropy of raw scores ``input`` (N, C) against class indices ``target`` (N,), an
+    integer tensor, or class probabilities (N, C) of the input's dtype, as
+    torch.nn.functional.cross_entropy (without class weights, ignore_index or smoothing)."""
+    if not isinstance(input, Tensor) or not isinstance(target, Tensor):
+        raise TypeError("cross_entropy(): input and target must be tensors, got "
+                        f"{type(input).__name__} and {type(target).__name__}")
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{reduction!r} is not a valid value for reduction; use one of "
+                         f"{REDUCTIONS}")
+    a, t = input._data, target._data
+    eng = type(input)._eng
+    if a.ndim != 2 or not eng.is_floating(a.dtype):
+        raise ValueError(f"cross_entropy: input must be floating scores of shape (N, C), got "
+                         f"shape {tuple(a.shape)} of dtype {eng.dtype_name(a.dtype)}")
+    if t.shape == a.shape:
+        if t.dtype != a.dtype:
+            raise ValueError(f"cross_entropy: probability targets must have the input's dtype "
+                             f"{eng.dtype_name(a.dtype)}, got {eng.dtype_name(t.dtype)}")
+    elif t.shape != (a.shape[0],) or not eng.is_integer(t.dtype):
+        raise ValueError(
+            f"cross_entropy: target must be class indices of shape ({a.shape[0]},) (an integer "
+            f"tensor) or probabilities of shape {tuple(a.shape)}; got {tuple(t.shape)} of "
+            f"dtype {eng.dtype_name(t.dtype)}")
+    return apply(CrossEntropyBackward0, (input, target), type(input), reduction=reduction)

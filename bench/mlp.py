@@ -1,0 +1,160 @@
+"""One training step of an MLP 784-256-10 (ReLU, cross-entropy, SGD), batch 128, float32.
+
+``gradspec`` (``gradspec.nn`` on the numpy backend), ``torch`` (``torch.nn``) and ``floor``
+(hand-written numpy with the analytic gradients) start from the same parameters and data; a
+step is forward, loss, backward, update and zero_grad, and reads the loss as a Python float.
+
+The step is matrix products on both cores, so each system runs in a process of its own (this
+file is also the worker: ``python bench/mlp.py --worker SYSTEM``), in turn, round after round:
+in one process, torch's OpenMP threads and numpy's BLAS threads would compete for the cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import statistics
+import time
+from pathlib import Path
+from typing import Any, Callable
+
+from common import have_torch, subprocess_rounds
+
+SIZES = (784, 256, 10)
+BATCH = 128
+LR = 0.01
+
+
+def make_data(seed: int = 0) -> dict[str, Any]:
+    import numpy as np
+
+    rng = np.random.default_rng(seed)
+    data = {"x": rng.standard_normal((BATCH, SIZES[0]), dtype=np.float32),
+            "labels": rng.integers(0, SIZES[-1], BATCH)}
+    for i, (n_in, n_out) in enumerate(zip(SIZES, SIZES[1:])):
+        bound = 1 / math.sqrt(n_in)
+        data[f"w{i}"] = rng.uniform(-bound, bound, (n_out, n_in)).astype(np.float32)
+        data[f"b{i}"] = rng.uniform(-bound, bound, (n_out,)).astype(np.float32)
+    return data
+
+
+def _state(data: dict[str, Any]) -> dict[str, Any]:
+    return {"0.weight": data["w0"], "0.bias": data["b0"], "2.weight": data["w1"],
+            "2.bias": data["b1"]}
+
+
+def gradspec_step(data: dict[str, Any]) -> Callable[[], float]:
+    import gradspec
+    from gradspec import nn, optim
+
+    torch = gradspec.load_backend("numpy")
+    x, labels = torch.from_numpy(data["x"]), torch.from_numpy(data["labels"])
+    model = nn.Sequential(nn.Linear(SIZES[0], SIZES[1], backend=torch), nn.ReLU(),
+                          nn.Linear(SIZES[1], SIZES[2], backend=torch))
+    model.load_state_dict(_state(data))
+    loss_fn = nn.CrossEntropyLoss()
+    optimizer = optim.SGD(model.parameters(), lr=LR)
+
+    def step() -> float:
+        loss = loss_fn(model(x), labels)
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        return loss.item()
+
+    return step
+
+
+def torch_step(data: dict[str, Any]) -> Callable[[], float]:
+    import torch
+
+    x, labels = torch.from_numpy(data["x"]), torch.from_numpy(data["labels"])
+    model = torch.nn.Sequential(torch.nn.Linear(SIZES[0], SIZES[1]), torch.nn.ReLU(),
+                                torch.nn.Linear(SIZES[1], SIZES[2]))
+    model.load_state_dict({k: torch.from_numpy(v) for k, v in _state(data).items()})
+    loss_fn = torch.nn.CrossEntropyLoss()
+    optimizer = torch.optim.SGD(model.parameters(), lr=LR)
+
+    def step() -> float:
+        loss = loss_fn(model(x), labels)
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        return loss.item()
+
+    return step
+
+
+def floor_step(data: dict[str, Any]) -> Callable[[], float]:
+    """Forward, loss and backward by hand: d loss / d scores = (softmax - onehot) / batch."""
+    import numpy as np
+
+    x, labels = data["x"], data["labels"]
+    w0, b0, w1, b1 = (data[k].copy() for k in ("w0", "b0", "w1", "b1"))
+    rows = np.arange(BATCH)
+    lr = np.float32(LR)
+
+    def step() -> float:
+        h = x @ w0.T
+        h += b0
+        a = np.maximum(h, 0)
+        s = a @ w1.T
+        s += b1
+        shifted = s - s.max(axis=1, keepdims=True)
+        e = np.exp(shifted)
+        total = e.sum(axis=1, keepdims=True)
+        loss = (np.log(total[:, 0]) - shifted[rows, labels]).mean()
+        ds = e / total
+        ds[rows, labels] -= 1
+        ds /= np.float32(BATCH)
+        gw1, gb1 = ds.T @ a, ds.sum(axis=0)
+        da = ds @ w1
+        da *= h > 0
+        gw0, gb0 = da.T @ x, da.sum(axis=0)
+        for p, g in ((w0, gw0), (b0, gb0), (w1, gw1), (b1, gb1)):
+            p -= g * lr
+        return float(loss)
+
+    return step
+
+
+STEPS = {"gradspec": gradspec_step, "torch": torch_step, "floor": floor_step}
+
+
+def worker(system: str, steps: int) -> dict[str, Any]:
+    """Time ``steps`` steps of ``system`` in this process (after a warm-up)."""
+    step = STEPS[system](make_data())
+    for _ in range(WARMUP):
+        step()
+    times = []
+    for _ in range(steps):
+        t0 = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t0)
+    return {"system": system, "seconds_per_step": statistics.median(times)}
+
+
+WARMUP = 20
+
+
+def mlp(rounds: int = 5, steps: int = 200, tick: Callable[[], None] | None = None
+        ) -> dict[str, float]:
+    """Seconds per step by system: the median over rounds of each process's median step."""
+    systems = [name for name in STEPS if name != "torch" or have_torch()]
+    runs = subprocess_rounds(Path(__file__).resolve(), systems, ["--steps", str(steps)], rounds,
+                             tick)
+    return {name: statistics.median(r["seconds_per_step"] for r in results)
+            for name, results in runs.items()}
+
+
+def _worker_main() -> None:
+    p = argparse.ArgumentParser(description="time MLP steps of one system (internal)")
+    p.add_argument("--worker", choices=sorted(STEPS), required=True)
+    p.add_argument("--steps", type=int, default=200)
+    args = p.parse_args()
+    print(json.dumps(worker(args.worker, args.steps)))
+
+
+if __name__ == "__main__":
+    _worker_main()

@@ -1,0 +1,213 @@
+"""Run gradspec's benchmarks against torch and the hand-written numpy floor; print the table.
+
+    python bench/run.py                          # everything (a few minutes), a Markdown table
+    python bench/run.py --json docs/data/bench/latest.json   # also the report the docs render
+    python bench/run.py --only per-op,mlp --quick
+
+Every figure is a median of repeats with the systems run round-robin (small benchmarks, one
+process) or one subprocess per system and run (large data); ratios compare figures of the same
+run.  See bench/RESULTS.md for the latest figures and what they mean.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, Callable
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import chain  # noqa: E402
+import common  # noqa: E402
+import logreg  # noqa: E402
+import mlp  # noqa: E402
+
+BENCHMARKS = ("per-op", "seeds-logreg", "big-logreg", "mlp", "long-chain")
+BIG_SIZES = ((100_000, 100), (1_000_000, 32))
+
+
+class Plan:
+    """Repeats per benchmark (``quick`` cuts them for a smoke run)."""
+
+    def __init__(self, quick: bool) -> None:
+        self.chain_repeats = 15 if quick else 60
+        self.seeds_repeats = 3 if quick else 9
+        self.big_rounds = 1 if quick else 3
+        self.big_iterations = 10 if quick else 50
+        self.mlp_rounds = 2 if quick else 5
+        self.long_repeats = 2 if quick else 5
+
+    def ticks(self, name: str) -> int:
+        systems = 3 if common.have_torch() else 2
+        return {"per-op": self.chain_repeats + 3, "seeds-logreg": self.seeds_repeats + 1,
+                "big-logreg": (len(BIG_SIZES) + common.glibc()) * self.big_rounds * systems,
+                "mlp": self.mlp_rounds * systems, "long-chain": 2 * (self.long_repeats + 1)}[name]
+
+
+def _row(benchmark: str, metric: str, figures: dict[str, Any], digits: int,
+         versus: str | None = None, target: float | None = None) -> dict[str, Any]:
+    """One line of the table: the figure of each system, gradspec's ratio to ``versus`` and,
+    when there is a target, whether the ratio is within it."""
+    row: dict[str, Any] = {"benchmark": benchmark, "metric": metric}
+    for name in ("gradspec", "torch", "floor"):
+        value = figures.get(name)
+        row[name] = None if value is None else round(value, digits)
+    ratio = None
+    if versus is not None and figures.get(versus) and figures.get("gradspec") is not None:
+        ratio = figures["gradspec"] / figures[versus]
+    row["ratio"] = None if ratio is None else f"{ratio:.2f}x {versus}"
+    row["target"] = None if target is None else f"<= {target:g}x {versus}"
+    row["met"] = None if target is None or ratio is None else ("yes" if ratio <= target else "NO")
+    return row
+
+
+def run_per_op(plan: Plan, tick: Callable[[], None]) -> list[dict[str, Any]]:
+    res = chain.per_op(1000, plan.chain_repeats, tick)
+    name = "per-op: chain of 1,000 add/mul, 1-element float32"
+    return [_row(name, f"{phase} (us/op)", {k: v[phase] for k, v in res.items()}, 3, "torch",
+                 1.0 if phase == "total" else None)
+            for phase in ("forward", "backward", "total")]
+
+
+def run_seeds(plan: Plan, tick: Callable[[], None]) -> list[dict[str, Any]]:
+    res = logreg.seeds(1000, plan.seeds_repeats, tick)
+    return [_row("seeds' logistic regression, 200x2, 1,000 iterations", "seconds per run", res,
+                 4, "torch", 0.8)]
+
+
+def run_big(plan: Plan, tick: Callable[[], None], folder: Path) -> list[dict[str, Any]]:
+    rows = []
+    for n, d in BIG_SIZES:
+        res = logreg.big(n, d, folder, plan.big_iterations, plan.big_rounds, tick)
+        name = f"logistic regression {n:,}x{d}, {plan.big_iterations} iterations"
+        target = (n, d) == (1_000_000, 32)
+        rows.append(_row(name, "ms per iteration",
+                         {k: v["seconds_per_iteration"] * 1e3 for k, v in res.items()}, 2,
+                         "floor", 1.1 if target else None))
+        exact = all(v["peak_exact"] for v in res.values())
+        metric = "peak MiB above the data" + ("" if exact else " (peak not resettable: upper bound)")
+        rows.append(_row(name, metric, {k: v["extra_peak_mib"] for k, v in res.items()}, 1,
+                         "floor", 1.5 if target else None))
+        rows.append(_row(name, "page faults per iteration",
+                         {k: v["faults_per_iteration"] for k, v in res.items()}, 0))
+    if common.glibc():  # the same, with freed memory kept for reuse: the arithmetic alone
+        n, d = BIG_SIZES[-1]
+        res = logreg.big(n, d, folder, plan.big_iterations, plan.big_rounds, tick,
+                         env=common.KEEP_FREED_MEMORY)
+        rows.append(_row(f"logistic regression {n:,}x{d}, glibc keeping freed memory "
+                         "(diagnostic)", "ms per iteration",
+                         {k: v["seconds_per_iteration"] * 1e3 for k, v in res.items()}, 2,
+                         "floor"))
+    return rows
+
+
+def run_mlp(plan: Plan, tick: Callable[[], None]) -> list[dict[str, Any]]:
+    res = mlp.mlp(plan.mlp_rounds, 200, tick)
+    return [_row("MLP step 784-256-10, ReLU, cross-entropy, batch 128", "ms per step",
+                 {k: v * 1e3 for k, v in res.items()}, 3, "floor", 1.1)]
+
+
+def run_long(plan: Plan, tick: Callable[[], None]) -> list[dict[str, Any]]:
+    res = chain.long_chain((10_000, 100_000), plan.long_repeats, tick)
+    rows = []
+    for n, by_system in res.items():
+        rows.append(_row(f"long chain, {n:,} ops", "backward (us/op)",
+                         {k: v["backward"] for k, v in by_system.items()}, 3, "torch"))
+    growth = {k: res[100_000][k]["backward"] / res[10_000][k]["backward"] for k in res[10_000]}
+    row = _row("long chain, 100,000 vs 10,000 ops", "backward per op, 100k / 10k", growth, 2)
+    row["target"] = "<= 1.5 (linear)"
+    row["met"] = "yes" if growth["gradspec"] <= 1.5 else "NO"
+    rows.append(row)
+    return rows
+
+
+def markdown(rows: list[dict[str, Any]]) -> str:
+    keys = ["benchmark", "metric", "gradspec", "torch", "floor", "ratio", "target", "met"]
+    lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
+    for row in rows:
+        cells = ["" if row.get(k) is None else str(row[k]) for k in keys]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="python bench/run.py", description=__doc__.split("\n\n")[0],
+        formatter_class=argparse.RawDescriptionHelpFormatter, epilog=__doc__.split("\n\n", 1)[1])
+    parser.add_argument("--json", metavar="PATH", type=Path,
+                        help="also write the report as JSON (docs/data/bench/*.json is rendered "
+                             "by docs/gen.py)")
+    parser.add_argument("--only", metavar="A,B", default="",
+                        help=f"run only these benchmarks: {', '.join(BENCHMARKS)}")
+    parser.add_argument("--quick", action="store_true",
+                        help="fewer repeats (a smoke run; its figures are noisier)")
+    parser.add_argument("--data-dir", metavar="DIR", type=Path,
+                        help="where the large-data benchmark writes its data (default: a "
+                             "temporary folder, removed afterwards)")
+    args = parser.parse_args(argv)
+    chosen = [b for b in args.only.split(",") if b] or list(BENCHMARKS)
+    unknown = [b for b in chosen if b not in BENCHMARKS]
+    if unknown:
+        print(f"bench/run.py: unknown benchmark(s) {', '.join(unknown)}; choose from "
+              f"{', '.join(BENCHMARKS)}", file=sys.stderr)
+        return 2
+    if args.json is not None and not args.json.parent.is_dir():
+        print(f"bench/run.py: the folder of --json {args.json} does not exist; create it first",
+              file=sys.stderr)
+        return 2
+    plan = Plan(args.quick)
+    try:
+        rows = _run_all(chosen, plan, args.data_dir)
+    except (RuntimeError, OSError) as exc:
+        print(f"bench/run.py: {str(exc).splitlines()[0]}", file=sys.stderr)
+        return 2
+    report = {
+        "title": "gradspec numpy backend vs torch vs hand-written numpy",
+        "date": datetime.date.today().isoformat(),
+        "command": "python bench/run.py" + (" --quick" if args.quick else ""),
+        "machine": common.machine(),
+        "threads": common.threads(),
+        "results": rows,
+    }
+    print(markdown(rows))
+    print()
+    print("machine: " + ", ".join(f"{k} {v}" for k, v in report["machine"].items()))
+    print("threads: " + ", ".join(f"{k} {v}" for k, v in report["threads"].items()))
+    if args.json is not None:
+        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {args.json}")
+    return 0
+
+
+def _run_all(chosen: list[str], plan: Plan, data_dir: Path | None) -> list[dict[str, Any]]:
+    import click
+
+    rows: list[dict[str, Any]] = []
+    total = sum(plan.ticks(name) for name in chosen)
+    with click.progressbar(length=total, label="benchmarks", file=sys.stderr) as bar:
+        tick = lambda: bar.update(1)  # noqa: E731
+        for name in chosen:
+            bar.label = name
+            if name == "per-op":
+                rows += run_per_op(plan, tick)
+            elif name == "seeds-logreg":
+                rows += run_seeds(plan, tick)
+            elif name == "big-logreg":
+                if data_dir is not None:
+                    rows += run_big(plan, tick, data_dir)
+                else:
+                    with tempfile.TemporaryDirectory(prefix="gradspec-bench-") as tmp:
+                        rows += run_big(plan, tick, Path(tmp))
+            elif name == "mlp":
+                rows += run_mlp(plan, tick)
+            else:
+                rows += run_long(plan, tick)
+    return rows
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,116 @@
+"""bench/: the systems it compares compute the same thing, the table says what the figures say,
+the docs render its report.  No timings are asserted (speed is bench/'s output, not a test)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "bench"))
+sys.path.insert(0, str(ROOT / "docs"))
+
+import chain  # noqa: E402
+import common  # noqa: E402
+import gen  # noqa: E402
+import logreg  # noqa: E402
+import mlp  # noqa: E402
+import run  # noqa: E402
+
+
+def _seeds_args():
+    from gradspec.workloads.logreg import make_data
+
+    data = make_data()
+    return data["x"], data["y"], data["weight"], data["bias"]
+
+
+def test_logreg_floor_follows_gradspec_step_for_step():
+    floor, ours = logreg.floor_trainer(*_seeds_args()), logreg.gradspec_trainer(*_seeds_args())
+    losses = [(floor().item(), ours().item()) for _ in range(30)]
+    np.testing.assert_allclose(*zip(*losses), rtol=1e-5)
+    assert losses[-1][0] < losses[0][0]  # it trains
+
+
+def test_logreg_torch_follows_gradspec():
+    pytest.importorskip("torch")
+    ref, ours = logreg.torch_trainer(*_seeds_args()), logreg.gradspec_trainer(*_seeds_args())
+    for _ in range(30):
+        np.testing.assert_allclose(ours().item(), ref().item(), rtol=1e-5)
+
+
+def test_mlp_systems_take_the_same_steps():
+    data = mlp.make_data()
+    systems = ["gradspec", "floor"] + (["torch"] if common.have_torch() else [])
+    steps = {name: mlp.STEPS[name](data) for name in systems}
+    for _ in range(5):
+        losses = {name: step() for name, step in steps.items()}
+        for name in systems:
+            assert losses[name] == pytest.approx(losses["gradspec"], rel=1e-5), name
+
+
+def test_chain_backward_gives_the_chain_rule_product():
+    import gradspec
+
+    torch = gradspec.load_backend("numpy")
+    x = torch.tensor([1.0], requires_grad=True)
+    phases = chain.chain(x, 100)
+    assert set(phases) == {"forward", "backward", "total"}
+    assert x.grad.item() == pytest.approx(chain.FACTOR ** 50, rel=1e-5)
+
+
+def test_round_robin_alternates_and_takes_medians():
+    calls = []
+    times = iter([3.0, 1.0, 2.0, 5.0, 4.0, 6.0])
+    systems = {"a": lambda: calls.append("a") or {"t": next(times)},
+               "b": lambda: calls.append("b") or {"t": next(times)}}
+    result = common.round_robin(systems, repeats=2, warmup=1)
+    assert calls == ["a", "b"] * 3
+    assert result == {"a": {"t": 3.0}, "b": {"t": 5.5}}  # warm-up (3, 1) dropped
+
+
+def test_rows_state_ratio_and_target():
+    row = run._row("b", "m", {"gradspec": 0.9, "torch": 1.2, "floor": 0.3}, 2, "torch", 0.8)
+    assert row["ratio"] == "0.75x torch" and row["target"] == "<= 0.8x torch"
+    assert row["met"] == "yes"
+    assert run._row("b", "m", {"gradspec": 1.0, "torch": 1.0}, 2, "torch", 0.8)["met"] == "NO"
+    plain = run._row("b", "m", {"gradspec": 1.0, "torch": 2.0}, 2, "torch")
+    assert plain["target"] is None and plain["met"] is None and plain["floor"] is None
+
+
+def test_run_refuses_unknown_benchmarks_in_one_line():
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--only", "nope"],
+                          capture_output=True, text=True)
+    assert done.returncode == 2
+    assert done.stderr.strip().count("\n") == 0 and "unknown benchmark(s) nope" in done.stderr
+    assert "Traceback" not in done.stderr
+
+
+def test_run_help():
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--help"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0 and "--json" in done.stdout and "--only" in done.stdout
+
+
+def test_docs_render_a_bench_report_with_its_machine():
+    doc = {"title": "t", "date": "2026-01-01", "machine": {"cpu": "X", "cores": 2},
+           "threads": {"torch": 2}, "results": [{"benchmark": "b", "target": None, "met": "NO"}]}
+    body = gen.bench_block([("numpy", doc)], "numpy")
+    assert "**machine**: cpu X, cores 2" in body and "**threads**: torch 2" in body
+    assert "| b |  | NO |" in body and "None" not in body
+    assert "python bench/run.py --json docs/data/bench/other.json" in gen.bench_block([], "other")
+
+
+def test_the_committed_report_is_one_bench_run_wrote():
+    path = ROOT / "docs" / "data" / "bench" / "numpy.json"
+    doc = json.loads(path.read_text(encoding="utf-8"))
+    assert doc["command"].startswith("python bench/run.py")
+    benchmarks = {row["benchmark"].split(",")[0] for row in doc["results"]}
+    assert {"per-op: chain of 1", "seeds' logistic regression", "MLP step 784-256-10"} <= benchmarks
+    results = (ROOT / "bench" / "RESULTS.md").read_text(encoding="utf-8")
+    assert run.markdown(doc["results"]) in results  # RESULTS.md quotes that very run

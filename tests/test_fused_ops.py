@@ -1,0 +1,205 @@
+"""gradspec.nn picks a backend's single-op forms (linear, binary_cross_entropy, cross_entropy) by
+feature, keeps
+the composed forms for backends without them, and both agree with torch.nn.  The ops' own
+gradients are judged by the conformance suite's op cases; here: their errors, and what nn does.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+import gradspec
+from gradspec import nn
+
+BACKENDS = ["numpy", "strict", "torch"]
+
+
+@pytest.fixture(params=BACKENDS)
+def bk(request):
+    ok, why = gradspec.plugins.availability(request.param)
+    if not ok:
+        pytest.skip(f"backend {request.param} unavailable: {why}")
+    return gradspec.load_backend(request.param)
+
+
+@pytest.fixture(scope="module")
+def T():
+    return pytest.importorskip("torch", reason="torch.nn is the reference")
+
+
+@pytest.fixture
+def composed(monkeypatch):
+    """Make nn see ``backend`` as one without the single-op forms."""
+
+    def hide(backend):
+        for name in ("linear", "binary_cross_entropy", "cross_entropy"):
+            monkeypatch.setitem(nn._FUSED, (backend, name), None)
+
+    return hide
+
+
+def host(t) -> np.ndarray:
+    return np.asarray(t.detach().tolist(), dtype=np.float64)
+
+
+def _logreg_step(backend, x, y, state, nn=nn):
+    """The seeds' model, one step: ``nn`` is gradspec.nn on a backend, or torch.nn on torch."""
+    linear = nn.Linear(3, 1, backend=backend) if nn.__name__ == "gradspec.nn" else nn.Linear(3, 1)
+    model = nn.Sequential(linear, nn.Sigmoid())
+    model.load_state_dict({k: backend.tensor(v) for k, v in state.items()})
+    loss = nn.BCELoss()(model(backend.tensor(x)).squeeze(), backend.tensor(y))
+    loss.backward()
+    return loss, model
+
+
+@pytest.mark.parametrize("fused", [True, False], ids=["fused", "composed"])
+def test_linear_and_bce_match_torch_either_way(bk, T, composed, fused):
+    rng = np.random.default_rng(7)
+    x = rng.normal(0, 1, (6, 3)).astype(np.float32)
+    y = (rng.uniform(0, 1, 6) > 0.5).astype(np.float32)
+    state = {"0.weight": rng.uniform(-0.5, 0.5, (1, 3)).astype(np.float32),
+             "0.bias": np.array([0.1], dtype=np.float32)}
+    if not fused:
+        composed(bk)
+    loss, model = _logreg_step(bk, x, y, state)
+    ref_loss, ref = _logreg_step(T, x, y, state, nn=T.nn)
+    top = loss.grad_fn.name()
+    assert top == ("BinaryCrossEntropyBackward0" if fused else "MeanBackward0")
+    assert loss.item() == pytest.approx(ref_loss.item(), rel=1e-6)
+    for (name, p), (_, q) in zip(model.named_parameters(), ref.named_parameters()):
+        np.testing.assert_allclose(host(p.grad), q.grad.numpy(), rtol=1e-5, atol=1e-7,
+                                   err_msg=name)
+
+
+@pytest.mark.parametrize("fused", [True, False], ids=["fused", "composed"])
+@pytest.mark.parametrize("kind", ["indices", "probabilities"])
+def test_cross_entropy_matches_torch_either_way(bk, T, composed, fused, kind):
+    rng = np.random.default_rng(5)
+    x = rng.normal(0, 2, (4, 3)).astype(np.float32)
+    target = (np.array([2, 0, 1, 2]) if kind == "indices"
+              else rng.dirichlet(np.ones(3), 4).astype(np.float32))
+    if not fused:
+        composed(bk)
+    xt, xr = bk.tensor(x, requires_grad=True), T.tensor(x, requires_grad=True)
+    loss = nn.CrossEntropyLoss()(xt, bk.tensor(target))
+    ref = T.nn.CrossEntropyLoss()(xr, T.tensor(target))
+    # composed, the mean is the last op; torch's own op ends in NllLoss (indices) or a division
+    assert (loss.grad_fn.name() != "MeanBackward0") == fused
+    assert loss.item() == pytest.approx(ref.item(), rel=1e-6)
+    loss.backward()
+    ref.backward()
+    np.testing.assert_allclose(host(xt.grad), xr.grad.numpy(), rtol=1e-5, atol=1e-7)
+
+
+def test_cross_entropy_keeps_its_messages(bk, composed):
+    scores = bk.tensor([[1.0, 2.0], [0.5, 0.1]])
+    for hide in (False, True):
+        if hide:
+            composed(bk)
+        with pytest.raises(IndexError, match="^CrossEntropyLoss: target 2 is out of bounds"):
+            nn.CrossEntropyLoss()(scores, bk.tensor([0, 2]))
+        with pytest.raises(IndexError, match="^CrossEntropyLoss: target -1 is out of bounds"):
+            nn.CrossEntropyLoss()(scores, bk.tensor([-1, 0]))
+        with pytest.raises(ValueError, match="class indices"):
+            nn.CrossEntropyLoss()(scores, bk.tensor([0.0, 1.0]))
+
+
+@pytest.mark.parametrize("name", ["numpy", "strict"])
+def test_linear_is_one_node_on_the_engine(name):
+    # (torch's Linear records AddmmBackward0 over bias, input and TBackward0(weight))
+    ok, why = gradspec.plugins.availability(name)
+    if not ok:
+        pytest.skip(why)
+    bk = gradspec.load_backend(name)
+    layer = nn.Linear(3, 2, backend=bk)
+    out = layer(bk.tensor([[1.0, 2.0, 3.0]]))
+    assert out.grad_fn.name() == "AddmmBackward0"
+    fns = [f for f, _ in out.grad_fn.next_functions]
+    assert fns[0] is None and [f.name() for f in fns[1:]] == ["AccumulateGrad"] * 2
+
+
+def test_bce_keeps_its_message_for_out_of_range_input(bk, composed):
+    p, y = bk.tensor([0.5, 1.5]), bk.tensor([0.0, 1.0])
+    with pytest.raises(RuntimeError, match="^BCELoss: all elements of input should be between"):
+        nn.BCELoss()(p, y)
+    composed(bk)
+    with pytest.raises(RuntimeError, match="^BCELoss: all elements of input should be between"):
+        nn.BCELoss()(p, y)
+
+
+def test_bce_refuses_targets_outside_zero_one_and_nan_input_as_torch(bk):
+    with pytest.raises(RuntimeError, match="target should be between 0 and 1"):
+        nn.BCELoss()(bk.tensor([0.5, 0.5]), bk.tensor([0.0, 2.0]))
+    with pytest.raises(RuntimeError, match="input should be between 0 and 1"):
+        nn.BCELoss()(bk.tensor([float("nan"), 0.5]), bk.tensor([0.0, 1.0]))
+
+
+def test_bce_gradient_is_torchs_at_saturated_probabilities(bk, T):
+    # torch caps p (1 - p) at 1e-12: the gradient at p = 0 or 1 is huge but finite
+    p = np.array([0.0, 1.0, 0.5], dtype=np.float32)
+    y = np.array([1.0, 0.0, 1.0], dtype=np.float32)
+    pt, pr = bk.tensor(p, requires_grad=True), T.tensor(p, requires_grad=True)
+    nn.BCELoss(reduction="sum")(pt, bk.tensor(y)).backward()
+    T.nn.BCELoss(reduction="sum")(pr, T.tensor(y)).backward()
+    np.testing.assert_allclose(host(pt.grad), pr.grad.numpy(), rtol=1e-6)
+    assert host(pt.grad)[0] == pytest.approx(-1e12, rel=1e-6)
+
+
+@pytest.mark.parametrize("name", ["numpy", "strict"])
+def test_engine_op_errors_say_what_to_fix(name):
+    ok, why = gradspec.plugins.availability(name)
+    if not ok:
+        pytest.skip(why)
+    B = gradspec.load_backend(name)
+    p, y = B.tensor([0.2, 0.7]), B.tensor([0.0, 1.0])
+    with pytest.raises(ValueError, match="not a valid value for reduction"):
+        B.binary_cross_entropy(p, y, reduction="avg")
+    with pytest.raises(ValueError, match=r"target shape \(1,\) differs from input shape \(2,\)"):
+        B.binary_cross_entropy(p, B.tensor([1.0]))
+    with pytest.raises(RuntimeError, match="derivative for weight is not implemented"):
+        B.binary_cross_entropy(p, y, B.tensor([1.0, 2.0], requires_grad=True))
+    with pytest.raises(RuntimeError, match="one floating dtype"):
+        B.binary_cross_entropy(p, B.tensor([0.0, 1.0], dtype=B.float64))
+    with pytest.raises(IndexError, match="target 3 is out of bounds for 3 classes"):
+        B.cross_entropy(B.tensor([[0.0, 1.0, 2.0]]), B.tensor([3]))
+    with pytest.raises(ValueError, match="class indices of shape"):
+        B.cross_entropy(B.tensor([[0.0, 1.0, 2.0]]), B.tensor([0.5]))
+    with pytest.raises(ValueError, match="probability targets must have the input's dtype"):
+        B.cross_entropy(B.tensor([[0.0, 1.0]]), B.tensor([[0.5, 0.5]], dtype=B.float64))
+    x, w = B.tensor([[1.0, 2.0]]), B.tensor([[1.0, 2.0, 3.0]])
+    with pytest.raises(RuntimeError, match=r"cannot be multiplied \(1x2 and 3x1\)"):
+        B.linear(x, w)
+    with pytest.raises(RuntimeError, match=r"bias must have shape \(1,\) or \(\)"):
+        B.linear(x, B.tensor([[1.0, 2.0]]), B.tensor([1.0, 2.0]))
+
+
+def test_linear_with_mixed_dtypes_promotes_like_matmul():
+    B = gradspec.load_backend("numpy")
+    x = B.tensor([[1.0, 2.0]], dtype=B.float64, requires_grad=True)
+    w = B.tensor([[0.5, -1.0]], requires_grad=True)
+    out = B.linear(x, w, B.tensor([0.25]))
+    assert out.dtype == B.float64 and out.tolist() == [[-1.25]]
+    out.sum().backward()
+    assert w.grad.dtype == B.float32 and w.grad.tolist() == [[1.0, 2.0]]
+
+
+@pytest.mark.parametrize("name", ["numpy", "strict"])
+def test_a_gradient_kept_without_a_copy_is_nobody_elses(name):
+    # linear's input and weight gradients are fresh products: leaves keep them as .grad, so
+    # each must be its own array, and a hook that keeps the tensor it saw gets a copy instead
+    ok, why = gradspec.plugins.availability(name)
+    if not ok:
+        pytest.skip(why)
+    B = gradspec.load_backend(name)
+    x = B.tensor([[1.0, 2.0]], requires_grad=True)
+    w = B.tensor([[3.0, 4.0]], requires_grad=True)
+    seen = []
+    x.register_hook(lambda g: seen.append(g))
+    B.linear(x, w).sum().backward()
+    assert x.grad.tolist() == [[3.0, 4.0]] and w.grad.tolist() == [[1.0, 2.0]]
+    w.grad.mul_(10)
+    x.grad.mul_(10)
+    assert seen[0].tolist() == [[3.0, 4.0]], "the hook's tensor must not be the kept .grad"
+    B.linear(x, w).sum().backward()  # accumulates into the kept arrays
+    assert x.grad.tolist() == [[33.0, 44.0]] and w.grad.tolist() == [[11.0, 22.0]]
