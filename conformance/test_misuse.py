@@ -503,6 +503,14 @@ def matmul_of_mismatched_shapes(B):
     return [a, b], lambda: a @ b
 
 
+@misuse("ERR-1", RuntimeError, "float64")
+def matmul_of_mixed_dtypes(B):
+    # matrix products do not promote, unlike elementwise ops (fuzzer seed 19079)
+    a = _rg(B, [[1.0, 1.0]])
+    b = B.tensor([[0.0, 2.0], [-0.5, 1.5]], dtype=B.float64, requires_grad=True)
+    return [a, b], lambda: a @ b
+
+
 @misuse("ERR-1", RuntimeError)
 def cat_of_mismatched_shapes(B):
     a, b = _rg(B, [[1.0, 2.0]]), _rg(B, [[1.0], [2.0]])

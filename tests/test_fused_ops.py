@@ -174,14 +174,17 @@ def test_engine_op_errors_say_what_to_fix(name):
         B.linear(x, B.tensor([[1.0, 2.0]]), B.tensor([1.0, 2.0]))
 
 
-def test_linear_with_mixed_dtypes_promotes_like_matmul():
+@pytest.mark.parametrize("dtypes", [("float64", "float32", "float32"),
+                                    ("float32", "float32", "float64")])
+def test_linear_refuses_mixed_dtypes_as_pytorch(dtypes):
+    # PyTorch's addmm does not promote ("self and mat2 must have the same dtype")
     B = gradspec.load_backend("numpy")
-    x = B.tensor([[1.0, 2.0]], dtype=B.float64, requires_grad=True)
-    w = B.tensor([[0.5, -1.0]], requires_grad=True)
-    out = B.linear(x, w, B.tensor([0.25]))
-    assert out.dtype == B.float64 and out.tolist() == [[-1.25]]
-    out.sum().backward()
-    assert w.grad.dtype == B.float32 and w.grad.tolist() == [[1.0, 2.0]]
+    dx, dw, db = (getattr(B, d) for d in dtypes)
+    x = B.tensor([[1.0, 2.0]], dtype=dx, requires_grad=True)
+    w = B.tensor([[0.5, -1.0]], dtype=dw, requires_grad=True)
+    with pytest.raises(RuntimeError, match="same dtype"):
+        B.linear(x, w, B.tensor([0.25], dtype=db))
+    assert x.grad is None and w.grad is None
 
 
 @pytest.mark.parametrize("name", ["numpy", "strict"])

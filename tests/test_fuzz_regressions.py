@@ -243,3 +243,19 @@ def test_maximum_against_a_number_splits_ties(torch):
     x = torch.tensor([1.0, 3.0, 2.0], requires_grad=True)
     torch.maximum(x, 2.0).sum().backward()
     assert x.grad.tolist() == [0.0, 1.0, 0.5]
+
+
+@pytest.mark.parametrize("shapes", [((1, 2), (2, 2, 2)), ((2,), (2,)), ((2, 2), (2,))])
+def test_matmul_refuses_mixed_dtypes(torch, shapes):
+    # fuzzer seed 19079: PyTorch's matrix products never promote (RuntimeError), where the
+    # array namespace would have computed a float64 result
+    a = torch.ones(*shapes[0], requires_grad=True)
+    b = torch.ones(*shapes[1], dtype=torch.float64)
+    with pytest.raises(RuntimeError, match="same dtype.*float32 and float64"):
+        a @ b
+    assert a.grad is None and a._version == 0
+
+
+def test_matmul_refuses_non_tensors(torch):
+    with pytest.raises(TypeError, match="must be tensors"):
+        torch.ones(2, 3) @ [[1.0], [2.0], [3.0]]

@@ -101,6 +101,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "detach_in_place_of_a_view": (r"detach a view in place", r"detach\(\) instead"),
     "matmul_of_mismatched_shapes": (r"cannot be multiplied \(1x3 and 1x3\)",
                                     r"transpose or reshape"),
+    "matmul_of_mixed_dtypes": (r"same dtype, got float32 and float64", r"convert one with"),
     "cat_of_mismatched_shapes": (r"tensor 0 has shape \(1, 2\), tensor 1 has shape \(2, 1\)",
                                  r"must match except in dimension 0"),
     "cat_of_0d_tensors": (r"zero-dimensional tensor", r"stack\(\) or unsqueeze\(\)"),

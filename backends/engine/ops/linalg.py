@@ -53,6 +53,9 @@ class MmBackward0(Node):
 
 
 def matmul(a: Any, b: Any) -> Any:
+    if not (isinstance(a, Tensor) and isinstance(b, Tensor)):
+        raise TypeError(f"matmul(): both operands must be tensors, got {type(a).__name__} and "
+                        f"{type(b).__name__}; wrap data with torch.tensor(...)")
     if a.ndim == 0 or b.ndim == 0:
         raise RuntimeError("both arguments to matmul need to be at least 1D, got "
                            f"{a.ndim}D and {b.ndim}D")
@@ -64,6 +67,12 @@ def matmul(a: Any, b: Any) -> Any:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({sa[-2]}x{sa[-1]} and "
                            f"{sb[-2]}x{sb[-1]}): the first's last dimension must equal the "
                            "second's next-to-last; transpose or reshape one of them")
+    da, db = a._data.dtype, b._data.dtype
+    if da != db:  # PyTorch does not promote in matrix products
+        eng = type(a)._eng
+        raise RuntimeError(f"expected both operands of matmul to have the same dtype, got "
+                           f"{eng.dtype_name(da)} and {eng.dtype_name(db)}; convert one with "
+                           f".to(...) first")
     return binary(MmBackward0, a, b)
 
 
@@ -139,8 +148,12 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Any:
     if b is not None and b.shape != () and b.shape != out_features:
         raise RuntimeError(f"linear(): bias must have shape {out_features} or (), got "
                            f"{tuple(b.shape)}")
-    if w.ndim == 1 or x.ndim == 0 or w.dtype != x.dtype or (b is not None and b.dtype != x.dtype):
-        # a vector weight, or mixed dtypes (which the general ops promote): composed
+    if w.dtype != x.dtype or (b is not None and b.dtype != x.dtype):
+        eng = type(input)._eng
+        got = ", ".join(eng.dtype_name(a.dtype) for a in (x, w, b) if a is not None)
+        raise RuntimeError(f"linear(): input, weight and bias must have the same dtype (PyTorch "
+                           f"does not promote here), got {got}; convert with .to(...)")
+    if w.ndim == 1 or x.ndim == 0:  # a vector weight, or a 0-d input's error: composed
         out = matmul(input, weight.t() if w.ndim == 2 else weight)
         return out if bias is None else out + bias
     if x.shape[-1] != w.shape[1]:
