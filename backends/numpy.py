@@ -3,7 +3,8 @@
 Random numbers: numpy's PCG64 generator (``numpy.random.default_rng``), seeded by
 ``manual_seed`` (default seed 0).  ``from_numpy`` shares memory with the numpy array, as in
 PyTorch.  Native fast paths: ``numpy.add.at`` for scatter-adds and numpy's own advanced
-indexing for indexed assignment.
+indexing for indexed assignment, and `._tuned_numpy`'s direct calls for the functions small
+models call most.
 """
 
 from __future__ import annotations
@@ -15,10 +16,10 @@ from gradspec.plugins import hookimpl
 
 
 def build() -> Any:
-    import array_api_compat.numpy as xp
     import numpy as np
 
     from ._hosts import NumpyRNG, version
+    from ._tuned_numpy import namespace
     from .engine import EngineBackend, Host
 
     def index_put(target: Any, key: Any, values: Any) -> None:
@@ -33,7 +34,7 @@ def build() -> Any:
         index_put=index_put,
         numpy=np,
     )
-    return EngineBackend("numpy", xp, host, version(),
+    return EngineBackend("numpy", namespace(), host, version(),
                          "gradspec's engine over numpy (CPU)")
 
 
