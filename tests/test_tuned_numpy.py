@@ -1,0 +1,82 @@
+"""The numpy backend's tuned namespace gives exactly what array_api_compat.numpy gives: same
+values, dtypes, shapes and errors, on the fast route and on the fallback."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+compat = pytest.importorskip("array_api_compat.numpy")
+
+from gradspec.backends._tuned_numpy import namespace  # noqa: E402
+
+NS = namespace()
+ARRAYS = {
+    "f32 matrix": np.arange(6, dtype=np.float32).reshape(2, 3) - 2.5,
+    "f64 0-d": np.array(1.5),
+    "f16 vector": np.array([1.0, -2.0, 4.0], dtype=np.float16),
+    "i32 vector": np.array([1, 2, 3], dtype=np.int32),
+    "bool matrix": np.array([[True, False], [True, True]]),
+    "f32 with nan": np.array([1.0, np.nan, -1.0], dtype=np.float32),
+}
+
+
+def same(got, want):
+    assert type(got) is type(want)
+    assert np.asarray(got).dtype == np.asarray(want).dtype
+    assert np.shape(got) == np.shape(want)
+    np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("name", ["sum", "min", "max"])
+@pytest.mark.parametrize("key", list(ARRAYS))
+@pytest.mark.parametrize("axis,keepdims", [(None, False), (None, True), (0, False), (-1, True),
+                                           ((), False)])
+def test_reductions_agree(name, key, axis, keepdims):
+    x = ARRAYS[key]
+    if x.ndim == 0 and axis not in (None, ()):
+        axis = None
+    same(getattr(NS, name)(x, axis=axis, keepdims=keepdims),
+         getattr(compat, name)(x, axis=axis, keepdims=keepdims))
+
+
+def test_a_reduction_with_a_dtype_takes_the_compat_route():
+    x = ARRAYS["f32 matrix"]
+    same(NS.sum(x, dtype=np.float64), compat.sum(x, dtype=np.float64))
+
+
+@pytest.mark.parametrize("name", ["min", "max"])
+def test_empty_min_and_max_raise_as_numpy(name):
+    with pytest.raises(ValueError, match="zero-size array"):
+        getattr(NS, name)(np.zeros(0, dtype=np.float32))
+
+
+@pytest.mark.parametrize("key", list(ARRAYS))
+def test_shape_and_dtype_functions_agree(key):
+    x = ARRAYS[key]
+    same(NS.reshape(x, (-1,)), compat.reshape(x, (-1,)))
+    same(NS.astype(x, np.float64), compat.astype(x, np.float64))
+    assert NS.astype(x, x.dtype, copy=False) is x
+    same(NS.ones_like(x), compat.ones_like(x))
+    same(NS.zeros_like(x, dtype=np.float32), compat.zeros_like(x, dtype=np.float32))
+    same(NS.asarray(x, dtype=np.float64), compat.asarray(x, dtype=np.float64))
+    if x.ndim >= 2:
+        same(NS.matrix_transpose(x), compat.matrix_transpose(x))
+
+
+def test_matrix_transpose_of_a_vector_raises_as_compat():
+    with pytest.raises(ValueError):
+        NS.matrix_transpose(np.ones(3))
+
+
+def test_copy_requests_take_the_compat_route():
+    x = ARRAYS["f32 matrix"]
+    assert not np.shares_memory(NS.asarray(x, copy=True), x)
+    assert np.shares_memory(NS.reshape(x, (6,), copy=False), x)
+    with pytest.raises(ValueError):
+        NS.reshape(x.T, (6,), copy=False)  # not expressible as a view
+
+
+def test_everything_else_is_compat_itself():
+    for name in ("exp", "where", "matmul", "permute_dims", "isdtype", "float32"):
+        assert getattr(NS, name) is getattr(compat, name)
