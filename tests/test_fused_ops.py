@@ -206,3 +206,29 @@ def test_a_gradient_kept_without_a_copy_is_nobody_elses(name):
     assert seen[0].tolist() == [[3.0, 4.0]], "the hook's tensor must not be the kept .grad"
     B.linear(x, w).sum().backward()  # accumulates into the kept arrays
     assert x.grad.tolist() == [[33.0, 44.0]] and w.grad.tolist() == [[11.0, 22.0]]
+
+
+@pytest.mark.parametrize("name", ["numpy", "strict"])
+@pytest.mark.parametrize("special", ["finite", "inf", "nan", "overflowing sum"])
+def test_relu_gradient_on_big_arrays_is_where_exactly(name, special):
+    # big arrays take the mask product; it must still give where(x > 0, g, 0) exactly, also
+    # where g holds inf or NaN at masked positions (the product would give NaN there)
+    ok, why = gradspec.plugins.availability(name)
+    if not ok:
+        pytest.skip(why)
+    B = gradspec.load_backend(name)
+    rng = np.random.default_rng(0)
+    n = 8192
+    xs = rng.standard_normal(n).astype(np.float32)
+    gs = rng.standard_normal(n).astype(np.float32)
+    if special == "inf":
+        gs[:4] = [np.inf, -np.inf, np.inf, -np.inf]
+    elif special == "nan":
+        gs[:2] = np.nan
+    elif special == "overflowing sum":
+        gs[:] = 3e38
+    xs[:4] = [1.0, -1.0, -2.0, 2.0]  # inf/NaN both kept and masked
+    x = B.tensor(xs, requires_grad=True)
+    B.relu(x).backward(B.tensor(gs))
+    want = np.where(xs > 0, gs, np.float32(0))
+    np.testing.assert_array_equal(B.to_numpy(x.grad), want)  # (-0.0 equals 0.0 here)

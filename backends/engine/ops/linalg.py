@@ -106,7 +106,9 @@ class AddmmBackward0(Node):
     def forward(self, xp, a, w, b):
         self.scalar_bias = b is not None and b.ndim == 0
         out = a @ xp.matrix_transpose(w)
-        return out if b is None else out + b
+        if b is not None:
+            out += b  # in the fresh product (one dtype, w is a matrix): no second full-size array
+        return out
 
     def name(self):
         return "MmBackward0" if self._next[2] is None else "AddmmBackward0"

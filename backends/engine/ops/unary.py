@@ -159,13 +159,13 @@ class ClampBackward1(Node):
 def threshold_grad_raw(xp: Any, g: Any, x: Any) -> Any:
     """``where(x > 0, g, 0)`` on raw arrays.  numpy's where branches per element, which costs
     ten times a multiplication on the random masks of a ReLU layer: big arrays take
-    ``g * (x > 0)``, exact wherever ``g`` is finite (zeros may come out as -0.0); where it is
-    not, the product would be NaN at masked positions, so where() answers after all."""
-    if g.size < MASK_MULTIPLY_FROM or g.shape != x.shape:
+    ``g * (x > 0)``, exact wherever ``g`` is finite (zeros may come out as -0.0).  Where ``g``
+    holds inf or NaN the product would be NaN at masked positions, so where() answers."""
+    if (g.size < MASK_MULTIPLY_FROM or g.shape != x.shape
+            or not bool(xp.all(xp.isfinite(g)))):
         return xp.where(x > 0, g, xp.zeros_like(g))
-    out = g * xp.astype(x > 0, g.dtype)
-    if not bool(xp.all(xp.isfinite(out))):  # inf or NaN in g (or both)
-        return xp.where(x > 0, g, xp.zeros_like(g))
+    out = xp.astype(x > 0, g.dtype)
+    out *= g  # in the fresh mask: one full-size array, not two
     return out
 
 
