@@ -183,6 +183,21 @@ def test_a_leaf_updated_under_no_grad_that_torch_saved(torch_backend):
     assert not check(p, torch_backend, torch_backend, got=run(wrong, torch_backend)).ok
 
 
+def test_the_saved_less_twin_still_reads_the_leafs_gradient(torch_backend):
+    # seed 29266: the twin reads (t1 * 1) for t1's value, but t1.grad must stay t1.grad (a
+    # copy is not a leaf: its .grad is None)
+    p = _program(_stmt("t1 = torch.tensor([1.0, 2.0], dtype=torch.float64, requires_grad=True)",
+                       "t1"),
+                 _stmt("t2 = torch.pow(2.0, t1)", "t2"),
+                 _stmt("t2.backward(torch.ones(2, dtype=torch.float64), retain_graph=True)"),
+                 _stmt("t3 = t1.grad.clone()", "t3"),
+                 Stmt("inplace", "with torch.no_grad(): t1.add_(t3)", (), ("t1", "t3"),
+                      tags=frozenset({"no_grad", "leaf_update"})),
+                 _stmt("t2.backward(torch.ones(2, dtype=torch.float64))"))
+    verdict = check(p, gradspec.load_backend("numpy"), torch_backend)
+    assert verdict.ok and "saved-less" in verdict.allowances, verdict
+
+
 def test_pytorchs_lazy_zero_gradients_are_not_the_reference(torch_backend):
     # abs's double backward leaves a lazy zero .grad in PyTorch; the next backward raises there
     p = _program(_stmt("t0 = torch.tensor(-0.5, dtype=torch.float64, requires_grad=True)", "t0"),

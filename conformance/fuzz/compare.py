@@ -322,7 +322,8 @@ def _on_copies(program: Program, index: int) -> Program:
         if s.kind != "inplace" or not {"unaliased", "leaf_update"} & s.tags:
             continue
         name = s.uses[0]
-        word = re.compile(rf"\b{name}\b")
+        # uses of the tensor's value only: `(t * 1).grad` would read a non-leaf's .grad (None)
+        word = re.compile(rf"\b{name}\b(?!\.grad\b)")
         for k in range(j):
             t = stmts[k]
             if name not in t.uses or t.kind not in ("op", "inplace") or (
