@@ -35,6 +35,21 @@ LOG_FLOOR = -100.0  # BCELoss clamps each log term here, as torch does
 
 
 # ------------------------------------------------------------------------------ the systems
+def _seeds_step(model: Any, loss_fn: Any, optimizer: Any, train_x: Any, train_y: Any
+                ) -> Callable[[], Any]:
+    """The seeds' training iteration, the same code on gradspec and on torch."""
+
+    def step() -> Any:
+        y_pred = model(train_x)
+        loss = loss_fn(y_pred.squeeze(), train_y)
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        return loss
+
+    return step
+
+
 def gradspec_trainer(x: Any, y: Any, weight: Any, bias: Any) -> Callable[[], Any]:
     """One training iteration of the seeds' code on gradspec (numpy arrays in, shared)."""
     import gradspec
@@ -47,15 +62,7 @@ def gradspec_trainer(x: Any, y: Any, weight: Any, bias: Any) -> Callable[[], Any
     loss_fn = nn.BCELoss()
     optimizer = optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
 
-    def step() -> Any:
-        y_pred = model(train_x)
-        loss = loss_fn(y_pred.squeeze(), train_y)
-        loss.backward()
-        optimizer.step()
-        optimizer.zero_grad()
-        return loss
-
-    return step
+    return _seeds_step(model, loss_fn, optimizer, train_x, train_y)
 
 
 def torch_trainer(x: Any, y: Any, weight: Any, bias: Any) -> Callable[[], Any]:
@@ -67,15 +74,7 @@ def torch_trainer(x: Any, y: Any, weight: Any, bias: Any) -> Callable[[], Any]:
     loss_fn = torch.nn.BCELoss()
     optimizer = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
 
-    def step() -> Any:
-        y_pred = model(train_x)
-        loss = loss_fn(y_pred.squeeze(), train_y)
-        loss.backward()
-        optimizer.step()
-        optimizer.zero_grad()
-        return loss
-
-    return step
+    return _seeds_step(model, loss_fn, optimizer, train_x, train_y)
 
 
 def floor_trainer(x: Any, y: Any, weight: Any, bias: Any) -> Callable[[], Any]:

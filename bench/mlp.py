@@ -44,6 +44,20 @@ def _state(data: dict[str, Any]) -> dict[str, Any]:
             "2.bias": data["b1"]}
 
 
+def _training_step(model: Any, loss_fn: Any, optimizer: Any, x: Any, labels: Any
+                   ) -> Callable[[], float]:
+    """The step as a user writes it, the same code on gradspec and on torch."""
+
+    def step() -> float:
+        loss = loss_fn(model(x), labels)
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        return loss.item()
+
+    return step
+
+
 def gradspec_step(data: dict[str, Any]) -> Callable[[], float]:
     import gradspec
     from gradspec import nn, optim
@@ -56,14 +70,7 @@ def gradspec_step(data: dict[str, Any]) -> Callable[[], float]:
     loss_fn = nn.CrossEntropyLoss()
     optimizer = optim.SGD(model.parameters(), lr=LR)
 
-    def step() -> float:
-        loss = loss_fn(model(x), labels)
-        loss.backward()
-        optimizer.step()
-        optimizer.zero_grad()
-        return loss.item()
-
-    return step
+    return _training_step(model, loss_fn, optimizer, x, labels)
 
 
 def torch_step(data: dict[str, Any]) -> Callable[[], float]:
@@ -76,14 +83,7 @@ def torch_step(data: dict[str, Any]) -> Callable[[], float]:
     loss_fn = torch.nn.CrossEntropyLoss()
     optimizer = torch.optim.SGD(model.parameters(), lr=LR)
 
-    def step() -> float:
-        loss = loss_fn(model(x), labels)
-        loss.backward()
-        optimizer.step()
-        optimizer.zero_grad()
-        return loss.item()
-
-    return step
+    return _training_step(model, loss_fn, optimizer, x, labels)
 
 
 def floor_step(data: dict[str, Any]) -> Callable[[], float]:

@@ -99,18 +99,22 @@ class BinaryCrossEntropyBackward0(Node):
         return gp, gy, None
 
 
+def _check_arguments(op: str, input: Any, target: Any, reduction: str) -> None:
+    if not isinstance(input, Tensor) or not isinstance(target, Tensor):
+        raise TypeError(f"{op}(): input and target must be tensors, got "
+                        f"{type(input).__name__} and {type(target).__name__}")
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{reduction!r} is not a valid value for reduction; use one of "
+                         f"{REDUCTIONS}")
+
+
 def binary_cross_entropy(input: Any, target: Any, weight: Any = None,
                          reduction: str = "mean") -> Any:
     """Binary cross entropy of probabilities ``input`` against ``target`` (same shape, values
     in [0, 1]), optionally weighted by ``weight`` (broadcast to the input's shape; no gradient
     flows to it), as torch.nn.functional.binary_cross_entropy."""
 
-    if not isinstance(input, Tensor) or not isinstance(target, Tensor):
-        raise TypeError("binary_cross_entropy(): input and target must be tensors, got "
-                        f"{type(input).__name__} and {type(target).__name__}")
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"{reduction!r} is not a valid value for reduction; use one of "
-                         f"{REDUCTIONS}")
+    _check_arguments("binary_cross_entropy", input, target, reduction)
     if target._data.shape != input._data.shape:
         raise ValueError(
             f"binary_cross_entropy: target shape {tuple(target.shape)} differs from input shape "
@@ -204,12 +208,7 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Any:
     """Cross entropy of raw scores ``input`` (N, C) against class indices ``target`` (N,), an
     integer tensor, or class probabilities (N, C) of the input's dtype, as
     torch.nn.functional.cross_entropy (without class weights, ignore_index or smoothing)."""
-    if not isinstance(input, Tensor) or not isinstance(target, Tensor):
-        raise TypeError("cross_entropy(): input and target must be tensors, got "
-                        f"{type(input).__name__} and {type(target).__name__}")
-    if reduction not in REDUCTIONS:
-        raise ValueError(f"{reduction!r} is not a valid value for reduction; use one of "
-                         f"{REDUCTIONS}")
+    _check_arguments("cross_entropy", input, target, reduction)
     a, t = input._data, target._data
     eng = type(input)._eng
     if a.ndim != 2 or not eng.is_floating(a.dtype):
