@@ -7,7 +7,6 @@ tensors -> ... would keep the whole graph (and its arrays) alive until a collect
 
 from __future__ import annotations
 
-import gc
 import weakref
 
 import pytest

@@ -1,6 +1,5 @@
 """gradspec.nn picks a backend's single-op forms (linear, binary_cross_entropy, cross_entropy) by
-feature, keeps
-the composed forms for backends without them, and both agree with torch.nn.  The ops' own
+feature, keeps the composed forms for backends without them, and both agree with torch.nn.  The ops' own
 gradients are judged by the conformance suite's op cases; here: their errors, and what nn does.
 """
 
@@ -11,16 +10,14 @@ import pytest
 
 import gradspec
 from gradspec import nn
+from support import load_or_skip
 
 BACKENDS = ["numpy", "strict", "torch"]
 
 
 @pytest.fixture(params=BACKENDS)
 def bk(request):
-    ok, why = gradspec.plugins.availability(request.param)
-    if not ok:
-        pytest.skip(f"backend {request.param} unavailable: {why}")
-    return gradspec.load_backend(request.param)
+    return load_or_skip(request.param)
 
 
 @pytest.fixture(scope="module")
@@ -108,10 +105,7 @@ def test_cross_entropy_keeps_its_messages(bk, composed):
 @pytest.mark.parametrize("name", ["numpy", "strict"])
 def test_linear_is_one_node_on_the_engine(name):
     # (torch's Linear records AddmmBackward0 over bias, input and TBackward0(weight))
-    ok, why = gradspec.plugins.availability(name)
-    if not ok:
-        pytest.skip(why)
-    bk = gradspec.load_backend(name)
+    bk = load_or_skip(name)
     layer = nn.Linear(3, 2, backend=bk)
     out = layer(bk.tensor([[1.0, 2.0, 3.0]]))
     assert out.grad_fn.name() == "AddmmBackward0"
@@ -148,10 +142,7 @@ def test_bce_gradient_is_torchs_at_saturated_probabilities(bk, T):
 
 @pytest.mark.parametrize("name", ["numpy", "strict"])
 def test_engine_op_errors_say_what_to_fix(name):
-    ok, why = gradspec.plugins.availability(name)
-    if not ok:
-        pytest.skip(why)
-    B = gradspec.load_backend(name)
+    B = load_or_skip(name)
     p, y = B.tensor([0.2, 0.7]), B.tensor([0.0, 1.0])
     with pytest.raises(ValueError, match="not a valid value for reduction"):
         B.binary_cross_entropy(p, y, reduction="avg")
@@ -191,10 +182,7 @@ def test_linear_refuses_mixed_dtypes_as_pytorch(dtypes):
 def test_a_gradient_kept_without_a_copy_is_nobody_elses(name):
     # linear's input and weight gradients are fresh products: leaves keep them as .grad, so
     # each must be its own array, and a hook that keeps the tensor it saw gets a copy instead
-    ok, why = gradspec.plugins.availability(name)
-    if not ok:
-        pytest.skip(why)
-    B = gradspec.load_backend(name)
+    B = load_or_skip(name)
     x = B.tensor([[1.0, 2.0]], requires_grad=True)
     w = B.tensor([[3.0, 4.0]], requires_grad=True)
     seen = []
@@ -213,10 +201,7 @@ def test_a_gradient_kept_without_a_copy_is_nobody_elses(name):
 def test_relu_gradient_on_big_arrays_is_where_exactly(name, special):
     # big arrays take the mask product; it must still give where(x > 0, g, 0) exactly, also
     # where g holds inf or NaN at masked positions (the product would give NaN there)
-    ok, why = gradspec.plugins.availability(name)
-    if not ok:
-        pytest.skip(why)
-    B = gradspec.load_backend(name)
+    B = load_or_skip(name)
     rng = np.random.default_rng(0)
     n = 8192
     xs = rng.standard_normal(n).astype(np.float32)

@@ -10,16 +10,14 @@ from __future__ import annotations
 import pytest
 
 import gradspec
+from support import load_or_skip
 
 ENGINES = ["numpy", "strict"]
 
 
 @pytest.fixture(params=ENGINES)
 def torch(request):
-    ok, why = gradspec.plugins.availability(request.param)
-    if not ok:
-        pytest.skip(why)
-    return gradspec.load_backend(request.param)
+    return load_or_skip(request.param)
 
 
 def test_in_place_on_a_zero_dim_result(torch):

@@ -9,13 +9,11 @@ engine's backends and on torch alike.
 
 from __future__ import annotations
 
-import gc
 import os
 import threading
 import tracemalloc
 import weakref
-from contextlib import contextmanager
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 import pytest

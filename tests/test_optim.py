@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gradspec
 from support import load_or_skip
 import numpy as np
 import pytest

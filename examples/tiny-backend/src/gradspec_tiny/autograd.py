@@ -6,7 +6,7 @@ walk succeeded, so an error leaves every tensor as it was.
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from typing import Any
 
 import numpy as np
 
