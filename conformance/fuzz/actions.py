@@ -236,18 +236,26 @@ def _backward_of(g: Gen, outputs: list[Var], *, retain: bool, create: bool,
     _reached(g, outputs)
 
 
+def _one_or_two(g: Gen, cands: list, p_two: float) -> list:
+    """One output picked from ``cands`` and, with probability ``p_two``, a second one."""
+    first = g.pick(cands)
+    if first is None:
+        return []
+    outputs = [first]
+    if g.chance(p_two):
+        other = g.pick([v for v in cands if v.name != first.name])
+        if other is not None:
+            outputs.append(other)
+    return outputs
+
+
 def backward(g: Gen) -> None:
     cands = [v for v in g.vars.values() if v.rg is not False]
     if not cands or g.chance(0.03):  # BWD-4: backward of a tensor that does not require grad
         cands = list(g.vars.values())
-    first = g.pick(cands)
-    if first is None:
+    outputs = _one_or_two(g, cands, 0.2)
+    if not outputs:
         return
-    outputs = [first]
-    if g.chance(0.2):
-        other = g.pick([v for v in cands if v.name != first.name])
-        if other is not None:
-            outputs.append(other)
     create = "create_graph" in g.caps and g.chance(0.15)
     _backward_of(g, outputs, retain=g.chance(0.35), create=create)
 
@@ -264,14 +272,9 @@ def _repeat_backward(g: Gen) -> None:
 
 def grad(g: Gen) -> None:
     cands = [v for v in g.vars.values() if v.rg is not False]
-    out = g.pick(cands)
-    if out is None:
+    outputs = _one_or_two(g, cands, 0.15)
+    if not outputs:
         return
-    outputs = [out]
-    if g.chance(0.15):
-        other = g.pick([v for v in cands if v.name != out.name])
-        if other is not None:
-            outputs.append(other)
     deps = frozenset().union(*(o.deps for o in outputs))
     reachable = [v for v in g.vars.values() if v.rg and v.node in deps]
     unreachable = [v for v in g.vars.values() if v.rg and v.node not in deps]
