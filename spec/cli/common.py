@@ -1,0 +1,153 @@
+"""What every subcommand shares: the one-line error, backend loading, output paths, tables,
+progress bars, and the command group itself."""
+
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any, Iterable, NoReturn, Sequence
+
+import click
+
+from .. import plugins
+from ..errors import BackendError, BackendUnavailableError, UnknownBackendError
+
+EXIT_USAGE = 2
+
+
+class CommandError(Exception):
+    """A mistake the user can fix; the message is printed as one line and the exit code is 2."""
+
+
+def _fail(message: str) -> NoReturn:
+    raise CommandError(message)
+
+
+# ------------------------------------------------------------------------------ helpers
+def _backend_name(name: str | None) -> str:
+    return name or os.environ.get("GRADSPEC_BACKEND") or plugins.DEFAULT_BACKEND
+
+
+def _load_backend(name: str | None) -> Any:
+    name = _backend_name(name)
+    try:
+        return plugins.load_backend(name)
+    except UnknownBackendError as exc:
+        _fail(f"{exc} `gradspec backends` lists them.")
+    except BackendUnavailableError as exc:
+        _fail(f"{exc}. Pick another with --backend "
+              "(`gradspec backends` shows which are available).")
+    except (BackendError, ValueError, TypeError) as exc:
+        _fail(f"cannot load backend {name!r}: {exc}")
+
+
+def _check_backend(name: str) -> None:
+    """Fail early (without building it) when ``name`` is unknown or unavailable here."""
+    rows = {r.name: r for r in plugins.list_backends()}
+    if name not in rows:
+        known = ", ".join(sorted(rows)) or "none"
+        _fail(f"no backend named {name!r}; installed backends: {known}. "
+              "`gradspec backends` lists them.")
+    if not rows[name].available:
+        _fail(f"backend {name!r} is not available here: {rows[name].reason}. Pick another with "
+              "--backend (`gradspec backends` shows which are available).")
+
+
+def _no_file_in_the_way(path: Path, what: str) -> None:
+    for ancestor in path.parents:
+        if ancestor.exists():
+            if not ancestor.is_dir():
+                _fail(f"cannot write {what} at {path}: {ancestor} is a file, not a folder")
+            return
+
+
+def _writable_file(path: Path, what: str) -> Path:
+    """Make sure ``path`` can be written (creating its folder) before any long work starts."""
+    if path.is_dir():
+        _fail(f"{what} {path} is a directory; give a file name")
+    _no_file_in_the_way(path, what)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        existed = path.exists()
+        with open(path, "a", encoding="utf-8"):
+            pass
+        if not existed:
+            path.unlink()
+    except OSError as exc:
+        _fail(f"cannot write {what} {path}: {exc.strerror or exc}; "
+              "choose a path in a writable folder")
+    return path
+
+
+def _writable_dir(path: Path, what: str) -> Path:
+    if path.exists() and not path.is_dir():
+        _fail(f"cannot write {what} into {path}: it is a file, not a folder")
+    _no_file_in_the_way(path, what)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+        with tempfile.TemporaryFile(dir=path):
+            pass
+    except OSError as exc:
+        _fail(f"cannot write {what} into {path}: {exc.strerror or exc}; choose a writable folder")
+    return path
+
+
+def _table(headers: Sequence[str], rows: Iterable[Sequence[Any]]) -> str:
+    rows = [[str(c) for c in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in rows)) if rows else len(h)
+              for i, h in enumerate(headers)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(headers, widths)).rstrip()]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(row, widths)).rstrip() for row in rows]
+    return "\n".join(lines)
+
+
+def _short(value: Any) -> str:
+    """Numbers to 4 significant digits, inside lists too."""
+    if isinstance(value, bool) or value is None:
+        return str(value)
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(_short(v) for v in value) + "]"
+    return str(value)
+
+
+class _NoBar:
+    """Stands in for a progress bar when stderr is not a terminal (logs, pipes, tests)."""
+
+    pos = 0
+
+    def update(self, n: int) -> None:
+        self.pos += n
+
+    def __enter__(self) -> "_NoBar":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _progress(length: int, label: str, **options: Any) -> Any:
+    """A progress bar on a terminal; nothing at all elsewhere."""
+    if not sys.stderr.isatty():
+        return _NoBar()
+    return click.progressbar(length=length, label=label, file=sys.stderr, show_eta=False, **options)
+
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="gradspec", prog_name="gradspec")
+def cli() -> None:
+    """gradspec: PyTorch-style autograd, one specification, many backends.
+
+    \b
+    gradspec backends                       which backends are installed and usable
+    gradspec run logreg                     train the tutorials' logistic regression
+    gradspec conformance --backend numpy    judge a backend against the specification
+    gradspec graph logreg --out g.svg       draw a computation graph
+    gradspec fuzz --backend numpy           fuzz a backend against PyTorch
+
+    The backend defaults to $GRADSPEC_BACKEND, else numpy.
+    """
