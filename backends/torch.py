@@ -14,10 +14,12 @@ from __future__ import annotations
 import functools
 import importlib.util
 import re
+import types
 from typing import Any, Mapping
 
 from gradspec import errors
 from gradspec.plugins import hookimpl
+from gradspec.ops import CATALOGUE
 from gradspec.protocol import CAPABILITIES
 
 # torch's messages, by kind.  Observed on torch 2.13 (shared/reference/torch-behaviour.md);
@@ -40,20 +42,14 @@ _MESSAGES: tuple[tuple[str, type[errors.AutogradError]], ...] = (
 )
 _COMPILED = tuple((re.compile(p, re.S), kind) for p, kind in _MESSAGES)
 
-# torch functions exposed under the same names (the protocol's surface and what the seeds use).
+# torch's names exposed as they are besides the op catalogue's (factories, dtypes, grad mode).
 _SAME_NAME = (
     "tensor", "zeros", "ones", "full", "zeros_like", "ones_like", "full_like", "empty", "randn",
-    "rand", "randn_like", "rand_like", "normal", "linspace", "arange", "manual_seed", "add", "sub",
-    "mul", "div", "neg", "pow", "exp", "log", "sqrt", "abs", "sigmoid", "tanh", "relu", "clamp",
-    "maximum", "minimum", "max", "min", "sum", "mean", "matmul", "mm", "transpose", "permute",
-    "reshape", "squeeze", "unsqueeze", "cat", "stack", "where", "softmax", "log_softmax", "ge",
-    "gt", "le", "lt", "eq", "ne", "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
+    "rand", "randn_like", "rand_like", "normal", "linspace", "arange", "manual_seed",
+    "no_grad", "enable_grad", "set_grad_enabled", "is_grad_enabled",
     "is_tensor", "float32", "float64", "float16", "int64", "int32", "bool", "float", "double",
-    "long", "int", "autograd", "Tensor", "clone", "t", "sin", "cos", "flatten", "expand_copy",
-    "from_numpy",
+    "long", "int", "autograd", "Tensor", "expand_copy", "from_numpy",
 )
-# torch.nn.functional's, exposed at the top level as gradspec's engine offers them
-_FUNCTIONAL = ("linear", "binary_cross_entropy", "cross_entropy")
 # factories that take a device argument
 _FACTORIES = ("tensor", "zeros", "ones", "full", "empty", "randn", "rand", "linspace", "arange")
 
@@ -71,8 +67,8 @@ class TorchBackend:
         for attr in _SAME_NAME:
             if hasattr(torch, attr):
                 setattr(self, attr, getattr(torch, attr))
-        for attr in _FUNCTIONAL:
-            setattr(self, attr, getattr(torch.nn.functional, attr))
+        for op in CATALOGUE:  # every op of the catalogue, from where torch keeps it
+            _expose(self, op.name, _resolve(torch, op.torch))
         if device != "cpu":
             dev = torch.device(device)
             for attr in _FACTORIES:
@@ -100,6 +96,27 @@ class TorchBackend:
 
     def __repr__(self) -> str:
         return f"<gradspec backend torch {self.version} on {self.device}>"
+
+
+def _resolve(torch: Any, path: str) -> Any:
+    """The object at ``path`` ("torch.nn.functional.conv2d") in the imported ``torch``."""
+    found = torch
+    for part in path.split(".")[1:]:
+        found = getattr(found, part)
+    return found
+
+
+def _expose(backend: Any, name: str, fn: Any) -> None:
+    """Set ``backend.<name>``; a dotted name ("linalg.norm") goes into that sub-namespace."""
+    *spaces, last = name.split(".")
+    owner = backend
+    for space in spaces:
+        inner = owner.__dict__.get(space)
+        if inner is None:
+            inner = types.SimpleNamespace()
+            setattr(owner, space, inner)
+        owner = inner
+    setattr(owner, last, fn)
 
 
 @hookimpl

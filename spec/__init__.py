@@ -40,6 +40,7 @@ from .plugins import (
     register_plugin,
     unregister_plugin,
 )
+from . import nn, optim  # noqa: E402  (built on plugins: imported after it)
 
 try:
     __version__ = _metadata.version("gradspec")
@@ -52,6 +53,6 @@ __all__ = [
     "NoGradPathError", "NonLeafRequiresGradError", "NonScalarBackwardError",
     "RequiresGradDtypeError", "SavedTensorModifiedError", "UnusedInputError", "backend_of",
     "clauses", "detect_anomaly", "errors", "hookimpl", "is_anomaly_enabled", "list_backends",
-    "load_backend", "protocol", "set_detect_anomaly",
+    "load_backend", "nn", "optim", "protocol", "set_detect_anomaly",
     "register_plugin", "unregister_plugin", "__version__",
 ]

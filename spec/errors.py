@@ -128,3 +128,8 @@ class BackendUnavailableError(BackendError):
 
 class InvalidBackendError(BackendError, TypeError):
     pass
+
+
+class OpNotSupportedError(NotImplementedError):
+    """A backend does not implement an optional op of `gradspec.ops` (the conformance suite
+    reports such an op's cases *unsupported*, never failed)."""

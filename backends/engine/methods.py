@@ -180,6 +180,7 @@ def attach(cls: type) -> None:
         "flatten": F.flatten, "squeeze": F.squeeze, "unsqueeze": F.unsqueeze,
         "transpose": F.transpose, "permute": lambda self, *dims: F.permute(self, *dims),
         "t": F.t, "expand": lambda self, *sizes: F.expand(self, *sizes), "expand_as": F.expand_as,
+        "broadcast_to": F.broadcast_to,
         "view_as": lambda self, other: F.view(self, tuple(other.shape)),
         "reshape_as": lambda self, other: F.reshape(self, tuple(other.shape)),
         "contiguous": _contiguous, "clone": F.clone,
