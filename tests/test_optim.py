@@ -213,9 +213,10 @@ def test_state_dict_resumes_the_same_trajectory(bk):
     train(net, opt, 5)
     saved_model = {k: v.clone() for k, v in net.state_dict().items()}
     saved_opt = opt.state_dict()
-    # as in torch, the state's tensors are the optimizer's own: snapshot them before training on
+    # as in torch, the state's tensors (the step counter too) are the optimizer's own: snapshot
+    # them before training on
     live = saved_opt["state"][0]["exp_avg"]
-    saved_opt["state"] = {i: {k: v.clone() if k != "step" else v for k, v in s.items()}
+    saved_opt["state"] = {i: {k: v.clone() for k, v in s.items()}
                           for i, s in saved_opt["state"].items()}
     assert sorted(saved_opt["state"]) == [0, 1]
     assert saved_opt["param_groups"][0]["params"] == [0, 1]

@@ -128,7 +128,7 @@ class Optimizer:
         state: dict[Any, dict[str, Any]] = {}
         for i, entries in state_dict.get("state", {}).items():
             p = by_index[int(i)]
-            state[p] = {k: (v.detach().clone() if _is_tensor(v) else v) for k, v in entries.items()}
+            state[p] = {k: _state_value(p, k, v) for k, v in entries.items()}
         for saved, own in zip(groups, self.param_groups):
             own.update({k: v for k, v in saved.items() if k != "params"})
         self.state = state
@@ -139,6 +139,24 @@ class Optimizer:
             lines.append(f"Parameter Group {i}")
             lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
         return "\n".join(lines + [")"])
+
+
+def _state_value(param: Any, key: str, value: Any) -> Any:
+    """A loaded state entry as ``param``'s own: a copy on its backend, cast to its dtype except
+    for ``step`` (float32, as torch keeps it); a tensor of another backend (a torch-saved state
+    dict on numpy, say) is converted.  Other values are kept as they are."""
+    if not _is_tensor(value):
+        return value
+    backend = backend_of(param)
+    dtype = backend.float32 if key == "step" else param.dtype
+    if isinstance(value, backend.Tensor):
+        value = value.detach()
+        return (value if value.dtype == dtype else value.to(dtype)).clone()
+    try:
+        host = backend_of(value).to_numpy(value)
+    except TypeError:  # a tensor of a backend that is not loaded: its own conversion
+        host = value.detach().cpu().numpy() if hasattr(value, "cpu") else value.numpy()
+    return backend.tensor(host, dtype=dtype)
 
 
 def non_negative(name: str, value: float) -> None:
