@@ -106,7 +106,8 @@ class Optimizer:
         index = {id(p): i for i, p in enumerate(p for g in self.param_groups for p in g["params"])}
         groups = [{**{k: v for k, v in g.items() if k != "params"},
                    "params": [index[id(p)] for p in g["params"]]} for g in self.param_groups]
-        state = {index[id(p)]: dict(s) for p, s in self.state.items() if id(p) in index}
+        # parameters whose optimizer keeps nothing (plain SGD) have no entry, as in torch
+        state = {index[id(p)]: dict(s) for p, s in self.state.items() if s and id(p) in index}
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
