@@ -209,6 +209,7 @@ class LambdaLR(LRScheduler):
                 fn.__dict__.update(fn_state)
 
     def get_lr(self) -> list[float]:
+        """``initial_lr * lr_lambda(last_epoch)`` per group."""
         self._warn_if_outside_step()
         return [base_lr * fn(self.last_epoch) for fn, base_lr in zip(self.lr_lambdas, self.base_lrs)]
 
@@ -225,6 +226,8 @@ class StepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        """The current rates, times ``gamma`` when ``last_epoch`` is a positive multiple of
+        ``step_size``."""
         self._warn_if_outside_step()
         if self.last_epoch == 0 or self.last_epoch % self.step_size != 0:
             return self._current_lrs()
@@ -245,6 +248,7 @@ class MultiStepLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        """The current rates, times ``gamma`` (per listing) at a milestone."""
         self._warn_if_outside_step()
         if self.last_epoch not in self.milestones:
             return self._current_lrs()
@@ -265,6 +269,7 @@ class ExponentialLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        """The current rates times ``gamma`` (unchanged on the initial step)."""
         self._warn_if_outside_step()
         if self._is_initial:
             return self._current_lrs()
@@ -293,6 +298,8 @@ class CosineAnnealingLR(LRScheduler):
         super().__init__(optimizer, last_epoch)
 
     def get_lr(self) -> list[float]:
+        """The next point of the cosine, as an update of the current rates (torch's
+        recursive form)."""
         self._warn_if_outside_step()
         epoch, t_max, eta_min = self.last_epoch, self.T_max, self.eta_min
         if self._is_initial:
@@ -401,6 +408,7 @@ class OneCycleLR(LRScheduler):
         return (end - start) * pct + start
 
     def get_lr(self) -> list[float]:
+        """The rates of the current phase (and, with ``cycle_momentum``, sets the momentum)."""
         self._warn_if_outside_step()
         step = self.last_epoch
         if step > self.total_steps:
