@@ -31,16 +31,16 @@ _LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_tra
 
 # ------------------------------------------------------------------------------ drawing
 def _uniform_sample(backend: Any, like: Any, low: float, high: float) -> Any:
-    sample = backend.zeros_like(like)
-    if hasattr(sample, "uniform_"):
-        return sample.uniform_(low, high)
+    """A new tensor shaped and typed as ``like``, drawn from U(low, high)."""
+    if hasattr(like, "uniform_"):
+        return backend.zeros_like(like).uniform_(low, high)
     return backend.rand(*like.shape, dtype=like.dtype) * (high - low) + low
 
 
 def _normal_sample(backend: Any, like: Any, mean: float, std: float) -> Any:
-    sample = backend.zeros_like(like)
-    if hasattr(sample, "normal_"):
-        return sample.normal_(mean, std)
+    """A new tensor shaped and typed as ``like``, drawn from N(mean, std**2)."""
+    if hasattr(like, "normal_"):
+        return backend.zeros_like(like).normal_(mean, std)
     return backend.randn(*like.shape, dtype=like.dtype) * std + mean
 
 
