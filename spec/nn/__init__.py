@@ -14,7 +14,7 @@ Modules that create parameters (`Linear`) take ``backend=`` (default:
 backend: they call tensor methods only.  Nothing here imports an array library.
 
 The package has torch's shape: `modules` (one module per family of layers), `functional`,
-`parameter`.
+`parameter`, `init` (initialisation in place) and `utils` (gradient clipping).
 
 Differences from ``torch.nn``, all deliberate:
 
@@ -29,7 +29,7 @@ Differences from ``torch.nn``, all deliberate:
 
 from __future__ import annotations
 
-from . import functional, modules
+from . import functional, init, modules, utils
 from .modules import (
     BCELoss,
     BCEWithLogitsLoss,
@@ -46,5 +46,6 @@ from .parameter import Parameter, _is_tensor, clear_grads  # noqa: F401  (optim,
 
 __all__ = [
     "Module", "Parameter", "Linear", "Sigmoid", "ReLU", "Tanh", "Sequential",
-    "BCELoss", "BCEWithLogitsLoss", "MSELoss", "CrossEntropyLoss", "functional", "modules",
+    "BCELoss", "BCEWithLogitsLoss", "MSELoss", "CrossEntropyLoss", "functional", "init",
+    "modules", "utils",
 ]

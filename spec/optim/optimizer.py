@@ -106,7 +106,8 @@ class Optimizer:
         index = {id(p): i for i, p in enumerate(p for g in self.param_groups for p in g["params"])}
         groups = [{**{k: v for k, v in g.items() if k != "params"},
                    "params": [index[id(p)] for p in g["params"]]} for g in self.param_groups]
-        state = {index[id(p)]: dict(s) for p, s in self.state.items() if id(p) in index}
+        # parameters whose optimizer keeps nothing (plain SGD) have no entry, as in torch
+        state = {index[id(p)]: dict(s) for p, s in self.state.items() if s and id(p) in index}
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
@@ -128,7 +129,7 @@ class Optimizer:
         state: dict[Any, dict[str, Any]] = {}
         for i, entries in state_dict.get("state", {}).items():
             p = by_index[int(i)]
-            state[p] = {k: (v.detach().clone() if _is_tensor(v) else v) for k, v in entries.items()}
+            state[p] = {k: _state_value(p, k, v) for k, v in entries.items()}
         for saved, own in zip(groups, self.param_groups):
             own.update({k: v for k, v in saved.items() if k != "params"})
         self.state = state
@@ -139,6 +140,24 @@ class Optimizer:
             lines.append(f"Parameter Group {i}")
             lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
         return "\n".join(lines + [")"])
+
+
+def _state_value(param: Any, key: str, value: Any) -> Any:
+    """A loaded state entry as ``param``'s own: a copy on its backend, cast to its dtype except
+    for ``step`` (float32, as torch keeps it); a tensor of another backend (a torch-saved state
+    dict on numpy, say) is converted.  Other values are kept as they are."""
+    if not _is_tensor(value):
+        return value
+    backend = backend_of(param)
+    dtype = backend.float32 if key == "step" else param.dtype
+    if isinstance(value, backend.Tensor):
+        value = value.detach()
+        return (value if value.dtype == dtype else value.to(dtype)).clone()
+    try:
+        host = backend_of(value).to_numpy(value)
+    except TypeError:  # a tensor of a backend that is not loaded: its own conversion
+        host = value.detach().cpu().numpy() if hasattr(value, "cpu") else value.numpy()
+    return backend.tensor(host, dtype=dtype)
 
 
 def non_negative(name: str, value: float) -> None:

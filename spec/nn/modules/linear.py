@@ -6,6 +6,7 @@ import math
 from typing import Any
 
 from .. import functional as F
+from .. import init
 from ..parameter import Parameter
 from .module import Module
 
@@ -15,10 +16,10 @@ __all__ = ["Linear"]
 class Linear(Module):
     """``y = x @ weight.T + bias`` with ``weight`` of shape ``(out_features, in_features)``.
 
-    Initialised as torch does: weight and bias uniform in ``(-1/sqrt(in_features),
-    1/sqrt(in_features))`` (what ``kaiming_uniform_(a=sqrt(5))`` reduces to), drawn with
-    ``backend.rand``, so ``backend.manual_seed`` makes it repeatable.  The numbers differ from
-    torch's own generator; load a ``state_dict`` to start from given values.
+    Initialised as torch does: weight by ``nn.init.kaiming_uniform_(a=sqrt(5))``, bias uniform
+    in ``(-1/sqrt(in_features), 1/sqrt(in_features))``, drawn from the backend's generator, so
+    ``backend.manual_seed`` makes it repeatable (on the torch backend the numbers are
+    ``torch.nn.Linear``'s own); load a ``state_dict`` to start from given values.
     """
 
     def __init__(self, in_features: int, out_features: int, bias: bool = True, *,
@@ -31,9 +32,11 @@ class Linear(Module):
         self.in_features = in_features
         self.out_features = out_features
         bound = 1.0 / math.sqrt(in_features)
-        self.weight = Parameter(_uniform(backend, (out_features, in_features), bound, dtype))
+        self.weight = init.kaiming_uniform_(
+            Parameter(backend.zeros(out_features, in_features, dtype=dtype)), a=math.sqrt(5))
         if bias:
-            self.bias = Parameter(_uniform(backend, (out_features,), bound, dtype))
+            self.bias = init.uniform_(Parameter(backend.zeros(out_features, dtype=dtype)),
+                                      -bound, bound)
         else:
             self.register_parameter("bias", None)
 
@@ -43,8 +46,3 @@ class Linear(Module):
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
-
-
-def _uniform(backend: Any, shape: tuple[int, ...], bound: float, dtype: Any) -> Any:
-    """Samples of U(-bound, bound) as a leaf (no graph: nothing here requires grad)."""
-    return backend.rand(*shape, dtype=dtype) * (2 * bound) - bound
