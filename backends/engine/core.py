@@ -96,6 +96,8 @@ class Status:
         self.stale = stale
 
     def as_dict(self) -> dict[str, Any]:
+        """What reports record: the core, why, how many modules are compiled, by which Cython,
+        when."""
         return {"core": self.kind, "reason": self.reason, "modules": len(self.modules),
                 "cython": self.build.get("cython"), "built": self.build.get("built")}
 
