@@ -239,7 +239,9 @@ class BuildCore(build_ext):
         cached = CACHE / "so" / (key + ".so")
         os.makedirs(os.path.dirname(target), exist_ok=True)
         if cached.exists():
-            shutil.copyfile(cached, target)
+            tmp = f"{target}.{os.getpid()}.tmp"
+            shutil.copyfile(cached, tmp)
+            os.replace(tmp, target)
             return
         super().build_extension(ext)
         try:
@@ -247,6 +249,17 @@ class BuildCore(build_ext):
             shutil.copyfile(target, cached)
         except OSError:
             pass  # a read-only tree: no cache, nothing else lost
+
+    def copy_file(self, infile, outfile, *args, **kwargs):  # noqa: ANN001, ANN201
+        """Extensions land by rename, never by rewriting a file in place: a process that has
+        the old module loaded (a test run during a rebuild) keeps its copy intact."""
+        if not str(outfile).endswith(_ext_suffix()) or getattr(self, "dry_run", False):
+            return super().copy_file(infile, outfile, *args, **kwargs)
+        os.makedirs(os.path.dirname(outfile) or ".", exist_ok=True)
+        tmp = f"{outfile}.{os.getpid()}.tmp"
+        shutil.copyfile(infile, tmp)
+        os.replace(tmp, outfile)
+        return outfile, 1
 
     # -- the manifest core.py reads ----------------------------------------------------------------
     def _write_manifest(self, body: dict) -> None:
