@@ -105,8 +105,18 @@ def environment() -> dict[str, Any]:
         "platform": platform.platform(),
         "machine": platform.machine(),
         "gradspec": gradspec_version,
+        "engine_core": _engine_core(),
         "packages": packages,
     }
+
+
+def _engine_core() -> str | None:
+    """``compiled`` or ``pure``: which core gradspec's engine runs here (None: not installed)."""
+    try:
+        from gradspec.backends.engine import core
+    except ImportError:
+        return None
+    return core.status().kind
 
 
 def build(

@@ -99,11 +99,27 @@ def test_backends_table(capsys, offline):
     assert rc == 0
     lines = out.splitlines()
     assert lines[0].split() == ["NAME", "VERSION", "DEVICE", "AVAILABLE", "WHY", "NOT"]
-    rows = {line.split()[0]: line for line in lines[1:]}
+    from gradspec.backends.engine import core
+
+    assert lines[-1].startswith(f"engine core: {core.status().kind} (")
+    rows = {line.split()[0]: line for line in lines[1:-1]}
     assert {"numpy", "strict", "torch", "cupy", "offline"} <= set(rows)
     assert rows["numpy"].split()[3:] == ["cpu", "yes"]
     assert "qpu" in rows["offline"] and " no " in rows["offline"]
     assert rows["offline"].endswith("needs a quantum computer")
+
+
+def test_backends_json_names_the_engine_core(capsys, offline):
+    rc, out, _ = run(capsys, "backends", "--json")
+    assert rc == 0
+    doc = json.loads(out)
+    from gradspec.backends.engine import core
+
+    assert doc["engine_core"]["core"] == core.status().kind in ("compiled", "pure")
+    assert doc["engine_core"]["reason"]
+    names = {b["name"]: b for b in doc["backends"]}
+    assert names["numpy"]["available"] is True and names["numpy"]["device"] == "cpu"
+    assert names["offline"]["available"] is False and names["offline"]["reason"]
 
 
 def test_backends_imports_no_array_library():

@@ -217,3 +217,23 @@ def test_relu_gradient_on_big_arrays_is_where_exactly(name, special):
     B.relu(x).backward(B.tensor(gs))
     want = np.where(xs > 0, gs, np.float32(0))
     np.testing.assert_array_equal(B.to_numpy(x.grad), want)  # (-0.0 equals 0.0 here)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_backward_twice_through_a_retained_graph(bk, reduction):
+    """The first backward uses the softmax the forward pass kept, in place; the second (the
+    graph retained) recomputes it: both give the same gradient."""
+    rng = np.random.default_rng(3)
+    scores = rng.standard_normal((6, 4)).astype(np.float32)
+    x = bk.tensor(scores, requires_grad=True)
+    loss = bk.cross_entropy(x, bk.tensor(np.array([0, 3, 1, 1, 2, 0])), reduction=reduction)
+    g = bk.ones_like(loss) * 0.5
+    loss.backward(g, retain_graph=True)
+    first = x.grad.numpy().copy()
+    loss.backward(g)
+    np.testing.assert_allclose(x.grad.numpy() - first, first, rtol=1e-6, atol=1e-7)
+    p = np.exp(scores - scores.max(1, keepdims=True))
+    p /= p.sum(1, keepdims=True)
+    p[np.arange(6), [0, 3, 1, 1, 2, 0]] -= 1
+    expected = p * 0.5 / (6 if reduction == "mean" else 1)
+    np.testing.assert_allclose(first, expected, rtol=1e-5, atol=1e-6)

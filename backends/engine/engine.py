@@ -20,6 +20,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from .core import HERE as ENGINE_FOLDER
 from .tensor import Tensor
 
 
@@ -65,6 +66,9 @@ class Engine:
         self.check_nan = True  # ... and fail a backward step that returns NaN
         self.Tensor = type("Tensor", (Tensor,), {"__slots__": (), "_xp": xp, "_eng": self,
                                                   "__module__": Tensor.__module__})
+        from .methods import attach
+
+        attach(self.Tensor)  # PyTorch's methods, on this engine's class (the base may be compiled)
         from .rawf import RawF
 
         self.raw_F = RawF(self)
@@ -150,6 +154,8 @@ class Engine:
                 return a, self.xp.astype(b, da)
             return self.xp.astype(a, db), b
         arr, scalar = (a, b) if ta else (b, a)
+        if type(scalar) is builtins.float and self._kinds.get(arr.dtype) == "f":
+            return a, b  # the common case, a float array and a Python float: nothing to cast
         if not isinstance(scalar, (builtins.int, builtins.float, numbers.Number)) and not hasattr(
                 scalar, "shape"):  # numbers and raw arrays are constants; lists, strings are not
             raise TypeError(f"an operand is a {type(scalar).__name__}; ops take tensors or Python "
@@ -223,12 +229,14 @@ class Engine:
 
     # -------------------------------------------------------------- anomaly mode
     def anomaly_trace(self) -> list:
-        """The caller's stack (frames inside the engine left out): where a node is created."""
-        return [f for f in traceback.extract_stack()[:-1]
-                if not f.filename.startswith(_ENGINE_DIR)]
+        """The caller's stack (frames inside the engine left out): where a node is created.
+        Compiled, the engine's own functions have no frames at all; as Python, the filter drops
+        them (this one included)."""
+        return [f for f in traceback.extract_stack() if not f.filename.startswith(_ENGINE_DIR)]
 
 
-_ENGINE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+# the engine's folder (core.py always runs as Python: its __file__ is there, not in _compiled/)
+_ENGINE_DIR = ENGINE_FOLDER + os.sep
 
 
 def _plain(data: Any) -> Any:

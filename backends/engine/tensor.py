@@ -25,6 +25,11 @@ from . import grad_mode
 from .grad_mode import STATE
 from .node import AccumulateGrad, RemovableHandle
 
+try:
+    import cython
+except ImportError:  # running as Python without Cython installed: the decorators do nothing
+    from . import _cython as cython
+
 
 class VersionCounter:
     """Counts in-place modifications; shared by a tensor, its views and its detached aliases."""
@@ -60,8 +65,9 @@ class Tensor:
 
     # ------------------------------------------------------------------ construction
     @classmethod
+    @cython.locals(t="Tensor")
     def _wrap(cls, data: Any, grad_fn: Any = None, requires_grad: bool = False) -> "Tensor":
-        t = object.__new__(cls)
+        t = cls.__new__(cls)  # not object.__new__: the compiled Tensor is an extension type
         t._data = data
         t._grad_fn = grad_fn
         t._requires_grad = requires_grad
