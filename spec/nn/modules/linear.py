@@ -9,20 +9,33 @@ from .. import functional as F
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["Linear"]
+__all__ = ["Identity", "Linear"]
+
+
+class Identity(Module):
+    """Returns its input unchanged (its arguments are accepted and ignored, as in torch)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+
+    def forward(self, input: Any) -> Any:
+        return input
 
 
 class Linear(Module):
     """``y = x @ weight.T + bias`` with ``weight`` of shape ``(out_features, in_features)``.
 
-    Initialised as torch does: weight and bias uniform in ``(-1/sqrt(in_features),
-    1/sqrt(in_features))`` (what ``kaiming_uniform_(a=sqrt(5))`` reduces to), drawn with
-    ``backend.rand``, so ``backend.manual_seed`` makes it repeatable.  The numbers differ from
-    torch's own generator; load a ``state_dict`` to start from given values.
+    Parameters are created on the backend the class was reached through (``torch.nn.Linear``
+    of ``torch = gradspec.load_backend(...)``), else on ``backend=``, else on the default
+    backend; ``dtype=`` and ``device=`` as in torch.  Initialised as torch does: weight and bias
+    uniform in ``(-1/sqrt(in_features), 1/sqrt(in_features))`` (what ``kaiming_uniform_(a=
+    sqrt(5))`` reduces to), drawn with ``backend.rand``, so ``backend.manual_seed`` makes it
+    repeatable.  The numbers differ from torch's own generator; load a ``state_dict`` to start
+    from given values.
     """
 
-    def __init__(self, in_features: int, out_features: int, bias: bool = True, *,
-                 backend: Any = None, dtype: Any = None) -> None:
+    def __init__(self, in_features: int, out_features: int, bias: bool = True,
+                 device: Any = None, dtype: Any = None, *, backend: Any = None) -> None:
         super().__init__()
         for label, n in (("in_features", in_features), ("out_features", out_features)):
             if isinstance(n, bool) or not isinstance(n, int) or n < 1:
@@ -31,20 +44,33 @@ class Linear(Module):
         self.in_features = in_features
         self.out_features = out_features
         bound = 1.0 / math.sqrt(in_features)
-        self.weight = Parameter(_uniform(backend, (out_features, in_features), bound, dtype))
+        self.weight = Parameter(_uniform(backend, (out_features, in_features), bound, dtype,
+                                         device))
         if bias:
-            self.bias = Parameter(_uniform(backend, (out_features,), bound, dtype))
+            self.bias = Parameter(_uniform(backend, (out_features,), bound, dtype, device))
         else:
             self.register_parameter("bias", None)
 
-    def forward(self, x: Any) -> Any:
-        return F.linear(x, self.weight, self.bias)
+    def reset_parameters(self) -> None:
+        """Draw new initial values (in place: the parameters stay the same objects)."""
+        from ...plugins import backend_of
+
+        backend = backend_of(self.weight)
+        bound = 1.0 / math.sqrt(self.in_features)
+        with backend.no_grad():
+            for p in (self.weight, self.bias):
+                if p is not None:
+                    p.copy_(_uniform(backend, tuple(p.shape), bound, p.dtype, None))
+
+    def forward(self, input: Any) -> Any:
+        return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self) -> str:
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
 
 
-def _uniform(backend: Any, shape: tuple[int, ...], bound: float, dtype: Any) -> Any:
+def _uniform(backend: Any, shape: tuple[int, ...], bound: float, dtype: Any, device: Any) -> Any:
     """Samples of U(-bound, bound) as a leaf (no graph: nothing here requires grad)."""
-    return backend.rand(*shape, dtype=dtype) * (2 * bound) - bound
+    extra = {} if device is None else {"device": device}
+    return backend.rand(*shape, dtype=dtype, **extra) * (2 * bound) - bound
