@@ -53,14 +53,14 @@ def parse_device(spec: Any, index: int | None = None) -> tuple[str, int | None]:
         if index is not None:
             raise RuntimeError(f"device string {spec!r} already has an index; give one or the "
                                "other")
-        if not number.isdigit():
+        if not number.isdigit() or (len(number) > 1 and number[0] == "0"):
             raise RuntimeError(f"Invalid device string: {spec!r} (the index must be a number)")
         index = int(number)
     if index is not None:
-        if isinstance(index, bool) or not isinstance(index, int) or index < 0:
-            raise RuntimeError(f"device index must be an int >= 0, got {index!r}")
-        if kind == "cpu" and index != 0:
-            raise RuntimeError(f"CPU device index must be -1 or zero, got {index}")
+        if isinstance(index, bool) or not isinstance(index, int):
+            raise RuntimeError(f"device index must be an int, got {index!r}")
+        if index < 0:
+            raise RuntimeError(f"Device index must not be negative, got {index}")
     return kind, index
 
 

@@ -509,7 +509,9 @@ class Module:
             prefix = args[1] if len(args) > 1 else prefix
             keep_vars = args[2] if len(args) > 2 else keep_vars
         out = OrderedDict() if destination is None else destination
-        for module_name, module in self.named_modules(prefix=prefix.rstrip(".")):
+        # every path to a shared module is a key, as in torch
+        for module_name, module in self.named_modules(prefix=prefix.rstrip("."),
+                                                      remove_duplicate=False):
             for registry in (module._parameters, module._buffers):
                 for name, value in registry.items():
                     if value is None or (registry is module._buffers
