@@ -148,8 +148,9 @@ def load(f: FileLike, map_location: Any = None, pickle_module: Any = None, *,
 
     ``weights_only`` (default True) refuses anything but tensors and plain containers, so a file
     cannot run code; pass False only for a file you trust.  ``map_location`` may name a device
-    (``"cpu"``, ``torch.device("cuda")``): tensors are moved there, which fails clearly on a
-    backend without that device.
+    (``torch.device("cuda")``): tensors are moved there, which fails clearly on a backend
+    without that device; ``"cpu"`` (the usual ``map_location="cpu"``) leaves them where the
+    backend keeps its tensors.
     """
     from .plugins import load_backend
 
@@ -263,8 +264,8 @@ class _Unpickler(pickle.Unpickler):
             raise FileFormatError(f"{self.label}: tensors/{index}.npy has shape "
                                   f"{tuple(array.shape)}, {MANIFEST} says {meta.get('shape')}")
         t = _on_backend(self.backend, array, str(meta.get("dtype", array.dtype.name)))
-        if self.map_location is not None:
-            t = t.to(self.map_location)
+        if self.map_location is not None and str(self.map_location).split(":")[0] != "cpu":
+            t = t.to(self.map_location)  # "cpu" is where every file's tensors are: a no-op
         if meta.get("requires_grad"):
             t.requires_grad_(True)
         return t

@@ -200,3 +200,18 @@ def test_a_third_party_backend_gets_the_binding(registry):
     net(be.ones(4, 2)).sum().backward()
     opt.step()
     assert [type(b) for b in be.utils.data.DataLoader(be.utils.data.TensorDataset(be.ones(3)))]
+
+
+def test_submodules_are_found_when_first_used(tmp_path, monkeypatch):
+    """A submodule a package does not import itself (gradspec.optim.lr_scheduler,
+    gradspec.nn.init) is imported the first time a bound namespace is asked for it."""
+    package = tmp_path / "gsfake"
+    package.mkdir()
+    (package / "__init__.py").write_text("__all__ = []\n")
+    (package / "later.py").write_text("VALUE = 42\n")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    source = importlib.import_module("gsfake")
+    bound = surface.BoundNamespace(source, load_or_skip("numpy"), "torch.fake")
+    assert bound.later.VALUE == 42
+    with pytest.raises(AttributeError, match="torch.fake.missing is not part"):
+        bound.missing

@@ -486,9 +486,9 @@ class Module:
         return self._apply(lambda t: t.to(dst_type))
 
     def cpu(self) -> "Module":
-        """Move everything to the CPU (fails clearly on a backend that keeps tensors
-        elsewhere)."""
-        return self.to("cpu")
+        """Every parameter and buffer's ``cpu()``: on the CPU (a backend that keeps its tensors
+        on a GPU, such as cupy, keeps them there)."""
+        return self._apply(lambda t: t.cpu())
 
     def cuda(self, device: Any = None) -> "Module":
         """Move everything to a CUDA device (fails clearly on a backend without one)."""
