@@ -425,7 +425,10 @@ class Tensor:
     @property
     def dtype(self) -> Any:
         """The dtype as users see it (``torch.float32``; equal to the namespace's own)."""
-        return self._eng._public[self._data.dtype]
+        try:
+            return self._eng._public[self._data.dtype]
+        except KeyError:  # a dtype torch has no name for (numpy's uint16, from_numpy): as is
+            return self._data.dtype
 
     @property
     def device(self) -> Any:
