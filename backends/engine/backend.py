@@ -101,9 +101,11 @@ class EngineBackend:
 
     # -- protocol gaps ------------------------------------------------------------------------
     def classify_error(self, exc: BaseException) -> type[errors.AutogradError] | None:
+        """The error kind of ``exc`` (the engine raises gradspec's classes itself)."""
         return errors.classify(exc)
 
     def to_numpy(self, t: Any) -> Any:
+        """A host numpy array with ``t``'s values."""
         return self.engine.to_host(t._data if hasattr(t, "_data") else t)
 
     def is_tensor(self, obj: Any) -> bool:
@@ -128,9 +130,11 @@ class EngineBackend:
         self.engine.check_nan = bool(check_nan)
 
     def is_anomaly_enabled(self) -> bool:
+        """Whether anomaly mode is on."""
         return self.engine.anomaly
 
     def is_anomaly_check_nan_enabled(self) -> bool:
+        """Whether anomaly mode fails a backward step that returns NaN."""
         return self.engine.check_nan
 
     @contextlib.contextmanager

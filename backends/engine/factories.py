@@ -88,6 +88,7 @@ class Factories:
 
     def tensor(self, data: Any, dtype: Any = None, device: Any = None,
                requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
+        """A new leaf tensor holding a copy of ``data`` (Python floats become the default dtype, ints int64)."""
         self.eng.check_device(device)
         if isinstance(data, Tensor):
             warnings.warn(
@@ -99,19 +100,23 @@ class Factories:
         return self._leaf(arr, requires_grad)
 
     def as_tensor(self, data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+        """``data`` as a tensor, without a copy when it already is one of the right dtype."""
         self.eng.check_device(device)
         if isinstance(data, Tensor) and (dtype is None or data.dtype == self.eng.dtype(dtype)):
             return data
         return self.T._wrap(self.eng.asarray(data, dtype=dtype))
 
     def from_numpy(self, array: Any) -> Tensor:
+        """A tensor sharing memory with the numpy array (as PyTorch's)."""
         return self.T._wrap(self.eng.host.from_numpy(array))
 
     def zeros(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        """A tensor of zeros (the default dtype unless ``dtype`` is given)."""
         self.eng.check_device(device)
         return self._leaf(self.xp.zeros(_size(size), dtype=self._float_dtype(dtype)), requires_grad)
 
     def ones(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        """A tensor of ones (the default dtype unless ``dtype`` is given)."""
         self.eng.check_device(device)
         return self._leaf(self.xp.ones(_size(size), dtype=self._float_dtype(dtype)), requires_grad)
 
@@ -121,6 +126,7 @@ class Factories:
 
     def full(self, size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
              requires_grad: bool = False) -> Tensor:
+        """A tensor filled with ``fill_value`` (bool, int64 or the default dtype, from the value)."""
         self.eng.check_device(device)
         if dtype is None:
             if isinstance(fill_value, bool):
@@ -136,20 +142,24 @@ class Factories:
         return tuple(t.shape), (t._data.dtype if dtype is None else self.eng.dtype(dtype))
 
     def zeros_like(self, t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        """Zeros with ``t``'s shape (and dtype unless given)."""
         self.eng.check_device(device)
         shape, dt = self._like(t, dtype)
         return self._leaf(self.xp.zeros(shape, dtype=dt), requires_grad)
 
     def ones_like(self, t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        """Ones with ``t``'s shape (and dtype unless given)."""
         self.eng.check_device(device)
         shape, dt = self._like(t, dtype)
         return self._leaf(self.xp.ones(shape, dtype=dt), requires_grad)
 
     def empty_like(self, t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        """``zeros_like`` (the engine never hands out uninitialised memory)."""
         return self.zeros_like(t, dtype=dtype, device=device, requires_grad=requires_grad)
 
     def full_like(self, t: Tensor, fill_value: Any, dtype: Any = None, device: Any = None,
                   requires_grad: bool = False) -> Tensor:
+        """``fill_value`` everywhere, with ``t``'s shape (and dtype unless given)."""
         self.eng.check_device(device)
         shape, dt = self._like(t, dtype)
         return self._leaf(self.xp.full(shape, fill_value, dtype=dt), requires_grad)
@@ -161,10 +171,12 @@ class Factories:
         return self.eng.host.rng
 
     def initial_seed(self) -> int:
+        """The seed the backend's generator was last seeded with."""
         return self.eng.host.rng.initial
 
     def randn(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
               generator: Any = None) -> Tensor:
+        """Samples of the standard normal distribution."""
         self.eng.check_device(device)
         dt = self._float_dtype(dtype)
         data = self._rng(generator).normal(_size(size), self.eng.dtype_name(dt))
@@ -172,6 +184,7 @@ class Factories:
 
     def rand(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
              generator: Any = None) -> Tensor:
+        """Samples uniform in [0, 1)."""
         self.eng.check_device(device)
         dt = self._float_dtype(dtype)
         data = self._rng(generator).uniform(_size(size), self.eng.dtype_name(dt))
@@ -179,11 +192,13 @@ class Factories:
 
     def randn_like(self, t: Tensor, dtype: Any = None, device: Any = None,
                    requires_grad: bool = False) -> Tensor:
+        """``randn`` with ``t``'s shape (and dtype unless given)."""
         return self.randn(tuple(t.shape), dtype=dtype or t._data.dtype, device=device,
                           requires_grad=requires_grad)
 
     def rand_like(self, t: Tensor, dtype: Any = None, device: Any = None,
                   requires_grad: bool = False) -> Tensor:
+        """``rand`` with ``t``'s shape (and dtype unless given)."""
         return self.rand(tuple(t.shape), dtype=dtype or t._data.dtype, device=device,
                          requires_grad=requires_grad)
 
@@ -237,6 +252,7 @@ class Factories:
     # -- ranges ---------------------------------------------------------------------------------
     def arange(self, start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
                device: Any = None, requires_grad: bool = False) -> Tensor:
+        """``start, start + step, ...`` below ``end`` (int64 for integers, else the default dtype)."""
         if end is None:
             start, end = 0, start
         self.eng.check_device(device)
@@ -251,6 +267,7 @@ class Factories:
 
     def linspace(self, start: float, end: float, steps: int, dtype: Any = None,
                  device: Any = None, requires_grad: bool = False) -> Tensor:
+        """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
         self.eng.check_device(device)
         dt = self._float_dtype(dtype)
         data = self.xp.astype(self.xp.linspace(float(start), float(end), int(steps),
@@ -259,5 +276,6 @@ class Factories:
 
     def eye(self, n: int, m: int | None = None, dtype: Any = None, device: Any = None,
             requires_grad: bool = False) -> Tensor:
+        """An identity matrix (``n`` by ``m``)."""
         self.eng.check_device(device)
         return self._leaf(self.xp.eye(n, m, dtype=self._float_dtype(dtype)), requires_grad)

@@ -39,6 +39,7 @@ class Sequential(Module):
             self.add_module(name, module)
 
     def forward(self, input: Any) -> Any:
+        """Each module in turn, the output of one the input of the next."""
         for module in self._modules.values():
             input = module(input)
         return input
@@ -154,6 +155,7 @@ class ModuleList(Module):
             self.add_module(str(i), m)
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """Not callable: a container, as in torch."""
         raise NotImplementedError("ModuleList has no forward(): iterate over it, e.g. "
                                   "`for layer in self.layers: x = layer(x)`")
 
@@ -212,6 +214,7 @@ class ModuleDict(Module):
             self[key] = module
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """Not callable: a container, as in torch."""
         raise NotImplementedError("ModuleDict has no forward(): pick modules by key in yours")
 
 
@@ -263,9 +266,11 @@ class ParameterList(Module):
         return self
 
     def extra_repr(self) -> str:
+        """One line per parameter: its dtype and size, as torch prints them."""
         return "\n".join(f"  ({i}): {_describe(p)}" for i, p in enumerate(self))
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """Not callable: a container, as in torch."""
         raise NotImplementedError("ParameterList has no forward(): use its parameters in yours")
 
 
@@ -315,9 +320,11 @@ class ParameterDict(Module):
             self[key] = value
 
     def extra_repr(self) -> str:
+        """One line per parameter: its dtype and size, as torch prints them."""
         return "\n".join(f"  ({k}): {_describe(p)}" for k, p in self.items())
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """Not callable: a container, as in torch."""
         raise NotImplementedError("ParameterDict has no forward(): use its parameters in yours")
 
 

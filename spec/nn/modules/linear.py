@@ -19,6 +19,7 @@ class Identity(Module):
         super().__init__()
 
     def forward(self, input: Any) -> Any:
+        """``input`` itself."""
         return input
 
 
@@ -63,9 +64,11 @@ class Linear(Module):
                     p.copy_(_uniform(backend, tuple(p.shape), bound, p.dtype, None))
 
     def forward(self, input: Any) -> Any:
+        """``input @ weight.T + bias``."""
         return F.linear(input, self.weight, self.bias)
 
     def extra_repr(self) -> str:
+        """The sizes and whether there is a bias, as torch prints them."""
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
 
