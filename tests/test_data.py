@@ -1,4 +1,4 @@
-"""gradspec.utils.data (torch.utils.data): datasets, loaders, samplers and splits, against PyTorch."""
+"""gradspec.utils.data (torch.utils.data): datasets, loaders, samplers, splits, against PyTorch."""
 
 from __future__ import annotations
 
@@ -58,7 +58,8 @@ def test_default_collate_is_torchs(bk, T):
     for (od, ot), (td, tt) in zip(ours, theirs):
         assert sorted(od) == sorted(td)
         for key in ("x", "half", "k", "ok"):
-            assert od[key].tolist() == td[key].tolist() and repr(od[key].dtype) == repr(td[key].dtype)
+            assert od[key].tolist() == td[key].tolist()
+            assert repr(od[key].dtype) == repr(td[key].dtype)
         assert od["name"] == td["name"]
         assert [t.tolist() for t in ot] == [t.tolist() for t in tt]
 

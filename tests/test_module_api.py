@@ -40,7 +40,8 @@ def test_printing_is_torchs(bk, T):
         class Net(m.nn.Module):
             def __init__(self):
                 super().__init__()
-                self.body = m.nn.Sequential(m.nn.Linear(4, 3), m.nn.ReLU(), m.nn.Linear(3, 2, False))
+                self.body = m.nn.Sequential(m.nn.Linear(4, 3), m.nn.ReLU(),
+                                            m.nn.Linear(3, 2, False))
                 self.heads = m.nn.ModuleList([m.nn.Linear(2, 1), m.nn.Sigmoid(), m.nn.Identity()])
                 self.more = m.nn.ModuleDict({"a": m.nn.Tanh()})
                 self.params = m.nn.ParameterList([m.nn.Parameter(m.ones(2, 3))])

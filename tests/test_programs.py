@@ -41,7 +41,8 @@ EXPECTED = HERE / "programs" / "expected"
 BACKENDS = ["numpy", "strict", "torch"]
 RTOL = 2e-4
 
-_NUMBER = re.compile(r"(?<![\w.])-?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?(?![\w])|-?\binf\b|\bnan\b")
+_NUMBER = re.compile(r"(?<![\w.])-?(?:\d+\.\d*|\.\d+|\d+)(?:[eE][-+]?\d+)?(?![\w])"
+                     r"|-?\binf\b|\bnan\b")
 _NEEDS = re.compile(r"^# needs: (\S+)", re.M)
 
 

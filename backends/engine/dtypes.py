@@ -82,7 +82,7 @@ class dtype:
 
 
 class finfo:
-    """Machine limits of a floating dtype (``torch.finfo``); the default dtype when none is given."""
+    """Machine limits of a floating dtype (``torch.finfo``)."""
 
     def __init__(self, np: Any, d: dtype) -> None:
         if not d.is_floating_point:

@@ -88,7 +88,7 @@ class Factories:
 
     def tensor(self, data: Any, dtype: Any = None, device: Any = None,
                requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
-        """A new leaf tensor holding a copy of ``data`` (Python floats become the default dtype, ints int64)."""
+        """A leaf tensor with a copy of ``data`` (floats: the default dtype; ints: int64)."""
         self.eng.check_device(device)
         if isinstance(data, Tensor):
             warnings.warn(
@@ -204,7 +204,7 @@ class Factories:
 
     def randint(self, low: int, high: Any = None, size: Any = None, generator: Any = None,
                 dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-        """Integers uniform in [low, high): ``randint(high, size)`` or ``randint(low, high, size)``."""
+        """Integers uniform in [low, high): ``randint(high, size)`` or with ``low`` first."""
         self.eng.check_device(device)
         if size is None and isinstance(high, (tuple, list)):  # randint(high, size)
             low, high, size = 0, low, high

@@ -1,4 +1,4 @@
-"""`Size`: a tensor's shape as PyTorch returns it (a tuple that prints as ``torch.Size([2, 3])``)."""
+"""`Size`: a tensor's shape as PyTorch returns it (a tuple printed as ``torch.Size([2, 3])``)."""
 
 from __future__ import annotations
 
