@@ -21,6 +21,7 @@ suggests the nearest name (`not_in_surface`).
 
 from __future__ import annotations
 
+import contextvars
 import copyreg
 import difflib
 import functools
@@ -29,8 +30,8 @@ import types
 from typing import Any, Callable
 
 __all__ = [
-    "BOUND", "NAMES", "BoundNamespace", "Namespace", "bind", "bound_class", "missing_names",
-    "not_in_surface", "surface_names", "takes_backend",
+    "BOUND", "NAMES", "BoundNamespace", "Namespace", "bind", "bound_class",
+    "constructing_backend", "missing_names", "not_in_surface", "surface_names", "takes_backend",
 ]
 
 #: Torch-level names a backend provides itself (besides the op catalogue), with what they are.
@@ -162,10 +163,31 @@ def bound_class(cls: type, backend: Any) -> type:
     return found
 
 
+_CONSTRUCTING: contextvars.ContextVar[Any] = contextvars.ContextVar("gradspec_constructing",
+                                                                     default=None)
+
+
+def constructing_backend() -> Any:
+    """The backend of the bound class whose instance is being built (None outside), so that a
+    layer built inside another (a Linear inside ``torch.nn.TransformerEncoderLayer``, a layer of
+    ``class Net(torch.nn.Module)``) lands on the same backend even when it is created from
+    ``gradspec.nn`` directly."""
+    return _CONSTRUCTING.get()
+
+
+def _construct(cls: type, *args: Any, **kwargs: Any) -> Any:
+    token = _CONSTRUCTING.set(cls._bound_backend)
+    try:
+        return type.__call__(cls, *args, **kwargs)
+    finally:
+        _CONSTRUCTING.reset(token)
+
+
 def _bound_metaclass(base: type) -> type:
     meta = _METACLASSES.get(base)
     if meta is None:
-        meta = _METACLASSES[base] = type(f"Bound{base.__name__.title()}", (base,), {})
+        meta = _METACLASSES[base] = type(f"Bound{base.__name__.title()}", (base,),
+                                         {"__call__": _construct})
         copyreg.pickle(meta, _reduce_bound_class)
     return meta
 

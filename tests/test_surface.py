@@ -215,3 +215,23 @@ def test_submodules_are_found_when_first_used(tmp_path, monkeypatch):
     assert bound.later.VALUE == 42
     with pytest.raises(AttributeError, match="torch.fake.missing is not part"):
         bound.missing
+
+
+def test_layers_built_inside_a_bound_module_follow_it():
+    """A composite layer (or a model class) that creates sublayers from gradspec.nn directly
+    still puts them on the backend it was reached through."""
+    strict = load_or_skip("strict")
+
+    class Block(nn.Module):  # written against gradspec.nn, as a library layer would be
+        def __init__(self):
+            super().__init__()
+            self.inner = nn.Linear(2, 2)
+
+    class Net(strict.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.block = Block()
+
+    assert isinstance(Net().block.inner.weight, strict.Tensor)
+    assert isinstance(strict.nn.Sequential(nn.Linear(2, 2))[0].weight, strict.Tensor) is False
+    assert isinstance(Block().inner.weight, gradspec.load_backend().Tensor)

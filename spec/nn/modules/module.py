@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterator, Mapping, NamedTuple
 
 from ...errors import BackendMismatchError
 from ...plugins import _by_tensor_type, backend_of, load_backend
+from ...surface import constructing_backend
 from ..parameter import _is_tensor, clear_grads
 
 __all__ = ["Module", "RemovableHandle"]
@@ -79,13 +80,16 @@ class Module:
     def _parameter_backend(self, backend: Any = None) -> Any:
         """The backend this layer creates its parameters and buffers on: ``backend`` when given
         (a layer's ``backend=`` argument: a backend object or a name), else the backend the
-        class was reached through (``torch.nn.Linear``), else the default backend
-        (`gradspec.load_backend()`).
+        class was reached through (``torch.nn.Linear``), else the backend of the bound module
+        being built around it (a layer that a layer or a ``class Net(torch.nn.Module)`` creates
+        from ``gradspec.nn`` directly), else the default backend (`gradspec.load_backend()`).
 
         Every layer that creates tensors asks here, and nowhere else, so that one rule decides
         where parameters live."""
         if backend is None:
             backend = type(self)._bound_backend
+        if backend is None:
+            backend = constructing_backend()
         if backend is None or isinstance(backend, str):
             return load_backend(backend)
         return backend
