@@ -212,3 +212,14 @@ def test_registration_errors(bk):
         net.register_buffer("b", [1.0])
     with pytest.raises(NotImplementedError, match="iterate"):
         bk.nn.ModuleList()(bk.ones(1))
+
+
+def test_parameter_isinstance_and_empty(bk, T):
+    p = bk.nn.Parameter(bk.ones(2))
+    assert isinstance(p, bk.nn.Parameter) and isinstance(p, bk.Tensor)
+    assert not isinstance(bk.ones(2), bk.nn.Parameter)
+    assert not isinstance((p * 2), bk.nn.Parameter)
+    empty = bk.nn.Parameter()
+    assert tuple(empty.shape) == tuple(T.nn.Parameter().shape) == (0,) and empty.requires_grad
+    with pytest.raises(TypeError, match="takes a tensor"):
+        bk.nn.Parameter([1.0])
