@@ -137,7 +137,8 @@ def test_the_corpus_is_large_and_complete():
 def test_mismatch_tolerates_float_noise_only():
     assert mismatch("tensor([0.1235, 2.])\n", "tensor([0.1234, 2.])\n") is None
     assert mismatch("loss 0.69314718\n", "loss 0.69314720\n") is None
-    assert mismatch("loss 0.70\n", "loss 0.69\n") is not None
+    assert mismatch("loss 0.70\n", "loss 0.69\n") is None  # one unit of the last digit
+    assert mismatch("loss 0.72\n", "loss 0.69\n") is not None
     assert mismatch("3 batches\n", "4 batches\n") is not None
     assert mismatch("tensor([1.], dtype=torch.float64)\n", "tensor([1.])\n") is not None
     assert mismatch("a\nb\n", "a\n") is not None
