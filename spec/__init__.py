@@ -18,6 +18,7 @@ from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .errors import (
     AnomalyError,
     AutogradError,
+    BackendMismatchError,
     DetachRequiredError,
     EmptyInputsError,
     GradientCountError,
@@ -40,7 +41,10 @@ from .plugins import (
     register_plugin,
     unregister_plugin,
 )
-from . import nn, optim  # noqa: E402  (built on plugins: imported after it)
+from . import nn, optim, surface, utils  # noqa: E402  (built on plugins: imported after it)
+from .devices import device
+from .scripts import as_torch, run_script
+from .serialization import load, save
 
 try:
     __version__ = _metadata.version("gradspec")
@@ -48,11 +52,12 @@ except _metadata.PackageNotFoundError:  # running from a source tree that is not
     __version__ = "0+unknown"
 
 __all__ = [
-    "AnomalyError", "AutogradError", "BackendStatus", "DetachRequiredError", "EmptyInputsError",
-    "GradientCountError", "GradientShapeError", "GraphFreedError", "LeafInPlaceError",
+    "AnomalyError", "AutogradError", "BackendMismatchError", "BackendStatus",
+    "DetachRequiredError", "EmptyInputsError", "GradientCountError", "GradientShapeError", "GraphFreedError", "LeafInPlaceError",
     "NoGradPathError", "NonLeafRequiresGradError", "NonScalarBackwardError",
     "RequiresGradDtypeError", "SavedTensorModifiedError", "UnusedInputError", "backend_of",
     "clauses", "detect_anomaly", "errors", "hookimpl", "is_anomaly_enabled", "list_backends",
     "load_backend", "nn", "optim", "protocol", "set_detect_anomaly",
     "register_plugin", "unregister_plugin", "__version__",
+    "as_torch", "device", "load", "run_script", "save", "surface", "utils",
 ]

@@ -130,6 +130,11 @@ class InvalidBackendError(BackendError, TypeError):
     pass
 
 
+class BackendMismatchError(RuntimeError):
+    """Tensors of two backends met (a module's parameters and its input): as PyTorch's "Expected
+    all tensors to be on the same device", a ``RuntimeError``."""
+
+
 class OpNotSupportedError(NotImplementedError):
     """A backend does not implement an optional op of `gradspec.ops` (the conformance suite
     reports such an op's cases *unsupported*, never failed)."""

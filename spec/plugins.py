@@ -25,7 +25,7 @@ from typing import Any, Mapping
 
 import pluggy
 
-from . import protocol
+from . import protocol, surface
 from .errors import (
     BackendUnavailableError,
     DuplicateBackendError,
@@ -264,6 +264,9 @@ def list_backends() -> list[BackendStatus]:
 def load_backend(name: str | None = None, **options: Any) -> Any:
     """The backend called ``name`` (default: ``$GRADSPEC_BACKEND`` or ``numpy``), built once.
 
+    The object is the ``torch`` of a program: the backend's ops and factories, and gradspec's
+    ``nn``, ``optim``, ``utils``, ``save`` and ``load`` bound to it (`gradspec.surface`).
+
     ``options`` are passed to the plugin as strings.  Raises ``UnknownBackendError``,
     ``DuplicateBackendError``, ``BackendUnavailableError`` or ``InvalidBackendError`` with a
     message that says what to do.
@@ -282,6 +285,12 @@ def load_backend(name: str | None = None, **options: Any) -> Any:
                 f"the plugin of backend {name!r} returned no backend from gradspec_backend_create"
             )
         _validate(name, backend)
+        try:
+            surface.bind(backend)
+        except (AttributeError, TypeError) as exc:
+            raise InvalidBackendError(
+                f"backend {name!r} ({type(backend).__name__}) does not accept the attributes "
+                f"gradspec attaches (nn, optim, utils, save, load): {exc}") from exc
         _loaded[key] = backend
         _by_tensor_type.setdefault(backend.Tensor, backend)
         return backend

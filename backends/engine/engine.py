@@ -20,7 +20,10 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from gradspec.devices import device
+
 from .core import HERE as ENGINE_FOLDER
+from .dtypes import dtype
 from .tensor import Tensor
 
 
@@ -57,11 +60,22 @@ class Engine:
         self.bool = xp.bool
         self._kinds: dict[Any, str] = {}
         self._names: dict[Any, str] = {}
+        #: the dtypes users see (``torch.float32``), by name and by the namespace's dtype
+        self.dtypes: dict[str, dtype] = {}
+        self._public: dict[Any, dtype] = {}
         for dname in ("float16", "float32", "float64", "int8", "int16", "int32", "int64",
                       "uint8", "bool"):
             dt = getattr(xp, dname, None)
             if dt is not None:
-                self._names[dt] = dname
+                arrays = xp.zeros((0,), dtype=dt).dtype  # numpy: dtype('float32'), not float32
+                public = self.dtypes[dname] = dtype(dname, arrays)
+                for key in (dt, arrays, public):
+                    self._public[key] = public
+                    self._names[key] = dname
+        #: the dtype of Python floats and of float factories (``torch.set_default_dtype``)
+        self.default_float = self.float32
+        #: ``x.device``: where this engine keeps its tensors, as a device object
+        self.device_obj = device(host.device)
         self.anomaly = False  # anomaly mode: record where nodes are created (apply._finish)
         self.check_nan = True  # ... and fail a backward step that returns NaN
         self.Tensor = type("Tensor", (Tensor,), {"__slots__": (), "_xp": xp, "_eng": self,
@@ -77,6 +91,7 @@ class Engine:
     def kind(self, dtype: Any) -> str:
         k = self._kinds.get(dtype)
         if k is None:
+            key, dtype = dtype, self.dtype(dtype)  # a user-facing dtype: the namespace's
             xp = self.xp
             if xp.isdtype(dtype, "bool"):
                 k = "b"
@@ -86,7 +101,7 @@ class Engine:
                 k = "f"
             else:
                 k = "c"
-            self._kinds[dtype] = k
+            self._kinds[key] = self._kinds[dtype] = k
         return k
 
     def is_floating(self, dtype: Any) -> bool:
@@ -101,8 +116,19 @@ class Engine:
     def dtype_name(self, dtype: Any) -> str:
         return self._names.get(dtype, str(dtype))
 
+    def public_dtype(self, native: Any) -> dtype:
+        """The user-facing dtype (``torch.float32``) of a dtype of this namespace."""
+        try:
+            return self._public[native]
+        except KeyError:
+            raise TypeError(f"{native!r} is not a dtype of backend {self.name!r}") from None
+
     def dtype(self, spec: Any) -> Any:
-        """A dtype of this namespace from a dtype, a name, or a Python type."""
+        """A dtype of this namespace from a user-facing dtype, the namespace's own, a name
+        (``"float32"``, ``"torch.float32"``), or a Python type (``float`` is float64, as in
+        PyTorch)."""
+        if type(spec) is dtype:
+            return spec.native
         if spec is builtins.float:
             return self.float64
         if spec is builtins.int:
@@ -110,10 +136,11 @@ class Engine:
         if spec is builtins.bool:
             return self.bool
         if isinstance(spec, str):
-            found = getattr(self.xp, spec, None)
+            found = self.dtypes.get(spec.removeprefix("torch."))
             if found is None:
-                raise TypeError(f"unknown dtype {spec!r}")
-            return found
+                raise TypeError(f"unknown dtype {spec!r}; backend {self.name!r} has "
+                                f"{', '.join(self.dtypes)}")
+            return found.native
         if spec in self._names:
             return spec
         name = getattr(spec, "name", None) or str(spec)
@@ -164,7 +191,7 @@ class Engine:
         if isinstance(scalar, builtins.bool):
             scalar = int(scalar) if kind != "b" else scalar
         if isinstance(scalar, builtins.float) and kind != "f":
-            arr = self.xp.astype(arr, self.float32)
+            arr = self.xp.astype(arr, self.default_float)
         elif isinstance(scalar, builtins.int) and not isinstance(scalar, builtins.bool) and kind == "b":
             arr = self.xp.astype(arr, self.int64)
         return (arr, scalar) if ta else (scalar, arr)
@@ -190,7 +217,7 @@ class Engine:
                     f"can't build a tensor from {type(data).__name__} data of numpy dtype "
                     f"{host.dtype}: give numbers, nested sequences of numbers, or arrays")
             if host.dtype == np.float64 and dtype is None:
-                host = host.astype(np.float32)
+                host = host.astype(self.dtype_name(self.default_float))
             elif host.dtype.kind in "iu" and dtype is None:
                 host = host.astype(np.int64)
             arr = self.host.from_numpy(host)
@@ -218,11 +245,16 @@ class Engine:
     def tolist(self, a: Any) -> Any:
         return self.to_host(a).tolist()
 
-    def check_device(self, device: Any) -> None:
-        if device is None:
+    def check_device(self, where: Any) -> None:
+        """Refuse a device other than this engine's (``None`` means "this one")."""
+        if where is None or where is self.device_obj:
             return
-        name = str(device)
-        if name != self.device and not (name == "cuda" and self.device.startswith("cuda")):
+        if isinstance(where, int) and not isinstance(where, bool):
+            where = f"cuda:{where}"
+        name = str(where)
+        if name != self.device and not (name == "cuda" and self.device.startswith("cuda")) \
+                and not (name == "cpu:0" and self.device == "cpu"):
+            device(name)  # a malformed device string gets PyTorch's error
             raise RuntimeError(
                 f"backend {self.name!r} keeps tensors on {self.device}; moving them to {name} is "
                 "not supported (load another backend for that device)")

@@ -132,19 +132,75 @@ def _type_as(self, other):
     return F.to(self, other.dtype)
 
 
-def _new_tensor(self, data, dtype=None, requires_grad=False):
+# -- surface: dtypes, devices and factories on tensors -------------------------------------------
+def _new_tensor(self, data, dtype=None, device=None, requires_grad=False):
     eng = type(self)._eng
-    t = type(self)._wrap(eng.asarray(data, dtype=dtype if dtype is not None else self.dtype))
+    eng.check_device(device)
+    if isinstance(data, type(self)):
+        data = data.detach()
+    t = type(self)._wrap(eng.copy(eng.asarray(data, dtype=dtype if dtype is not None
+                                              else self._data.dtype)))
     return t.requires_grad_(requires_grad) if requires_grad else t
 
 
-def _contiguous(self):
+def _new_factory(fill):
+    def method(self, *size, dtype=None, device=None, requires_grad=False):
+        """A tensor of ``size`` with this tensor's dtype and device (unless given)."""
+        eng = type(self)._eng
+        eng.check_device(device)
+        if len(size) == 1 and isinstance(size[0], (tuple, list)):
+            size = tuple(size[0])
+        dt = self._data.dtype if dtype is None else eng.dtype(dtype)
+        t = type(self)._wrap(type(self)._xp.full(tuple(int(s) for s in size), fill, dtype=dt))
+        return t.requires_grad_(requires_grad) if requires_grad else t
+
+    return method
+
+
+def _new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+    return _new_factory(fill_value)(self, tuple(size), dtype=dtype, device=device,
+                                    requires_grad=requires_grad)
+
+
+def _type(self, dtype=None, non_blocking=False, **kwargs):
+    """``type()``: the type's name ("torch.FloatTensor"); ``type(dtype_or_name)``: a cast."""
+    from .dtypes import TENSOR_TYPES
+
+    eng = type(self)._eng
+    if dtype is None:
+        return f"torch.{TENSOR_TYPES.get(eng.dtype_name(self._data.dtype), 'Tensor')}"
+    if isinstance(dtype, str) and dtype.endswith("Tensor"):
+        by_type = {v: k for k, v in TENSOR_TYPES.items()}
+        name = dtype.removeprefix("torch.").removeprefix("cuda.")
+        if name not in by_type:
+            raise ValueError(f"invalid type: {dtype!r}")
+        dtype = eng.dtype(by_type[name])
+    return F.to(self, dtype)
+
+
+def _contiguous(self, memory_format=None):
     return self
 
 
-def _cpu(self):
-    type(self)._eng.check_device("cpu")
+def _cpu(self, memory_format=None):
+    # The tensor itself, on every engine backend: a backend keeps its tensors on one device, and
+    # the reason for `.cpu()` (numpy(), item(), tolist()) copies to the host anyway.
     return self
+
+
+def _cuda(self, device=None, non_blocking=False, memory_format=None):
+    eng = type(self)._eng
+    eng.check_device(f"cuda:{device}" if isinstance(device, int) else (device or "cuda"))
+    return self
+
+
+def _element_size(self):
+    return self.dtype.itemsize
+
+
+def _get_device(self):
+    index = type(self)._eng.device_obj.index
+    return -1 if type(self)._eng.device_obj.type == "cpu" else (index or 0)
 
 
 def attach(cls: type) -> None:
@@ -187,7 +243,10 @@ def attach(cls: type) -> None:
         # dtypes and devices
         "to": F.to, "type_as": _type_as, "float": _to_dtype("float32"), "double": _to_dtype("float64"),
         "half": _to_dtype("float16"), "long": _to_dtype("int64"), "int": _to_dtype("int32"),
-        "bool": _to_dtype("bool"), "cpu": _cpu, "new_tensor": _new_tensor,
+        "bool": _to_dtype("bool"), "cpu": _cpu, "cuda": _cuda, "type": _type,
+        "new_tensor": _new_tensor, "new_zeros": _new_factory(0), "new_ones": _new_factory(1),
+        "new_empty": _new_factory(0), "new_full": _new_full, "element_size": _element_size,
+        "get_device": _get_device,
         # in place
         "add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "pow_": pow_, "zero_": zero_,
         "fill_": fill_, "copy_": copy_, "clamp_": clamp_, "clip_": clamp_,
@@ -200,3 +259,5 @@ def attach(cls: type) -> None:
     cls.T = property(lambda self: F.permute(self, *reversed(range(self.ndim)), label="PermuteBackward0")
                      if self.ndim > 2 else F.t(self))
     cls.mT = property(lambda self: F.transpose(self, -2, -1))
+    cls.itemsize = property(_element_size)
+    cls.nbytes = property(lambda self: self.numel() * self.dtype.itemsize)

@@ -22,17 +22,33 @@ def is_tensor(value: Any) -> bool:
 _is_tensor = is_tensor  # the name nn's siblings (optim, viz, the CLI) have always imported
 
 
-def Parameter(data: Any, requires_grad: bool = True) -> Any:
-    """A leaf tensor that requires grad and shares ``data``'s values, for use as a parameter.
+class _ParameterType(type):
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return _is_tensor(obj) and obj.is_leaf and obj.requires_grad
 
-    Assigning it to a `Module` attribute registers it, as ``torch.nn.Parameter`` does.
+
+class Parameter(metaclass=_ParameterType):
+    """``Parameter(data)`` is a leaf tensor of ``data``'s backend that requires grad and shares
+    ``data``'s values, for use as a parameter (``Parameter()`` is an empty one on the backend
+    being built on, else the default backend).
+
+    Assigning it to a `Module` attribute registers it, as ``torch.nn.Parameter`` does.  What
+    comes back is the backend's own tensor class, so ``isinstance(t, Parameter)`` asks whether
+    ``t`` is a leaf that requires grad (a frozen parameter, ``requires_grad=False``, is not one).
     """
-    if not _is_tensor(data):
-        raise TypeError(
-            f"Parameter() takes a tensor of a gradspec backend, got {type(data).__name__}; create "
-            "one with backend.tensor(...) first"
-        )
-    return data.detach().requires_grad_(requires_grad)
+
+    def __new__(cls, data: Any = None, requires_grad: bool = True) -> Any:  # type: ignore[misc]
+        if data is None:
+            from ..plugins import load_backend
+            from ..surface import constructing_backend
+
+            data = (constructing_backend() or load_backend()).zeros(0)
+        if not _is_tensor(data):
+            raise TypeError(
+                f"Parameter() takes a tensor of a gradspec backend, got {type(data).__name__}; "
+                "create one with backend.tensor(...) first"
+            )
+        return data.detach().requires_grad_(requires_grad)
 
 
 def clear_grads(params: Iterator[Any], set_to_none: bool = True) -> None:

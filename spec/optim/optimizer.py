@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any, Callable, Iterable, Mapping
 
 from ..nn.parameter import _is_tensor, clear_grads
@@ -20,7 +21,9 @@ class Optimizer:
                  defaults: Mapping[str, Any]) -> None:
         self.defaults = dict(defaults)
         self.param_groups: list[dict[str, Any]] = []
-        self.state: dict[Any, dict[str, Any]] = {}
+        #: per-parameter state (momentum buffers, Adam's moments), by parameter; an unseen
+        #: parameter reads as an empty dict, as in torch
+        self.state: defaultdict[Any, dict[str, Any]] = defaultdict(dict)
         self._backend: Any = None
         if _is_tensor(params):
             raise TypeError(
@@ -62,12 +65,8 @@ class Optimizer:
                     f"parameters come from two backends ({self._backend.name} and {backend.name}); "
                     "use one optimizer per backend"
                 )
-        unknown = set(group) - set(self.defaults) - {"params"}
-        if unknown:
-            raise ValueError(
-                f"unknown hyperparameter(s) {sorted(unknown)} for {type(self).__name__}; "
-                f"known: {sorted(self.defaults)}"
-            )
+        # Keys the optimizer does not use are kept, as torch keeps them (a group's "name", a
+        # scheduler's "initial_lr"); missing hyperparameters come from the defaults.
         full = {**self.defaults, **{k: v for k, v in group.items() if k != "params"}}
         self._check(full)
         full["params"] = params
@@ -92,7 +91,7 @@ class Optimizer:
             for group in self.param_groups:
                 for p in group["params"]:
                     if p.grad is not None:
-                        self._update(p, p.grad, self.state.setdefault(p, {}), group)
+                        self._update(p, p.grad, self.state[p], group)
         return loss
 
     def _update(self, p: Any, grad: Any, state: dict[str, Any], group: Mapping[str, Any]) -> None:
@@ -126,8 +125,11 @@ class Optimizer:
                 )
         by_index = {i: p for g, own in zip(groups, self.param_groups)
                     for i, p in zip(g["params"], own["params"])}
-        state: dict[Any, dict[str, Any]] = {}
+        state: defaultdict[Any, dict[str, Any]] = defaultdict(dict)
         for i, entries in state_dict.get("state", {}).items():
+            if int(i) not in by_index:
+                raise ValueError(f"loaded state dict has state for parameter {i}, which no "
+                                 "parameter group of this optimizer has")
             p = by_index[int(i)]
             state[p] = {k: _state_value(p, k, v) for k, v in entries.items()}
         for saved, own in zip(groups, self.param_groups):

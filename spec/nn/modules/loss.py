@@ -18,9 +18,6 @@ class _Loss(Module):
         F._check_reduction(reduction)
         self.reduction = reduction
 
-    def extra_repr(self) -> str:
-        return "" if self.reduction == "mean" else f"reduction={self.reduction!r}"
-
 
 class BCELoss(_Loss):
     """Binary cross entropy on probabilities (`functional.binary_cross_entropy`)."""
