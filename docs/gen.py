@@ -471,23 +471,61 @@ def benchmarks_section(benches: list[tuple[str, Any]]) -> list[str]:
 
 def bench_report(doc: Any) -> list[str]:
     """A benchmark report as Markdown lines: its plain fields on one line, each object of plain
-    fields (the machine, the thread counts) on a line of its own, then its table of results."""
+    fields (the machine, the thread counts) on a line of its own, then its table of results,
+    one group of rows per benchmark (its name said once). Fields it does not know are shown as
+    text, never as raw JSON: the report's schema grows."""
     out: list[str] = []
     if isinstance(doc, dict):
         meta = {k: v for k, v in doc.items() if not isinstance(v, (list, dict)) and k != "title"}
         if meta:
-            out += [", ".join(f"{esc(k)}: {_fmt(v)}" for k, v in sorted(meta.items())), ""]
+            out += [", ".join(f"{esc(k)}: {_bench_cell(k, v)}" for k, v in sorted(meta.items())),
+                    ""]
         for key, value in doc.items():
             if isinstance(value, dict) and value and not any(
                     isinstance(v, (list, dict)) for v in value.values()):
-                out += [f"**{esc(key)}**: " + ", ".join(f"{esc(k)} {_fmt(v)}"
+                out += [f"**{esc(key)}**: " + ", ".join(f"{esc(k)} {_bench_cell(k, v)}"
                                                          for k, v in value.items()), ""]
     rows = _bench_rows(doc)
     if not rows:
         return out + ["This report holds no table of results.", ""]
     keys = list(dict.fromkeys(k for row in rows for k in row))
-    cells = [["" if row.get(k) is None else _fmt(row[k]) for k in keys] for row in rows]
+    keys = [k for k in keys if any(row.get(k) not in (None, "") for row in rows)]
+    cells, previous = [], None
+    for row in rows:
+        line = [_bench_cell(k, row.get(k)) for k in keys]
+        if keys[0] == "benchmark":  # the benchmark's name once, on its group's first row
+            current = row.get("benchmark")
+            line[0] = "" if current == previous else f"**{line[0]}**"
+            previous = current
+        cells.append(line)
     return out + [_table(list(map(esc, keys)), cells), ""]
+
+
+def _bench_cell(key: str, value: Any) -> str:
+    """One value of a benchmark report as table text: nothing for None, objects and lists as
+    words, the host's OS without its kernel release, a target's verdict as a mark."""
+    if value is None:
+        return ""
+    if key in ("os", "platform") and isinstance(value, str):
+        return esc(public_platform(value))
+    if isinstance(value, dict):
+        return ", ".join(f"{esc(k)} {_bench_cell(k, v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(_bench_cell(key, v) for v in value)
+    if key == "target" and isinstance(value, str):
+        return esc(re.sub(r"^\s*<=\s*", "≤ ", value))
+    if key == "met" and isinstance(value, str):
+        said = value.strip().lower()
+        return {"yes": "✔ met", "no": "✘ **not met**"}.get(said, esc(value))
+    return _fmt(value)
+
+
+def public_platform(platform: str) -> str:
+    """``Linux x86_64`` from ``Linux-6.18.44-fc-v669-x86_64-with-glibc2.36`` or
+    ``Linux 6.18.44-...``: the system and the architecture, not the build host's kernel."""
+    name = re.match(r"[A-Za-z]+", platform.strip())
+    arch = re.search(r"(x86_64|aarch64|arm64|AMD64|i[3-6]86|ppc64le|s390x|riscv64)", platform)
+    return " ".join(x[0] for x in (name, arch) if x) or platform
 
 
 def bench_block(benches: list[tuple[str, Any]], stem: str) -> str:
@@ -517,7 +555,7 @@ def backend_status(report: Report | None, name: str, prefix: str = "../") -> str
     if report is None:
         return (f"No report of `{name}` is committed yet; `python docs/gen.py --run` makes "
                 "one.\n")
-    b, env, doc = report.backend, report.doc["environment"], report.doc
+    b, env, doc = report.backend, _public_env(report.doc["environment"]), report.doc
     caps = ", ".join(f"`{c}`" for c in b.get("capabilities", []))
     clause_line = ", ".join(f"{n} {s}" for s in STATUS_ORDER
                             if (n := doc["clause_summary"].get(s, 0)))
@@ -555,6 +593,11 @@ def backend_status(report: Report | None, name: str, prefix: str = "../") -> str
         out += [f'??? info "{len(others)} clauses do not simply pass"', "",
                 textwrap.indent(_table(["Clause", "Status", "Passed", "Why"], rows), "    "), ""]
     return "\n".join(out)
+
+
+def _public_env(env: Mapping[str, Any]) -> dict[str, Any]:
+    """A report's environment as the docs show it: the platform without the kernel release."""
+    return {**env, "platform": public_platform(str(env.get("platform", "")))}
 
 
 def clause_ids() -> list[str]:
