@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # CI's docs checks, offline: the generated pages match the code and the committed reports,
 # the site builds with `mkdocs build --strict`, every internal link of the built site resolves,
-# and the built comparison page lists every backend and every clause ID.
+# the built site has no defect docs/sitecheck.py can see (a contract member missing from the API
+# reference, a doctest read as Markdown, a literal backslash escape, a cited file or clause ID
+# that does not exist, a build-host detail, a raw None or dict in a table cell), and the built
+# comparison page lists every backend and every clause ID.
 # Needs: the active Python with gradspec installed (pip install -e .); this script adds the
 # `docs` extra (mkdocs, mkdocs-material, mkdocstrings[python], jsonschema). No apt packages.
 set -euo pipefail
@@ -14,6 +17,7 @@ python -m pip install -q -e ".[docs]"
 python docs/gen.py --check
 python -m mkdocs build --strict --site-dir "$site"
 python docs/linkcheck.py "$site"
+python docs/sitecheck.py "$site"
 python - "$site" <<'PY'
 import sys
 from pathlib import Path
