@@ -175,6 +175,15 @@ def esc(text: str) -> str:
     return re.sub(r"([\\`*_\[\]|])", r"\\\1", text)
 
 
+def code(text: Any) -> str:
+    """``text`` as a Markdown code span, literal: nothing is escaped inside backticks (a
+    backslash there would show), and a pipe in a code span does not split a table cell."""
+    text = " ".join(str(text).split())
+    fence = "``" if "`" in text else "`"
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def family_page(family: str) -> str:
     return f"{family.lower()}.md"
 
@@ -441,20 +450,57 @@ def comparison_page(reports: list[Report], benches: list[tuple[str, Any]]) -> st
     return "\n".join(out)
 
 
+WORKLOAD_NOTES = {  # what a reader would otherwise take for a failure
+    "linefit": "`final_loss` is far above `best_loss` by design: the tutorial never zeroes the "
+               "gradients, so every step is larger than the last and the loss oscillates late "
+               "in training; the program keeps the best (loss, a, b) it saw. `best_a` is close to "
+               "the true slope of 2.5; `best_b` stays near its start of 0, since at lr 1e-9 "
+               "the intercept barely moves (the data lie on a = 2.5, b = 1, plus noise).",
+}
+FIRST_METRICS = ("accuracy", "iterations", "final_loss", "best_loss")  # then by name, then:
+LAST_METRICS = ("parameters", "seconds")
+
+
 def workloads_section(reports: list[Report]) -> list[str]:
+    """A table per workload: a row per metric, a column per backend that ran it."""
+    from gradspec import workloads as registry
+
     out = ["## Workloads", "",
-           "Metrics that workload tests recorded in each report (with the suite's "
-           "`record_workload` fixture), by workload.", ""]
+           "What the tutorials' programs computed on each backend (the conformance suite's "
+           "workload tests record it in the report). Numbers are rounded to four significant "
+           "digits; `seconds` is one run's wall time on the machine of the report.", ""]
     names = sorted({w for r in reports for w in r.doc.get("workloads", {})})
     if not names:
         return out + ["No data yet: none of the committed reports holds workload metrics.", ""]
     for workload in names:
         runs = [(r, r.doc["workloads"][workload]) for r in reports
                 if workload in r.doc.get("workloads", {})]
-        keys = sorted({k for _, metrics in runs for k in metrics})
-        rows = [[r.name] + [_fmt(m[k]) if k in m else "" for k in keys] for r, m in runs]
-        out += [f"### {esc(workload)}", "", _table(["Backend", *map(esc, keys)], rows), ""]
+        keys = {k for _, metrics in runs for k in metrics
+                if any(m.get(k) is not None for _, m in runs)}
+        order = ([k for k in FIRST_METRICS if k in keys]
+                 + sorted(keys - set(FIRST_METRICS) - set(LAST_METRICS))
+                 + [k for k in LAST_METRICS if k in keys])
+        rows = [[code(k)] + [_metric(m.get(k)) for _, m in runs] for k in order]
+        title = registry.WORKLOADS[workload].title if workload in registry.WORKLOADS else ""
+        title = re.sub(r"\s*\(seeds? [\d-]+\)", "", title)
+        out += [f"### {esc(workload)}", ""]
+        out += [f"{esc(title[:1].upper() + title[1:])}.", ""] if title else []
+        out += [WORKLOAD_NOTES[workload], ""] if workload in WORKLOAD_NOTES else []
+        out += [_table(["Metric", *(r.name for r, _ in runs)], rows), ""]
     return out
+
+
+def _metric(value: Any) -> str:
+    """A workload metric as table text: 4 significant digits, objects as name-value pairs."""
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, dict):
+        return "; ".join(f"{esc(k)} {_metric(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return "[" + ", ".join(_metric(v) for v in value) + "]"
+    return _fmt(value)
 
 
 def benchmarks_section(benches: list[tuple[str, Any]]) -> list[str]:

@@ -229,8 +229,15 @@ def test_workloads_and_benchmarks_render_when_present(reports, tmp_path):
     doc["workloads"] = {"logreg": {"accuracy": 0.995, "iterations": 120}}
     bench = ("ops", {"device": "cpu", "results": [{"op": "add", "ratio_vs_torch": 1.5}]})
     page = gen.comparison_page([gen.Report(tmp_path / "numpy.json", doc)], [bench])
-    assert "### logreg" in page and "| numpy | 0.995 | 120 |" in page
+    assert "### logreg" in page and "| Metric | numpy |" in page
+    assert "| `accuracy` | 0.995 |" in page and "| `iterations` | 120 |" in page
     assert "### ops" in page and "device: cpu" in page and "| add | 1.5 |" in page
+    doc["workloads"]["linefit"] = {"final_loss": 904.8, "best_loss": 4.4, "accuracy": None,
+                                   "parameters": {"a": 5.342024803161621}}
+    page = gen.comparison_page([gen.Report(tmp_path / "numpy.json", doc)], [bench])
+    table = page.split("### linefit")[1].split("###")[0]
+    assert "by design" in table and "| `parameters` | a 5.342 |" in table
+    assert "None" not in table and "accuracy" not in table and "{" not in table
     bare = _report(reports, "strict")
     bare["workloads"] = {}
     assert "No data yet" in gen.comparison_page([gen.Report(tmp_path / "n.json", bare)], [])
