@@ -252,6 +252,14 @@ def test_backend_status_block(reports):
     assert "No report of `nothing`" in gen.backend_status(None, "nothing")
 
 
+def test_known_failures_are_a_list_with_literal_ids(reports):
+    doc = _report(reports, "tiny")
+    doc["backend"]["known_failures"] = {"test_misuse.py::*[a_b|c]": "numpy's *ValueError*"}
+    block = gen.backend_status(gen.Report(Path("tiny.json"), doc), "tiny")
+    assert "| Known failures | 1 declared (listed below) |" in block
+    assert "    - `test_misuse.py::*[a_b|c]`: numpy's \\*ValueError\\*" in block
+
+
 def test_fill_blocks_replaces_only_the_block_body(reports):
     page = DOCS / "backends" / "numpy.md"
     text = "intro\n<!-- gen:backend-status numpy -->\nold\n<!-- /gen:backend-status -->\nend\n"
