@@ -377,6 +377,19 @@ def _cell(report: Report, clause_id: str, notes: Footnotes) -> str:
     return text + "<sup>,</sup>".join(refs)  # a comma, so that 3 and 2 do not read as 32
 
 
+def unavailable_note(reports: list[Report]) -> list[str]:
+    """One paragraph per backend that could not run where its report was made (a column of
+    identical not-run cells would say less): why, and how to make the report that is missing."""
+    out = []
+    for r in reports:
+        reason = r.backend.get("unavailable_reason") or "no reason recorded"
+        out += [f"**{esc(r.name)}** is not in these tables: it could not run where its report "
+                f"was made ({esc(reason)}), so none of its tests ran. On a machine where it can "
+                f"run, `python docs/gen.py --run --backends {r.name}` makes its report and adds "
+                "its column.", ""]
+    return out
+
+
 def _backend_link(report: Report, prefix: str) -> str:
     """The backend's name, linked to its page; a backend without one names its package."""
     name = report.name
@@ -430,7 +443,9 @@ def comparison_page(reports: list[Report], benches: list[tuple[str, Any]]) -> st
             "backend does not declare. **Not run**: no test ran (backend unavailable).", ""]
 
     out += ["## Clauses by backend", ""]
-    names = [r.name for r in reports]
+    judged = [r for r in reports if r.backend.get("available", True)]  # the others: said once
+    out += unavailable_note([r for r in reports if r not in judged])
+    names = [r.name for r in judged]
     for family, members in clauses.by_family().items():
         if not members:
             continue
@@ -439,7 +454,7 @@ def comparison_page(reports: list[Report], benches: list[tuple[str, Any]]) -> st
         for c in members:
             first = f"{clause_link(c.id)} {md_inline(c.title)}"
             level = c.level + ("" if c.mandatory else f" · `{c.capability}`")
-            rows.append([first, level] + [_cell(r, c.id, notes) for r in reports])
+            rows.append([first, level] + [_cell(r, c.id, notes) for r in judged])
         # one column grid for every family's table (docs/stylesheets/extra.css)
         out += ['<div class="gs-matrix" markdown>', "", _table(["Clause", "Rule", *names], rows),
                 "", "</div>", ""]
@@ -685,8 +700,10 @@ def backend_summary(reports: list[Report], prefix: str) -> str:
     rows = []
     for r in reports:
         cs = r.doc["clause_summary"]
-        rows.append([_backend_link(r, prefix), esc(r.backend.get("device", "")),
-                     ", ".join(f"{n} {s}" for s in STATUS_ORDER if (n := cs.get(s, 0))),
+        said = ", ".join(f"{n} {s}" for s in STATUS_ORDER if (n := cs.get(s, 0)))
+        if not r.backend.get("available", True):
+            said = f"none run: {esc(r.backend.get('unavailable_reason') or 'unavailable')}"
+        rows.append([_backend_link(r, prefix), esc(r.backend.get("device", "")), said,
                      _date(r).split(" ")[0]])
     return _table(["Backend", "Device", "Clauses", "Report of"], rows) + "\n"
 

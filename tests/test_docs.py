@@ -212,8 +212,10 @@ def test_comparison_footnotes_carry_xfail_and_unavailable_reasons(reports, tmp_p
     assert "partial</span> 3/4[^" in row
     label = re.search(r"3/4\[\^(n\d+)\]", row)[1]
     assert f"[^{label}]: **numpy**: known failure: a bug we know" in page
-    # one shared footnote explains every not-run cell of an unavailable backend
-    assert page.count("was unavailable when its report was made") == 1
+    # an unavailable backend is said once, with why and how to make its report, not as a column
+    assert page.count("**cupy** is not in these tables") == 1
+    assert "CuPy is not installed" in page and "--run --backends cupy" in page
+    assert row.count("gs-status") == 1
 
 
 def test_comparison_escapes_markdown_in_reasons(reports, tmp_path):
