@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib.util
 import logging
+import re
 import shutil
 import sys
 from pathlib import Path
@@ -119,3 +120,19 @@ def on_page_markdown(markdown: str, page: Any, **kwargs: Any) -> str:
     for problem in problems:
         log.warning("%s: %s", page.file.src_uri, problem)
     return filled
+
+
+CELL = re.compile(r"(<t[dh]\b[^>]*>)(.*?)(</t[dh]>)", re.S)
+CELL_CODE = re.compile(r"<code>([^<]{9,})</code>")
+BREAK_AFTER = re.compile(r"(?<=[_./(\[,:])(?![_./:)\],\s])|(?<=[a-z])(?=[A-Z])")
+
+
+def on_page_content(html: str, **kwargs: Any) -> str:
+    """Let long identifiers in table cells wrap where a reader expects (after ``_ . / ( [``,
+    between the words of a CamelCase name), never inside a word: the stylesheet forbids the
+    theme's break-anywhere for code in cells, and these ``<wbr>`` are the places left."""
+    return CELL.sub(lambda m: m[1] + CELL_CODE.sub(_breakable, m[2]) + m[3], html)
+
+
+def _breakable(m: re.Match[str]) -> str:
+    return "<code>" + BREAK_AFTER.sub("<wbr>", m[1]) + "</code>"
