@@ -403,9 +403,9 @@ def comparison_page(reports: list[Report], benches: list[tuple[str, Any]]) -> st
     from gradspec import clauses
 
     notes = Footnotes()
-    out = ["---", "hide:", "  - navigation  # the tables need the width", "---",
+    out = ["---", "hide:", "  - navigation  # the tables need the width", "  - toc", "---",
            GENERATED_NOTE.format(source="docs/data/reports/*.json and docs/data/bench/*.json"),
-           "# Comparison", "",
+           "# Conformance by backend", "",
            '!!! note "Generated from reports"',
            "    Rendered by `docs/gen.py` from the conformance reports committed in "
            "`docs/data/reports/` (each validated against the report schema) and the benchmark "
