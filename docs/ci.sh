@@ -6,7 +6,10 @@
 # that does not exist, a build-host detail, a raw None or dict in a table cell), and the built
 # comparison page lists every backend and every clause ID.
 # Needs: the active Python with gradspec installed (pip install -e .); this script adds the
-# `docs` extra (mkdocs, mkdocs-material, mkdocstrings[python], jsonschema). No apt packages.
+# `docs` extra (mkdocs, mkdocs-material, mkdocstrings[python], jsonschema).
+# Where Chromium is installed (apt-get install chromium), it also takes the screenshots of
+# docs/screenshots.py and fails on overflow (adding the `screenshots` extra, about 35 s in all);
+# without Chromium it says so and skips them. By hand: python docs/screenshots.py
 set -euo pipefail
 cd "$(dirname "$0")/.."
 site="$(mktemp -d)/site"
@@ -35,3 +38,10 @@ if missing:
     sys.exit(f"the built comparison page lacks: {', '.join(missing)}")
 print(f"comparison page lists {len(backends)} backends and {len(clauses.CLAUSES)} clauses")
 PY
+
+if command -v chromium >/dev/null 2>&1 || command -v chromium-browser >/dev/null 2>&1; then
+  python -m pip install -q -e ".[screenshots]"
+  python docs/screenshots.py --site "$site" --out build/screenshots
+else
+  echo "screenshots skipped: no Chromium here (apt-get install chromium, then docs/ci.sh again)"
+fi
