@@ -124,13 +124,16 @@ def on_page_markdown(markdown: str, page: Any, **kwargs: Any) -> str:
 
 CELL = re.compile(r"(<t[dh]\b[^>]*>)(.*?)(</t[dh]>)", re.S)
 CELL_CODE = re.compile(r"<code>([^<]{9,})</code>")
+CLAUSE_LINK = re.compile(r'<a href="([^"]*)">([A-Z][A-Z0-9]*-\d+)</a>')
 BREAK_AFTER = re.compile(r"(?<=[_./(\[,:])(?![_./:)\],\s])|(?<=[a-z])(?=[A-Z])")
 
 
 def on_page_content(html: str, **kwargs: Any) -> str:
-    """Let long identifiers in table cells wrap where a reader expects (after ``_ . / ( [``,
+    """Keep clause IDs in links on one line, and let long identifiers in table cells wrap
+    where a reader expects (after ``_ . / ( [``,
     between the words of a CamelCase name), never inside a word: the stylesheet forbids the
     theme's break-anywhere for code in cells, and these ``<wbr>`` are the places left."""
+    html = CLAUSE_LINK.sub(r'<a href="\1" class="gs-id">\2</a>', html)  # LEAF-1, never LEAF- / 1
     return CELL.sub(lambda m: m[1] + CELL_CODE.sub(_breakable, m[2]) + m[3], html)
 
 
