@@ -377,6 +377,15 @@ def _cell(report: Report, clause_id: str, notes: Footnotes) -> str:
     return text + "<sup>,</sup>".join(refs)  # a comma, so that 3 and 2 do not read as 32
 
 
+def _backend_link(report: Report, prefix: str) -> str:
+    """The backend's name, linked to its page; a backend without one names its package."""
+    name = report.name
+    if (DOCS / "backends" / f"{name}.md").exists():
+        return f"[{name}]({prefix}backends/{name}.md)"
+    dist = report.backend.get("distribution")
+    return f"{esc(name)} (package {esc(dist)})" if dist else esc(name)
+
+
 def unavailable_note(reports: list[Report]) -> list[str]:
     """One paragraph per backend that could not run where its report was made (a column of
     identical not-run cells would say less): why, and how to make the report that is missing."""
@@ -388,15 +397,6 @@ def unavailable_note(reports: list[Report]) -> list[str]:
                 f"run, `python docs/gen.py --run --backends {r.name}` makes its report and adds "
                 "its column.", ""]
     return out
-
-
-def _backend_link(report: Report, prefix: str) -> str:
-    """The backend's name, linked to its page; a backend without one names its package."""
-    name = report.name
-    if (DOCS / "backends" / f"{name}.md").exists():
-        return f"[{name}]({prefix}backends/{name}.md)"
-    dist = report.backend.get("distribution")
-    return f"{esc(name)} (package {esc(dist)})" if dist else esc(name)
 
 
 def comparison_page(reports: list[Report], benches: list[tuple[str, Any]]) -> str:
