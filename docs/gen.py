@@ -175,6 +175,15 @@ def esc(text: str) -> str:
     return re.sub(r"([\\`*_\[\]|])", r"\\\1", text)
 
 
+def code(text: Any) -> str:
+    """``text`` as a Markdown code span, literal: nothing is escaped inside backticks (a
+    backslash there would show), and a pipe in a code span does not split a table cell."""
+    text = " ".join(str(text).split())
+    fence = "``" if "`" in text else "`"
+    pad = " " if text.startswith("`") or text.endswith("`") else ""
+    return f"{fence}{pad}{text}{pad}{fence}"
+
+
 def family_page(family: str) -> str:
     return f"{family.lower()}.md"
 
@@ -377,13 +386,26 @@ def _backend_link(report: Report, prefix: str) -> str:
     return f"{esc(name)} (package {esc(dist)})" if dist else esc(name)
 
 
+def unavailable_note(reports: list[Report]) -> list[str]:
+    """One paragraph per backend that could not run where its report was made (a column of
+    identical not-run cells would say less): why, and how to make the report that is missing."""
+    out = []
+    for r in reports:
+        reason = r.backend.get("unavailable_reason") or "no reason recorded"
+        out += [f"**{esc(r.name)}** is not in these tables: it could not run where its report "
+                f"was made ({esc(reason)}), so none of its tests ran. On a machine where it can "
+                f"run, `python docs/gen.py --run --backends {r.name}` makes its report and adds "
+                "its column.", ""]
+    return out
+
+
 def comparison_page(reports: list[Report], benches: list[tuple[str, Any]]) -> str:
     from gradspec import clauses
 
     notes = Footnotes()
-    out = ["---", "hide:", "  - navigation  # the tables need the width", "---",
+    out = ["---", "hide:", "  - navigation  # the tables need the width", "  - toc", "---",
            GENERATED_NOTE.format(source="docs/data/reports/*.json and docs/data/bench/*.json"),
-           "# Comparison", "",
+           "# Conformance by backend", "",
            '!!! note "Generated from reports"',
            "    Rendered by `docs/gen.py` from the conformance reports committed in "
            "`docs/data/reports/` (each validated against the report schema) and the benchmark "
@@ -421,7 +443,9 @@ def comparison_page(reports: list[Report], benches: list[tuple[str, Any]]) -> st
             "backend does not declare. **Not run**: no test ran (backend unavailable).", ""]
 
     out += ["## Clauses by backend", ""]
-    names = [r.name for r in reports]
+    judged = [r for r in reports if r.backend.get("available", True)]  # the others: said once
+    out += unavailable_note([r for r in reports if r not in judged])
+    names = [r.name for r in judged]
     for family, members in clauses.by_family().items():
         if not members:
             continue
@@ -430,7 +454,7 @@ def comparison_page(reports: list[Report], benches: list[tuple[str, Any]]) -> st
         for c in members:
             first = f"{clause_link(c.id)} {md_inline(c.title)}"
             level = c.level + ("" if c.mandatory else f" · `{c.capability}`")
-            rows.append([first, level] + [_cell(r, c.id, notes) for r in reports])
+            rows.append([first, level] + [_cell(r, c.id, notes) for r in judged])
         # one column grid for every family's table (docs/stylesheets/extra.css)
         out += ['<div class="gs-matrix" markdown>', "", _table(["Clause", "Rule", *names], rows),
                 "", "</div>", ""]
@@ -441,20 +465,57 @@ def comparison_page(reports: list[Report], benches: list[tuple[str, Any]]) -> st
     return "\n".join(out)
 
 
+WORKLOAD_NOTES = {  # what a reader would otherwise take for a failure
+    "linefit": "`final_loss` is far above `best_loss` by design: the tutorial never zeroes the "
+               "gradients, so every step is larger than the last and the loss oscillates late "
+               "in training; the program keeps the best (loss, a, b) it saw. `best_a` is close to "
+               "the true slope of 2.5; `best_b` stays near its start of 0, since at lr 1e-9 "
+               "the intercept barely moves (the data lie on a = 2.5, b = 1, plus noise).",
+}
+FIRST_METRICS = ("accuracy", "iterations", "final_loss", "best_loss")  # then by name, then:
+LAST_METRICS = ("parameters", "seconds")
+
+
 def workloads_section(reports: list[Report]) -> list[str]:
+    """A table per workload: a row per metric, a column per backend that ran it."""
+    from gradspec import workloads as registry
+
     out = ["## Workloads", "",
-           "Metrics that workload tests recorded in each report (with the suite's "
-           "`record_workload` fixture), by workload.", ""]
+           "What the tutorials' programs computed on each backend (the conformance suite's "
+           "workload tests record it in the report). Numbers are rounded to four significant "
+           "digits; `seconds` is one run's wall time on the machine of the report.", ""]
     names = sorted({w for r in reports for w in r.doc.get("workloads", {})})
     if not names:
         return out + ["No data yet: none of the committed reports holds workload metrics.", ""]
     for workload in names:
         runs = [(r, r.doc["workloads"][workload]) for r in reports
                 if workload in r.doc.get("workloads", {})]
-        keys = sorted({k for _, metrics in runs for k in metrics})
-        rows = [[r.name] + [_fmt(m[k]) if k in m else "" for k in keys] for r, m in runs]
-        out += [f"### {esc(workload)}", "", _table(["Backend", *map(esc, keys)], rows), ""]
+        keys = {k for _, metrics in runs for k in metrics
+                if any(m.get(k) is not None for _, m in runs)}
+        order = ([k for k in FIRST_METRICS if k in keys]
+                 + sorted(keys - set(FIRST_METRICS) - set(LAST_METRICS))
+                 + [k for k in LAST_METRICS if k in keys])
+        rows = [[code(k)] + [_metric(m.get(k)) for _, m in runs] for k in order]
+        title = registry.WORKLOADS[workload].title if workload in registry.WORKLOADS else ""
+        title = re.sub(r"\s*\(seeds? [\d-]+\)", "", title)
+        out += [f"### {esc(workload)}", ""]
+        out += [f"{esc(title[:1].upper() + title[1:])}.", ""] if title else []
+        out += [WORKLOAD_NOTES[workload], ""] if workload in WORKLOAD_NOTES else []
+        out += [_table(["Metric", *(r.name for r, _ in runs)], rows), ""]
     return out
+
+
+def _metric(value: Any) -> str:
+    """A workload metric as table text: 4 significant digits, objects as name-value pairs."""
+    if value is None:
+        return "–"
+    if isinstance(value, float):
+        return f"{value:.4g}"
+    if isinstance(value, dict):
+        return "; ".join(f"{esc(k)} {_metric(v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return "[" + ", ".join(_metric(v) for v in value) + "]"
+    return _fmt(value)
 
 
 def benchmarks_section(benches: list[tuple[str, Any]]) -> list[str]:
@@ -471,23 +532,61 @@ def benchmarks_section(benches: list[tuple[str, Any]]) -> list[str]:
 
 def bench_report(doc: Any) -> list[str]:
     """A benchmark report as Markdown lines: its plain fields on one line, each object of plain
-    fields (the machine, the thread counts) on a line of its own, then its table of results."""
+    fields (the machine, the thread counts) on a line of its own, then its table of results,
+    one group of rows per benchmark (its name said once). Fields it does not know are shown as
+    text, never as raw JSON: the report's schema grows."""
     out: list[str] = []
     if isinstance(doc, dict):
         meta = {k: v for k, v in doc.items() if not isinstance(v, (list, dict)) and k != "title"}
         if meta:
-            out += [", ".join(f"{esc(k)}: {_fmt(v)}" for k, v in sorted(meta.items())), ""]
+            out += [", ".join(f"{esc(k)}: {_bench_cell(k, v)}" for k, v in sorted(meta.items())),
+                    ""]
         for key, value in doc.items():
             if isinstance(value, dict) and value and not any(
                     isinstance(v, (list, dict)) for v in value.values()):
-                out += [f"**{esc(key)}**: " + ", ".join(f"{esc(k)} {_fmt(v)}"
+                out += [f"**{esc(key)}**: " + ", ".join(f"{esc(k)} {_bench_cell(k, v)}"
                                                          for k, v in value.items()), ""]
     rows = _bench_rows(doc)
     if not rows:
         return out + ["This report holds no table of results.", ""]
     keys = list(dict.fromkeys(k for row in rows for k in row))
-    cells = [["" if row.get(k) is None else _fmt(row[k]) for k in keys] for row in rows]
+    keys = [k for k in keys if any(row.get(k) not in (None, "") for row in rows)]
+    cells, previous = [], None
+    for row in rows:
+        line = [_bench_cell(k, row.get(k)) for k in keys]
+        if keys[0] == "benchmark":  # the benchmark's name once, on its group's first row
+            current = row.get("benchmark")
+            line[0] = "" if current == previous else f"**{line[0]}**"
+            previous = current
+        cells.append(line)
     return out + [_table(list(map(esc, keys)), cells), ""]
+
+
+def _bench_cell(key: str, value: Any) -> str:
+    """One value of a benchmark report as table text: nothing for None, objects and lists as
+    words, the host's OS without its kernel release, a target's verdict as a mark."""
+    if value is None:
+        return ""
+    if key in ("os", "platform") and isinstance(value, str):
+        return esc(public_platform(value))
+    if isinstance(value, dict):
+        return ", ".join(f"{esc(k)} {_bench_cell(k, v)}" for k, v in value.items())
+    if isinstance(value, list):
+        return ", ".join(_bench_cell(key, v) for v in value)
+    if key == "target" and isinstance(value, str):
+        return esc(re.sub(r"^\s*<=\s*", "≤ ", value))
+    if key == "met" and isinstance(value, str):
+        said = value.strip().lower()
+        return {"yes": "✔ met", "no": "✘ **not met**"}.get(said, esc(value))
+    return _fmt(value)
+
+
+def public_platform(platform: str) -> str:
+    """``Linux x86_64`` from ``Linux-6.18.44-fc-v669-x86_64-with-glibc2.36`` or
+    ``Linux 6.18.44-...``: the system and the architecture, not the build host's kernel."""
+    name = re.match(r"[A-Za-z]+", platform.strip())
+    arch = re.search(r"(x86_64|aarch64|arm64|AMD64|i[3-6]86|ppc64le|s390x|riscv64)", platform)
+    return " ".join(x[0] for x in (name, arch) if x) or platform
 
 
 def bench_block(benches: list[tuple[str, Any]], stem: str) -> str:
@@ -517,7 +616,7 @@ def backend_status(report: Report | None, name: str, prefix: str = "../") -> str
     if report is None:
         return (f"No report of `{name}` is committed yet; `python docs/gen.py --run` makes "
                 "one.\n")
-    b, env, doc = report.backend, report.doc["environment"], report.doc
+    b, env, doc = report.backend, _public_env(report.doc["environment"]), report.doc
     caps = ", ".join(f"`{c}`" for c in b.get("capabilities", []))
     clause_line = ", ".join(f"{n} {s}" for s in STATUS_ORDER
                             if (n := doc["clause_summary"].get(s, 0)))
@@ -535,11 +634,14 @@ def backend_status(report: Report | None, name: str, prefix: str = "../") -> str
             ["Clauses", f"{clause_line} (of {len(doc['clauses'])}; "
                         f"[by clause]({prefix}comparison/index.md))"],
             ["Tests", test_line or "none ran"],
-            ["Known failures", ", ".join(f"`{esc(k)}`: {esc(v)}" for k, v in known.items())
-             or "none declared"],
+            ["Known failures", f"{len(known)} declared (listed below)" if known
+             else "none declared"],
             ["Host", esc(f"Python {env['python']} on {env['platform']}")],
             ["Packages", esc(packages)]]
     out = [_table(["", ""], rows), ""]
+    if known:  # a list, not a table cell: ids are code, reasons are prose
+        out += [f'??? info "{len(known)} known failures declared by its plugin"', ""]
+        out += [f"    - {code(k)}: {esc(v)}" for k, v in known.items()] + [""]
     order = {c: i for i, c in enumerate(clause_ids())}
     others = sorted(((cid, d) for cid, d in doc["clause_details"].items()
                      if d["status"] != "pass"), key=lambda item: order.get(item[0], len(order)))
@@ -555,6 +657,11 @@ def backend_status(report: Report | None, name: str, prefix: str = "../") -> str
         out += [f'??? info "{len(others)} clauses do not simply pass"', "",
                 textwrap.indent(_table(["Clause", "Status", "Passed", "Why"], rows), "    "), ""]
     return "\n".join(out)
+
+
+def _public_env(env: Mapping[str, Any]) -> dict[str, Any]:
+    """A report's environment as the docs show it: the platform without the kernel release."""
+    return {**env, "platform": public_platform(str(env.get("platform", "")))}
 
 
 def clause_ids() -> list[str]:
@@ -593,8 +700,10 @@ def backend_summary(reports: list[Report], prefix: str) -> str:
     rows = []
     for r in reports:
         cs = r.doc["clause_summary"]
-        rows.append([_backend_link(r, prefix), esc(r.backend.get("device", "")),
-                     ", ".join(f"{n} {s}" for s in STATUS_ORDER if (n := cs.get(s, 0))),
+        said = ", ".join(f"{n} {s}" for s in STATUS_ORDER if (n := cs.get(s, 0)))
+        if not r.backend.get("available", True):
+            said = f"none run: {esc(r.backend.get('unavailable_reason') or 'unavailable')}"
+        rows.append([_backend_link(r, prefix), esc(r.backend.get("device", "")), said,
                      _date(r).split(" ")[0]])
     return _table(["Backend", "Device", "Clauses", "Report of"], rows) + "\n"
 

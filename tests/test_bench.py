@@ -102,7 +102,8 @@ def test_docs_render_a_bench_report_with_its_machine():
            "threads": {"torch": 2}, "results": [{"benchmark": "b", "target": None, "met": "NO"}]}
     body = gen.bench_block([("numpy", doc)], "numpy")
     assert "**machine**: cpu X, cores 2" in body and "**threads**: torch 2" in body
-    assert "| b |  | NO |" in body and "None" not in body
+    # a column with no value is left out; a verdict is a mark, never a raw None
+    assert "| **b** | ✘ **not met** |" in body and "None" not in body
     assert "python bench/run.py --json docs/data/bench/other.json" in gen.bench_block([], "other")
 
 

@@ -212,8 +212,10 @@ def test_comparison_footnotes_carry_xfail_and_unavailable_reasons(reports, tmp_p
     assert "partial</span> 3/4[^" in row
     label = re.search(r"3/4\[\^(n\d+)\]", row)[1]
     assert f"[^{label}]: **numpy**: known failure: a bug we know" in page
-    # one shared footnote explains every not-run cell of an unavailable backend
-    assert page.count("was unavailable when its report was made") == 1
+    # an unavailable backend is said once, with why and how to make its report, not as a column
+    assert page.count("**cupy** is not in these tables") == 1
+    assert "CuPy is not installed" in page and "--run --backends cupy" in page
+    assert row.count("gs-status") == 1
 
 
 def test_comparison_escapes_markdown_in_reasons(reports, tmp_path):
@@ -229,8 +231,15 @@ def test_workloads_and_benchmarks_render_when_present(reports, tmp_path):
     doc["workloads"] = {"logreg": {"accuracy": 0.995, "iterations": 120}}
     bench = ("ops", {"device": "cpu", "results": [{"op": "add", "ratio_vs_torch": 1.5}]})
     page = gen.comparison_page([gen.Report(tmp_path / "numpy.json", doc)], [bench])
-    assert "### logreg" in page and "| numpy | 0.995 | 120 |" in page
+    assert "### logreg" in page and "| Metric | numpy |" in page
+    assert "| `accuracy` | 0.995 |" in page and "| `iterations` | 120 |" in page
     assert "### ops" in page and "device: cpu" in page and "| add | 1.5 |" in page
+    doc["workloads"]["linefit"] = {"final_loss": 904.8, "best_loss": 4.4, "accuracy": None,
+                                   "parameters": {"a": 5.342024803161621}}
+    page = gen.comparison_page([gen.Report(tmp_path / "numpy.json", doc)], [bench])
+    table = page.split("### linefit")[1].split("###")[0]
+    assert "by design" in table and "| `parameters` | a 5.342 |" in table
+    assert "None" not in table and "accuracy" not in table and "{" not in table
     bare = _report(reports, "strict")
     bare["workloads"] = {}
     assert "No data yet" in gen.comparison_page([gen.Report(tmp_path / "n.json", bare)], [])
@@ -243,6 +252,14 @@ def test_backend_status_block(reports):
     cupy = next(r for r in reports if r.name == "cupy")
     assert "| Available | no: " in gen.backend_status(cupy, "cupy")
     assert "No report of `nothing`" in gen.backend_status(None, "nothing")
+
+
+def test_known_failures_are_a_list_with_literal_ids(reports):
+    doc = _report(reports, "tiny")
+    doc["backend"]["known_failures"] = {"test_misuse.py::*[a_b|c]": "numpy's *ValueError*"}
+    block = gen.backend_status(gen.Report(Path("tiny.json"), doc), "tiny")
+    assert "| Known failures | 1 declared (listed below) |" in block
+    assert "    - `test_misuse.py::*[a_b|c]`: numpy's \\*ValueError\\*" in block
 
 
 def test_fill_blocks_replaces_only_the_block_body(reports):

@@ -1,4 +1,4 @@
-"""The tutorials' workloads (shared/seeds), runnable on any backend.
+"""The tutorials' workloads, runnable on any backend.
 
 Each workload is a module with ``run(backend, iterations=None, progress=None)`` returning a
 `WorkloadResult`, ``graph(backend)`` returning the tensor whose computation graph tells
