@@ -1,0 +1,87 @@
+"""Scans along a dimension: cumsum and cumprod (zeros in the input handled)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..apply import unary
+from ..node import Node, register
+from .args import UNSET, axis_of, dim_of
+from .shape import FlipBackward0
+
+
+@register("cumsum")
+class CumsumBackward0(Node):
+    __slots__ = ("axis",)
+
+    def forward(self, xp, a, axis):
+        self.axis = axis
+        return xp.cumulative_sum(a, axis=axis)
+
+    def backward(self, F, g, a):
+        return (reverse_cumsum(F, g, self.axis),)
+
+
+@register("cumprod")
+class CumprodBackward0(Node):
+    """Running products.  Without zeros the gradient is ``reverse_cumsum(g * out) / a``;
+    with zeros, that holds before a slice's first zero, the first zero gets the running
+    products that skip it, and everything after it gets zero (PyTorch's formula)."""
+
+    __slots__ = ("axis", "zeros")
+    saves = (0,)
+    saves_output = True
+
+    def forward(self, xp, a, axis):
+        self.axis = axis
+        self.zeros = None
+        out = xp.cumulative_prod(a, axis=axis)
+        zero = a == 0
+        if bool(xp.any(zero)):
+            seen = xp.cumulative_sum(xp.astype(zero, xp.int64), axis=axis)
+            before = seen == 0
+            self.zeros = (before, zero & (seen == 1), xp.logical_not(before))
+        return out
+
+    def backward(self, F, g, a, out):
+        ax = self.axis
+        if self.zeros is None:
+            return (reverse_cumsum(F, g * out, ax) / a,)
+        before, first, after = self.zeros
+        ones, zeros = F.ones_like(a), F.zeros_like(g)
+        head = reverse_cumsum(F, g * out, ax) / F.where(before, a, ones)
+        skipping = F.apply(CumprodBackward0, F.where(first, ones, a), axis=ax)
+        tail = reverse_cumsum(F, F.where(after, g * skipping, zeros), ax)
+        return (F.where(before, head, F.where(first, tail, zeros)),)
+
+
+def reverse_cumsum(F: Any, x: Any, axis: int) -> Any:
+    """``sum of x[j] for j >= i`` along ``axis``, differentiable (flip, cumsum, flip)."""
+    flipped = F.apply(FlipBackward0, x, axes=(axis,))
+    return F.apply(FlipBackward0, F.apply(CumsumBackward0, flipped, axis=axis), axes=(axis,))
+
+
+# ------------------------------------------------------------------ user-facing functions
+def _scan(node: type, what: str, input: Any, dim: Any, dtype: Any, axis: Any) -> Any:
+    dim = dim_of(dim, axis, what, UNSET)
+    if dim is UNSET:
+        raise TypeError(f"{what}() missing 1 required positional argument: 'dim'")
+    eng = type(input)._eng
+    if dtype is not None:
+        input = input.to(eng.dtype(dtype))
+    elif not eng.is_floating(input._data.dtype):
+        input = input.to(eng.int64)  # integers and bools accumulate in int64, as in PyTorch
+    ax = axis_of(dim, input.ndim, what)
+    if input.ndim == 0:
+        return unary(node, input.reshape(1), axis=0).reshape(())
+    return unary(node, input, axis=ax)
+
+
+def cumsum(input: Any, dim: Any = UNSET, *, dtype: Any = None, axis: Any = None) -> Any:
+    """Running sums along ``dim``; integers and bools accumulate in int64."""
+    return _scan(CumsumBackward0, "cumsum", input, dim, dtype, axis)
+
+
+def cumprod(input: Any, dim: Any = UNSET, *, dtype: Any = None, axis: Any = None) -> Any:
+    """Running products along ``dim``; integers and bools accumulate in int64."""
+    return _scan(CumprodBackward0, "cumprod", input, dim, dtype, axis)

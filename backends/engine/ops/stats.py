@@ -1,0 +1,324 @@
+"""More reductions: var std (``correction``/``unbiased``), prod (zeros handled), logsumexp,
+amax amin (ties share the gradient), median of all elements."""
+
+from __future__ import annotations
+
+import math
+import warnings
+from typing import Any
+
+from ..apply import unary
+from ..node import Node, register
+from .args import UNSET, as_float, dim_of, keepdim_of
+from .reduce import normalize_dims
+from .scan import CumprodBackward0
+from .shape import FlipBackward0, RollBackward0
+
+
+def _count(shape: tuple, axes: tuple | None) -> int:
+    n = 1
+    for i, s in enumerate(shape):
+        if axes is None or i in axes:
+            n *= s
+    return n
+
+
+def _keep(F: Any, g: Any, node: Any) -> Any:
+    """A reduction's gradient (or output) with the reduced dims back, as size 1."""
+    if node.keepdim or not node.shape:
+        return g
+    axes = node.axes if node.axes is not None else tuple(range(len(node.shape)))
+    return F.reshape(g, tuple(1 if i in axes else s for i, s in enumerate(node.shape)))
+
+
+@register("var")
+class VarBackward0(Node):
+    """``sum((a - mean)**2) / (N - correction)`` over ``axes``."""
+
+    __slots__ = ("axes", "keepdim", "shape", "count", "dof")
+    saves = (0,)
+
+    def forward(self, xp, a, axes, keepdim, correction):
+        return _variance(self, xp, a, axes, keepdim, correction)
+
+    def backward(self, F, g, a):
+        mean = F.sum(a, axis=self.axes, keepdims=True) / self.count
+        return (_keep(F, g, self) * (_per_dof(2.0, self.dof)) * (a - mean),)
+
+
+@register("std")
+class StdBackward0(Node):
+    """``sqrt(var)``; where the result is 0 the gradient is 0 (as PyTorch masks it)."""
+
+    __slots__ = ("axes", "keepdim", "shape", "count", "dof")
+    saves = (0,)
+    saves_output = True
+
+    def forward(self, xp, a, axes, keepdim, correction):
+        return xp.sqrt(_variance(self, xp, a, axes, keepdim, correction))
+
+    def backward(self, F, g, a, out):
+        half = F.where(out == 0, F.zeros_like(g), g / (2 * out))
+        mean = F.sum(a, axis=self.axes, keepdims=True) / self.count
+        return (_keep(F, half, self) * (_per_dof(2.0, self.dof)) * (a - mean),)
+
+
+def _variance(node: Any, xp: Any, a: Any, axes: Any, keepdim: bool, correction: Any) -> Any:
+    node.axes, node.keepdim, node.shape = axes, keepdim, a.shape
+    node.count = n = _count(a.shape, axes)
+    node.dof = max(n - correction, 0)
+    centred = a - xp.mean(a, axis=axes, keepdims=True)
+    return _per_dof(xp.sum(centred * centred, axis=axes, keepdims=keepdim), node.dof)
+
+
+def _per_dof(x: Any, dof: int) -> Any:
+    """``x / dof``, with PyTorch's results for no degrees of freedom: 0/0 = nan, x/0 = inf."""
+    return x / dof if dof > 0 else x * math.inf
+
+
+@register("logsumexp")
+class LogsumexpBackward0(Node):
+    """``log(sum(exp(a)))`` over ``axes``, shifted by the maximum so it never overflows."""
+
+    __slots__ = ("axes", "keepdim", "shape")
+    saves = (0,)
+    saves_output = True
+
+    def forward(self, xp, a, axes, keepdim):
+        self.axes, self.keepdim, self.shape = axes, keepdim, a.shape
+        if a.size == 0:
+            return xp.log(xp.sum(xp.exp(a), axis=axes, keepdims=keepdim))
+        top = xp.max(a, axis=axes, keepdims=True)
+        top = xp.where(xp.isinf(top), xp.zeros_like(top), top)  # all -inf (or an inf) slices
+        out = xp.log(xp.sum(xp.exp(a - top), axis=axes, keepdims=True)) + top
+        if not keepdim:
+            out = xp.reshape(out, tuple(s for i, s in enumerate(a.shape)
+                                        if axes is not None and i not in axes))
+        return out
+
+    def backward(self, F, g, a, out):
+        return (_keep(F, g, self) * F.exp(a - _keep(F, out, self)),)
+
+
+@register("amax")
+class AmaxBackward0(Node):
+    """The maximum over ``axes``; the gradient is shared evenly by the elements that attain it
+    (the weights are fixed at forward: the derivative of the gradient is zero)."""
+
+    __slots__ = ("axes", "keepdim", "shape", "weights")
+
+    def forward(self, xp, a, axes, keepdim):
+        out = xp.max(a, axis=axes, keepdims=True)
+        return _extreme(self, xp, a, out, axes, keepdim)
+
+    def backward(self, F, g, a):
+        return (_keep(F, g, self) * self.weights,)
+
+
+@register("amin")
+class AminBackward0(Node):
+    """The minimum over ``axes``; ties share the gradient evenly."""
+
+    __slots__ = ("axes", "keepdim", "shape", "weights")
+
+    def forward(self, xp, a, axes, keepdim):
+        out = xp.min(a, axis=axes, keepdims=True)
+        return _extreme(self, xp, a, out, axes, keepdim)
+
+    def backward(self, F, g, a):
+        return (_keep(F, g, self) * self.weights,)
+
+
+def _extreme(node: Any, xp: Any, a: Any, out: Any, axes: Any, keepdim: bool) -> Any:
+    node.axes, node.keepdim, node.shape = axes, keepdim, a.shape
+    node.weights = None  # integers have no gradient
+    if xp.isdtype(a.dtype, "real floating"):
+        hit = xp.astype((a == out) | (xp.isnan(a) & xp.isnan(out)), a.dtype)
+        node.weights = hit / xp.sum(hit, axis=axes, keepdims=True)
+    if not keepdim:
+        out = xp.reshape(out, tuple(s for i, s in enumerate(a.shape)
+                                    if axes is not None and i not in axes))
+    return out
+
+
+@register("prod")
+class ProdBackward0(Node):
+    """The product over one axis (ProdBackward1) or all elements (ProdBackward0).  Without
+    zeros the gradient is ``g * out / a``; with zeros, the product of the other elements,
+    from running products from both ends (no division, right to second order)."""
+
+    __slots__ = ("axes", "keepdim", "shape", "zeros", "first")
+    saves = (0,)
+    saves_output = True
+
+    def forward(self, xp, a, axes, keepdim):
+        self.axes, self.keepdim, self.shape = axes, keepdim, a.shape
+        self.zeros = bool(xp.any(a == 0))
+        n = a.shape[axes[0]] if axes else a.size
+        first = xp.arange(n) == 0
+        self.first = first if axes is None else xp.reshape(
+            first, tuple(n if i == axes[0] else 1 for i in range(a.ndim)))
+        return xp.prod(a, axis=axes, keepdims=keepdim)
+
+    def name(self):
+        return "ProdBackward0" if self.axes is None else "ProdBackward1"
+
+    def backward(self, F, g, a, out):
+        gk = _keep(F, g, self)
+        if not self.zeros:
+            return (gk * (_keep(F, out, self) / a),)
+        if self.axes is None:
+            flat = F.reshape(a, (-1,))
+            return (gk * F.reshape(_others(F, flat, 0, self.first), tuple(self.shape)),)
+        return (gk * _others(F, a, self.axes[0], self.first),)
+
+
+def _others(F: Any, a: Any, axis: int, first: Any) -> Any:
+    """For each element, the product of the other elements along ``axis``."""
+    before = _exclusive_cumprod(F, a, axis, first)
+    flipped = F.apply(FlipBackward0, a, axes=(axis,))
+    after = F.apply(FlipBackward0, _exclusive_cumprod(F, flipped, axis, first), axes=(axis,))
+    return before * after
+
+
+def _exclusive_cumprod(F: Any, a: Any, axis: int, first: Any) -> Any:
+    """Products of the elements before each one (1 for the first)."""
+    shifted = F.apply(RollBackward0, a, shifts=(1,), axes=(axis,))
+    return F.apply(CumprodBackward0, F.where(first, F.ones_like(a), shifted), axis=axis)
+
+
+@register("median")
+class MedianBackward0(Node):
+    """The lower median of all elements (NaN if any is NaN); elements equal to it share the
+    gradient evenly, as PyTorch's median()."""
+
+    __slots__ = ("weights",)
+
+    def forward(self, xp, a):
+        flat = xp.reshape(a, (-1,))
+        n = flat.shape[0]
+        if n == 0:
+            self.weights = xp.zeros_like(a)
+            return xp.asarray(math.nan, dtype=a.dtype)
+        out = xp.sort(flat)[(n - 1) // 2]
+        nan = xp.isnan(flat)
+        if bool(xp.any(nan)):
+            out = xp.asarray(math.nan, dtype=a.dtype)
+            hit = xp.isnan(a)
+        else:
+            hit = a == out
+        hit = xp.astype(hit, a.dtype)
+        self.weights = hit / xp.sum(hit)
+        return out
+
+    def backward(self, F, g, a):
+        return (g * self.weights,)
+
+
+# ------------------------------------------------------------------ user-facing functions
+def _reduction_args(what: str, input: Any, dim: Any, keepdim: Any, axis: Any,
+                    keepdims: Any) -> tuple[Any, bool]:
+    dim = dim_of(dim, axis, what)
+    keep = keepdim_of(keepdim, keepdims, what)
+    return normalize_dims(dim, input.ndim), keep
+
+
+def _correction(what: str, unbiased: Any, correction: Any) -> Any:
+    if unbiased is not UNSET and correction is not UNSET and correction is not None:
+        raise TypeError(f"{what}(): pass either unbiased or correction, not both")
+    if correction is not UNSET and correction is not None:
+        return correction
+    if unbiased is UNSET or unbiased is None:
+        return 1
+    return 1 if unbiased else 0
+
+
+def _moments(node: type, what: str, input: Any, dim: Any, unbiased: Any, keepdim: Any,
+             correction: Any, axis: Any, keepdims: Any) -> Any:
+    if isinstance(dim, bool):  # var(input, unbiased): the legacy overload
+        dim, unbiased = None, dim
+    eng = type(input)._eng
+    if not eng.is_floating(input._data.dtype):
+        raise RuntimeError(f"std and var only support floating point and complex dtypes, got "
+                           f"{eng.dtype_name(input._data.dtype)}; call .float() first")
+    axes, keep = _reduction_args(what, input, dim, keepdim, axis, keepdims)
+    c = _correction(what, unbiased, correction)
+    if _count(tuple(input.shape), axes) - c <= 0:
+        warnings.warn(f"{what}(): degrees of freedom is <= 0. Correction should be strictly less "
+                      "than the reduction factor (input numel divided by output numel).",
+                      UserWarning, stacklevel=3)
+    return unary(node, input, axes=axes, keepdim=keep, correction=c)
+
+
+def var(input: Any, dim: Any = None, unbiased: Any = UNSET, keepdim: Any = False, *,
+        correction: Any = UNSET, axis: Any = None, keepdims: Any = None) -> Any:
+    """The variance over ``dim`` (default: all elements), divided by ``N - correction``
+    (``correction=1`` by default; ``unbiased=False`` means 0)."""
+    return _moments(VarBackward0, "var", input, dim, unbiased, keepdim, correction, axis,
+                    keepdims)
+
+
+def std(input: Any, dim: Any = None, unbiased: Any = UNSET, keepdim: Any = False, *,
+        correction: Any = UNSET, axis: Any = None, keepdims: Any = None) -> Any:
+    """The standard deviation ``sqrt(var(...))``; same arguments as `var`."""
+    return _moments(StdBackward0, "std", input, dim, unbiased, keepdim, correction, axis,
+                    keepdims)
+
+
+def logsumexp(input: Any, dim: Any = UNSET, keepdim: Any = False, *, axis: Any = None,
+              keepdims: Any = None) -> Any:
+    """``log(sum(exp(input)))`` over ``dim``, computed without overflow."""
+    dim = dim_of(dim, axis, "logsumexp", UNSET)
+    if dim is UNSET:
+        raise TypeError("logsumexp() missing 1 required positional argument: 'dim'")
+    input = as_float(input)
+    axes, keep = _reduction_args("logsumexp", input, dim, keepdim, None, keepdims)
+    if axes == () and input.ndim:
+        axes = None  # dim=() reduces every dimension
+    return unary(LogsumexpBackward0, input, axes=axes, keepdim=keep)
+
+
+def _amax_amin(node: type, what: str, input: Any, dim: Any, keepdim: Any, axis: Any,
+               keepdims: Any) -> Any:
+    axes, keep = _reduction_args(what, input, dim, keepdim, axis, keepdims)
+    if axes == ():
+        axes = None  # dim=() (the default) reduces every dimension
+    if input.numel() == 0 and (axes is None or any(input.shape[d] == 0 for d in axes)):
+        raise IndexError(f"{what}(): Expected reduction dim to have non-zero size")
+    return unary(node, input, axes=axes, keepdim=keep)
+
+
+def amax(input: Any, dim: Any = (), keepdim: Any = False, *, axis: Any = None,
+         keepdims: Any = None) -> Any:
+    """The maximum over ``dim`` (default: all); ties share the gradient evenly."""
+    return _amax_amin(AmaxBackward0, "amax", input, dim, keepdim, axis, keepdims)
+
+
+def amin(input: Any, dim: Any = (), keepdim: Any = False, *, axis: Any = None,
+         keepdims: Any = None) -> Any:
+    """The minimum over ``dim`` (default: all); ties share the gradient evenly."""
+    return _amax_amin(AminBackward0, "amin", input, dim, keepdim, axis, keepdims)
+
+
+def prod(input: Any, dim: Any = None, keepdim: Any = False, *, dtype: Any = None,
+         axis: Any = None, keepdims: Any = None) -> Any:
+    """The product of all elements, or over one ``dim``; integers and bools multiply in int64."""
+    eng = type(input)._eng
+    if dtype is not None:
+        input = input.to(eng.dtype(dtype))
+    elif not eng.is_floating(input._data.dtype):
+        input = input.to(eng.int64)
+    dim = dim_of(dim, axis, "prod")
+    keep = keepdim_of(keepdim, keepdims, "prod")
+    if dim is not None and not isinstance(dim, int):
+        raise TypeError(f"prod(): dim must be one integer, got {dim!r}")
+    axes = normalize_dims(dim, input.ndim)
+    if axes == ():  # a 0-d tensor along dim 0
+        axes = None
+    return unary(ProdBackward0, input, axes=axes, keepdim=keep)
+
+
+def median_all(input: Any) -> Any:
+    """The lower median of all elements (MedianBackward0)."""
+    return unary(MedianBackward0, input)
+
