@@ -314,5 +314,9 @@ class _GraphF:
         T = next(type(a) for a in args if isinstance(a, Tensor))
         return _apply(cls, args, T, **params)
 
+    @staticmethod
+    def constant(like: Tensor, array: Any) -> Tensor:
+        return constant(type(like), array)
+
 
 GRAPH_F = _GraphF()

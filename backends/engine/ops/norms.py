@@ -48,9 +48,9 @@ class LinalgVectorNormBackward0(Node):
         p = self.ord
         g = _keep(F, g, self)
         if self.weights is not None:  # inf and -inf
-            return (g * self.weights,)
-        if p == 0:
-            return (F.zeros_like(a) * g,)
+            return (g * F.constant(g, self.weights),)
+        if p == 0:  # no gradient at all, as PyTorch (autograd.grad calls the input unused)
+            return (None,)
         sign = F.sign(a)
         if p == 1:
             return (g * sign,)

@@ -7,7 +7,8 @@ from typing import Any
 from ..apply import unary
 from ..node import Node, register
 from .args import UNSET, axis_of, dim_of
-from .shape import FlipBackward0
+from ..tensor import Tensor
+from .shape import FlipBackward0, RollBackward0
 
 
 @register("cumsum")
@@ -47,12 +48,42 @@ class CumprodBackward0(Node):
         ax = self.axis
         if self.zeros is None:
             return (reverse_cumsum(F, g * out, ax) / a,)
+        if isinstance(g, Tensor):  # create_graph: a formula whose own derivative is right too
+            return (_grad_by_pairs(F, g, a, ax),)
         before, first, after = self.zeros
         ones, zeros = F.ones_like(a), F.zeros_like(g)
         head = reverse_cumsum(F, g * out, ax) / F.where(before, a, ones)
         skipping = F.apply(CumprodBackward0, F.where(first, ones, a), axis=ax)
         tail = reverse_cumsum(F, F.where(after, g * skipping, zeros), ax)
         return (F.where(before, head, F.where(first, tail, zeros)),)
+
+
+def _grad_by_pairs(F: Any, g: Any, a: Any, axis: int) -> Any:
+    """``grad[k] = prod(a[:k]) * sum over j >= k of g[j] * prod(a[k+1:j+1])``, through an
+    (n, n) table per slice and no division: O(n**2), differentiable at zeros (PyTorch's
+    create_graph path is quadratic too)."""
+    xp = type(a)._xp
+    order = tuple(d for d in range(a.ndim) if d != axis) + (axis,)
+    back = [0] * len(order)
+    for i, d in enumerate(order):
+        back[d] = i
+    x, gl = F.permute_dims(a, order), F.permute_dims(g, order)
+    n = x.shape[-1]
+    k = xp.reshape(xp.arange(n), (n, 1))
+    j = xp.reshape(xp.arange(n), (1, n))
+    table = F.broadcast_to(F.expand_dims(x, -2), tuple(x.shape[:-1]) + (n, n))
+    # runs[k, j] = prod(a[k+1:j+1]): the running product of the elements after k
+    runs = F.apply(CumprodBackward0, F.where(j > k, table, F.ones_like(table)), axis=a.ndim)
+    terms = F.where(j >= k, F.expand_dims(gl, -2) * runs, F.zeros_like(runs))
+    before = exclusive_cumprod(F, x, a.ndim - 1, xp.arange(n) == 0)
+    return F.permute_dims(before * F.sum(terms, axis=-1), tuple(back))
+
+
+def exclusive_cumprod(F: Any, a: Any, axis: int, first: Any) -> Any:
+    """Products of the elements before each one along ``axis`` (1 for the first; ``first``
+    marks position 0 of ``axis``), differentiable and exact with zeros."""
+    shifted = F.apply(RollBackward0, a, shifts=(1,), axes=(axis,))
+    return F.apply(CumprodBackward0, F.where(first, F.ones_like(a), shifted), axis=axis)
 
 
 def reverse_cumsum(F: Any, x: Any, axis: int) -> Any:

@@ -11,8 +11,8 @@ from ..apply import unary
 from ..node import Node, register
 from .args import UNSET, as_float, dim_of, keepdim_of
 from .reduce import normalize_dims
-from .scan import CumprodBackward0
-from .shape import FlipBackward0, RollBackward0
+from .scan import exclusive_cumprod
+from .shape import FlipBackward0
 
 
 def _count(shape: tuple, axes: tuple | None) -> int:
@@ -112,7 +112,7 @@ class AmaxBackward0(Node):
         return _extreme(self, xp, a, out, axes, keepdim)
 
     def backward(self, F, g, a):
-        return (_keep(F, g, self) * self.weights,)
+        return (_keep(F, g, self) * F.constant(g, self.weights),)
 
 
 @register("amin")
@@ -126,7 +126,7 @@ class AminBackward0(Node):
         return _extreme(self, xp, a, out, axes, keepdim)
 
     def backward(self, F, g, a):
-        return (_keep(F, g, self) * self.weights,)
+        return (_keep(F, g, self) * F.constant(g, self.weights),)
 
 
 def _extreme(node: Any, xp: Any, a: Any, out: Any, axes: Any, keepdim: bool) -> Any:
@@ -175,16 +175,12 @@ class ProdBackward0(Node):
 
 def _others(F: Any, a: Any, axis: int, first: Any) -> Any:
     """For each element, the product of the other elements along ``axis``."""
-    before = _exclusive_cumprod(F, a, axis, first)
+    before = exclusive_cumprod(F, a, axis, first)
     flipped = F.apply(FlipBackward0, a, axes=(axis,))
-    after = F.apply(FlipBackward0, _exclusive_cumprod(F, flipped, axis, first), axes=(axis,))
+    after = F.apply(FlipBackward0, exclusive_cumprod(F, flipped, axis, first), axes=(axis,))
     return before * after
 
 
-def _exclusive_cumprod(F: Any, a: Any, axis: int, first: Any) -> Any:
-    """Products of the elements before each one (1 for the first)."""
-    shifted = F.apply(RollBackward0, a, shifts=(1,), axes=(axis,))
-    return F.apply(CumprodBackward0, F.where(first, F.ones_like(a), shifted), axis=axis)
 
 
 @register("median")
@@ -212,13 +208,13 @@ class MedianBackward0(Node):
         return out
 
     def backward(self, F, g, a):
-        return (g * self.weights,)
+        return (g * F.constant(g, self.weights),)
 
 
 # ------------------------------------------------------------------ user-facing functions
 def _reduction_args(what: str, input: Any, dim: Any, keepdim: Any, axis: Any,
-                    keepdims: Any) -> tuple[Any, bool]:
-    dim = dim_of(dim, axis, what)
+                    keepdims: Any, default: Any = None) -> tuple[Any, bool]:
+    dim = dim_of(dim, axis, what, default)
     keep = keepdim_of(keepdim, keepdims, what)
     return normalize_dims(dim, input.ndim), keep
 
@@ -280,7 +276,7 @@ def logsumexp(input: Any, dim: Any = UNSET, keepdim: Any = False, *, axis: Any =
 
 def _amax_amin(node: type, what: str, input: Any, dim: Any, keepdim: Any, axis: Any,
                keepdims: Any) -> Any:
-    axes, keep = _reduction_args(what, input, dim, keepdim, axis, keepdims)
+    axes, keep = _reduction_args(what, input, dim, keepdim, axis, keepdims, ())
     if axes == ():
         axes = None  # dim=() (the default) reduces every dimension
     if input.numel() == 0 and (axes is None or any(input.shape[d] == 0 for d in axes)):
