@@ -223,6 +223,8 @@ def hardtanh(input: Any, min_val: float = -1.0, max_val: float = 1.0,
     if min_val > max_val:
         raise ValueError(f"hardtanh(): min_val ({min_val}) cannot be greater than max_val "
                          f"({max_val})")
+    if not type(input)._eng.is_floating(input._data.dtype):  # integers keep their dtype
+        min_val, max_val = int(min_val), int(max_val)
     return _maybe_inplace(input, lambda x: unary(HardtanhBackward0, x, lo=min_val, hi=max_val),
                           inplace)
 

@@ -277,6 +277,7 @@ def erf_raw(xp: Any, x: Any) -> Any:
     no erf).  All three of Cody's approximations are evaluated everywhere and the right one
     picked per element: no branching on data, so it runs the same on every namespace."""
     y = xp.abs(x)
+    y = xp.where(y > 30.0, xp.full_like(y, 30.0), y)  # erfc(30) is 0: keeps inf finite below
     ysq = y * y
     num, den = _A[4] * ysq, ysq
     for i in range(3):

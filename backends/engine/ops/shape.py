@@ -249,8 +249,12 @@ def roll(input: Any, shifts: Any, dims: Any = None) -> Any:
 def movedim(input: Any, source: Any, destination: Any) -> Any:
     """The dimensions ``source`` moved to positions ``destination``, the others in order
     (a view: PermuteBackward0)."""
-    src = list(source) if isinstance(source, (tuple, list)) else [source]
-    dst = list(destination) if isinstance(destination, (tuple, list)) else [destination]
+    many = isinstance(source, (tuple, list))
+    if many != isinstance(destination, (tuple, list)):
+        raise TypeError(f"movedim(): source and destination must both be ints or both be "
+                        f"sequences of ints, got {source!r} and {destination!r}")
+    src = list(source) if many else [source]
+    dst = list(destination) if many else [destination]
     if len(src) != len(dst):
         raise RuntimeError(f"movedim: Invalid source or destination dims: source ({src} dims) "
                            f"should contain the same number of dims as destination ({dst} dims)")

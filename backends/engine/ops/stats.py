@@ -58,7 +58,8 @@ class StdBackward0(Node):
         return xp.sqrt(_variance(self, xp, a, axes, keepdim, correction))
 
     def backward(self, F, g, a, out):
-        half = F.where(out == 0, F.zeros_like(g), g / (2 * out))
+        zero = out == 0
+        half = F.where(zero, F.zeros_like(g), g / (2 * F.where(zero, F.ones_like(out), out)))
         mean = F.sum(a, axis=self.axes, keepdims=True) / self.count
         return (_keep(F, half, self) * (_per_dof(2.0, self.dof)) * (a - mean),)
 
