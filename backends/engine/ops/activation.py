@@ -78,7 +78,8 @@ class LeakyReluBackward0(Node):
         return xp.where(a > 0, a, a * negative_slope)
 
     def backward(self, F, g, a):
-        return (F.where(a > 0, g, g * self.slope),)
+        return (F.apply(SlopeGradBackward, g, a, lo=0.0, hi=None, inside=1.0,
+                        outside=self.slope),)
 
 
 @register("elu")
@@ -142,7 +143,29 @@ class HardtanhBackward0(Node):
         return xp.clip(a, lo, hi)
 
     def backward(self, F, g, a):
-        return (F.where((a > self.lo) & (a < self.hi), g, F.zeros_like(g)),)
+        return (F.apply(SlopeGradBackward, g, a, lo=self.lo, hi=self.hi, inside=1.0,
+                        outside=0.0),)
+
+
+@register("slope_grad", public=False)
+class SlopeGradBackward(Node):
+    """``g`` times ``inside`` where ``lo < x`` (and ``x < hi``), else times ``outside``: the
+    gradient of a piecewise-linear activation, linear in ``g``.  ``x`` stays in the graph with
+    a zero gradient, so that the derivative of leaky_relu or hardtanh keeps a graph under
+    create_graph as PyTorch's does (HIGHER-4)."""
+
+    __slots__ = ("lo", "hi", "inside", "outside")
+    saves = (1,)
+
+    def forward(self, xp, g, x, lo, hi, inside, outside):
+        self.lo, self.hi, self.inside, self.outside = lo, hi, inside, outside
+        keep = x > lo if hi is None else (x > lo) & (x < hi)
+        return xp.where(keep, g * inside if inside != 1 else g, g * outside)
+
+    def backward(self, F, gg, g, x):
+        gx = F.zeros_like(x) if self._next[1] is not None else None
+        return (F.apply(SlopeGradBackward, gg, x, lo=self.lo, hi=self.hi, inside=self.inside,
+                        outside=self.outside), gx)
 
 
 @register("logsigmoid")

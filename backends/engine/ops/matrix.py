@@ -15,6 +15,7 @@ from ..apply import apply, unary
 from ..node import Node, register
 from ..tensor import Tensor
 from .args import axis_of, same_dtype
+from .views import replay_raw
 
 
 @register("baddbmm")
@@ -57,12 +58,15 @@ class BaddbmmBackward0(Node):
 @register("diagonal")
 class DiagonalBackward0(Node):
     """The diagonal ``offset`` of the matrices spanned by ``dim1`` and ``dim2``, as the last
-    dimension (a copy: array namespaces have no strided views to alias it)."""
+    dimension: a view (``steps``: dims moved last, the two flattened, every (m+1)-th element)
+    where the input's layout allows, else a copy."""
 
     __slots__ = ("offset", "dim1", "dim2", "shape")
 
-    def forward(self, xp, a, offset, dim1, dim2):
+    def forward(self, xp, a, offset, dim1, dim2, steps=None):
         self.offset, self.dim1, self.dim2, self.shape = offset, dim1, dim2, a.shape
+        if steps is not None:
+            return replay_raw(xp, a, steps)  # raises where the layout needs a copy
         return diagonal_raw(xp, a, offset, dim1, dim2)
 
     def backward(self, F, g, a):
@@ -142,6 +146,20 @@ def _diagonal_layout(shape: Sequence[int], offset: int, dim1: int, dim2: int
     else:
         length, start = max(min(n + offset, m), 0), -offset * m
     return rest, length, start, m + 1
+
+
+def diagonal_steps(shape: Sequence[int], offset: int, dim1: int, dim2: int) -> tuple:
+    """The view steps (`.views`) from a tensor of ``shape`` to its diagonal."""
+    rest, length, start, step = _diagonal_layout(shape, offset, dim1, dim2)
+    order = tuple(rest) + (dim1, dim2)
+    lead = tuple(shape[i] for i in rest)
+    steps: list[tuple] = []
+    if order != tuple(range(len(shape))):
+        steps.append(("permute", order))
+    steps.append(("reshape", lead + (shape[dim1] * shape[dim2],)))
+    stop = start + (length - 1) * step + 1 if length else start
+    steps.append(("getitem", (Ellipsis, slice(start, stop, step))))
+    return tuple(steps)
 
 
 def diagonal_raw(xp: Any, a: Any, offset: int, dim1: int, dim2: int) -> Any:
@@ -287,7 +305,17 @@ def diagonal(input: Any, offset: int = 0, dim1: int = 0, dim2: int = 1) -> Any:
     d1, d2 = axis_of(dim1, input.ndim, "diagonal"), axis_of(dim2, input.ndim, "diagonal")
     if d1 == d2:
         raise RuntimeError(f"diagonal dimensions cannot be identical {dim1}, {dim2}")
-    return unary(DiagonalBackward0, input, offset=operator.index(offset), dim1=d1, dim2=d2)
+    return _diagonal(input, operator.index(offset), d1, d2)
+
+
+def _diagonal(input: Any, offset: int, d1: int, d2: int) -> Any:
+    """A view of the diagonal, as in PyTorch, where the memory layout allows; else a copy."""
+    steps = diagonal_steps(tuple(input.shape), offset, d1, d2)
+    try:
+        out = unary(DiagonalBackward0, input, offset=offset, dim1=d1, dim2=d2, steps=steps)
+    except (ValueError, AttributeError, TypeError):
+        return unary(DiagonalBackward0, input, offset=offset, dim1=d1, dim2=d2)
+    return input._make_view(out, steps)
 
 
 def diag_embed(input: Any, offset: int = 0, dim1: int = -2, dim2: int = -1) -> Any:
@@ -313,7 +341,7 @@ def diag(input: Any, diagonal: int = 0) -> Any:
     if input.ndim == 1:
         return diag_embed(input, diagonal, 0, 1)
     if input.ndim == 2:
-        return unary(DiagonalBackward0, input, offset=operator.index(diagonal), dim1=0, dim2=1)
+        return _diagonal(input, operator.index(diagonal), 0, 1)
     raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.ndim}D")
 
 

@@ -46,6 +46,8 @@ class CumprodBackward0(Node):
 
     def backward(self, F, g, a, out):
         ax = self.axis
+        if a.shape[ax] == 1:  # the identity: PyTorch passes the gradient through as it is
+            return (g,)
         if self.zeros is None:
             return (reverse_cumsum(F, g * out, ax) / a,)
         if isinstance(g, Tensor):  # create_graph: a formula whose own derivative is right too

@@ -103,43 +103,41 @@ class LogsumexpBackward0(Node):
 
 @register("amax")
 class AmaxBackward0(Node):
-    """The maximum over ``axes``; the gradient is shared evenly by the elements that attain it
-    (the weights are fixed at forward: the derivative of the gradient is zero)."""
+    """The maximum over ``axes``; the elements that attain it share the gradient evenly."""
 
-    __slots__ = ("axes", "keepdim", "shape", "weights")
+    __slots__ = ("axes", "keepdim", "shape")
+    saves = (0,)
+    saves_output = True
 
     def forward(self, xp, a, axes, keepdim):
-        out = xp.max(a, axis=axes, keepdims=True)
-        return _extreme(self, xp, a, out, axes, keepdim)
+        self.axes, self.keepdim, self.shape = axes, keepdim, a.shape
+        return xp.max(a, axis=axes, keepdims=keepdim)
 
-    def backward(self, F, g, a):
-        return (_keep(F, g, self) * F.constant(g, self.weights),)
+    def backward(self, F, g, a, out):
+        return (_evenly(F, g, a, out, self),)
 
 
 @register("amin")
 class AminBackward0(Node):
-    """The minimum over ``axes``; ties share the gradient evenly."""
+    """The minimum over ``axes``; the elements that attain it share the gradient evenly."""
 
-    __slots__ = ("axes", "keepdim", "shape", "weights")
+    __slots__ = ("axes", "keepdim", "shape")
+    saves = (0,)
+    saves_output = True
 
     def forward(self, xp, a, axes, keepdim):
-        out = xp.min(a, axis=axes, keepdims=True)
-        return _extreme(self, xp, a, out, axes, keepdim)
+        self.axes, self.keepdim, self.shape = axes, keepdim, a.shape
+        return xp.min(a, axis=axes, keepdims=keepdim)
 
-    def backward(self, F, g, a):
-        return (_keep(F, g, self) * F.constant(g, self.weights),)
+    def backward(self, F, g, a, out):
+        return (_evenly(F, g, a, out, self),)
 
 
-def _extreme(node: Any, xp: Any, a: Any, out: Any, axes: Any, keepdim: bool) -> Any:
-    node.axes, node.keepdim, node.shape = axes, keepdim, a.shape
-    node.weights = None  # integers have no gradient
-    if xp.isdtype(a.dtype, "real floating"):
-        hit = xp.astype((a == out) | (xp.isnan(a) & xp.isnan(out)), a.dtype)
-        node.weights = hit / xp.sum(hit, axis=axes, keepdims=True)
-    if not keepdim:
-        out = xp.reshape(out, tuple(s for i, s in enumerate(a.shape)
-                                    if axes is not None and i not in axes))
-    return out
+def _evenly(F: Any, g: Any, a: Any, out: Any, node: Any) -> Any:
+    """``g`` shared by the elements equal to ``out`` in each reduced slice (PyTorch's
+    scale_grad_by_count: a NaN result has no such element, and the gradient is NaN)."""
+    hit = F.astype(a == _keep(F, out, node), g.dtype)
+    return _keep(F, g, node) * hit / F.sum(hit, axis=node.axes, keepdims=True)
 
 
 @register("prod")
@@ -186,30 +184,23 @@ def _others(F: Any, a: Any, axis: int, first: Any) -> Any:
 
 @register("median")
 class MedianBackward0(Node):
-    """The lower median of all elements (NaN if any is NaN); elements equal to it share the
-    gradient evenly, as PyTorch's median()."""
+    """The lower median of all elements (NaN if any is NaN); the elements equal to it (the
+    NaNs, for a NaN median) share the gradient evenly, as PyTorch's median()."""
 
-    __slots__ = ("weights",)
+    saves = (0,)
+    saves_output = True
 
     def forward(self, xp, a):
         flat = xp.reshape(a, (-1,))
         n = flat.shape[0]
-        if n == 0:
-            self.weights = xp.zeros_like(a)
+        if n == 0 or bool(xp.any(xp.isnan(flat))):
             return xp.asarray(math.nan, dtype=a.dtype)
-        out = xp.sort(flat)[(n - 1) // 2]
-        nan = xp.isnan(flat)
-        if bool(xp.any(nan)):
-            out = xp.asarray(math.nan, dtype=a.dtype)
-            hit = xp.isnan(a)
-        else:
-            hit = a == out
-        hit = xp.astype(hit, a.dtype)
-        self.weights = hit / xp.sum(hit)
-        return out
+        return xp.sort(flat)[(n - 1) // 2]
 
-    def backward(self, F, g, a):
-        return (g * F.constant(g, self.weights),)
+    def backward(self, F, g, a, out):
+        # x != x tests for NaN on arrays and tensors alike
+        hit = F.astype((a == out) | ((a != a) & (out != out)), g.dtype)
+        return (g * hit / F.sum(hit),)
 
 
 # ------------------------------------------------------------------ user-facing functions
