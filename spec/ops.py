@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["BY_NAME", "CATALOGUE", "Op", "mandatory", "optional"]
+__all__ = ["BY_NAME", "CATALOGUE", "Op", "mandatory", "optional", "provided", "resolve"]
 
 
 @dataclass(frozen=True)
@@ -247,3 +247,19 @@ def mandatory() -> list[Op]:
 def optional() -> list[Op]:
     """The ops a backend may leave out."""
     return [op for op in CATALOGUE if not op.mandatory]
+
+
+def resolve(backend: object, name: str) -> object | None:
+    """The op ``name`` on a backend object (a dotted name looked up in its sub-namespace), or
+    None when the backend does not provide it."""
+    found: object | None = backend
+    for part in name.split("."):
+        found = getattr(found, part, None)
+        if found is None:
+            return None
+    return found
+
+
+def provided(backend: object) -> list[str]:
+    """The names of the catalogue's ops a backend object provides, in catalogue order."""
+    return [op.name for op in CATALOGUE if resolve(backend, op.name) is not None]

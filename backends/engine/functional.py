@@ -108,17 +108,6 @@ swapdims = swapaxes
 linalg = SimpleNamespace(vector_norm=vector_norm, norm=linalg_norm, matrix_norm=matrix_norm)
 """``torch.linalg``'s functions the engine implements."""
 
-OPS_ISSUE_12 = [
-    "addmm", "allclose", "amax", "amin", "argsort", "atan2", "baddbmm", "bmm", "ceil", "chunk",
-    "clamp_max", "clamp_min", "cumprod", "cumsum", "diag", "diag_embed", "diagonal", "einsum",
-    "elu", "equal", "erf", "expm1", "flip", "floor", "fmod", "gather", "gelu", "hardtanh",
-    "index_add", "index_select", "isclose", "kthvalue", "leaky_relu", "lerp", "linalg", "log1p",
-    "logsigmoid", "logsumexp", "masked_fill", "masked_select", "median", "mish", "moveaxis",
-    "movedim", "narrow", "nonzero", "norm", "outer", "prod", "reciprocal", "remainder", "repeat",
-    "repeat_interleave", "roll", "round", "rsqrt", "scatter", "scatter_add", "selu", "silu",
-    "softplus", "sort", "split", "square", "std", "swapaxes", "swapdims", "take_along_dim",
-    "tensordot", "tile", "topk", "trace", "tril", "triu", "trunc", "unbind", "var",
-]
 
 __all__ = [
     "abs", "add", "argmax", "argmin", "broadcast_to", "cat", "clamp", "clone", "cos", "div", "dot",
@@ -129,7 +118,18 @@ __all__ = [
     "sum", "t", "tanh", "to", "transpose", "unsqueeze", "view", "where", "clip", "isnan",
     "isinf", "isfinite", "any", "all", "linear", "binary_cross_entropy",
     "cross_entropy",
-] + OPS_ISSUE_12
+]
+__all__ += [  # ops (issue 12)
+    "addmm", "allclose", "amax", "amin", "argsort", "atan2", "baddbmm", "bmm", "ceil", "chunk",
+    "clamp_max", "clamp_min", "cumprod", "cumsum", "diag", "diag_embed", "diagonal", "einsum",
+    "elu", "equal", "erf", "expm1", "flip", "floor", "fmod", "gather", "gelu", "hardtanh",
+    "index_add", "index_select", "isclose", "kthvalue", "leaky_relu", "lerp", "linalg", "log1p",
+    "logsigmoid", "logsumexp", "masked_fill", "masked_select", "median", "mish", "moveaxis",
+    "movedim", "narrow", "nonzero", "norm", "outer", "prod", "reciprocal", "remainder", "repeat",
+    "repeat_interleave", "roll", "round", "rsqrt", "scatter", "scatter_add", "selu", "silu",
+    "softplus", "sort", "split", "square", "std", "swapaxes", "swapdims", "take_along_dim",
+    "tensordot", "tile", "topk", "trace", "tril", "triu", "trunc", "unbind", "var",
+]
 
 
 # ------------------------------------------------------------------ non-differentiable results
@@ -313,10 +313,6 @@ class _GraphF:
     def apply(cls: type, *args: Any, **params: Any) -> Tensor:
         T = next(type(a) for a in args if isinstance(a, Tensor))
         return _apply(cls, args, T, **params)
-
-    @staticmethod
-    def constant(like: Tensor, array: Any) -> Tensor:
-        return constant(type(like), array)
 
 
 GRAPH_F = _GraphF()

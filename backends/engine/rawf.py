@@ -21,9 +21,8 @@ NAMES = (
     "broadcast_to", "reshape", "sum", "astype", "expand_dims", "onehot", "copy_slices", "region",
     "slice_scatter", "index_scatter", "index_gather", "getitem", "permute_dims", "sum_to",
     "matrix_transpose", "clamp_min", "log_softmax",
-    # ops (issue 12): any node class, for formulas that need an op the list above lacks; raw
-    # arrays a node computed at forward as operands
-    "apply", "constant",
+    # ops (issue 12): any node class, for formulas that need an op the list above lacks
+    "apply",
 )
 
 
@@ -96,7 +95,3 @@ class RawF:
         """Node class ``cls``'s forward on raw arrays (no graph): a backward formula may use
         any op of the registry this way, and gets the recorded op under create_graph."""
         return cls.__new__(cls).forward(self.xp, *args, **params)
-
-    def constant(self, like: Any, array: Any) -> Any:
-        """``array`` (a raw array a node kept from its forward) as an operand."""
-        return array

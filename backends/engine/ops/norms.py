@@ -20,22 +20,15 @@ class LinalgVectorNormBackward0(Node):
     """``sum(|a|**ord) ** (1/ord)`` over ``axes``; ``ord`` inf/-inf is the largest/smallest
     magnitude (ties share the gradient), 0 the count of nonzeros (gradient 0)."""
 
-    __slots__ = ("ord", "axes", "keepdim", "shape", "weights")
+    __slots__ = ("ord", "axes", "keepdim", "shape")
     saves = (0,)
     saves_output = True
 
     def forward(self, xp, a, ord, axes, keepdim):
         self.ord, self.axes, self.keepdim, self.shape = ord, axes, keepdim, a.shape
-        self.weights = None
         size = xp.abs(a)
         if ord == INF or ord == -INF:
-            out = (xp.max if ord == INF else xp.min)(size, axis=axes, keepdims=True)
-            hit = xp.astype((size == out) | xp.isnan(size), a.dtype)
-            self.weights = xp.sign(a) * hit / xp.sum(hit, axis=axes, keepdims=True)
-            if not keepdim:
-                out = xp.reshape(out, tuple(s for i, s in enumerate(a.shape)
-                                            if axes is not None and i not in axes))
-            return out
+            return (xp.max if ord == INF else xp.min)(size, axis=axes, keepdims=keepdim)
         if ord == 0:
             return xp.sum(xp.astype(a != 0, a.dtype), axis=axes, keepdims=keepdim)
         if ord == 1:
@@ -47,14 +40,16 @@ class LinalgVectorNormBackward0(Node):
     def backward(self, F, g, a, out):
         p = self.ord
         g = _keep(F, g, self)
-        if self.weights is not None:  # inf and -inf
-            return (g * F.constant(g, self.weights),)
         if p == 0:  # no gradient at all, as PyTorch (autograd.grad calls the input unused)
             return (None,)
         sign = F.sign(a)
         if p == 1:
             return (g * sign,)
         norm = _keep(F, out, self)
+        if p == INF or p == -INF:  # shared by the largest (smallest) magnitudes, NaN included
+            size = sign * a
+            hit = F.astype((size == norm) | (size != size), g.dtype)
+            return (sign * (g / F.sum(hit, axis=self.axes, keepdims=True) * hit),)
         zero = norm == 0
         safe = F.where(zero, F.ones_like(norm), norm)
         if p == 2:

@@ -212,13 +212,11 @@ def _reduction_args(what: str, input: Any, dim: Any, keepdim: Any, axis: Any,
 
 
 def _correction(what: str, unbiased: Any, correction: Any) -> Any:
-    if unbiased is not UNSET and correction is not UNSET and correction is not None:
+    if unbiased is not None and correction is not None:
         raise TypeError(f"{what}(): pass either unbiased or correction, not both")
-    if correction is not UNSET and correction is not None:
+    if correction is not None:
         return correction
-    if unbiased is UNSET or unbiased is None:
-        return 1
-    return 1 if unbiased else 0
+    return 0 if unbiased is False else 1
 
 
 def _moments(node: type, what: str, input: Any, dim: Any, unbiased: Any, keepdim: Any,
@@ -238,16 +236,16 @@ def _moments(node: type, what: str, input: Any, dim: Any, unbiased: Any, keepdim
     return unary(node, input, axes=axes, keepdim=keep, correction=c)
 
 
-def var(input: Any, dim: Any = None, unbiased: Any = UNSET, keepdim: Any = False, *,
-        correction: Any = UNSET, axis: Any = None, keepdims: Any = None) -> Any:
-    """The variance over ``dim`` (default: all elements), divided by ``N - correction``
-    (``correction=1`` by default; ``unbiased=False`` means 0)."""
+def var(input: Any, dim: Any = None, unbiased: Any = None, keepdim: Any = False, *,
+        correction: Any = None, axis: Any = None, keepdims: Any = None) -> Any:
+    """The variance over ``dim`` (default: all elements), divided by ``N - correction``:
+    ``correction`` 1 by default, or given as ``unbiased`` (True: 1, False: 0)."""
     return _moments(VarBackward0, "var", input, dim, unbiased, keepdim, correction, axis,
                     keepdims)
 
 
-def std(input: Any, dim: Any = None, unbiased: Any = UNSET, keepdim: Any = False, *,
-        correction: Any = UNSET, axis: Any = None, keepdims: Any = None) -> Any:
+def std(input: Any, dim: Any = None, unbiased: Any = None, keepdim: Any = False, *,
+        correction: Any = None, axis: Any = None, keepdims: Any = None) -> Any:
     """The standard deviation ``sqrt(var(...))``; same arguments as `var`."""
     return _moments(StdBackward0, "std", input, dim, unbiased, keepdim, correction, axis,
                     keepdims)
