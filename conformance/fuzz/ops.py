@@ -914,10 +914,16 @@ def _index_literal(g: Gen, shape: tuple[int, ...], size: int, distinct_along: in
     if distinct_along is None:
         values = [g.choice(range(size)) for _ in range(math.prod(shape))]
         return nested(values, shape)
-    rows = []
-    for _ in range(math.prod(shape) // shape[distinct_along]):
-        rows.append(g.rng.sample(range(size), shape[distinct_along]))
-    return nested([v for row in rows for v in row], shape)
+    # distinct along the axis: elements that differ only there never hit one position
+    d = distinct_along
+    values = [0] * math.prod(shape)
+    stride = math.prod(shape[d + 1:])
+    for outer in range(math.prod(shape[:d])):
+        for inner in range(stride):
+            picks = g.rng.sample(range(size), shape[d])
+            for k, v in enumerate(picks):
+                values[(outer * shape[d] + k) * stride + inner] = v
+    return nested(values, shape)
 
 
 def op_gather(g: Gen) -> None:
@@ -1017,7 +1023,7 @@ ISSUE_12 = {
     "movedim": OpGen(op_movedim, "permute", ("movedim", "Tensor.swapaxes"), 0.2, view=True),
     "matrix_part": OpGen(op_matrix_part, "tril", ("tril", "triu", "trace"), 0.3),
     "diagonal": OpGen(op_diagonal, "diagonal", ("Tensor.diagonal",), 0.2, view=True),
-    "diag_embed": OpGen(op_diag_embed, "diag_embed", ("diag_embed",), 0.1),
+    "diag_embed": OpGen(op_diag_embed, "diag_embed", ("diag_embed",), 0.3),
     "vector_norm": OpGen(op_vector_norm, "vector_norm", ("linalg.vector_norm", "Tensor.norm",
                                                          "arange", "Tensor.reshape"), 0.3),
     "addmm": OpGen(op_addmm, "baddbmm", ("addmm",), 0.2),
