@@ -523,3 +523,37 @@ def test_nn_functional_reports_a_missing_optional_op_as_unsupported(B, monkeypat
     monkeypatch.setitem(F._FUSED, key, None)
     with pytest.raises(OpNotSupportedError, match="gelu"):
         F.gelu(B.ones(2))
+
+
+ZERO_D = {
+    "sort": lambda t, x: x.sort().values,
+    "topk": lambda t, x: x.topk(1).values,
+    "kthvalue": lambda t, x: x.kthvalue(1).values,
+    "median-dim": lambda t, x: x.median(0).values,
+    "cumsum": lambda t, x: x.cumsum(0),
+    "cumprod": lambda t, x: x.cumprod(0),
+    "gather": lambda t, x: x.gather(0, t.tensor(0)),
+    "logsumexp": lambda t, x: x.logsumexp(0),
+    "amax": lambda t, x: x.amax(),
+    "prod": lambda t, x: x.prod(),
+    "var": lambda t, x: x.var(correction=0),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ZERO_D))
+def test_ops_on_a_0d_tensor_give_a_fresh_0d_result_as_in_torch(B, T, name):
+    results = []
+    for t in (B, T):
+        x = _leaf(t, 1.5)
+        y = ZERO_D[name](t, x)
+        assert tuple(y.shape) == ()
+        results.append(y.grad_fn.name())
+        y.mul_(x)  # in place on the result, then its retained gradient: not a view's
+        y.retain_grad()
+        try:
+            y.backward()
+        except RuntimeError as exc:  # ops that save their result (amax, prod...) refuse
+            results.append(t.classify_error(exc).__name__)
+        else:
+            results.append((y.grad.item(), x.grad.item()))
+    assert results[:2] == results[2:]

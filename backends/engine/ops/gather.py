@@ -196,8 +196,10 @@ def gather(input: Any, dim: Any = None, index: Any = None, *, sparse_grad: bool 
     eng = type(input)._eng
     idx, axis, shape = _prepare("gather", input, dim, index)
     source = input if input.ndim else input.reshape(1)
-    out = unary(GatherBackward0, source, index=along(eng, shape, idx, axis), eng=eng)
-    return out if input.ndim or index.ndim else out.reshape(())
+    found = along(eng, shape, idx, axis)
+    if not index.ndim:  # a 0-d result, fresh (not a view of a 1-element one)
+        found = indexing.Index(None, found.shape, eng.xp.reshape(found.lin, ()), (), None)
+    return unary(GatherBackward0, source, index=found, eng=eng)
 
 
 def take_along_dim(input: Any, indices: Any, dim: Any = None) -> Any:

@@ -17,10 +17,12 @@ class CumsumBackward0(Node):
 
     def forward(self, xp, a, axis):
         self.axis = axis
+        if a.ndim == 0:  # one element: the running sum is a copy of it
+            return xp.asarray(a, copy=True)
         return xp.cumulative_sum(a, axis=axis)
 
     def backward(self, F, g, a):
-        return (reverse_cumsum(F, g, self.axis),)
+        return (g if g.ndim == 0 else reverse_cumsum(F, g, self.axis),)
 
 
 @register("cumprod")
@@ -36,6 +38,8 @@ class CumprodBackward0(Node):
     def forward(self, xp, a, axis):
         self.axis = axis
         self.zeros = None
+        if a.ndim == 0:
+            return xp.asarray(a, copy=True)
         out = xp.cumulative_prod(a, axis=axis)
         zero = a == 0
         if bool(xp.any(zero)):
@@ -46,7 +50,7 @@ class CumprodBackward0(Node):
 
     def backward(self, F, g, a, out):
         ax = self.axis
-        if a.shape[ax] == 1:  # the identity: PyTorch passes the gradient through as it is
+        if a.ndim == 0 or a.shape[ax] == 1:  # the identity: PyTorch passes g through as it is
             return (g,)
         if self.zeros is None:
             return (reverse_cumsum(F, g * out, ax) / a,)
@@ -104,10 +108,7 @@ def _scan(node: type, what: str, input: Any, dim: Any, dtype: Any, axis: Any) ->
         input = input.to(eng.dtype(dtype))
     elif not eng.is_floating(input._data.dtype):
         input = input.to(eng.int64)  # integers and bools accumulate in int64, as in PyTorch
-    ax = axis_of(dim, input.ndim, what)
-    if input.ndim == 0:
-        return unary(node, input.reshape(1), axis=0).reshape(())
-    return unary(node, input, axis=ax)
+    return unary(node, input, axis=axis_of(dim, input.ndim, what))
 
 
 def cumsum(input: Any, dim: Any = UNSET, *, dtype: Any = None, axis: Any = None) -> Any:

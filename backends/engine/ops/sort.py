@@ -28,14 +28,14 @@ def _order(input: Any, axis: int, descending: bool) -> Any:
     return xp.astype(idx, type(input)._eng.int64)
 
 
-def _pick(input: Any, axis: int, idx: Any, label: str, squeeze: bool = False) -> Any:
-    """The input's values at ``idx`` along ``axis`` (that dim dropped with ``squeeze``),
-    recorded as one node named ``label``."""
+def _pick(input: Any, axis: int, idx: Any, label: str, shape: Any = None) -> Any:
+    """The input's values at ``idx`` along ``axis``, in ``shape`` (default: ``idx``'s; the
+    same elements), recorded as one node named ``label`` (a fresh tensor, never a view)."""
     eng = type(input)._eng
     index = along(eng, tuple(input.shape), idx, axis)
-    if squeeze:
-        shape = index.out_shape[:axis] + index.out_shape[axis + 1:]
-        index = Index(None, index.shape, eng.xp.reshape(index.lin, shape), shape, None)
+    if shape is not None and tuple(shape) != tuple(index.out_shape):
+        index = Index(None, index.shape, eng.xp.reshape(index.lin, tuple(shape)), tuple(shape),
+                      None)
     return unary(GatherBackward0, input, index=index, eng=eng, label=label)
 
 
@@ -45,8 +45,9 @@ def _dim(input: Any, dim: Any, axis: Any, what: str, default: Any = -1) -> tuple
     return (input if input.ndim else input.reshape(1)), d
 
 
-def _squeezed(t: Any, was_scalar: bool) -> Any:
-    return t.reshape(()) if was_scalar else t
+def _indices(x: Any, idx: Any, shape: Any = None) -> Any:
+    xp = type(x)._xp
+    return constant(type(x), idx if shape is None else xp.reshape(idx, tuple(shape)))
 
 
 def sort(input: Any, dim: Any = -1, descending: bool = False, stable: bool = False, *,
@@ -54,16 +55,15 @@ def sort(input: Any, dim: Any = -1, descending: bool = False, stable: bool = Fal
     """``(values, indices)`` sorted along ``dim``; ties keep their order."""
     x, d = _dim(input, dim, axis, "sort")
     idx = _order(x, d, descending)
-    values = _pick(x, d, idx, "SortBackward0")
-    scalar = input.ndim == 0
-    return SortResult(_squeezed(values, scalar), _squeezed(constant(type(x), idx), scalar))
+    shape = tuple(input.shape)
+    return SortResult(_pick(x, d, idx, "SortBackward0", shape), _indices(x, idx, shape))
 
 
 def argsort(input: Any, dim: Any = -1, descending: bool = False, stable: bool = False, *,
             axis: Any = None) -> Any:
     """The indices that sort ``input`` along ``dim`` (int64)."""
     x, d = _dim(input, dim, axis, "argsort")
-    return _squeezed(constant(type(x), _order(x, d, descending)), input.ndim == 0)
+    return _indices(x, _order(x, d, descending), tuple(input.shape))
 
 
 def topk(input: Any, k: int, dim: Any = -1, largest: bool = True, sorted: bool = True, *,
@@ -76,23 +76,26 @@ def topk(input: Any, k: int, dim: Any = -1, largest: bool = True, sorted: bool =
                            f"size {x.shape[d]})")
     key = (slice(None),) * d + (slice(0, k), Ellipsis)
     idx = _order(x, d, descending=largest)[key]
-    values = _pick(x, d, idx, "TopkBackward0")
-    scalar = input.ndim == 0
-    return TopkResult(_squeezed(values, scalar), _squeezed(constant(type(x), idx), scalar))
+    shape = () if input.ndim == 0 and k == 1 else None
+    return TopkResult(_pick(x, d, idx, "TopkBackward0", shape), _indices(x, idx, shape))
 
 
-def _select(input: Any, d: int, position: Any, keepdim: bool, label: str, result: type) -> Any:
-    """The values at sorted ``position`` along ``d`` and their indices."""
+def _select(input: Any, d: int, position: Any, keepdim: bool, label: str, result: type,
+            scalar: bool) -> Any:
+    """The values at sorted ``position`` along ``d`` and their indices (``scalar``: the
+    input was 0-d, and so are they)."""
     xp = type(input)._xp
     order = _order(input, d, descending=False)
     if isinstance(position, int):
         idx = order[(slice(None),) * d + (slice(position, position + 1), Ellipsis)]
     else:  # one position per slice
         idx = xp.take_along_axis(order, position, axis=d)
-    values = _pick(input, d, idx, label, squeeze=not keepdim)
-    if not keepdim:
-        idx = xp.squeeze(idx, axis=d)
-    return result(values, constant(type(input), idx))
+    shape = tuple(idx.shape)
+    if scalar:
+        shape = ()
+    elif not keepdim:
+        shape = shape[:d] + shape[d + 1:]
+    return result(_pick(input, d, idx, label, shape), _indices(input, idx, shape))
 
 
 def kthvalue(input: Any, k: int, dim: Any = -1, keepdim: Any = False, *, axis: Any = None,
@@ -104,8 +107,7 @@ def kthvalue(input: Any, k: int, dim: Any = -1, keepdim: Any = False, *, axis: A
     if not 1 <= k <= x.shape[d]:
         raise RuntimeError(f"kthvalue(): selected number k out of range for dimension {d} "
                            f"(k={k}, size {x.shape[d]})")
-    out = _select(x, d, k - 1, keep or input.ndim == 0, "KthvalueBackward0", KthvalueResult)
-    return KthvalueResult(*(_squeezed(t, input.ndim == 0) for t in out))
+    return _select(x, d, k - 1, keep, "KthvalueBackward0", KthvalueResult, input.ndim == 0)
 
 
 def median(input: Any, dim: Any = None, keepdim: Any = False, *, axis: Any = None,
@@ -127,5 +129,4 @@ def median(input: Any, dim: Any = None, keepdim: Any = False, *, axis: Any = Non
         position = xp.where(nans > 0, n - nans, xp.full_like(nans, (n - 1) // 2))
     else:
         position = (n - 1) // 2
-    out = _select(x, d, position, keep or input.ndim == 0, "MedianBackward1", MedianResult)
-    return MedianResult(*(_squeezed(t, input.ndim == 0) for t in out))
+    return _select(x, d, position, keep, "MedianBackward1", MedianResult, input.ndim == 0)
