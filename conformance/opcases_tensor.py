@@ -411,8 +411,9 @@ linear("triu-offset", "triu", lambda B, x: x.triu(1), X(2, 3), "Tensor.triu", sq
 # norms: away from zero (2-norm) and from ties (inf); p < 1 and p > 2 use different formulas
 VN = "vector_norm"
 LVN = "linalg.vector_norm"
-for order, label, domain in ((2, "2", {}), (1, "1", NONZERO), (3, "3", NONZERO),
-                             (1.5, "1_5", NONZERO), (0.5, "0_5", NONZERO), (-1, "minus-1", NONZERO)):
+ORDERS = ((2, "2", {}), (1, "1", NONZERO), (3, "3", NONZERO), (1.5, "1_5", NONZERO),
+          (0.5, "0_5", NONZERO), (-1, "minus-1", NONZERO))
+for order, label, domain in ORDERS:
     fn = lambda B, x, order=order: B.linalg.vector_norm(x, order)  # noqa: E731
     if order == 1:
         linear(f"{VN}-ord-{label}", VN, fn, X(*SMALL, **domain), LVN)

@@ -285,7 +285,7 @@ def scatter(input: Any, dim: Any = None, index: Any = None, src: Any = None, *,
                                                              dtype=input._data.dtype))
             return scatter_add(input, dim, index, src)
         raise NotImplementedError("scatter(reduce='multiply') is not implemented by gradspec's "
-                                  "engine (PyTorch gives it no gradient either); use scatter_reduce")
+                                  "engine (PyTorch gives it no gradient either)")
     eng = type(input)._eng
     idx, axis, shape = _prepare("scatter", input, dim, index)
     index_obj = along(eng, shape, idx, axis)
@@ -339,8 +339,8 @@ def index_add(input: Any, dim: int, index: Any, source: Any, *, alpha: Any = 1) 
                            want)
     target = input if input.ndim else input.reshape(1)
     source = source if source.ndim else source.reshape(1)
-    out = apply(ScatterAddBackward0, (target, source), type(input), index=along(eng, shape, full, d),
-                eng=eng, alpha=alpha, label="IndexAddBackward0")
+    out = apply(ScatterAddBackward0, (target, source), type(input),
+                index=along(eng, shape, full, d), eng=eng, alpha=alpha, label="IndexAddBackward0")
     return out if input.ndim else out.reshape(())
 
 

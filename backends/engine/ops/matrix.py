@@ -286,7 +286,8 @@ def tensordot(a: Any, b: Any, dims: Any = 2) -> Any:
     right = permute(b, *(db + fb)) if db + fb != list(range(b.ndim)) else b
     left = reshape(left, (_prod(a.shape[d] for d in fa), k))
     right = reshape(right, (k, _prod(b.shape[d] for d in fb)))
-    return reshape(matmul(left, right), tuple(a.shape[d] for d in fa) + tuple(b.shape[d] for d in fb))
+    shape = tuple(a.shape[d] for d in fa) + tuple(b.shape[d] for d in fb)
+    return reshape(matmul(left, right), shape)
 
 
 def _prod(values: Any) -> int:

@@ -298,7 +298,8 @@ def erf_raw(xp: Any, x: Any) -> Any:
     tail = (_ONE_OVER_SQRT_PI - z * (num + _P[4]) / (den + _Q[4])) / far
     # erfc(y) = exp(-y**2) * R(y); exp(-y**2) in two factors so that y**2 loses no digits
     head = xp.trunc(y * 16.0) / 16.0
-    erfc = xp.exp(-head * head) * xp.exp(-(y - head) * (y + head)) * xp.where(y <= 4.0, middle, tail)
+    scaled = xp.where(y <= 4.0, middle, tail)
+    erfc = xp.exp(-head * head) * xp.exp(-(y - head) * (y + head)) * scaled
     large = (0.5 - erfc) + 0.5
     return xp.where(y <= 0.46875, small, xp.where(x < 0, -large, large))
 
