@@ -44,6 +44,13 @@ REGISTRY_OPS = frozenset({
     "max_dim", "min", "min_dim", "sum", "mean", "matmul", "permute", "reshape", "expand", "cat",
     "stack", "getitem", "index", "where", "softmax", "log_softmax", "to", "clone", "setitem",
     "linear", "binary_cross_entropy", "cross_entropy",
+    # ops (issue 12): see opcases_tensor.OPS
+    "log1p", "expm1", "rsqrt", "reciprocal", "erf", "atan2", "floor", "ceil", "trunc", "round",
+    "remainder", "fmod", "clamp_min", "clamp_max", "lerp", "softplus", "gelu", "leaky_relu", "elu",
+    "silu", "mish", "hardtanh", "logsigmoid", "var", "std", "logsumexp", "amax", "amin", "prod",
+    "median", "cumsum", "cumprod", "split", "repeat", "flip", "roll", "gather", "scatter_add",
+    "scatter", "masked_fill", "baddbmm", "diagonal", "diag_embed", "trace", "tril", "triu",
+    "vector_norm",
 })
 
 #: What the harness itself uses on every backend; ``methods`` need not list these.
@@ -64,7 +71,9 @@ class InputSpec:
     * ``distinct``: stratified, so any two elements are at least ``0.5*(high-low)/n`` apart
       (no ties for ``max``/``min``);
     * ``grid``: multiples of ``grid`` plus ``offset``: two inputs on interleaved grids never tie
-      (``maximum``), and a dyadic grid is exact in float32.
+      (``maximum``), and a dyadic grid is exact in float32;
+    * ``zeros``: these flat positions hold exactly 0 (ops with a separate path for zeros, such
+      as ``prod``; the domain must contain 0).
     """
 
     shape: tuple[int, ...]
@@ -78,6 +87,7 @@ class InputSpec:
     distinct: bool = False
     grid: float | None = None
     offset: float = 0.0
+    zeros: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.low < self.high:
@@ -87,6 +97,8 @@ class InputSpec:
         special += ["grid"] if self.grid is not None else []
         if len(special) > 1:
             raise ValueError(f"choose one of {special}")
+        if self.zeros and not (self.low <= 0.0 <= self.high) or self.zeros and self.signed:
+            raise ValueError(f"zeros at {self.zeros} outside the domain [{self.low}, {self.high}]")
 
     @property
     def size(self) -> int:
@@ -107,7 +119,9 @@ class InputSpec:
             for point in self.avoid:
                 while (near := np.abs(values - point) < self.margin).any():
                     values[near] = rng.uniform(low, high, int(near.sum()))
-        return np.asarray(values, dtype=np.float64).reshape(self.shape)
+        values = np.asarray(values, dtype=np.float64)
+        values[list(self.zeros)] = 0.0
+        return values.reshape(self.shape)
 
 
 @dataclass(frozen=True)
@@ -656,6 +670,9 @@ linear("setitem-into-zeros", "setitem", _into_zeros, X(2), ("zeros", "Tensor.__s
        requires=INPLACE_VIEWS)
 
 
+# ---------------------------------------------------------------- ops (issue 12): torch-level ops
+from . import opcases_tensor  # noqa: E402  (adds its cases with case() and linear())
+
 # ------------------------------------------------------------------------------------ the catalogue
 CASES: tuple[OpCase, ...] = tuple(_CASES)
 OPS: frozenset[str] = frozenset(c.op for c in CASES)
@@ -663,6 +680,9 @@ BY_NAME: dict[str, OpCase] = {c.name: c for c in CASES}
 
 
 def _check_catalogue() -> None:
+    if opcases_tensor.OPS - REGISTRY_OPS:
+        raise ValueError(f"opcases_tensor.OPS not in REGISTRY_OPS: "
+                         f"{sorted(opcases_tensor.OPS - REGISTRY_OPS)}")
     if len(BY_NAME) != len(CASES):
         seen: set[str] = set()
         dup = sorted({c.name for c in CASES if c.name in seen or seen.add(c.name)})

@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 
 from gradspec import clauses as clause_catalogue
+from gradspec import ops as op_catalogue
 from gradspec import plugins, protocol
 from gradspec.errors import BackendError, BackendUnavailableError
 
@@ -331,7 +332,8 @@ def _backend_facts(run: _BackendRun, state: _State) -> dict[str, Any]:
     if run.backend is not None:
         facts.update(version=str(run.backend.version), device=str(run.backend.device),
                      capabilities=sorted(run.backend.capabilities),
-                     known_failures=dict(run.known_failures))
+                     known_failures=dict(run.known_failures),
+                     ops=op_catalogue.provided(run.backend))
     if not run.available:
         facts["unavailable_reason"] = run.reason
     return facts

@@ -11,6 +11,8 @@ report too; a backend that is not installed keeps its committed report.  What it
 * ``spec/``: one page per clause family plus an index, from :mod:`gradspec.clauses`,
   :mod:`gradspec.protocol` and :mod:`gradspec.errors`; the tests that check each clause are
   found by collecting the conformance suite (``pytest --collect-only``);
+* ``ops.md``: the op catalogue (:mod:`gradspec.ops`) with each op's signature, ``grad_fn`` and
+  the backends whose reports list it;
 * ``comparison/index.md``: clause x backend, workloads and benchmarks, from the reports in
   ``data/reports/*.json`` (validated against the report schema) and ``data/bench/*.json``;
 * the blocks between ``<!-- gen:NAME ARG -->`` and ``<!-- /gen:NAME -->`` in hand-written pages
@@ -731,12 +733,86 @@ def fill_blocks(text: str, reports: list[Report], page: Path,
     return BLOCK.sub(render, text)
 
 
+# ----------------------------------------------------------------------------------- ops
+OPS_SOURCE = "gradspec.ops, the engine's signatures and the reports in docs/data/reports"
+HIDDEN_PARAMETERS = ("axis", "keepdims")  # numpy's spellings of dim/keepdim: said once, above
+
+
+def op_signature(name: str) -> str:
+    """``name(parameters)`` of gradspec's engine function for the op (annotations left out)."""
+    import inspect
+
+    from gradspec import ops
+    from gradspec.backends.engine import functional
+    from gradspec.backends.engine.ops.args import UNSET
+
+    fn = ops.resolve(functional, name)
+    if fn is None:
+        return f"{name}(...)"
+    parts, star = [], False
+    for p in inspect.signature(fn).parameters.values():
+        if p.name in HIDDEN_PARAMETERS:
+            continue
+        if p.kind is p.VAR_POSITIONAL:
+            parts.append(f"*{p.name}")
+            star = True
+            continue
+        if p.kind is p.KEYWORD_ONLY and not star:
+            parts.append("*")
+            star = True
+        unset = p.default is p.empty or p.default is UNSET  # UNSET: required, or an overload's
+        parts.append(p.name if unset else f"{p.name}={p.default!r}")
+    return f"{name}({', '.join(parts)})"
+
+
+def ops_page(reports: list[Report]) -> str:
+    """``ops.md``: every op of `gradspec.ops` with its signature, summary, ``grad_fn``, and
+    which backends provide it (each report's ``backend.ops``)."""
+    from gradspec import ops
+
+    names = [r.name for r in reports]
+    mandatory = len(ops.mandatory())
+    out = [GENERATED_NOTE.format(source=OPS_SOURCE), "# Op catalogue", "",
+           f"The {len(ops.CATALOGUE)} ops of gradspec's surface, as `gradspec.ops` lists them: "
+           "the one list the torch adapter exposes, gradspec's engine implements, the "
+           "conformance suite's op cases name and this page shows. "
+           f"{mandatory} are *mandatory* (the protocol's core: every backend provides them); the "
+           "others are *optional*: a backend may leave any out, and the suite then reports the "
+           "op cases that use it `unsupported`, never failed "
+           "(`gradspec.nn.functional` raises `gradspec.errors.OpNotSupportedError` naming the "
+           "op).", "",
+           "- **Signature**: gradspec's engine function (PyTorch's). Every op with `dim` and "
+           "`keepdim` also takes numpy's spellings `axis` and `keepdims`, as PyTorch does.",
+           "- **grad_fn**: the name of the result's `grad_fn` in PyTorch 2.13 (for the "
+           "common call; the conformance tests check gradspec's engine gives the same); empty "
+           "when the result has no gradient.",
+           "- **method**: also a `Tensor` method; **F**: also in `torch.nn.functional` "
+           "(and `gradspec.nn.functional`).",
+           "- **Backends**: whether the backend provides the op, from its committed "
+           "[conformance report](comparison/index.md) (`?`: its report predates the op list).",
+           ""]
+    header = ["Op", "Signature", "What it computes", "grad_fn", "method", "F", *names]
+    rows = []
+    for op in ops.CATALOGUE:
+        cells = [f"`{op.name}`" + (" (mandatory)" if op.mandatory else ""),
+                 f"`{op_signature(op.name)}`", md_inline(op.summary),
+                 f"`{op.grad_fn}`" if op.grad_fn else "", "yes" if op.method else "",
+                 "yes" if op.functional else ""]
+        for r in reports:
+            have = r.backend.get("ops")
+            cells.append("?" if have is None else ("✓" if op.name in have else "✗"))
+        rows.append([c.replace("|", r"\|") for c in cells])
+    out += [_table(header, rows), ""]
+    return "\n".join(out)
+
+
 # ------------------------------------------------------------------------------- driver
 def render(reports: list[Report], benches: list[tuple[str, Any]],
            tests: Mapping[str, list[tuple[str, int]]]) -> dict[Path, str]:
     """Every generated file (or page with generated blocks) and its full new text."""
     pages = {DOCS / rel: text for rel, text in spec_pages(tests).items()}
     pages[DOCS / "comparison" / "index.md"] = comparison_page(reports, benches)
+    pages[DOCS / "ops.md"] = ops_page(reports)
     for page in sorted(DOCS.rglob("*.md")):
         if page in pages:
             continue

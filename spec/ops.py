@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-__all__ = ["BY_NAME", "CATALOGUE", "Op", "mandatory", "optional"]
+__all__ = ["BY_NAME", "CATALOGUE", "Op", "mandatory", "optional", "provided", "resolve"]
 
 
 @dataclass(frozen=True)
@@ -133,6 +133,88 @@ CATALOGUE: tuple[Op, ...] = _ops(
     _o("isfinite", "", "elementwise test for finite values"),
     _o("any", "", "whether any element is true"),
     _o("all", "", "whether every element is true"),
+    # -- ops (issue 12): linear algebra ------------------------------------------------------------
+    _o("einsum", "ViewBackward0", "Einstein summation over subscripts, any number of operands, "
+       "with '...' (composed of matmul, sum, permute, reshape, as PyTorch does)", method=False),
+    _o("bmm", "BmmBackward0", "batched matrix product of (b, n, m) and (b, m, p) tensors"),
+    _o("baddbmm", "BaddbmmBackward0", "beta * input + alpha * bmm(batch1, batch2)"),
+    _o("addmm", "AddmmBackward0", "beta * input + alpha * (mat1 @ mat2)"),
+    _o("outer", "MulBackward0", "outer product of two vectors"),
+    _o("tensordot", "ViewBackward0", "sum of products over the given dims of two tensors",
+       method=False),
+    _o("diag", "DiagEmbedBackward0", "a vector's diagonal matrix, or a matrix's diagonal"),
+    _o("diag_embed", "DiagEmbedBackward0", "matrices with the last dim on their diagonal"),
+    _o("diagonal", "DiagonalBackward0", "a diagonal of the matrices spanned by two dims (a copy)"),
+    _o("trace", "TraceBackward0", "sum of a matrix's main diagonal"),
+    _o("tril", "TrilBackward0", "lower triangle of the last two dims"),
+    _o("triu", "TriuBackward0", "upper triangle of the last two dims"),
+    _o("linalg.vector_norm", "LinalgVectorNormBackward0", "vector norm of any order over dims",
+       torch="torch.linalg.vector_norm", method=False),
+    _o("linalg.matrix_norm", "LinalgVectorNormBackward0",
+       "matrix norm: 'fro', 1, -1, inf, -inf (not 'nuc', 2, -2)",
+       torch="torch.linalg.matrix_norm", method=False),
+    _o("linalg.norm", "LinalgVectorNormBackward0", "vector or matrix norm, as torch.linalg.norm",
+       torch="torch.linalg.norm", method=False),
+    _o("norm", "LinalgVectorNormBackward0", "Frobenius norm, or a vector norm of order p over dims"),
+    # -- ops (issue 12): reductions and scans -------------------------------------------------------
+    _o("var", "VarBackward0", "variance over dims, divided by N - correction"),
+    _o("std", "StdBackward0", "standard deviation over dims, divided by N - correction"),
+    _o("prod", "ProdBackward0", "product of all elements, or over a dim (zeros handled)"),
+    _o("logsumexp", "LogsumexpBackward0", "log(sum(exp(a))) over dims, computed stably"),
+    _o("amax", "AmaxBackward0", "largest value over dims (ties share the gradient)"),
+    _o("amin", "AminBackward0", "smallest value over dims (ties share the gradient)"),
+    _o("cumsum", "CumsumBackward0", "running sums along a dim"),
+    _o("cumprod", "CumprodBackward0", "running products along a dim (zeros handled)"),
+    _o("topk", "TopkBackward0", "the k largest (or smallest) values along a dim, and indices"),
+    _o("sort", "SortBackward0", "values sorted along a dim, and their indices"),
+    _o("argsort", "", "indices that sort a dim"),
+    _o("median", "MedianBackward0", "lower median of all elements, or (values, indices) over a dim"),
+    _o("kthvalue", "KthvalueBackward0", "the k-th smallest value along a dim, and its index"),
+    # -- ops (issue 12): elementwise ------------------------------------------------------------------
+    _o("log1p", "Log1PBackward0", "log(1 + a), accurate near 0"),
+    _o("expm1", "Expm1Backward0", "exp(a) - 1, accurate near 0"),
+    _o("square", "PowBackward0", "a * a"),
+    _o("rsqrt", "RsqrtBackward0", "1 / sqrt(a)"),
+    _o("reciprocal", "ReciprocalBackward0", "1 / a"),
+    _o("erf", "ErfBackward0", "the error function"),
+    _o("atan2", "Atan2Backward0", "angle of the point (b, a), broadcasting"),
+    _o("floor", "FloorBackward0", "round down (gradient 0)"),
+    _o("ceil", "CeilBackward0", "round up (gradient 0)"),
+    _o("round", "RoundBackward0", "round half to even, or to some decimals (gradient 0)"),
+    _o("trunc", "TruncBackward0", "round toward zero (gradient 0)"),
+    _o("remainder", "RemainderBackward0", "a mod b with the divisor's sign (Python's %)"),
+    _o("fmod", "FmodBackward0", "a mod b with the dividend's sign (C's fmod)"),
+    _o("clamp_min", "ClampMinBackward0", "max(a, min), min a number or a tensor"),
+    _o("clamp_max", "ClampMaxBackward0", "min(a, max), max a number or a tensor"),
+    _o("lerp", "LerpBackward0", "start + weight * (end - start)"),
+    # -- ops (issue 12): shape and indexing --------------------------------------------------------
+    _o("split", "SplitBackward0", "views of pieces of a given size (or sizes) along a dim"),
+    _o("chunk", "SplitBackward0", "views of at most n equal pieces along a dim"),
+    _o("unbind", "UnbindBackward0", "views of the slices along a dim, the dim removed"),
+    _o("narrow", "SliceBackward0", "a view of length elements from start along a dim"),
+    _o("repeat", "RepeatBackward0", "the tensor tiled along each dim", torch="torch.Tensor.repeat"),
+    _o("tile", "RepeatBackward0", "the tensor tiled along each dim (fewer dims allowed)"),
+    _o("repeat_interleave", "ViewBackward0", "each element repeated (a count or one per element)"),
+    _o("flip", "FlipBackward0", "order reversed along dims (a copy)"),
+    _o("roll", "RollBackward0", "elements shifted cyclically along dims"),
+    _o("movedim", "PermuteBackward0", "dims moved to new positions (a view)"),
+    _o("moveaxis", "PermuteBackward0", "alias of movedim"),
+    _o("swapaxes", "TransposeBackward0", "swap two dims (a view)"),
+    _o("swapdims", "TransposeBackward0", "alias of swapaxes"),
+    _o("gather", "GatherBackward0", "elements picked along a dim by an index tensor"),
+    _o("scatter", "ScatterBackward0", "values written along a dim at an index tensor's positions"),
+    _o("scatter_add", "ScatterAddBackward0", "values added along a dim at an index tensor's "
+       "positions (repeats accumulate)"),
+    _o("index_select", "IndexSelectBackward0", "slices along a dim at the positions of a vector"),
+    _o("index_add", "IndexAddBackward0", "slices added along a dim at the positions of a vector"),
+    _o("masked_fill", "MaskedFillBackward0", "a value where a boolean mask holds"),
+    _o("masked_select", "MaskedSelectBackward0", "the elements where a boolean mask holds"),
+    _o("take_along_dim", "GatherBackward0", "gather with broadcasting (or on flattened tensors)"),
+    _o("nonzero", "", "indices of the nonzero elements"),
+    # -- ops (issue 12): comparing values (no gradient) ----------------------------------------------
+    _o("isclose", "", "elementwise |a - b| <= atol + rtol * |b|"),
+    _o("allclose", "", "whether isclose holds everywhere (a Python bool)"),
+    _o("equal", "", "same shape and values (a Python bool)"),
     # -- neural-network functions: layers ---------------------------------------------------------
     _f("linear", "AddmmBackward0", "input @ weight.T + bias"),
     _f("binary_cross_entropy", "BinaryCrossEntropyBackward0",
@@ -140,6 +222,15 @@ CATALOGUE: tuple[Op, ...] = _ops(
     _f("cross_entropy", "NllLossBackward0",
        "cross entropy of scores against class indices or probabilities"),
     # -- neural-network functions: activations ----------------------------------------------------
+    _f("softplus", "SoftplusBackward0", "log(1 + exp(beta * a)) / beta, linear above a threshold"),
+    _f("gelu", "GeluBackward0", "a * Phi(a), Phi the normal CDF (or its tanh approximation)"),
+    _f("leaky_relu", "LeakyReluBackward0", "a where positive, else negative_slope * a"),
+    _f("elu", "EluBackward0", "a where positive, else alpha * (exp(a) - 1)"),
+    _f("selu", "EluBackward0", "scaled elu with the self-normalising constants"),
+    _f("silu", "SiluBackward0", "a * sigmoid(a)"),
+    _f("mish", "MishBackward0", "a * tanh(softplus(a))"),
+    _f("hardtanh", "HardtanhBackward0", "a clipped to [min_val, max_val]"),
+    _f("logsigmoid", "LogSigmoidBackward0", "log(sigmoid(a)), computed stably"),
     # -- neural-network functions: convolution, pooling, normalization, embedding, dropout --------
     # -- neural-network functions: losses ---------------------------------------------------------
 )
@@ -156,3 +247,19 @@ def mandatory() -> list[Op]:
 def optional() -> list[Op]:
     """The ops a backend may leave out."""
     return [op for op in CATALOGUE if not op.mandatory]
+
+
+def resolve(backend: object, name: str) -> object | None:
+    """The op ``name`` on a backend object (a dotted name looked up in its sub-namespace), or
+    None when the backend does not provide it."""
+    found: object | None = backend
+    for part in name.split("."):
+        found = getattr(found, part, None)
+        if found is None:
+            return None
+    return found
+
+
+def provided(backend: object) -> list[str]:
+    """The names of the catalogue's ops a backend object provides, in catalogue order."""
+    return [op.name for op in CATALOGUE if resolve(backend, op.name) is not None]

@@ -3,15 +3,17 @@ namespace backward formulas use under ``create_graph=True``."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
+from .apply import apply as _apply
 from .apply import constant
 from .ops.arith import add, div, mul, neg, pow, rsub, sub
 from .ops.cast import clone, filled, to
 from .ops.join import cat, stack
 from .ops.linalg import dot, linear, matmul, mm, mv
 from .ops.loss import binary_cross_entropy, cross_entropy
-from .ops.reduce import argmax, argmin, max, mean, min, sum, sum_to
+from .ops.reduce import _aliases, argmax, argmin, max, mean, min, sum, sum_to
 from .ops.select import maximum, minimum, where
 from .ops.softmax import log_softmax, softmax
 from .ops.unary import abs, clamp, cos, exp, log, relu, sigmoid, sign, sin, sqrt, tanh, threshold_grad
@@ -37,6 +39,76 @@ from .ops.views import (
 )
 from .tensor import Tensor
 
+# -- ops (issue 12): linear algebra, reductions and scans, elementwise, shape and indexing -----
+from .ops.activation import elu, gelu, hardtanh, leaky_relu, logsigmoid, mish, selu, silu, softplus
+from .ops.compare import allclose, equal, isclose
+from .ops.gather import (
+    gather,
+    index_add,
+    index_select,
+    masked_fill,
+    masked_select,
+    nonzero,
+    scatter,
+    scatter_add,
+    take_along_dim,
+)
+from .ops.matrix import (
+    addmm,
+    baddbmm,
+    bmm,
+    diag,
+    diag_embed,
+    diagonal,
+    einsum,
+    outer,
+    tensordot,
+    trace,
+    tril,
+    triu,
+)
+from .ops.norms import linalg_norm, matrix_norm, norm, vector_norm
+from .ops.pointwise import (
+    atan2,
+    ceil,
+    clamp_max,
+    clamp_min,
+    erf,
+    expm1,
+    floor,
+    fmod,
+    lerp,
+    log1p,
+    reciprocal,
+    remainder,
+    round,
+    rsqrt,
+    square,
+    trunc,
+)
+from .ops.scan import cumprod, cumsum
+from .ops.shape import (
+    chunk,
+    flip,
+    movedim,
+    narrow,
+    repeat,
+    repeat_interleave,
+    roll,
+    split,
+    swapaxes,
+    tile,
+    unbind,
+)
+from .ops.sort import argsort, kthvalue, median, sort, topk
+from .ops.stats import amax, amin, logsumexp, prod, std, var
+
+moveaxis = movedim
+swapdims = swapaxes
+linalg = SimpleNamespace(vector_norm=vector_norm, norm=linalg_norm, matrix_norm=matrix_norm)
+"""``torch.linalg``'s functions the engine implements."""
+
+
 __all__ = [
     "abs", "add", "argmax", "argmin", "broadcast_to", "cat", "clamp", "clone", "cos", "div", "dot",
     "eq", "exp", "expand", "expand_as", "flatten", "ge", "getitem", "gt", "le", "log",
@@ -46,6 +118,17 @@ __all__ = [
     "sum", "t", "tanh", "to", "transpose", "unsqueeze", "view", "where", "clip", "isnan",
     "isinf", "isfinite", "any", "all", "linear", "binary_cross_entropy",
     "cross_entropy",
+]
+__all__ += [  # ops (issue 12)
+    "addmm", "allclose", "amax", "amin", "argsort", "atan2", "baddbmm", "bmm", "ceil", "chunk",
+    "clamp_max", "clamp_min", "cumprod", "cumsum", "diag", "diag_embed", "diagonal", "einsum",
+    "elu", "equal", "erf", "expm1", "flip", "floor", "fmod", "gather", "gelu", "hardtanh",
+    "index_add", "index_select", "isclose", "kthvalue", "leaky_relu", "lerp", "linalg", "log1p",
+    "logsigmoid", "logsumexp", "masked_fill", "masked_select", "median", "mish", "moveaxis",
+    "movedim", "narrow", "nonzero", "norm", "outer", "prod", "reciprocal", "remainder", "repeat",
+    "repeat_interleave", "roll", "round", "rsqrt", "scatter", "scatter_add", "selu", "silu",
+    "softplus", "sort", "split", "square", "std", "swapaxes", "swapdims", "take_along_dim",
+    "tensordot", "tile", "topk", "trace", "tril", "triu", "trunc", "unbind", "var",
 ]
 
 
@@ -130,12 +213,18 @@ def isfinite(a: Tensor) -> Tensor:
     return constant(type(a), type(a)._xp.isfinite(a._data))
 
 
-def any(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+def any(a: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+        keepdims: Any = None) -> Tensor:
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _aliases("any", dim, axis, keepdim, keepdims)
     xp = type(a)._xp
     return constant(type(a), xp.any(a._data, axis=dim, keepdims=keepdim))
 
 
-def all(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+def all(a: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+        keepdims: Any = None) -> Tensor:
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _aliases("all", dim, axis, keepdim, keepdims)
     xp = type(a)._xp
     return constant(type(a), xp.all(a._data, axis=dim, keepdims=keepdim))
 
@@ -218,6 +307,12 @@ class _GraphF:
     @staticmethod
     def clamp_min(x: Tensor, lo: float) -> Tensor:
         return clamp(x, min=lo)
+
+    # -- ops (issue 12) ------------------------------------------------------------------------
+    @staticmethod
+    def apply(cls: type, *args: Any, **params: Any) -> Tensor:
+        T = next(type(a) for a in args if isinstance(a, Tensor))
+        return _apply(cls, args, T, **params)
 
 
 GRAPH_F = _GraphF()

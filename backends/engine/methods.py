@@ -97,28 +97,28 @@ def _size_args(args):
     return tuple(args)
 
 
-def _sum(self, dim=None, keepdim=False, dtype=None):
-    return F.sum(self, dim, keepdim, dtype)
+def _sum(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
+    return F.sum(self, dim, keepdim, dtype, axis=axis, keepdims=keepdims)
 
 
-def _mean(self, dim=None, keepdim=False, dtype=None):
-    return F.mean(self, dim, keepdim, dtype)
+def _mean(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
+    return F.mean(self, dim, keepdim, dtype, axis=axis, keepdims=keepdims)
 
 
-def _max(self, dim=None, keepdim=False):
-    return F.max(self, dim, keepdim)
+def _max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    return F.max(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
 
-def _min(self, dim=None, keepdim=False):
-    return F.min(self, dim, keepdim)
+def _min(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    return F.min(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
 
-def _softmax(self, dim=None):
-    return F.softmax(self, dim)
+def _softmax(self, dim=None, *, axis=None):
+    return F.softmax(self, dim, axis=axis)
 
 
-def _log_softmax(self, dim=None):
-    return F.log_softmax(self, dim)
+def _log_softmax(self, dim=None, *, axis=None):
+    return F.log_softmax(self, dim, axis=axis)
 
 
 def _to_dtype(name: str):
@@ -203,6 +203,64 @@ def _get_device(self):
     return -1 if type(self)._eng.device_obj.type == "cpu" else (index or 0)
 
 
+# -- ops (issue 12): methods of the linear algebra, reductions, elementwise and indexing ops ----
+def _split(self, split_size, dim=0, *, axis=None):
+    return F.split(self, split_size, dim, axis=axis)
+
+
+def _flip(self, *dims):
+    return F.flip(self, *dims)
+
+
+def _repeat(self, *sizes):
+    return F.repeat(self, *sizes)
+
+
+def _inplace_of(fn):
+    """The in-place form ``x.op_(...)`` of an out-of-place op ``fn(x, ...)``."""
+    def method(self, *args, **kwargs):
+        return self._inplace(lambda s, *a: fn(s, *a, **kwargs), *args)
+
+    return method
+
+
+OPS_METHODS = {
+    # linear algebra
+    "addmm": F.addmm, "baddbmm": F.baddbmm, "bmm": F.bmm, "outer": F.outer,
+    "diag": F.diag, "diagonal": F.diagonal, "diag_embed": F.diag_embed, "trace": F.trace,
+    "tril": F.tril, "triu": F.triu, "norm": F.norm,
+    # reductions and scans
+    "var": F.var, "std": F.std, "prod": F.prod, "logsumexp": F.logsumexp, "amax": F.amax,
+    "amin": F.amin, "cumsum": F.cumsum, "cumprod": F.cumprod, "topk": F.topk, "sort": F.sort,
+    "argsort": F.argsort, "median": F.median, "kthvalue": F.kthvalue,
+    # elementwise
+    "log1p": F.log1p, "expm1": F.expm1, "square": F.square, "rsqrt": F.rsqrt,
+    "reciprocal": F.reciprocal, "erf": F.erf, "atan2": F.atan2,
+    "floor": F.floor, "ceil": F.ceil, "round": F.round, "trunc": F.trunc,
+    "remainder": F.remainder, "fmod": F.fmod, "clamp_min": F.clamp_min, "clamp_max": F.clamp_max,
+    "lerp": F.lerp, "__mod__": F.remainder, "__rmod__": _swap(F.remainder),
+    # shape and indexing
+    "split": _split, "chunk": F.chunk, "unbind": F.unbind, "narrow": F.narrow,
+    "repeat": _repeat, "tile": F.tile, "repeat_interleave": F.repeat_interleave, "flip": _flip,
+    "roll": F.roll, "movedim": F.movedim, "moveaxis": F.movedim, "swapaxes": F.swapaxes,
+    "swapdims": F.swapaxes, "gather": F.gather, "scatter": F.scatter,
+    "scatter_add": F.scatter_add, "index_select": F.index_select, "index_add": F.index_add,
+    "masked_fill": F.masked_fill, "masked_select": F.masked_select,
+    "take_along_dim": F.take_along_dim, "nonzero": F.nonzero, "allclose": F.allclose,
+    "isclose": F.isclose, "equal": F.equal,
+    # in place
+    "masked_fill_": _inplace_of(F.masked_fill), "scatter_": _inplace_of(F.scatter),
+    "scatter_add_": _inplace_of(F.scatter_add), "index_add_": _inplace_of(F.index_add),
+    "clamp_min_": _inplace_of(F.clamp_min), "clamp_max_": _inplace_of(F.clamp_max),
+    "lerp_": _inplace_of(F.lerp), "remainder_": _inplace_of(F.remainder),
+    "fmod_": _inplace_of(F.fmod), "tril_": _inplace_of(F.tril), "triu_": _inplace_of(F.triu),
+    "floor_": _unary_(F.floor), "ceil_": _unary_(F.ceil), "round_": _inplace_of(F.round),
+    "trunc_": _unary_(F.trunc), "log1p_": _unary_(F.log1p), "expm1_": _unary_(F.expm1),
+    "rsqrt_": _unary_(F.rsqrt), "reciprocal_": _unary_(F.reciprocal), "erf_": _unary_(F.erf),
+    "square_": _unary_(F.square), "__imod__": _inplace_of(F.remainder),
+}
+
+
 def attach(cls: type) -> None:
     """Give the tensor class PyTorch's methods."""
     table = {
@@ -254,6 +312,7 @@ def attach(cls: type) -> None:
         "sqrt_": _unary_(F.sqrt), "abs_": _unary_(F.abs), "sigmoid_": _unary_(F.sigmoid),
         "tanh_": _unary_(F.tanh), "relu_": _unary_(F.relu),
     }
+    table.update(OPS_METHODS)
     for name, fn in table.items():
         setattr(cls, name, fn)
     cls.T = property(lambda self: F.permute(self, *reversed(range(self.ndim)), label="PermuteBackward0")

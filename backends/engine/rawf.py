@@ -21,6 +21,8 @@ NAMES = (
     "broadcast_to", "reshape", "sum", "astype", "expand_dims", "onehot", "copy_slices", "region",
     "slice_scatter", "index_scatter", "index_gather", "getitem", "permute_dims", "sum_to",
     "matrix_transpose", "clamp_min", "log_softmax",
+    # ops (issue 12): any node class, for formulas that need an op the list above lacks
+    "apply",
 )
 
 
@@ -87,3 +89,9 @@ class RawF:
 
     def log_softmax(self, x: Any, axis: int) -> Any:
         return log_softmax_raw(self.xp, x, axis)
+
+    # -- ops (issue 12) ------------------------------------------------------------------------
+    def apply(self, cls: type, *args: Any, **params: Any) -> Any:
+        """Node class ``cls``'s forward on raw arrays (no graph): a backward formula may use
+        any op of the registry this way, and gets the recorded op under create_graph."""
+        return cls.__new__(cls).forward(self.xp, *args, **params)

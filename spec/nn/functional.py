@@ -21,6 +21,9 @@ from ..plugins import backend_of
 __all__ = [
     "backend_op", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "linear",
     "log_softmax", "mse_loss", "relu", "sigmoid", "softmax", "tanh",
+    # ops (issue 12): activations
+    "elu", "gelu", "hardtanh", "leaky_relu", "logsigmoid", "mish", "relu6", "selu", "silu",
+    "softplus",
 ]
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -125,6 +128,59 @@ def log_softmax(input: Any, dim: int) -> Any:
 
 
 # ---------------------------------------------------------------------------------- activations
+# ops (issue 12): each runs the backend's own op (gradspec.ops lists them as optional).
+def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Any:
+    """``log(1 + exp(beta * input)) / beta``, and ``input`` itself where ``beta * input``
+    exceeds ``threshold``."""
+    return backend_op(input, "softplus")(input, beta, threshold)
+
+
+def gelu(input: Any, approximate: str = "none") -> Any:
+    """``input * Phi(input)``, Phi the standard normal CDF; ``approximate='tanh'`` uses
+    ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x**3)))``."""
+    return backend_op(input, "gelu")(input, approximate=approximate)
+
+
+def leaky_relu(input: Any, negative_slope: float = 0.01, inplace: bool = False) -> Any:
+    """``input`` where positive, else ``negative_slope * input``."""
+    return backend_op(input, "leaky_relu")(input, negative_slope, inplace)
+
+
+def elu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Any:
+    """``input`` where positive, else ``alpha * (exp(input) - 1)``."""
+    return backend_op(input, "elu")(input, alpha, inplace)
+
+
+def selu(input: Any, inplace: bool = False) -> Any:
+    """``scale * elu(input, alpha)`` with scale 1.0507... and alpha 1.6732... (self-normalising)."""
+    return backend_op(input, "selu")(input, inplace)
+
+
+def silu(input: Any, inplace: bool = False) -> Any:
+    """``input * sigmoid(input)`` (swish)."""
+    return backend_op(input, "silu")(input, inplace)
+
+
+def mish(input: Any, inplace: bool = False) -> Any:
+    """``input * tanh(softplus(input))``."""
+    return backend_op(input, "mish")(input, inplace)
+
+
+def hardtanh(input: Any, min_val: float = -1.0, max_val: float = 1.0,
+             inplace: bool = False) -> Any:
+    """``input`` clipped to ``[min_val, max_val]``; the gradient passes strictly inside."""
+    return backend_op(input, "hardtanh")(input, min_val, max_val, inplace)
+
+
+def relu6(input: Any, inplace: bool = False) -> Any:
+    """``min(max(input, 0), 6)``: ``hardtanh(input, 0, 6)``, as PyTorch computes it."""
+    return backend_op(input, "hardtanh")(input, 0.0, 6.0, inplace)
+
+
+def logsigmoid(input: Any) -> Any:
+    """``log(sigmoid(input))``, computed without overflow."""
+    return backend_op(input, "logsigmoid")(input)
+
 
 
 # --------------------------------------------- convolution, pooling, normalization, embedding

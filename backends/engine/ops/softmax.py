@@ -49,13 +49,21 @@ def _axis(a: Any, dim: Any, what: str) -> int:
     return dim % n
 
 
-def softmax(a: Any, dim: Any = None) -> Any:
+def softmax(a: Any, dim: Any = None, *, axis: Any = None) -> Any:
+    if axis is not None:  # numpy's spelling, as PyTorch accepts it
+        from .args import dim_of
+
+        dim = dim_of(dim, axis, "softmax")
     if a.ndim == 0:
         return unary(SoftmaxBackward0, a.reshape(1), axis=0).reshape(())
     return unary(SoftmaxBackward0, a, axis=_axis(a, dim, "softmax"))
 
 
-def log_softmax(a: Any, dim: Any = None) -> Any:
+def log_softmax(a: Any, dim: Any = None, *, axis: Any = None) -> Any:
+    if axis is not None:  # numpy's spelling, as PyTorch accepts it
+        from .args import dim_of
+
+        dim = dim_of(dim, axis, "log_softmax")
     if a.ndim == 0:
         return unary(LogSoftmaxBackward0, a.reshape(1), axis=0).reshape(())
     return unary(LogSoftmaxBackward0, a, axis=_axis(a, dim, "log_softmax"))
