@@ -25,8 +25,9 @@ import chain  # noqa: E402
 import common  # noqa: E402
 import logreg  # noqa: E402
 import mlp  # noqa: E402
+import scaleout  # noqa: E402
 
-BENCHMARKS = ("per-op", "seeds-logreg", "big-logreg", "mlp", "long-chain")
+BENCHMARKS = ("per-op", "seeds-logreg", "big-logreg", "mlp", "long-chain", "scale-out")
 BIG_SIZES = ((100_000, 100), (1_000_000, 32))
 
 
@@ -45,7 +46,8 @@ class Plan:
         systems = 3 if common.have_torch() else 2
         return {"per-op": self.chain_repeats + 3, "seeds-logreg": self.seeds_repeats + 1,
                 "big-logreg": (len(BIG_SIZES) + common.glibc()) * self.big_rounds * systems,
-                "mlp": self.mlp_rounds * systems, "long-chain": 2 * (self.long_repeats + 1)}[name]
+                "mlp": self.mlp_rounds * systems, "long-chain": 2 * (self.long_repeats + 1),
+                "scale-out": scaleout.ticks(self.big_rounds)}[name]
 
 
 def _row(benchmark: str, metric: str, figures: dict[str, Any], digits: int,
@@ -204,6 +206,8 @@ def _run_all(chosen: list[str], plan: Plan, data_dir: Path | None) -> list[dict[
                         rows += run_big(plan, tick, Path(tmp))
             elif name == "mlp":
                 rows += run_mlp(plan, tick)
+            elif name == "scale-out":
+                rows += scaleout.rows(scaleout.run(plan.big_rounds, tick))
             else:
                 rows += run_long(plan, tick)
     return rows

@@ -581,3 +581,19 @@ def test_cli_errors(capsys, monkeypatch, args, fragments):
     assert err.startswith("gradspec: error: ") and err.count("\n") == 1, err
     for fragment in fragments:
         assert fragment in err, err
+
+
+def test_persisted_dask_arrays_as_input(torch, client):
+    """Arrays the user persisted first: their chunks are futures, handed to the shard tasks."""
+    x, y = make_data(rows=400, seed=9)
+    X, Y = client.persist([_dask(x, 100), _dask(y, 100)])
+    for persist in (True, False):
+        with distributed.ShardedData(X, Y, client, persist=persist) as sharded:
+            model = mlp(torch)
+            trainer = distributed.DataParallel(model, None, sharded, objective=bce_objective)
+            ours = distributed_trajectory(trainer, optim.SGD(model.parameters(), lr=0.5),
+                                          [None] * 2)
+        ref = mlp(torch)
+        reference = local_trajectory(torch, ref, optim.SGD(ref.parameters(), lr=0.5), x, y,
+                                     [None] * 2)
+        assert_same(ours, reference)

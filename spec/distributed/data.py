@@ -179,12 +179,12 @@ class ShardedData:
         if self.persisted:
             token = tokenize(self.x.name, self.y.name, backend)
             self._shards = self.client.map(
-                worker.make_shard, self._sources, backend=backend,
+                worker.make_shard, *zip(*self._sources), backend=backend,
                 key=[f"gradspec-shard-{token}-{i}" for i in range(len(self._sources))])
             summaries = self.client.gather(self.client.map(worker.summary, self._shards))
         elif check_finite:
-            summaries = self.client.gather(self.client.map(worker.block_summary, self._sources,
-                                                           pure=False))
+            summaries = self.client.gather(self.client.map(
+                worker.block_summary, *zip(*self._sources), pure=False))
         else:
             summaries = []
         if check_finite:
@@ -222,7 +222,7 @@ class ShardedData:
         count = min(count, self.row_chunks[0])
         if self.persisted:
             return self.client.submit(worker.head, self._shards[0], count, pure=False).result()
-        return self.client.submit(worker.head_block, self._sources[0], count,
+        return self.client.submit(worker.head_block, *self._sources[0], count,
                                   pure=False).result()
 
     # -- what a step runs -----------------------------------------------------------------------
@@ -259,11 +259,15 @@ class ShardedData:
     def submit(self, on_shard: Any, on_block: Any, parts: list[tuple[int, Any]],
                **kwargs: Any) -> list[Future]:
         """One task per part: ``on_shard(shard, rows, **kwargs)`` on a persisted shard where it
-        lives, or ``on_block(source, rows, **kwargs)`` on a block read from its source."""
-        first = self._shards if self.persisted else self._sources
-        return self.client.map(on_shard if self.persisted else on_block,
-                               [first[i] for i, _ in parts], [rows for _, rows in parts],
-                               pure=False, **kwargs)
+        lives, or ``on_block(source, leaves, rows, **kwargs)`` on a block read from its
+        source."""
+        rows = [rows for _, rows in parts]
+        if self.persisted:
+            return self.client.map(on_shard, [self._shards[i] for i, _ in parts], rows,
+                                   pure=False, **kwargs)
+        sources = [self._sources[i] for i, _ in parts]
+        return self.client.map(on_block, [s for s, _ in sources], [leaves for _, leaves in sources],
+                               rows, pure=False, **kwargs)
 
     def close(self) -> None:
         """Release the shards on the workers (the data can no longer be trained on)."""
@@ -294,23 +298,32 @@ class ShardedData:
                 "compute_chunk_sizes()); check_finite=False skips this check")
 
 
-def _block_sources(x: da.Array, y: da.Array) -> list[bytes]:
+def _block_sources(x: da.Array, y: da.Array) -> list[tuple[bytes, dict[Any, Future]]]:
     """For each row block, what computes that block of X and of y and nothing else: the part
-    of the (optimized) dask graph it needs, pickled.  A task that holds it reads its block from
-    the source itself (a file, a zarr store, a generator, the driver's numpy chunk), so a
+    of the (optimized) dask graph it needs, pickled, and the futures it starts from (the
+    chunks of a persisted array; Dask hands their values to the task).  A task that holds it
+    reads its block from the source itself (a file, a zarr store, a generator, a chunk), so a
     streamed block lives for one task only, and a lost shard is remade by rerunning one task."""
+    # Optimizing leaves the chunks of persisted arrays out of the graph: they are futures.
+    futures = {k: v for a in (x, y) for k, v in dict(a.__dask_graph__()).items()
+               if isinstance(v, Future)}
     x, y = dask.optimize(x, y)
-    graph = dict(x.__dask_graph__())
-    graph.update(y.__dask_graph__())
+    graph = {**futures, **dict(x.__dask_graph__()), **dict(y.__dask_graph__())}
     out = []
     for keys in zip(flatten(x.__dask_keys__()), flatten(y.__dask_keys__())):
-        needed, stack = {}, list(keys)
+        needed: dict[Any, Any] = {}
+        leaves: dict[Any, Future] = {}
+        stack = list(keys)
         while stack:
             key = stack.pop()
-            if key not in needed:
-                needed[key] = graph[key]
-                stack.extend(get_dependencies(graph, key))
-        out.append(cloudpickle.dumps((needed, keys)))
+            if key in needed or key in leaves:
+                continue
+            if isinstance(graph[key], Future):
+                leaves[key] = graph[key]
+                continue
+            needed[key] = graph[key]
+            stack.extend(get_dependencies(graph, key))
+        out.append((cloudpickle.dumps((needed, keys)), leaves))
     return out
 
 

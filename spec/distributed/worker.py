@@ -93,15 +93,17 @@ class Shard:
         return self.x[index], self.y[index], int(rows.shape[0])
 
 
-def load_block(source: bytes) -> tuple[Any, Any]:
-    """Compute one block of X and y from its source (see ``data._block_sources``), here."""
+def load_block(source: bytes, leaves: dict[Any, Any]) -> tuple[Any, Any]:
+    """Compute one block of X and y here, from its source (see ``data._block_sources``) and
+    the values of the persisted chunks it starts from."""
     graph, keys = pickle.loads(source)
+    graph.update(leaves)
     return dask.get(graph, list(keys))
 
 
-def make_shard(source: bytes, backend: str) -> Shard:
+def make_shard(source: bytes, leaves: dict[Any, Any], backend: str) -> Shard:
     """The task that reads one block of X and y and keeps it as a shard where it runs."""
-    return Shard(backend, *load_block(source))
+    return Shard(backend, *load_block(source, leaves))
 
 
 def summary(shard: Shard) -> dict[str, Any]:
@@ -110,9 +112,9 @@ def summary(shard: Shard) -> dict[str, Any]:
             "nonfinite_y": shard.nonfinite[1], "aligned": shard.address % ALIGNMENT == 0}
 
 
-def block_summary(source: bytes) -> dict[str, Any]:
+def block_summary(source: bytes, leaves: dict[Any, Any]) -> dict[str, Any]:
     """`summary` of a block that is streamed rather than persisted (nothing is kept)."""
-    x, y = (np.asarray(a) for a in load_block(source))
+    x, y = (np.asarray(a) for a in load_block(source, leaves))
     return {"rows": int(x.shape[0]), "nonfinite_x": _nonfinite(x), "nonfinite_y": _nonfinite(y),
             "aligned": None}
 
@@ -123,9 +125,10 @@ def head(shard: Shard, count: int) -> tuple[np.ndarray, np.ndarray]:
     return engine.to_numpy(shard.x[:count]), engine.to_numpy(shard.y[:count])
 
 
-def head_block(source: bytes, count: int) -> tuple[np.ndarray, np.ndarray]:
+def head_block(source: bytes, leaves: dict[Any, Any],
+               count: int) -> tuple[np.ndarray, np.ndarray]:
     """The first ``count`` rows of a block that is streamed rather than persisted."""
-    x, y = load_block(source)
+    x, y = load_block(source, leaves)
     return np.array(x[:count]), np.array(y[:count])
 
 
@@ -210,10 +213,12 @@ def gradient(shard: Shard, rows: Any, token: str, blob: bytes, backend: str,
     return out, got
 
 
-def block_gradient(source: bytes, rows: Any, token: str, blob: bytes, backend: str,
-                   values: Sequence[np.ndarray], reduction: str) -> tuple[np.ndarray, np.ndarray]:
+def block_gradient(source: bytes, leaves: dict[Any, Any], rows: Any, token: str, blob: bytes,
+                   backend: str, values: Sequence[np.ndarray],
+                   reduction: str) -> tuple[np.ndarray, np.ndarray]:
     """`gradient` on a block streamed from its source: the shard lives for this task only."""
-    return gradient(make_shard(source, backend), rows, token, blob, backend, values, reduction)
+    shard = make_shard(source, leaves, backend)
+    return gradient(shard, rows, token, blob, backend, values, reduction)
 
 
 def add(partials: Sequence[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
@@ -245,10 +250,12 @@ def evaluate(shard: Shard, rows: Any, token: str, blob: bytes, backend: str,
     return tuple(np.array(_host(model.engine, item), dtype=np.float64) for item in items)
 
 
-def block_evaluate(source: bytes, rows: Any, token: str, blob: bytes, backend: str,
-                   values: Sequence[np.ndarray], function: bytes) -> tuple[np.ndarray, ...]:
+def block_evaluate(source: bytes, leaves: dict[Any, Any], rows: Any, token: str, blob: bytes,
+                   backend: str, values: Sequence[np.ndarray],
+                   function: bytes) -> tuple[np.ndarray, ...]:
     """`evaluate` on a block streamed from its source."""
-    return evaluate(make_shard(source, backend), rows, token, blob, backend, values, function)
+    shard = make_shard(source, leaves, backend)
+    return evaluate(shard, rows, token, blob, backend, values, function)
 
 
 def _host(engine: Any, value: Any) -> Any:
