@@ -23,7 +23,8 @@ computed here, in numpy and float64, from each system's final weights over all t
 
 Also measured, on a worker: ``X @ w`` and ``X.T @ g`` on a 500,000 x 32 shard as it arrives
 through ``client.scatter`` (the address Dask's deserialization leaves it at) and after
-`gradspec.distributed.worker.aligned` copied it once.
+`gradspec.distributed.worker.aligned` copied it once; and the time of a step on a tiny dataset
+(4,000 rows) in 2, 8 and 32 shards, which is Dask's cost per step and per shard task.
 """
 
 from __future__ import annotations
@@ -167,6 +168,34 @@ def pitfall(client: Any) -> dict[str, Any]:
     return result
 
 
+# ------------------------------------------------------------------------------ overhead
+OVERHEAD_SHARDS = (2, 8, 32)
+
+
+def overhead(client: Any, steps: int = 10) -> dict[int, float]:
+    """ms per step on a tiny dataset (4,000 x 32) split into 2, 8 and 32 shards: what Dask's
+    scheduling and the round trips cost per step, and per extra shard task."""
+    import gradspec
+    from gradspec import distributed
+
+    torch = gradspec.load_backend("numpy")
+    x = np.random.default_rng(2).standard_normal((4000, FEATURES))
+    y = (x[:, 0] > 0).astype(np.float64)
+    out = {}
+    for shards in OVERHEAD_SHARDS:
+        with distributed.ShardedData(x, y, client, chunk_rows=4000 // shards) as data:
+            trainer = distributed.DataParallel(_model(torch), None, data,
+                                               objective=logreg_objective)
+            trainer.backward()
+            times = []
+            for _ in range(steps):
+                t = time.perf_counter()
+                trainer.backward()
+                times.append(time.perf_counter() - t)
+        out[shards] = 1e3 * statistics.median(times)
+    return out
+
+
 # ------------------------------------------------------------------------------ the run
 def run(rounds: int = 3, tick: Callable[[], None] | None = None) -> dict[str, Any]:
     """Start the cluster, run every system ``rounds`` times in turn; the figures as a dict."""
@@ -204,12 +233,14 @@ def run(rounds: int = 3, tick: Callable[[], None] | None = None) -> dict[str, An
                    else ML_ITERATIONS[name.split()[-1]] for name in SYSTEMS}
         quality = {name: _quality(x_host, y_host, *systems[name][1]()) for name in SYSTEMS}
         measured_pitfall = pitfall(client)
+        measured_overhead = overhead(client)
         tick()
     finally:
         client.close()
     ms = {name: 1e3 * statistics.median(v) for name, v in per_iteration.items()}
     return {"ms_per_iteration": ms, "iterations": trained, "quality": quality,
-            "persist_seconds": persist_seconds, "pitfall": measured_pitfall, "rounds": rounds}
+            "persist_seconds": persist_seconds, "pitfall": measured_pitfall,
+            "overhead_ms_per_step": measured_overhead, "rounds": rounds}
 
 
 def rows(result: dict[str, Any]) -> list[dict[str, Any]]:
@@ -252,6 +283,10 @@ def markdown(result: dict[str, Any]) -> str:
     for name, figures in result["pitfall"].items():
         lines.append(f"| {name} | {figures['address mod 64']} | {figures['X @ w']:.1f} | "
                      f"{figures['X.T @ g']:.1f} |")
+    cost = result["overhead_ms_per_step"]
+    lines += ["", "| 4,000 x 32, shards | " + " | ".join(str(k) for k in cost) + " |",
+              "|---|" + "---|" * len(cost),
+              "| ms per step | " + " | ".join(f"{v:.1f}" for v in cost.values()) + " |"]
     return "\n".join(lines)
 
 

@@ -216,6 +216,24 @@ class WithUnused(nn.Module):
         return self.net(x)
 
 
+def backend_name(model, x, y):
+    return float(gradspec.backend_of(x).name == "strict")
+
+
+def test_workers_load_any_backend_by_name(torch, client, data):
+    """The driver's model is on numpy; the workers rebuild it on array_api_strict."""
+    x, y, _ = data
+    runs = []
+    for backend in ("numpy", "strict"):
+        with distributed.ShardedData(x, y, client, backend=backend, chunk_rows=300) as sharded:
+            model = mlp(torch)
+            trainer = distributed.DataParallel(model, None, sharded, objective=bce_objective)
+            assert trainer.evaluate(backend_name) == (4.0 if backend == "strict" else 0.0)
+            runs.append(distributed_trajectory(trainer, optim.SGD(model.parameters(), lr=0.5),
+                                               [None] * 2 + sharded.batches(400, seed=3)))
+    assert_same(runs[1], runs[0])
+
+
 def test_gradients_accumulate_like_backward(torch, data):
     """Two backward calls without zero_grad add up, as loss.backward() does; unused
     parameters keep grad None."""
@@ -352,10 +370,16 @@ def test_data_errors_come_before_the_first_step(torch, client, case, fragments):
     np.testing.assert_array_equal(snapshot(model), before)
 
 
-def test_cluster_and_argument_errors(torch, client, data):
+def test_cluster_and_argument_errors(torch, client, data, monkeypatch):
+    from gradspec.distributed import data as data_module
+
     x, y, sharded = data
     with pytest.raises(distributed.ClusterError, match="cannot load backend 'no-such'"):
         distributed.ShardedData(x, y, client, backend="no-such")
+    with monkeypatch.context() as patch:
+        patch.setattr(data_module, "__version__", "0.0.1")
+        with pytest.raises(distributed.ClusterError, match="same version everywhere"):
+            distributed.ShardedData(x, y, client)
     with pytest.raises(TypeError, match="loss_fn"):
         distributed.DataParallel(mlp(torch), None, sharded)
     with pytest.raises(ValueError, match="reduction"):
@@ -516,16 +540,16 @@ def run_cli(capsys, *args):
 
 def test_cli_trains_the_tutorial_on_a_running_scheduler(capsys, client, tmp_path):
     address = client.scheduler.address
-    rc, out, err = run_cli(capsys, "run", "logreg", "--scheduler", address, "-n", "41",
+    rc, out, err = run_cli(capsys, "run", "logreg", "--scheduler", address, "-n", "21",
                            "--json", str(tmp_path / "dask.json"), "--plot", str(tmp_path))
     assert rc == 0, err
     assert re.search(rf"scheduler +{address}\n", out) and re.search(r"shards +2\n", out)
-    rc, _, err = run_cli(capsys, "run", "logreg", "-n", "41", "--json",
+    rc, _, err = run_cli(capsys, "run", "logreg", "-n", "21", "--json",
                          str(tmp_path / "local.json"))
     assert rc == 0, err
     ours = json.loads((tmp_path / "dask.json").read_text())
     local = json.loads((tmp_path / "local.json").read_text())
-    assert set(ours) == set(local) and ours["iterations"] == local["iterations"] == 41
+    assert set(ours) == set(local) and ours["iterations"] == local["iterations"] == 21
     # float32 data: the same trajectory to float32 rounding (sums taken in another order)
     np.testing.assert_allclose(ours["losses"], local["losses"], rtol=1e-5)
     assert [c["accuracy"] for c in ours["checkpoints"]] == \

@@ -19,6 +19,7 @@ def _result(dask_ms, one_ms, gd_ms, lbfgs_ms):
     quality = {name: {"loss": 0.5, "accuracy": 0.75} for name in scaleout.SYSTEMS}
     return {"ms_per_iteration": ms, "iterations": {n: 10 for n in scaleout.SYSTEMS},
             "quality": quality, "persist_seconds": 1.0, "rounds": 1,
+            "overhead_ms_per_step": {2: 5.0, 8: 9.0, 32: 25.0},
             "pitfall": {"as received": {"address mod 64": 42, "X @ w": 90.0, "X.T @ g": 400.0},
                         "aligned copy": {"address mod 64": 0, "X @ w": 7.0, "X.T @ g": 7.0}}}
 
@@ -38,6 +39,7 @@ def test_markdown_lists_every_system_and_the_pitfall():
     for name in scaleout.SYSTEMS:
         assert f"| {name} |" in table
     assert "| as received | 42 | 90.0 | 400.0 |" in table
+    assert "| ms per step | 5.0 | 9.0 | 25.0 |" in table
 
 
 def test_quality_is_the_mean_cross_entropy_and_accuracy():

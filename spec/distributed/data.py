@@ -15,6 +15,7 @@ from dask.base import tokenize
 from dask.core import flatten, get_dependencies
 from distributed import Client, Future, get_client
 
+from .. import __version__
 from . import worker
 
 #: Persist the data when each worker's share is at most this fraction of its memory limit;
@@ -162,6 +163,11 @@ class ShardedData:
             raise ClusterError(
                 f"{len(broken)} of {len(facts)} workers cannot load backend {backend!r} "
                 f"(worker {addr}: {problem}); install it there, or pick another backend")
+        versions = {f["version"] for f in facts.values()} - {__version__}
+        if versions:
+            raise ClusterError(
+                f"the workers run gradspec {', '.join(sorted(versions))} and this process "
+                f"{__version__}; install the same version everywhere")
         self.workers = len(facts)
         threads = sum(f["threads"] for f in facts.values())
         self.x, self.y = _as_arrays(x, y, chunk_rows, threads)

@@ -126,7 +126,7 @@ def _logistic_block(seed: int, index: int, rows: int, weight: np.ndarray, bias: 
                     dtype: str) -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng([seed, index])
     x = rng.standard_normal((rows, weight.shape[0]))
-    p = 1.0 / (1.0 + np.exp(-(x @ weight + bias)))
+    p = 0.5 * (1.0 + np.tanh(0.5 * (x @ weight + bias)))  # the sigmoid, without overflow
     y = (rng.random(rows) < p).astype(dtype)
     return x.astype(dtype), y
 

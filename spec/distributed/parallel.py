@@ -21,8 +21,9 @@ from .data import DataError, ShardedData
 #: Partial results added per node of the reduction tree (and at most this many reach the driver).
 FAN_IN = 8
 
-#: Parameters up to this size (bytes, all together) travel inside every task of a step; larger
-#: ones travel once per step as a task of their own that the other tasks depend on.
+#: Parameters travel inside every task of a step while all those copies together stay under
+#: this many bytes; beyond, they travel once per step as a task of their own that the shard
+#: tasks depend on (each worker then fetches one copy, from whichever worker has one).
 INLINE_PARAMETERS = 1 << 20
 
 
@@ -122,9 +123,9 @@ class DataParallel:
         return tuple(values) if isinstance(sample, tuple) else values[0]
 
     # -- how a step runs -------------------------------------------------------------------------
-    def _values(self) -> Any:
+    def _values(self, tasks: int) -> Any:
         values = [np.array(self.backend.to_numpy(p), copy=True) for p in self.params]
-        if sum(v.nbytes for v in values) > INLINE_PARAMETERS:
+        if tasks * sum(v.nbytes for v in values) > INLINE_PARAMETERS:
             return self.data.client.submit(worker.hold, values, pure=False)
         return values
 
@@ -132,7 +133,8 @@ class DataParallel:
              **kwargs: Any) -> tuple[np.ndarray, ...]:
         client = self.data.client
         futures = self.data.submit(on_shard, on_block, parts, token=self._token, blob=self._blob,
-                                   backend=self.data.backend, values=self._values(), **kwargs)
+                                   backend=self.data.backend, values=self._values(len(parts)),
+                                   **kwargs)
         while len(futures) > FAN_IN:
             groups = [futures[i:i + FAN_IN] for i in range(0, len(futures), FAN_IN)]
             futures = client.map(worker.add, groups, pure=False)
