@@ -47,7 +47,7 @@ class Plan:
         return {"per-op": self.chain_repeats + 3, "seeds-logreg": self.seeds_repeats + 1,
                 "big-logreg": (len(BIG_SIZES) + common.glibc()) * self.big_rounds * systems,
                 "mlp": self.mlp_rounds * systems, "long-chain": 2 * (self.long_repeats + 1),
-                "scale-out": scaleout.ticks(self.big_rounds)}[name]
+                "scale-out": scaleout.ticks(3 * self.big_rounds)}[name]
 
 
 def _row(benchmark: str, metric: str, figures: dict[str, Any], digits: int,
@@ -207,7 +207,7 @@ def _run_all(chosen: list[str], plan: Plan, data_dir: Path | None) -> list[dict[
             elif name == "mlp":
                 rows += run_mlp(plan, tick)
             elif name == "scale-out":
-                rows += scaleout.rows(scaleout.run(plan.big_rounds, tick))
+                rows += scaleout.rows(scaleout.run(3 * plan.big_rounds, tick))
             else:
                 rows += run_long(plan, tick)
     return rows

@@ -34,8 +34,18 @@ MEMORY_LIMIT = 256 << 20
 TOLERANCE = 1e-10
 
 
+@pytest.fixture(scope="module", autouse=True)
+def same_environment():
+    """Dask's nannies set OMP_NUM_THREADS=1 and the like in this process's environment before
+    they start a worker; later tests (and their subprocesses) must not inherit them."""
+    saved = dict(os.environ)
+    yield
+    os.environ.clear()
+    os.environ.update(saved)
+
+
 @pytest.fixture(scope="module")
-def client():
+def client(same_environment):
     # Dask pauses a worker above 80% of its limit and waits for memory that streaming never
     # frees (there is nothing to spill): here the limit itself is the test, enforced by the
     # nanny, which restarts a worker above 95%.

@@ -99,6 +99,8 @@ def _logreg(backend: Any, client: Any, iterations: int | None, progress: Any,
             raise distributed.DataError(
                 f"{path}: logreg needs x of shape (rows, features) and y of shape (rows,); got "
                 f"{tuple(x.shape)} and {tuple(y.shape)}")
+        if np.dtype(y.dtype).kind in "biuf" and y.dtype != x.dtype:
+            y = y.astype(x.dtype)  # 0/1 labels in the probabilities' dtype, as BCELoss wants
         sharded = distributed.ShardedData(x, y, client, backend=backend.name)
         model = _logreg_disk_model(backend, int(x.shape[1]), np.dtype(x.dtype))
         pictures = _sample_classes(sharded) if x.shape[1] == 2 else {}
