@@ -34,7 +34,7 @@ class _RunCommand(click.Command):
               help="write the tutorial's pictures as PNG files into DIR (needs matplotlib)")
 @click.option("--json", "json_path", type=click.Path(path_type=Path), metavar="PATH",
               help="write the full result (losses, checkpoints, parameters) as JSON")
-@click.option("--scheduler", metavar="local[:N]|tcp://HOST:PORT",
+@click.option("--scheduler", metavar="SCHEDULER",
               help="train on a Dask cluster (pip install 'gradspec[dask]'): local[:N] starts N "
                    "worker processes here (default: one per core), tcp://HOST:PORT uses a "
                    "running dask scheduler; the workers run forward and backward on their "
