@@ -43,13 +43,15 @@ class DataParallel:
     ``backward()`` is the distributed ``loss.backward()``: it computes the loss over every row
     (or over the rows of a mini-batch), sets the gradient on each parameter of the driver's
     ``model`` (adding to an existing ``.grad``, as backward does) and returns the loss as a
-    float; any ``gradspec.optim`` optimizer then steps on the driver::
+    float; any ``gradspec.optim`` optimizer then steps on the driver:
 
-        trainer = DataParallel(model, nn.BCELoss(), data)
-        for _ in range(100):
-            loss = trainer.backward()
-            optimizer.step()
-            optimizer.zero_grad()
+    ```python
+    trainer = DataParallel(model, nn.BCELoss(), data)
+    for _ in range(100):
+        loss = trainer.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+    ```
 
     The objective is ``loss_fn(model(x), y)`` unless ``objective(model, x, y)`` is given; it
     must be a mean over the rows it sees (or a sum: ``reduction="sum"``, taken from
