@@ -114,15 +114,11 @@ class DataParallel:
         shards: a float for a scalar result, an array for a tensor, a tuple for a tuple.
         Sums count, so return sums: ``(model(x).ge(0.5).squeeze(1) == y).sum()`` counts hits.
         """
-        blob = transport.dumps(function)
-        x, y = self.data.head()
-        engine = self.backend
-        with engine.no_grad():
-            sample = function(self.model, engine.from_numpy(x), engine.from_numpy(y))
         parts = self.data.select(indices)
-        sums = self._run(worker.evaluate, worker.block_evaluate, parts, function=blob)
+        *sums, is_tuple = self._run(worker.evaluate, worker.block_evaluate, parts,
+                                    function=transport.dumps(function))
         values = [float(s) if s.ndim == 0 else s for s in sums]
-        return tuple(values) if isinstance(sample, tuple) else values[0]
+        return tuple(values) if is_tuple else values[0]
 
     # -- how a step runs -------------------------------------------------------------------------
     def _values(self, tasks: int) -> Any:

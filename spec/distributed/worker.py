@@ -239,7 +239,8 @@ def add(partials: Sequence[tuple[np.ndarray, ...]]) -> tuple[np.ndarray, ...]:
 def evaluate(shard: Shard, rows: Any, token: str, blob: bytes, backend: str,
              values: Sequence[np.ndarray], function: bytes) -> tuple[np.ndarray, ...]:
     """``function(model, x, y)`` on a shard's selected rows under ``no_grad``: each value it
-    returns (a tensor or a number, or a tuple of them) as a float64 array, to be summed."""
+    returns (a tensor or a number, or a tuple of them) as a float64 array, to be summed, then
+    whether it returned a tuple."""
     model = replica(token, blob, backend)
     model.load(values)
     fn: Callable[..., Any] = transport.loads(function, model.engine)
@@ -247,7 +248,8 @@ def evaluate(shard: Shard, rows: Any, token: str, blob: bytes, backend: str,
     with model.engine.no_grad():
         result = fn(model.model, x, y)
     items = result if isinstance(result, tuple) else (result,)
-    return tuple(np.array(_host(model.engine, item), dtype=np.float64) for item in items)
+    sums = tuple(np.array(_host(model.engine, item), dtype=np.float64) for item in items)
+    return (*sums, np.array(isinstance(result, tuple)))
 
 
 def block_evaluate(source: bytes, leaves: dict[Any, Any], rows: Any, token: str, blob: bytes,
