@@ -74,7 +74,6 @@ class Shard:
         self.backend = backend
         self.rows = int(x.shape[0])
         self.address = x.ctypes.data
-        self.nonfinite = (_nonfinite(x), _nonfinite(y))
         engine = load_backend(backend)
         self.x = engine.from_numpy(x)
         self.y = engine.from_numpy(y)
@@ -108,8 +107,10 @@ def make_shard(source: bytes, leaves: dict[Any, Any], backend: str) -> Shard:
 
 def summary(shard: Shard) -> dict[str, Any]:
     """What the driver checks before the first step: rows, non-finite values, alignment."""
-    return {"rows": shard.rows, "nonfinite_x": shard.nonfinite[0],
-            "nonfinite_y": shard.nonfinite[1], "aligned": shard.address % ALIGNMENT == 0}
+    engine = load_backend(shard.backend)
+    x, y = engine.to_numpy(shard.x), engine.to_numpy(shard.y)
+    return {"rows": shard.rows, "nonfinite_x": _nonfinite(x), "nonfinite_y": _nonfinite(y),
+            "aligned": shard.address % ALIGNMENT == 0}
 
 
 def block_summary(source: bytes, leaves: dict[Any, Any]) -> dict[str, Any]:
