@@ -205,9 +205,10 @@ def test_other_losses_and_label_dtypes(torch, client, case):
 
 def test_streamed_data_gives_the_same_bits_as_persisted(torch, client, data):
     x, y, persisted = data
+    streamed = distributed.ShardedData(x, y, client, chunk_rows=300, persist=False)
+    assert not streamed.persisted
     results = []
-    for sharded in (persisted, distributed.ShardedData(x, y, client, chunk_rows=300,
-                                                       persist=False)):
+    for sharded in (persisted, streamed):
         model = mlp(torch)
         trainer = distributed.DataParallel(model, None, sharded, objective=bce_objective)
         results.append(distributed_trajectory(trainer, optim.SGD(model.parameters(), lr=0.5),
