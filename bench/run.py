@@ -31,8 +31,9 @@ import chain  # noqa: E402
 import common  # noqa: E402
 import logreg  # noqa: E402
 import mlp  # noqa: E402
+import scaleout  # noqa: E402
 
-BENCHMARKS = ("per-op", "seeds-logreg", "big-logreg", "mlp", "long-chain")
+BENCHMARKS = ("per-op", "seeds-logreg", "big-logreg", "mlp", "long-chain", "scale-out")
 #: gradspec's engine systems beside the figures of this process's core (bench/common.py)
 ENGINE_COLUMNS = ("pure", "baseline")
 BIG_SIZES = ((100_000, 100), (1_000_000, 32))
@@ -57,7 +58,8 @@ class Plan:
         return {"per-op": self.chain_repeats + 3, "seeds-logreg": self.seeds_repeats + 1,
                 "big-logreg": (len(BIG_SIZES) + common.glibc()) * self.big_rounds * systems,
                 "mlp": self.mlp_rounds * systems, "long-chain": 2 * (self.long_repeats + 1),
-                "phases": self.phase_repeats + 1 + self.phase_rounds * systems}[name]
+                "phases": self.phase_repeats + 1 + self.phase_rounds * systems,
+                "scale-out": scaleout.ticks(3 * self.big_rounds)}[name]
 
 
 def _row(benchmark: str, metric: str, figures: dict[str, Any], digits: int,
@@ -262,6 +264,8 @@ def _run_all(chosen: list[str], plan: Plan, data_dir: Path | None) -> list[dict[
                 rows += run_mlp(plan, tick)
             elif name == "phases":
                 rows += run_phases(plan, tick)
+            elif name == "scale-out":
+                rows += scaleout.rows(scaleout.run(3 * plan.big_rounds, tick))
             else:
                 rows += run_long(plan, tick)
     return rows

@@ -52,6 +52,15 @@ class Workload:
             progress: Progress | None = None) -> WorkloadResult:
         return self.load().run(backend, iterations=iterations, progress=progress)
 
+    def run_distributed(self, backend: Any, client: Any, iterations: int | None = None,
+                        progress: Progress | None = None,
+                        data: str | Path | None = None) -> WorkloadResult:
+        """Train on the workers of a Dask ``client`` (`gradspec.workloads.distributed`)."""
+        from . import distributed
+
+        return distributed.run(self.name, backend, client, iterations=iterations,
+                               progress=progress, data=data)
+
     def graph(self, backend: Any) -> tuple[Any, dict[str, Any]]:
         return self.load().graph(backend)
 

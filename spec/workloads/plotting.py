@@ -83,7 +83,17 @@ def _spread(checkpoints: list[Checkpoint], count: int) -> list[Checkpoint]:
 
 def logreg_figures(result: WorkloadResult, directory: Path) -> list[Path]:
     """``logreg_checkpoints.png`` (the boundary at a few checkpoints), ``logreg_final.png``
-    (the trained boundary) and ``logreg_curve.png`` (loss and accuracy against iterations)."""
+    (the trained boundary) and ``logreg_curve.png`` (loss and accuracy against iterations).
+    The boundaries need two features and the points (a dataset of more features, trained on
+    Dask, gets the curve only)."""
+    paths = []
+    if "x0" in result.data:
+        paths += _logreg_boundaries(result, directory)
+    paths.append(_logreg_curve(result, directory))
+    return paths
+
+
+def _logreg_boundaries(result: WorkloadResult, directory: Path) -> list[Path]:
     paths = []
     shown = _spread(result.checkpoints, 4)
     fig = _figure(4.2 * len(shown), 4.4)
@@ -102,7 +112,10 @@ def logreg_figures(result: WorkloadResult, directory: Path) -> list[Path]:
              f"w0:{w0:.2f} w1:{w1:.2f} b: {b:.2f} accuracy:{result.accuracy:.2%}")
     _boundary(ax, result, result.parameters, title, result.final_loss)
     paths.append(_save(fig, directory, "logreg_final.png"))
+    return paths
 
+
+def _logreg_curve(result: WorkloadResult, directory: Path) -> Path:
     fig = _figure(7.0, 4.2)
     ax = fig.subplots()
     lines = ax.plot(range(len(result.losses)), result.losses, color="tab:red", label="loss (BCE)")
@@ -116,8 +129,7 @@ def logreg_figures(result: WorkloadResult, directory: Path) -> list[Path]:
     acc_ax.set_ylim(0, 1.05)
     ax.set_title(f"logistic regression on {result.backend}: {result.stop_reason}", fontsize=10)
     ax.legend(lines, [line.get_label() for line in lines], loc="center right")
-    paths.append(_save(fig, directory, "logreg_curve.png"))
-    return paths
+    return _save(fig, directory, "logreg_curve.png")
 
 
 # ------------------------------------------------------------------------------- linefit
