@@ -148,6 +148,11 @@ def pytest_addoption(parser: pytest.Parser) -> None:
              "crash or a corrupted backend affects that test only (default: none)",
     )
     group.addoption(
+        "--deselect-tests", action="append", default=[], metavar="PATTERN",
+        help="leave out tests whose stable id matches this glob, or every test of a clause ID "
+             "(repeatable)",
+    )
+    group.addoption(
         "--conformance-report", default=None, metavar="PATH",
         help="write the JSON report here; with several backends PATH must contain {backend}",
     )
@@ -217,7 +222,7 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError("--write-xfails: several backends need a path containing "
                                 f"{{backend}} (got {xfails_out})")
     isolation = config.getoption("--isolate")
-    if isolation == "test" and not config.pluginmanager.hasplugin("forked"):
+    if isolation == "test" and not config.pluginmanager.hasplugin("pytest_forked"):
         raise pytest.UsageError("--isolate=test runs each test in a forked process and needs "
                                 "pytest-forked: pip install pytest-forked")
     state = _State(
@@ -339,6 +344,18 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         if name not in state.runs:
             state.runs[name] = _load(state, name)
     declared = {name: _declarations(state, run) for name, run in state.runs.items()}
+    left_out = [Declaration(p, "deselected") for p in config.getoption("--deselect-tests")]
+    if left_out:
+        keep, gone = [], []
+        for item in items:
+            name = item.callspec.params.get("backend") if hasattr(item, "callspec") else None
+            ids = [cid for m in item.iter_markers("clause") for cid in m.args]
+            sid = _stable_id(item, name) if name else item.nodeid
+            (gone if any(d.matches(sid, ids) for d in left_out) else keep).append(item)
+        if gone:
+            config.hook.pytest_deselected(items=gone)
+            items[:] = keep
+            judged = [it for it in judged if it in keep]
     for item in judged:
         name = item.callspec.params["backend"]
         run = state.runs[name]
@@ -375,7 +392,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
                 reason=f"{reporting.CRASH_PREFIX} declared to crash the process, not run: "
                        f"{found.reason}"))
         elif found.kind == "isolate":
-            if config.pluginmanager.hasplugin("forked"):
+            if config.pluginmanager.hasplugin("pytest_forked"):
                 item.add_marker(pytest.mark.forked)
             else:
                 item.add_marker(pytest.mark.skip(
@@ -714,7 +731,9 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
         for cid, d in details.items():
             if d.status in ("fail", "partial", "absent", "incomplete"):
                 why = f" ({d.reasons[0]})" if d.reasons else ""
-                tr.write_line(f"  {cid}: {d.status} {d.passed}/{d.ran}{_clip(why, 160)}")
+                tr.write_line(f"  {cid}: {d.status} {d.passed}/{d.ran}{_clip(why, 160)}".rstrip()
+                              if not why else f"  {cid}: {d.status} {d.passed}/{d.ran} "
+                              f"{_clip(why, 160)}")
         for outcome in ("unsupported", "absent", "crashed", "skipped"):
             causes = Counter(r.reason for r in run.records.values() if r.outcome == outcome)
             for text, n in causes.most_common(3):
