@@ -698,7 +698,8 @@ def write_xfails(records: Any, path: str | Path, backend_name: str) -> Path:
     for rec in sorted(records, key=lambda r: r.id):
         if rec.outcome not in ("failed", "error", "crashed", "xfailed"):
             continue
-        why = (rec.declared if rec.outcome == "xfailed" and rec.declared else rec.reason) or rec.outcome
+        declared = rec.declared if rec.outcome in ("xfailed", "crashed") else ""
+        why = declared or rec.reason or rec.outcome
         why = why.removeprefix(reporting.CRASH_PREFIX).strip().replace("#", "No.")
         prefix = "crash: " if rec.outcome == "crashed" else ""
         lines.append(f"{rec.id}  # {prefix}{_clip(why, 200)}")
