@@ -458,7 +458,7 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]):
     if _PROPERTY not in dict(item.user_properties) or call.excinfo is None:
         return
     absent = _absent_in(call.excinfo.value)
-    if absent is not None and call.when == "call":
+    if absent is not None and call.when in ("setup", "call"):
         report.outcome = "skipped"
         report.longrepr = (str(item.path), item.location[1] or 0,
                            f"{reporting.ABSENT_PREFIX} {absent}")

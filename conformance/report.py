@@ -49,8 +49,8 @@ CRASH_PREFIX = "crashed:"
 OUTCOMES = ("passed", "failed", "error", "crashed", "xfailed", "xpassed", "absent", "skipped",
             "unsupported")
 STATUSES = ("pass", "partial", "fail", "absent", "unsupported", "incomplete", "not-run")
-#: Outcomes of tests that ran to a verdict on the backend.
-RAN = ("passed", "failed", "error", "crashed", "xfailed", "xpassed")
+#: Outcomes of tests that ran on the backend (``absent``: until the API it needed was missing).
+RAN = ("passed", "failed", "error", "crashed", "xfailed", "xpassed", "absent")
 #: Outcomes that count against a clause.
 BAD = ("failed", "error", "crashed", "xfailed")
 
@@ -148,7 +148,7 @@ def cascade(records: Iterable[OutcomeRecord]) -> dict[str, Any] | None:
     "failed_before", "ran_before"}`` or None.  In a fresh process per test (``--isolate``)
     there is nothing to poison, and a cascade then means a real, widespread failure.
     """
-    ran = sorted((r for r in records if r.order >= 0 and r.outcome in RAN),
+    ran = sorted((r for r in records if r.order >= 0 and r.outcome in RAN and r.outcome != "absent"),
                  key=lambda r: r.order)
     bad = [r.outcome in BAD for r in ran]
     n = len(ran)

@@ -1,0 +1,31 @@
+"""The gradspec plugin of the PaddlePaddle adapter: the module the ``gradspec.backends`` entry
+names.  Paddle itself is imported only when the backend is created."""
+
+from __future__ import annotations
+
+import importlib.util
+from typing import Any, Mapping
+
+from gradspec import hookimpl
+
+
+@hookimpl
+def gradspec_backend_describe() -> Mapping[str, str]:
+    return {"summary": "PaddlePaddle's dynamic-graph autograd through an adapter (PyTorch's "
+                       "names, Paddle's behaviour)", "device": "cpu"}
+
+
+@hookimpl
+def gradspec_backend_available() -> tuple[bool, str]:
+    if importlib.util.find_spec("paddle") is None:
+        return False, "PaddlePaddle is not installed: pip install paddlepaddle"
+    return True, ""
+
+
+@hookimpl
+def gradspec_backend_create(options: Mapping[str, str]) -> Any:
+    if options:
+        raise ValueError(f"backend 'paddle' takes no options, got {sorted(options)}")
+    from .backend import PaddleBackend
+
+    return PaddleBackend()
