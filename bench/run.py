@@ -25,8 +25,9 @@ import chain  # noqa: E402
 import common  # noqa: E402
 import logreg  # noqa: E402
 import mlp  # noqa: E402
+import peers  # noqa: E402
 
-BENCHMARKS = ("per-op", "seeds-logreg", "big-logreg", "mlp", "long-chain")
+BENCHMARKS = ("per-op", "seeds-logreg", "big-logreg", "mlp", "long-chain", "peers")
 BIG_SIZES = ((100_000, 100), (1_000_000, 32))
 
 
@@ -34,6 +35,7 @@ class Plan:
     """Repeats per benchmark (``quick`` cuts them for a smoke run)."""
 
     def __init__(self, quick: bool) -> None:
+        self.quick = quick
         self.chain_repeats = 15 if quick else 60
         self.seeds_repeats = 3 if quick else 9
         self.big_rounds = 1 if quick else 3
@@ -45,7 +47,8 @@ class Plan:
         systems = 3 if common.have_torch() else 2
         return {"per-op": self.chain_repeats + 3, "seeds-logreg": self.seeds_repeats + 1,
                 "big-logreg": (len(BIG_SIZES) + common.glibc()) * self.big_rounds * systems,
-                "mlp": self.mlp_rounds * systems, "long-chain": 2 * (self.long_repeats + 1)}[name]
+                "mlp": self.mlp_rounds * systems, "long-chain": 2 * (self.long_repeats + 1),
+                "peers": peers.ticks(self.quick)}[name]
 
 
 def _row(benchmark: str, metric: str, figures: dict[str, Any], digits: int,
@@ -126,7 +129,9 @@ def run_long(plan: Plan, tick: Callable[[], None]) -> list[dict[str, Any]]:
 
 
 def markdown(rows: list[dict[str, Any]]) -> str:
-    keys = ["benchmark", "metric", "gradspec", "torch", "floor", "ratio", "target", "met"]
+    keys = ["benchmark", "metric", "gradspec", "torch", "floor",
+            *[k for k in ("mygrad", "paddle", "autograd") if any(k in row for row in rows)],
+            "ratio", "target", "met"]
     lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
     for row in rows:
         cells = ["" if row.get(k) is None else str(row[k]) for k in keys]
@@ -204,6 +209,8 @@ def _run_all(chosen: list[str], plan: Plan, data_dir: Path | None) -> list[dict[
                         rows += run_big(plan, tick, Path(tmp))
             elif name == "mlp":
                 rows += run_mlp(plan, tick)
+            elif name == "peers":
+                rows += peers.rows(plan.quick, tick)
             else:
                 rows += run_long(plan, tick)
     return rows
