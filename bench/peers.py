@@ -266,16 +266,41 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--worker", choices=sorted(LIBRARIES), help=argparse.SUPPRESS)
     parser.add_argument("--repeats", type=int, default=15, help=argparse.SUPPRESS)
     parser.add_argument("--quick", action="store_true", help="one round, fewer repeats")
+    parser.add_argument("--json", type=Path, metavar="PATH",
+                        help="also write the report (docs/data/bench/peers.json is rendered on "
+                             "the performance page)")
     args = parser.parse_args(argv)
     if args.worker:
         print(json.dumps(worker(args.worker, args.repeats)))
         return 0
-    for row in rows(args.quick):
+    import datetime
+
+    from common import machine, threads
+
+    results = rows(args.quick)
+    for row in results:
         print(f"{row['benchmark']} ({row['metric']})")
         for lib in LIBRARIES:
             if lib in row:
                 print(f"  {lib:<10} {row[lib]}")
         print(f"  ratio: {row['ratio']}")
+    if args.json is not None:
+        from importlib import metadata
+
+        versions = {}
+        for lib, dist in (("torch", "torch"), ("mygrad", "mygrad"), ("paddle", "paddlepaddle"),
+                          ("autograd", "autograd"), ("gradspec", "gradspec")):
+            try:
+                versions[lib] = metadata.version(dist)
+            except metadata.PackageNotFoundError:
+                pass
+        report = {"title": "gradspec against the libraries users pick instead",
+                  "date": datetime.date.today().isoformat(),
+                  "command": "python bench/peers.py" + (" --quick" if args.quick else ""),
+                  "machine": machine(), "threads": threads(), "versions": versions,
+                  "results": results}
+        args.json.write_text(json.dumps(report, indent=2) + "\n", encoding="utf-8")
+        print(f"wrote {args.json}")
     return 0
 
 

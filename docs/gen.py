@@ -620,6 +620,74 @@ def divergences_table(prefix: str) -> str:
             "program.\n")
 
 
+# ----------------------------------------------------------------------------- the guide
+def protocol_members() -> str:
+    """Every member of the protocol's classes: name, signature, one line (from the docstrings
+    of gradspec.protocol, attribute docstrings included)."""
+    import ast
+    import inspect
+
+    from gradspec import protocol
+
+    source = ast.parse(inspect.getsource(protocol))
+    out = []
+    for cls_name, title in (("Backend", "Backend: the object `load_backend` returns"),
+                            ("Tensor", "Tensor"), ("Autograd", "backend.autograd"),
+                            ("Node", "Node: a grad_fn"), ("RemovableHandle",
+                                                         "what register_hook returns")):
+        node = next(n for n in source.body if isinstance(n, ast.ClassDef) and n.name == cls_name)
+        rows = []
+        body = node.body
+        for i, item in enumerate(body):
+            if isinstance(item, ast.AnnAssign) and isinstance(item.target, ast.Name):
+                doc = ""
+                nxt = body[i + 1] if i + 1 < len(body) else None
+                if isinstance(nxt, ast.Expr) and isinstance(getattr(nxt, "value", None),
+                                                            ast.Constant):
+                    doc = str(nxt.value.value)
+                rows.append([f"`{item.target.id}: {ast.unparse(item.annotation)}`",
+                             md_inline(doc.split("\n\n")[0])])
+            elif isinstance(item, ast.FunctionDef):
+                is_property = any(ast.unparse(d) == "property" for d in item.decorator_list)
+                args = ast.unparse(item.args).removeprefix("self, ").removeprefix("self")
+                returns = f" -> {ast.unparse(item.returns)}" if item.returns else ""
+                sig = item.name if is_property else f"{item.name}({args}){returns}"
+                doc = ast.get_docstring(item) or ""
+                rows.append([f"`{sig}`" + (" (property)" if is_property else ""),
+                             md_inline(doc.split("\n\n")[0])])
+        out += [f"**{title}**", "", _table(["Member", "What it does"], rows), ""]
+    return "\n".join(out)
+
+
+def capability_table() -> str:
+    from gradspec import clauses, protocol
+
+    rows = []
+    for cap, meaning in protocol.CAPABILITIES.items():
+        needs = ", ".join(f"`{n}`" for n in sorted(protocol.CAPABILITY_NEEDS.get(cap, ())))
+        ids = [c.id for c in clauses.CLAUSES if c.capability == cap]
+        rows.append([f"`{cap}`", md_inline(meaning), needs or "nothing",
+                     ", ".join(clause_link(i, "spec/") for i in ids) or "tests only"])
+    return _table(["Capability", "Means", "Needs", "Clauses bound to it"], rows) + "\n"
+
+
+def op_catalogue() -> str:
+    """Each op of the per-op checks and the backend functions and tensor members its cases use
+    (from the op catalogue of the suite, gradspec.conformance.opcases)."""
+    from gradspec.conformance import opcases
+
+    by_op: dict[str, set[str]] = {}
+    cases: Counter[str] = Counter()
+    for case in opcases.CASES:
+        by_op.setdefault(case.op, set()).update(case.methods)
+        cases[case.op] += 1
+    rows = [[f"`{op}`", str(cases[op]),
+             ", ".join(f"`{m}`" for m in sorted(by_op[op])) or "operators only"]
+            for op in sorted(by_op)]
+    return _table(["Op", "Cases", "Functions (`backend.NAME`) and tensor members used"],
+                  rows) + "\n"
+
+
 # ----------------------------------------------------------------------- blocks in pages
 def backend_status(report: Report | None, name: str, prefix: str = "../") -> str:
     """A backend's status from its report (``prefix`` leads from the page to docs/)."""
@@ -726,6 +794,12 @@ def fill_blocks(text: str, reports: list[Report], page: Path,
             body = backend_summary(reports, prefix)
         elif name == "bench-report" and arg:
             body = bench_block(benches or [], arg)
+        elif name == "protocol-members":
+            body = protocol_members()
+        elif name == "capabilities":
+            body = capability_table()
+        elif name == "op-catalogue":
+            body = op_catalogue()
         elif name == "peers-features":
             body = peers_features(reports, prefix)
         elif name == "divergences":

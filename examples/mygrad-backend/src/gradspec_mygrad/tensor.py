@@ -23,6 +23,7 @@ MaxMin = namedtuple("MaxMin", ["values", "indices"])
 
 
 # ----------------------------------------------------------------------------- wrapping
+# --8<-- [start:wrap]
 def wrap(native: Any) -> "Tensor":
     """The one `Tensor` for a ``mygrad.Tensor`` (the same object each time while it lives)."""
     ref = getattr(native, "_gradspec_tensor", None)
@@ -40,6 +41,9 @@ def unwrap(value: Any) -> Any:
     if isinstance(value, (list, tuple)):
         return type(value)(unwrap(v) for v in value)
     return value
+
+
+# --8<-- [end:wrap]
 
 
 def index(key: Any) -> Any:
@@ -131,6 +135,7 @@ class Tensor:
         self._t = native
         self._grad: tuple[Any, Tensor] | None = None
 
+    # --8<-- [start:state]
     # -- autograd state ------------------------------------------------------------------
     @property
     def requires_grad(self) -> bool:
@@ -191,6 +196,7 @@ class Tensor:
         if retain_graph:
             raise _absent("MyGrad's backward has no retain_graph: it always clears the graph")
         self._t.backward(None if gradient is None else unwrap(gradient))
+    # --8<-- [end:state]
 
     def detach(self) -> "Tensor":
         return wrap(mg.tensor(self._t.data, constant=True, copy=False))
