@@ -400,9 +400,13 @@ def comparison_page(reports: list[Report], benches: list[tuple[str, Any]]) -> st
            "`docs/data/reports/` (each validated against the report schema) and the benchmark "
            "reports in `docs/data/bench/`. `python docs/gen.py --run` makes fresh reports for "
            "every installed backend.", "",
-           "How each backend fares on each clause of the [specification](../spec/index.md). "
-           "The autograd libraries people use instead are compared feature by feature on "
-           "[another page](peers.md).", "",
+           "How each backend fares on each clause of the [specification](../spec/index.md): "
+           "gradspec's own (numpy, strict, cupy), PyTorch's autograd through the reference "
+           "adapter, the example engine of the [guide](../writing-a-backend.md) (tiny), and two "
+           "autograd libraries people use instead, MyGrad and PaddlePaddle, each judged through "
+           "an adapter that translates names only (their versions are in the table below). The "
+           "same libraries are compared feature by feature, with programs that give different "
+           "answers, on [another page](peers.md).", "",
            "## Reports", ""]
     if not reports:
         return "\n".join(out + ["No reports yet: run `python docs/gen.py --run`.", ""])
@@ -419,7 +423,8 @@ def comparison_page(reports: list[Report], benches: list[tuple[str, Any]]) -> st
         rows.append([_backend_link(r, "../") + avail, esc(version), esc(b.get("device", "")),
                      _date(r), esc(f"Python {env['python']}, {env.get('machine', '')}"),
                      tests or "none", f"[JSON](../data/reports/{r.path.name})"])
-    out += [_table(["Backend", "Version", "Device", "Date", "Host", "Tests", "Report"], rows), ""]
+    out += [_table(["Backend", "Version (of the library judged)", "Device", "Date", "Host",
+                    "Tests", "Report"], rows), ""]
 
     out += ["## Summary", ""]
     rows = [[r.name] + [str(r.doc["clause_summary"].get(s, 0)) for s in STATUS_ORDER]

@@ -29,3 +29,13 @@ def gradspec_backend_create(options: Mapping[str, str]) -> Any:
     from .backend import PaddleBackend
 
     return PaddleBackend()
+
+
+@hookimpl
+def gradspec_backend_known_failures(backend: Any) -> Mapping[str, str]:
+    # Only what would stop the suite from reaching its report: everything else Paddle does
+    # differently is measured, not declared.  Found with `--isolate=test` and `-n 1` runs.
+    return {
+        "test_misuse.py::*[hook_that_returns_a_number]":
+            "crash: a hook that returns a Python number makes Paddle's backward segfault",
+    }
