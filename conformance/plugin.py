@@ -268,11 +268,22 @@ def record_workload(request: pytest.FixtureRequest):
     run = request.config.stash[STATE].runs[name]
 
     def record(workload: str, metrics: dict[str, Any]) -> None:
-        run.workloads[workload] = dict(metrics)
-        # travels with the test's report to the process that writes the JSON (forked, xdist)
-        request.node.user_properties.append(("gradspec_workload", [name, workload, dict(metrics)]))
+        # plain JSON values: they travel with the test's report to the process that writes the
+        # report (a forked child's marshal and xdist's channel take no numpy scalars)
+        plain = json.loads(json.dumps(dict(metrics), default=_plain))
+        run.workloads[workload] = plain
+        request.node.user_properties.append(("gradspec_workload", [name, workload, plain]))
 
     return record
+
+
+def _plain(value: Any) -> Any:
+    """A numpy scalar or array as a Python number or list (for JSON)."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if hasattr(value, "item"):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
 
 
 def _no_backend_message() -> str:
