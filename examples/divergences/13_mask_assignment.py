@@ -1,36 +1,36 @@
-"""Assignment through a boolean mask of a tracked value."""
+"""Assignment of a tracked scalar through a boolean mask: the scalar fills two slots, and its
+gradient is the sum of theirs."""
 
 CLAUSE = "INPLACE-4"
-TITLE = "y = zeros(3); y[mask] = (x * 2)[mask]; y.sum().backward() at x = [1, 2, 3], mask = [T, F, T]"
+TITLE = "y = x * 2; y[x > 2] = s; (y * [1, 2, 3, 4]).sum().backward(); (s.grad, x.grad) at x = [1, 2, 3, 4], s = 9"
 
 
 def pytorch(torch):
-    x = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
-    mask = torch.tensor([True, False, True])
-    y = torch.zeros(3)
-    y[mask] = (x * 2)[mask]
-    y.sum().backward()
-    return x.grad
+    x = torch.tensor([1.0, 2.0, 3.0, 4.0], requires_grad=True)
+    s = torch.tensor(9.0, requires_grad=True)
+    y = x * 2
+    y[x > 2] = s
+    (y * torch.tensor([1.0, 2.0, 3.0, 4.0])).sum().backward()
+    return s.grad, x.grad
 
 
 def mygrad():
     import mygrad as mg
-    import numpy as np
 
-    x = mg.tensor([1.0, 2.0, 3.0])
-    mask = np.array([True, False, True])
-    y = mg.zeros(3, constant=True)
-    y[mask] = (x * 2)[mask]
-    y.sum().backward()
-    return x.grad
+    x = mg.tensor([1.0, 2.0, 3.0, 4.0])
+    s = mg.tensor(9.0)
+    y = x * 2
+    y[(x > 2)] = s
+    (y * mg.tensor([1.0, 2.0, 3.0, 4.0], constant=True)).sum().backward()
+    return s.grad, x.grad
 
 
 def paddle():
     import paddle
 
-    x = paddle.to_tensor([1.0, 2.0, 3.0], stop_gradient=False)
-    mask = paddle.to_tensor([True, False, True])
-    y = paddle.zeros([3])
-    y[mask] = (x * 2)[mask]
-    y.sum().backward()
-    return x.grad
+    x = paddle.to_tensor([1.0, 2.0, 3.0, 4.0], stop_gradient=False)
+    s = paddle.to_tensor(9.0, stop_gradient=False)
+    y = x * 2
+    y[x > 2] = s
+    (y * paddle.to_tensor([1.0, 2.0, 3.0, 4.0])).sum().backward()
+    return s.grad, x.grad

@@ -27,7 +27,10 @@ _MESSAGES: tuple[tuple[str, type[errors.AutogradError]], ...] = (
     (r"not used in the graph|unused|allow_unused", errors.UnusedInputError),
     (r"shape .*(does not match|mismatch|not equal)|(mismatch|does not match).* shape",
      errors.GradientShapeError),
-    (r"stop_gradient=True|does not require grad|no grad", errors.NoGradPathError),
+    (r"stop_gradient=True|does not require grad|no grad|register hook on a tensor that stop "
+     r"gradient", errors.NoGradPathError),
+    (r"length of grad_tensors must be equal|must be equal to the length", errors.GradientCountError),
+    (r"inputs cannot be empty", errors.EmptyInputsError),
 )
 _COMPILED = tuple((re.compile(p, re.S), kind) for p, kind in _MESSAGES)
 
@@ -189,11 +192,12 @@ class PaddleBackend:
         # PyTorch's weight is (out, in); Paddle's linear takes (in, out)
         return call(F.linear, x, call(paddle.t, weight), bias)
 
-    def binary_cross_entropy(self, input: Any, target: Any) -> Any:  # noqa: A002
-        return call(F.binary_cross_entropy, input, target)
+    def binary_cross_entropy(self, input: Any, target: Any, weight: Any = None,  # noqa: A002
+                             reduction: str = "mean") -> Any:
+        return call(F.binary_cross_entropy, input, target, weight=weight, reduction=reduction)
 
-    def cross_entropy(self, input: Any, target: Any) -> Any:  # noqa: A002
-        return call(F.cross_entropy, input, target)
+    def cross_entropy(self, input: Any, target: Any, reduction: str = "mean") -> Any:  # noqa: A002
+        return call(F.cross_entropy, input, target, reduction=reduction)
 
     def ge(self, a: Any, b: Any) -> Any: return a >= b
     def gt(self, a: Any, b: Any) -> Any: return a > b
