@@ -135,7 +135,10 @@ class PaddleBackend:
     def mul(self, a: Any, b: Any) -> Any: return call(paddle.multiply, *_tensors(a, b))
     def div(self, a: Any, b: Any) -> Any: return call(paddle.divide, *_tensors(a, b))
     def neg(self, a: Any) -> Any: return call(paddle.neg, a)
-    def pow(self, a: Any, b: Any) -> Any: return call(paddle.pow, a, b)
+    def pow(self, a: Any, b: Any) -> Any:
+        if not isinstance(a, Tensor):  # paddle.pow takes a tensor base: a number's power is **
+            return result(unwrap(a) ** unwrap(b))
+        return call(paddle.pow, a, b)
     def exp(self, a: Any) -> Any: return call(paddle.exp, a)
     def log(self, a: Any) -> Any: return call(paddle.log, a)
     def sqrt(self, a: Any) -> Any: return call(paddle.sqrt, a)
@@ -197,6 +200,13 @@ class PaddleBackend:
         return call(F.binary_cross_entropy, input, target, weight=weight, reduction=reduction)
 
     def cross_entropy(self, input: Any, target: Any, reduction: str = "mean") -> Any:  # noqa: A002
+        # PyTorch's class indices have the input's shape without the class dimension; Paddle's
+        # have a trailing dimension of 1 (and so does its unreduced loss)
+        label = unwrap(target)
+        if not paddle.is_floating_point(label) and label.ndim == input.dim() - 1:
+            out = call(F.cross_entropy, input, result(paddle.unsqueeze(label, -1)),
+                       reduction=reduction)
+            return out.squeeze(-1) if reduction == "none" else out
         return call(F.cross_entropy, input, target, reduction=reduction)
 
     def ge(self, a: Any, b: Any) -> Any: return a >= b

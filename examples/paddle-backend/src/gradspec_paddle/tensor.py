@@ -243,6 +243,28 @@ class Tensor:
     def __getitem__(self, key: Any) -> Any:
         return result(self._t[unwrap(key)])
 
+    # -- augmented assignment: whatever `t op= x` does in the library (in place, or a new
+    # tensor bound to the name), the adapter does too
+    def __iadd__(self, o: Any) -> Any:
+        t = self._t
+        t += unwrap(o)
+        return self if t is self._t else result(t)
+
+    def __isub__(self, o: Any) -> Any:
+        t = self._t
+        t -= unwrap(o)
+        return self if t is self._t else result(t)
+
+    def __imul__(self, o: Any) -> Any:
+        t = self._t
+        t *= unwrap(o)
+        return self if t is self._t else result(t)
+
+    def __itruediv__(self, o: Any) -> Any:
+        t = self._t
+        t /= unwrap(o)
+        return self if t is self._t else result(t)
+
     def __setitem__(self, key: Any, value: Any) -> None:
         self._t[unwrap(key)] = unwrap(value)
 
