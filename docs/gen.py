@@ -597,6 +597,16 @@ def peers_features(reports: list[Report], prefix: str) -> str:
     return _table(header, rows) + "\n"
 
 
+def _same_answer(answer: str, reference: str) -> bool:
+    """Whether a library's answer is PyTorch's: the same value, or an error where PyTorch
+    raises one (which class is ERR-1's question); ``n/a`` is no answer."""
+    if answer == "n/a":
+        return True
+    if answer.startswith("error:") and reference.startswith("error:"):
+        return True
+    return answer == reference
+
+
 def divergences_table(prefix: str) -> str:
     """The "same program, different answers" table from docs/data/divergences.json."""
     doc = _load_json(DIVERGENCES)
@@ -614,15 +624,16 @@ def divergences_table(prefix: str) -> str:
         for lib in libs:
             answer = row["answers"].get(lib, "not run")
             text = esc(answer)
-            if reference is not None and answer not in (reference, "n/a") and lib != "torch":
+            if lib != "torch" and reference is not None and not _same_answer(answer, reference):
                 text = f"**{text}**"
             cells.append(text)
         rows.append(cells)
     when = doc["created"][:10]
     return (_table(header, rows) + f"\n\nRun on {when} (Python {esc(doc['python'])}) by "
-            "`python examples/divergences/run.py --json docs/data/divergences.json`; an answer "
-            "in bold differs from PyTorch's, `n/a` means the library has no way to write the "
-            "program.\n")
+            "`python examples/divergences/run.py --json docs/data/divergences.json`. An answer "
+            "in bold differs from PyTorch's (an error counts as the same answer where PyTorch "
+            "raises one; whether it is a `RuntimeError` is [ERR-1](" + prefix + "spec/err.md#ERR-1)'s "
+            "question); `n/a` means the library has no way to write the program.\n")
 
 
 # ----------------------------------------------------------------------------- the guide
