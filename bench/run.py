@@ -31,9 +31,10 @@ import chain  # noqa: E402
 import common  # noqa: E402
 import logreg  # noqa: E402
 import mlp  # noqa: E402
+import peers  # noqa: E402
 import scaleout  # noqa: E402
 
-BENCHMARKS = ("per-op", "seeds-logreg", "big-logreg", "mlp", "long-chain", "scale-out")
+BENCHMARKS = ("per-op", "seeds-logreg", "big-logreg", "mlp", "long-chain", "scale-out", "peers")
 #: gradspec's engine systems beside the figures of this process's core (bench/common.py)
 ENGINE_COLUMNS = ("pure", "baseline")
 BIG_SIZES = ((100_000, 100), (1_000_000, 32))
@@ -43,6 +44,7 @@ class Plan:
     """Repeats per benchmark (``quick`` cuts them for a smoke run)."""
 
     def __init__(self, quick: bool) -> None:
+        self.quick = quick
         self.chain_repeats = 15 if quick else 60
         self.seeds_repeats = 3 if quick else 9
         self.big_rounds = 1 if quick else 3
@@ -59,7 +61,8 @@ class Plan:
                 "big-logreg": (len(BIG_SIZES) + common.glibc()) * self.big_rounds * systems,
                 "mlp": self.mlp_rounds * systems, "long-chain": 2 * (self.long_repeats + 1),
                 "phases": self.phase_repeats + 1 + self.phase_rounds * systems,
-                "scale-out": scaleout.ticks(3 * self.big_rounds)}[name]
+                "scale-out": scaleout.ticks(3 * self.big_rounds),
+                "peers": peers.ticks(self.quick)}[name]
 
 
 def _row(benchmark: str, metric: str, figures: dict[str, Any], digits: int,
@@ -159,8 +162,9 @@ def run_phases(plan: Plan, tick: Callable[[], None]) -> list[dict[str, Any]]:
 
 
 def markdown(rows: list[dict[str, Any]]) -> str:
-    keys = ["benchmark", "metric", "gradspec", *ENGINE_COLUMNS, "torch", "floor", "ratio",
-            *(f"{c} ratio" for c in ENGINE_COLUMNS), "target", "met"]
+    keys = ["benchmark", "metric", "gradspec", *ENGINE_COLUMNS, "torch", "floor",
+            *[k for k in ("mygrad", "paddle", "autograd") if any(k in row for row in rows)],
+            "ratio", *(f"{c} ratio" for c in ENGINE_COLUMNS), "target", "met"]
     keys = [k for k in keys if k in ("benchmark", "metric", "gradspec", "ratio", "target", "met")
             or any(row.get(k) is not None for row in rows)]
     lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
@@ -266,6 +270,8 @@ def _run_all(chosen: list[str], plan: Plan, data_dir: Path | None) -> list[dict[
                 rows += run_phases(plan, tick)
             elif name == "scale-out":
                 rows += scaleout.rows(scaleout.run(3 * plan.big_rounds, tick))
+            elif name == "peers":
+                rows += peers.rows(plan.quick, tick)
             else:
                 rows += run_long(plan, tick)
     return rows

@@ -501,7 +501,7 @@ x = torch.tensor(2.0, requires_grad=True)
 assert x.grad.item() == 12.0 and x.grad.requires_grad
 x.grad.backward()
 assert x.grad.item() == 24.0
-""", capability="create_graph"),
+""", capability="backward_create_graph"),
     _c("HIGHER-3", "Without create_graph gradients are constants",
        """Without ``create_graph`` a gradient MUST have ``requires_grad=False`` and no grad_fn;
        differentiating it MUST raise ``NoGradPathError``.""",
@@ -608,7 +608,7 @@ y = x * 1
 d = y.detach()
 d.add_(1)
 assert y._version == 1 and d._version == 1
-""", capability="inplace"),
+""", capability="version_counters"),
     _c("VERSION-2", "Modified saved tensors are detected",
        """If a tensor saved for backward is modified in place afterwards, the backward that needs it
        MUST raise ``SavedTensorModifiedError``; a node that saved nothing (``a + 3``) MUST NOT.""",
@@ -619,7 +619,7 @@ y = x * 2
 z = y * y
 y.add_(1)
 expect_error(SavedTensorModifiedError, lambda: z.sum().backward())
-""", capability="inplace"),
+""", capability="version_counters"),
     # ---------------------------------------------------------------------------- NOGRAD
     _c("NOGRAD-1", "no_grad records nothing",
        """Inside ``no_grad()`` ops MUST record nothing (results do not require grad and are leaves);

@@ -333,6 +333,13 @@ def _validate(name: str, backend: Any) -> None:
             f"backend {name!r} declares unknown capabilities {unknown}; known: "
             f"{', '.join(sorted(protocol.CAPABILITIES))}"
         )
+    unmet = protocol.unmet_needs(backend.capabilities)
+    if unmet:
+        said = "; ".join(f"{cap} needs {', '.join(needs)}" for cap, needs in unmet.items())
+        raise InvalidBackendError(
+            f"backend {name!r} declares capabilities without what they build on: {said}; "
+            "declare those too, or leave the dependent capability out"
+        )
     sample = backend.tensor([1.0], requires_grad=True)
     missing = protocol.missing_members(sample, protocol.Tensor)
     if missing:
