@@ -4,6 +4,18 @@ Importing this package fills `gradspec.backends.engine.node.REGISTRY`.
 """
 
 from . import arith, cast, join, linalg, loss, reduce, select, softmax, unary, views  # noqa: F401
+from . import (  # noqa: F401  (nnlib)
+    attention,
+    conv,
+    dropout,
+    losses,
+    normalization,
+    padding,
+    pooling,
+    sparse,
+    upsampling,
+    windows,
+)
 from ..node import REGISTRY
 
 __all__ = ["REGISTRY"]
