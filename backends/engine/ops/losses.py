@@ -149,10 +149,10 @@ def _check_target(op: str, input: Any, target: Any) -> None:
             f"an int64 (or uint8) tensor (convert with .long())"
             + ("; class probabilities must have the input's shape "
                f"{list(input.shape)}" if eng.is_floating(target._data.dtype) else ""))
-    if input.ndim == 1:
-        if target.ndim != 0:
-            raise RuntimeError(f"{op}(): a 1-D input (C,) takes a 0-d target, got target of "
-                               f"shape {list(target.shape)}")
+    if input.ndim == 1:  # one sample (C,): a 0-d target, or one of shape (1,)
+        if target.ndim > 1 or target.ndim == 1 and target.shape[0] != 1:
+            raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: "
+                             f"{target.shape[0] if target.ndim == 1 else list(target.shape)}")
         return
     if target.ndim == 0 or target.shape[0] != input.shape[0]:
         got = target.shape[0] if target.ndim else "none (0-d target)"
