@@ -44,7 +44,46 @@ from .modules import (
 )
 from .parameter import Parameter, _is_tensor, clear_grads  # noqa: F401  (optim, viz, cli use them)
 
+# nnlib: convolution, pooling, normalization, embedding, dropout, reshaping, activations,
+# attention, losses
+from .modules import (
+    ELU,
+    GELU,
+    AdaptiveAvgPool2d,
+    AvgPool2d,
+    BatchNorm1d,
+    BatchNorm2d,
+    Conv1d,
+    Conv2d,
+    ConvTranspose1d,
+    ConvTranspose2d,
+    Dropout,
+    Embedding,
+    Flatten,
+    GroupNorm,
+    HuberLoss,
+    Identity,
+    KLDivLoss,
+    L1Loss,
+    LayerNorm,
+    LeakyReLU,
+    LogSoftmax,
+    MaxPool2d,
+    MultiheadAttention,
+    NLLLoss,
+    SiLU,
+    SmoothL1Loss,
+    Softmax,
+    Unflatten,
+)
+
 __all__ = [
     "Module", "Parameter", "Linear", "Sigmoid", "ReLU", "Tanh", "Sequential",
     "BCELoss", "BCEWithLogitsLoss", "MSELoss", "CrossEntropyLoss", "functional", "modules",
+    # nnlib
+    "AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv1d", "Conv2d",
+    "ConvTranspose1d", "ConvTranspose2d", "Dropout", "ELU", "Embedding", "Flatten", "GELU",
+    "GroupNorm", "HuberLoss", "Identity", "KLDivLoss", "L1Loss", "LayerNorm", "LeakyReLU",
+    "LogSoftmax", "MaxPool2d", "MultiheadAttention", "NLLLoss", "SiLU", "SmoothL1Loss",
+    "Softmax", "Unflatten",
 ]

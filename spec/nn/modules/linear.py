@@ -9,7 +9,7 @@ from .. import functional as F
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["Linear"]
+__all__ = ["Identity", "Linear"]
 
 
 class Linear(Module):
@@ -48,3 +48,13 @@ class Linear(Module):
 def _uniform(backend: Any, shape: tuple[int, ...], bound: float, dtype: Any) -> Any:
     """Samples of U(-bound, bound) as a leaf (no graph: nothing here requires grad)."""
     return backend.rand(*shape, dtype=dtype) * (2 * bound) - bound
+
+
+class Identity(Module):
+    """Returns its input unchanged (any constructor arguments are ignored, as in torch)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__()
+
+    def forward(self, input: Any) -> Any:
+        return input
