@@ -25,8 +25,10 @@ import chain  # noqa: E402
 import common  # noqa: E402
 import logreg  # noqa: E402
 import mlp  # noqa: E402
+import nn_benchmarks  # noqa: E402  (conv2d, cnn, transformer)
 
-BENCHMARKS = ("per-op", "seeds-logreg", "big-logreg", "mlp", "long-chain")
+BENCHMARKS = ("per-op", "seeds-logreg", "big-logreg", "mlp", "long-chain",
+              *nn_benchmarks.BENCHMARKS)
 BIG_SIZES = ((100_000, 100), (1_000_000, 32))
 
 
@@ -34,6 +36,7 @@ class Plan:
     """Repeats per benchmark (``quick`` cuts them for a smoke run)."""
 
     def __init__(self, quick: bool) -> None:
+        self.quick = quick
         self.chain_repeats = 15 if quick else 60
         self.seeds_repeats = 3 if quick else 9
         self.big_rounds = 1 if quick else 3
@@ -42,6 +45,8 @@ class Plan:
         self.long_repeats = 2 if quick else 5
 
     def ticks(self, name: str) -> int:
+        if name in nn_benchmarks.BENCHMARKS:
+            return nn_benchmarks.BENCHMARKS[name].ticks(self.quick)
         systems = 3 if common.have_torch() else 2
         return {"per-op": self.chain_repeats + 3, "seeds-logreg": self.seeds_repeats + 1,
                 "big-logreg": (len(BIG_SIZES) + common.glibc()) * self.big_rounds * systems,
@@ -204,6 +209,8 @@ def _run_all(chosen: list[str], plan: Plan, data_dir: Path | None) -> list[dict[
                         rows += run_big(plan, tick, Path(tmp))
             elif name == "mlp":
                 rows += run_mlp(plan, tick)
+            elif name in nn_benchmarks.BENCHMARKS:
+                rows += nn_benchmarks.BENCHMARKS[name].run(plan.quick, tick, _row)
             else:
                 rows += run_long(plan, tick)
     return rows

@@ -8,7 +8,6 @@ import math
 
 import numpy as np
 import pytest
-
 from gradspec import nn
 from gradspec.nn import functional as F
 from support import load_or_skip
@@ -136,8 +135,8 @@ def test_pooling_layers_match_torch(bk, T):
     _compare(bk, T, nn.AvgPool2d(2, count_include_pad=False, padding=1),
              T.nn.AvgPool2d(2, count_include_pad=False, padding=1), x)
     _compare(bk, T, nn.AdaptiveAvgPool2d((3, None)), T.nn.AdaptiveAvgPool2d((3, None)), x)
-    out, idx = nn.MaxPool2d(2, return_indices=True)(bk.tensor(x))
-    ref_out, ref_idx = T.nn.MaxPool2d(2, return_indices=True)(T.tensor(x))
+    _, idx = nn.MaxPool2d(2, return_indices=True)(bk.tensor(x))
+    _, ref_idx = T.nn.MaxPool2d(2, return_indices=True)(T.tensor(x))
     assert host(idx).tolist() == ref_idx.tolist()
     assert str(nn.MaxPool2d(2)) == str(T.nn.MaxPool2d(2))
 

@@ -3,10 +3,9 @@ torch.nn model from the same state dict follows the same loss curve, and their p
 
 from __future__ import annotations
 
+import gradspec
 import numpy as np
 import pytest
-
-import gradspec
 from gradspec import workloads
 from gradspec.workloads import cnn, transformer
 

@@ -16,7 +16,7 @@ from typing import Any
 from ..apply import apply
 from ..node import Node, register
 from ..tensor import Tensor
-from .windows import Windows, conv_windows, fold_raw, unfold_raw
+from .windows import cached_windows, conv_windows, fold_raw, unfold_raw
 
 
 @register("convolution")
@@ -242,7 +242,7 @@ def _transposed(op: str, dims: int, input: Any, weight: Any, bias: Any, stride: 
         raise RuntimeError(f"{op}(): given input size {list(size)}, the calculated output size "
                            f"{list(out)} is too small")
     # the windows of the (virtual) convolution that maps the output back onto the input
-    win = Windows(out, kernel, stride, dilation, padding, size)
+    win = cached_windows(out, kernel, stride, dilation, padding, size)
     y = apply(ConvolutionBackward0, (x, weight, bias), type(x), win=win, groups=groups,
               transposed=True)
     return y.squeeze(0) if unbatched else y

@@ -326,7 +326,7 @@ def _probabilities(input: Any, target: Any, weight: Any, ignore_index: int, redu
     return -terms.sum() / (input.numel() / classes)
 
 
-# ------------------------------------------------------------------ binary_cross_entropy_with_logits
+# ------------------------------------------------------------ binary_cross_entropy_with_logits
 @register("binary_cross_entropy_with_logits")
 class BinaryCrossEntropyWithLogitsBackward0(Node):
     """``(1 - y) x - lw * log_sigmoid(x)`` with ``lw = 1 + (pos_weight - 1) y``, times

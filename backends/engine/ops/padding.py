@@ -96,9 +96,9 @@ def pad(input: Any, pad: Any, mode: str = "constant", value: Any = None) -> Any:
         raise NotImplementedError(f"pad(): Unrecognised padding mode {mode}; use one of "
                                   f"{', '.join(MODES)}")
     # (before, after) per dim of the input, leading dims untouched
-    widths = [(0, 0)] * (nd - k) + [(widths_list[2 * (nd - 1 - d)], widths_list[2 * (nd - 1 - d) + 1])
-                                    for d in range(nd - k, nd)]
-    widths = tuple(widths)
+    widths = tuple([(0, 0)] * (nd - k) + [
+        (widths_list[2 * (nd - 1 - d)], widths_list[2 * (nd - 1 - d) + 1])
+        for d in range(nd - k, nd)])
     eng = type(input)._eng
     if mode == "constant":
         shape = [n + a + b for n, (a, b) in zip(input.shape, widths)]

@@ -11,7 +11,7 @@ from ..apply import constant, unary
 from ..node import Node, register
 from ..tensor import Tensor
 from . import linmaps
-from .windows import Windows, unfold_raw
+from .windows import Windows, cached_windows, unfold_raw
 
 
 @register("max_pool2d")
@@ -132,7 +132,7 @@ def _pool_windows(op: str, x: Any, kernel: Any, stride: Any, padding: Any, dilat
         raise RuntimeError(
             f"{op}(): given input size: ({x.shape[1]}x{size[0]}x{size[1]}). Calculated output "
             f"size: ({x.shape[1]}x{out[0]}x{out[1]}). Output size is too small")
-    return Windows(size, kernel, stride, dilation, padding, tuple(out))
+    return cached_windows(size, kernel, stride, dilation, padding, tuple(out))
 
 
 def max_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,

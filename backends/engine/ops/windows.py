@@ -13,6 +13,7 @@ backward, so a convolution's or a pool's gradient can itself be differentiated.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 from typing import Any
@@ -26,7 +27,8 @@ class Windows:
     ``stride`` apart, each of ``kernel`` taps ``dilation`` apart, over the input padded by
     ``lo`` before (and as much as the last window needs after)."""
 
-    __slots__ = ("size", "kernel", "stride", "dilation", "lo", "out", "taps")
+    __slots__ = ("size", "kernel", "stride", "dilation", "lo", "out", "taps", "inside",
+                 "reads")
 
     def __init__(self, size: tuple, kernel: tuple, stride: tuple, dilation: tuple, lo: tuple,
                  out: tuple) -> None:
@@ -37,16 +39,17 @@ class Windows:
         self.lo = tuple(lo)
         self.out = tuple(out)
         self.taps = math.prod(self.kernel)
+        # whether every tap of every window reads the input itself (no padding involved)
+        self.inside = not any(self.lo) and all(
+            (o - 1) * s + (k - 1) * d < n
+            for o, s, k, d, n in zip(self.out, self.stride, self.kernel, self.dilation, self.size))
+        # per tap (in the order of the taps axis): its windows' and the input's slices
+        self.reads = tuple((k, spans) for k, spans in enumerate(
+            self.spans(offset) for offset in self.offsets()) if spans is not None)
 
     def offsets(self) -> list[tuple[int, ...]]:
         """The kernel's taps in row-major order (the order of the ``taps`` axis)."""
         return list(itertools.product(*(range(k) for k in self.kernel)))
-
-    def inside(self) -> bool:
-        """Every tap of every window reads the input itself (no padding involved)."""
-        return not any(self.lo) and all(
-            (o - 1) * s + (k - 1) * d < n
-            for o, s, k, d, n in zip(self.out, self.stride, self.kernel, self.dilation, self.size))
 
     def spans(self, offset: tuple[int, ...]) -> tuple[tuple, tuple] | None:
         """For one tap: the windows whose tap lands inside the input (a slice per dim) and the
@@ -65,12 +68,20 @@ class Windows:
         return tuple(windows), tuple(positions)
 
 
+@functools.lru_cache(maxsize=256)
+def cached_windows(size: tuple, kernel: tuple, stride: tuple, dilation: tuple, lo: tuple,
+            out: tuple) -> Windows:
+    """`Windows`, remembered: a layer asks for the same ones every step."""
+    return Windows(size, kernel, stride, dilation, lo, out)
+
+
 def conv_windows(size: tuple, kernel: tuple, stride: tuple, dilation: tuple, lo: tuple,
                  hi: tuple) -> Windows:
     """The windows of a convolution over ``size`` padded by ``lo`` and ``hi``."""
     out = tuple((n + a + b - d * (k - 1) - 1) // s + 1
                 for n, a, b, d, k, s in zip(size, lo, hi, dilation, kernel, stride))
-    return Windows(size, kernel, stride, dilation, lo, out)
+    return cached_windows(tuple(size), tuple(kernel), tuple(stride), tuple(dilation),
+                          tuple(lo), out)
 
 
 _ALL = (slice(None), slice(None))
@@ -79,17 +90,14 @@ _ALL = (slice(None), slice(None))
 def unfold_raw(xp: Any, x: Any, win: Windows, fill: Any = 0) -> Any:
     """``(N, C, *size)`` -> ``(N, C, taps, *out)``: each window's taps, padding read as
     ``fill``."""
-    if win.inside():
-        parts = [x[_ALL + tuple(slice(t * d, t * d + (o - 1) * s + 1, s) for t, d, o, s in
-                                zip(offset, win.dilation, win.out, win.stride))]
-                 for offset in win.offsets()]
-        return xp.stack(parts, axis=2)
+    if win.inside:
+        return xp.stack([x[_ALL + spans[1]] for _, spans in win.reads], axis=2)
     n, c = x.shape[0], x.shape[1]
-    cols = xp.full((n, c, win.taps) + win.out, fill, dtype=x.dtype)
-    for k, offset in enumerate(win.offsets()):
-        spans = win.spans(offset)
-        if spans is not None:
-            cols[_ALL + (k,) + spans[0]] = x[_ALL + spans[1]]
+    shape = (n, c, win.taps) + win.out
+    cols = (xp.zeros(shape, dtype=x.dtype) if fill == 0
+            else xp.full(shape, fill, dtype=x.dtype))
+    for k, spans in win.reads:
+        cols[_ALL + (k,) + spans[0]] = x[_ALL + spans[1]]
     return cols
 
 
@@ -98,11 +106,9 @@ def fold_raw(xp: Any, cols: Any, win: Windows) -> Any:
     (overlapping windows accumulate; what was read from the padding is dropped)."""
     n, c = cols.shape[0], cols.shape[1]
     out = xp.zeros((n, c) + win.size, dtype=cols.dtype)
-    for k, offset in enumerate(win.offsets()):
-        spans = win.spans(offset)
-        if spans is not None:
-            region = out[_ALL + spans[1]]
-            region += cols[_ALL + (k,) + spans[0]]
+    for k, spans in win.reads:
+        region = out[_ALL + spans[1]]
+        region += cols[_ALL + (k,) + spans[0]]
     return out
 
 
