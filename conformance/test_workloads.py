@@ -131,6 +131,9 @@ def test_nn_workload_learns_and_follows_pytorch(backend, name, torch_nn_runs, re
     ours, ref = _run_nn(name, backend), torch_nn_runs[name]
     record_workload(name, ours.summary())
     assert ours.iterations == ref.iterations == NN_ITERATIONS[name]
-    assert ours.losses[-1] < 0.6 * ours.losses[0]  # it learns
+    # it learns: the loss falls (averaged over 5 noisy mini-batches), the held-out accuracy
+    # reaches twice chance (1/4 for the CNN's shapes, 1/10 for the transformer's tokens)
+    assert sum(ours.losses[-5:]) < 0.75 * sum(ours.losses[:5])
+    assert ours.accuracy >= 0.5
     assert_close(ours.losses, ref.losses, rtol=NN_LOSS_RTOL, atol=1e-6)
     assert abs(ours.accuracy - ref.accuracy) <= 2 / 256  # a borderline example or two at most

@@ -420,6 +420,7 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, size_average: Any
     log_p = input.log_softmax(dim=1)
     if probabilities:
         return _reduce(-(target * log_p).sum(dim=1), reduction)
+    _check_index_dtype(target)
     _check_range(input, target, ignore_index)
     classes = input.shape[1]
     backend = backend_of(input)
@@ -435,6 +436,10 @@ def _check_indices(input: Any, target: Any) -> None:
             f"or probabilities of shape {tuple(input.shape)}; got {tuple(target.shape)} of "
             f"dtype {target.dtype}"
         )
+
+
+def _check_index_dtype(target: Any) -> None:
+    """PyTorch's rule (the backend's own op checks it where there is one)."""
     if str(target.dtype).rsplit(".", 1)[-1] not in ("int64", "uint8"):
         raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target.dtype}: "
                            "class indices must be an int64 tensor (convert with .long())")

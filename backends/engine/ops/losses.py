@@ -142,8 +142,9 @@ def _check_target(op: str, input: Any, target: Any) -> None:
     """PyTorch's rules for class-index targets: int64 or uint8, the input's shape without the
     class dim."""
     eng = type(input)._eng
-    name = eng.dtype_name(target._data.dtype)
-    if name not in ("int64", "uint8"):
+    dtype = target._data.dtype
+    if dtype != eng.int64 and dtype != eng.uint8:
+        name = eng.dtype_name(dtype)
         raise RuntimeError(
             f"expected target dtype to be Long or Byte, but got {name}: class indices must be "
             f"an int64 (or uint8) tensor (convert with .long())"
@@ -241,13 +242,15 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, size_average: Any
         return _probabilities(input, target, weight, ignore_index, reduction, smoothing)
     _check_target("cross_entropy", input, target)
     _check_weight("cross_entropy", input, weight)
+    if (input.ndim == 2 and weight is None and not smoothing
+            and target._data.dtype == eng.int64):
+        try:  # the fused node, unchanged (it checks the targets' range itself)
+            return fused.cross_entropy(input, target, reduction=reduction)
+        except IndexError:
+            if not bool(type(input)._xp.any(target._data == ignore_index)):
+                raise
+            # targets to ignore: nll_loss below leaves them out
     _check_range("cross_entropy", input, target, ignore_index)
-    xp = type(input)._xp
-    plain = (input.ndim == 2 and weight is None and not smoothing
-             and target._data.dtype == eng.int64
-             and not bool(xp.any(target._data == ignore_index)))
-    if plain:  # the fused node, unchanged
-        return fused.cross_entropy(input, target, reduction=reduction)
     classes = input.ndim > 1
     logp = log_softmax(input, 1 if classes else 0)
     nll = nll_loss(logp, target, weight, ignore_index=ignore_index, reduction=reduction)

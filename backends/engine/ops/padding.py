@@ -37,10 +37,11 @@ class ConstantPadNdBackward0(Node):
     """A pad of any mode; named as PyTorch names each (``ConstantPadNdBackward0``,
     ``ReflectionPad2DBackward0``, ``ReplicationPad1DBackward0``, ...)."""
 
-    __slots__ = ("widths", "mode", "maps")
+    __slots__ = ("widths", "mode", "maps", "dims")
+    keeps = ("maps",)
 
     def forward(self, xp, x, widths, value, mode, maps):
-        self.widths, self.mode, self.maps = widths, mode, maps
+        self.widths, self.mode, self.maps, self.dims = widths, mode, maps, len(maps)
         if mode == "constant":
             return constant_pad_raw(xp, x, widths, value)
         return linmaps.apply_raw(xp, x, maps)
@@ -51,7 +52,7 @@ class ConstantPadNdBackward0(Node):
         if self.mode == "circular":
             return "CopySlices"  # PyTorch composes circular padding of slice assignments
         kind = "Reflection" if self.mode == "reflect" else "Replication"
-        return f"{kind}Pad{len(self.maps)}DBackward0"
+        return f"{kind}Pad{self.dims}DBackward0"
 
     def backward(self, F, g, x):
         if self.mode == "constant":

@@ -31,17 +31,17 @@ class UpsampleNearest2DBackward0(Node):
     """Resizing by per-dim matrices; named as PyTorch names each mode and rank
     (``UpsampleNearest2DBackward0``, ``UpsampleBilinear2DBackward0``, ...)."""
 
-    __slots__ = ("maps", "mode")
+    __slots__ = ("maps", "mode", "dims")
     keeps = ("maps",)
 
     def forward(self, xp, x, maps, mode):
-        self.maps, self.mode = maps, mode
+        self.maps, self.mode, self.dims = maps, mode, len(maps)
         return linmaps.apply_raw(xp, x, maps)
 
     def name(self):
         kind = {"nearest": "Nearest", "nearest-exact": "NearestExact", "linear": "Linear",
                 "bilinear": "Bilinear"}[self.mode]
-        return f"Upsample{kind}{len(self.maps)}DBackward0"
+        return f"Upsample{kind}{self.dims}DBackward0"
 
     def backward(self, F, g, x):
         return (linmaps.adjoint(F, g, self.maps),)
