@@ -120,7 +120,6 @@ def test_the_committed_report_is_one_bench_run_wrote():
 def test_conv_floor_and_gradspec_compute_the_same_gradients():
     import conv
 
-    data = conv.make_data(conv.LAYERS[1])
     for layer in conv.LAYERS:
         data = conv.make_data(layer)
         ours = conv.gradspec_step(data)()

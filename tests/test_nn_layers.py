@@ -223,6 +223,7 @@ def test_embedding_init_and_max_norm(bk, T):
     np.testing.assert_allclose(host(ours.weight), theirs.weight.detach().numpy(), rtol=1e-5)
     frozen = nn.Embedding.from_pretrained(bk.tensor([[1.0, 2.0], [3.0, 4.0]]))
     assert not frozen.weight.requires_grad and host(frozen(bk.tensor([1]))).tolist() == [[3, 4]]
+    assert list(frozen.state_dict()) == ["weight"]  # frozen, still a parameter (as in torch)
 
 
 # ------------------------------------------------------------------------------ dropout

@@ -269,8 +269,10 @@ def _smoothed(logp: Any, target: Any, weight: Any, ignore_index: int, reduction:
     ``smooth`` is the (weighted) sum of all classes' negative log-probabilities."""
     class_dim = 1 if logp.ndim > 1 else 0
     classes = logp.shape[class_dim]
-    xp = type(logp)._xp
-    ignored = target._data == ignore_index
+    xp, eng = type(logp)._xp, type(logp)._eng
+    indices = target._data if target._data.dtype == eng.int64 else xp.astype(target._data,
+                                                                               eng.int64)
+    ignored = indices == ignore_index
     if weight is not None:
         smooth = -(logp * _class_view(weight, logp.ndim, class_dim)).sum(class_dim)
     else:
@@ -279,8 +281,7 @@ def _smoothed(logp: Any, target: Any, weight: Any, ignore_index: int, reduction:
     if reduction == "mean":
         kept = xp.logical_not(ignored)
         if weight is not None:
-            picks = xp.where(kept, xp.astype(target._data, type(logp)._eng.int64),
-                             xp.zeros(target._data.shape, dtype=type(logp)._eng.int64))
+            picks = xp.where(kept, indices, xp.zeros_like(indices))
             per = xp.take(weight._data, xp.reshape(picks, (-1,)), axis=0)
             denominator = float(xp.sum(per * xp.reshape(xp.astype(kept, per.dtype), (-1,))))
         else:

@@ -39,7 +39,8 @@ class Embedding(Module):
                 raise AssertionError("Shape of weight does not match num_embeddings and "
                                      "embedding_dim")
             weight = _weight
-        self.weight = Parameter(weight, requires_grad=not _freeze)
+        # registered explicitly: a frozen weight (from_pretrained) is a parameter too
+        self.register_parameter("weight", Parameter(weight, requires_grad=not _freeze))
 
     def forward(self, input: Any) -> Any:
         return F.embedding(input, self.weight, self.padding_idx, self.max_norm, self.norm_type,
