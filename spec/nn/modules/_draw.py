@@ -9,16 +9,22 @@ import math
 from typing import Any
 
 
+def kw(dtype: Any, device: Any) -> dict[str, Any]:
+    """A layer's ``dtype``/``device`` as factory keywords (``device`` only when given: a
+    backend's factories need not take it)."""
+    return {"dtype": dtype} if device is None else {"dtype": dtype, "device": device}
+
+
 def uniform(backend: Any, shape: tuple[int, ...], bound: float, dtype: Any = None,
             device: Any = None) -> Any:
     """Samples of U(-bound, bound), a leaf outside any graph."""
-    return backend.rand(*shape, dtype=dtype, device=device) * (2 * bound) - bound
+    return backend.rand(*shape, **kw(dtype, device)) * (2 * bound) - bound
 
 
 def normal(backend: Any, shape: tuple[int, ...], std: float = 1.0, dtype: Any = None,
            device: Any = None) -> Any:
     """Samples of N(0, std**2), a leaf outside any graph."""
-    draws = backend.randn(*shape, dtype=dtype, device=device)
+    draws = backend.randn(*shape, **kw(dtype, device))
     return draws if std == 1.0 else draws * std
 
 

@@ -173,12 +173,12 @@ class MultiheadAttention(Module):
             self.v_proj_weight = Parameter(_draw.xavier_uniform(backend, (e, self.vdim), dtype,
                                                                 device))
         if bias:
-            self.in_proj_bias = Parameter(backend.zeros(3 * e, dtype=dtype, device=device))
+            self.in_proj_bias = Parameter(backend.zeros(3 * e, **_draw.kw(dtype, device)))
         else:
             self.register_parameter("in_proj_bias", None)
         self.out_proj = Linear(e, e, bias=bias, backend=backend, dtype=dtype)
         if bias:
-            self.out_proj.bias = Parameter(backend.zeros(e, dtype=dtype, device=device))
+            self.out_proj.bias = Parameter(backend.zeros(e, **_draw.kw(dtype, device)))
         if add_bias_kv:
             self.bias_k = Parameter(_draw.xavier_normal(backend, (1, 1, e), dtype, device))
             self.bias_v = Parameter(_draw.xavier_normal(backend, (1, 1, e), dtype, device))

@@ -7,6 +7,7 @@ from typing import Any
 
 from .. import functional as F
 from ..parameter import Parameter
+from . import _draw
 from .module import Module
 
 __all__ = ["BatchNorm1d", "BatchNorm2d"]
@@ -26,19 +27,18 @@ class _BatchNorm(Module):
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
         backend = self._parameter_backend(backend)
+        factory = _draw.kw(dtype, device)
         if affine:
-            self.weight = Parameter(backend.ones(num_features, dtype=dtype, device=device))
-            self.bias = Parameter(backend.zeros(num_features, dtype=dtype, device=device))
+            self.weight = Parameter(backend.ones(num_features, **factory))
+            self.bias = Parameter(backend.zeros(num_features, **factory))
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
         if track_running_stats:
-            self.register_buffer("running_mean", backend.zeros(num_features, dtype=dtype,
-                                                               device=device))
-            self.register_buffer("running_var", backend.ones(num_features, dtype=dtype,
-                                                             device=device))
-            self.register_buffer("num_batches_tracked", backend.tensor(0, dtype=backend.int64,
-                                                                       device=device))
+            self.register_buffer("running_mean", backend.zeros(num_features, **factory))
+            self.register_buffer("running_var", backend.ones(num_features, **factory))
+            self.register_buffer("num_batches_tracked",
+                                 backend.tensor(0, **_draw.kw(backend.int64, device)))
         else:
             for name in ("running_mean", "running_var", "num_batches_tracked"):
                 self.register_buffer(name, None)

@@ -6,6 +6,7 @@ from typing import Any
 
 from .. import functional as F
 from ..parameter import Parameter
+from . import _draw
 from .module import Module
 
 __all__ = ["GroupNorm", "LayerNorm"]
@@ -25,11 +26,10 @@ class LayerNorm(Module):
         self.elementwise_affine = elementwise_affine
         if elementwise_affine:
             backend = self._parameter_backend(backend)
-            self.weight = Parameter(backend.ones(*self.normalized_shape, dtype=dtype,
-                                                 device=device))
+            factory = _draw.kw(dtype, device)
+            self.weight = Parameter(backend.ones(*self.normalized_shape, **factory))
             if bias:
-                self.bias = Parameter(backend.zeros(*self.normalized_shape, dtype=dtype,
-                                                    device=device))
+                self.bias = Parameter(backend.zeros(*self.normalized_shape, **factory))
             else:
                 self.register_parameter("bias", None)
         else:
@@ -57,8 +57,8 @@ class GroupNorm(Module):
                                                                      eps, affine)
         if affine:
             backend = self._parameter_backend(backend)
-            self.weight = Parameter(backend.ones(num_channels, dtype=dtype, device=device))
-            self.bias = Parameter(backend.zeros(num_channels, dtype=dtype, device=device))
+            self.weight = Parameter(backend.ones(num_channels, **_draw.kw(dtype, device)))
+            self.bias = Parameter(backend.zeros(num_channels, **_draw.kw(dtype, device)))
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
