@@ -243,8 +243,10 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, size_average: Any
     _check_target("cross_entropy", input, target)
     _check_weight("cross_entropy", input, weight)
     if (input.ndim == 2 and weight is None and not smoothing
-            and target._data.dtype == eng.int64):
-        try:  # the fused node, unchanged (it checks the targets' range itself)
+            and target._data.dtype == eng.int64 and not 0 <= ignore_index < input.shape[1]):
+        # the fused node, unchanged; it refuses targets out of range, so one equal to an
+        # ignore_index out of range too (then they are found, and left out below)
+        try:
             return fused.cross_entropy(input, target, reduction=reduction)
         except IndexError:
             if not bool(type(input)._xp.any(target._data == ignore_index)):
