@@ -39,7 +39,7 @@ from .tensor import Tensor
 
 # nnlib: convolution, pooling, normalization, embedding, dropout, padding, resizing, attention,
 # losses (the fused cross_entropy of .ops.loss is reached through .ops.losses.cross_entropy)
-from .ops import padding as _padding, sparse as _sparse, windows as _windows
+from .ops import padding as _padding, sparse as _sparse, tie as _tie, windows as _windows
 from .ops.attention import scaled_dot_product_attention
 from .ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
 from .ops.dropout import dropout
@@ -252,6 +252,7 @@ class _GraphF:
     col2im = staticmethod(_windows.col2im)
     rows_scatter = staticmethod(_sparse.rows_scatter)
     rows_gather = staticmethod(_sparse.rows_gather)
+    tie = staticmethod(_tie.tie)
     sigmoid = staticmethod(sigmoid)
 
     @staticmethod

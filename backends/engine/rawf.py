@@ -24,6 +24,7 @@ NAMES = (
     "matrix_transpose", "clamp_min", "log_softmax",
     # nnlib: convolution and pooling windows, constants, activations, padding, embedding
     "im2col", "col2im", "constant", "sigmoid", "softmax", "pad", "rows_scatter", "rows_gather",
+    "tie",
 )
 
 
@@ -118,3 +119,7 @@ class RawF:
 
     def rows_gather(self, g: Any, flat: Any, shape: tuple, scale: Any) -> Any:
         return sparse.rows_gather_raw(self.xp, g, flat, shape, scale)
+
+    def tie(self, value: Any, label: str, a: Any, b: Any = None, c: Any = None) -> Any:
+        """Without create_graph there is no graph to tie into: ``value`` itself."""
+        return value

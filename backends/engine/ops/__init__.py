@@ -13,6 +13,7 @@ from . import (  # noqa: F401  (nnlib)
     padding,
     pooling,
     sparse,
+    tie,
     upsampling,
     windows,
 )

@@ -25,7 +25,7 @@ class ConvolutionBackward0(Node):
     (C, OC/groups, *kernel) when ``transposed``; plus ``bias`` (OC,) when given."""
 
     __slots__ = ("win", "groups", "transposed", "shapes")
-    save_map = {0: (1,), 1: (0,)}  # the input's gradient needs the weight, and vice versa
+    saves = (0, 1)  # both, as PyTorch's node: its gradients tie to both (see .tie)
 
     def forward(self, xp, x, w, b, win, groups, transposed):
         self.win, self.groups, self.transposed = win, groups, transposed
@@ -51,7 +51,7 @@ class ConvolutionBackward0(Node):
         ex, ew, eb = self._next
         win, groups = self.win, self.groups
         n, taps, windows = g.shape[0], win.taps, math.prod(win.out)
-        x_shape, w_shape = self.shapes
+        x_shape, w_shape = self.shapes  # (what the backward needs without create_graph)
         gx = gw = gb = None
         if self.transposed:
             inner, outer = x_shape[1] // groups, w_shape[1]
@@ -75,7 +75,8 @@ class ConvolutionBackward0(Node):
                 gw = F.reshape(F.sum(g2 @ F.matrix_transpose(cols), axis=0), w_shape)
         if eb is not None:
             gb = F.sum(g, axis=(0,) + tuple(range(2, g.ndim)))
-        return gx, gw, gb
+        label = "ConvolutionBackwardBackward0"
+        return tuple(None if d is None else F.tie(d, label, x, w) for d in (gx, gw, gb))
 
 
 # ------------------------------------------------------------------ user-facing functions

@@ -99,7 +99,7 @@ class NllLossBackward0(Node):
     gradient is ``-weight[t]`` at each target's position (scaled by ``g``, over that sum)."""
 
     __slots__ = ("picks", "coef", "shape", "reduction", "kdim")
-    saves = (1,)  # the target, as PyTorch's node
+    saves = (0, 1)  # as PyTorch's node (its gradient ties to the input; see .tie)
     keeps = ("picks", "coef")
 
     def forward(self, xp, x, t, w, ignore_index, reduction, eng):
@@ -124,7 +124,8 @@ class NllLossBackward0(Node):
             self.coef = -weights
             return total
         denominator = float(xp.sum(weights))
-        self.coef = -weights / denominator if denominator else -weights * float("nan")
+        # every target ignored: the mean of nothing is NaN, its gradient zero (as PyTorch)
+        self.coef = -weights / denominator if denominator else xp.zeros_like(weights)
         return total / denominator if denominator else total * float("nan")
 
     def name(self):
@@ -135,7 +136,9 @@ class NllLossBackward0(Node):
         scaled = g * F.constant(g, self.coef)  # (N, *d): g is 0-d unless reduction is none
         hits = F.onehot(g, self.picks, (1,) + self.shape if single else self.shape, 1)
         gx = hits * F.expand_dims(scaled, 1)
-        return (F.reshape(gx, self.shape) if single else gx), None, None
+        gx = F.tie(F.reshape(gx, self.shape) if single else gx,
+                   self.name().replace("Backward0", "BackwardBackward0"), x)
+        return gx, None, None
 
 
 def _check_target(op: str, input: Any, target: Any) -> None:

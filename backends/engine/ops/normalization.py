@@ -52,7 +52,7 @@ class NativeLayerNormBackward0(Node):
     """Normalization over the trailing ``len(normalized_shape)`` dims."""
 
     __slots__ = ("axes", "count", "eps", "stats")
-    save_map = {0: (0, 1), 1: (0,), 2: ()}
+    saves = (0, 1, 2)  # as PyTorch's node (its gradients tie to all three; see .tie)
     keeps = ("stats",)
 
     def forward(self, xp, x, w, b, axes, eps):
@@ -83,7 +83,8 @@ class NativeLayerNormBackward0(Node):
             gw = F.sum(g * xhat, axis=lead) if lead else g * xhat
         if eb is not None:
             gb = F.sum(g, axis=lead) if lead else g
-        return gx, gw, gb
+        label = "NativeLayerNormBackwardBackward0"
+        return tuple(None if d is None else F.tie(d, label, x, w, b) for d in (gx, gw, gb))
 
 
 @register("batch_norm")
@@ -92,7 +93,7 @@ class NativeBatchNormBackward0(Node):
     by given running statistics (constants then)."""
 
     __slots__ = ("training", "count", "eps", "stats")
-    save_map = {0: (0, 1), 1: (0,), 2: ()}
+    saves = (0, 1, 2)  # as PyTorch's node (its gradients tie to all three; see .tie)
     keeps = ("stats",)
 
     def forward(self, xp, x, w, b, mean, rstd, training, eps):
@@ -126,7 +127,8 @@ class NativeBatchNormBackward0(Node):
             gw = F.sum(g * xhat, axis=axes)
         if eb is not None:
             gb = F.sum(g, axis=axes)
-        return gx, gw, gb
+        label = "NativeBatchNormBackwardBackward0"
+        return tuple(None if d is None else F.tie(d, label, x, w, b) for d in (gx, gw, gb))
 
 
 @register("group_norm")

@@ -38,6 +38,7 @@ class ConstantPadNdBackward0(Node):
     ``ReflectionPad2DBackward0``, ``ReplicationPad1DBackward0``, ...)."""
 
     __slots__ = ("widths", "mode", "maps", "dims")
+    saves = (0,)  # (the edge modes' gradients tie to it, as PyTorch's; see .tie)
     keeps = ("maps",)
 
     def forward(self, xp, x, widths, value, mode, maps):
@@ -57,7 +58,10 @@ class ConstantPadNdBackward0(Node):
     def backward(self, F, g, x):
         if self.mode == "constant":
             return (F.pad(g, tuple((-a, -b) for a, b in self.widths)),)
-        return (linmaps.adjoint(F, g, self.maps),)
+        gx = linmaps.adjoint(F, g, self.maps)
+        if self.mode == "circular":  # composed of slices in PyTorch: nothing to tie
+            return (gx,)
+        return (F.tie(gx, self.name().replace("Backward0", "BackwardBackward0"), x),)
 
 
 def constant_pad(x: Any, widths: tuple) -> Any:

@@ -32,7 +32,8 @@ class MaxPool2DWithIndicesBackward0(Node):
     def backward(self, F, g, x):
         shape = (g.shape[0], g.shape[1], self.win.taps) + tuple(g.shape[2:])
         hits = F.onehot(g, self.winners, shape, 2)
-        return (F.col2im(hits * F.expand_dims(g, 2), self.win),)
+        gx = F.col2im(hits * F.expand_dims(g, 2), self.win)
+        return (F.tie(gx, "MaxPool2DWithIndicesBackwardBackward0", x),)
 
 
 @register("avg_pool2d")
@@ -55,7 +56,8 @@ class AvgPool2DBackward0(Node):
         d = self.divisor
         share = F.expand_dims(g / (d if isinstance(d, float) else F.constant(g, d)), 2)
         shape = (g.shape[0], g.shape[1], self.win.taps) + tuple(g.shape[2:])
-        return (F.col2im(F.broadcast_to(share, shape), self.win),)
+        gx = F.col2im(F.broadcast_to(share, shape), self.win)
+        return (F.tie(gx, "AvgPool2DBackwardBackward0", x),)
 
 
 @register("adaptive_avg_pool2d")
@@ -72,7 +74,7 @@ class AdaptiveAvgPool2DBackward0(Node):
         return linmaps.apply_raw(xp, x, maps)
 
     def backward(self, F, g, x):
-        return (linmaps.adjoint(F, g, self.maps),)
+        return (F.tie(linmaps.adjoint(F, g, self.maps), "AdaptiveAvgPool2DBackwardBackward0", x),)
 
 
 # ------------------------------------------------------------------ user-facing functions
