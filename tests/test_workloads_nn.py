@@ -115,7 +115,7 @@ def test_a_shorter_run_is_the_start_of_a_longer_one(numpy_backend, full_runs):
     assert short.losses == full_runs["transformer"].losses[:3]
 
 
-@pytest.mark.parametrize("name, iterations", [("cnn", 60), ("transformer", 40)])
+@pytest.mark.parametrize("name, iterations", [("cnn", 30), ("transformer", 25)])
 def test_pytorch_follows_the_same_loss_curve(full_runs, name, iterations):
     T = pytest.importorskip("torch", reason="PyTorch's torch.nn is the reference")
     module = cnn if name == "cnn" else transformer
@@ -141,7 +141,7 @@ def test_pytorch_follows_the_same_loss_curve(full_runs, name, iterations):
         losses.append(loss.item())
     ours = full_runs[name].losses[:iterations]
     np.testing.assert_allclose(ours, losses, rtol=LOSS_RTOL, atol=1e-6)
-    assert sum(losses[-5:]) < 0.6 * sum(losses[:5])
+    assert sum(losses[-5:]) < 0.75 * sum(losses[:5])
 
 
 # ------------------------------------------------------------------------------ graph, plots
