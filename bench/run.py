@@ -31,10 +31,12 @@ import chain  # noqa: E402
 import common  # noqa: E402
 import logreg  # noqa: E402
 import mlp  # noqa: E402
+import nn_benchmarks  # noqa: E402  (conv2d, cnn, transformer)
 import peers  # noqa: E402
 import scaleout  # noqa: E402
 
-BENCHMARKS = ("per-op", "seeds-logreg", "big-logreg", "mlp", "long-chain", "scale-out", "peers")
+BENCHMARKS = ("per-op", "seeds-logreg", "big-logreg", "mlp", "long-chain",
+              *nn_benchmarks.BENCHMARKS, "scale-out", "peers")
 #: gradspec's engine systems beside the figures of this process's core (bench/common.py)
 ENGINE_COLUMNS = ("pure", "baseline")
 BIG_SIZES = ((100_000, 100), (1_000_000, 32))
@@ -56,6 +58,8 @@ class Plan:
         self.phase_rounds = 1 if quick else 3
 
     def ticks(self, name: str) -> int:
+        if name in nn_benchmarks.BENCHMARKS:
+            return nn_benchmarks.BENCHMARKS[name].ticks(self.quick)
         systems = (3 if common.have_torch() else 2) + len(common.ENGINE_SYSTEMS)
         return {"per-op": self.chain_repeats + 3, "seeds-logreg": self.seeds_repeats + 1,
                 "big-logreg": (len(BIG_SIZES) + common.glibc()) * self.big_rounds * systems,
@@ -272,6 +276,8 @@ def _run_all(chosen: list[str], plan: Plan, data_dir: Path | None) -> list[dict[
                 rows += scaleout.rows(scaleout.run(3 * plan.big_rounds, tick))
             elif name == "peers":
                 rows += peers.rows(plan.quick, tick)
+            elif name in nn_benchmarks.BENCHMARKS:
+                rows += nn_benchmarks.BENCHMARKS[name].run(plan.quick, tick, _row)
             else:
                 rows += run_long(plan, tick)
     return rows

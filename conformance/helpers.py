@@ -96,8 +96,12 @@ def example_namespace(backend: Any) -> dict[str, Any]:
 
 def run_example(code: str, backend: Any) -> None:
     """Run a clause's example against ``backend``; its asserts explain their values as pytest's
-    do (the example is rewritten the way pytest rewrites a test module)."""
-    exec(_compile_example(code), example_namespace(backend))
+    do (the example is rewritten the way pytest rewrites a test module).  An example that needs
+    an optional op the backend lacks is reported unsupported."""
+    try:
+        exec(_compile_example(code), example_namespace(backend))
+    except errors.OpNotSupportedError as exc:  # the example needs an optional op
+        unsupported(str(exc))
 
 
 def _compile_example(code: str) -> Any:

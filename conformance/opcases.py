@@ -35,6 +35,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from . import opcases_nn as _nn  # the nn functions' and losses' cases (nnlib)
+
 SEED = 20260613
 
 #: The op registry names of gradspec's engine; every case names one, and each has a case.
@@ -51,7 +53,7 @@ REGISTRY_OPS = frozenset({
     "median", "cumsum", "cumprod", "split", "repeat", "flip", "roll", "gather", "scatter_add",
     "scatter", "masked_fill", "baddbmm", "diagonal", "diag_embed", "trace", "tril", "triu",
     "vector_norm",
-})
+}) | _nn.REGISTRY_OPS
 
 #: What the harness itself uses on every backend; ``methods`` need not list these.
 BASELINE = frozenset({"tensor", "float64", "float32", "int64", "bool", "autograd", "to_numpy"})
@@ -139,6 +141,9 @@ class OpCase:
     rtol: float = 1e-5
     atol: float = 1e-7
     note: str = ""
+    #: False where values depend on the backend's own random generator (dropout's masks):
+    #: OPS-3, the comparison with PyTorch's values, leaves the case out
+    torch_reference: bool = True
 
     def rng(self, stream: int) -> np.random.Generator:
         """A generator of its own per case and purpose (0 inputs, 1 cotangent, 2 weights)."""
@@ -672,6 +677,10 @@ linear("setitem-into-zeros", "setitem", _into_zeros, X(2), ("zeros", "Tensor.__s
 
 # ---------------------------------------------------------------- ops (issue 12): torch-level ops
 from . import opcases_tensor  # noqa: E402  (adds its cases with case() and linear())
+
+# ------------------------------------------------------ nn functions and losses (opcases_nn)
+_nn.add_cases(case, linear, X, K)
+
 
 # ------------------------------------------------------------------------------------ the catalogue
 CASES: tuple[OpCase, ...] = tuple(_CASES)

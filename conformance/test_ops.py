@@ -131,7 +131,7 @@ def _assert_agree(got: np.ndarray, want: np.ndarray, what: str) -> None:
 
 
 @pytest.mark.clause("OPS-3")
-@pytest.mark.parametrize("case", _params(CASES))
+@pytest.mark.parametrize("case", _params([c for c in CASES if c.torch_reference]))
 def test_agrees_with_torch(backend, case):
     _require_methods(backend, case)
     reference = _torch_reference()

@@ -948,6 +948,32 @@ for _ in range(20):
 assert net[0].weight.grad is None and net[0].weight.is_leaf
 assert (net(x).squeeze().ge(0.5).float() == y).sum().item() == 4 and loss.item() < 0.1
 """),
+    _c("WORKLOAD-2", "A CNN and a transformer train and follow PyTorch's loss curve",
+       """Two models built from ``gradspec.nn``'s layers (the ``cnn`` workload: two convolution
+       stages with max pooling and a linear head on noisy 16 x 16 images of four shapes; the
+       ``transformer`` workload: embeddings and one block of layer norm, multi-head attention
+       and an MLP, learning to reverse sequences), trained with Adam from the same data,
+       batches and initial state dict, MUST follow the torch backend's loss curve within float32
+       tolerance (relative 1e-3, iteration by iteration) and MUST learn (the loss falls).  A
+       backend without an optional op they use (``conv2d``, ``layer_norm``, ...) reports them
+       unsupported.""",
+       "These are the first models a PyTorch user writes after logistic regression; each layer "
+       "is checked against torch.nn on its own elsewhere, this checks them composed and trained.",
+       """
+from gradspec import nn, optim
+torch.manual_seed(0)
+net = nn.Sequential(nn.Conv2d(1, 4, 3, padding=1, backend=torch), nn.ReLU(), nn.MaxPool2d(2),
+                    nn.Flatten(), nn.Linear(16, 2, backend=torch))
+rows = [[[float(i == 1) for j in range(4)] for i in range(4)]]     # a horizontal bar
+cols = [[[float(j == 1) for j in range(4)] for i in range(4)]]     # a vertical bar
+x, y = torch.tensor([rows, rows, cols, cols]), torch.tensor([0, 0, 1, 1])
+opt = optim.Adam(net.parameters(), lr=0.05)
+for _ in range(30):
+    loss = nn.CrossEntropyLoss()(net(x), y)
+    opt.zero_grad(); loss.backward(); opt.step()
+assert net[0].weight.grad_fn is None and loss.item() < 0.1
+assert (net(x).argmax(dim=1) == y).all()
+"""),
 )
 
 """The catalogue: every clause, by family."""

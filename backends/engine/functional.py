@@ -12,7 +12,7 @@ from .ops.arith import add, div, mul, neg, pow, rsub, sub
 from .ops.cast import clone, filled, to
 from .ops.join import cat, stack
 from .ops.linalg import dot, linear, matmul, mm, mv
-from .ops.loss import binary_cross_entropy, cross_entropy
+from .ops.loss import binary_cross_entropy
 from .ops.reduce import _aliases, argmax, argmin, max, mean, min, sum, sum_to
 from .ops.select import maximum, minimum, where
 from .ops.softmax import log_softmax, softmax
@@ -109,6 +109,28 @@ linalg = SimpleNamespace(vector_norm=vector_norm, norm=linalg_norm, matrix_norm=
 """``torch.linalg``'s functions the engine implements."""
 
 
+# nnlib: convolution, pooling, normalization, embedding, dropout, padding, resizing, attention,
+# losses (the fused cross_entropy of .ops.loss is reached through .ops.losses.cross_entropy)
+from .ops import padding as _padding, sparse as _sparse, tie as _tie, windows as _windows
+from .ops.attention import scaled_dot_product_attention
+from .ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
+from .ops.dropout import dropout
+from .ops.losses import (
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+    smooth_l1_loss,
+)
+from .ops.normalization import batch_norm, group_norm, layer_norm
+from .ops.padding import pad
+from .ops.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from .ops.sparse import embedding, one_hot
+from .ops.upsampling import interpolate
+
 __all__ = [
     "abs", "add", "argmax", "argmin", "broadcast_to", "cat", "clamp", "clone", "cos", "div", "dot",
     "eq", "exp", "expand", "expand_as", "flatten", "ge", "getitem", "gt", "le", "log",
@@ -118,6 +140,12 @@ __all__ = [
     "sum", "t", "tanh", "to", "transpose", "unsqueeze", "view", "where", "clip", "isnan",
     "isinf", "isfinite", "any", "all", "linear", "binary_cross_entropy",
     "cross_entropy",
+    # nnlib
+    "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool2d", "avg_pool2d",
+    "adaptive_avg_pool2d", "layer_norm", "batch_norm", "group_norm", "embedding", "one_hot",
+    "dropout", "pad", "interpolate", "scaled_dot_product_attention", "nll_loss",
+    "binary_cross_entropy_with_logits", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
+    "kl_div",
 ]
 __all__ += [  # ops (issue 12)
     "addmm", "allclose", "amax", "amin", "argsort", "atan2", "baddbmm", "bmm", "ceil", "chunk",
@@ -313,6 +341,27 @@ class _GraphF:
     def apply(cls: type, *args: Any, **params: Any) -> Tensor:
         T = next(type(a) for a in args if isinstance(a, Tensor))
         return _apply(cls, args, T, **params)
+
+    # -- nnlib: convolution and pooling windows, constants, activations, padding, embedding --
+    im2col = staticmethod(_windows.im2col)
+    col2im = staticmethod(_windows.col2im)
+    rows_scatter = staticmethod(_sparse.rows_scatter)
+    rows_gather = staticmethod(_sparse.rows_gather)
+    tie = staticmethod(_tie.tie)
+    sigmoid = staticmethod(sigmoid)
+
+    @staticmethod
+    def constant(like: Tensor, value: Any) -> Tensor:
+        """``value`` (an array computed outside the graph) as a tensor outside the graph."""
+        return constant(type(like), value)
+
+    @staticmethod
+    def softmax(x: Tensor, axis: int) -> Tensor:
+        return softmax(x, axis)
+
+    @staticmethod
+    def pad(x: Tensor, widths: tuple) -> Tensor:
+        return _padding.constant_pad(x, widths)
 
 
 GRAPH_F = _GraphF()

@@ -556,6 +556,213 @@ def op_detach(g: Gen) -> None:
            contiguous=x.contiguous, differentiable=False)
 
 
+# ---------------------------------------------------------------------------------- nn (nnlib)
+# Small spatial inputs (numel <= MAX_NUMEL) through the neural-network functions; float64
+# throughout (their PyTorch forms refuse mixed dtypes).  Dropout only with p = 1 (its mask
+# would come from each backend's own generator), attention only in 2-D and 3-D (on 4-D input
+# PyTorch's CPU kernel has no second derivative).
+def _double(g: Gen, x: Var) -> Var:
+    if x.dtype == "float64":
+        return x
+    return g.emit("to", f"{x.name}.double()", [x], x.shape, bound=x.bound, dtype="float64")
+
+
+def _spatial(g: Gen, dims: int) -> Var:
+    """An (N, C, *spatial) operand with ``dims`` spatial dims of size >= 2."""
+    cands = [v for v in g.vars.values() if len(v.shape) == dims + 2
+             and all(s >= 2 for s in v.shape[2:]) and v.numel <= MAX_NUMEL]
+    if cands and g.chance(0.5):
+        return _double(g, g.tame(g.pick(cands)))  # type: ignore[arg-type]
+    while True:
+        shape = ((g.choice([1, 2]), g.choice([1, 2]))
+                 + tuple(g.choice([2, 3, 4]) for _ in range(dims)))
+        if math.prod(shape) <= MAX_NUMEL:
+            return g.leaf(shape)
+
+
+def _constant(g: Gen, shape: tuple[int, ...], low: float = 0.5, high: float = 2.0) -> str:
+    values = [g.number(low, high) for _ in range(math.prod(shape))]
+    from .generator import nested
+
+    return f"torch.tensor({nested(values, shape)}, dtype=torch.float64)"
+
+
+def op_conv(g: Gen) -> None:
+    kind = g.weighted({"conv2d": 2.0, "conv1d": 1.0, "conv_transpose2d": 1.0})
+    dims = 1 if kind == "conv1d" else 2
+    x = _spatial(g, dims)
+    n, c, size = x.shape[0], x.shape[1], x.shape[2:]
+    oc = g.choice([1, 2])
+    kernel = tuple(g.choice([k for k in (1, 2, 3) if k <= s]) for s in size)
+    stride, padding = g.choice([1, 1, 2]), g.choice([0, 0, 1])
+    if kind == "conv_transpose2d":
+        w = g.leaf((c, oc) + kernel)
+        out = tuple((s - 1) * stride - 2 * padding + k for s, k in zip(size, kernel))
+    else:
+        padding = min(padding, min(kernel) - 1) if padding else 0
+        w = g.leaf((oc, c) + kernel)
+        out = tuple((s + 2 * padding - k) // stride + 1 for s, k in zip(size, kernel))
+    shape = (n, oc) + out
+    if min(out) < 1 or math.prod(shape) > MAX_NUMEL:
+        return
+    args, inputs = [x.name, w.name], [x, w]
+    if g.chance(0.5):
+        b = g.leaf((oc,))
+        args.append(b.name)
+        inputs.append(b)
+    call = f"torch.{kind}({', '.join(args)}, stride={stride}, padding={padding})"
+    bias = inputs[2].bound if len(inputs) > 2 else 0.0
+    g.emit("convolution", call, inputs, shape,
+           bound=x.bound * w.bound * c * math.prod(kernel) + bias)
+
+
+def op_pool(g: Gen) -> None:
+    kind = g.weighted({"max_pool2d": 2.0, "avg_pool2d": 1.5, "adaptive_avg_pool2d": 1.0})
+    x = _spatial(g, 2)
+    h, w = x.shape[2:]
+    if kind == "adaptive_avg_pool2d":
+        out = (g.choice(range(1, h + 1)), g.choice(range(1, w + 1)))
+        g.emit(kind, f"torch.adaptive_avg_pool2d({x.name}, {out})", [x], x.shape[:2] + out,
+               bound=x.bound)
+        return
+    k = g.choice([k for k in (2, 3) if k <= min(h, w)] or [2])
+    stride = g.choice([1, 2, None])
+    padding = g.choice([0, 0, 1])
+    step = k if stride is None else stride
+    out = tuple((s + 2 * padding - k) // step + 1 for s in (h, w))
+    if min(out) < 1:
+        return
+    extra = f", stride={stride}" if stride is not None else ""
+    g.emit(kind, f"torch.{kind}({x.name}, {k}{extra}, padding={padding})", [x],
+           x.shape[:2] + out, bound=x.bound)
+
+
+def op_norm(g: Gen) -> None:
+    kind = g.weighted({"layer_norm": 2.0, "batch_norm": 1.0, "group_norm": 1.0})
+    if kind == "layer_norm":
+        # (over 2 or more elements: over one, x - mean is 0 up to rounding, which differs)
+        cands = [v for v in g.vars.values() if v.shape and v.shape[-1] >= 2]
+        x = _double(g, g.tame(g.pick(cands) if cands and g.chance(0.8)
+                              else g.leaf((g.choice([1, 2]), g.choice([2, 3])))))
+        d = x.shape[-1]
+        if g.chance(0.5):
+            w, b = g.leaf((d,)), g.leaf((d,))
+            call = f"torch.layer_norm({x.name}, ({d},), {w.name}, {b.name})"
+            g.emit(kind, call, [x, w, b], x.shape, bound=math.sqrt(d) * w.bound + b.bound)
+        else:
+            g.emit(kind, f"torch.layer_norm({x.name}, ({d},))", [x], x.shape,
+                   bound=math.sqrt(d))
+        return
+    x = _spatial(g, 1)
+    n, c, length = x.shape
+    if kind == "batch_norm":
+        if n * length < 2:
+            return
+        w, b = g.leaf((c,)), g.leaf((c,))
+        g.emit(kind, f"torch.batch_norm({x.name}, None, None, {w.name}, {b.name}, True)",
+               [x, w, b], x.shape, bound=math.sqrt(n * length) * w.bound + b.bound)
+        return
+    groups = g.choice([k for k in (1, 2) if c % k == 0])
+    g.emit(kind, f"torch.group_norm({x.name}, {groups})", [x], x.shape,
+           bound=math.sqrt(c // groups * length))
+
+
+def op_embedding(g: Gen) -> None:
+    rows, dim = g.choice([2, 3, 4]), g.choice([1, 2, 3])
+    cands = [v for v in g.vars.values() if v.shape == (rows, dim)]
+    w = _double(g, g.tame(g.pick(cands))) if cands and g.chance(0.5) else g.leaf((rows, dim))
+    count = g.choice([1, 2, 3, 4])
+    idx = [g.choice(range(rows)) for _ in range(count)]
+    padding = f", padding_idx={g.choice(range(rows))}" if g.chance(0.3) else ""
+    g.emit("embedding", f"torch.embedding(torch.tensor({idx}), {w.name}{padding})", [w],
+           (count, dim), bound=w.bound)
+
+
+def op_dropout(g: Gen) -> None:
+    x = g.tame(g.operand())
+    g.emit("dropout", f"torch.dropout({x.name}, 1.0)", [x], x.shape, bound=0.0)
+
+
+def op_pad(g: Gen) -> None:
+    x = g.tame(g.operand(min_ndim=2))
+    if g.chance(0.6):
+        widths = (g.choice([-1, 0, 1, 2]) if x.shape[-1] > 1 else g.choice([0, 1]),
+                  g.choice([0, 1]))
+        shape = x.shape[:-1] + (x.shape[-1] + sum(widths),)
+        if shape[-1] < 1 or math.prod(shape) > MAX_NUMEL:
+            return
+        g.emit("pad", f"torch.pad({x.name}, {widths}, value={g.number()})", [x], shape,
+               bound=max(x.bound, 2.0))
+        return
+    x = _double(g, x)
+    mode = g.choice(["reflect", "replicate", "circular"])
+    n = x.shape[-1]
+    limit = n - 1 if mode == "reflect" else (n if mode == "circular" else 2)
+    if limit < 1:
+        return
+    widths = (g.choice(range(limit + 1)), g.choice(range(limit + 1)))
+    shape = x.shape[:-1] + (n + sum(widths),)
+    if math.prod(shape) > MAX_NUMEL or len(x.shape) > 3:
+        return
+    g.emit("pad", f"torch.pad({x.name}, {widths}, mode={mode!r})", [x], shape, bound=x.bound)
+
+
+def op_interpolate(g: Gen) -> None:
+    dims = g.choice([1, 2])
+    x = _spatial(g, dims)
+    mode = g.choice(["nearest", "linear" if dims == 1 else "bilinear"])
+    out = tuple(g.choice([1, 2, 3, 4, 5]) for _ in range(dims))
+    if math.prod(x.shape[:2] + out) > MAX_NUMEL:
+        return
+    size = out[0] if dims == 1 else out
+    corners = ", align_corners=True" if mode != "nearest" and g.chance(0.3) else ""
+    g.emit("interpolate", f"torch.interpolate({x.name}, size={size}, mode={mode!r}{corners})",
+           [x], x.shape[:2] + out, bound=x.bound)
+
+
+def op_attention(g: Gen) -> None:
+    batch = () if g.chance(0.5) else (g.choice([1, 2]),)
+    length, source, e, ev = (g.choice([1, 2, 3]) for _ in range(4))
+    q, k, v = (g.leaf(batch + shape) for shape in ((length, e), (source, e), (source, ev)))
+    causal = ", is_causal=True" if length == source and g.chance(0.3) else ""
+    g.emit("scaled_dot_product_attention",
+           f"torch.scaled_dot_product_attention({q.name}, {k.name}, {v.name}{causal})",
+           [q, k, v], batch + (length, ev), bound=v.bound)
+
+
+def op_nll_loss(g: Gen) -> None:
+    x = g.pick([v for v in g.vars.values() if len(v.shape) == 2]) if g.chance(0.6) else None
+    x = _double(g, g.tame(x or g.leaf((g.choice([1, 2, 3]), g.choice([2, 3])))))
+    n, classes = x.shape
+    labels = [g.choice(range(classes)) for _ in range(n)]
+    reduction = g.choice(["mean", "sum", "none"])
+    ignore = f", ignore_index={labels[0]}" if n > 1 and g.chance(0.3) else ""
+    g.emit("nll_loss", f"torch.nll_loss({x.name}, torch.tensor({labels}){ignore}, "
+           f"reduction={reduction!r})", [x], (n,) if reduction == "none" else (),
+           bound=x.bound * (n if reduction == "sum" else 1))
+
+
+def op_pairwise_loss(g: Gen) -> None:
+    kind = g.weighted({"mse_loss": 1.0, "smooth_l1_loss": 1.0, "huber_loss": 1.0,
+                       "binary_cross_entropy_with_logits": 1.0})
+    x = _double(g, g.bounded(g.operand(), 20.0))
+    cands = [v for v in g.vars.values() if v.shape == x.shape and v.name != x.name]
+    y = _double(g, g.bounded(g.pick(cands) if cands and g.chance(0.6) else g.leaf(x.shape),
+                             20.0))
+    reduction = g.choice(["mean", "sum", "none"])
+    extra = ""
+    if kind == "smooth_l1_loss":
+        extra = f", beta={g.choice([0.5, 1.0, 2.0])}"
+    elif kind == "huber_loss":
+        extra = f", delta={g.choice([0.5, 1.0, 2.0])}"
+    elif x.shape and g.chance(0.4):
+        extra = f", pos_weight={_constant(g, x.shape[-1:])}"
+    per = (x.bound + y.bound) ** 2 if kind == "mse_loss" else (x.bound + 2) * (y.bound + 3)
+    g.emit(kind, f"torch.{kind}({x.name}, {y.name}, reduction={reduction!r}{extra})",
+           [x, y], x.shape if reduction == "none" else (),
+           bound=per * (x.numel if reduction == "sum" else 1))
+
+
 OPS: dict[str, OpGen] = {
     "neg": OpGen(_unary("neg", lambda b: b, ("-{x}", "torch.neg({x})")), "neg",
                  ("neg", "Tensor.__neg__")),
@@ -618,6 +825,23 @@ OPS: dict[str, OpGen] = {
     "clone": OpGen(op_clone, "clone", ("clone", "Tensor.clone"), 0.5),
     "to": OpGen(op_to, "to", ("float32", "Tensor.float", "Tensor.double", "Tensor.to"), 0.4),
     "detach": OpGen(op_detach, "", ("Tensor.detach",), 0.5, view=True),
+    # nnlib
+    "convolution": OpGen(op_conv, "convolution",
+                         ("conv1d", "conv2d", "conv_transpose2d", "Tensor.double"), 0.4),
+    "pooling": OpGen(op_pool, "max_pool2d",
+                     ("max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "Tensor.double"), 0.4),
+    "normalization": OpGen(op_norm, "layer_norm",
+                           ("layer_norm", "batch_norm", "group_norm", "Tensor.double"), 0.4),
+    "embedding": OpGen(op_embedding, "embedding", ("embedding", "tensor", "Tensor.double"), 0.2),
+    "dropout": OpGen(op_dropout, "dropout", ("dropout",), 0.1),
+    "pad": OpGen(op_pad, "pad", ("pad", "Tensor.double"), 0.2),
+    "interpolate": OpGen(op_interpolate, "interpolate", ("interpolate", "Tensor.double"), 0.2),
+    "attention": OpGen(op_attention, "scaled_dot_product_attention",
+                       ("scaled_dot_product_attention",), 0.2),
+    "nll_loss": OpGen(op_nll_loss, "nll_loss", ("nll_loss", "tensor", "Tensor.double"), 0.2),
+    "pairwise_loss": OpGen(op_pairwise_loss, "mse_loss",
+                           ("mse_loss", "smooth_l1_loss", "huber_loss",
+                            "binary_cross_entropy_with_logits", "tensor", "Tensor.double"), 0.4),
 }
 
 

@@ -58,11 +58,49 @@ from .modules import (
 )
 from .parameter import Parameter, _is_tensor, clear_grads  # noqa: F401  (optim, viz, cli use them)
 
+# nnlib: convolution, pooling, normalization, embedding, dropout, reshaping, activations,
+# attention, losses
+from .modules import (
+    ELU,
+    GELU,
+    AdaptiveAvgPool2d,
+    AvgPool2d,
+    BatchNorm1d,
+    BatchNorm2d,
+    Conv1d,
+    Conv2d,
+    ConvTranspose1d,
+    ConvTranspose2d,
+    Dropout,
+    Embedding,
+    Flatten,
+    GroupNorm,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    LayerNorm,
+    LeakyReLU,
+    LogSoftmax,
+    MaxPool2d,
+    MultiheadAttention,
+    NLLLoss,
+    SiLU,
+    SmoothL1Loss,
+    Softmax,
+    Unflatten,
+)
+
 __all__ = [
     "Module", "Parameter", "Linear", "Identity", "Sigmoid", "ReLU", "Tanh", "Sequential",
     "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
     "BCELoss", "BCEWithLogitsLoss", "MSELoss", "CrossEntropyLoss", "functional", "init",
     "modules", "utils",
+    # nnlib
+    "AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv1d", "Conv2d",
+    "ConvTranspose1d", "ConvTranspose2d", "Dropout", "ELU", "Embedding", "Flatten", "GELU",
+    "GroupNorm", "HuberLoss", "KLDivLoss", "L1Loss", "LayerNorm", "LeakyReLU",
+    "LogSoftmax", "MaxPool2d", "MultiheadAttention", "NLLLoss", "SiLU", "SmoothL1Loss",
+    "Softmax", "Unflatten",
 ]
 
 

@@ -77,6 +77,11 @@ WORKLOADS: dict[str, Workload] = {w.name: w for w in (
              "(seed 004)", ".quadratic", 800),
     Workload("jacobian", "the 2x2 Jacobian built row by row with retain_graph (seed 004)",
              ".jacobian", None),
+    # nnlib
+    Workload("cnn", "a small CNN (two conv layers, max pooling, a linear head) tells four "
+             "shapes apart in noisy 16x16 images, Adam", ".cnn", 150),
+    Workload("transformer", "a one-block transformer (embeddings, attention, layer norm, MLP) "
+             "learns to reverse sequences, Adam", ".transformer", 100),
 )}
 
 
