@@ -147,7 +147,9 @@ OWN = [op for op in ops.CATALOGUE if op.name in CALLS]
 
 def test_every_op_of_the_issue_has_a_representative_call():
     start = [op.name for op in ops.CATALOGUE].index("einsum")
-    mine = [op.name for op in ops.CATALOGUE[start:] if op.grad_fn]
+    # the torch-level ops (the nn functions and losses have their own tests: test_nn_functional)
+    mine = [op.name for op in ops.CATALOGUE[start:]
+            if op.grad_fn and not op.torch.startswith("torch.nn.functional.")]
     mine += ["softplus", "gelu", "leaky_relu", "elu", "selu", "silu", "mish", "hardtanh",
              "logsigmoid"]
     mine = [m for m in mine if m in ops.BY_NAME and ops.BY_NAME[m].torch.startswith("torch.")
