@@ -50,7 +50,8 @@ _COMPILED = tuple((re.compile(p, re.S), kind) for p, kind in _MESSAGES)
 
 # torch's own namespaces as the surface has them (the rest of torch.cuda / torch.autograd is
 # outside it)
-_AUTOGRAD = ("backward", "grad", "set_detect_anomaly", "detect_anomaly")
+_AUTOGRAD = ("backward", "grad", "set_detect_anomaly", "detect_anomaly", "Function")
+_AUTOGRAD_FUNCTION = ("Function", "FunctionCtx", "once_differentiable")
 _CUDA = ("is_available", "device_count", "manual_seed", "manual_seed_all", "synchronize")
 # gradspec's own members, not torch's; and the bound modules the registry attaches
 _OURS = ("name", "version", "device", "capabilities", "classify_error", "to_numpy",
@@ -78,7 +79,10 @@ class TorchBackend:
             if attr not in _OURS and hasattr(torch, attr):
                 setattr(self, attr, getattr(torch, attr))
         self.autograd = surface.Namespace(
-            "torch.autograd", self, **{a: getattr(torch.autograd, a) for a in _AUTOGRAD})
+            "torch.autograd", self, **{a: getattr(torch.autograd, a) for a in _AUTOGRAD},
+            function=surface.Namespace(
+                "torch.autograd.function", self,
+                **{a: getattr(torch.autograd.function, a) for a in _AUTOGRAD_FUNCTION}))
         self.cuda = surface.Namespace(
             "torch.cuda", self, **{a: getattr(torch.cuda, a) for a in _CUDA})
         for op in CATALOGUE:  # every op of the catalogue, from where torch keeps it

@@ -17,7 +17,7 @@ from gradspec.devices import BackendDevice
 from gradspec.ops import CATALOGUE
 from gradspec.protocol import CAPABILITIES
 
-from . import autograd, dtypes, functional, grad_mode
+from . import autograd, dtypes, function, functional, grad_mode
 from .engine import Engine, Host
 from .factories import Factories
 from .size import Size
@@ -70,6 +70,10 @@ class EngineBackend:
         self.autograd = surface.Namespace(
             "torch.autograd", self, backward=autograd.backward, grad=autograd.grad,
             set_detect_anomaly=self.set_detect_anomaly, detect_anomaly=self.detect_anomaly,
+            Function=function.Function,
+            function=surface.Namespace(
+                "torch.autograd.function", self, Function=function.Function,
+                FunctionCtx=function.FunctionCtx, once_differentiable=function.once_differentiable),
         )
 
     # -- dtypes ---------------------------------------------------------------------------------
