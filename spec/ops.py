@@ -140,6 +140,8 @@ CATALOGUE: tuple[Op, ...] = _ops(
     _o("baddbmm", "BaddbmmBackward0", "beta * input + alpha * bmm(batch1, batch2)"),
     _o("addmm", "AddmmBackward0", "beta * input + alpha * (mat1 @ mat2)"),
     _o("outer", "MulBackward0", "outer product of two vectors"),
+    _o("cdist", "CdistBackward0", "p-norm distances between the rows of two batches of vectors",
+       method=False),
     _o("tensordot", "ViewBackward0", "sum of products over the given dims of two tensors",
        method=False),
     _o("diag", "DiagEmbedBackward0", "a vector's diagonal matrix, or a matrix's diagonal"),
@@ -159,6 +161,7 @@ CATALOGUE: tuple[Op, ...] = _ops(
     # -- ops (issue 12): reductions and scans -------------------------------------------------------
     _o("var", "VarBackward0", "variance over dims, divided by N - correction"),
     _o("std", "StdBackward0", "standard deviation over dims, divided by N - correction"),
+    _o("unique", "", "the distinct elements, sorted (with inverse indices and counts)"),
     _o("prod", "ProdBackward0", "product of all elements, or over a dim (zeros handled)"),
     _o("logsumexp", "LogsumexpBackward0", "log(sum(exp(a))) over dims, computed stably"),
     _o("amax", "AmaxBackward0", "largest value over dims (ties share the gradient)"),

@@ -72,6 +72,9 @@ NAMES: dict[str, str] = {
     "inference_mode": "context: no_grad for inference", "autograd": "backward, grad, anomaly, Function (custom ops)",
     "is_anomaly_enabled": "whether anomaly mode is on",
     "is_anomaly_check_nan_enabled": "whether anomaly mode checks NaN",
+    # statistics and printing
+    "std_mean": "(std, mean) over dims, as one call", "var_mean": "(var, mean) over dims",
+    "set_printoptions": "precision, threshold, edgeitems, linewidth, sci_mode of tensor printing",
 }
 
 #: What `bind` attaches: gradspec's modules bound to the backend.
@@ -301,7 +304,8 @@ def _bind_value(value: Any, backend: Any, where: str, source: types.ModuleType) 
 def bind(backend: Any, where: str = "torch") -> Any:
     """Attach the bound modules (`BOUND`) and the generic helpers a backend lacks
     (``__version__``, ``is_tensor``, ``is_floating_point``, ``cuda``, ``randperm``,
-    ``get_default_dtype``; ``device`` made callable) to ``backend``; returns it.
+    ``get_default_dtype``, ``std_mean``, ``var_mean``; ``device`` made callable) to
+    ``backend``; returns it.
 
     Called by `gradspec.load_backend` for every backend it loads, third parties' included.
     """
@@ -323,6 +327,8 @@ def bind(backend: Any, where: str = "torch") -> Any:
         "get_default_dtype": lambda: (lambda: backend.float32),
         "randperm": lambda: functools.partial(_randperm, backend),
         "cuda": lambda: _cuda(backend, where),
+        "std_mean": lambda: functools.partial(_moments, backend, "std"),
+        "var_mean": lambda: functools.partial(_moments, backend, "var"),
     }
     for attr, make in defaults.items():
         if not _own(backend, attr):
@@ -343,6 +349,22 @@ def _cuda(backend: Any, where: str) -> Namespace:
     return Namespace(f"{where}.cuda", backend, is_available=lambda: on_cuda,
                      device_count=lambda: int(on_cuda), manual_seed=manual_seed,
                      manual_seed_all=manual_seed, synchronize=lambda device=None: None)
+
+
+def _moments(backend: Any, spread: str, input: Any, *args: Any, **kwargs: Any) -> tuple:
+    """``(std, mean)`` or ``(var, mean)`` from the backend's ``std``/``var`` and ``mean`` (for
+    backends without ``std_mean``/``var_mean``): PyTorch's arguments, ``dim`` positional or
+    not, ``unbiased`` (a bool) or ``correction``, ``keepdim``."""
+    first = getattr(backend, spread)(input, *args, **kwargs)
+    dim = kwargs.get("dim", kwargs.get("axis"))
+    keepdim = kwargs.get("keepdim", kwargs.get("keepdims", False))
+    if args and not isinstance(args[0], bool):  # (dim[, unbiased[, keepdim]])
+        dim = args[0]
+        if len(args) > 2:
+            keepdim = args[2]
+    if dim is None:
+        dim = tuple(range(input.dim()))
+    return first, input.mean(dim=dim, keepdim=bool(keepdim))
 
 
 def _own(backend: Any, attr: str) -> bool:

@@ -17,7 +17,7 @@ from gradspec.devices import BackendDevice
 from gradspec.ops import CATALOGUE
 from gradspec.protocol import CAPABILITIES
 
-from . import autograd, dtypes, function, functional, grad_mode
+from . import autograd, dtypes, formatting, function, functional, grad_mode
 from .engine import Engine, Host
 from .factories import Factories
 from .size import Size
@@ -67,6 +67,7 @@ class EngineBackend:
         self.set_grad_enabled = grad_mode.set_grad_enabled
         self.is_grad_enabled = grad_mode.is_grad_enabled
         self.inference_mode = _inference_mode
+        self.set_printoptions = formatting.set_printoptions
         self.autograd = surface.Namespace(
             "torch.autograd", self, backward=autograd.backward, grad=autograd.grad,
             set_detect_anomaly=self.set_detect_anomaly, detect_anomaly=self.detect_anomaly,

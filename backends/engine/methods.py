@@ -233,6 +233,7 @@ OPS_METHODS = {
     "var": F.var, "std": F.std, "prod": F.prod, "logsumexp": F.logsumexp, "amax": F.amax,
     "amin": F.amin, "cumsum": F.cumsum, "cumprod": F.cumprod, "topk": F.topk, "sort": F.sort,
     "argsort": F.argsort, "median": F.median, "kthvalue": F.kthvalue,
+    "unique": F.unique,
     # elementwise
     "log1p": F.log1p, "expm1": F.expm1, "square": F.square, "rsqrt": F.rsqrt,
     "reciprocal": F.reciprocal, "erf": F.erf, "atan2": F.atan2,

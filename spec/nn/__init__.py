@@ -87,7 +87,9 @@ from .modules import (
     SiLU,
     SmoothL1Loss,
     Softmax,
+    Softplus,
     Unflatten,
+    Upsample,
 )
 
 __all__ = [
@@ -101,6 +103,8 @@ __all__ = [
     "GroupNorm", "HuberLoss", "KLDivLoss", "L1Loss", "LayerNorm", "LeakyReLU",
     "LogSoftmax", "MaxPool2d", "MultiheadAttention", "NLLLoss", "SiLU", "SmoothL1Loss",
     "Softmax", "Unflatten",
+    # surface2
+    "Softplus", "Upsample",
 ]
 
 

@@ -9,6 +9,8 @@ from .module import Module, RemovableHandle
 # nnlib: convolution, pooling, normalization, embedding, dropout, reshaping, activations,
 # attention, losses
 from .activation import ELU, GELU, LeakyReLU, LogSoftmax, MultiheadAttention, SiLU, Softmax
+from .activation import Softplus
+from .upsampling import Upsample
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from .dropout import Dropout
@@ -28,4 +30,6 @@ __all__ = [
     "GroupNorm", "HuberLoss", "KLDivLoss", "L1Loss", "LayerNorm", "LeakyReLU",
     "LogSoftmax", "MaxPool2d", "MultiheadAttention", "NLLLoss", "SiLU", "SmoothL1Loss",
     "Softmax", "Unflatten",
+    # surface2
+    "Softplus", "Upsample",
 ]

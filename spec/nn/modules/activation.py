@@ -14,7 +14,8 @@ from .module import Module
 
 __all__ = ["ReLU", "Sigmoid", "Tanh",
            # nnlib
-           "ELU", "GELU", "LeakyReLU", "LogSoftmax", "MultiheadAttention", "SiLU", "Softmax"]
+           "ELU", "GELU", "LeakyReLU", "LogSoftmax", "MultiheadAttention", "SiLU", "Softmax",
+           "Softplus"]
 
 
 class Sigmoid(Module):
@@ -131,6 +132,21 @@ class ELU(Module):
 
     def extra_repr(self) -> str:
         return f"alpha={self.alpha}" + (", inplace=True" if self.inplace else "")
+
+
+class Softplus(Module):
+    """``log(1 + exp(beta * x)) / beta``, elementwise; ``x`` itself where ``beta * x`` exceeds
+    ``threshold`` (for numerical stability)."""
+
+    def __init__(self, beta: float = 1.0, threshold: float = 20.0) -> None:
+        super().__init__()
+        self.beta, self.threshold = beta, threshold
+
+    def forward(self, input: Any) -> Any:
+        return F.softplus(input, self.beta, self.threshold)
+
+    def extra_repr(self) -> str:
+        return f"beta={self.beta}, threshold={self.threshold}"
 
 
 class MultiheadAttention(Module):

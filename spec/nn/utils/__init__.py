@@ -1,10 +1,11 @@
 """Utilities for training, as ``torch.nn.utils``: gradient clipping (`clip_grad_norm_`,
 `clip_grad_value_`, and torch's two halves of the first, `get_total_norm` and
-`clip_grads_with_norm_`)."""
+`clip_grads_with_norm_`), and a model's parameters as one vector (`parameters_to_vector`,
+`vector_to_parameters`)."""
 
 from __future__ import annotations
 
-from . import clip_grad
+from . import clip_grad, convert
 from .clip_grad import (
     clip_grad_norm,
     clip_grad_norm_,
@@ -12,6 +13,8 @@ from .clip_grad import (
     clip_grads_with_norm_,
     get_total_norm,
 )
+from .convert import parameters_to_vector, vector_to_parameters
 
 __all__ = ["clip_grad", "clip_grad_norm", "clip_grad_norm_", "clip_grad_value_",
-           "clip_grads_with_norm_", "get_total_norm"]
+           "clip_grads_with_norm_", "convert", "get_total_norm", "parameters_to_vector",
+           "vector_to_parameters"]
