@@ -90,6 +90,10 @@ from .modules import (
     Softplus,
     Unflatten,
     Upsample,
+    RNNBase,
+    RNN,
+    LSTM,
+    GRU,
 )
 
 __all__ = [
@@ -104,7 +108,7 @@ __all__ = [
     "LogSoftmax", "MaxPool2d", "MultiheadAttention", "NLLLoss", "SiLU", "SmoothL1Loss",
     "Softmax", "Unflatten",
     # surface2
-    "Softplus", "Upsample",
+    "Softplus", "Upsample", "RNNBase", "RNN", "LSTM", "GRU",
 ]
 
 

@@ -11,6 +11,7 @@ from .module import Module, RemovableHandle
 from .activation import ELU, GELU, LeakyReLU, LogSoftmax, MultiheadAttention, SiLU, Softmax
 from .activation import Softplus
 from .upsampling import Upsample
+from .rnn import GRU, LSTM, RNN, RNNBase
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from .dropout import Dropout
@@ -31,5 +32,5 @@ __all__ = [
     "LogSoftmax", "MaxPool2d", "MultiheadAttention", "NLLLoss", "SiLU", "SmoothL1Loss",
     "Softmax", "Unflatten",
     # surface2
-    "Softplus", "Upsample",
+    "Softplus", "Upsample", "RNNBase", "RNN", "LSTM", "GRU",
 ]

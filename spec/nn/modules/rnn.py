@@ -1,0 +1,240 @@
+"""Recurrent layers, as ``torch.nn``: `RNN` (tanh or relu), `LSTM` and `GRU`, with
+``num_layers``, ``bias``, ``batch_first``, ``dropout`` between layers and ``bidirectional``.
+
+Written with protocol ops only (``linear``, ``sigmoid``, ``tanh``, slicing, ``stack``,
+``cat``), one time step at a time, so every backend runs them and autograd sees an ordinary
+graph.  Parameters have torch's names, shapes and gate order (``weight_ih_l0``,
+``weight_hh_l0_reverse``...; LSTM gates input/forget/cell/output, GRU reset/update/new), so a
+torch ``state_dict`` loads and gives torch's outputs.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+from .. import functional as F
+from .. import init
+from ..parameter import Parameter
+from .module import Module
+
+__all__ = ["GRU", "LSTM", "RNN", "RNNBase"]
+
+_GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
+
+
+class RNNBase(Module):
+    """What `RNN`, `LSTM` and `GRU` share: parameters per layer and direction, the loop over
+    layers, directions and time steps, and torch's input and state shapes."""
+
+    def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, proj_size: int = 0, device: Any = None,
+                 dtype: Any = None, *, backend: Any = None) -> None:
+        super().__init__()
+        for label, n in (("input_size", input_size), ("hidden_size", hidden_size),
+                         ("num_layers", num_layers)):
+            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+                raise ValueError(f"{type(self).__name__}: {label} must be a positive integer, "
+                                 f"got {n!r}")
+        if not 0 <= float(dropout) <= 1 or isinstance(dropout, bool):
+            raise ValueError("dropout should be a number in range [0, 1] representing the "
+                             f"probability of an element being zeroed, got {dropout!r}")
+        if proj_size:
+            raise NotImplementedError(f"{type(self).__name__}(proj_size=...) is not supported "
+                                      "by gradspec.nn; project the output with nn.Linear")
+        backend = self._parameter_backend(backend)
+        self.mode = mode
+        self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
+        self.bias, self.batch_first = bias, batch_first
+        self.dropout, self.bidirectional = float(dropout), bidirectional
+        self.proj_size = 0
+        gate_size = _GATES[mode] * hidden_size
+        where = {} if device is None else {"device": device}
+        directions = 2 if bidirectional else 1
+        for layer in range(num_layers):
+            layer_input = input_size if layer == 0 else hidden_size * directions
+            for direction in range(directions):
+                suffix = f"_l{layer}" + ("_reverse" if direction else "")
+                shapes = [("weight_ih", (gate_size, layer_input)),
+                          ("weight_hh", (gate_size, hidden_size))]
+                if bias:
+                    shapes += [("bias_ih", (gate_size,)), ("bias_hh", (gate_size,))]
+                for name, shape in shapes:
+                    setattr(self, name + suffix,
+                            Parameter(backend.zeros(*shape, dtype=dtype, **where)))
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Every weight and bias uniform in ``(-1/sqrt(hidden_size), 1/sqrt(hidden_size))``, as
+        torch initialises them."""
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        for p in self.parameters():
+            init.uniform_(p, -bound, bound)
+
+    # -- the forward pass ---------------------------------------------------------------------
+    def forward(self, input: Any, hx: Any = None) -> Any:
+        """``(output, h_n)`` (LSTM: ``(output, (h_n, c_n))``) for ``input`` of shape (L, N,
+        input_size), (N, L, input_size) with ``batch_first``, or (L, input_size) unbatched.
+        ``hx`` (LSTM: ``(h_0, c_0)``) is (num_layers * directions, N, hidden_size), zeros when
+        omitted."""
+        lstm = self.mode == "LSTM"
+        batched = input.dim() == 3
+        if input.dim() not in (2, 3):
+            raise ValueError(f"{type(self).__name__}: Expected input to be 2D or 3D, got "
+                             f"{input.dim()}D instead")
+        if input.shape[-1] != self.input_size:
+            raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
+                               f"{self.input_size}, got {input.shape[-1]}")
+        if not batched:
+            input = input.unsqueeze(1)
+        elif self.batch_first:
+            input = input.transpose(0, 1)
+        steps, batch = input.shape[0], input.shape[1]
+        directions = 2 if self.bidirectional else 1
+        h0, c0 = self._initial_state(input, hx, batch, directions, batched, lstm)
+        layer_input = input
+        h_n, c_n = [], []
+        for layer in range(self.num_layers):
+            outputs = []
+            for direction in range(directions):
+                k = layer * directions + direction
+                suffix = f"_l{layer}" + ("_reverse" if direction else "")
+                h, c = h0[k], (c0[k] if lstm else None)
+                order = range(steps - 1, -1, -1) if direction else range(steps)
+                seq: list[Any] = [None] * steps
+                weights = self._weights(suffix)
+                for t in order:
+                    h, c = self._cell(layer_input[t], h, c, *weights)
+                    seq[t] = h
+                outputs.append(seq)
+                h_n.append(h)
+                if lstm:
+                    c_n.append(c)
+            backend = _backend_of(input)
+            if directions == 1:
+                layer_output = backend.stack(outputs[0])
+            else:
+                layer_output = backend.stack([backend.cat([f, b], -1)
+                                              for f, b in zip(*outputs)])
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                layer_output = F.dropout(layer_output, self.dropout, True)
+            layer_input = layer_output
+        backend = _backend_of(input)
+        output, h_n = layer_input, backend.stack(h_n)
+        c_out = backend.stack(c_n) if lstm else None
+        if not batched:
+            output, h_n = output.squeeze(1), h_n.squeeze(1)
+            c_out = c_out.squeeze(1) if lstm else None
+        elif self.batch_first:
+            output = output.transpose(0, 1)
+        return (output, (h_n, c_out)) if lstm else (output, h_n)
+
+    def _initial_state(self, input: Any, hx: Any, batch: int, directions: int, batched: bool,
+                       lstm: bool) -> tuple[Any, Any]:
+        shape = (self.num_layers * directions, batch, self.hidden_size)
+        if hx is None:
+            zeros = _backend_of(input).zeros(*shape, dtype=input.dtype)
+            return zeros, (zeros if lstm else None)
+        states = tuple(hx) if lstm else (hx,)
+        if lstm and len(states) != 2:
+            raise ValueError("LSTM: hx must be a tuple (h_0, c_0)")
+        out = []
+        for s in states:
+            if not batched:
+                s = s.unsqueeze(1)
+            if tuple(s.shape) != shape:
+                raise RuntimeError(f"Expected hidden size {shape}, got {tuple(s.shape)}")
+            out.append(s)
+        return out[0], (out[1] if lstm else None)
+
+    def _weights(self, suffix: str) -> tuple[Any, Any, Any, Any]:
+        def get(name: str) -> Any:
+            return getattr(self, name)
+
+        if self.bias:
+            return (get("weight_ih" + suffix), get("weight_hh" + suffix),
+                    get("bias_ih" + suffix), get("bias_hh" + suffix))
+        return get("weight_ih" + suffix), get("weight_hh" + suffix), None, None
+
+    def _cell(self, x: Any, h: Any, c: Any, w_ih: Any, w_hh: Any, b_ih: Any, b_hh: Any
+              ) -> tuple[Any, Any]:
+        """One time step: the new hidden state (and LSTM cell state)."""
+        H = self.hidden_size
+        gi = F.linear(x, w_ih, b_ih)
+        gh = F.linear(h, w_hh, b_hh)
+        if self.mode == "LSTM":
+            gates = gi + gh
+            i = F.sigmoid(gates[:, 0:H])
+            f = F.sigmoid(gates[:, H:2 * H])
+            g = F.tanh(gates[:, 2 * H:3 * H])
+            o = F.sigmoid(gates[:, 3 * H:4 * H])
+            c = f * c + i * g
+            return o * F.tanh(c), c
+        if self.mode == "GRU":
+            r = F.sigmoid(gi[:, 0:H] + gh[:, 0:H])
+            z = F.sigmoid(gi[:, H:2 * H] + gh[:, H:2 * H])
+            n = F.tanh(gi[:, 2 * H:3 * H] + r * gh[:, 2 * H:3 * H])
+            return (1 - z) * n + z * h, None
+        pre = gi + gh
+        return (F.tanh(pre) if self.mode == "RNN_TANH" else F.relu(pre)), None
+
+    def extra_repr(self) -> str:
+        """The sizes and the options that differ from the defaults, as torch prints them."""
+        text = f"{self.input_size}, {self.hidden_size}"
+        if self.num_layers != 1:
+            text += f", num_layers={self.num_layers}"
+        if self.bias is not True:
+            text += f", bias={self.bias}"
+        if self.batch_first is not False:
+            text += f", batch_first={self.batch_first}"
+        if self.dropout != 0:
+            text += f", dropout={self.dropout}"
+        if self.bidirectional is not False:
+            text += f", bidirectional={self.bidirectional}"
+        return text
+
+
+def _backend_of(t: Any) -> Any:
+    from ...plugins import backend_of
+
+    return backend_of(t)
+
+
+class RNN(RNNBase):
+    """An Elman RNN: ``h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)`` (``nonlinearity=
+    'relu'``: relu), stacked ``num_layers`` deep, optionally in both directions."""
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1,
+                 nonlinearity: str = "tanh", bias: bool = True, batch_first: bool = False,
+                 dropout: float = 0.0, bidirectional: bool = False, device: Any = None,
+                 dtype: Any = None, *, backend: Any = None) -> None:
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"Unknown nonlinearity '{nonlinearity}'. Select from 'tanh' or "
+                             "'relu'.")
+        super().__init__(f"RNN_{nonlinearity.upper()}", input_size, hidden_size, num_layers,
+                         bias, batch_first, dropout, bidirectional, 0, device, dtype,
+                         backend=backend)
+        self.nonlinearity = nonlinearity
+
+
+class LSTM(RNNBase):
+    """Long short-term memory: input, forget, cell and output gates; returns ``(output,
+    (h_n, c_n))``."""
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 proj_size: int = 0, device: Any = None, dtype: Any = None, *,
+                 backend: Any = None) -> None:
+        super().__init__("LSTM", input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, proj_size, device, dtype, backend=backend)
+
+
+class GRU(RNNBase):
+    """Gated recurrent unit: reset and update gates, ``h_t = (1 - z) * n + z * h_{t-1}``."""
+
+    def __init__(self, input_size: int, hidden_size: int, num_layers: int = 1, bias: bool = True,
+                 batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False,
+                 device: Any = None, dtype: Any = None, *, backend: Any = None) -> None:
+        super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout,
+                         bidirectional, 0, device, dtype, backend=backend)
