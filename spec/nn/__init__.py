@@ -94,6 +94,8 @@ from .modules import (
     RNN,
     LSTM,
     GRU,
+    TransformerEncoder,
+    TransformerEncoderLayer,
 )
 
 __all__ = [
@@ -108,7 +110,8 @@ __all__ = [
     "LogSoftmax", "MaxPool2d", "MultiheadAttention", "NLLLoss", "SiLU", "SmoothL1Loss",
     "Softmax", "Unflatten",
     # surface2
-    "Softplus", "Upsample", "RNNBase", "RNN", "LSTM", "GRU",
+    "Softplus", "Upsample", "RNNBase", "RNN", "LSTM", "GRU", "TransformerEncoder",
+    "TransformerEncoderLayer",
 ]
 
 

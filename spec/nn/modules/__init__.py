@@ -12,6 +12,7 @@ from .activation import ELU, GELU, LeakyReLU, LogSoftmax, MultiheadAttention, Si
 from .activation import Softplus
 from .upsampling import Upsample
 from .rnn import GRU, LSTM, RNN, RNNBase
+from .transformer import TransformerEncoder, TransformerEncoderLayer
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from .dropout import Dropout
@@ -32,5 +33,6 @@ __all__ = [
     "LogSoftmax", "MaxPool2d", "MultiheadAttention", "NLLLoss", "SiLU", "SmoothL1Loss",
     "Softmax", "Unflatten",
     # surface2
-    "Softplus", "Upsample", "RNNBase", "RNN", "LSTM", "GRU",
+    "Softplus", "Upsample", "RNNBase", "RNN", "LSTM", "GRU", "TransformerEncoder",
+    "TransformerEncoderLayer",
 ]

@@ -9,7 +9,7 @@ from typing import Any
 from .. import functional as F
 from ..parameter import Parameter
 from . import _draw
-from .linear import Linear
+from .linear import Linear, NonDynamicallyQuantizableLinear
 from .module import Module
 
 __all__ = ["ReLU", "Sigmoid", "Tanh",
@@ -192,7 +192,8 @@ class MultiheadAttention(Module):
             self.in_proj_bias = Parameter(backend.zeros(3 * e, **_draw.kw(dtype, device)))
         else:
             self.register_parameter("in_proj_bias", None)
-        self.out_proj = Linear(e, e, bias=bias, backend=backend, dtype=dtype)
+        self.out_proj = NonDynamicallyQuantizableLinear(e, e, bias=bias, backend=backend,
+                                                        dtype=dtype)
         if bias:
             self.out_proj.bias = Parameter(backend.zeros(e, **_draw.kw(dtype, device)))
         if add_bias_kv:
@@ -272,9 +273,6 @@ class MultiheadAttention(Module):
         else:
             wq, wk, wv = self.q_proj_weight, self.k_proj_weight, self.v_proj_weight
         return F.linear(query, wq, bq), F.linear(key, wk, bk), F.linear(value, wv, bv)
-
-    def extra_repr(self) -> str:
-        return f"embed_dim={self.embed_dim}, num_heads={self.num_heads}"
 
 
 def _cat0(a: Any, b: Any) -> Any:

@@ -154,6 +154,24 @@ class ModuleList(Module):
         for i, m in enumerate(values):
             self.add_module(str(i), m)
 
+    def __repr__(self) -> str:
+        """As torch prints a ModuleList: runs of equal consecutive entries collapse into one
+        line, ``(0-2): 3 x Linear(...)``."""
+        if not self._modules:
+            return self._get_name() + "()"
+        runs: list[list[Any]] = []  # [first index, last index, text]
+        for i, child in enumerate(self._modules.values()):
+            text = repr(child)
+            if runs and runs[-1][2] == text:
+                runs[-1][1] = i
+            else:
+                runs.append([i, i, text])
+        lines = []
+        for first, last, text in runs:
+            label = f"({first})" if first == last else f"({first}-{last}): {last - first + 1} x"
+            lines.append(f"{label}{':' if first == last else ''} {text}".replace("\n", "\n  "))
+        return self._get_name() + "(\n  " + "\n  ".join(lines) + "\n)"
+
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """Not callable: a container, as in torch."""
         raise NotImplementedError("ModuleList has no forward(): iterate over it, e.g. "

@@ -10,7 +10,7 @@ from .. import init
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["Identity", "Linear"]
+__all__ = ["Identity", "Linear", "NonDynamicallyQuantizableLinear"]
 
 
 class Identity(Module):
@@ -72,3 +72,8 @@ class Linear(Module):
         """The sizes and whether there is a bias, as torch prints them."""
         return (f"in_features={self.in_features}, out_features={self.out_features}, "
                 f"bias={self.bias is not None}")
+
+
+class NonDynamicallyQuantizableLinear(Linear):
+    """`Linear` under torch's name for ``MultiheadAttention.out_proj`` (so the printed model
+    reads as torch's; quantization is not part of gradspec)."""
