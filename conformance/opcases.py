@@ -52,7 +52,7 @@ REGISTRY_OPS = frozenset({
     "silu", "mish", "hardtanh", "logsigmoid", "var", "std", "logsumexp", "amax", "amin", "prod",
     "median", "cumsum", "cumprod", "split", "repeat", "flip", "roll", "gather", "scatter_add",
     "scatter", "masked_fill", "baddbmm", "diagonal", "diag_embed", "trace", "tril", "triu",
-    "vector_norm", "cdist",
+    "vector_norm",
 }) | _nn.REGISTRY_OPS
 
 #: What the harness itself uses on every backend; ``methods`` need not list these.

@@ -35,7 +35,6 @@ OPS = frozenset({
     "var", "std", "logsumexp", "amax", "amin", "prod", "median", "cumsum", "cumprod",
     "split", "repeat", "flip", "roll", "gather", "scatter_add", "scatter", "masked_fill",
     "baddbmm", "diagonal", "diag_embed", "trace", "tril", "triu", "vector_norm",
-    "cdist",
 })
 
 SMALL = (2, 3)
@@ -444,19 +443,3 @@ linear("amin-linalg-matrix_norm-minus-inf", "amin",
        lambda B, x: B.linalg.matrix_norm(x, float("-inf")), X(3, 3, **NONZERO),
        "linalg.matrix_norm", sq=False)
 
-# ============================================================================== distances
-# cdist: rows of x1 against rows of x2, batch dims broadcasting.  First order only: PyTorch's
-# cdist backward is not differentiable ("the derivative for '_cdist_backward' is not
-# implemented"); the engine's is (tests/test_surface_ops.py checks it against finite
-# differences).  p=1 and p=inf are piecewise linear; values are kept apart from kinks and ties.
-CD = "cdist"
-for p, label in ((2.0, "p2"), (3.0, "p3"), (1.5, "p1_5")):
-    case(f"{CD}-{label}", CD, lambda B, a, b, p=p: B.cdist(a, b, p=p), (X(3, 2), X(4, 2)), CD,
-         second_order=False)
-case(f"{CD}-batched-broadcast", CD, lambda B, a, b: B.cdist(a, b), (X(2, 3, 2), X(1, 4, 2)), CD,
-     second_order=False)
-case(f"{CD}-const-operand", CD, lambda B, a, b: B.cdist(a, b), (X(3, 2), K(2, 2)), CD,
-     second_order=False)
-for p, label in ((1.0, "p1"), (float("inf"), "pinf")):
-    linear(f"{CD}-{label}", CD, lambda B, a, b, p=p: B.cdist(a, b, p=p),
-           (X(2, 3, distinct=True), X(3, 3, distinct=True)), CD, sq=False)

@@ -140,8 +140,6 @@ CATALOGUE: tuple[Op, ...] = _ops(
     _o("baddbmm", "BaddbmmBackward0", "beta * input + alpha * bmm(batch1, batch2)"),
     _o("addmm", "AddmmBackward0", "beta * input + alpha * (mat1 @ mat2)"),
     _o("outer", "MulBackward0", "outer product of two vectors"),
-    _o("cdist", "CdistBackward0", "p-norm distances between the rows of two batches of vectors",
-       method=False),
     _o("tensordot", "ViewBackward0", "sum of products over the given dims of two tensors",
        method=False),
     _o("diag", "DiagEmbedBackward0", "a vector's diagonal matrix, or a matrix's diagonal"),

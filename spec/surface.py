@@ -74,6 +74,7 @@ NAMES: dict[str, str] = {
     "is_anomaly_check_nan_enabled": "whether anomaly mode checks NaN",
     # statistics and printing
     "std_mean": "(std, mean) over dims, as one call", "var_mean": "(var, mean) over dims",
+    "cdist": "p-norm distances between the rows of two batches of vectors",
     "set_printoptions": "precision, threshold, edgeitems, linewidth, sci_mode of tensor printing",
 }
 
@@ -304,7 +305,7 @@ def _bind_value(value: Any, backend: Any, where: str, source: types.ModuleType) 
 def bind(backend: Any, where: str = "torch") -> Any:
     """Attach the bound modules (`BOUND`) and the generic helpers a backend lacks
     (``__version__``, ``is_tensor``, ``is_floating_point``, ``cuda``, ``randperm``,
-    ``get_default_dtype``, ``std_mean``, ``var_mean``; ``device`` made callable) to
+    ``get_default_dtype``, ``std_mean``, ``var_mean``, ``cdist``; ``device`` made callable) to
     ``backend``; returns it.
 
     Called by `gradspec.load_backend` for every backend it loads, third parties' included.
@@ -329,6 +330,7 @@ def bind(backend: Any, where: str = "torch") -> Any:
         "cuda": lambda: _cuda(backend, where),
         "std_mean": lambda: functools.partial(_moments, backend, "std"),
         "var_mean": lambda: functools.partial(_moments, backend, "var"),
+        "cdist": lambda: functools.partial(_cdist, backend),
     }
     for attr, make in defaults.items():
         if not _own(backend, attr):
@@ -365,6 +367,47 @@ def _moments(backend: Any, spread: str, input: Any, *args: Any, **kwargs: Any) -
     if dim is None:
         dim = tuple(range(input.dim()))
     return first, input.mean(dim=dim, keepdim=bool(keepdim))
+
+
+def _cdist(backend: Any, x1: Any, x2: Any, p: float = 2.0, compute_mode: Any = None) -> Any:
+    """The ``p``-norm distances between the rows of ``x1`` (..., P, M) and of ``x2``
+    (..., R, M), a (..., P, R) tensor, from protocol ops (for backends without ``cdist``).
+
+    As PyTorch's: batch dims broadcast, a zero distance (or, for ``p < 1``, a zero coordinate
+    difference) has gradient 0, ``p=0`` counts differing coordinates (no gradient).
+    ``compute_mode`` is accepted for PyTorch's signature; the direct formula is always used."""
+    if x1.dim() < 2 or x2.dim() < 2:
+        raise RuntimeError(f"cdist only supports at least 2D tensors, X1 got: {x1.dim()}D, "
+                           f"X2 got: {x2.dim()}D")
+    if x1.shape[-1] != x2.shape[-1]:
+        raise RuntimeError(f"X1 and X2 must have the same number of columns. X1: "
+                           f"{x1.shape[-1]} X2: {x2.shape[-1]}")
+    if not (x1.is_floating_point() and x2.is_floating_point()) or x1.dtype != x2.dtype:
+        raise RuntimeError(f"cdist only supports floating-point dtypes of one kind, X1 got: "
+                           f"{x1.dtype}, X2 got: {x2.dtype}")
+    p = float(p)
+    if not p >= 0:
+        raise RuntimeError(f"cdist only supports non-negative p values, got {p}")
+    diff = x1.unsqueeze(-2) - x2.unsqueeze(-3)
+    if p == 0:  # a count: in the graph (as PyTorch's), with gradient 0
+        return (diff != 0).to(x1.dtype).sum(-1) + (diff * 0).sum(-1)
+    if p == float("inf"):
+        return diff.abs().amax(-1)
+    if p == 1:
+        return diff.abs().sum(-1)
+    magnitude = diff.abs()
+    if p == 2:
+        total = (diff * diff).sum(-1)
+    else:
+        # |d| ** p has an infinite derivative at d = 0 for p < 1: take it where d != 0 only
+        flat = magnitude == 0
+        total = backend.where(flat, magnitude * 0,
+                              backend.where(flat, magnitude + 1, magnitude) ** p).sum(-1)
+    # the root's derivative is infinite at 0: evaluate it away from 0, where the result is 0
+    zero = total == 0
+    safe = backend.where(zero, total + 1, total)
+    root = safe.sqrt() if p == 2 else safe ** (1.0 / p)
+    return backend.where(zero, total * 0, root)
 
 
 def _own(backend: Any, attr: str) -> bool:

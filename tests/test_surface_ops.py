@@ -54,14 +54,14 @@ def test_cdist_values_and_gradients(bk, real, p):
         y = torch.tensor(b, requires_grad=True)
         d = torch.cdist(x, y, p=p)
         (d * torch.tensor(w)).sum().backward()
-        grads.append((d, x.grad, y.grad, d.grad_fn.name()))
-    for ours, theirs in zip(grads[0][:3], grads[1][:3]):
+        grads.append((d, x.grad, y.grad))
+    for ours, theirs in zip(grads[0], grads[1]):
         close(ours, theirs, rtol=1e-10, atol=1e-12)
-    assert grads[0][3] == grads[1][3] == "CdistBackward0"
 
 
 def test_cdist_second_order_matches_finite_differences(engine):
-    """PyTorch's cdist has no double backward; the engine's does, checked numerically here."""
+    """PyTorch's cdist has no double backward; the composed one of the engine backends has,
+    checked numerically here."""
     torch = engine
     a, b, w = rand(3, 2, seed=4), rand(4, 2, seed=5), rand(3, 4, seed=6)
 

@@ -130,7 +130,7 @@ from .ops.padding import pad
 from .ops.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
 from .ops.sparse import embedding, one_hot
 from .ops.upsampling import interpolate
-from .ops.distance import cdist, unique  # surface2
+from .ops.unique import unique  # surface2
 
 __all__ = [
     "abs", "add", "argmax", "argmin", "broadcast_to", "cat", "clamp", "clone", "cos", "div", "dot",
@@ -159,7 +159,7 @@ __all__ += [  # ops (issue 12)
     "softplus", "sort", "split", "square", "std", "swapaxes", "swapdims", "take_along_dim",
     "tensordot", "tile", "topk", "trace", "tril", "triu", "trunc", "unbind", "var",
 ]
-__all__ += ["cdist", "unique"]  # surface2
+__all__ += ["unique"]  # surface2
 
 
 # ------------------------------------------------------------------ non-differentiable results

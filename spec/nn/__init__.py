@@ -96,6 +96,7 @@ from .modules import (
     GRU,
     TransformerEncoder,
     TransformerEncoderLayer,
+    NonDynamicallyQuantizableLinear,
 )
 
 __all__ = [
@@ -111,7 +112,7 @@ __all__ = [
     "Softmax", "Unflatten",
     # surface2
     "Softplus", "Upsample", "RNNBase", "RNN", "LSTM", "GRU", "TransformerEncoder",
-    "TransformerEncoderLayer",
+    "TransformerEncoderLayer", "NonDynamicallyQuantizableLinear",
 ]
 
 

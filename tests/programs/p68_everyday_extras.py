@@ -7,7 +7,7 @@ from torch.nn.utils import parameters_to_vector, vector_to_parameters
 points = torch.tensor([[0.0, 0.0], [3.0, 4.0], [1.0, 1.0]], requires_grad=True)
 centres = torch.tensor([[0.0, 1.0], [2.0, 2.0]])
 d = torch.cdist(points, centres)
-print(d.grad_fn.name(), [[round(v, 5) for v in row] for row in d.tolist()])
+print([[round(v, 5) for v in row] for row in d.tolist()])
 d.min(dim=1).values.sum().backward()
 print([[round(v, 5) for v in row] for row in points.grad.tolist()])
 

@@ -2,7 +2,7 @@
 
 from .activation import ReLU, Sigmoid, Tanh
 from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
-from .linear import Identity, Linear
+from .linear import Identity, Linear, NonDynamicallyQuantizableLinear
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from .module import Module, RemovableHandle
 
@@ -34,5 +34,5 @@ __all__ = [
     "Softmax", "Unflatten",
     # surface2
     "Softplus", "Upsample", "RNNBase", "RNN", "LSTM", "GRU", "TransformerEncoder",
-    "TransformerEncoderLayer",
+    "TransformerEncoderLayer", "NonDynamicallyQuantizableLinear",
 ]
