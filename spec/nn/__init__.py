@@ -35,6 +35,7 @@ Differences from ``torch.nn``, all deliberate:
 
 from __future__ import annotations
 
+import importlib as _importlib
 import sys as _sys
 import types as _types
 
@@ -122,6 +123,11 @@ class _DefaultBackendModule(_types.ModuleType):
     def __repr__(self) -> str:
         return ("<module 'gradspec.nn': layers create parameters on the default backend "
                 "(gradspec.load_backend()); backend.nn is bound to its backend>")
+
+    def __reduce__(self) -> tuple:
+        # pickled (by cloudpickle, say, inside a function that uses `nn`) as the module of
+        # that name, as plain modules are; a ModuleType subclass is not otherwise picklable
+        return (_importlib.import_module, (self.__name__,))
 
 
 _sys.modules[__name__].__class__ = _DefaultBackendModule
