@@ -442,4 +442,3 @@ linear("amax-linalg-norm-1", "amax", lambda B, x: B.linalg.norm(x, 1),
 linear("amin-linalg-matrix_norm-minus-inf", "amin",
        lambda B, x: B.linalg.matrix_norm(x, float("-inf")), X(3, 3, **NONZERO),
        "linalg.matrix_norm", sq=False)
-
