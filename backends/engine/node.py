@@ -183,8 +183,13 @@ class Node:
         """Free what was saved (after a backward without retain_graph).  Nodes that saved
         nothing stay runnable, as in PyTorch (clause RETAIN-3)."""
         saved = self._saved
-        if saved is not FREED and saved.count(None) != len(saved):
-            self._saved = FREED
+        if saved is FREED:
+            return
+        # `is not None`, never `==`: an entry may be a raw array (a numpy operand saved as is)
+        for entry in saved:
+            if entry is not None:
+                self._saved = FREED
+                return
 
 
 def _modified(node: Node, shape: tuple[int, ...], saved: int, now: int, tensor: Any) -> Exception:

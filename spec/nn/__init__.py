@@ -38,6 +38,7 @@ from __future__ import annotations
 import importlib as _importlib
 import sys as _sys
 import types as _types
+from typing import Any as _Any
 
 from . import functional, init, modules, utils
 from .modules import (
@@ -124,10 +125,10 @@ class _DefaultBackendModule(_types.ModuleType):
         return ("<module 'gradspec.nn': layers create parameters on the default backend "
                 "(gradspec.load_backend()); backend.nn is bound to its backend>")
 
-    def __reduce__(self) -> tuple:
-        # pickled (by cloudpickle, say, inside a function that uses `nn`) as the module of
-        # that name, as plain modules are; a ModuleType subclass is not otherwise picklable
-        return (_importlib.import_module, (self.__name__,))
+    def __reduce__(self) -> tuple[_Any, tuple[str]]:
+        # Pickled by name, as a plain module is: cloudpickle (Dask) sends functions that use
+        # ``nn`` by value, and a ModuleType subclass is not in its table of module reducers.
+        return _importlib.import_module, (self.__name__,)
 
 
 _sys.modules[__name__].__class__ = _DefaultBackendModule
