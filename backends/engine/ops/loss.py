@@ -195,6 +195,14 @@ class CrossEntropyBackward0(Node):
             return losses
         return losses / n if n else losses * float("nan")  # the mean of nothing
 
+    def name(self):
+        # One fused node, shown as the node PyTorch's composed result ends in, so a printed
+        # loss reads the same: nll_loss for class indices; for probabilities, the mean's
+        # division or the sum's negation.
+        if self.indices:
+            return "NllLossBackward0"
+        return "DivBackward1" if self.reduction == "mean" else "NegBackward0"
+
     def backward(self, F, g, a, t):
         ea, et = self._next
         if self.reduction == "none":
