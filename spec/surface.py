@@ -66,6 +66,10 @@ NAMES: dict[str, str] = {
     "is_tensor": "whether an object is a tensor of this backend", "Size": "the shape type",
     # devices
     "cuda": "torch.cuda: is_available(), device_count(), manual_seed()",
+    "backends": "torch.backends: the cudnn, cuda.matmul and mps flags scripts set (kept; "
+                "gradspec's engines use neither cuDNN nor TF32)",
+    "set_num_threads": "the array library's BLAS threads (through threadpoolctl)",
+    "get_num_threads": "the BLAS threads in use",
     # grad mode and autograd
     "no_grad": "context: record nothing", "enable_grad": "context: record",
     "set_grad_enabled": "switch recording", "is_grad_enabled": "whether recording",
@@ -328,6 +332,9 @@ def bind(backend: Any, where: str = "torch") -> Any:
         "get_default_dtype": lambda: (lambda: backend.float32),
         "randperm": lambda: functools.partial(_randperm, backend),
         "cuda": lambda: _cuda(backend, where),
+        "backends": lambda: _backends(backend, where),
+        "set_num_threads": lambda: set_num_threads,
+        "get_num_threads": lambda: get_num_threads,
         "std_mean": lambda: functools.partial(_moments, backend, "std"),
         "var_mean": lambda: functools.partial(_moments, backend, "var"),
         "cdist": lambda: functools.partial(_cdist, backend),
@@ -351,6 +358,58 @@ def _cuda(backend: Any, where: str) -> Namespace:
     return Namespace(f"{where}.cuda", backend, is_available=lambda: on_cuda,
                      device_count=lambda: int(on_cuda), manual_seed=manual_seed,
                      manual_seed_all=manual_seed, synchronize=lambda device=None: None)
+
+
+def _backends(backend: Any, where: str) -> Namespace:
+    """``torch.backends`` for a backend: the flags scripts set as boilerplate
+    (``cudnn.benchmark``, ``cudnn.deterministic``, ``cuda.matmul.allow_tf32``) with PyTorch's
+    defaults.  They are kept, so a script reads back what it set, and change nothing: the
+    engines call no cuDNN and compute in the dtype they are given."""
+    cudnn = Namespace(f"{where}.backends.cudnn", backend, enabled=True, benchmark=False,
+                      deterministic=False, allow_tf32=True, is_available=lambda: False,
+                      version=lambda: None)
+    matmul = Namespace(f"{where}.backends.cuda.matmul", backend, allow_tf32=False)
+    cuda = Namespace(f"{where}.backends.cuda", backend, matmul=matmul, is_built=lambda: False)
+    mps = Namespace(f"{where}.backends.mps", backend, is_available=lambda: False,
+                    is_built=lambda: False)
+    return Namespace(f"{where}.backends", backend, cudnn=cudnn, cuda=cuda, mps=mps)
+
+
+_THREADS: list[int] = []  # the count set last (threads are the process's, not a backend's)
+
+
+def set_num_threads(n: int) -> None:
+    """Limit the threads of the array library's BLAS to ``n`` (PyTorch's intra-op threads),
+    for the whole process, through threadpoolctl; without threadpoolctl it warns that it can
+    change nothing."""
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ValueError(f"set_num_threads expects a positive int, got {n!r}")
+    try:
+        from threadpoolctl import threadpool_limits
+    except ImportError:
+        import warnings
+
+        warnings.warn("gradspec: set_num_threads changes nothing without threadpoolctl "
+                      "(pip install threadpoolctl), which limits numpy's BLAS threads",
+                      RuntimeWarning, stacklevel=2)
+    else:
+        threadpool_limits(limits=n)  # stays in force: not used as a context manager
+    _THREADS[:] = [n]
+
+
+def get_num_threads() -> int:
+    """The threads set by `set_num_threads`, else the most any loaded BLAS uses (threadpoolctl),
+    else the machine's CPU count."""
+    if _THREADS:
+        return _THREADS[0]
+    try:
+        from threadpoolctl import threadpool_info
+    except ImportError:
+        import os
+
+        return os.cpu_count() or 1
+    counts = [int(lib.get("num_threads") or 0) for lib in threadpool_info()]
+    return max(counts, default=0) or 1
 
 
 def _moments(backend: Any, spread: str, input: Any, *args: Any, **kwargs: Any) -> tuple:

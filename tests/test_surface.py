@@ -169,6 +169,30 @@ def test_gradspec_nn_pickles_by_name_for_dask():
     assert cloudpickle.loads(cloudpickle.dumps(objective))() is nn.BCELoss
 
 
+def test_backends_flags_and_threads_read_back_what_a_script_sets(bk, monkeypatch):
+    """The boilerplate lines of training scripts: ``torch.backends.cudnn.benchmark = True``,
+    ``torch.set_num_threads(1)``; PyTorch's defaults before, the values set after."""
+    flags = bk.backends.cudnn
+    monkeypatch.setattr(flags, "benchmark", flags.benchmark)  # restored after the test
+    monkeypatch.setattr(flags, "deterministic", flags.deterministic)
+    assert flags.benchmark is False and flags.deterministic is False
+    assert bk.backends.mps.is_available() is False
+    flags.benchmark = flags.deterministic = True
+    assert bk.backends.cudnn.benchmark is True and bk.backends.cudnn.deterministic is True
+    # (on the torch backend these are torch's own, with torch's message)
+    unknown = "no attribute" if bk.name == "torch" else "not part of gradspec's surface"
+    with pytest.raises(AttributeError, match=unknown):
+        bk.backends.cudnn.no_such_flag
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    before = bk.get_num_threads()
+    with threadpoolctl.threadpool_limits(limits=None):  # restores the BLAS limits after
+        bk.set_num_threads(1)
+        assert bk.get_num_threads() == 1
+        bk.set_num_threads(before)
+    with pytest.raises((ValueError, RuntimeError, TypeError)):
+        bk.set_num_threads(0)
+
+
 def test_optim_utils_save_load_are_bound(bk):
     p = bk.ones(2, requires_grad=True)
     opt = bk.optim.SGD([p], lr=0.5)
