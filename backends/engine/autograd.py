@@ -24,7 +24,7 @@ from gradspec.errors import (
 
 from .functional import GRAPH_F
 from .grad_mode import STATE
-from .node import Node
+from .node import Node, op_info
 from .ops.cast import clone
 from .tensor import Tensor
 
@@ -221,13 +221,14 @@ def _run(outputs: list, grads: list, retain_graph: bool | None, create_graph: bo
                 if anomaly:
                     grads_in = _anomalous(node, F, g, raw, eng.check_nan)
                 else:
+                    info = op_info(type(node))
                     saved = node._saved  # a plain tuple holds constants only: nothing to check
-                    grads_in = node.backward(F, g, *(saved if type(saved) is tuple
-                                                     else node._unpack(raw)))
+                    grads_in = info.backward(node, F, g, *(saved if type(saved) is tuple
+                                                           else node._unpack(raw)))
                 if not retain_graph:
                     node._release()
             meta = node._meta
-            fresh = node.fresh if raw else ()
+            fresh = op_info(type(node)).fresh if raw else ()
             for i, (e, gi) in enumerate(zip(node._next, grads_in)):
                 if e is None:
                     continue

@@ -48,6 +48,53 @@ def register(op: str, *, public: bool = True):
     return deco
 
 
+class OpInfo:
+    """What the engine reads from a node class on every op and every backward step, read once
+    per class: one dictionary lookup (`op_info`) in place of an attribute lookup on the class
+    for each, and ``forward``/``backward`` as the class's plain functions, called with the node
+    first (no bound method is made per call).  ``positions``: which inputs a node saves, given
+    which of its inputs need a gradient (the mask of ``save_map``), filled as masks occur."""
+
+    __slots__ = ("forward", "backward", "broadcasts", "saves", "save_map", "saves_output",
+                 "fresh", "positions")
+
+    def __init__(self, cls: type) -> None:
+        self.forward = cls.forward
+        self.backward = cls.backward
+        self.broadcasts = bool(cls.broadcasts)
+        self.saves = tuple(cls.saves)
+        self.save_map = cls.save_map
+        self.saves_output = bool(cls.saves_output)
+        self.fresh = tuple(cls.fresh)
+        self.positions: dict[tuple[bool, ...], tuple[int, ...]] = {}
+
+    def saved_positions(self, edges: tuple) -> tuple[int, ...]:
+        """The input positions a node with these edges saves (sorted)."""
+        smap = self.save_map
+        if smap is None:
+            return self.saves
+        mask = tuple([e is not None for e in edges])
+        found = self.positions.get(mask)
+        if found is None:
+            wanted: set[int] = set()
+            for i, needed in enumerate(mask):
+                if needed:
+                    wanted.update(smap.get(i, ()))
+            found = self.positions[mask] = tuple(sorted(wanted))
+        return found
+
+
+_INFO: dict[type, OpInfo] = {}
+
+
+def op_info(cls: type) -> OpInfo:
+    """The `OpInfo` of node class ``cls`` (made on first use)."""
+    info = _INFO.get(cls)
+    if info is None:
+        info = _INFO[cls] = OpInfo(cls)
+    return info
+
+
 class NodeExtra:
     """Rare per-node state, kept out of the hot path."""
 

@@ -1,6 +1,8 @@
 # Cython declarations for tensor.py (the compiled core; the .py stays the source).  The tensor's
 # hot fields are C struct members; the rare state stays in the optional TensorExtra.
 
+cimport cython
+
 from gradspec.backends.engine.node cimport Node
 
 
@@ -26,3 +28,7 @@ cdef class Tensor:
     cdef public VersionCounter _vc
     cdef public TensorExtra _x
     cdef object __weakref__
+
+
+@cython.locals(t=Tensor)
+cpdef Tensor _new(type T, object data, object grad_fn, bint requires_grad)

@@ -66,16 +66,8 @@ class Tensor:
 
     # ------------------------------------------------------------------ construction
     @classmethod
-    @cython.locals(t="Tensor")
     def _wrap(cls, data: Any, grad_fn: Any = None, requires_grad: bool = False) -> "Tensor":
-        t = cls.__new__(cls)  # not object.__new__: the compiled Tensor is an extension type
-        t._data = data
-        t._grad_fn = grad_fn
-        t._requires_grad = requires_grad
-        t._grad = None
-        t._vc = None
-        t._x = None
-        return t
+        return _new(cls, data, grad_fn, requires_grad)
 
     def __init__(self, *args: Any) -> None:
         # The legacy constructor ``Tensor([1, 2])`` / ``Tensor(2, 3)``: float32, like torch.Tensor.
@@ -538,6 +530,19 @@ class Tensor:
 
         return (_rebuild_tensor, (self._eng.name, self._eng.to_host(self._data),
                                   self._eng.dtype_name(self._data.dtype), self._requires_grad))
+
+
+def _new(T: type, data: Any, grad_fn: Any, requires_grad: bool) -> Tensor:
+    """A tensor of class ``T`` (an engine's subclass) around ``data``: `Tensor._wrap`, as a
+    function the compiled apply path calls directly."""
+    t = Tensor.__new__(T)  # not object.__new__: the compiled Tensor is an extension type
+    t._data = data
+    t._grad_fn = grad_fn
+    t._requires_grad = requires_grad
+    t._grad = None
+    t._vc = None
+    t._x = None
+    return t
 
 
 def _node_mod():
