@@ -23,5 +23,9 @@ cpdef Tensor _finish(Node node, OpInfo info, object args, object out, type T, ob
 
 cdef bint _number(object x)
 
-@cython.locals(x=Tensor, y=Tensor, node=Node, info=OpInfo, ta=bint, tb=bint, kept=bint)
+@cython.locals(cache=dict)
+cdef object _constant(object eng, object xp, object c, object dtype)
+
+@cython.locals(x=Tensor, y=Tensor, node=Node, info=OpInfo, ta=bint, tb=bint, kept=bint,
+               args=tuple)
 cpdef Tensor binary(type cls, object a, object b)

@@ -84,6 +84,25 @@ def _finish(node: Node, info: OpInfo, args: Sequence[Any], out: Any, T: type, en
     return result
 
 
+def _constant(eng: Any, xp: Any, c: float, dtype: Any) -> Any:
+    """The Python float ``c`` as a 0-d array of ``dtype``, made once per engine and value: an
+    array operand of the same dtype costs an array library less than a Python number (numpy
+    converts the number on every call), and the result is the same, since a Python float
+    takes the array's dtype anyway (the array API's rule, and numpy's).  Made like the
+    engine's other constants (``xp.asarray``, the default device); never written to."""
+    if c != c or c == 0.0:
+        return c  # NaN is no dictionary key (it never equals itself); 0.0 == -0.0
+    cache = eng.constants.get(dtype)
+    if cache is None:
+        cache = eng.constants[dtype] = {}
+    found = cache.get(c)
+    if found is None:
+        if len(cache) >= 256:  # a bound: a loop over ever new numbers must not fill memory
+            cache.clear()
+        found = cache[c] = xp.asarray(c, dtype=dtype)
+    return found
+
+
 def _number(x: Any) -> bool:
     """A Python number: as an operand it keeps an array's shape and (unpromoted) dtype."""
     k = type(x)
@@ -133,16 +152,28 @@ def binary(cls: type, a: Any, b: Any) -> Tensor:
             _fresh(y)
         T = type(b)
     eng = T._eng
+    info = op_info(cls)
+    kept = False  # the result has the tensor operand's shape and dtype
     if ta and tb:
         da, db = x._data, y._data
         ka, kb = da.dtype, db.dtype
         if ka is not kb and ka != kb:
             da, db = eng.promote(da, db, True, True)
+        args = (a, b)
     elif ta:
         da, db = eng.promote(x._data, b, True, False)
+        # a Python number keeps the array's shape, and its dtype when promotion left the
+        # array as it was: nothing to reduce or cast then
+        kept = _number(b) and da is x._data
+        if info.arrays and type(db) is float:
+            db = _constant(eng, T._xp, db, da.dtype)
+        args = (a, db)  # the constant as the op used it: backward formulas use it too
     else:
         da, db = eng.promote(a, y._data, False, True)
-    info = op_info(cls)
+        kept = _number(a) and db is y._data
+        if info.arrays and type(da) is float:
+            da = _constant(eng, T._xp, da, db.dtype)
+        args = (da, b)
     node = cls.__new__(cls)
     try:
         out = info.forward(node, T._xp, da, db)
@@ -150,19 +181,8 @@ def binary(cls: type, a: Any, b: Any) -> Tensor:
         raise _shape_error(cls, (da, db), exc) from exc
     if STATE.enabled and ((ta and x._requires_grad) or (tb and y._requires_grad)):
         node._next = (_edge(x) if ta else None, _edge(y) if tb else None)
-        meta = None
-        if info.broadcasts:
-            # a Python number keeps the array's shape, and its dtype when promotion left the
-            # array as it was: nothing to reduce or cast then
-            if ta and tb:
-                kept = False
-            elif ta:
-                kept = _number(b) and da is x._data
-            else:
-                kept = _number(a) and db is y._data
-            if not kept:
-                meta = _meta(node, (a, b), out)
-        return _finish(node, info, (a, b), out, T, eng, meta)
+        return _finish(node, info, args, out, T, eng,
+                       _meta(node, args, out) if info.broadcasts and not kept else None)
     return _new(T, out, None, False)
 
 

@@ -229,9 +229,13 @@ def _run(outputs: list, grads: list, retain_graph: bool | None, create_graph: bo
                     node._release()
             meta = node._meta
             fresh = op_info(type(node)).fresh if raw else ()
-            for i, (e, gi) in enumerate(zip(node._next, grads_in)):
+            nxt = node._next
+            gis = tuple(grads_in)  # the same tuple when backward returned one
+            for i in range(min(len(nxt), len(gis))):
+                e = nxt[i]
                 if e is None:
                     continue
+                gi = gis[i]
                 if meta is not None and gi is not None and meta[i] is not None:
                     shape, dtype = meta[i]
                     if tuple(gi.shape) != shape:

@@ -12,6 +12,7 @@ cdef class OpInfo:
     cdef public object save_map
     cdef public bint saves_output
     cdef public tuple fresh
+    cdef public bint arrays
     cdef public dict positions
 
     @cython.locals(mask=tuple, found=tuple, wanted=set, i=Py_ssize_t)
@@ -52,3 +53,6 @@ cdef class Node:
     cpdef tuple _unpack(self, bint raw)
     cpdef NodeExtra _extra(self)
     cpdef _release(self)
+
+
+cdef bint _holds_any(object saved)

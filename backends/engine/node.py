@@ -16,6 +16,9 @@ A node is a tensor's ``grad_fn``.  Its class declares
   their version counter when backward unpacks them;
 * ``broadcasts``: whether inputs may broadcast; the engine then reduces each input's gradient to
   the input's shape and dtype, once, for every such op;
+* ``numbers_as_arrays``: a Python float operand of a two-input op may reach ``forward`` (and
+  ``backward``, when saved) as a 0-d array of the other operand's dtype, for ops whose result
+  is the same either way (arithmetic); the engine caches those arrays;
 * ``fresh``: input positions whose gradient backward always returns as a new array, one per
   position, that nothing else holds (a product, not ``g`` or a view of it).  A leaf then keeps
   that array as its ``.grad`` instead of a copy, as PyTorch's AccumulateGrad takes over a
@@ -56,7 +59,7 @@ class OpInfo:
     which of its inputs need a gradient (the mask of ``save_map``), filled as masks occur."""
 
     __slots__ = ("forward", "backward", "broadcasts", "saves", "save_map", "saves_output",
-                 "fresh", "positions")
+                 "fresh", "arrays", "positions")
 
     def __init__(self, cls: type) -> None:
         self.forward = cls.forward
@@ -66,6 +69,7 @@ class OpInfo:
         self.save_map = cls.save_map
         self.saves_output = bool(cls.saves_output)
         self.fresh = tuple(cls.fresh)
+        self.arrays = bool(cls.numbers_as_arrays)
         self.positions: dict[tuple[bool, ...], tuple[int, ...]] = {}
 
     def saved_positions(self, edges: tuple) -> tuple[int, ...]:
@@ -152,6 +156,7 @@ class Node:
     save_map: ClassVar[dict[int, tuple[int, ...]] | None] = None
     saves_output: ClassVar[bool] = False
     broadcasts: ClassVar[bool] = False
+    numbers_as_arrays: ClassVar[bool] = False
     fresh: ClassVar[tuple[int, ...]] = ()
 
     # -- the per-op contract --------------------------------------------------------------------
@@ -230,8 +235,17 @@ class Node:
         """Free what was saved (after a backward without retain_graph).  Nodes that saved
         nothing stay runnable, as in PyTorch (clause RETAIN-3)."""
         saved = self._saved
-        if saved is not FREED and saved.count(None) != len(saved):
+        if saved is not FREED and _holds_any(saved):
             self._saved = FREED
+
+
+def _holds_any(saved: tuple) -> bool:
+    """Whether saved entries hold anything but None (``is``, not ``==``: a saved constant
+    may be an array, whose ``==`` is elementwise or refuses None)."""
+    for entry in saved:
+        if entry is not None:
+            return True
+    return False
 
 
 def _modified(node: Node, shape: tuple[int, ...], saved: int, now: int, tensor: Any) -> Exception:
