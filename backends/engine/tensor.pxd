@@ -32,3 +32,6 @@ cdef class Tensor:
 
 @cython.locals(t=Tensor)
 cpdef Tensor _new(type T, object data, object grad_fn, bint requires_grad)
+
+@cython.locals(vc=VersionCounter)
+cpdef bint _update(Tensor t, object raw, object other) except -1

@@ -313,15 +313,7 @@ class Tensor:
         for a view, the base's graph is rebased through CopySlices) and the result is written
         into the data, so views and aliases see it.
         """
-        if raw is not None and self._x is None and not STATE.enabled:
-            # the optimizer's case: no_grad, no view to rebase, nothing to guard
-            self._own()
-            other = args[0]
-            getattr(self._data, raw)(other._data if isinstance(other, Tensor) else other)
-            vc = self._vc
-            if vc is None:
-                vc = self._vc = VersionCounter()
-            vc.value += 1
+        if raw is not None and _update(self, raw, args[0]):
             return self
         self._guard_inplace()
         self._fresh()
@@ -543,6 +535,32 @@ def _new(T: type, data: Any, grad_fn: Any, requires_grad: bool) -> Tensor:
     t._vc = None
     t._x = None
     return t
+
+
+def _update(t: Tensor, raw: str, other: Any) -> bool:
+    """The optimizer's case of an in-place op (no recording, no view to rebase, nothing to
+    guard): ``raw``, the array's in-place operator (``"__iadd__"``), updates the data
+    directly, for an operand that keeps the tensor's dtype and shape.  False, having done
+    nothing, when the case does not apply."""
+    if t._x is not None or STATE.enabled:
+        return False
+    t._own()
+    data = t._data
+    o = other._data if isinstance(other, Tensor) else other
+    # the operators themselves, where they are these: no method looked up by name
+    if raw == "__iadd__":
+        data += o
+    elif raw == "__isub__":
+        data -= o
+    elif raw == "__imul__":
+        data *= o
+    else:
+        getattr(data, raw)(o)
+    vc = t._vc
+    if vc is None:
+        vc = t._vc = VersionCounter()
+    vc.value += 1
+    return True
 
 
 def _node_mod():
