@@ -49,10 +49,8 @@ def namespace() -> types.ModuleType:
     ns.max = _reduction("max", np.maximum)
 
     def reshape(x: Any, /, shape: Any, *, copy: bool | None = None) -> Any:
-        if copy is False and type(x) is np.ndarray:  # a view or an error, as compat does it
-            y = x.view()
-            y.shape = shape
-            return y
+        if copy is not None and type(x) is np.ndarray:  # compat's reshape is numpy's: this
+            return x.reshape(shape, copy=copy)
         if copy is not None:
             return compat.reshape(x, shape, copy=copy)
         return np.reshape(x, shape) if type(x) is not np.ndarray else x.reshape(shape)
