@@ -5,7 +5,7 @@
 cimport cython
 
 from gradspec.backends.engine.node cimport Node, OpInfo, SavedInput, SavedOutput, op_info
-from gradspec.backends.engine.tensor cimport Tensor, VersionCounter, _new
+from gradspec.backends.engine.tensor cimport Tensor, VersionCounter, _constant, _new
 
 cpdef object _edge(Tensor t)
 cpdef _fresh(Tensor t)
@@ -23,8 +23,6 @@ cpdef Tensor _finish(Node node, OpInfo info, object args, object out, type T, ob
 
 cdef bint _number(object x)
 
-@cython.locals(cache=dict)
-cdef object _constant(object eng, object xp, object c, object dtype)
 
 @cython.locals(x=Tensor, y=Tensor, node=Node, info=OpInfo, ta=bint, tb=bint, kept=bint,
                args=tuple)

@@ -12,7 +12,7 @@ from typing import Any, Sequence
 
 from .grad_mode import STATE
 from .node import Checked, Node, OpInfo, SavedInput, SavedOutput, op_info
-from .tensor import Tensor, VersionCounter, _new
+from .tensor import Tensor, VersionCounter, _constant, _new
 
 try:
     import cython
@@ -84,25 +84,6 @@ def _finish(node: Node, info: OpInfo, args: Sequence[Any], out: Any, T: type, en
     return result
 
 
-def _constant(eng: Any, xp: Any, c: float, dtype: Any) -> Any:
-    """The Python float ``c`` as a 0-d array of ``dtype``, made once per engine and value: an
-    array operand of the same dtype costs an array library less than a Python number (numpy
-    converts the number on every call), and the result is the same, since a Python float
-    takes the array's dtype anyway (the array API's rule, and numpy's).  Made like the
-    engine's other constants (``xp.asarray``, the default device); never written to."""
-    if c != c or c == 0.0:
-        return c  # NaN is no dictionary key (it never equals itself); 0.0 == -0.0
-    cache = eng.constants.get(dtype)
-    if cache is None:
-        cache = eng.constants[dtype] = {}
-    found = cache.get(c)
-    if found is None:
-        if len(cache) >= 256:  # a bound: a loop over ever new numbers must not fill memory
-            cache.clear()
-        found = cache[c] = xp.asarray(c, dtype=dtype)
-    return found
-
-
 def _number(x: Any) -> bool:
     """A Python number: as an operand it keeps an array's shape and (unpromoted) dtype."""
     k = type(x)
@@ -161,7 +142,11 @@ def binary(cls: type, a: Any, b: Any) -> Tensor:
             da, db = eng.promote(da, db, True, True)
         args = (a, b)
     elif ta:
-        da, db = eng.promote(x._data, b, True, False)
+        da = x._data
+        if type(b) is float and eng._kinds.get(da.dtype) == "f":
+            db = b  # a float array and a Python float: nothing to promote (promote's first case)
+        else:
+            da, db = eng.promote(da, b, True, False)
         # a Python number keeps the array's shape, and its dtype when promotion left the
         # array as it was: nothing to reduce or cast then
         kept = _number(b) and da is x._data
@@ -169,7 +154,11 @@ def binary(cls: type, a: Any, b: Any) -> Tensor:
             db = _constant(eng, T._xp, db, da.dtype)
         args = (a, db)  # the constant as the op used it: backward formulas use it too
     else:
-        da, db = eng.promote(a, y._data, False, True)
+        db = y._data
+        if type(a) is float and eng._kinds.get(db.dtype) == "f":
+            da = a
+        else:
+            da, db = eng.promote(a, db, False, True)
         kept = _number(a) and db is y._data
         if info.arrays and type(da) is float:
             da = _constant(eng, T._xp, da, db.dtype)

@@ -35,3 +35,6 @@ cpdef Tensor _new(type T, object data, object grad_fn, bint requires_grad)
 
 @cython.locals(vc=VersionCounter)
 cpdef bint _update(Tensor t, object raw, object other) except -1
+
+@cython.locals(cache=dict)
+cpdef object _constant(object eng, object xp, object c, object dtype)

@@ -537,6 +537,25 @@ def _new(T: type, data: Any, grad_fn: Any, requires_grad: bool) -> Tensor:
     return t
 
 
+def _constant(eng: Any, xp: Any, c: float, dtype: Any) -> Any:
+    """The Python float ``c`` as a 0-d array of ``dtype``, made once per engine and value: an
+    array operand of the same dtype costs an array library less than a Python number (numpy
+    converts the number on every call), and the result is the same, since a Python float
+    takes the array's dtype anyway (the array API's rule, and numpy's).  Made like the
+    engine's other constants (``xp.asarray``, the default device); never written to."""
+    if c != c or c == 0.0:
+        return c  # NaN is no dictionary key (it never equals itself); 0.0 == -0.0
+    cache = eng.constants.get(dtype)
+    if cache is None:
+        cache = eng.constants[dtype] = {}
+    found = cache.get(c)
+    if found is None:
+        if len(cache) >= 256:  # a bound: a loop over ever new numbers must not fill memory
+            cache.clear()
+        found = cache[c] = xp.asarray(c, dtype=dtype)
+    return found
+
+
 def _update(t: Tensor, raw: str, other: Any) -> bool:
     """The optimizer's case of an in-place op (no recording, no view to rebase, nothing to
     guard): ``raw``, the array's in-place operator (``"__iadd__"``), updates the data
@@ -547,6 +566,10 @@ def _update(t: Tensor, raw: str, other: Any) -> bool:
     t._own()
     data = t._data
     o = other._data if isinstance(other, Tensor) else other
+    if type(o) is float:
+        T = type(t)
+        if T._eng._kinds.get(data.dtype) == "f":
+            o = _constant(T._eng, T._xp, o, data.dtype)
     # the operators themselves, where they are these: no method looked up by name
     if raw == "__iadd__":
         data += o
