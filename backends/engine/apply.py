@@ -101,9 +101,9 @@ def unary(cls: type, a: Tensor, **params: Any) -> Tensor:
     node = cls.__new__(cls)
     T = type(a)
     if params:
-        out = info.forward(node, T._xp, t._data, **params)
+        out = cls.forward(node, T._xp, t._data, **params)
     else:
-        out = info.forward(node, T._xp, t._data)
+        out = cls.forward(node, T._xp, t._data)
     if t._requires_grad and STATE.enabled:
         node._next = (_edge(t),)
         return _finish(node, info, (a,), out, T, T._eng,
@@ -165,7 +165,7 @@ def binary(cls: type, a: Any, b: Any) -> Tensor:
         args = (da, b)
     node = cls.__new__(cls)
     try:
-        out = info.forward(node, T._xp, da, db)
+        out = cls.forward(node, T._xp, da, db)
     except ValueError as exc:  # namespaces say ValueError; PyTorch code catches RuntimeError
         raise _shape_error(cls, (da, db), exc) from exc
     if STATE.enabled and ((ta and x._requires_grad) or (tb and y._requires_grad)):
@@ -204,7 +204,7 @@ def apply(cls: type, args: Sequence[Any], T: type, **params: Any) -> Tensor:
     info = op_info(cls)
     node = cls.__new__(cls)
     try:
-        out = info.forward(node, T._xp, *raw, **params)
+        out = cls.forward(node, T._xp, *raw, **params)
     except ValueError as exc:
         raise _shape_error(cls, raw, exc) from exc
     if tracked and STATE.enabled:

@@ -221,10 +221,11 @@ def _run(outputs: list, grads: list, retain_graph: bool | None, create_graph: bo
                 if anomaly:
                     grads_in = _anomalous(node, F, g, raw, eng.check_nan)
                 else:
-                    info = op_info(type(node))
                     saved = node._saved  # a plain tuple holds constants only: nothing to check
-                    grads_in = info.backward(node, F, g, *(saved if type(saved) is tuple
-                                                           else node._unpack(raw)))
+                    # the class's function, looked up now (a test may patch it), called
+                    # with the node: no bound method made
+                    grads_in = type(node).backward(node, F, g, *(
+                        saved if type(saved) is tuple else node._unpack(raw)))
                 if not retain_graph:
                     node._release()
             meta = node._meta

@@ -5,8 +5,6 @@
 cimport cython
 
 cdef class OpInfo:
-    cdef public object forward
-    cdef public object backward
     cdef public bint broadcasts
     cdef public tuple saves
     cdef public object save_map

@@ -54,16 +54,14 @@ def register(op: str, *, public: bool = True):
 class OpInfo:
     """What the engine reads from a node class on every op and every backward step, read once
     per class: one dictionary lookup (`op_info`) in place of an attribute lookup on the class
-    for each, and ``forward``/``backward`` as the class's plain functions, called with the node
-    first (no bound method is made per call).  ``positions``: which inputs a node saves, given
-    which of its inputs need a gradient (the mask of ``save_map``), filled as masks occur."""
+    for each.  ``positions``: which inputs a node saves, given which of its inputs need a
+    gradient (the mask of ``save_map``), filled as masks occur.  (``forward`` and ``backward``
+    are not kept: they are looked up on the class at each call, which a test may patch.)"""
 
-    __slots__ = ("forward", "backward", "broadcasts", "saves", "save_map", "saves_output",
-                 "fresh", "arrays", "positions")
+    __slots__ = ("broadcasts", "saves", "save_map", "saves_output", "fresh", "arrays",
+                 "positions")
 
     def __init__(self, cls: type) -> None:
-        self.forward = cls.forward
-        self.backward = cls.backward
         self.broadcasts = bool(cls.broadcasts)
         self.saves = tuple(cls.saves)
         self.save_map = cls.save_map
