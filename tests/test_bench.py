@@ -147,3 +147,23 @@ def test_nn_benchmarks_are_in_run_py():
     assert {"conv2d", "cnn", "transformer"} <= set(run.BENCHMARKS)
     plan = run.Plan(quick=True)
     assert all(plan.ticks(name) > 0 for name in ("conv2d", "cnn", "transformer"))
+
+
+def test_instruction_workloads_run_what_they_name():
+    import instructions
+
+    for name in instructions.WORKLOADS:
+        result = instructions.workload(name)()
+        if name == "chain":  # the chain's unit returns its phase times
+            assert set(result) == {"forward", "backward", "total"}
+        else:  # a training step returns its loss
+            assert float(result) > 0
+
+
+def test_instructions_refuses_an_unknown_workload(capsys):
+    import instructions
+
+    with pytest.raises(SystemExit) as exc:
+        instructions.main(["--only", "chain,nope"])
+    assert exc.value.code == 2
+    assert "unknown workload 'nope'" in capsys.readouterr().err

@@ -18,6 +18,10 @@ ARRAYS = {
     "i32 vector": np.array([1, 2, 3], dtype=np.int32),
     "bool matrix": np.array([[True, False], [True, True]]),
     "f32 with nan": np.array([1.0, np.nan, -1.0], dtype=np.float32),
+    "f32 vector": np.array([0.25, -3.0, 7.5, -3.0, 2.0], dtype=np.float32),
+    "f64 signed zeros": np.array([0.0, -0.0, 0.0]),
+    "f64 zeros and one": np.array([-0.0, 1.0, 0.0]),
+    "f32 infinity": np.array([np.inf, 1.0, -2.0], dtype=np.float32),
 }
 
 
@@ -26,6 +30,8 @@ def same(got, want):
     assert np.asarray(got).dtype == np.asarray(want).dtype
     assert np.shape(got) == np.shape(want)
     np.testing.assert_array_equal(got, want)
+    # min/max of a vector come from argmin/argmax: zeros must keep the reduction's sign
+    np.testing.assert_array_equal(np.signbit(got), np.signbit(want))
 
 
 @pytest.mark.parametrize("name", ["sum", "min", "max"])

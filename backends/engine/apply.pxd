@@ -1,20 +1,29 @@
 # Cython declarations for apply.py (the compiled core; the .py stays the source): the per-op
-# path reads tensors and nodes through their C fields.
+# path reads tensors, nodes and the node classes' OpInfo through their C fields, and makes
+# tensors with tensor._new, a C call.
 
 cimport cython
 
-from gradspec.backends.engine.node cimport Node, SavedInput, SavedOutput
-from gradspec.backends.engine.tensor cimport Tensor, VersionCounter
+from gradspec.backends.engine.node cimport Node, OpInfo, SavedInput, SavedOutput, op_info
+from gradspec.backends.engine.tensor cimport Tensor, VersionCounter, _constant, _new
 
 cpdef object _edge(Tensor t)
 cpdef _fresh(Tensor t)
 
-@cython.locals(cls=type, n=Py_ssize_t, i=Py_ssize_t, entries=list, tensors=bint, t=Tensor,
-               edge=object, nxt=tuple)
-cpdef object _save(Node node, object args, object out, Tensor result)
+@cython.locals(n=Py_ssize_t, i=Py_ssize_t, entries=list, tensors=bint, t=Tensor,
+               positions=tuple)
+cpdef object _save(Node node, OpInfo info, object args, object out, Tensor result)
 
 @cython.locals(meta=list, i=Py_ssize_t, nxt=tuple)
 cpdef object _meta(Node node, object args, object out)
 
-@cython.locals(result=Tensor, eng=object)
-cpdef Tensor _finish(Node node, type cls, object args, object out, type T)
+@cython.locals(result=Tensor)
+cpdef Tensor _finish(Node node, OpInfo info, object args, object out, type T, object eng,
+                     object meta)
+
+cdef bint _number(object x)
+
+
+@cython.locals(x=Tensor, y=Tensor, node=Node, info=OpInfo, ta=bint, tb=bint, kept=bint,
+               args=tuple)
+cpdef Tensor binary(type cls, object a, object b)

@@ -11,8 +11,8 @@ from __future__ import annotations
 from typing import Any, Sequence
 
 from .grad_mode import STATE
-from .node import Checked, Node, SavedInput, SavedOutput
-from .tensor import Tensor, VersionCounter
+from .node import Checked, Node, OpInfo, SavedInput, SavedOutput, op_info
+from .tensor import Tensor, VersionCounter, _constant, _new
 
 try:
     import cython
@@ -33,19 +33,11 @@ def _fresh(t: Tensor) -> None:
         t._fresh()
 
 
-def _save(node: Node, args: Sequence[Any], out: Any, result: Tensor) -> tuple:
-    cls = type(node)
+def _save(node: Node, info: OpInfo, args: Sequence[Any], out: Any, result: Tensor) -> tuple:
     n = len(args)
-    smap = cls.save_map
-    if smap is not None:
-        positions: set[int] | tuple[int, ...] = set()
-        for i, edge in enumerate(node._next):
-            if edge is not None:
-                positions.update(smap.get(i, ()))  # type: ignore[union-attr]
-    else:
-        positions = cls.saves
-        if not positions and not cls.saves_output:
-            return _NOTHING[n] if n < len(_NOTHING) else (None,) * n
+    positions = info.saved_positions(node._next)
+    if not positions and not info.saves_output:
+        return _NOTHING[n] if n < len(_NOTHING) else (None,) * n
     entries: list[Any] = [None] * n
     tensors = False
     for i in positions:
@@ -56,7 +48,7 @@ def _save(node: Node, args: Sequence[Any], out: Any, result: Tensor) -> tuple:
             tensors = True
         else:
             entries[i] = a  # a Python scalar or raw constant array
-    if cls.saves_output:
+    if info.saves_output:
         vc = result._vc = VersionCounter()
         entries.append(SavedOutput(out, vc, 0, type(result)))
         tensors = True
@@ -70,9 +62,10 @@ def _meta(node: Node, args: Sequence[Any], out: Any) -> Any:
     """Shapes/dtypes of inputs whose gradient the engine must reduce or cast."""
     oshape, odtype = out.shape, out.dtype
     meta = None
-    for i, a in enumerate(args):
-        if node._next[i] is not None:
-            d = a._data
+    nxt = node._next
+    for i in range(len(args)):
+        if nxt[i] is not None:
+            d = args[i]._data
             if d.shape != oshape or (d.dtype is not odtype and d.dtype != odtype):
                 if meta is None:
                     meta = [None] * len(args)
@@ -80,34 +73,46 @@ def _meta(node: Node, args: Sequence[Any], out: Any) -> Any:
     return meta
 
 
-def _finish(node: Node, cls: type, args: Sequence[Any], out: Any, T: type) -> Tensor:
-    node._meta = _meta(node, args, out) if cls.broadcasts else None
+def _finish(node: Node, info: OpInfo, args: Sequence[Any], out: Any, T: type, eng: Any,
+            meta: Any) -> Tensor:
+    node._meta = meta
     node._x = None
-    result = T._wrap(out, node, True)
-    node._saved = _save(node, args, out, result)
-    if T._eng.anomaly:  # anomaly mode: remember where the node was created
-        node._extra().trace = T._eng.anomaly_trace()
+    result = _new(T, out, node, True)
+    node._saved = _save(node, info, args, out, result)
+    if eng.anomaly:  # anomaly mode: remember where the node was created
+        node._extra().trace = eng.anomaly_trace()
     return result
 
 
-@cython.locals(t=Tensor, node=Node)
+def _number(x: Any) -> bool:
+    """A Python number: as an operand it keeps an array's shape and (unpromoted) dtype."""
+    k = type(x)
+    return k is float or k is int or k is bool
+
+
+@cython.locals(t=Tensor, node=Node, info=OpInfo)
 def unary(cls: type, a: Tensor, **params: Any) -> Tensor:
     if not isinstance(a, Tensor):
         raise TypeError(f"{cls.op}(): expected a tensor, got {type(a).__name__}")
     t = a
     if t._x is not None:
         _fresh(t)
+    info = op_info(cls)
     node = cls.__new__(cls)
     T = type(a)
-    out = node.forward(T._xp, t._data, **params) if params else node.forward(T._xp, t._data)
+    if params:
+        out = cls.forward(node, T._xp, t._data, **params)
+    else:
+        out = cls.forward(node, T._xp, t._data)
     if t._requires_grad and STATE.enabled:
         node._next = (_edge(t),)
-        return _finish(node, cls, (a,), out, T)
-    return T._wrap(out)
+        return _finish(node, info, (a,), out, T, T._eng,
+                       _meta(node, (a,), out) if info.broadcasts else None)
+    return _new(T, out, None, False)
 
 
-@cython.locals(x=Tensor, y=Tensor, node=Node, ta=cython.bint, tb=cython.bint)
-def binary(cls: type, a: Any, b: Any, **params: Any) -> Tensor:
+def binary(cls: type, a: Any, b: Any) -> Tensor:
+    """A two-input op; a Python number or a raw array on either side is a constant."""
     ta = isinstance(a, Tensor)
     tb = isinstance(b, Tensor)
     if ta:
@@ -127,19 +132,50 @@ def binary(cls: type, a: Any, b: Any, **params: Any) -> Tensor:
         if y._x is not None:
             _fresh(y)
         T = type(b)
-    da, db = T._eng.promote(x._data if ta else a, y._data if tb else b, ta, tb)
+    eng = T._eng
+    info = op_info(cls)
+    kept = False  # the result has the tensor operand's shape and dtype
+    if ta and tb:
+        da, db = x._data, y._data
+        ka, kb = da.dtype, db.dtype
+        if ka is not kb and ka != kb:
+            da, db = eng.promote(da, db, True, True)
+        args = (a, b)
+    elif ta:
+        da = x._data
+        if type(b) is float and eng._kinds.get(da.dtype) == "f":
+            db = b  # a float array and a Python float: nothing to promote (promote's first case)
+        else:
+            da, db = eng.promote(da, b, True, False)
+        # a Python number keeps the array's shape, and its dtype when promotion left the
+        # array as it was: nothing to reduce or cast then
+        kept = _number(b) and da is x._data
+        if info.arrays and type(db) is float:
+            db = _constant(eng, T._xp, db, da.dtype)
+        args = (a, db)  # the constant as the op used it: backward formulas use it too
+    else:
+        db = y._data
+        if type(a) is float and eng._kinds.get(db.dtype) == "f":
+            da = a
+        else:
+            da, db = eng.promote(a, db, False, True)
+        kept = _number(a) and db is y._data
+        if info.arrays and type(da) is float:
+            da = _constant(eng, T._xp, da, db.dtype)
+        args = (da, b)
     node = cls.__new__(cls)
     try:
-        out = node.forward(T._xp, da, db, **params) if params else node.forward(T._xp, da, db)
+        out = cls.forward(node, T._xp, da, db)
     except ValueError as exc:  # namespaces say ValueError; PyTorch code catches RuntimeError
         raise _shape_error(cls, (da, db), exc) from exc
     if STATE.enabled and ((ta and x._requires_grad) or (tb and y._requires_grad)):
         node._next = (_edge(x) if ta else None, _edge(y) if tb else None)
-        return _finish(node, cls, (a, b), out, T)
-    return T._wrap(out)
+        return _finish(node, info, args, out, T, eng,
+                       _meta(node, args, out) if info.broadcasts and not kept else None)
+    return _new(T, out, None, False)
 
 
-@cython.locals(t=Tensor, node=Node, tracked=cython.bint, raw=list, edges=list)
+@cython.locals(t=Tensor, node=Node, info=OpInfo, tracked=cython.bint, raw=list, edges=list)
 def apply(cls: type, args: Sequence[Any], T: type, **params: Any) -> Tensor:
     """Any arity; non-tensor arguments are constants."""
     raw = []
@@ -165,15 +201,17 @@ def apply(cls: type, args: Sequence[Any], T: type, **params: Any) -> Tensor:
         else:
             raw.append(a)
             edges.append(None)
+    info = op_info(cls)
     node = cls.__new__(cls)
     try:
-        out = node.forward(T._xp, *raw, **params)
+        out = cls.forward(node, T._xp, *raw, **params)
     except ValueError as exc:
         raise _shape_error(cls, raw, exc) from exc
     if tracked and STATE.enabled:
         node._next = tuple(edges)
-        return _finish(node, cls, args, out, T)
-    return T._wrap(out)
+        return _finish(node, info, args, out, T, T._eng,
+                       _meta(node, args, out) if info.broadcasts else None)
+    return _new(T, out, None, False)
 
 
 def _shape_error(cls: type, raw: Sequence[Any], exc: ValueError) -> RuntimeError:
@@ -185,4 +223,4 @@ def _shape_error(cls: type, raw: Sequence[Any], exc: ValueError) -> RuntimeError
 
 def constant(T: type, data: Any) -> Tensor:
     """A tensor outside the graph (comparisons, indices)."""
-    return T._wrap(data)
+    return _new(T, data, None, False)

@@ -24,7 +24,7 @@ from gradspec.errors import (
 
 from .functional import GRAPH_F
 from .grad_mode import STATE
-from .node import Node
+from .node import Node, op_info
 from .ops.cast import clone
 from .tensor import Tensor
 
@@ -222,15 +222,21 @@ def _run(outputs: list, grads: list, retain_graph: bool | None, create_graph: bo
                     grads_in = _anomalous(node, F, g, raw, eng.check_nan)
                 else:
                     saved = node._saved  # a plain tuple holds constants only: nothing to check
-                    grads_in = node.backward(F, g, *(saved if type(saved) is tuple
-                                                     else node._unpack(raw)))
+                    # the class's function, looked up now (a test may patch it), called
+                    # with the node: no bound method made
+                    grads_in = type(node).backward(node, F, g, *(
+                        saved if type(saved) is tuple else node._unpack(raw)))
                 if not retain_graph:
                     node._release()
             meta = node._meta
-            fresh = node.fresh if raw else ()
-            for i, (e, gi) in enumerate(zip(node._next, grads_in)):
+            fresh = op_info(type(node)).fresh if raw else ()
+            nxt = node._next
+            gis = tuple(grads_in)  # the same tuple when backward returned one
+            for i in range(min(len(nxt), len(gis))):
+                e = nxt[i]
                 if e is None:
                     continue
+                gi = gis[i]
                 if meta is not None and gi is not None and meta[i] is not None:
                     shape, dtype = meta[i]
                     if tuple(gi.shape) != shape:

@@ -76,6 +76,8 @@ class Engine:
         self.default_float = self.float32
         #: ``x.device``: where this engine keeps its tensors, as a device object
         self.device_obj = device(host.device)
+        #: Python floats as 0-d arrays, by dtype and value (tensor._constant)
+        self.constants: dict[Any, dict[float, Any]] = {}
         self.anomaly = False  # anomaly mode: record where nodes are created (apply._finish)
         self.check_nan = True  # ... and fail a backward step that returns NaN
         self.Tensor = type("Tensor", (Tensor,), {"__slots__": (), "_xp": xp, "_eng": self,

@@ -11,6 +11,7 @@ from typing import Any
 
 from . import autograd
 from . import functional as F
+from .tensor import _update
 
 
 def backward(self, gradient: Any = None, retain_graph: bool | None = None,
@@ -25,16 +26,25 @@ def _swap(fn):
 
 def add_(self, other, alpha=1):
     other = other if alpha == 1 else F.mul(other, alpha)
-    return self._inplace(F.add, other, raw="__iadd__" if _same_kind(self, other) else None)
+    raw = "__iadd__" if _same_kind(self, other) else None
+    if raw is not None and _update(self, raw, other):  # no_grad (the optimizer's case)
+        return self
+    return self._inplace(F.add, other, raw=raw)
 
 
 def sub_(self, other, alpha=1):
     other = other if alpha == 1 else F.mul(other, alpha)
-    return self._inplace(F.sub, other, raw="__isub__" if _same_kind(self, other) else None)
+    raw = "__isub__" if _same_kind(self, other) else None
+    if raw is not None and _update(self, raw, other):
+        return self
+    return self._inplace(F.sub, other, raw=raw)
 
 
 def mul_(self, other):
-    return self._inplace(F.mul, other, raw="__imul__" if _same_kind(self, other) else None)
+    raw = "__imul__" if _same_kind(self, other) else None
+    if raw is not None and _update(self, raw, other):
+        return self
+    return self._inplace(F.mul, other, raw=raw)
 
 
 def div_(self, other):
@@ -45,6 +55,8 @@ def div_(self, other):
 def _same_kind(self, other) -> bool:
     """True when a raw in-place update keeps the tensor's dtype and shape."""
     eng = type(self)._eng
+    if type(other) is float:  # the common case first (momentum, learning rates)
+        return eng.is_floating(self._data.dtype)
     if hasattr(other, "_data"):
         o, d = other._data, self._data
         if o.dtype != d.dtype:

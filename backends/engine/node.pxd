@@ -4,6 +4,25 @@
 
 cimport cython
 
+cdef class OpInfo:
+    cdef public bint broadcasts
+    cdef public tuple saves
+    cdef public object save_map
+    cdef public bint saves_output
+    cdef public tuple fresh
+    cdef public bint arrays
+    cdef public dict positions
+
+    @cython.locals(mask=tuple, found=tuple, wanted=set, i=Py_ssize_t)
+    cpdef tuple saved_positions(self, tuple edges)
+
+
+cdef dict _INFO
+
+@cython.locals(info=OpInfo)
+cpdef OpInfo op_info(type cls)
+
+
 cdef class NodeExtra:
     cdef public object hooks
     cdef public object retain
@@ -32,3 +51,6 @@ cdef class Node:
     cpdef tuple _unpack(self, bint raw)
     cpdef NodeExtra _extra(self)
     cpdef _release(self)
+
+
+cdef bint _holds_any(object saved)

@@ -16,6 +16,9 @@ A node is a tensor's ``grad_fn``.  Its class declares
   their version counter when backward unpacks them;
 * ``broadcasts``: whether inputs may broadcast; the engine then reduces each input's gradient to
   the input's shape and dtype, once, for every such op;
+* ``numbers_as_arrays``: a Python float operand of a two-input op may reach ``forward`` (and
+  ``backward``, when saved) as a 0-d array of the other operand's dtype, for ops whose result
+  is the same either way (arithmetic); the engine caches those arrays;
 * ``fresh``: input positions whose gradient backward always returns as a new array, one per
   position, that nothing else holds (a product, not ``g`` or a view of it).  A leaf then keeps
   that array as its ``.grad`` instead of a copy, as PyTorch's AccumulateGrad takes over a
@@ -46,6 +49,52 @@ def register(op: str, *, public: bool = True):
         return cls
 
     return deco
+
+
+class OpInfo:
+    """What the engine reads from a node class on every op and every backward step, read once
+    per class: one dictionary lookup (`op_info`) in place of an attribute lookup on the class
+    for each.  ``positions``: which inputs a node saves, given which of its inputs need a
+    gradient (the mask of ``save_map``), filled as masks occur.  (``forward`` and ``backward``
+    are not kept: they are looked up on the class at each call, which a test may patch.)"""
+
+    __slots__ = ("broadcasts", "saves", "save_map", "saves_output", "fresh", "arrays",
+                 "positions")
+
+    def __init__(self, cls: type) -> None:
+        self.broadcasts = bool(cls.broadcasts)
+        self.saves = tuple(cls.saves)
+        self.save_map = cls.save_map
+        self.saves_output = bool(cls.saves_output)
+        self.fresh = tuple(cls.fresh)
+        self.arrays = bool(cls.numbers_as_arrays)
+        self.positions: dict[tuple[bool, ...], tuple[int, ...]] = {}
+
+    def saved_positions(self, edges: tuple) -> tuple[int, ...]:
+        """The input positions a node with these edges saves (sorted)."""
+        smap = self.save_map
+        if smap is None:
+            return self.saves
+        mask = tuple([e is not None for e in edges])
+        found = self.positions.get(mask)
+        if found is None:
+            wanted: set[int] = set()
+            for i, needed in enumerate(mask):
+                if needed:
+                    wanted.update(smap.get(i, ()))
+            found = self.positions[mask] = tuple(sorted(wanted))
+        return found
+
+
+_INFO: dict[type, OpInfo] = {}
+
+
+def op_info(cls: type) -> OpInfo:
+    """The `OpInfo` of node class ``cls`` (made on first use)."""
+    info = _INFO.get(cls)
+    if info is None:
+        info = _INFO[cls] = OpInfo(cls)
+    return info
 
 
 class NodeExtra:
@@ -105,6 +154,7 @@ class Node:
     save_map: ClassVar[dict[int, tuple[int, ...]] | None] = None
     saves_output: ClassVar[bool] = False
     broadcasts: ClassVar[bool] = False
+    numbers_as_arrays: ClassVar[bool] = False
     fresh: ClassVar[tuple[int, ...]] = ()
 
     # -- the per-op contract --------------------------------------------------------------------
@@ -183,13 +233,17 @@ class Node:
         """Free what was saved (after a backward without retain_graph).  Nodes that saved
         nothing stay runnable, as in PyTorch (clause RETAIN-3)."""
         saved = self._saved
-        if saved is FREED:
-            return
-        # `is not None`, never `==`: an entry may be a raw array (a numpy operand saved as is)
-        for entry in saved:
-            if entry is not None:
-                self._saved = FREED
-                return
+        if saved is not FREED and _holds_any(saved):
+            self._saved = FREED
+
+
+def _holds_any(saved: tuple) -> bool:
+    """Whether saved entries hold anything but None (``is``, not ``==``: a saved constant
+    may be an array, whose ``==`` is elementwise or refuses None)."""
+    for entry in saved:
+        if entry is not None:
+            return True
+    return False
 
 
 def _modified(node: Node, shape: tuple[int, ...], saved: int, now: int, tensor: Any) -> Exception:

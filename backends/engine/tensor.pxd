@@ -1,6 +1,8 @@
 # Cython declarations for tensor.py (the compiled core; the .py stays the source).  The tensor's
 # hot fields are C struct members; the rare state stays in the optional TensorExtra.
 
+cimport cython
+
 from gradspec.backends.engine.node cimport Node
 
 
@@ -26,3 +28,13 @@ cdef class Tensor:
     cdef public VersionCounter _vc
     cdef public TensorExtra _x
     cdef object __weakref__
+
+
+@cython.locals(t=Tensor)
+cpdef Tensor _new(type T, object data, object grad_fn, bint requires_grad)
+
+@cython.locals(vc=VersionCounter)
+cpdef bint _update(Tensor t, object raw, object other) except -1
+
+@cython.locals(cache=dict)
+cpdef object _constant(object eng, object xp, object c, object dtype)

@@ -66,16 +66,8 @@ class Tensor:
 
     # ------------------------------------------------------------------ construction
     @classmethod
-    @cython.locals(t="Tensor")
     def _wrap(cls, data: Any, grad_fn: Any = None, requires_grad: bool = False) -> "Tensor":
-        t = cls.__new__(cls)  # not object.__new__: the compiled Tensor is an extension type
-        t._data = data
-        t._grad_fn = grad_fn
-        t._requires_grad = requires_grad
-        t._grad = None
-        t._vc = None
-        t._x = None
-        return t
+        return _new(cls, data, grad_fn, requires_grad)
 
     def __init__(self, *args: Any) -> None:
         # The legacy constructor ``Tensor([1, 2])`` / ``Tensor(2, 3)``: float32, like torch.Tensor.
@@ -321,15 +313,7 @@ class Tensor:
         for a view, the base's graph is rebased through CopySlices) and the result is written
         into the data, so views and aliases see it.
         """
-        if raw is not None and self._x is None and not STATE.enabled:
-            # the optimizer's case: no_grad, no view to rebase, nothing to guard
-            self._own()
-            other = args[0]
-            getattr(self._data, raw)(other._data if isinstance(other, Tensor) else other)
-            vc = self._vc
-            if vc is None:
-                vc = self._vc = VersionCounter()
-            vc.value += 1
+        if raw is not None and _update(self, raw, args[0]):
             return self
         self._guard_inplace()
         self._fresh()
@@ -538,6 +522,68 @@ class Tensor:
 
         return (_rebuild_tensor, (self._eng.name, self._eng.to_host(self._data),
                                   self._eng.dtype_name(self._data.dtype), self._requires_grad))
+
+
+def _new(T: type, data: Any, grad_fn: Any, requires_grad: bool) -> Tensor:
+    """A tensor of class ``T`` (an engine's subclass) around ``data``: `Tensor._wrap`, as a
+    function the compiled apply path calls directly."""
+    t = Tensor.__new__(T)  # not object.__new__: the compiled Tensor is an extension type
+    t._data = data
+    t._grad_fn = grad_fn
+    t._requires_grad = requires_grad
+    t._grad = None
+    t._vc = None
+    t._x = None
+    return t
+
+
+def _constant(eng: Any, xp: Any, c: float, dtype: Any) -> Any:
+    """The Python float ``c`` as a 0-d array of ``dtype``, made once per engine and value: an
+    array operand of the same dtype costs an array library less than a Python number (numpy
+    converts the number on every call), and the result is the same, since a Python float
+    takes the array's dtype anyway (the array API's rule, and numpy's).  Made like the
+    engine's other constants (``xp.asarray``, the default device); never written to."""
+    if c != c or c == 0.0:
+        return c  # NaN is no dictionary key (it never equals itself); 0.0 == -0.0
+    cache = eng.constants.get(dtype)
+    if cache is None:
+        cache = eng.constants[dtype] = {}
+    found = cache.get(c)
+    if found is None:
+        if len(cache) >= 256:  # a bound: a loop over ever new numbers must not fill memory
+            cache.clear()
+        found = cache[c] = xp.asarray(c, dtype=dtype)
+    return found
+
+
+def _update(t: Tensor, raw: str, other: Any) -> bool:
+    """The optimizer's case of an in-place op (no recording, no view to rebase, nothing to
+    guard): ``raw``, the array's in-place operator (``"__iadd__"``), updates the data
+    directly, for an operand that keeps the tensor's dtype and shape.  False, having done
+    nothing, when the case does not apply."""
+    if t._x is not None or STATE.enabled:
+        return False
+    t._own()
+    data = t._data
+    o = other._data if isinstance(other, Tensor) else other
+    if type(o) is float:
+        T = type(t)
+        if T._eng._kinds.get(data.dtype) == "f":
+            o = _constant(T._eng, T._xp, o, data.dtype)
+    # the operators themselves, where they are these: no method looked up by name
+    if raw == "__iadd__":
+        data += o
+    elif raw == "__isub__":
+        data -= o
+    elif raw == "__imul__":
+        data *= o
+    else:
+        getattr(data, raw)(o)
+    vc = t._vc
+    if vc is None:
+        vc = t._vc = VersionCounter()
+    vc.value += 1
+    return True
 
 
 def _node_mod():

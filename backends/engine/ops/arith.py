@@ -13,6 +13,7 @@ from ..tensor import Tensor
 @register("add")
 class AddBackward0(Node):
     broadcasts = True
+    numbers_as_arrays = True
 
     def forward(self, xp, a, b):
         return a + b
@@ -24,6 +25,7 @@ class AddBackward0(Node):
 @register("sub")
 class SubBackward0(Node):
     broadcasts = True
+    numbers_as_arrays = True
 
     def forward(self, xp, a, b):
         return a - b
@@ -37,6 +39,7 @@ class RsubBackward1(Node):
     """``scalar - tensor`` (PyTorch's name for the reflected subtraction)."""
 
     broadcasts = True
+    numbers_as_arrays = True
 
     def forward(self, xp, a, b):
         return b - a
@@ -48,6 +51,7 @@ class RsubBackward1(Node):
 @register("mul")
 class MulBackward0(Node):
     broadcasts = True
+    numbers_as_arrays = True
     save_map = {0: (1,), 1: (0,)}  # d/da needs b, d/db needs a
 
     def forward(self, xp, a, b):
@@ -62,6 +66,7 @@ class MulBackward0(Node):
 @register("div")
 class DivBackward0(Node):
     broadcasts = True
+    numbers_as_arrays = True
     save_map = {0: (1,), 1: (0, 1)}
 
     def forward(self, xp, a, b):

@@ -91,8 +91,12 @@ class SigmoidBackward0(Node):
     saves_output = True
 
     def forward(self, xp, a):
-        # 0.5 * (1 + tanh(a / 2)) never overflows, unlike 1 / (1 + exp(-a))
-        return 0.5 * (xp.tanh(0.5 * a) + 1)
+        # 0.5 * (1 + tanh(a / 2)) never overflows, unlike 1 / (1 + exp(-a)); in the fresh
+        # tanh: one array made, not three
+        out = xp.tanh(0.5 * a)
+        out += 1
+        out *= 0.5
+        return out
 
     def backward(self, F, g, a, out):
         return (g * (out * (1 - out)),)

@@ -1,0 +1,4 @@
+# Cython declarations for ops/pointwise.py (the compiled core; the .py stays the source): binary,
+# a C call into apply.
+
+from gradspec.backends.engine.apply cimport binary
