@@ -95,5 +95,6 @@ def gradspec_backend_create(options: Mapping[str, str]) -> Any:
         scatter_add=cupyx.scatter_add,
         index_put=index_put,
         numpy=np,
+        c_order=lambda a: cp.asarray(a, order="C"),
     )
     return EngineBackend("cupy", xp, host, version(), "gradspec's engine over CuPy")

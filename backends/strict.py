@@ -26,6 +26,17 @@ def gradspec_backend_available() -> tuple[bool, str]:
     return True, ""
 
 
+def _c_order(a: Any) -> Any:
+    """array_api_strict arrays hold numpy arrays (the standard has no memory layout)."""
+    import array_api_strict as xp
+    import numpy as np
+
+    host = np.asarray(a)
+    if host.flags.c_contiguous:
+        return a
+    return xp.asarray(np.ascontiguousarray(host))
+
+
 @hookimpl
 def gradspec_backend_create(options: Mapping[str, str]) -> Any:
     import array_api_strict as xp
@@ -40,6 +51,7 @@ def gradspec_backend_create(options: Mapping[str, str]) -> Any:
         rng=NumpyRNG(np, lambda a: xp.asarray(a)),
         device="cpu",
         numpy=np,
+        c_order=_c_order,
     )
     from .engine.backend import configure
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from . import autograd
 from . import functional as F
+from .ops.cast import contiguous
 
 
 def backward(self, gradient: Any = None, retain_graph: bool | None = None,
@@ -138,10 +139,6 @@ def _new_tensor(self, data, dtype=None, requires_grad=False):
     return t.requires_grad_(requires_grad) if requires_grad else t
 
 
-def _contiguous(self):
-    return self
-
-
 def _cpu(self):
     type(self)._eng.check_device("cpu")
     return self
@@ -182,7 +179,7 @@ def attach(cls: type) -> None:
         "t": F.t, "expand": lambda self, *sizes: F.expand(self, *sizes), "expand_as": F.expand_as,
         "view_as": lambda self, other: F.view(self, tuple(other.shape)),
         "reshape_as": lambda self, other: F.reshape(self, tuple(other.shape)),
-        "contiguous": _contiguous, "clone": F.clone,
+        "contiguous": contiguous, "clone": F.clone,
         # dtypes and devices
         "to": F.to, "type_as": _type_as, "float": _to_dtype("float32"), "double": _to_dtype("float64"),
         "half": _to_dtype("float16"), "long": _to_dtype("int64"), "int": _to_dtype("int32"),

@@ -23,8 +23,8 @@ class ToCopyBackward0(Node):
 
 @register("clone")
 class CloneBackward0(Node):
-    def forward(self, xp, a, eng):
-        return eng.copy(a)
+    def forward(self, xp, a, eng, c_order=False):
+        return eng.c_order(a) if c_order else eng.copy(a)
 
     def backward(self, F, g, a):
         return (g,)
@@ -75,6 +75,14 @@ def to(a: Any, *args: Any, dtype: Any = None, **kwargs: Any) -> Any:
 
 def clone(a: Any) -> Any:
     return unary(CloneBackward0, a, eng=type(a)._eng)
+
+
+def contiguous(a: Any) -> Any:
+    """``a`` itself when its data is in C order, else a copy that is (as PyTorch: a clone)."""
+    eng = type(a)._eng
+    if eng.c_order(a._data) is a._data:
+        return a
+    return unary(CloneBackward0, a, eng=eng, c_order=True)
 
 
 def filled(a: Any, value: Any, label: str = "FillBackward2") -> Any:
