@@ -290,6 +290,58 @@ def assign():
     x.grad = torch.zeros(3)
 expect_error(GradientShapeError, assign)
 """, level="SHOULD"),
+    _c("ACC-5", "Accumulation without create_graph is in place",
+       """A backward without ``create_graph`` that reaches a leaf whose ``grad`` is already a tensor
+       MUST add into that tensor in place: ``grad`` stays the same object, so a reference taken
+       earlier, or a tensor the user assigned to ``grad``, sees the sum.  A leaf's first gradient
+       MUST be a tensor of its own, never the ``gradient`` the caller passed.  The ``grad`` of a
+       non-leaf that retains its gradient MUST instead be replaced by a new tensor holding the
+       sum (the one read before keeps its value).""",
+       """Optimizers, gradient clipping and logging hold ``.grad`` tensors across backward passes
+       and must see what was accumulated; PyTorch's AccumulateGrad adds in place whenever grad
+       mode is off during backward (its test_accumulate_grad), and its retain_grad hook adds out
+       of place.""",
+       """
+x = torch.tensor([1.0, 2.0], requires_grad=True)
+v = torch.tensor([1.0, 1.0])
+x.backward(v)
+g = x.grad
+assert g is not v
+(x * 3).sum().backward()
+assert x.grad is g and g.tolist() == [4.0, 4.0] and v.tolist() == [1.0, 1.0]
+y = x * 2
+y.retain_grad()
+y.sum().backward(retain_graph=True)
+first = y.grad
+y.sum().backward()
+assert y.grad is not first and first.tolist() == [1.0, 1.0] and y.grad.tolist() == [2.0, 2.0]
+"""),
+    _c("ACC-6", "Accumulation around create_graph",
+       """With ``create_graph=True``, accumulation MUST be out of place: ``grad`` becomes a new
+       tensor, the sum, differentiable with respect to what either term depends on; the tensor
+       read before keeps its value, and two passes with ``create_graph=True`` add (``x**3`` at 2:
+       12, then 24).  A later backward without ``create_graph`` into a ``grad`` that carries
+       such a graph MUST follow ACC-5: ``grad`` stays the same object, keeps its grad_fn and
+       holds the sum (``x = -1``: ``(x**3).backward(create_graph=True); g = x.grad;
+       g.backward()`` leaves ``g is x.grad`` and ``g == -3``).  Where the backend has version
+       counters, that in-place addition MUST move ``grad``'s counter, so a graph that saved it
+       raises ``SavedTensorModifiedError`` (VERSION-2).""",
+       """PyTorch decides by grad mode during backward: on (create_graph) it adds out of place,
+       off it adds in place, whatever ``grad`` carries (observed on 2.13.0); second-order
+       training steps see the same numbers everywhere.""",
+       """
+x = torch.tensor([-1.0], requires_grad=True)
+(x ** 3).backward(create_graph=True)
+g = x.grad
+assert g.tolist() == [3.0] and g.requires_grad
+g.backward()
+assert x.grad is g and g.tolist() == [-3.0] and g.grad_fn is not None
+w = torch.tensor(2.0, requires_grad=True)
+(w ** 3).backward(create_graph=True)
+first = w.grad
+(w ** 3).backward(create_graph=True)
+assert w.grad is not first and first.item() == 12.0 and w.grad.item() == 24.0
+""", capability="create_graph"),
     # ---------------------------------------------------------------------------- RETAIN
     _c("RETAIN-1", "The graph is freed after backward",
        """After ``backward()`` or ``autograd.grad()`` without ``retain_graph``, the saved tensors of
@@ -333,6 +385,24 @@ try:
 except Exception as exc:
     assert torch.classify_error(exc) is GraphFreedError
 """, level="MAY"),
+    _c("RETAIN-4", "Nodes that saved non-differentiable data are freed too",
+       """The freeing of RETAIN-1 MUST cover every node that saved data for backward, also when
+       that data is not differentiated: ``where``'s condition, the index tensor or mask of
+       ``x[idx]``, the positions ``max(dim)`` chose, and indexed assignment's node.  A second
+       backward through such a node without ``retain_graph`` MUST raise ``GraphFreedError``.
+       Only nodes that keep no more than sizes, dims and slices fall under RETAIN-3.""",
+       """PyTorch frees every saved variable, a where condition included (observed on 2.13.0);
+       an engine that kept them would run programs PyTorch rejects, and hold their memory.""",
+       """
+x = torch.tensor(-0.9, requires_grad=True)
+t = torch.where(torch.tensor(True), x, torch.tensor(0.0))
+t.backward()
+expect_error(GraphFreedError, lambda: t.backward())
+y = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+z = y[torch.tensor([0, 2])].sum()
+z.backward()
+expect_error(GraphFreedError, lambda: z.backward())
+"""),
     # ---------------------------------------------------------------------------- GRADT
     _c("GRADT-1", "gradient weights a non-scalar output",
        """``y.backward(v)`` MUST compute the vector-Jacobian product vᵀJ and accumulate it.""",
