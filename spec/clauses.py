@@ -847,7 +847,11 @@ assert a.grad.dtype == torch.float32 and b.grad.dtype == torch.float64
     _c("NONDIFF-1", "Gradients at non-differentiable points",
        """At non-differentiable points gradients SHOULD follow PyTorch: ``relu'(0) = 0``,
        ``abs'(0) = 0``, ``clamp`` at its boundary passes the gradient, ties in ``max()``/``min()`` and
-       ``maximum``/``minimum`` split it evenly, ``max(dim)`` sends it to the index it returns.""",
+       ``maximum``/``minimum`` split it evenly, ``max(dim)`` sends it to the index it returns.
+       ``relu`` passes nothing where its input is not positive, even an infinite or NaN incoming
+       gradient; ``binary_cross_entropy`` clamps each log at -100 and floors its gradient's
+       ``p (1 - p)`` at 1e-12 (``p = 0, y = 1``: loss 100, gradient -1e12).  This holds at every
+       size (an engine's faster path for large tensors included).""",
        "Programs should train the same on every backend, including at kinks.",
        """
 x = torch.tensor([0.0], requires_grad=True)
