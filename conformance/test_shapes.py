@@ -268,3 +268,53 @@ def test_grad_of_numpy_created_leaf_keeps_its_dtype(backend):
     x = backend.tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
     (x * 3).sum().backward()
     assert x.grad.dtype == x.dtype == backend.float32
+
+
+# ----------------------------------------------------------------------------------- SHAPE-4
+def _transposed(backend, *shape):
+    """A leaf and its transposed (last two dims swapped) view: not contiguous in PyTorch."""
+    n = 1
+    for s in shape:
+        n *= s
+    x = backend.tensor([float(i) for i in range(n)], requires_grad=True)
+    return x, x.view(*shape).transpose(-1, -2)
+
+
+CONTIGUOUS_RESULTS = {
+    "contiguous": lambda b, t: t.contiguous(),
+    "cat-dim0": lambda b, t: b.cat([t, t * 2]),
+    "cat-dim1": lambda b, t: b.cat([t, t], dim=1),
+    "stack": lambda b, t: b.stack([t, t]),
+    "softmax": lambda b, t: b.softmax(t, dim=-1),
+    "log_softmax": lambda b, t: b.log_softmax(t, dim=0),
+    "sum-dim": lambda b, t: t.sum(dim=1),
+    "mean-keepdim": lambda b, t: t.mean(dim=0, keepdim=True),
+    "max-dim": lambda b, t: t.max(dim=1).values,
+}
+
+
+@pytest.mark.clause("SHAPE-4")
+@pytest.mark.parametrize("op", list(CONTIGUOUS_RESULTS), ids=list(CONTIGUOUS_RESULTS))
+@pytest.mark.parametrize("shape", [(3, 4), (2, 3, 4)], ids=["2d", "3d"])
+def test_results_pytorch_makes_contiguous_can_be_viewed(backend, op, shape):
+    x, t = _transposed(backend, *shape)
+    y = CONTIGUOUS_RESULTS[op](backend, t)
+    flat = y.view(-1)  # must not raise
+    assert flat.tolist() == y.reshape(-1).tolist()
+    weights = backend.tensor([float(i % 5) for i in range(flat.shape[0])])
+    (flat * weights).sum().backward()
+    expected_x = backend.tensor([float(i) for i in range(x.shape[0])], requires_grad=True)
+    y2 = CONTIGUOUS_RESULTS[op](backend, expected_x.view(*shape).transpose(-1, -2))
+    (y2.reshape(-1) * weights).sum().backward()
+    assert_close(x.grad, expected_x.grad)
+
+
+@pytest.mark.clause("SHAPE-4")
+def test_contiguous_of_a_contiguous_tensor_is_itself(backend):
+    x = backend.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    assert x.contiguous() is x
+    t = x.t()
+    c = t.contiguous()
+    assert c is not t and c.tolist() == [[1.0, 3.0], [2.0, 4.0]]
+    c.view(4).sum().backward()
+    assert x.grad.tolist() == [[1.0, 1.0], [1.0, 1.0]]

@@ -843,6 +843,23 @@ b = torch.tensor([2.0], dtype=torch.float64, requires_grad=True)
 (a * b).sum().backward()
 assert a.grad.dtype == torch.float32 and b.grad.dtype == torch.float64
 """, capability="float64"),
+    _c("SHAPE-4", "Results PyTorch makes contiguous can be viewed",
+       """``view()`` MUST succeed (whenever the sizes allow it) on the result of ``cat``,
+       ``stack``, ``contiguous()``, ``softmax``/``log_softmax`` and a reduction along a dim,
+       whatever the memory layout of their inputs (a transposed tensor, say): PyTorch gives
+       these results contiguous memory.  Gradients MUST flow through such a view as through any
+       other.""",
+       """``x.t().contiguous().view(-1)`` is the idiom PyTorch users write to flatten a
+       transposed tensor; an array library that keeps its inputs' layout (numpy's
+       ``concatenate`` does) would make it fail where PyTorch does not.""",
+       """
+x = torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+flat = x.t().contiguous().view(6)
+assert flat.tolist() == [1.0, 4.0, 2.0, 5.0, 3.0, 6.0]
+joined = torch.cat([x.t(), x.t()]).view(12)
+(flat.sum() + joined.sum()).backward()
+assert x.grad.tolist() == [[3.0, 3.0, 3.0], [3.0, 3.0, 3.0]]
+"""),
     # ---------------------------------------------------------------------------- NONDIFF
     _c("NONDIFF-1", "Gradients at non-differentiable points",
        """At non-differentiable points gradients SHOULD follow PyTorch: ``relu'(0) = 0``,
