@@ -55,7 +55,8 @@ class CupyRNG:
 
 @hookimpl
 def gradspec_backend_describe() -> Mapping[str, str]:
-    return {"summary": "gradspec's engine over CuPy (NVIDIA GPU)", "device": "cuda"}
+    return {"summary": "gradspec's engine over CuPy (NVIDIA GPU)", "device": "cuda",
+            "library": "cupy-cuda12x, cupy-cuda11x, cupy"}
 
 
 @hookimpl

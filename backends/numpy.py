@@ -41,7 +41,7 @@ def build() -> Any:
 
 @hookimpl
 def gradspec_backend_describe() -> Mapping[str, str]:
-    return {"summary": "gradspec's engine over numpy", "device": "cpu"}
+    return {"summary": "gradspec's engine over numpy", "device": "cpu", "library": "numpy"}
 
 
 @hookimpl

@@ -16,7 +16,8 @@ from gradspec.plugins import hookimpl
 
 @hookimpl
 def gradspec_backend_describe() -> Mapping[str, str]:
-    return {"summary": "gradspec's engine over array_api_strict (portability check)", "device": "cpu"}
+    return {"summary": "gradspec's engine over array_api_strict (portability check)",
+            "device": "cpu", "library": "array-api-strict"}
 
 
 @hookimpl

@@ -244,6 +244,7 @@ def test_usage_errors(capsys, args, fragments):
 def test_conformance_table_and_report(capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # as a user would, outside the repository
     report = tmp_path / "reports" / "numpy.json"
+    report.parent.mkdir()  # output folders are the user's to make (gradspec creates none)
     rc, out, err = run(capsys, "conformance", "--backend", "numpy", "-k", "test_workloads",
                        "--report", str(report))
     assert rc == 0, err

@@ -11,11 +11,13 @@ from .common import _fail, _table, cli
 def backends_cmd() -> None:
     """List installed backends: name, version, device, whether usable here and why not.
 
-    Listing imports only the backends' plugin modules, never torch or cupy.
+    VERSION is that of the library a backend wraps (numpy, torch, ...), read from its
+    installed metadata: listing imports only the backends' plugin modules, never torch or cupy.
     """
     rows = []
     for r in plugins.list_backends():
-        version = f"{r.distribution} {r.version}".strip()
+        # the library it wraps (torch's version for torch), else the distribution providing it
+        version = r.library or f"{r.distribution} {r.version}".strip()
         rows.append([r.name, version, r.device or "-", "yes" if r.available else "no",
                      r.reason if not r.available else ""])
     if not rows:
