@@ -1,0 +1,146 @@
+"""Run the conformance suite against each planted bug of ``mutants.py``; print the score.
+
+    python tests/mutation/run.py                      # every mutant, numpy backend, no fuzzer
+    python tests/mutation/run.py --only ID,ID --with-fuzz --json out.json
+
+For each mutant a copy of the package (``spec/`` as ``gradspec``, with ``backends/`` and
+``conformance/`` inside it, as the installed layout maps them) is made in a temporary folder,
+the one edit applied, and ``pytest --pyargs gradspec.conformance`` run with that copy first on
+``PYTHONPATH`` (the working tree is never touched).  A mutant is *killed* when a test fails; it
+is *killed by its clause* when a failing test names one of the clauses the mutant breaks.  The
+fuzzer's tests (marker ``fuzz``) are left out unless ``--with-fuzz``: the question is whether
+the clauses' own tests notice.  The unmutated copy runs first and must pass.  Exit status: 0
+when every mutant is killed by its clause, 1 otherwise, 2 on a usage error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+sys.path.insert(0, str(HERE))
+
+from mutants import MUTANTS, Mutant  # noqa: E402
+
+LAYOUT = {"spec": "gradspec", "backends": "gradspec/backends",
+          "conformance": "gradspec/conformance"}
+
+
+def package_copy(dest: Path) -> Path:
+    """The installed layout of the working tree's package under ``dest``."""
+    for src, rel in LAYOUT.items():
+        shutil.copytree(REPO / src, dest / rel, dirs_exist_ok=True,
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+    return dest
+
+
+def target(root: Path, repo_path: str) -> Path:
+    top, _, rest = repo_path.partition("/")
+    return root / LAYOUT[top] / rest
+
+
+def apply(root: Path, m: Mutant) -> None:
+    path = target(root, m.file)
+    text = path.read_text(encoding="utf-8")
+    count = text.count(m.old)
+    if count != 1:
+        raise ValueError(f"mutant {m.id}: its text occurs {count} times in {m.file}")
+    path.write_text(text.replace(m.old, m.new), encoding="utf-8")
+
+
+def run_suite(root: Path, backend: str, with_fuzz: bool, timeout: float) -> dict:
+    """Run the suite on the package copy at ``root``: outcome and failing clauses."""
+    report = root / "report.json"
+    cmd = [sys.executable, "-m", "pytest", "--pyargs", "gradspec.conformance",
+           f"--backend={backend}", "-q", "-p", "no:cacheprovider",
+           f"--conformance-report={report}"]
+    if not with_fuzz:
+        cmd += ["-m", "not fuzz"]
+    env = {**os.environ, "PYTHONPATH": str(root)}
+    began = time.perf_counter()
+    try:
+        done = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True,
+                              timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"status": "timeout", "failed": [], "clauses": [],
+                "seconds": round(time.perf_counter() - began, 1)}
+    seconds = round(time.perf_counter() - began, 1)
+    if not report.exists():  # the suite did not get as far as writing its report: a crash
+        tail = (done.stdout + done.stderr).strip().splitlines()[-3:]
+        return {"status": "crashed", "failed": [], "clauses": [], "seconds": seconds,
+                "detail": " | ".join(tail)}
+    data = json.loads(report.read_text(encoding="utf-8"))
+    failed = [t for t in data["tests"] if t["outcome"] in ("failed", "error", "xpassed")]
+    clauses = sorted({c for t in failed for c in t["clauses"]})
+    return {"status": "failed" if failed else "passed", "failed": [t["id"] for t in failed],
+            "clauses": clauses, "seconds": seconds}
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python tests/mutation/run.py", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--only", help="comma-separated mutant ids")
+    parser.add_argument("--backend", default="numpy", help="the backend judged (default numpy)")
+    parser.add_argument("--with-fuzz", action="store_true", help="also run the fuzzer's tests")
+    parser.add_argument("--json", type=Path, help="also write the results as JSON")
+    parser.add_argument("--timeout", type=float, default=900, help="seconds per suite run")
+    args = parser.parse_args(argv)
+    chosen = list(MUTANTS)
+    if args.only:
+        wanted = [s.strip() for s in args.only.split(",") if s.strip()]
+        unknown = sorted(set(wanted) - {m.id for m in MUTANTS})
+        if unknown:
+            parser.error(f"unknown mutant id(s): {', '.join(unknown)}")
+        chosen = [m for m in MUTANTS if m.id in wanted]
+    with tempfile.TemporaryDirectory(prefix="gradspec-mutants-") as tmp:
+        pristine = package_copy(Path(tmp) / "pristine")
+        base = run_suite(pristine, args.backend, args.with_fuzz, args.timeout)
+        print(f"unmutated: {base['status']} in {base['seconds']} s", flush=True)
+        if base["status"] != "passed":
+            print("the unmutated suite must pass first: " + ", ".join(base["failed"][:5]),
+                  file=sys.stderr)
+            return 1
+        rows = []
+        for i, m in enumerate(chosen, 1):
+            root = Path(tmp) / f"m{i}"
+            shutil.copytree(pristine, root, ignore=shutil.ignore_patterns("report.json"))
+            apply(root, m)
+            result = run_suite(root, args.backend, args.with_fuzz, args.timeout)
+            shutil.rmtree(root, ignore_errors=True)
+            killed = result["status"] != "passed"
+            by_clause = killed and (result["status"] in ("timeout", "crashed")
+                                    or bool(set(m.breaks) & set(result["clauses"])))
+            row = {"id": m.id, "breaks": list(m.breaks), "why": m.why, "killed": killed,
+                   "by_clause": by_clause, **result}
+            rows.append(row)
+            verdict = ("killed by its clause" if by_clause else "killed, not by its clause"
+                       if killed else "SURVIVED")
+            failing = ", ".join(result["clauses"]) or result["status"]
+            print(f"[{i}/{len(chosen)}] {m.id}: {verdict} ({failing}; "
+                  f"{len(result['failed'])} tests, {result['seconds']} s)", flush=True)
+    killed = sum(r["killed"] for r in rows)
+    by_clause = sum(r["by_clause"] for r in rows)
+    print(f"\nscore: {killed}/{len(rows)} killed, {by_clause}/{len(rows)} by a test of the "
+          f"clause they break (backend {args.backend}, fuzzer "
+          f"{'included' if args.with_fuzz else 'left out'})")
+    for r in rows:
+        if not r["by_clause"]:
+            print(f"  {r['id']} ({', '.join(r['breaks'])}): {r['why']}; failing: "
+                  f"{', '.join(r['clauses']) or 'nothing'}")
+    if args.json:
+        args.json.write_text(json.dumps({"backend": args.backend, "with_fuzz": args.with_fuzz,
+                                         "mutants": rows}, indent=2) + "\n", encoding="utf-8")
+    return 0 if by_clause == len(rows) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
