@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import warnings as _warnings
 from importlib import metadata as _metadata
 
 from . import clauses, errors, protocol
@@ -40,6 +41,16 @@ from .plugins import (
     register_plugin,
     unregister_plugin,
 )
+
+# numpy reports floating-point errors (log(0), 0/0, an overflowing exp) as RuntimeWarnings
+# attributed to the module that called it; PyTorch is silent there (inf and NaN are values).
+# One filter, set once at import, keeps gradspec's engine as silent at no cost per op: it
+# covers what the engine's modules compute, and array_api_strict's modules, through which the
+# `strict` backend computes.  (It is set here, not when a backend is built, so that it is in
+# place before any test runner saves and restores the filters around each test.)
+_warnings.filterwarnings(
+    "ignore", message=r"(divide by zero|invalid value|overflow|underflow) encountered in ",
+    category=RuntimeWarning, module=r"(gradspec\.backends|array_api_strict)\.")
 
 try:
     __version__ = _metadata.version("gradspec")
