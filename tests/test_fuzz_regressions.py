@@ -257,3 +257,68 @@ def test_matmul_refuses_mixed_dtypes(torch, shapes):
 def test_matmul_refuses_non_tensors(torch):
     with pytest.raises(TypeError, match="must be tensors"):
         torch.ones(2, 3) @ [[1.0], [2.0], [3.0]]
+
+
+# --------------------------------------------------------------------------- issue 16's seeds
+def test_seed_49257_pruned_backward_still_fills_the_single_outputs_retained_grad(torch):
+    # backward(inputs=[t1]) of one output: its node's retain_grad and hooks run although
+    # nothing below it leads to t1 (PyTorch's graph root always runs its tensor pre-hooks)
+    t10 = torch.tensor([-2.0, -1.5], dtype=torch.float64, requires_grad=True)
+    t1 = torch.tensor([-1.0, 1.0], dtype=torch.float64, requires_grad=True)
+    t11 = t10 * 2
+    t11.retain_grad()
+    t11.backward(torch.tensor([-0.5, 1.5], dtype=torch.float64), retain_graph=True)
+    t11.backward(torch.tensor([0.25, -1.0], dtype=torch.float64), inputs=[t1])
+    assert t11.grad.tolist() == [-0.25, 0.5]
+    assert t10.grad.tolist() == [-1.0, 3.0] and t1.grad is None
+
+
+def test_seed_64845_cat_of_a_transposed_tensor_can_be_viewed(torch):
+    x = torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]],
+                     dtype=torch.float64, requires_grad=True)
+    y = torch.cat([x.t()], dim=0)
+    assert y.view((9,)).tolist() == [1.0, 4.0, 7.0, 2.0, 5.0, 8.0, 3.0, 6.0, 9.0]
+    y.view((9,)).sum().backward()
+    assert x.grad.tolist() == [[1.0] * 3] * 3
+
+
+def test_where_condition_is_freed_like_pytorchs(torch):
+    x1 = torch.tensor(-0.9, dtype=torch.float64, requires_grad=True)
+    t1 = torch.where(torch.tensor(True), x1, torch.tensor(0.0, dtype=torch.float64))
+    t1.backward()
+    with pytest.raises(gradspec.GraphFreedError):
+        t1.backward()
+    assert x1.grad.item() == 1.0
+
+
+def test_plain_backward_into_a_differentiable_grad_is_in_place(torch):
+    x = torch.tensor([-1.0], dtype=torch.float64, requires_grad=True)
+    torch.pow(x, 3).backward(create_graph=True)
+    g = x.grad
+    g.backward()
+    assert x.grad is g and g.tolist() == [-3.0] and g.grad_fn is not None
+
+
+def test_seed_76973_observing_a_lazy_zero_grad_does_not_crash(tmp_path):
+    """The segmentation fault of the long run (seed 76973): a double backward leaves PyTorch's
+    lazy zeros (a ZeroTensor) as a leaf's .grad, and torch 2.13 crashes the interpreter
+    converting one with numpy(force=True); the fuzzer's runner observed .grad that way.  Run in
+    a child process, so a regression fails this test instead of killing the test run."""
+    import subprocess
+    import sys
+
+    load_or_skip("torch")
+    script = tmp_path / "seed_76973.py"
+    script.write_text(
+        "import gradspec\n"
+        "from gradspec.conformance.fuzz.runner import observe\n"
+        "T = gradspec.load_backend('torch')\n"
+        "t1 = T.tensor([1.0, 2.0], dtype=T.float64, requires_grad=True)\n"
+        "t4 = T.tensor([3.0, 4.0], dtype=T.float64, requires_grad=True)\n"
+        "(g,) = T.autograd.grad(T.stack([t1, t4]).abs().sum(), [t1], create_graph=True)\n"
+        "(g * g).sum().backward()  # t4.grad: a ZeroTensor\n"
+        "print(observe(T, t4.grad).value.tolist())\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-X", "faulthandler", str(script)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, f"exit {done.returncode}:\n{done.stderr[-3000:]}"
+    assert done.stdout.strip() == "[0.0, 0.0]"
