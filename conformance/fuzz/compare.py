@@ -8,13 +8,9 @@ error kinds must match exactly.
 
 Some differences are not bugs: the spec leaves them open, mostly where
 ``shared/reference/torch-behaviour.md`` marks PyTorch's behaviour [I].  Each is accepted only in
-a narrow form.  Two are *equivalences*, judged mismatch by mismatch where a difference first
+a narrow form.  One is an *equivalence*, judged mismatch by mismatch where a difference first
 shows (the same difference seen again later, e.g. at the end, is accepted with it):
 
-``acc-3``           once a ``backward(create_graph=True)`` made a ``.grad`` differentiable, a
-                    later backward may accumulate into it in place (PyTorch: ``.grad`` keeps its
-                    old graph) or out of place; ACC-3 leaves this open, so the flags of such a
-                    ``.grad`` may differ (its values may not).
 ``higher-order``    in what a second-order computation (a backward or grad through a derivative
                     made with ``create_graph=True``) returns, ``None``, all zeros and
                     ``NoGradPathError`` are the same answer: which inputs the graph of a
@@ -25,10 +21,18 @@ The others are accepted by comparing against a *twin*: the same program changed 
 takes the other allowed path at the first differing statement (the backend's run is never
 changed):
 
-``retain-3``        a backward through a freed graph raised ``GraphFreedError`` on one side only
-                    (RETAIN-3: an engine may raise on every re-traversal, or only when freed data
-                    is needed).  Twin: the statement raises on PyTorch too (backend raised), or
-                    the earlier backward passes keep their graphs (PyTorch raised).
+``retain-3``        a backward through a freed graph raised ``GraphFreedError`` on the backend
+                    only (RETAIN-3: an engine may raise on every re-traversal, or only when freed
+                    data is needed).  Twin: the statement raises on PyTorch too.  The converse
+                    (PyTorch raised, the backend ran) is a finding: where PyTorch's node saved
+                    something, RETAIN-1 and RETAIN-4 require the error.
+``derivative-graph`` a second-order pass (through a derivative made with ``create_graph=True``)
+                    raised ``GraphFreedError`` on PyTorch only, after an earlier pass freed the
+                    forward graph: some of PyTorch's double-backward formulas differentiate
+                    through the forward op's own output (``cross_entropy``), so the derivative's
+                    graph runs back through the freed forward node, where a formula that
+                    recomputes from saved inputs needs none (RETAIN-3).  Twin: the earlier
+                    passes keep their graphs.
 ``torch-partial``   a backward that raised the same error on both sides, after which PyTorch's
                     gradients differ: PyTorch accumulates leaf by leaf and may have changed some
                     ``.grad`` before failing, where ERR-1 asks a failing backward to change
@@ -53,11 +57,6 @@ changed):
                     result in gradspec's engine).  Twin: what reads an updated tensor before its
                     update reads ``(t * 1)`` instead, a copy the gradient still flows through, so
                     PyTorch saves the copy; the backend's results must equal that.
-``inputs-pruning``  after ``backward(inputs=...)``, a retained output that is not among the
-                    inputs has its ``.grad`` set on PyTorch only: PyTorch sets it for a single
-                    output but not for one of several, and which nodes a pruned backward touches
-                    is an implementation detail (pytorch/pytorch#60521).  Twin: PyTorch's
-                    ``.grad`` of that output is reset to None after the statement.
 ``torch-aliased-grads`` a PyTorch bug: leaf gradients that alias one buffer (``stack`` of 0-d
                     leaves then ``sum``: each ``.grad`` is a view of the same expanded scalar)
                     accumulate into each other on the next backward (1 + 1 = 3).  Twin: every
@@ -184,7 +183,6 @@ class Verdict:
         return not self.mismatches
 
 
-_FLAGS = ("requires_grad differs", "is_leaf differs", "grad_fn presence differs")
 _PASSES = ("backward", "grad")
 
 
@@ -216,9 +214,6 @@ def equivalent(program: Program, m: Mismatch, derived: list[int]) -> str | None:
     """The equivalence (see the module docstring) that accepts ``m`` where it first shows."""
     where, _, what = m.key.partition(":")
     at = int(where) if where.isdigit() else len(program.stmts)
-    if m.why in _FLAGS and what.endswith(".grad") and any(
-            "create_graph" in s.tags and s.kind == "backward" for s in program.stmts[:at]):
-        return "acc-3"
     name = what.split(".", 1)[0]
     zero = (0,) if what.endswith("._version") else ()  # a result one side never made
     if not ((_nothing(m.got) or m.got in zero) and (_nothing(m.want) or m.want in zero)):
@@ -228,17 +223,6 @@ def equivalent(program: Program, m: Mismatch, derived: list[int]) -> str | None:
     if any(name in program.stmts[d].defines for d in derived):  # a second-order result
         return "higher-order"
     return None
-
-
-def _pruned(program: Program, at: int, name: str) -> bool:
-    """Whether statement ``at`` is a ``backward(inputs=...)`` with ``name`` among its outputs
-    and not among its inputs."""
-    if at >= len(program.stmts):
-        return False
-    s = program.stmts[at]
-    inputs = re.search(r"inputs=\[([^\]]*)\]", s.code)
-    return (s.kind == "backward" and inputs is not None and name in s.uses
-            and name not in re.findall(r"\bt\d+\b", inputs.group(1)))
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -261,7 +245,8 @@ def _retain_before(program: Program, index: int) -> Program:
     return Program(tuple(stmts), program.seed)
 
 
-def _twin(ref: Program, got: Trace, want: Trace, first: Mismatch) -> tuple[str, Program] | None:
+def _twin(ref: Program, got: Trace, want: Trace, first: Mismatch,
+          derived: list[int]) -> tuple[str, Program] | None:
     """A twin of the reference program that takes the allowed path at ``first``, if any."""
     i = first.statement
     if i is None or i >= len(ref.stmts):
@@ -274,19 +259,14 @@ def _twin(ref: Program, got: Trace, want: Trace, first: Mismatch) -> tuple[str, 
         return ("no-grad-view", twin) if twin != ref else None
     if stmt.kind not in _PASSES:
         return None
-    name = first.key.partition(":")[2].removesuffix(".grad")
-    reset_code = f"\n{name}.grad = None"
-    if first.key.endswith(".grad") and first.got is None and first.want is not None \
-            and w_err is None and reset_code not in stmt.code and _pruned(ref, i, name):
-        reset = replace(stmt, code=stmt.code + reset_code)
-        return "inputs-pruning", ref.replaced(i, reset)
     if w_err == "RuntimeError" and g_err is None and _UNALIAS not in ref.source:
         return "torch-lazy-zeros", _grads_unaliased(ref)
     if g_err == "GraphFreedError" and w_err is None:
         return "retain-3", ref.replaced(i, _noop(stmt, g_err))
-    if w_err == "GraphFreedError" and g_err is None:
+    if w_err == "GraphFreedError" and g_err is None and i in derived:
         twin = _retain_before(ref, i)
-        return ("retain-3", twin) if twin != ref else None
+        if twin != ref:
+            return "derivative-graph", twin
     if g_err is not None and g_err == w_err:
         return "torch-partial", ref.replaced(i, _noop(stmt, g_err))
     failed_before = any(got.errors.get(j) and want.errors.get(j)
@@ -382,7 +362,7 @@ def check(program: Program, backend: Any, reference: Any, got: Trace | None = No
         twin = ref if ref is not program else None
         if not mismatches:
             return Verdict(program, [], used, twin, got, want)
-        made = _twin(ref, got, want, mismatches[0])
+        made = _twin(ref, got, want, mismatches[0], derived)
         if made is None:
             return Verdict(program, mismatches, used, twin, got, want)
         name, ref = made
