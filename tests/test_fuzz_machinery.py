@@ -150,6 +150,31 @@ def test_a_freed_forward_node_in_a_derivatives_graph_is_accepted(torch_backend):
     assert not check(first, torch_backend, torch_backend, got=run(lenient, torch_backend)).ok
 
 
+def test_what_pytorch_freed_in_a_failed_pass_is_not_the_reference(torch_backend):
+    # seed 20399: a pass fails on both sides (log_softmax's saved output was modified), PyTorch
+    # having run and freed the sigmoid's node first; a backend whose failed pass freed nothing
+    # (ERR-1) runs that node again in the next pass
+    p = _program(_stmt("t1 = torch.tensor([[0.5], [-1.5]], dtype=torch.float64, "
+                       "requires_grad=True)", "t1"),
+                 _stmt("t2 = torch.log_softmax(t1, dim=0)", "t2"),
+                 _stmt("t4 = torch.sigmoid(t1) + 0.5", "t4"),
+                 _stmt("t2.add_(torch.ones(2, 1, dtype=torch.float64))"),
+                 _stmt("torch.autograd.backward([t4, t2], [torch.ones(2, 1, dtype=torch.float64),"
+                       " torch.ones(2, 1, dtype=torch.float64)], retain_graph=False)"),
+                 _stmt("t4.sum().backward(retain_graph=False)"))
+    want = run(p, torch_backend)
+    assert want.errors == {4: "SavedTensorModifiedError", 5: "GraphFreedError"}
+    refused = p.replaced(4, Stmt("backward", "raise __import__('gradspec')."
+                                 "SavedTensorModifiedError('nothing ran')", uses=("t2", "t4"),
+                                 retain=False))
+    verdict = check(p, torch_backend, torch_backend, got=run(refused, torch_backend))
+    assert verdict.ok and "after-failure" in verdict.allowances
+    # without the failed pass before it, PyTorch alone raising is a finding
+    plain = p.replaced(4, _stmt("t4.sum().backward(retain_graph=False)"))
+    lenient = plain.replaced(4, plain.stmts[4].with_retain(True))
+    assert not check(plain, torch_backend, torch_backend, got=run(lenient, torch_backend)).ok
+
+
 def test_none_for_zeros_is_accepted_only_in_second_order_results(torch_backend):
     second = _program(
         LEAF,

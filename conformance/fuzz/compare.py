@@ -38,9 +38,11 @@ changed):
                     ``.grad`` before failing, where ERR-1 asks a failing backward to change
                     nothing.  Twin: the statement raises without running on PyTorch.
 ``after-failure``   a backward through a graph an earlier backward failed in raised
-                    ``GraphFreedError`` on one side and another error on the other: PyTorch frees
-                    the nodes it ran before failing, so what is left of that graph is
-                    unspecified.  Twin: the statement raises the backend's error on PyTorch.
+                    ``GraphFreedError`` on one side and another error (or none: the backend's
+                    failed pass freed nothing) on the other: PyTorch frees the nodes it ran
+                    before failing, so what is left of that graph is unspecified.  Twin: the
+                    statement raises the backend's error on PyTorch, or (PyTorch alone raised)
+                    the earlier failed passes raise without running, as ERR-1 asks of them.
 ``visit-order``     a backward raised ``GraphFreedError`` on one side and
                     ``SavedTensorModifiedError`` on the other: the graph has both a freed node
                     and a modified saved tensor, and which one a backward meets first depends on
@@ -267,6 +269,14 @@ def _twin(ref: Program, got: Trace, want: Trace, first: Mismatch,
         twin = _retain_before(ref, i)
         if twin != ref:
             return "derivative-graph", twin
+    if w_err == "GraphFreedError" and g_err is None:
+        failed = [j for j in range(i) if ref.stmts[j].kind in _PASSES
+                  and got.errors.get(j) and want.errors.get(j)]
+        if failed:  # PyTorch freed nodes of a pass that then failed; ERR-1: it changes nothing
+            twin = ref
+            for j in failed:
+                twin = twin.replaced(j, _noop(ref.stmts[j], got.errors[j]))
+            return "after-failure", twin
     if g_err is not None and g_err == w_err:
         return "torch-partial", ref.replaced(i, _noop(stmt, g_err))
     failed_before = any(got.errors.get(j) and want.errors.get(j)
