@@ -355,6 +355,20 @@ def test_autograd_backward_inputs(backend):
     assert u.grad.tolist() == [1.0, 2.0] and x.grad is None
 
 
+@pytest.mark.clause("BWD-7", "HOOK-1")
+@pytest.mark.requires("hooks")
+def test_inputs_runs_no_hook_of_a_leaf_left_out(backend):
+    # PyTorch does not run what leads only to tensors outside `inputs`: their hooks stay quiet
+    x = backend.tensor([1.0, 2.0], requires_grad=True)
+    u = backend.tensor([3.0, 4.0], requires_grad=True)
+    seen = []
+    x.register_hook(lambda g: seen.append(("x", g.tolist())))
+    u.register_hook(lambda g: seen.append(("u", g.tolist())))
+    (x * u).sum().backward(inputs=[x])
+    assert seen == [("x", [3.0, 4.0])]
+    assert x.grad.tolist() == [3.0, 4.0] and u.grad is None
+
+
 # ----------------------------------------------------------------------------------- BWD-8
 CHAIN = 10_000
 
@@ -390,3 +404,4 @@ def test_chain_of_ten_thousand_ops_through_autograd_grad(backend):
     (g,) = backend.autograd.grad(y, x)
     assert g.item() == 1.0  # an even number of negations
     assert x.grad is None
+
