@@ -376,9 +376,10 @@ expect_error(GraphFreedError, lambda: y.backward())
        """A second backward through a freed graph whose nodes saved no tensors (``t.sum()``,
        ``t + t``) MAY succeed (accumulating again) or raise ``GraphFreedError``; it MUST NOT
        produce any other result.  Likewise a backward through a derivative made with
-       ``create_graph=True`` after its forward graph was freed: whether the derivative's graph
-       runs back through freed forward nodes depends on how each backward formula is written
-       (PyTorch's for ``cross_entropy`` does).""",
+       ``create_graph=True`` after its forward graph was freed, and a backward through the
+       forward graph after one through the derivative freed that: whether the two graphs share
+       nodes depends on how each backward formula is written (PyTorch's for ``cross_entropy``
+       differentiates through the forward op's own output).""",
        "PyTorch raises lazily, only when freed data is needed; an engine may be stricter.",
        """
 x = torch.tensor([1.0, 2.0], requires_grad=True)

@@ -143,6 +143,14 @@ def test_a_freed_forward_node_in_a_derivatives_graph_is_accepted(torch_backend):
     kept = p.replaced(2, p.stmts[2].with_retain(True))
     verdict = check(p, torch_backend, torch_backend, got=run(kept, torch_backend))
     assert verdict.ok and "derivative-graph" in verdict.allowances
+    # seed 24523: the other way round, a first-order pass after the second-order one freed
+    # the derivative's graph (which, on PyTorch, holds the forward node)
+    q = _program(*p.stmts[:2], p.stmts[2].with_retain(True), p.stmts[3], p.stmts[4],
+                 _stmt("t1.backward(retain_graph=False)"))
+    assert run(q, torch_backend).errors == {5: "GraphFreedError"}
+    kept = q.replaced(4, q.stmts[4].with_retain(True))
+    verdict = check(q, torch_backend, torch_backend, got=run(kept, torch_backend))
+    assert verdict.ok and "derivative-graph" in verdict.allowances
     # not in a first-order pass: there the same difference is a finding
     first = _program(*p.stmts[:2], _stmt("t1.backward(retain_graph=False)"),
                      _stmt("t1.backward(retain_graph=False)"))

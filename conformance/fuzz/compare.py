@@ -28,11 +28,12 @@ changed):
                     something, RETAIN-1 and RETAIN-4 require the error.
 ``derivative-graph`` a second-order pass (through a derivative made with ``create_graph=True``)
                     raised ``GraphFreedError`` on PyTorch only, after an earlier pass freed the
-                    forward graph: some of PyTorch's double-backward formulas differentiate
+                    forward graph, or a pass raised so after a second-order pass freed the
+                    derivative's graph: some of PyTorch's double-backward formulas differentiate
                     through the forward op's own output (``cross_entropy``), so the derivative's
-                    graph runs back through the freed forward node, where a formula that
-                    recomputes from saved inputs needs none (RETAIN-3).  Twin: the earlier
-                    passes keep their graphs.
+                    graph and the forward graph share nodes, where a formula that recomputes
+                    from saved inputs shares none (RETAIN-3).  Twin: the earlier passes (the
+                    earlier second-order passes, in the second case) keep their graphs.
 ``torch-partial``   a backward that raised the same error on both sides, after which PyTorch's
                     gradients differ: PyTorch accumulates leaf by leaf and may have changed some
                     ``.grad`` before failing, where ERR-1 asks a failing backward to change
@@ -239,6 +240,14 @@ def _noop(stmt: Stmt, kind: str) -> Stmt:
     return Stmt("noop", f"pass  # raised {kind}: {stmt.code}", (), (), tags=frozenset({kind}))
 
 
+def _retain_at(program: Program, indices: list[int]) -> Program:
+    stmts = list(program.stmts)
+    for j in indices:
+        if stmts[j].retain is False:
+            stmts[j] = stmts[j].with_retain(True)
+    return Program(tuple(stmts), program.seed)
+
+
 def _retain_before(program: Program, index: int) -> Program:
     stmts = list(program.stmts)
     for j in range(index):
@@ -265,8 +274,10 @@ def _twin(ref: Program, got: Trace, want: Trace, first: Mismatch,
         return "torch-lazy-zeros", _grads_unaliased(ref)
     if g_err == "GraphFreedError" and w_err is None:
         return "retain-3", ref.replaced(i, _noop(stmt, g_err))
-    if w_err == "GraphFreedError" and g_err is None and i in derived:
-        twin = _retain_before(ref, i)
+    if w_err == "GraphFreedError" and g_err is None:
+        # through a derivative, or after a pass through one freed the derivative's graph
+        twin = (_retain_before(ref, i) if i in derived
+                else _retain_at(ref, [j for j in derived if j < i]))
         if twin != ref:
             return "derivative-graph", twin
     if w_err == "GraphFreedError" and g_err is None:
