@@ -233,6 +233,19 @@ def test_float64_leaf_grad_is_float64(backend):
     assert x.grad.tolist() == [0.2, 0.4]
 
 
+@pytest.mark.clause("SHAPE-3", "AGRAD-1")
+@pytest.mark.requires("float64")
+def test_autograd_grad_returns_each_inputs_dtype(backend):
+    # float32 (1, 2) * float64 () is float32; a backward formula may compute the gradient wider
+    # (here, with a float64 grad_outputs), but what comes back has the input's dtype
+    x = backend.tensor([[-0.5, 0.25]], dtype=backend.float32, requires_grad=True)
+    c = backend.tensor(1.5, dtype=backend.float64, requires_grad=True)
+    v = backend.tensor([[1.0, 2.0]], dtype=backend.float64)
+    gx, gc = backend.autograd.grad(x * c, [x, c], grad_outputs=v)
+    assert gx.dtype == backend.float32 and gc.dtype == backend.float64
+    assert gx.tolist() == [[1.5, 3.0]] and gc.item() == 0.0
+
+
 @pytest.mark.clause("SHAPE-3", "BWD-3")
 @pytest.mark.requires("float64")
 def test_float64_gradient_for_float32_output(backend):
