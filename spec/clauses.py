@@ -218,7 +218,10 @@ assert x.grad.tolist() == [2.0, 2.0]
 """),
     _c("BWD-7", "backward(inputs=...) restricts accumulation",
        """``backward(inputs=[...])`` MUST accumulate only into the listed tensors; a non-leaf listed
-       gets its ``grad`` populated.  An empty ``inputs`` MUST raise ``EmptyInputsError``.""",
+       gets its ``grad`` populated, and retains its grad from then on (as after ``retain_grad()``).
+       Hooks of tensors that lead only to unlisted tensors MUST NOT run, except those of a single
+       output itself: its hooks and ``retain_grad`` run as in a full backward.  An empty
+       ``inputs`` MUST raise ``EmptyInputsError``.""",
        "Lets a program update one part of a model without touching the others' gradients.",
        """
 x = torch.tensor([1.0, 2.0], requires_grad=True)
