@@ -27,7 +27,8 @@ changed):
                     (PyTorch raised, the backend ran) is a finding: where PyTorch's node saved
                     something, RETAIN-1 and RETAIN-4 require the error.
 ``derivative-graph`` a second-order pass (through a derivative made with ``create_graph=True``)
-                    raised ``GraphFreedError`` on PyTorch only, after an earlier pass freed the
+                    raised ``GraphFreedError`` on PyTorch only (the backend ran, or found an
+                    input its derivative's graph does not reach), after an earlier pass freed the
                     forward graph, or a pass raised so after a second-order pass freed the
                     derivative's graph: some of PyTorch's double-backward formulas differentiate
                     through the forward op's own output (``cross_entropy``), so the derivative's
@@ -274,8 +275,10 @@ def _twin(ref: Program, got: Trace, want: Trace, first: Mismatch,
         return "torch-lazy-zeros", _grads_unaliased(ref)
     if g_err == "GraphFreedError" and w_err is None:
         return "retain-3", ref.replaced(i, _noop(stmt, g_err))
-    if w_err == "GraphFreedError" and g_err is None:
-        # through a derivative, or after a pass through one freed the derivative's graph
+    if w_err == "GraphFreedError" and (g_err is None or (
+            i in derived and g_err in ("UnusedInputError", "NoGradPathError"))):
+        # through a derivative (whose graph, on PyTorch, may hold the freed forward node and
+        # so reach inputs the backend's does not), or after a pass through one freed it
         twin = (_retain_before(ref, i) if i in derived
                 else _retain_at(ref, [j for j in derived if j < i]))
         if twin != ref:
