@@ -156,8 +156,8 @@ def test_engine_op_errors_say_what_to_fix(name):
         B.cross_entropy(B.tensor([[0.0, 1.0, 2.0]]), B.tensor([3]))
     with pytest.raises(ValueError, match="class indices of shape"):
         B.cross_entropy(B.tensor([[0.0, 1.0, 2.0]]), B.tensor([0.5]))
-    with pytest.raises(ValueError, match="probability targets must have the input's dtype"):
-        B.cross_entropy(B.tensor([[0.0, 1.0]]), B.tensor([[0.5, 0.5]], dtype=B.float64))
+    with pytest.raises(ValueError, match="probability targets must be floating"):
+        B.cross_entropy(B.tensor([[0.0, 1.0]]), B.tensor([[0, 1]]))
     x, w = B.tensor([[1.0, 2.0]]), B.tensor([[1.0, 2.0, 3.0]])
     with pytest.raises(RuntimeError, match=r"cannot be multiplied \(1x2 and 3x1\)"):
         B.linear(x, w)

@@ -299,6 +299,18 @@ def test_plain_backward_into_a_differentiable_grad_is_in_place(torch):
     assert x.grad is g and g.tolist() == [-3.0] and g.grad_fn is not None
 
 
+@pytest.mark.parametrize("dtypes", [("float32", "float64"), ("float64", "float32")])
+def test_seed_138551_cross_entropy_of_mixed_float_dtypes_is_computed_in_the_wider(torch, dtypes):
+    # PyTorch promotes probability targets and scores (float32 with float64 gives float64)
+    a = torch.tensor([[2.5, 0.5]], dtype=getattr(torch, dtypes[0]), requires_grad=True)
+    t = torch.tensor([[1.0, 0.0]], dtype=getattr(torch, dtypes[1]), requires_grad=True)
+    loss = torch.cross_entropy(a, t, reduction="sum")
+    assert loss.dtype == torch.float64
+    loss.backward()
+    assert a.grad.dtype == a.dtype and t.grad.dtype == t.dtype
+    assert abs(a.grad.tolist()[0][0] - (-0.11920292202211769)) < 1e-6
+
+
 def test_seed_76973_observing_a_lazy_zero_grad_does_not_crash(tmp_path):
     """The segmentation fault of the long run (seed 76973): a double backward leaves PyTorch's
     lazy zeros (a ZeroTensor) as a leaf's .grad, and torch 2.13 crashes the interpreter
