@@ -11,7 +11,7 @@ from __future__ import annotations
 import time
 from typing import Any, Callable
 
-from common import have_torch, round_robin
+from common import have_torch, remote_systems, run_remote
 
 FACTOR = 1.0001
 
@@ -50,26 +50,31 @@ def _leaf(backend: Any) -> Callable[[], Any]:
     return lambda: backend.tensor([1.0], dtype=backend.float32, requires_grad=True)
 
 
-def systems(n: int) -> dict[str, Callable[[], dict[str, float]]]:
-    import numpy as np
+def system(name: str, n: int) -> Callable[[], dict[str, float]]:
+    """A chain of ``n`` ops on system ``name`` (gradspec's numpy backend, torch, or the numpy
+    floor), then its backward: what a `common.Remote` worker runs, one call per repeat."""
+    if name == "gradspec":
+        import gradspec
 
-    import gradspec
-
-    out: dict[str, Callable[[], dict[str, float]]] = {}
-    leaf = _leaf(gradspec.load_backend("numpy"))
-    out["gradspec"] = lambda: chain(leaf(), n)
-    if have_torch():
+        leaf = _leaf(gradspec.load_backend("numpy"))
+        return lambda: chain(leaf(), n)
+    if name == "torch":
         import torch
 
-        out["torch"] = lambda: chain(torch.ones(1, requires_grad=True), n)
-    out["floor"] = lambda: chain_numpy(np, n)
-    return out
+        return lambda: chain(torch.ones(1, requires_grad=True), n)
+    import numpy as np
+
+    return lambda: chain_numpy(np, n)
+
+
+def _names(floor: bool = True) -> list[str]:
+    return ["gradspec"] + (["torch"] if have_torch() else []) + (["floor"] if floor else [])
 
 
 def per_op(ops: int = 1000, repeats: int = 50, tick: Callable[[], None] | None = None
            ) -> dict[str, dict[str, float]]:
     """Microseconds per op by system and phase (forward, backward, total)."""
-    medians = round_robin(systems(ops), repeats, warmup=3, tick=tick)
+    medians = run_remote(remote_systems("chain", "system", _names(), [ops]), repeats, 3, tick)
     return {name: {k: v * 1e6 / ops for k, v in phases.items()} for name, phases in medians.items()}
 
 
@@ -78,8 +83,8 @@ def long_chain(sizes: tuple[int, ...] = (10_000, 100_000), repeats: int = 5,
     """Per size: microseconds per op by system and phase (gradspec and torch)."""
     out = {}
     for n in sizes:
-        runs = {k: v for k, v in systems(n).items() if k != "floor"}
-        medians = round_robin(runs, repeats, warmup=1, tick=tick)
+        medians = run_remote(remote_systems("chain", "system", _names(floor=False), [n]),
+                             repeats, 1, tick)
         out[n] = {name: {k: v * 1e6 / n for k, v in phases.items()}
                   for name, phases in medians.items()}
     return out

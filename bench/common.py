@@ -25,9 +25,10 @@ def round_robin(systems: Mapping[str, Callable[[], Any]], repeats: int,
                 warmup: int = 1, tick: Callable[[], None] | None = None) -> dict[str, Any]:
     """Run each system ``warmup + repeats`` times, in turn; the median of the timed repeats.
 
-    A system returns None (the call is timed as a whole) or a dict of named phase durations in
-    seconds (it timed itself, e.g. forward and backward); the result maps each system to a
-    float or to a dict of medians by phase.  ``tick`` is called after every round.
+    A system returns None (the call is timed as a whole), a float (the seconds it timed
+    itself: a `Remote` system) or a dict of named phase durations in seconds (e.g. forward and
+    backward); the result maps each system to a float or to a dict of medians by phase.
+    ``tick`` is called after every round.
     """
     samples: dict[str, list[Any]] = {name: [] for name in systems}
     for round_index in range(warmup + repeats):
@@ -44,6 +45,8 @@ def round_robin(systems: Mapping[str, Callable[[], Any]], repeats: int,
                     gc.enable()
             if round_index >= warmup:
                 samples[name].append(elapsed if phases is None else phases)
+                if isinstance(phases, dict) and set(phases) == {"seconds"}:
+                    samples[name][-1] = phases["seconds"]
         if tick is not None:
             tick()
     out: dict[str, Any] = {}
@@ -61,13 +64,15 @@ def subprocess_rounds(script: Path, systems: list[str], args: list[str], rounds:
     """Run ``python script --worker SYSTEM *args`` for each system in turn, ``rounds`` times;
     each run prints one JSON object.  A process per system keeps their thread pools (torch's
     OpenMP, numpy's BLAS) from competing for the cores, and measures memory alone.  ``env``:
-    variables added to the workers' environment."""
+    variables added to the workers' environment.  The `engine_systems` (gradspec's engine on
+    another core or at another commit) run the ``gradspec`` worker in their own environment."""
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in systems}
     for _ in range(rounds):
         for name in systems:
-            cmd = [sys.executable, str(script), "--worker", name, *args]
+            worker, extra = ENGINE_SYSTEMS.get(name, (name, {}))
+            cmd = [sys.executable, str(script), "--worker", worker, *args]
             done = subprocess.run(cmd, capture_output=True, text=True,
-                                  env=None if env is None else {**os.environ, **env})
+                                  env={**os.environ, **(env or {}), **extra})
             if done.returncode != 0:
                 last = (done.stderr.strip().splitlines() or ["no output"])[-1]
                 raise RuntimeError(f"{script.name} --worker {name} {' '.join(args)} failed: {last}")
@@ -75,6 +80,131 @@ def subprocess_rounds(script: Path, systems: list[str], args: list[str], rounds:
             if tick is not None:
                 tick()
     return runs
+
+
+# ------------------------------------------------------------------------------ engine systems
+#: gradspec's engine on another core or at another commit, beside the one this process runs:
+#: name -> (the worker system it runs, environment added to its processes).  Filled by
+#: `add_engine_systems` (bench/run.py: ``pure`` when this process runs the compiled core,
+#: ``baseline`` for ``--baseline REV``).
+ENGINE_SYSTEMS: dict[str, tuple[str, dict[str, str]]] = {}
+
+
+def engine_core() -> dict[str, Any]:
+    """Which core gradspec's engine runs in this process (compiled or pure) and why."""
+    from gradspec.backends.engine import core
+
+    return core.status().as_dict()
+
+
+def add_engine_systems(baseline: Path | None = None) -> None:
+    """Register ``pure`` (this engine as pure Python; only when this process runs the
+    compiled core) and ``baseline`` (the engine of another commit, as pure Python, from the
+    tree `baseline_tree` laid out)."""
+    ENGINE_SYSTEMS.clear()
+    if engine_core()["core"] == "compiled":
+        ENGINE_SYSTEMS["pure"] = ("gradspec", {"GRADSPEC_PURE": "1"})
+    if baseline is not None:
+        path = os.pathsep.join(p for p in (str(baseline), os.environ.get("PYTHONPATH")) if p)
+        ENGINE_SYSTEMS["baseline"] = ("gradspec", {"GRADSPEC_PURE": "1", "PYTHONPATH": path})
+
+
+def baseline_tree(rev: str, folder: Path) -> Path:
+    """gradspec at git revision ``rev`` laid out as installed (spec/ as gradspec/, backends/
+    inside it) under ``folder``; put first on PYTHONPATH, it is the gradspec that is imported."""
+    import tarfile
+    from io import BytesIO
+
+    root = Path(subprocess.run(["git", "rev-parse", "--show-toplevel"], capture_output=True,
+                               text=True, check=True, cwd=BENCH_DIR).stdout.strip())
+    data = subprocess.run(["git", "archive", "--format=tar", rev, "spec", "backends"],
+                          capture_output=True, check=True, cwd=root).stdout
+    src = folder / "src"
+    with tarfile.open(fileobj=BytesIO(data)) as tar:
+        tar.extractall(src)
+    lib = folder / "lib"
+    lib.mkdir(parents=True)
+    (src / "spec").rename(lib / "gradspec")
+    (src / "backends").rename(lib / "gradspec" / "backends")
+    return lib
+
+
+class Remote:
+    """One system run in a worker process of its own, driven round-robin from this one: each
+    call runs one repeat there and returns what the worker timed (seconds, or phases).  Every
+    system of a round-robin benchmark runs so: none shares a process (an allocator, a garbage
+    collector, torch's spinning OpenMP threads) with another, and gradspec's engine can run
+    on several cores, or at several commits, in the same rounds."""
+
+    def __init__(self, system: str, module: str, factory: str, args: list[Any]) -> None:
+        worker, extra = ENGINE_SYSTEMS.get(system, (system, {}))
+        self.proc = subprocess.Popen(
+            [sys.executable, "-u", str(BENCH_DIR / "common.py"), "--remote", module, factory,
+             json.dumps([worker, *args])], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
+            text=True, env={**os.environ, **extra}, cwd=str(BENCH_DIR))
+
+    def __call__(self) -> Any:
+        assert self.proc.stdin is not None and self.proc.stdout is not None
+        self.proc.stdin.write("run\n")
+        self.proc.stdin.flush()
+        line = self.proc.stdout.readline()
+        if not line:
+            raise RuntimeError(f"a benchmark worker died (exit {self.proc.wait()})")
+        result = json.loads(line)
+        return {"seconds": result} if isinstance(result, float) else result
+
+    def close(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.stdin.close()  # type: ignore[union-attr]
+            self.proc.wait()
+
+
+def remote_systems(module: str, factory: str, systems: list[str], args: list[Any]
+                   ) -> dict[str, Remote]:
+    """A `Remote` for each of ``systems`` and each registered engine system, each running
+    ``module.factory(system, *args)`` (an engine system runs the ``gradspec`` one)."""
+    return {name: Remote(name, module, factory, args) for name in [*systems, *ENGINE_SYSTEMS]}
+
+
+def run_remote(systems: dict[str, Remote], repeats: int, warmup: int,
+               tick: Callable[[], None] | None = None) -> dict[str, Any]:
+    """`round_robin` over remote systems, closing their workers afterwards."""
+    try:
+        return round_robin(systems, repeats, warmup, tick)
+    finally:
+        for remote in systems.values():
+            remote.close()
+
+
+def _remote_main(module: str, factory: str, args: str) -> None:
+    """Worker side of `Remote`: build the system, then time one repeat per line read."""
+    import importlib
+
+    sys.path.insert(0, str(BENCH_DIR))
+    fn = getattr(importlib.import_module(module), factory)(*json.loads(args))
+    for _ in sys.stdin:
+        gc.collect()
+        gc.disable()
+        t0 = time.perf_counter()
+        phases = fn()
+        elapsed = time.perf_counter() - t0
+        gc.enable()
+        print(json.dumps(elapsed if phases is None else phases), flush=True)
+
+
+# ------------------------------------------------------------------------------ the build
+def commit() -> dict[str, Any]:
+    """The git commit the benchmarks ran on, and whether the tree had uncommitted changes."""
+    def git(*args: str) -> str | None:
+        try:
+            done = subprocess.run(["git", *args], capture_output=True, text=True, cwd=BENCH_DIR)
+        except OSError:
+            return None
+        return done.stdout.strip() if done.returncode == 0 else None
+
+    status = git("status", "--porcelain", "--untracked-files=no")
+    return {"commit": git("rev-parse", "HEAD"), "dirty": bool(status) if status is not None
+            else None}
 
 
 # ------------------------------------------------------------------------------ peak memory
@@ -189,6 +319,8 @@ def machine() -> dict[str, Any]:
     import gradspec
 
     info["gradspec"] = getattr(gradspec, "__version__", None) or _dist_version("gradspec")
+    for name in ("array-api-compat", "cython"):
+        info[name] = _dist_version(name)
     return info
 
 
@@ -215,3 +347,7 @@ def have_torch() -> bool:
     except ImportError:
         return False
     return True
+
+
+if __name__ == "__main__" and len(sys.argv) == 5 and sys.argv[1] == "--remote":
+    _remote_main(*sys.argv[2:])

@@ -26,8 +26,8 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from common import (have_torch, minor_faults, peak_kib, reset_peak, resident_kib,
-                    round_robin, subprocess_rounds)
+from common import (ENGINE_SYSTEMS, have_torch, minor_faults, peak_kib, remote_systems,
+                    reset_peak, resident_kib, run_remote, subprocess_rounds)
 
 LR = 0.01
 MOMENTUM = 0.9
@@ -35,9 +35,14 @@ LOG_FLOOR = -100.0  # BCELoss clamps each log term here, as torch does
 
 
 # ------------------------------------------------------------------------------ the systems
-def _seeds_step(model: Any, loss_fn: Any, optimizer: Any, train_x: Any, train_y: Any
-                ) -> Callable[[], Any]:
-    """The seeds' training iteration, the same code on gradspec and on torch."""
+PHASES = ("forward", "backward", "step", "zero_grad")
+
+
+def _seeds_step(model: Any, loss_fn: Any, optimizer: Any, train_x: Any, train_y: Any,
+                phases: bool = False) -> Callable[[], Any]:
+    """The seeds' training iteration, the same code on gradspec and on torch; with ``phases``
+    it returns the seconds each phase took (forward and loss, backward, optimizer step,
+    zero_grad) instead of the loss."""
 
     def step() -> Any:
         y_pred = model(train_x)
@@ -47,10 +52,23 @@ def _seeds_step(model: Any, loss_fn: Any, optimizer: Any, train_x: Any, train_y:
         optimizer.zero_grad()
         return loss
 
-    return step
+    def phased() -> dict[str, float]:
+        t0 = time.perf_counter()
+        loss = loss_fn(model(train_x).squeeze(), train_y)
+        t1 = time.perf_counter()
+        loss.backward()
+        t2 = time.perf_counter()
+        optimizer.step()
+        t3 = time.perf_counter()
+        optimizer.zero_grad()
+        t4 = time.perf_counter()
+        return {"forward": t1 - t0, "backward": t2 - t1, "step": t3 - t2, "zero_grad": t4 - t3}
+
+    return phased if phases else step
 
 
-def gradspec_trainer(x: Any, y: Any, weight: Any, bias: Any) -> Callable[[], Any]:
+def gradspec_trainer(x: Any, y: Any, weight: Any, bias: Any, phases: bool = False
+                     ) -> Callable[[], Any]:
     """One training iteration of the seeds' code on gradspec (numpy arrays in, shared)."""
     import gradspec
     from gradspec import nn, optim
@@ -62,10 +80,11 @@ def gradspec_trainer(x: Any, y: Any, weight: Any, bias: Any) -> Callable[[], Any
     loss_fn = nn.BCELoss()
     optimizer = optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
 
-    return _seeds_step(model, loss_fn, optimizer, train_x, train_y)
+    return _seeds_step(model, loss_fn, optimizer, train_x, train_y, phases)
 
 
-def torch_trainer(x: Any, y: Any, weight: Any, bias: Any) -> Callable[[], Any]:
+def torch_trainer(x: Any, y: Any, weight: Any, bias: Any, phases: bool = False
+                  ) -> Callable[[], Any]:
     import torch
 
     train_x, train_y = torch.from_numpy(x), torch.from_numpy(y)
@@ -74,12 +93,14 @@ def torch_trainer(x: Any, y: Any, weight: Any, bias: Any) -> Callable[[], Any]:
     loss_fn = torch.nn.BCELoss()
     optimizer = torch.optim.SGD(model.parameters(), lr=LR, momentum=MOMENTUM)
 
-    return _seeds_step(model, loss_fn, optimizer, train_x, train_y)
+    return _seeds_step(model, loss_fn, optimizer, train_x, train_y, phases)
 
 
-def floor_trainer(x: Any, y: Any, weight: Any, bias: Any) -> Callable[[], Any]:
+def floor_trainer(x: Any, y: Any, weight: Any, bias: Any, phases: bool = False
+                  ) -> Callable[[], Any]:
     """The same model, loss and update by hand: the gradient of mean BCE(sigmoid(x w + b), y)
-    with respect to the pre-activation is (p - y) / n."""
+    with respect to the pre-activation is (p - y) / n.  Its phases: forward (to the loss),
+    backward (the gradients), step (the update); nothing to zero."""
     import numpy as np
 
     w = weight.reshape(-1).copy()
@@ -90,6 +111,7 @@ def floor_trainer(x: Any, y: Any, weight: Any, bias: Any) -> Callable[[], Any]:
 
     def step() -> Any:
         nonlocal buf_w, buf_b
+        t0 = time.perf_counter()
         z = x @ w
         z += b
         p = np.tanh(z * np.float32(0.5))  # sigmoid without overflow, as the engine computes it
@@ -98,9 +120,11 @@ def floor_trainer(x: Any, y: Any, weight: Any, bias: Any) -> Callable[[], Any]:
         log_p = np.maximum(np.log(p), LOG_FLOOR)
         log_q = np.maximum(np.log1p(-p), LOG_FLOOR)
         loss = -(y @ log_p + y_neg @ log_q) / n
+        t1 = time.perf_counter()
         g = p - y
         g /= n
         gw, gb = g @ x, g.sum(keepdims=True)
+        t2 = time.perf_counter()
         if buf_w is None:
             buf_w, buf_b = gw, gb
         else:
@@ -110,6 +134,9 @@ def floor_trainer(x: Any, y: Any, weight: Any, bias: Any) -> Callable[[], Any]:
             buf_b += gb
         w[...] -= buf_w * np.float32(LR)
         b[...] -= buf_b * np.float32(LR)
+        if phases:
+            t3 = time.perf_counter()
+            return {"forward": t1 - t0, "backward": t2 - t1, "step": t3 - t2, "zero_grad": 0.0}
         return loss
 
     return step
@@ -123,24 +150,49 @@ def available() -> list[str]:
 
 
 # ------------------------------------------------------------------------------ the seeds' data
-def seeds(iterations: int = 1000, repeats: int = 7, tick: Callable[[], None] | None = None
-          ) -> dict[str, float]:
-    """Seconds per 1,000-iteration run, by system (median of repeats, round-robin)."""
+def seeds_system(name: str, iterations: int, phases: bool = False
+                 ) -> Callable[[], dict[str, float] | None]:
+    """One run of ``iterations`` of the seeds' training on system ``name``, from a fresh
+    model: timed as a whole (returns None) or, with ``phases``, the seconds of each phase
+    summed over the run.  (Also what a `common.Remote` worker runs.)"""
     from gradspec.workloads.logreg import make_data
 
     data = make_data()
     args = (data["x"], data["y"], data["weight"], data["bias"])
+    make = TRAINERS[name]
 
-    def run(make: Callable[..., Callable[[], Any]]) -> Callable[[], None]:
-        def timed() -> None:
-            step = make(*args)
+    def timed() -> dict[str, float] | None:
+        step = make(*args, phases=phases)
+        if not phases:
             for _ in range(iterations):
                 step()
+            return None
+        totals = dict.fromkeys(PHASES, 0.0)
+        for _ in range(iterations):
+            for k, v in step().items():
+                totals[k] += v
+        return totals
 
-        return timed
+    return timed
 
-    return round_robin({name: run(TRAINERS[name]) for name in available()}, repeats,
-                       warmup=1, tick=tick)
+
+def _systems(iterations: int, phases: bool) -> dict[str, Any]:
+    return remote_systems("logreg", "seeds_system", available(), [iterations, phases])
+
+
+def seeds(iterations: int = 1000, repeats: int = 7, tick: Callable[[], None] | None = None
+          ) -> dict[str, float]:
+    """Seconds per 1,000-iteration run, by system (median of repeats, round-robin)."""
+    return run_remote(_systems(iterations, False), repeats, 1, tick)
+
+
+def seeds_phases(iterations: int = 1000, repeats: int = 5,
+                 tick: Callable[[], None] | None = None) -> dict[str, dict[str, float]]:
+    """Microseconds per iteration of each phase (forward, backward, step, zero_grad), by
+    system (median over repeats of ``iterations``-iteration runs, round-robin)."""
+    medians = run_remote(_systems(iterations, True), repeats, 1, tick)
+    return {name: {k: v * 1e6 / iterations for k, v in by_phase.items()}
+            for name, by_phase in medians.items()}
 
 
 # ------------------------------------------------------------------------------ large data
@@ -200,7 +252,7 @@ def big(rows: int, cols: int, folder: Path, iterations: int = 50, rounds: int = 
     """By system: median over ``rounds`` subprocess runs of time per iteration, page faults per
     iteration and extra peak memory (``env``: added to the workers' environment)."""
     data = make_big(rows, cols, folder)
-    runs = subprocess_rounds(Path(__file__).resolve(), available(),
+    runs = subprocess_rounds(Path(__file__).resolve(), available() + list(ENGINE_SYSTEMS),
                              ["--data", str(data), "--iterations", str(iterations)], rounds, tick,
                              env)
     out = {}

@@ -19,7 +19,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable
 
-from common import have_torch, subprocess_rounds
+from common import ENGINE_SYSTEMS, have_torch, subprocess_rounds
 
 SIZES = (784, 256, 10)
 BATCH = 128
@@ -44,9 +44,14 @@ def _state(data: dict[str, Any]) -> dict[str, Any]:
             "2.bias": data["b1"]}
 
 
-def _training_step(model: Any, loss_fn: Any, optimizer: Any, x: Any, labels: Any
-                   ) -> Callable[[], float]:
-    """The step as a user writes it, the same code on gradspec and on torch."""
+PHASES = ("forward", "backward", "step", "zero_grad")
+
+
+def _training_step(model: Any, loss_fn: Any, optimizer: Any, x: Any, labels: Any,
+                   phases: bool = False) -> Callable[[], Any]:
+    """The step as a user writes it, the same code on gradspec and on torch; with ``phases``
+    it returns the seconds of each phase (forward with the loss read, backward, optimizer
+    step, zero_grad)."""
 
     def step() -> float:
         loss = loss_fn(model(x), labels)
@@ -55,10 +60,23 @@ def _training_step(model: Any, loss_fn: Any, optimizer: Any, x: Any, labels: Any
         optimizer.zero_grad()
         return loss.item()
 
-    return step
+    def phased() -> dict[str, float]:
+        t0 = time.perf_counter()
+        loss = loss_fn(model(x), labels)
+        loss.item()
+        t1 = time.perf_counter()
+        loss.backward()
+        t2 = time.perf_counter()
+        optimizer.step()
+        t3 = time.perf_counter()
+        optimizer.zero_grad()
+        t4 = time.perf_counter()
+        return {"forward": t1 - t0, "backward": t2 - t1, "step": t3 - t2, "zero_grad": t4 - t3}
+
+    return phased if phases else step
 
 
-def gradspec_step(data: dict[str, Any]) -> Callable[[], float]:
+def gradspec_step(data: dict[str, Any], phases: bool = False) -> Callable[[], Any]:
     import gradspec
     from gradspec import nn, optim
 
@@ -70,10 +88,10 @@ def gradspec_step(data: dict[str, Any]) -> Callable[[], float]:
     loss_fn = nn.CrossEntropyLoss()
     optimizer = optim.SGD(model.parameters(), lr=LR)
 
-    return _training_step(model, loss_fn, optimizer, x, labels)
+    return _training_step(model, loss_fn, optimizer, x, labels, phases)
 
 
-def torch_step(data: dict[str, Any]) -> Callable[[], float]:
+def torch_step(data: dict[str, Any], phases: bool = False) -> Callable[[], Any]:
     import torch
 
     x, labels = torch.from_numpy(data["x"]), torch.from_numpy(data["labels"])
@@ -83,11 +101,12 @@ def torch_step(data: dict[str, Any]) -> Callable[[], float]:
     loss_fn = torch.nn.CrossEntropyLoss()
     optimizer = torch.optim.SGD(model.parameters(), lr=LR)
 
-    return _training_step(model, loss_fn, optimizer, x, labels)
+    return _training_step(model, loss_fn, optimizer, x, labels, phases)
 
 
-def floor_step(data: dict[str, Any]) -> Callable[[], float]:
-    """Forward, loss and backward by hand: d loss / d scores = (softmax - onehot) / batch."""
+def floor_step(data: dict[str, Any], phases: bool = False) -> Callable[[], Any]:
+    """Forward, loss and backward by hand: d loss / d scores = (softmax - onehot) / batch.
+    Its phases: forward (to the loss), backward (the gradients), step (the update)."""
     import numpy as np
 
     x, labels = data["x"], data["labels"]
@@ -95,7 +114,8 @@ def floor_step(data: dict[str, Any]) -> Callable[[], float]:
     rows = np.arange(BATCH)
     lr = np.float32(LR)
 
-    def step() -> float:
+    def step() -> Any:
+        t0 = time.perf_counter()
         h = x @ w0.T
         h += b0
         a = np.maximum(h, 0)
@@ -104,7 +124,8 @@ def floor_step(data: dict[str, Any]) -> Callable[[], float]:
         shifted = s - s.max(axis=1, keepdims=True)
         e = np.exp(shifted)
         total = e.sum(axis=1, keepdims=True)
-        loss = (np.log(total[:, 0]) - shifted[rows, labels]).mean()
+        loss = float((np.log(total[:, 0]) - shifted[rows, labels]).mean())
+        t1 = time.perf_counter()
         ds = e / total
         ds[rows, labels] -= 1
         ds /= np.float32(BATCH)
@@ -112,9 +133,13 @@ def floor_step(data: dict[str, Any]) -> Callable[[], float]:
         da = ds @ w1
         da *= h > 0
         gw0, gb0 = da.T @ x, da.sum(axis=0)
+        t2 = time.perf_counter()
         for p, g in ((w0, gw0), (b0, gb0), (w1, gw1), (b1, gb1)):
             p -= g * lr
-        return float(loss)
+        if phases:
+            t3 = time.perf_counter()
+            return {"forward": t1 - t0, "backward": t2 - t1, "step": t3 - t2, "zero_grad": 0.0}
+        return loss
 
     return step
 
@@ -122,17 +147,24 @@ def floor_step(data: dict[str, Any]) -> Callable[[], float]:
 STEPS = {"gradspec": gradspec_step, "torch": torch_step, "floor": floor_step}
 
 
-def worker(system: str, steps: int) -> dict[str, Any]:
-    """Time ``steps`` steps of ``system`` in this process (after a warm-up)."""
-    step = STEPS[system](make_data())
+def worker(system: str, steps: int, phases: bool = False) -> dict[str, Any]:
+    """Time ``steps`` steps of ``system`` in this process (after a warm-up); with ``phases``,
+    the median of each phase as well."""
+    step = STEPS[system](make_data(), phases)
     for _ in range(WARMUP):
         step()
-    times = []
+    times, by_phase = [], {k: [] for k in PHASES}
     for _ in range(steps):
         t0 = time.perf_counter()
-        step()
+        result = step()
         times.append(time.perf_counter() - t0)
-    return {"system": system, "seconds_per_step": statistics.median(times)}
+        if phases:
+            for k in PHASES:
+                by_phase[k].append(result[k])
+    out = {"system": system, "seconds_per_step": statistics.median(times)}
+    if phases:
+        out["phases"] = {k: statistics.median(v) for k, v in by_phase.items()}
+    return out
 
 
 WARMUP = 20
@@ -141,19 +173,33 @@ WARMUP = 20
 def mlp(rounds: int = 5, steps: int = 200, tick: Callable[[], None] | None = None
         ) -> dict[str, float]:
     """Seconds per step by system: the median over rounds of each process's median step."""
-    systems = [name for name in STEPS if name != "torch" or have_torch()]
-    runs = subprocess_rounds(Path(__file__).resolve(), systems, ["--steps", str(steps)], rounds,
-                             tick)
+    runs = subprocess_rounds(Path(__file__).resolve(), _systems(), ["--steps", str(steps)],
+                             rounds, tick)
     return {name: statistics.median(r["seconds_per_step"] for r in results)
             for name, results in runs.items()}
+
+
+def mlp_phases(rounds: int = 3, steps: int = 200, tick: Callable[[], None] | None = None
+               ) -> dict[str, dict[str, float]]:
+    """Microseconds of each phase of a step, by system: the median over rounds of each
+    process's median."""
+    runs = subprocess_rounds(Path(__file__).resolve(), _systems(),
+                             ["--steps", str(steps), "--phases"], rounds, tick)
+    return {name: {k: statistics.median(r["phases"][k] for r in results) * 1e6 for k in PHASES}
+            for name, results in runs.items()}
+
+
+def _systems() -> list[str]:
+    return [name for name in STEPS if name != "torch" or have_torch()] + list(ENGINE_SYSTEMS)
 
 
 def _worker_main() -> None:
     p = argparse.ArgumentParser(description="time MLP steps of one system (internal)")
     p.add_argument("--worker", choices=sorted(STEPS), required=True)
     p.add_argument("--steps", type=int, default=200)
+    p.add_argument("--phases", action="store_true", help="time each phase too")
     args = p.parse_args()
-    print(json.dumps(worker(args.worker, args.steps)))
+    print(json.dumps(worker(args.worker, args.steps, args.phases)))
 
 
 if __name__ == "__main__":

@@ -3,10 +3,15 @@
     python bench/run.py                          # everything (a few minutes), a Markdown table
     python bench/run.py --json docs/data/bench/latest.json   # also the report the docs render
     python bench/run.py --only per-op,mlp --quick
+    python bench/run.py --phases                 # also forward/backward/step/zero_grad times
+    python bench/run.py --baseline 9741a69       # also the engine of that commit, beside
 
 Every figure is a median of repeats with the systems run round-robin (small benchmarks, one
-process) or one subprocess per system and run (large data); ratios compare figures of the same
-run.  See bench/RESULTS.md for the latest figures and what they mean.
+process; gradspec's other engine systems in worker processes driven in the same rounds) or one
+subprocess per system and run (large data); ratios compare figures of the same run.  When this
+process runs the compiled engine core, ``pure`` is the same engine as pure Python, measured
+beside it; ``--baseline REV`` adds the engine of another commit (pure Python).  See
+bench/RESULTS.md for the latest figures and what they mean.
 """
 
 from __future__ import annotations
@@ -14,6 +19,7 @@ from __future__ import annotations
 import argparse
 import datetime
 import json
+import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -25,8 +31,14 @@ import chain  # noqa: E402
 import common  # noqa: E402
 import logreg  # noqa: E402
 import mlp  # noqa: E402
+import nn_benchmarks  # noqa: E402  (conv2d, cnn, transformer)
+import peers  # noqa: E402
+import scaleout  # noqa: E402
 
-BENCHMARKS = ("per-op", "seeds-logreg", "big-logreg", "mlp", "long-chain")
+BENCHMARKS = ("per-op", "seeds-logreg", "big-logreg", "mlp", "long-chain",
+              *nn_benchmarks.BENCHMARKS, "scale-out", "peers")
+#: gradspec's engine systems beside the figures of this process's core (bench/common.py)
+ENGINE_COLUMNS = ("pure", "baseline")
 BIG_SIZES = ((100_000, 100), (1_000_000, 32))
 
 
@@ -34,6 +46,7 @@ class Plan:
     """Repeats per benchmark (``quick`` cuts them for a smoke run)."""
 
     def __init__(self, quick: bool) -> None:
+        self.quick = quick
         self.chain_repeats = 15 if quick else 60
         self.seeds_repeats = 3 if quick else 9
         self.big_rounds = 1 if quick else 3
@@ -41,11 +54,19 @@ class Plan:
         self.mlp_rounds = 2 if quick else 5
         self.long_repeats = 2 if quick else 5
 
+        self.phase_repeats = 2 if quick else 5
+        self.phase_rounds = 1 if quick else 3
+
     def ticks(self, name: str) -> int:
-        systems = 3 if common.have_torch() else 2
+        if name in nn_benchmarks.BENCHMARKS:
+            return nn_benchmarks.BENCHMARKS[name].ticks(self.quick)
+        systems = (3 if common.have_torch() else 2) + len(common.ENGINE_SYSTEMS)
         return {"per-op": self.chain_repeats + 3, "seeds-logreg": self.seeds_repeats + 1,
                 "big-logreg": (len(BIG_SIZES) + common.glibc()) * self.big_rounds * systems,
-                "mlp": self.mlp_rounds * systems, "long-chain": 2 * (self.long_repeats + 1)}[name]
+                "mlp": self.mlp_rounds * systems, "long-chain": 2 * (self.long_repeats + 1),
+                "phases": self.phase_repeats + 1 + self.phase_rounds * systems,
+                "scale-out": scaleout.ticks(3 * self.big_rounds),
+                "peers": peers.ticks(self.quick)}[name]
 
 
 def _row(benchmark: str, metric: str, figures: dict[str, Any], digits: int,
@@ -53,13 +74,18 @@ def _row(benchmark: str, metric: str, figures: dict[str, Any], digits: int,
     """One line of the table: the figure of each system, gradspec's ratio to ``versus`` and,
     when there is a target, whether the ratio is within it."""
     row: dict[str, Any] = {"benchmark": benchmark, "metric": metric}
-    for name in ("gradspec", "torch", "floor"):
+    for name in ("gradspec", *ENGINE_COLUMNS, "torch", "floor"):
         value = figures.get(name)
         row[name] = None if value is None else round(value, digits)
     ratio = None
-    if versus is not None and figures.get(versus) and figures.get("gradspec") is not None:
-        ratio = figures["gradspec"] / figures[versus]
-    row["ratio"] = None if ratio is None else f"{ratio:.2f}x {versus}"
+    for name in ("gradspec", *ENGINE_COLUMNS):
+        key = "ratio" if name == "gradspec" else f"{name} ratio"
+        value = None
+        if versus is not None and figures.get(versus) and figures.get(name) is not None:
+            value = figures[name] / figures[versus]
+        row[key] = None if value is None else f"{value:.2f}x {versus}"
+        if name == "gradspec":
+            ratio = value
     row["target"] = None if target is None else f"<= {target:g}x {versus}"
     row["met"] = None if target is None or ratio is None else ("yes" if ratio <= target else "NO")
     return row
@@ -69,14 +95,14 @@ def run_per_op(plan: Plan, tick: Callable[[], None]) -> list[dict[str, Any]]:
     res = chain.per_op(1000, plan.chain_repeats, tick)
     name = "per-op: chain of 1,000 add/mul, 1-element float32"
     return [_row(name, f"{phase} (us/op)", {k: v[phase] for k, v in res.items()}, 3, "torch",
-                 1.0 if phase == "total" else None)
+                 0.5 if phase == "total" else None)
             for phase in ("forward", "backward", "total")]
 
 
 def run_seeds(plan: Plan, tick: Callable[[], None]) -> list[dict[str, Any]]:
     res = logreg.seeds(1000, plan.seeds_repeats, tick)
     return [_row("seeds' logistic regression, 200x2, 1,000 iterations", "seconds per run", res,
-                 4, "torch", 0.8)]
+                 4, "torch", 0.45)]
 
 
 def run_big(plan: Plan, tick: Callable[[], None], folder: Path) -> list[dict[str, Any]]:
@@ -108,7 +134,7 @@ def run_big(plan: Plan, tick: Callable[[], None], folder: Path) -> list[dict[str
 def run_mlp(plan: Plan, tick: Callable[[], None]) -> list[dict[str, Any]]:
     res = mlp.mlp(plan.mlp_rounds, 200, tick)
     return [_row("MLP step 784-256-10, ReLU, cross-entropy, batch 128", "ms per step",
-                 {k: v * 1e3 for k, v in res.items()}, 3, "floor", 1.1)]
+                 {k: v * 1e3 for k, v in res.items()}, 3, "floor", 1.08)]
 
 
 def run_long(plan: Plan, tick: Callable[[], None]) -> list[dict[str, Any]]:
@@ -125,8 +151,26 @@ def run_long(plan: Plan, tick: Callable[[], None]) -> list[dict[str, Any]]:
     return rows
 
 
+def run_phases(plan: Plan, tick: Callable[[], None]) -> list[dict[str, Any]]:
+    """Where a step's time goes: forward (with the loss), backward, optimizer step, zero_grad."""
+    rows = []
+    seeds = logreg.seeds_phases(1000, plan.phase_repeats, tick)
+    for phase in logreg.PHASES:
+        rows.append(_row("phases: seeds' logistic regression", f"{phase} (us/iteration)",
+                         {k: v[phase] for k, v in seeds.items()}, 2, "torch"))
+    steps = mlp.mlp_phases(plan.phase_rounds, 200, tick)
+    for phase in mlp.PHASES:
+        rows.append(_row("phases: MLP step", f"{phase} (us/step)",
+                         {k: v[phase] for k, v in steps.items()}, 1, "floor"))
+    return rows
+
+
 def markdown(rows: list[dict[str, Any]]) -> str:
-    keys = ["benchmark", "metric", "gradspec", "torch", "floor", "ratio", "target", "met"]
+    keys = ["benchmark", "metric", "gradspec", *ENGINE_COLUMNS, "torch", "floor",
+            *[k for k in ("mygrad", "paddle", "autograd") if any(k in row for row in rows)],
+            "ratio", *(f"{c} ratio" for c in ENGINE_COLUMNS), "target", "met"]
+    keys = [k for k in keys if k in ("benchmark", "metric", "gradspec", "ratio", "target", "met")
+            or any(row.get(k) is not None for row in rows)]
     lines = ["| " + " | ".join(keys) + " |", "|" + "---|" * len(keys)]
     for row in rows:
         cells = ["" if row.get(k) is None else str(row[k]) for k in keys]
@@ -148,6 +192,12 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--data-dir", metavar="DIR", type=Path,
                         help="where the large-data benchmark writes its data (default: a "
                              "temporary folder, removed afterwards)")
+    parser.add_argument("--phases", action="store_true",
+                        help="also time each phase (forward, backward, optimizer step, "
+                             "zero_grad) of the seeds' logistic regression and the MLP step")
+    parser.add_argument("--baseline", metavar="REV",
+                        help="also run the engine of git revision REV (as pure Python) beside, "
+                             "in the same rounds: a before/after comparison from one run")
     args = parser.parse_args(argv)
     chosen = [b for b in args.only.split(",") if b] or list(BENCHMARKS)
     unknown = [b for b in chosen if b not in BENCHMARKS]
@@ -159,22 +209,38 @@ def main(argv: list[str] | None = None) -> int:
         print(f"bench/run.py: the folder of --json {args.json} does not exist; create it first",
               file=sys.stderr)
         return 2
+    if args.phases:
+        chosen.append("phases")
     plan = Plan(args.quick)
-    try:
-        rows = _run_all(chosen, plan, args.data_dir)
-    except (RuntimeError, OSError) as exc:
-        print(f"bench/run.py: {str(exc).splitlines()[0]}", file=sys.stderr)
-        return 2
+    with tempfile.TemporaryDirectory(prefix="gradspec-baseline-") as tmp:
+        try:
+            baseline = None
+            if args.baseline:
+                baseline = common.baseline_tree(args.baseline, Path(tmp))
+            common.add_engine_systems(baseline)
+            rows = _run_all(chosen, plan, args.data_dir)
+        except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
+            print(f"bench/run.py: {str(exc).splitlines()[0]}", file=sys.stderr)
+            return 2
     report = {
         "title": "gradspec numpy backend vs torch vs hand-written numpy",
         "date": datetime.date.today().isoformat(),
-        "command": "python bench/run.py" + (" --quick" if args.quick else ""),
+        "command": " ".join(["python bench/run.py", *(argv if argv is not None else sys.argv[1:])]),
+        **common.commit(),
+        "build": common.engine_core(),
+        "systems": {"gradspec": f"this process's engine core ({common.engine_core()['core']})",
+                    **({"pure": "the same engine as pure Python (GRADSPEC_PURE=1)"}
+                       if "pure" in common.ENGINE_SYSTEMS else {}),
+                    **({"baseline": f"the engine of {args.baseline}, as pure Python"}
+                       if args.baseline else {})},
         "machine": common.machine(),
         "threads": common.threads(),
         "results": rows,
     }
     print(markdown(rows))
     print()
+    print(f"commit: {report['commit']}{' (with uncommitted changes)' if report['dirty'] else ''}; "
+          f"engine core: {report['build']['core']} ({report['build']['reason']})")
     print("machine: " + ", ".join(f"{k} {v}" for k, v in report["machine"].items()))
     print("threads: " + ", ".join(f"{k} {v}" for k, v in report["threads"].items()))
     if args.json is not None:
@@ -204,6 +270,14 @@ def _run_all(chosen: list[str], plan: Plan, data_dir: Path | None) -> list[dict[
                         rows += run_big(plan, tick, Path(tmp))
             elif name == "mlp":
                 rows += run_mlp(plan, tick)
+            elif name == "phases":
+                rows += run_phases(plan, tick)
+            elif name == "scale-out":
+                rows += scaleout.rows(scaleout.run(3 * plan.big_rounds, tick))
+            elif name == "peers":
+                rows += peers.rows(plan.quick, tick)
+            elif name in nn_benchmarks.BENCHMARKS:
+                rows += nn_benchmarks.BENCHMARKS[name].run(plan.quick, tick, _row)
             else:
                 rows += run_long(plan, tick)
     return rows

@@ -95,4 +95,23 @@ def example_namespace(backend: Any) -> dict[str, Any]:
 
 
 def run_example(code: str, backend: Any) -> None:
-    exec(compile(code, "<clause example>", "exec"), example_namespace(backend))
+    """Run a clause's example against ``backend``; its asserts explain their values as pytest's
+    do (the example is rewritten the way pytest rewrites a test module).  An example that needs
+    an optional op the backend lacks is reported unsupported."""
+    try:
+        exec(_compile_example(code), example_namespace(backend))
+    except errors.OpNotSupportedError as exc:  # the example needs an optional op
+        unsupported(str(exc))
+
+
+def _compile_example(code: str) -> Any:
+    import ast
+
+    tree = ast.parse(code, "<clause example>")
+    try:
+        from _pytest.assertion.rewrite import rewrite_asserts
+
+        rewrite_asserts(tree, code.encode("utf-8"), "<clause example>")
+    except Exception:  # noqa: BLE001 - pytest's internals moved: plain asserts still work
+        pass
+    return compile(tree, "<clause example>", "exec")

@@ -35,6 +35,8 @@ from typing import Any, Callable
 
 import numpy as np
 
+from . import opcases_nn as _nn  # the nn functions' and losses' cases (nnlib)
+
 SEED = 20260613
 
 #: The op registry names of gradspec's engine; every case names one, and each has a case.
@@ -44,7 +46,14 @@ REGISTRY_OPS = frozenset({
     "max_dim", "min", "min_dim", "sum", "mean", "matmul", "permute", "reshape", "expand", "cat",
     "stack", "getitem", "index", "where", "softmax", "log_softmax", "to", "clone", "setitem",
     "linear", "binary_cross_entropy", "cross_entropy",
-})
+    # ops (issue 12): see opcases_tensor.OPS
+    "log1p", "expm1", "rsqrt", "reciprocal", "erf", "atan2", "floor", "ceil", "trunc", "round",
+    "remainder", "fmod", "clamp_min", "clamp_max", "lerp", "softplus", "gelu", "leaky_relu", "elu",
+    "silu", "mish", "hardtanh", "logsigmoid", "var", "std", "logsumexp", "amax", "amin", "prod",
+    "median", "cumsum", "cumprod", "split", "repeat", "flip", "roll", "gather", "scatter_add",
+    "scatter", "masked_fill", "baddbmm", "diagonal", "diag_embed", "trace", "tril", "triu",
+    "vector_norm",
+}) | _nn.REGISTRY_OPS
 
 #: What the harness itself uses on every backend; ``methods`` need not list these.
 BASELINE = frozenset({"tensor", "float64", "float32", "int64", "bool", "autograd", "to_numpy"})
@@ -64,7 +73,9 @@ class InputSpec:
     * ``distinct``: stratified, so any two elements are at least ``0.5*(high-low)/n`` apart
       (no ties for ``max``/``min``);
     * ``grid``: multiples of ``grid`` plus ``offset``: two inputs on interleaved grids never tie
-      (``maximum``), and a dyadic grid is exact in float32.
+      (``maximum``), and a dyadic grid is exact in float32;
+    * ``zeros``: these flat positions hold exactly 0 (ops with a separate path for zeros, such
+      as ``prod``; the domain must contain 0).
     """
 
     shape: tuple[int, ...]
@@ -78,6 +89,7 @@ class InputSpec:
     distinct: bool = False
     grid: float | None = None
     offset: float = 0.0
+    zeros: tuple[int, ...] = ()
 
     def __post_init__(self) -> None:
         if not self.low < self.high:
@@ -87,6 +99,8 @@ class InputSpec:
         special += ["grid"] if self.grid is not None else []
         if len(special) > 1:
             raise ValueError(f"choose one of {special}")
+        if self.zeros and not (self.low <= 0.0 <= self.high) or self.zeros and self.signed:
+            raise ValueError(f"zeros at {self.zeros} outside the domain [{self.low}, {self.high}]")
 
     @property
     def size(self) -> int:
@@ -107,7 +121,9 @@ class InputSpec:
             for point in self.avoid:
                 while (near := np.abs(values - point) < self.margin).any():
                     values[near] = rng.uniform(low, high, int(near.sum()))
-        return np.asarray(values, dtype=np.float64).reshape(self.shape)
+        values = np.asarray(values, dtype=np.float64)
+        values[list(self.zeros)] = 0.0
+        return values.reshape(self.shape)
 
 
 @dataclass(frozen=True)
@@ -125,6 +141,9 @@ class OpCase:
     rtol: float = 1e-5
     atol: float = 1e-7
     note: str = ""
+    #: False where values depend on the backend's own random generator (dropout's masks):
+    #: OPS-3, the comparison with PyTorch's values, leaves the case out
+    torch_reference: bool = True
 
     def rng(self, stream: int) -> np.random.Generator:
         """A generator of its own per case and purpose (0 inputs, 1 cotangent, 2 weights)."""
@@ -683,6 +702,12 @@ for reduction in ("mean", "none"):
           K(*LARGE_BCE, low=0.0, high=1.0)), (BCE, "Tensor.__mul__"),
          note="65,536 probabilities: the big path of the gradient's p (1 - p) floor")
 
+# ---------------------------------------------------------------- ops (issue 12): torch-level ops
+from . import opcases_tensor  # noqa: E402  (adds its cases with case() and linear())
+
+# ------------------------------------------------------ nn functions and losses (opcases_nn)
+_nn.add_cases(case, linear, X, K)
+
 
 # ------------------------------------------------------------------------------------ the catalogue
 CASES: tuple[OpCase, ...] = tuple(_CASES)
@@ -691,6 +716,9 @@ BY_NAME: dict[str, OpCase] = {c.name: c for c in CASES}
 
 
 def _check_catalogue() -> None:
+    if opcases_tensor.OPS - REGISTRY_OPS:
+        raise ValueError(f"opcases_tensor.OPS not in REGISTRY_OPS: "
+                         f"{sorted(opcases_tensor.OPS - REGISTRY_OPS)}")
     if len(BY_NAME) != len(CASES):
         seen: set[str] = set()
         dup = sorted({c.name for c in CASES if c.name in seen or seen.add(c.name)})

@@ -43,7 +43,14 @@ def _require_methods(backend, case: OpCase) -> None:
     lacking = []
     for name in case.methods:
         owner, _, attr = name.rpartition(".")
-        if not hasattr(sample if owner == "Tensor" else backend, attr):
+        if owner == "Tensor":
+            found = hasattr(sample, attr)
+        else:  # a backend function, maybe in a sub-namespace ("linalg.vector_norm")
+            found = backend
+            for part in name.split("."):
+                found = getattr(found, part, None)
+            found = found is not None
+        if not found:
             lacking.append(name)
     if lacking:
         unsupported(f"op case {case.name} needs {', '.join(lacking)}")
@@ -124,7 +131,7 @@ def _assert_agree(got: np.ndarray, want: np.ndarray, what: str) -> None:
 
 
 @pytest.mark.clause("OPS-3")
-@pytest.mark.parametrize("case", _params(CASES))
+@pytest.mark.parametrize("case", _params([c for c in CASES if c.torch_reference]))
 def test_agrees_with_torch(backend, case):
     _require_methods(backend, case)
     reference = _torch_reference()

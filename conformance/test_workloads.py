@@ -97,3 +97,43 @@ def test_jacobian_workload(backend, record_workload):
     assert result.parameters["jacobian"] == [[4.0, 3.0], [2.0, 6.0]]
     assert result.metrics["vjp_with_ones"] == [[6.0, 9.0]]
     assert result.metrics["y"] == [[13.0, 13.0]]
+
+
+# ------------------------------------------------------------------ nnlib: cnn, transformer
+# Iterations checked (the workloads' own defaults are 150 and 100): enough for the loss to
+# fall clearly, few enough to keep the suite quick on every backend.
+NN_ITERATIONS = {"cnn": 30, "transformer": 25}
+NN_LOSS_RTOL = 1e-3
+
+
+def _run_nn(name, backend):
+    from gradspec.errors import OpNotSupportedError
+    from gradspec.conformance.helpers import unsupported
+
+    try:
+        return workloads.run(name, backend, iterations=NN_ITERATIONS[name])
+    except OpNotSupportedError as exc:
+        unsupported(f"workload {name} needs an optional op: {exc}")
+
+
+@pytest.fixture(scope="session")
+def torch_nn_runs():
+    ok, why = plugins.availability("torch")
+    if not ok:
+        pytest.skip(f"the torch backend is the reference and is not available: {why}")
+    torch = load_backend("torch")
+    return {name: workloads.run(name, torch, iterations=n) for name, n in NN_ITERATIONS.items()}
+
+
+@pytest.mark.clause("WORKLOAD-2")
+@pytest.mark.parametrize("name", list(NN_ITERATIONS))
+def test_nn_workload_learns_and_follows_pytorch(backend, name, torch_nn_runs, record_workload):
+    ours, ref = _run_nn(name, backend), torch_nn_runs[name]
+    record_workload(name, ours.summary())
+    assert ours.iterations == ref.iterations == NN_ITERATIONS[name]
+    # it learns: the loss falls (averaged over 5 noisy mini-batches), the held-out accuracy
+    # reaches twice chance (1/4 for the CNN's shapes, 1/10 for the transformer's tokens)
+    assert sum(ours.losses[-5:]) < 0.75 * sum(ours.losses[:5])
+    assert ours.accuracy >= 0.5
+    assert_close(ours.losses, ref.losses, rtol=NN_LOSS_RTOL, atol=1e-6)
+    assert abs(ours.accuracy - ref.accuracy) <= 2 / 256  # a borderline example or two at most

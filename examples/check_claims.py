@@ -19,7 +19,7 @@ import sys
 from pathlib import Path
 from typing import Any, Iterable
 
-ALLOWED_IN_PARTIAL = {"passed", "unsupported", "xfailed", "skipped"}
+ALLOWED_IN_PARTIAL = {"passed", "unsupported", "xfailed", "xpassed", "skipped"}
 
 
 def problems(report: dict[str, Any], must_lack: Iterable[str] = ()) -> list[str]:
@@ -33,7 +33,7 @@ def problems(report: dict[str, Any], must_lack: Iterable[str] = ()) -> list[str]
         return [f"backend {backend['name']!r} was unavailable: {backend.get('unavailable_reason')}"]
     if report["exit_status"] != 0:
         out.append(f"the run exited with status {report['exit_status']}")
-    for outcome in ("failed", "error", "xpassed"):
+    for outcome in ("failed", "error", "crashed", "absent"):
         if report["summary"].get(outcome):
             out.append(f"{report['summary'][outcome]} tests {outcome}")
     for cap in sorted(set(must_lack) & declared):
@@ -48,7 +48,7 @@ def problems(report: dict[str, Any], must_lack: Iterable[str] = ()) -> list[str]
             if status != "unsupported":
                 out.append(f"{clause.id}: bound to undeclared capability {clause.capability!r} "
                            f"but reported {status}")
-        elif status in ("fail", "not-run"):
+        elif status in ("fail", "not-run", "absent", "incomplete"):
             out.append(f"{clause.id}: {status} ({'; '.join(detail['reasons'][:2])})")
         elif status == "partial" and set(detail["counts"]) - ALLOWED_IN_PARTIAL:
             out.append(f"{clause.id}: partial with {detail['counts']}")

@@ -19,3 +19,21 @@ python -m pytest --pyargs gradspec.conformance --backend=tiny -q -W ignore -p no
 python -c "import json, sys; from gradspec.conformance import report; \
 report.validate(json.load(open(sys.argv[1])))" "$work/tiny.json"
 python "$repo/examples/check_claims.py" "$work/tiny.json" --unsupported create_graph,hooks
+
+# The MyGrad adapter, a third party's package for a real library: install it (MyGrad comes from
+# PyPI), judge MyGrad through the installed path, and check that the run went to a report that
+# covers the whole clause catalogue.  MyGrad fails many tests by design (its behaviour differs
+# from PyTorch's), so pytest's own output goes to a file and only our summary is printed.
+python -m pip install -q "$repo/examples/mygrad-backend"
+set +e
+python -m pytest --pyargs gradspec.conformance --backend=mygrad -q -W ignore -p no:cacheprovider \
+  --conformance-report="$work/mygrad.json" > "$work/mygrad.out" 2>&1
+rc=$?
+set -e
+if [ "$rc" -ne 0 ] && [ "$rc" -ne 1 ]; then
+  tail -30 "$work/mygrad.out"
+  echo "the MyGrad run ended with exit code $rc (1 means tests failed, which is expected)"
+  exit 1
+fi
+python "$repo/examples/check_report.py" "$work/mygrad.json" \
+  --committed "$repo/docs/data/reports/mygrad.json"

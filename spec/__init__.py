@@ -19,6 +19,7 @@ from .anomaly import detect_anomaly, is_anomaly_enabled, set_detect_anomaly
 from .errors import (
     AnomalyError,
     AutogradError,
+    BackendMismatchError,
     DetachRequiredError,
     EmptyInputsError,
     GradientCountError,
@@ -41,6 +42,10 @@ from .plugins import (
     register_plugin,
     unregister_plugin,
 )
+from . import nn, optim, surface, utils  # noqa: E402  (built on plugins: imported after it)
+from .devices import device
+from .scripts import as_torch, run_script
+from .serialization import load, save
 
 # numpy reports floating-point errors (log(0), 0/0, an overflowing exp) as RuntimeWarnings
 # attributed to the module that called it; PyTorch is silent there (inf and NaN are values).
@@ -58,11 +63,12 @@ except _metadata.PackageNotFoundError:  # running from a source tree that is not
     __version__ = "0+unknown"
 
 __all__ = [
-    "AnomalyError", "AutogradError", "BackendStatus", "DetachRequiredError", "EmptyInputsError",
-    "GradientCountError", "GradientShapeError", "GraphFreedError", "LeafInPlaceError",
+    "AnomalyError", "AutogradError", "BackendMismatchError", "BackendStatus",
+    "DetachRequiredError", "EmptyInputsError", "GradientCountError", "GradientShapeError", "GraphFreedError", "LeafInPlaceError",
     "NoGradPathError", "NonLeafRequiresGradError", "NonScalarBackwardError",
     "RequiresGradDtypeError", "SavedTensorModifiedError", "UnusedInputError", "backend_of",
     "clauses", "detect_anomaly", "errors", "hookimpl", "is_anomaly_enabled", "list_backends",
-    "load_backend", "protocol", "set_detect_anomaly",
+    "load_backend", "nn", "optim", "protocol", "set_detect_anomaly",
     "register_plugin", "unregister_plugin", "__version__",
+    "as_torch", "device", "load", "run_script", "save", "surface", "utils",
 ]

@@ -15,70 +15,95 @@ class AutogradError(RuntimeError):
     """Base of every error kind.  ``kind`` is a stable identifier used in reports."""
 
     kind: str = "autograd-error"
+    """A stable identifier of the kind (``"graph-freed"``), used in reports."""
     summary: str = "autograd misuse"
+    """What the kind is raised for, in a few words (the spec pages' error table)."""
 
 
 class GraphFreedError(AutogradError):
+    """Backward through a graph whose saved tensors were already freed: a second
+    ``backward()`` without ``retain_graph=True`` (RETAIN-1 to RETAIN-3)."""
     kind = "graph-freed"
     summary = "backward through a graph whose saved tensors were already freed"
 
 
 class LeafInPlaceError(AutogradError):
+    """An in-place op on a leaf that requires grad, or on a view of one, in grad mode
+    (INPLACE-1)."""
     kind = "leaf-in-place"
     summary = "in-place operation on a leaf (or a view of one) that requires grad"
 
 
 class SavedTensorModifiedError(AutogradError):
+    """A tensor saved for backward was modified in place before the backward that needs
+    it (VERSION-2)."""
     kind = "saved-tensor-modified"
     summary = "a tensor saved for backward was modified in place before backward"
 
 
 class NonScalarBackwardError(AutogradError):
+    """``backward()`` or ``autograd.grad`` without a gradient, on an output of more than
+    one element (BWD-2, AGRAD-4)."""
     kind = "non-scalar-backward"
     summary = "implicit gradient requested for an output with more than one element"
 
 
 class UnusedInputError(AutogradError):
+    """An input of ``autograd.grad`` is not reachable from the outputs and
+    ``allow_unused`` is False (AGRAD-2)."""
     kind = "unused-input"
     summary = "an input of autograd.grad is not reachable from the outputs"
 
 
 class NoGradPathError(AutogradError):
+    """A gradient was asked of a tensor that does not require grad, or has no
+    ``grad_fn`` to differentiate (BWD-4, AGRAD-3, HIGHER-3)."""
     kind = "no-grad-path"
     summary = "a tensor that does not require grad was used where a gradient is needed"
 
 
 class RequiresGradDtypeError(AutogradError):
+    """An integer or boolean tensor was asked to require grad: only floating point
+    tensors can (LEAF-5)."""
     kind = "requires-grad-dtype"
     summary = "only floating point tensors can require gradients"
 
 
 class GradientShapeError(AutogradError):
+    """A supplied gradient's shape does not match its output's, or a ``.grad``
+    assigned does not match its tensor (BWD-3, ACC-4)."""
     kind = "gradient-shape"
     summary = "a supplied gradient does not match the shape of its output or tensor"
 
 
 class NonLeafRequiresGradError(AutogradError):
+    """``requires_grad`` was changed on a tensor that is not a leaf (LEAF-6)."""
     kind = "non-leaf-requires-grad"
     summary = "requires_grad changed on a tensor that is not a leaf"
 
 
 class GradientCountError(AutogradError):
+    """The number of gradients given does not match the number of outputs (GRADT-3)."""
     kind = "gradient-count"
     summary = "the number of gradients does not match the number of outputs"
 
 
 class EmptyInputsError(AutogradError):
+    """An empty ``inputs`` sequence was given to ``backward`` or ``autograd.grad``
+    (BWD-7, AGRAD-3)."""
     kind = "empty-inputs"
     summary = "an empty `inputs` sequence was given to backward or grad"
 
 
 class DetachRequiredError(AutogradError):
+    """A tensor that requires grad was converted out of autograd (``numpy()``);
+    call ``detach()`` first (DETACH-3)."""
     kind = "detach-required"
     summary = "a tensor that requires grad was converted out of autograd (use detach())"
 
 
 class AnomalyError(AutogradError):
+    """Anomaly mode found a NaN in a gradient computed by a backward step (ERR-2)."""
     kind = "anomaly"
     summary = "anomaly detection found NaN in a gradient computed by backward"
 
@@ -98,8 +123,10 @@ ERROR_KINDS: tuple[type[AutogradError], ...] = (
     DetachRequiredError,
     AnomalyError,
 )
+"""Every concrete error kind, in the order the spec pages list them."""
 
 KIND_BY_NAME: dict[str, type[AutogradError]] = {cls.kind: cls for cls in ERROR_KINDS}
+"""Each error kind's class by its ``kind`` identifier."""
 
 
 def classify(exc: BaseException) -> type[AutogradError] | None:
@@ -115,16 +142,29 @@ class BackendError(Exception):
 
 
 class UnknownBackendError(BackendError, LookupError):
-    pass
+    """No installed backend has this name (also a ``LookupError``); the message lists
+    the installed ones."""
 
 
 class DuplicateBackendError(BackendError):
-    pass
+    """Two plugins registered the same backend name."""
 
 
 class BackendUnavailableError(BackendError):
-    pass
+    """The backend is installed but cannot run here (its array library or device is
+    missing); the message says why."""
 
 
 class InvalidBackendError(BackendError, TypeError):
-    pass
+    """A plugin broke the plugin contract: no hook implementations, a failing import,
+    or an object that does not satisfy the protocol (also a ``TypeError``)."""
+
+
+class BackendMismatchError(RuntimeError):
+    """Tensors of two backends met (a module's parameters and its input): as PyTorch's "Expected
+    all tensors to be on the same device", a ``RuntimeError``."""
+
+
+class OpNotSupportedError(NotImplementedError):
+    """A backend does not implement an optional op of `gradspec.ops` (the conformance suite
+    reports such an op's cases *unsupported*, never failed)."""

@@ -26,7 +26,7 @@ from typing import Any, Mapping
 
 import pluggy
 
-from . import protocol
+from . import protocol, surface
 from .errors import (
     BackendUnavailableError,
     DuplicateBackendError,
@@ -286,6 +286,9 @@ def _library(distributions: str) -> str:
 def load_backend(name: str | None = None, **options: Any) -> Any:
     """The backend called ``name`` (default: ``$GRADSPEC_BACKEND`` or ``numpy``), built once.
 
+    The object is the ``torch`` of a program: the backend's ops and factories, and gradspec's
+    ``nn``, ``optim``, ``utils``, ``save`` and ``load`` bound to it (`gradspec.surface`).
+
     ``options`` are passed to the plugin as strings.  Raises ``UnknownBackendError``,
     ``DuplicateBackendError``, ``BackendUnavailableError`` or ``InvalidBackendError`` with a
     message that says what to do.
@@ -308,6 +311,12 @@ def load_backend(name: str | None = None, **options: Any) -> Any:
                 f"the plugin of backend {name!r} returned no backend from gradspec_backend_create"
             )
         _validate(name, backend)
+        try:
+            surface.bind(backend)
+        except (AttributeError, TypeError) as exc:
+            raise InvalidBackendError(
+                f"backend {name!r} ({type(backend).__name__}) does not accept the attributes "
+                f"gradspec attaches (nn, optim, utils, save, load): {exc}") from exc
         _loaded[key] = backend
         _by_tensor_type.setdefault(backend.Tensor, backend)
         return backend
@@ -349,6 +358,13 @@ def _validate(name: str, backend: Any) -> None:
         raise InvalidBackendError(
             f"backend {name!r} declares unknown capabilities {unknown}; known: "
             f"{', '.join(sorted(protocol.CAPABILITIES))}"
+        )
+    unmet = protocol.unmet_needs(backend.capabilities)
+    if unmet:
+        said = "; ".join(f"{cap} needs {', '.join(needs)}" for cap, needs in unmet.items())
+        raise InvalidBackendError(
+            f"backend {name!r} declares capabilities without what they build on: {said}; "
+            "declare those too, or leave the dependent capability out"
         )
     sample = backend.tensor([1.0], requires_grad=True)
     missing = protocol.missing_members(sample, protocol.Tensor)

@@ -15,10 +15,19 @@ from typing import Any, Callable, Iterable, Protocol, Sequence, runtime_checkabl
 #: Optional features a backend may declare.  A clause tied to a capability is judged only on
 #: backends that declare it; a backend without it reports the clause as ``unsupported``.
 CAPABILITIES: dict[str, str] = {
-    "create_graph": "backward/grad with create_graph=True builds a differentiable graph (higher order)",
+    "create_graph": "autograd.grad(..., create_graph=True) returns gradients that are themselves "
+                    "in a graph, so they can be differentiated again (higher order)",
+    "backward_create_graph": "Tensor.backward(create_graph=True) and autograd.backward(..., "
+                             "create_graph=True) accumulate a differentiable grad (needs "
+                             "create_graph)",
     "hooks": "Tensor.register_hook: hooks see and may replace gradients",
-    "inplace": "in-place ops (add_, mul_, ...) with the leaf guard and version counters",
-    "inplace_views": "in-place ops through views and indexed assignment (__setitem__) rebase the graph",
+    "inplace": "in-place ops (add_, mul_, ...) on tensors in a graph, with the leaf guard: an "
+               "in-place op on a leaf that requires grad raises LeafInPlaceError",
+    "version_counters": "Tensor._version counts in-place changes, and backward raises "
+                        "SavedTensorModifiedError when a tensor it saved was changed (needs "
+                        "inplace)",
+    "inplace_views": "in-place ops through views and indexed assignment (__setitem__) rebase the "
+                     "graph (needs inplace)",
     "backward_inputs": "backward(inputs=...) accumulates only into the given tensors",
     "float64": "float64 tensors (needed by finite-difference gradient checks)",
     "anomaly": "anomaly mode: autograd.set_detect_anomaly(mode, check_nan=True), "
@@ -26,44 +35,131 @@ CAPABILITIES: dict[str, str] = {
                "raises AnomalyError",
 }
 
+#: Capabilities that only make sense with others: declaring the key without every capability
+#: of its value is an error ``load_backend`` reports.
+CAPABILITY_NEEDS: dict[str, frozenset[str]] = {
+    "backward_create_graph": frozenset({"create_graph"}),
+    "version_counters": frozenset({"inplace"}),
+    "inplace_views": frozenset({"inplace"}),
+}
+
+
+class ApiAbsent(NotImplementedError):
+    """Raised by an adapter's member when the wrapped library has no such API at all.
+
+    The conformance suite reports a test that ends in ``ApiAbsent`` as *absent* (the library
+    lacks the API), not as failed (the library has it and behaves differently).  Build such
+    members with `absent`; never emulate the missing behaviour.
+    """
+
+
+class _Absent:
+    """A class member standing for an API the library lacks (see `absent`)."""
+
+    def __init__(self, what: str, is_property: bool) -> None:
+        self.what = what
+        self.is_property = is_property
+        self.__doc__ = f"Absent: {what}"
+
+    def __set_name__(self, owner: type, name: str) -> None:
+        self.name = name
+
+    def __get__(self, obj: Any, owner: type | None = None) -> Any:
+        if obj is None:
+            return self
+        if self.is_property:
+            raise ApiAbsent(self.what)
+
+        def missing(*args: Any, **kwargs: Any) -> Any:
+            raise ApiAbsent(self.what)
+
+        missing.__gradspec_absent__ = self.what  # type: ignore[attr-defined]
+        return missing
+
+    def __set__(self, obj: Any, value: Any) -> None:
+        raise ApiAbsent(self.what)
+
+
+def absent(what: str, *, is_property: bool = False) -> Any:
+    """A class member for an API the library does not have.
+
+    ``what`` says what is missing, in words (``"MyGrad has no tensor hooks"``).  Calling the
+    member (or, with ``is_property=True``, reading or setting it) raises `ApiAbsent`; the
+    protocol check of ``load_backend`` counts the member as present, and `absent_members` lists
+    it, so the report can show the API as absent::
+
+        class MyTensor:
+            register_hook = absent("the library has no tensor hooks")
+            _version = absent("the library keeps no version counters", is_property=True)
+    """
+    return _Absent(what, is_property)
+
 
 @runtime_checkable
 class Node(Protocol):
-    """A ``grad_fn``: the backward node that produced a non-leaf tensor."""
+    """A ``grad_fn``: the backward node that produced a non-leaf tensor.
+
+    A leaf that requires grad is represented in ``next_functions`` by an ``AccumulateGrad``
+    node, which also has ``variable`` (the leaf itself).  An adapter may keep its library's
+    own node names (``name()``): clause GRAPH-2 (a SHOULD) checks PyTorch's names, and a
+    renamed node would hide a real difference, so do not rename.
+    """
 
     @property
     def next_functions(self) -> tuple[tuple[Any, int], ...]:
         """One ``(node_or_None, output_index)`` pair per differentiable input, in input order.
 
         A leaf that requires grad appears as an ``AccumulateGrad`` node whose ``variable`` is the
-        leaf; an input that does not require grad appears as ``(None, 0)``.
+        leaf; an input that does not require grad (a Python number included) appears as
+        ``(None, 0)``.
         """
 
     def name(self) -> str:
-        """The node's name, e.g. ``"MulBackward0"`` (compare through a normalised op name)."""
+        """The node's name, e.g. ``"MulBackward0"``; ``AccumulateGrad`` for a leaf's node."""
+
+    # ``variable`` exists on AccumulateGrad nodes only (the leaf they accumulate into), so it
+    # is not a protocol member: ``node.variable is leaf`` is what GRAPH-1 checks.
 
 
 @runtime_checkable
 class RemovableHandle(Protocol):
-    def remove(self) -> None: ...
+    """What ``Tensor.register_hook`` returns."""
+
+    def remove(self) -> None:
+        """Unregister the hook; removing twice is harmless."""
 
 
 @runtime_checkable
 class Tensor(Protocol):
-    """A tensor that takes part in autograd."""
+    """A tensor that takes part in autograd (PyTorch's names and meanings).
+
+    The conformance suite also calls these PyTorch members when the backend has them, and
+    reports a test or an op case that needs one the backend lacks as unsupported: the
+    comparisons ``gt lt le eq ne`` (and their operators), ``max``, ``min``, ``abs``, ``sqrt``,
+    ``sin``, ``cos``, ``relu``, ``clamp``, ``t()``, ``T``, ``transpose``, ``permute``,
+    ``expand``, ``flatten``, ``to``, ``int``/``long``/``bool`` casts, ``mm``, ``matmul``, ``ndim``.
+    """
 
     # -- autograd state ---------------------------------------------------------------------
     requires_grad: bool
-    grad: Any  # Tensor | None; settable (None resets)
+    """Whether autograd records ops on this tensor; settable on leaves only (LEAF-5, LEAF-6)."""
+    grad: Any
+    """The accumulated gradient (a tensor of the same shape and dtype) or None; settable, and
+    ``None`` resets it (ACC)."""
 
     @property
-    def is_leaf(self) -> bool: ...
+    def is_leaf(self) -> bool:
+        """True for tensors made by the user or by ops on untracked inputs (LEAF-1, LEAF-2)."""
     @property
-    def grad_fn(self) -> Node | None: ...
+    def grad_fn(self) -> Node | None:
+        """The `Node` that produced this tensor; None for a leaf."""
     @property
-    def retains_grad(self) -> bool: ...
+    def retains_grad(self) -> bool:
+        """True after ``retain_grad()`` on a non-leaf (RETAINGRAD-2)."""
     @property
-    def _version(self) -> int: ...
+    def _version(self) -> int:
+        """How many in-place changes this tensor's data has seen (shared with its views and
+        detached aliases); capability ``version_counters``."""
 
     def backward(
         self,
@@ -71,65 +167,118 @@ class Tensor(Protocol):
         retain_graph: bool | None = None,
         create_graph: bool = False,
         inputs: Sequence[Any] | None = None,
-    ) -> None: ...
-    def retain_grad(self) -> None: ...
-    def detach(self) -> Tensor: ...
-    def detach_(self) -> Tensor: ...
-    def requires_grad_(self, requires_grad: bool = True) -> Tensor: ...
-    def register_hook(self, hook: Callable[[Any], Any]) -> RemovableHandle: ...
+    ) -> None:
+        """Accumulate d(self)/d(leaf) into every reachable leaf's ``grad`` (BWD, ACC, RETAIN)."""
+    def retain_grad(self) -> None:
+        """Keep this non-leaf's gradient in ``grad`` during the next backward passes."""
+    def detach(self) -> Tensor:
+        """A new leaf that shares this tensor's data and does not require grad (DETACH-1)."""
+    def detach_(self) -> Tensor:
+        """Make this tensor a leaf that does not require grad, in place; returns it (DETACH-2)."""
+    def requires_grad_(self, requires_grad: bool = True) -> Tensor:
+        """Set ``requires_grad`` on a leaf and return the tensor itself."""
+    def register_hook(self, hook: Callable[[Any], Any]) -> RemovableHandle:
+        """Call ``hook(grad)`` when this tensor's gradient is computed; a non-None return
+        replaces it (capability ``hooks``)."""
 
     # -- metadata and conversion ------------------------------------------------------------
     @property
-    def shape(self) -> tuple[int, ...]: ...
+    def shape(self) -> tuple[int, ...]:
+        """The shape, a tuple of ints (PyTorch's ``torch.Size`` is one)."""
     @property
-    def dtype(self) -> Any: ...
+    def dtype(self) -> Any:
+        """The element type, comparable with the backend's ``float32``, ``float64``, ..."""
     @property
-    def device(self) -> Any: ...
-    def size(self, dim: int | None = None) -> Any: ...
-    def dim(self) -> int: ...
-    def numel(self) -> int: ...
-    def item(self) -> float | int | bool: ...
-    def numpy(self) -> Any: ...
-    def tolist(self) -> Any: ...
+    def device(self) -> Any:
+        """Where the data lives (anything printable: ``"cpu"``, ``device('cuda:0')``)."""
+    def size(self, dim: int | None = None) -> Any:
+        """The shape, or its length along ``dim``."""
+    def dim(self) -> int:
+        """The number of dimensions."""
+    def numel(self) -> int:
+        """The number of elements."""
+    def item(self) -> float | int | bool:
+        """The value of a one-element tensor as a Python number."""
+    def numpy(self) -> Any:
+        """A numpy array of the values; raises ``DetachRequiredError`` when the tensor requires
+        grad (DETACH-3)."""
+    def tolist(self) -> Any:
+        """The values as (nested) Python lists of numbers."""
 
-    # -- out-of-place ops (a selection; the per-op catalogue lists the rest) -------------------
-    def __add__(self, other: Any) -> Tensor: ...
-    def __radd__(self, other: Any) -> Tensor: ...
-    def __sub__(self, other: Any) -> Tensor: ...
-    def __rsub__(self, other: Any) -> Tensor: ...
-    def __mul__(self, other: Any) -> Tensor: ...
-    def __rmul__(self, other: Any) -> Tensor: ...
-    def __truediv__(self, other: Any) -> Tensor: ...
-    def __rtruediv__(self, other: Any) -> Tensor: ...
-    def __pow__(self, other: Any) -> Tensor: ...
-    def __rpow__(self, other: Any) -> Tensor: ...
-    def __matmul__(self, other: Any) -> Tensor: ...
-    def __neg__(self) -> Tensor: ...
-    def __getitem__(self, key: Any) -> Tensor: ...
-    def sum(self, dim: Any = None, keepdim: bool = False) -> Tensor: ...
-    def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor: ...
-    def pow(self, exponent: Any) -> Tensor: ...
-    def exp(self) -> Tensor: ...
-    def log(self) -> Tensor: ...
-    def sigmoid(self) -> Tensor: ...
-    def view(self, *shape: Any) -> Tensor: ...
-    def reshape(self, *shape: Any) -> Tensor: ...
-    def squeeze(self, dim: int | None = None) -> Tensor: ...
-    def unsqueeze(self, dim: int) -> Tensor: ...
-    def ge(self, other: Any) -> Tensor: ...
-    def float(self) -> Tensor: ...
-    def double(self) -> Tensor: ...
-    def clone(self) -> Tensor: ...
+    # -- out-of-place ops (a selection; the op catalogue lists the rest) ---------------------
+    def __add__(self, other: Any) -> Tensor:
+        """``self + other`` (broadcasting; a Python number is a constant)."""
+    def __radd__(self, other: Any) -> Tensor:
+        """``other + self``."""
+    def __sub__(self, other: Any) -> Tensor:
+        """``self - other``."""
+    def __rsub__(self, other: Any) -> Tensor:
+        """``other - self``."""
+    def __mul__(self, other: Any) -> Tensor:
+        """``self * other``."""
+    def __rmul__(self, other: Any) -> Tensor:
+        """``other * self``."""
+    def __truediv__(self, other: Any) -> Tensor:
+        """``self / other``."""
+    def __rtruediv__(self, other: Any) -> Tensor:
+        """``other / self``."""
+    def __pow__(self, other: Any) -> Tensor:
+        """``self ** other`` (a number or a tensor exponent)."""
+    def __rpow__(self, other: Any) -> Tensor:
+        """``other ** self``."""
+    def __matmul__(self, other: Any) -> Tensor:
+        """``self @ other`` (matrix product, PyTorch's rules for 1-D and batched operands)."""
+    def __neg__(self) -> Tensor:
+        """``-self``."""
+    def __getitem__(self, key: Any) -> Tensor:
+        """Indexing: ints, slices, None, Ellipsis, integer and boolean tensors (a view where
+        PyTorch makes one)."""
+    def sum(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """Sum over all elements, or over ``dim`` (an int or a tuple)."""
+    def mean(self, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """Mean over all elements, or over ``dim``."""
+    def pow(self, exponent: Any) -> Tensor:
+        """``self ** exponent``."""
+    def exp(self) -> Tensor:
+        """Elementwise e**x."""
+    def log(self) -> Tensor:
+        """Elementwise natural logarithm."""
+    def sigmoid(self) -> Tensor:
+        """Elementwise 1 / (1 + e**-x)."""
+    def view(self, *shape: Any) -> Tensor:
+        """A view with another shape (-1 infers one dimension); shares data and version."""
+    def reshape(self, *shape: Any) -> Tensor:
+        """Another shape: a view where possible, else a copy."""
+    def squeeze(self, dim: int | None = None) -> Tensor:
+        """Drop dimensions of size 1 (all, or ``dim``)."""
+    def unsqueeze(self, dim: int) -> Tensor:
+        """Insert a dimension of size 1 at ``dim``."""
+    def ge(self, other: Any) -> Tensor:
+        """Elementwise ``self >= other``, a bool tensor that never requires grad (LEAF-4)."""
+    def float(self) -> Tensor:
+        """A float32 copy (differentiable; ``self`` when it already is float32)."""
+    def double(self) -> Tensor:
+        """A float64 copy (differentiable)."""
+    def clone(self) -> Tensor:
+        """A copy that stays in the graph (gradient: identity)."""
 
     # -- in-place ops -----------------------------------------------------------------------
-    def add_(self, other: Any) -> Tensor: ...
-    def sub_(self, other: Any) -> Tensor: ...
-    def mul_(self, other: Any) -> Tensor: ...
-    def div_(self, other: Any) -> Tensor: ...
-    def zero_(self) -> Tensor: ...
-    def fill_(self, value: Any) -> Tensor: ...
-    def copy_(self, src: Any) -> Tensor: ...
-    def __setitem__(self, key: Any, value: Any) -> None: ...
+    def add_(self, other: Any) -> Tensor:
+        """``self += other`` in place; returns self (INPLACE)."""
+    def sub_(self, other: Any) -> Tensor:
+        """``self -= other`` in place; returns self."""
+    def mul_(self, other: Any) -> Tensor:
+        """``self *= other`` in place; returns self."""
+    def div_(self, other: Any) -> Tensor:
+        """``self /= other`` in place; returns self."""
+    def zero_(self) -> Tensor:
+        """Fill with zeros in place; returns self (used on ``x.grad``, ACC-3)."""
+    def fill_(self, value: Any) -> Tensor:
+        """Fill with ``value`` in place; returns self."""
+    def copy_(self, src: Any) -> Tensor:
+        """Copy ``src``'s values (broadcast) into self, recorded in the graph; returns self."""
+    def __setitem__(self, key: Any, value: Any) -> None:
+        """Indexed assignment, recorded in the graph (capability ``inplace_views``)."""
 
 
 @runtime_checkable
@@ -143,7 +292,9 @@ class Autograd(Protocol):
         retain_graph: bool | None = None,
         create_graph: bool = False,
         inputs: Any = None,
-    ) -> None: ...
+    ) -> None:
+        """Backward from one tensor or a sequence of them, each weighted by its grad_tensor
+        (GRADT-2); accumulates into leaves as ``Tensor.backward`` does."""
 
     def grad(
         self,
@@ -153,71 +304,132 @@ class Autograd(Protocol):
         retain_graph: bool | None = None,
         create_graph: bool = False,
         allow_unused: bool = False,
-    ) -> tuple[Any, ...]: ...
+    ) -> tuple[Any, ...]:
+        """Gradients of ``outputs`` with respect to ``inputs``, returned as a tuple, never
+        accumulated into ``.grad`` (AGRAD)."""
+
+    # Optional, capability ``anomaly``: set_detect_anomaly(mode, check_nan=True),
+    # detect_anomaly() (a context manager) and is_anomaly_enabled().
 
 
 @runtime_checkable
 class Backend(Protocol):
-    """An autograd engine as gradspec sees it: ``torch``-like functions plus identity."""
+    """An autograd engine as gradspec sees it: ``torch``-like functions plus identity.
+
+    Beyond these members the suite uses, when present, PyTorch's functions of the same names
+    (the op catalogue lists them: ``maximum``, ``minimum``, ``max``, ``min``, ``clamp``,
+    ``sin``, ``cos``, ``sign``, ``softmax``, ``log_softmax``, ``transpose``, ``permute``,
+    ``reshape``, ``mm``, ``linear``, ``binary_cross_entropy``, ``cross_entropy``, ...) and the
+    dtype aliases ``float``, ``double``, ``int``, ``long``.  A case needing one that is missing
+    is reported unsupported.
+    """
 
     # -- identity -----------------------------------------------------------------------------
     name: str
+    """The backend's name (the entry point's name)."""
     version: str
+    """The version of the engine or library judged (for an adapter: the library's)."""
     device: str
+    """Where tensors live by default (``"cpu"``, ``"cuda:0"``)."""
     capabilities: frozenset[str]
+    """The optional capabilities this backend declares (keys of `CAPABILITIES`)."""
 
     # -- dtypes -------------------------------------------------------------------------------
     float32: Any
+    """The 32-bit float dtype (the default of ``tensor`` for Python floats)."""
     float64: Any
+    """The 64-bit float dtype."""
     int64: Any
+    """The 64-bit integer dtype (the default for Python ints)."""
     bool: Any
-    Tensor: type  # the tensor class (isinstance checks)
+    """The boolean dtype."""
+    Tensor: type
+    """The tensor class: ``isinstance(t, backend.Tensor)`` is True for the backend's tensors."""
 
     # -- factories ----------------------------------------------------------------------------
-    def tensor(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor: ...
-    def zeros(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor: ...
-    def ones(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor: ...
-    def full(self, size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor: ...
-    def zeros_like(self, t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor: ...
-    def ones_like(self, t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor: ...
-    def randn(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor: ...
-    def rand(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor: ...
-    def normal(self, mean: Any, std: Any = 1.0, size: Any = None) -> Tensor: ...
-    def linspace(self, start: float, end: float, steps: int, dtype: Any = None) -> Tensor: ...
-    def arange(self, *args: Any, dtype: Any = None) -> Tensor: ...
-    def from_numpy(self, array: Any) -> Tensor: ...
-    def manual_seed(self, seed: int) -> Any: ...
+    def tensor(self, data: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """A new leaf from a number, nested lists or a numpy array (data copied)."""
+    def zeros(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """A leaf of zeros; ``size`` as ints or one tuple."""
+    def ones(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """A leaf of ones."""
+    def full(self, size: Any, fill_value: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """A leaf filled with ``fill_value``."""
+    def zeros_like(self, t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """Zeros with ``t``'s shape and dtype."""
+    def ones_like(self, t: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """Ones with ``t``'s shape and dtype."""
+    def randn(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """Standard normal samples from the backend's seeded generator."""
+    def rand(self, *size: Any, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+        """Uniform [0, 1) samples."""
+    def normal(self, mean: Any, std: Any = 1.0, size: Any = None) -> Tensor:
+        """Normal samples: ``mean`` and ``std`` as numbers (with ``size``) or tensors."""
+    def linspace(self, start: float, end: float, steps: int, dtype: Any = None) -> Tensor:
+        """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+    def arange(self, *args: Any, dtype: Any = None) -> Tensor:
+        """``arange(end)`` / ``arange(start, end, step)`` as in PyTorch."""
+    def from_numpy(self, array: Any) -> Tensor:
+        """A leaf over a numpy array (sharing its memory where the library can)."""
+    def manual_seed(self, seed: int) -> Any:
+        """Seed the backend's generator (``randn``, ``rand``, ``normal``)."""
 
     # -- ops (functional forms) -----------------------------------------------------------------
-    def add(self, a: Any, b: Any) -> Tensor: ...
-    def sub(self, a: Any, b: Any) -> Tensor: ...
-    def mul(self, a: Any, b: Any) -> Tensor: ...
-    def div(self, a: Any, b: Any) -> Tensor: ...
-    def neg(self, a: Any) -> Tensor: ...
-    def pow(self, a: Any, b: Any) -> Tensor: ...
-    def exp(self, a: Any) -> Tensor: ...
-    def log(self, a: Any) -> Tensor: ...
-    def sqrt(self, a: Any) -> Tensor: ...
-    def abs(self, a: Any) -> Tensor: ...
-    def sigmoid(self, a: Any) -> Tensor: ...
-    def tanh(self, a: Any) -> Tensor: ...
-    def relu(self, a: Any) -> Tensor: ...
-    def sum(self, a: Any, dim: Any = None, keepdim: bool = False) -> Tensor: ...
-    def mean(self, a: Any, dim: Any = None, keepdim: bool = False) -> Tensor: ...
-    def matmul(self, a: Any, b: Any) -> Tensor: ...
-    def cat(self, tensors: Sequence[Any], dim: int = 0) -> Tensor: ...
-    def stack(self, tensors: Sequence[Any], dim: int = 0) -> Tensor: ...
-    def unsqueeze(self, a: Any, dim: int) -> Tensor: ...
-    def squeeze(self, a: Any, dim: int | None = None) -> Tensor: ...
-    def where(self, condition: Any, a: Any, b: Any) -> Tensor: ...
+    def add(self, a: Any, b: Any) -> Tensor:
+        """``a + b``."""
+    def sub(self, a: Any, b: Any) -> Tensor:
+        """``a - b``."""
+    def mul(self, a: Any, b: Any) -> Tensor:
+        """``a * b``."""
+    def div(self, a: Any, b: Any) -> Tensor:
+        """``a / b``."""
+    def neg(self, a: Any) -> Tensor:
+        """``-a``."""
+    def pow(self, a: Any, b: Any) -> Tensor:
+        """``a ** b``."""
+    def exp(self, a: Any) -> Tensor:
+        """Elementwise e**a."""
+    def log(self, a: Any) -> Tensor:
+        """Elementwise natural logarithm."""
+    def sqrt(self, a: Any) -> Tensor:
+        """Elementwise square root."""
+    def abs(self, a: Any) -> Tensor:
+        """Elementwise absolute value (gradient 0 at 0, NONDIFF-1)."""
+    def sigmoid(self, a: Any) -> Tensor:
+        """Elementwise logistic function."""
+    def tanh(self, a: Any) -> Tensor:
+        """Elementwise hyperbolic tangent."""
+    def relu(self, a: Any) -> Tensor:
+        """Elementwise max(a, 0) (gradient 0 at 0)."""
+    def sum(self, a: Any, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """Sum over all elements or over ``dim``."""
+    def mean(self, a: Any, dim: Any = None, keepdim: bool = False) -> Tensor:
+        """Mean over all elements or over ``dim``."""
+    def matmul(self, a: Any, b: Any) -> Tensor:
+        """Matrix product with PyTorch's rules."""
+    def cat(self, tensors: Sequence[Any], dim: int = 0) -> Tensor:
+        """Concatenate along an existing dimension."""
+    def stack(self, tensors: Sequence[Any], dim: int = 0) -> Tensor:
+        """Stack along a new dimension."""
+    def unsqueeze(self, a: Any, dim: int) -> Tensor:
+        """Insert a dimension of size 1."""
+    def squeeze(self, a: Any, dim: int | None = None) -> Tensor:
+        """Drop dimensions of size 1."""
+    def where(self, condition: Any, a: Any, b: Any) -> Tensor:
+        """Elementwise choice; both branches are differentiated (NONDIFF-2)."""
 
     # -- grad mode ----------------------------------------------------------------------------
-    def no_grad(self) -> AbstractContextManager[Any]: ...
-    def enable_grad(self) -> AbstractContextManager[Any]: ...
-    def set_grad_enabled(self, mode: bool) -> Any: ...
-    def is_grad_enabled(self) -> bool: ...
+    def no_grad(self) -> AbstractContextManager[Any]:
+        """A context (and decorator) in which ops record nothing (NOGRAD-1)."""
+    def enable_grad(self) -> AbstractContextManager[Any]:
+        """A context that turns recording back on inside ``no_grad``."""
+    def set_grad_enabled(self, mode: bool) -> Any:
+        """Set grad mode; usable as a function and as a context manager (NOGRAD-2)."""
+    def is_grad_enabled(self) -> bool:
+        """Whether ops record a graph now (per thread, NOGRAD-3)."""
 
     autograd: Autograd
+    """The functional entry points (`Autograd`)."""
 
     # -- gaps torch's namespace does not fill, required of every backend ------------------------
     def classify_error(self, exc: BaseException) -> type | None:
@@ -237,11 +449,43 @@ def protocol_members(proto: type) -> list[str]:
     return sorted(members)
 
 
+def _absent_reason(obj: Any, name: str) -> str | None:
+    """What is absent when member ``name`` of ``obj`` was built with `absent`, else None."""
+    for klass in type(obj).__mro__:
+        if name in vars(klass):
+            member = vars(klass)[name]
+            return member.what if isinstance(member, _Absent) else None
+    member = vars(obj).get(name) if hasattr(obj, "__dict__") else None
+    return getattr(member, "__gradspec_absent__", None)
+
+
 def missing_members(obj: Any, proto: type) -> list[str]:
-    """Members of ``proto`` that ``obj`` lacks (empty when it satisfies the protocol)."""
-    return [m for m in protocol_members(proto) if not hasattr(obj, m)]
+    """Members of ``proto`` that ``obj`` lacks (empty when it satisfies the protocol).
+
+    A member made with `absent` is not missing: it exists and says the API is absent.
+    """
+    return [m for m in protocol_members(proto)
+            if _absent_reason(obj, m) is None and not hasattr(obj, m)]
+
+
+def absent_members(obj: Any, proto: type) -> dict[str, str]:
+    """Members of ``proto`` that ``obj`` declares absent with `absent`: ``{name: what}``."""
+    out = {}
+    for m in protocol_members(proto):
+        what = _absent_reason(obj, m)
+        if what is not None:
+            out[m] = what
+    return out
 
 
 def check_capabilities(declared: Iterable[str]) -> list[str]:
     """Names in ``declared`` that are not known capabilities."""
     return sorted(set(declared) - set(CAPABILITIES))
+
+
+def unmet_needs(declared: Iterable[str]) -> dict[str, list[str]]:
+    """Declared capabilities whose prerequisites (`CAPABILITY_NEEDS`) are not declared:
+    ``{capability: [missing prerequisites]}``."""
+    declared = set(declared)
+    return {cap: sorted(CAPABILITY_NEEDS[cap] - declared) for cap in sorted(declared)
+            if cap in CAPABILITY_NEEDS and not CAPABILITY_NEEDS[cap] <= declared}

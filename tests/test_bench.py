@@ -102,7 +102,8 @@ def test_docs_render_a_bench_report_with_its_machine():
            "threads": {"torch": 2}, "results": [{"benchmark": "b", "target": None, "met": "NO"}]}
     body = gen.bench_block([("numpy", doc)], "numpy")
     assert "**machine**: cpu X, cores 2" in body and "**threads**: torch 2" in body
-    assert "| b |  | NO |" in body and "None" not in body
+    # a column with no value is left out; a verdict is a mark, never a raw None
+    assert "| **b** | ✘ **not met** |" in body and "None" not in body
     assert "python bench/run.py --json docs/data/bench/other.json" in gen.bench_block([], "other")
 
 
@@ -114,3 +115,35 @@ def test_the_committed_report_is_one_bench_run_wrote():
     assert {"per-op: chain of 1", "seeds' logistic regression", "MLP step 784-256-10"} <= benchmarks
     results = (ROOT / "bench" / "RESULTS.md").read_text(encoding="utf-8")
     assert run.markdown(doc["results"]) in results  # RESULTS.md quotes that very run
+
+
+# ------------------------------------------------------------------------------ nnlib
+def test_conv_floor_and_gradspec_compute_the_same_gradients():
+    import conv
+
+    for layer in conv.LAYERS:
+        data = conv.make_data(layer)
+        ours = conv.gradspec_step(data)()
+        floor = conv.floor_step(data)()
+        for got, want in zip(ours, floor):
+            np.testing.assert_allclose(np.asarray(got.tolist()), want, rtol=1e-4, atol=1e-4)
+
+
+@pytest.mark.parametrize("module", ["cnn", "transformer"])
+def test_nn_step_systems_take_the_same_steps(module):
+    import importlib
+
+    bench = importlib.import_module(module)
+    systems = [s for s in bench.STEPS if s != "torch" or common.have_torch()]
+    data = bench.make_data(4)
+    steps = {name: bench.STEPS[name](data) for name in systems}
+    for _ in range(4):
+        losses = {name: step() for name, step in steps.items()}
+        for name in systems:
+            assert losses[name] == pytest.approx(losses["gradspec"], rel=1e-5), name
+
+
+def test_nn_benchmarks_are_in_run_py():
+    assert {"conv2d", "cnn", "transformer"} <= set(run.BENCHMARKS)
+    plan = run.Plan(quick=True)
+    assert all(plan.ticks(name) > 0 for name in ("conv2d", "cnn", "transformer"))

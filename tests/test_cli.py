@@ -99,11 +99,27 @@ def test_backends_table(capsys, offline):
     assert rc == 0
     lines = out.splitlines()
     assert lines[0].split() == ["NAME", "VERSION", "DEVICE", "AVAILABLE", "WHY", "NOT"]
-    rows = {line.split()[0]: line for line in lines[1:]}
+    from gradspec.backends.engine import core
+
+    assert lines[-1].startswith(f"engine core: {core.status().kind} (")
+    rows = {line.split()[0]: line for line in lines[1:-1]}
     assert {"numpy", "strict", "torch", "cupy", "offline"} <= set(rows)
     assert rows["numpy"].split()[3:] == ["cpu", "yes"]
     assert "qpu" in rows["offline"] and " no " in rows["offline"]
     assert rows["offline"].endswith("needs a quantum computer")
+
+
+def test_backends_json_names_the_engine_core(capsys, offline):
+    rc, out, _ = run(capsys, "backends", "--json")
+    assert rc == 0
+    doc = json.loads(out)
+    from gradspec.backends.engine import core
+
+    assert doc["engine_core"]["core"] == core.status().kind in ("compiled", "pure")
+    assert doc["engine_core"]["reason"]
+    names = {b["name"]: b for b in doc["backends"]}
+    assert names["numpy"]["available"] is True and names["numpy"]["device"] == "cpu"
+    assert names["offline"]["available"] is False and names["offline"]["reason"]
 
 
 def test_backends_imports_no_array_library():
@@ -253,9 +269,8 @@ def test_conformance_table_and_report(capsys, tmp_path, monkeypatch):
     torch_ok, _ = gradspec.plugins.availability("torch")
     if torch_ok:
         assert rows["WORKLOAD-1"][1:3] == ["pass", "3/3"]
-    else:  # the comparison with the torch backend's run is skipped
-        assert rows["WORKLOAD-1"][1:3] == ["pass", "2/3"]
-        assert rows["WORKLOAD-1"][-2:] == ["1", "skipped"]
+    else:  # the comparison with the torch backend's run is not run: never a pass
+        assert rows["WORKLOAD-1"][1:3] == ["incomplete", "2/2"]
     assert rows["LEAF-1"][1] == "not-run"
     assert "workload logreg: accuracy 0.995" in out
     doc = reporting.load(report)
@@ -266,17 +281,41 @@ def test_conformance_table_and_report(capsys, tmp_path, monkeypatch):
     assert summary["passed"] + summary["skipped"] == summary["total"] >= 6
 
 
-def test_conformance_failure_exits_1_with_the_failing_clause(capsys, tmp_path, monkeypatch):
-    # A passing test declared a known failure becomes a strict XPASS: a failure to report.
+def test_conformance_declarations_deselection_and_written_xfails(capsys, tmp_path, monkeypatch):
+    # a "known failure" whose reason is a crash is not run, and recorded as crashed
     xfails = tmp_path / "xfails.txt"
-    xfails.write_text("test_workloads.py::test_jacobian_workload  # pretend it is broken\n")
-    monkeypatch.setenv("PYTEST_ADDOPTS", f"--xfails-file={xfails}")
+    xfails.write_text("test_workloads.py::test_jacobian_workload  # crash: pretend it crashes\n"
+                      "SEED-3  # pretend it is broken\n")
+    (tmp_path / "gradspec").mkdir()  # a checkout here must not shadow the installed package
     monkeypatch.chdir(tmp_path)
-    rc, out, err = run(capsys, "conformance", "-b", "numpy", "-k", "test_jacobian_workload")
-    assert rc == 1
-    assert "FAILED test_workloads.py::test_jacobian_workload[numpy]" in err
+    rc, out, err = run(capsys, "conformance", "-b", "numpy", "-k", "workload",
+                       "--xfails-file", "xfails.txt", "--deselect", "WORKLOAD-1",
+                       "--write-xfails", "now.txt")
+    assert rc == 0, err
     rows = {line.split()[0]: line.split() for line in out.splitlines() if line[:1].isupper()}
-    assert rows["SEED-2"][1:3] == ["fail", "0/1"] and "pretend it is broken" in out
+    assert rows["SEED-2"][1:3] == ["fail", "0/1"] and "pretend it crashes" in out
+    assert rows["SEED-3"][1] == "pass"  # declared, but passes: no trap
+    assert rows["WORKLOAD-1"][1] == "not-run"
+    written = (tmp_path / "now.txt").read_text()
+    assert "test_workloads.py::test_jacobian_workload  # crash: pretend it crashes" in written
+
+
+def test_conformance_of_several_backends_and_no_test_selected(capsys, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "r").mkdir()  # report folders are never created silently (test_cli_first_use)
+    rc, out, err = run(capsys, "conformance", "-b", "numpy,strict", "-k", "test_requires_grad_",
+                       "--report", "r/{backend}.json", "--backend-option", "x=1")
+    assert_one_line_error(rc, err, "cannot load backend", "x")
+    rc, out, err = run(capsys, "conformance", "-b", "numpy,strict", "-k", "test_requires_grad_attribute_on_a_leaf",
+                       "--report", "r/{backend}.json")
+    assert rc == 0, err
+    assert "== numpy" in out and "== strict" in out
+    assert (tmp_path / "r" / "numpy.json").is_file() and (tmp_path / "r" / "strict.json").is_file()
+    rc, out, err = run(capsys, "conformance", "-b", "numpy", "-k", "no_such_test_anywhere")
+    assert_one_line_error(rc, err, "no test was selected", "-k")
+    assert ".json" not in err  # no pointer at a report that was never written
+    rc, out, err = run(capsys, "conformance", "-b", "numpy,strict", "--report", "one.json")
+    assert_one_line_error(rc, err, "{backend}")
 
 
 def test_conformance_unknown_and_unavailable_backend(capsys, offline):

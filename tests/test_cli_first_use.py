@@ -177,8 +177,6 @@ def test_backends_shows_the_wrapped_librarys_version(capsys):
 
 
 @needs_torch
-@pytest.mark.xfail(strict=True, reason="backends/torch.py (issue 11's file) does not yet name "
-                   "its library in gradspec_backend_describe: add \"library\": \"torch\"")
 def test_backends_shows_torchs_version_for_torch(capsys):
     rc, out, _ = run(capsys, "backends")
     rows = {line.split()[0]: line for line in out.splitlines()[1:]}

@@ -133,7 +133,8 @@ def test_each_node_class_defines_forward_and_backward_itself(op):
     assert "forward" in vars(cls) and "backward" in vars(cls), (
         f"{cls.__name__} must define forward and backward in its own body (one screen per op)")
     if cls.public:  # users see these names as grad_fn: PyTorch's, e.g. MulBackward0
-        assert re.fullmatch(r"[A-Z][A-Za-z]*Backward[0-9]|CopySlices", cls.__name__), cls.__name__
+        assert re.fullmatch(r"[A-Z][A-Za-z0-9]*Backward[0-9]|CopySlices", cls.__name__), (
+            cls.__name__)  # (digits: MaxPool2DWithIndicesBackward0, SmoothL1LossBackward0)
 
 
 # ------------------------------------------------------------------------------ error messages

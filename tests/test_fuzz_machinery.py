@@ -324,7 +324,9 @@ def test_a_broken_gradient_is_caught_shrunk_and_printed(torch_backend):
     assert findings, "exp's gradient was off by half and 300 programs did not notice"
     first = findings[0]
     assert len(first.verdict.program) < len(first.original)
-    assert len(first.verdict.program) <= 4
+    # leaf, guard, exp's consumer, backward; one more where a backward also takes an
+    # unrelated leaf (the shrinker drops statements, not a backward call's arguments)
+    assert len(first.verdict.program) <= 5
     assert "torch.exp(" in first.verdict.program.source
     assert any(m.why == "values differ" for m in first.verdict.mismatches)
 
@@ -347,7 +349,9 @@ def test_the_shrinker_keeps_a_failure_of_the_same_kind(torch_backend):
         pytest.fail("no failing program to shrink")
     small = shrink(program, bad, torch_backend, verdict)
     assert not small.ok and len(small.program) <= len(program)
-    assert check(small.program, bad, torch_backend).mismatches == small.mismatches
+    again = check(small.program, bad, torch_backend).mismatches
+    # compared by key and reason: observed values hold arrays, whose == is elementwise
+    assert [(m.key, m.why) for m in again] == [(m.key, m.why) for m in small.mismatches]
 
 
 # ------------------------------------------------------------------------------ the command

@@ -334,3 +334,59 @@ def test_seed_76973_observing_a_lazy_zero_grad_does_not_crash(tmp_path):
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, f"exit {done.returncode}:\n{done.stderr[-3000:]}"
     assert done.stdout.strip() == "[0.0, 0.0]"
+
+# ---------------------------------------------------------------- issue 12's ops (fuzzer, 2026)
+@pytest.mark.parametrize("op", ["amin", "amax", "median"])
+def test_reductions_that_save_their_result_refuse_it_modified_in_place(torch, op):
+    # fuzzer seeds 42 and 74 (issue 12's generator): PyTorch's amin/amax/median save input and
+    # result for backward, so an in-place update of the result makes backward raise
+    x = torch.tensor([[1.0, 2.0]], dtype=torch.float64, requires_grad=True)
+    y = getattr(x, op)()
+    y.add_(0.5)
+    with pytest.raises(gradspec.SavedTensorModifiedError):
+        y.backward()
+
+
+def test_diagonal_is_a_view_of_its_input(torch):
+    # fuzzer seeds 1596 and 1694: in place on a diagonal writes the base; on a diagonal of a
+    # leaf that requires grad it raises, as PyTorch's diagonal is a view
+    base = torch.tensor([[1.0, 2.0], [1.5, 2.0], [1.5, 1.0]], dtype=torch.float64)
+    base.diagonal(-1).mul_(0.5)
+    assert base.tolist() == [[1.0, 2.0], [0.75, 2.0], [1.5, 0.5]] and base._version == 1
+    leaf = torch.tensor([[-1.0, 0.0], [-1.0, 1.5]], dtype=torch.float64, requires_grad=True)
+    with pytest.raises(gradspec.LeafInPlaceError):
+        leaf.diagonal().sub_(1.0)
+
+
+def test_cumprod_along_one_element_passes_the_gradient_through(torch):
+    # fuzzer seeds 889 and 1014: PyTorch returns the incoming gradient itself (no graph)
+    x = torch.tensor([[0.0, -1.0]], dtype=torch.float64, requires_grad=True)
+    y = x.cumprod(0)
+    g = torch.tensor([[2.0, 3.0]], dtype=torch.float64)
+    (dx,) = torch.autograd.grad(y, x, g, create_graph=True)
+    assert dx.tolist() == [[2.0, 3.0]] and not dx.requires_grad
+
+
+@pytest.mark.parametrize("make", [
+    lambda t, x: t.leaky_relu(x),
+    lambda t, x: t.hardtanh(x),
+    lambda t, x: t.linalg.vector_norm(x, float("inf")),
+])
+def test_piecewise_linear_derivatives_keep_their_input_in_the_graph(torch, make):
+    # fuzzer seeds 1554 and 2376: under create_graph, PyTorch's derivative of leaky_relu,
+    # hardtanh and the inf-norm depends on the input (with a zero derivative), so it requires
+    # grad even when the incoming gradient does not
+    x = torch.tensor([0.5, -0.25], dtype=torch.float64, requires_grad=True)
+    (dx,) = torch.autograd.grad(make(torch, x).sum(), x, create_graph=True)
+    assert dx.requires_grad
+    (ddx,) = torch.autograd.grad(dx.sum(), x, allow_unused=True)
+    assert ddx is None or ddx.tolist() == [0.0, 0.0]
+
+
+def test_cumsum_of_a_0d_tensor(torch):
+    # fuzzer seed 8233
+    x = torch.tensor(1.5, dtype=torch.float64, requires_grad=True)
+    y = torch.cumsum(x, 0)
+    y.backward()
+    assert y.grad_fn is not None and y.grad_fn.name() == "CumsumBackward0"
+    assert x.grad.item() == 1.0

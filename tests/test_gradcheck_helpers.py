@@ -8,6 +8,7 @@ backend and are skipped where it is not installed.
 from __future__ import annotations
 
 import collections
+import types
 
 import numpy as np
 import pytest
@@ -182,7 +183,7 @@ class _Spy:
     DUNDERS = ("__add__", "__radd__", "__sub__", "__rsub__", "__mul__", "__rmul__",
                "__truediv__", "__rtruediv__", "__pow__", "__rpow__", "__matmul__", "__rmatmul__",
                "__neg__", "__abs__", "__getitem__", "__setitem__", "__gt__", "__lt__", "__ge__",
-               "__le__", "__eq__", "__ne__")
+               "__le__", "__eq__", "__ne__", "__mod__", "__rmod__")
 
     def __init__(self, backend):
         import torch
@@ -232,12 +233,20 @@ class _Spy:
     def backend(self):
         spy = self
 
-        class SpyBackend:
-            def __getattr__(self, name):
-                spy.used.add(name)
-                return spy.wrap(getattr(spy.real, name))
+        class SpyNamespace:
+            """A backend or one of its sub-namespaces (``linalg``): records dotted names."""
 
-        return SpyBackend()
+            def __init__(self, real, prefix=""):
+                self._real, self._prefix = real, prefix
+
+            def __getattr__(self, name):
+                found = getattr(self._real, name)
+                if isinstance(found, types.SimpleNamespace | types.ModuleType):
+                    return SpyNamespace(found, f"{self._prefix}{name}.")
+                spy.used.add(self._prefix + name)
+                return spy.wrap(found)
+
+        return SpyNamespace(spy.real)
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c.name for c in CASES])
@@ -255,7 +264,8 @@ def _second_order_size(backend, case):
     operands = [gc.Operand(a, s.dtype, s.requires_grad) for a, s in zip(case.sample(), case.inputs)]
     out = gc.as_numpy_function(backend, case.fn, operands)([op.value for op in operands])
     v = gc.dyadic_cotangent(case.rng(1), out.shape)
-    weights = [gc.dyadic_cotangent(case.rng(2), case.inputs[i].shape) for i in case.wrt]
+    rng = case.rng(2)  # one generator for all inputs, as OPS-2 draws its weights
+    weights = [gc.dyadic_cotangent(rng, case.inputs[i].shape) for i in case.wrt]
     numerical = gc.numerical_second_order(backend, case.fn, operands, v, weights, case.eps)
     return max((float(np.max(np.abs(h))) for h in numerical if h.size), default=0.0)
 

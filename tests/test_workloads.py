@@ -22,14 +22,20 @@ def numpy_backend():
     return gradspec.load_backend("numpy")
 
 
+# the nn workloads run a few iterations here; tests/test_workloads_nn.py trains them fully
+SHORT = {"cnn": 10, "transformer": 10}
+
+
 @pytest.fixture(scope="module")
 def results(numpy_backend):
-    return {name: workloads.run(name, numpy_backend) for name in workloads.names()}
+    return {name: workloads.run(name, numpy_backend, iterations=SHORT.get(name))
+            for name in workloads.names()}
 
 
 # ------------------------------------------------------------------------------ registry
 def test_registry_names_the_seeds_workloads():
-    assert workloads.names() == ["logreg", "linefit", "quadratic", "jacobian"]
+    assert workloads.names() == ["logreg", "linefit", "quadratic", "jacobian", "cnn",
+                                 "transformer"]
     assert workloads.get("logreg").iterations == 1000
     assert workloads.get("jacobian").iterations is None
 

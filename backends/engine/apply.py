@@ -14,6 +14,11 @@ from .grad_mode import STATE
 from .node import Checked, Node, SavedInput, SavedOutput
 from .tensor import Tensor, VersionCounter
 
+try:
+    import cython
+except ImportError:  # running as Python without Cython installed: the decorators do nothing
+    from . import _cython as cython
+
 
 def _edge(t: Tensor) -> Any:
     fn = t._grad_fn
@@ -46,7 +51,8 @@ def _save(node: Node, args: Sequence[Any], out: Any, result: Tensor) -> tuple:
     for i in positions:
         a = args[i]
         if isinstance(a, Tensor):
-            entries[i] = SavedInput(a, a._vc.value if a._vc is not None else 0)
+            t = a
+            entries[i] = SavedInput(a, t._vc.value if t._vc is not None else 0)
             tensors = True
         else:
             entries[i] = a  # a Python scalar or raw constant array
@@ -84,47 +90,56 @@ def _finish(node: Node, cls: type, args: Sequence[Any], out: Any, T: type) -> Te
     return result
 
 
+@cython.locals(t=Tensor, node=Node)
 def unary(cls: type, a: Tensor, **params: Any) -> Tensor:
-    if a._x is not None:
-        _fresh(a)
+    if not isinstance(a, Tensor):
+        raise TypeError(f"{cls.op}(): expected a tensor, got {type(a).__name__}")
+    t = a
+    if t._x is not None:
+        _fresh(t)
     node = cls.__new__(cls)
     T = type(a)
-    out = node.forward(T._xp, a._data, **params)
-    if a._requires_grad and STATE.enabled:
-        node._next = (_edge(a),)
+    out = node.forward(T._xp, t._data, **params) if params else node.forward(T._xp, t._data)
+    if t._requires_grad and STATE.enabled:
+        node._next = (_edge(t),)
         return _finish(node, cls, (a,), out, T)
     return T._wrap(out)
 
 
+@cython.locals(x=Tensor, y=Tensor, node=Node, ta=cython.bint, tb=cython.bint)
 def binary(cls: type, a: Any, b: Any, **params: Any) -> Tensor:
     ta = isinstance(a, Tensor)
     tb = isinstance(b, Tensor)
     if ta:
-        if a._x is not None:
-            _fresh(a)
+        x = a
+        if x._x is not None:
+            _fresh(x)
         T = type(a)
         if tb:
-            if b._x is not None:
-                _fresh(b)
+            y = b
+            if y._x is not None:
+                _fresh(y)
             if type(b) is not T:
                 raise TypeError(
                     f"cannot mix tensors of different backends ({T._eng.name} and {type(b)._eng.name})")
     else:
-        if b._x is not None:
-            _fresh(b)
+        y = b
+        if y._x is not None:
+            _fresh(y)
         T = type(b)
-    da, db = T._eng.promote(a._data if ta else a, b._data if tb else b, ta, tb)
+    da, db = T._eng.promote(x._data if ta else a, y._data if tb else b, ta, tb)
     node = cls.__new__(cls)
     try:
-        out = node.forward(T._xp, da, db, **params)
+        out = node.forward(T._xp, da, db, **params) if params else node.forward(T._xp, da, db)
     except ValueError as exc:  # namespaces say ValueError; PyTorch code catches RuntimeError
         raise _shape_error(cls, (da, db), exc) from exc
-    if STATE.enabled and ((ta and a._requires_grad) or (tb and b._requires_grad)):
-        node._next = (_edge(a) if ta else None, _edge(b) if tb else None)
+    if STATE.enabled and ((ta and x._requires_grad) or (tb and y._requires_grad)):
+        node._next = (_edge(x) if ta else None, _edge(y) if tb else None)
         return _finish(node, cls, (a, b), out, T)
     return T._wrap(out)
 
 
+@cython.locals(t=Tensor, node=Node, tracked=cython.bint, raw=list, edges=list)
 def apply(cls: type, args: Sequence[Any], T: type, **params: Any) -> Tensor:
     """Any arity; non-tensor arguments are constants."""
     raw = []
@@ -132,16 +147,17 @@ def apply(cls: type, args: Sequence[Any], T: type, **params: Any) -> Tensor:
     tracked = False
     for a in args:
         if isinstance(a, Tensor):
-            if a._x is not None:
-                _fresh(a)
+            t = a
+            if t._x is not None:
+                _fresh(t)
             if type(a) is not T:
                 raise TypeError(
                     f"cannot mix tensors of different backends ({T._eng.name} and {type(a)._eng.name})")
-            raw.append(a._data)
-            if a._grad_fn is not None:
-                edges.append(a._grad_fn)
+            raw.append(t._data)
+            if t._grad_fn is not None:
+                edges.append(t._grad_fn)
                 tracked = True
-            elif a._requires_grad:
+            elif t._requires_grad:
                 edges.append(a)
                 tracked = True
             else:

@@ -1,28 +1,38 @@
 """The engine as a gradspec backend: the object ``gradspec.load_backend("numpy")`` returns.
 
-It exposes PyTorch's names (``tensor``, ``zeros``, ``add``, ``no_grad``, ``autograd.grad``, the
-dtypes ``float32``/``float``/``double``/``long``...), so code written for ``torch`` runs with
-``torch = gradspec.load_backend("numpy")`` in its place.
+It exposes the surface (`gradspec.surface`): PyTorch's names (``tensor``, ``zeros``, ``add``,
+``no_grad``, ``autograd.grad``, the dtypes ``float32``/``float``/``double``/``long``...,
+``device``, ``get_default_dtype``...), so code written for ``torch`` runs with
+``torch = gradspec.load_backend("numpy")`` in its place; the registry adds ``nn``, ``optim``,
+``utils``, ``save`` and ``load``.  Any other name raises an AttributeError that says so.
 """
 
 from __future__ import annotations
 
 import contextlib
-from types import SimpleNamespace
 from typing import Any, Iterator, Mapping
 
-from gradspec import errors
+from gradspec import errors, surface
+from gradspec.devices import BackendDevice
+from gradspec.ops import CATALOGUE
 from gradspec.protocol import CAPABILITIES
 
-from . import autograd, functional, grad_mode
+from . import autograd, dtypes, functional, grad_mode
 from .engine import Engine, Host
 from .factories import Factories
+from .size import Size
 
 _FACTORIES = (
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "zeros_like",
     "ones_like", "empty_like", "full_like", "manual_seed", "initial_seed", "randn", "rand",
-    "randn_like", "rand_like", "randint", "normal", "arange", "linspace", "eye",
+    "randn_like", "rand_like", "randint", "randperm", "normal", "arange", "linspace", "eye",
+    "Generator",
 )
+# PyTorch's aliases of dtypes
+_ALIASES = {"float": "float32", "double": "float64", "half": "float16", "long": "int64",
+            "int": "int32", "short": "int16"}
+# The engine's functions that are ops of the surface (functional.py also holds helpers)
+_OPS = frozenset(op.name.split(".")[0] for op in CATALOGUE)
 
 
 class EngineBackend:
@@ -34,43 +44,83 @@ class EngineBackend:
         self.summary = summary
         self.engine = Engine(xp, host, name)
         eng = self.engine
-        self.device = eng.device
+        self.device = BackendDevice(eng.device)
         self.capabilities = frozenset(CAPABILITIES)
         self.xp = xp
         self.Tensor = eng.Tensor
-        # dtypes, with PyTorch's aliases
-        self.float32 = self.float = eng.float32
-        self.float64 = self.double = eng.float64
-        self.float16 = self.half = eng.float16
-        self.int64 = self.long = eng.int64
-        self.int32 = self.int = eng.int32
-        self.int8 = eng.int8
-        self.uint8 = eng.uint8
-        self.bool = eng.bool
+        # dtypes as users see them (torch.float32), with PyTorch's aliases
+        self.dtype = dtypes.dtype
+        for dname, public in eng.dtypes.items():
+            setattr(self, dname, public)
+        for alias, dname in _ALIASES.items():
+            if dname in eng.dtypes:
+                setattr(self, alias, eng.dtypes[dname])
+        self.Size = Size
         factories = Factories(eng)
         for fname in _FACTORIES:
             setattr(self, fname, getattr(factories, fname))
         for fname in functional.__all__:
-            setattr(self, fname, getattr(functional, fname))
+            if fname in _OPS:
+                setattr(self, fname, getattr(functional, fname))
         self.no_grad = grad_mode.no_grad
         self.enable_grad = grad_mode.enable_grad
         self.set_grad_enabled = grad_mode.set_grad_enabled
         self.is_grad_enabled = grad_mode.is_grad_enabled
         self.inference_mode = _inference_mode
-        self.autograd = SimpleNamespace(
-            backward=autograd.backward, grad=autograd.grad,
+        self.autograd = surface.Namespace(
+            "torch.autograd", self, backward=autograd.backward, grad=autograd.grad,
             set_detect_anomaly=self.set_detect_anomaly, detect_anomaly=self.detect_anomaly,
         )
 
+    # -- dtypes ---------------------------------------------------------------------------------
+    def get_default_dtype(self) -> dtypes.dtype:
+        """The dtype of Python floats and of float factories (``torch.float32`` at start)."""
+        return self.engine.public_dtype(self.engine.default_float)
+
+    def set_default_dtype(self, d: Any) -> None:
+        """Make ``d`` (float32 or float64, as PyTorch allows here) the default float dtype."""
+        native = self.engine.dtype(d)
+        if native not in (self.engine.float32, self.engine.float64):
+            raise TypeError(f"only floating-point types are supported as the default type "
+                            f"(float32 or float64), got {self.engine.public_dtype(native)}")
+        self.engine.default_float = native
+
+    def is_floating_point(self, t: Any) -> bool:
+        """Whether ``t`` has a floating dtype."""
+        return self.engine.is_floating(t._data.dtype)
+
+    def finfo(self, d: Any = None) -> dtypes.finfo:
+        """Limits of a floating dtype (the default dtype when none is given)."""
+        eng = self.engine
+        native = eng.default_float if d is None else eng.dtype(d)
+        return dtypes.finfo(eng.host.numpy, eng.public_dtype(native))
+
+    def iinfo(self, d: Any) -> dtypes.iinfo:
+        """Limits of an integer dtype."""
+        return dtypes.iinfo(self.engine.host.numpy, self.engine.public_dtype(self.engine.dtype(d)))
+
     # -- protocol gaps ------------------------------------------------------------------------
     def classify_error(self, exc: BaseException) -> type[errors.AutogradError] | None:
+        """The error kind of ``exc`` (the engine raises gradspec's classes itself)."""
         return errors.classify(exc)
 
     def to_numpy(self, t: Any) -> Any:
+        """A host numpy array with ``t``'s values."""
         return self.engine.to_host(t._data if hasattr(t, "_data") else t)
 
     def is_tensor(self, obj: Any) -> bool:
+        """Whether ``obj`` is a tensor of this backend."""
         return isinstance(obj, self.Tensor)
+
+    @property
+    def __version__(self) -> str:
+        return self.version
+
+    def __getattr__(self, name: str) -> Any:
+        # Only names the object lacks arrive here: outside the surface.
+        if name.startswith("__"):
+            raise AttributeError(name)
+        raise surface.not_in_surface("torch", name, self, surface.surface_names())
 
     # -- debugging ----------------------------------------------------------------------------
     def set_detect_anomaly(self, mode: bool, check_nan: bool = True) -> None:
@@ -80,9 +130,11 @@ class EngineBackend:
         self.engine.check_nan = bool(check_nan)
 
     def is_anomaly_enabled(self) -> bool:
+        """Whether anomaly mode is on."""
         return self.engine.anomaly
 
     def is_anomaly_check_nan_enabled(self) -> bool:
+        """Whether anomaly mode fails a backward step that returns NaN."""
         return self.engine.check_nan
 
     @contextlib.contextmanager

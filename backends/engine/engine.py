@@ -20,6 +20,10 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+from gradspec.devices import device
+
+from .core import HERE as ENGINE_FOLDER
+from .dtypes import dtype
 from .tensor import Tensor
 
 
@@ -60,15 +64,29 @@ class Engine:
         self.bool = xp.bool
         self._kinds: dict[Any, str] = {}
         self._names: dict[Any, str] = {}
+        #: the dtypes users see (``torch.float32``), by name and by the namespace's dtype
+        self.dtypes: dict[str, dtype] = {}
+        self._public: dict[Any, dtype] = {}
         for dname in ("float16", "float32", "float64", "int8", "int16", "int32", "int64",
                       "uint8", "bool"):
             dt = getattr(xp, dname, None)
             if dt is not None:
-                self._names[dt] = dname
+                arrays = xp.zeros((0,), dtype=dt).dtype  # numpy: dtype('float32'), not float32
+                public = self.dtypes[dname] = dtype(dname, arrays)
+                for key in (dt, arrays, public):
+                    self._public[key] = public
+                    self._names[key] = dname
+        #: the dtype of Python floats and of float factories (``torch.set_default_dtype``)
+        self.default_float = self.float32
+        #: ``x.device``: where this engine keeps its tensors, as a device object
+        self.device_obj = device(host.device)
         self.anomaly = False  # anomaly mode: record where nodes are created (apply._finish)
         self.check_nan = True  # ... and fail a backward step that returns NaN
         self.Tensor = type("Tensor", (Tensor,), {"__slots__": (), "_xp": xp, "_eng": self,
                                                   "__module__": Tensor.__module__})
+        from .methods import attach
+
+        attach(self.Tensor)  # PyTorch's methods, on this engine's class (the base may be compiled)
         from .rawf import RawF
 
         self.raw_F = RawF(self)
@@ -77,6 +95,7 @@ class Engine:
     def kind(self, dtype: Any) -> str:
         k = self._kinds.get(dtype)
         if k is None:
+            key, dtype = dtype, self.dtype(dtype)  # a user-facing dtype: the namespace's
             xp = self.xp
             if xp.isdtype(dtype, "bool"):
                 k = "b"
@@ -86,7 +105,7 @@ class Engine:
                 k = "f"
             else:
                 k = "c"
-            self._kinds[dtype] = k
+            self._kinds[key] = self._kinds[dtype] = k
         return k
 
     def is_floating(self, dtype: Any) -> bool:
@@ -101,8 +120,19 @@ class Engine:
     def dtype_name(self, dtype: Any) -> str:
         return self._names.get(dtype, str(dtype))
 
+    def public_dtype(self, native: Any) -> dtype:
+        """The user-facing dtype (``torch.float32``) of a dtype of this namespace."""
+        try:
+            return self._public[native]
+        except KeyError:
+            raise TypeError(f"{native!r} is not a dtype of backend {self.name!r}") from None
+
     def dtype(self, spec: Any) -> Any:
-        """A dtype of this namespace from a dtype, a name, or a Python type."""
+        """A dtype of this namespace from a user-facing dtype, the namespace's own, a name
+        (``"float32"``, ``"torch.float32"``), or a Python type (``float`` is float64, as in
+        PyTorch)."""
+        if type(spec) is dtype:
+            return spec.native
         if spec is builtins.float:
             return self.float64
         if spec is builtins.int:
@@ -110,10 +140,11 @@ class Engine:
         if spec is builtins.bool:
             return self.bool
         if isinstance(spec, str):
-            found = getattr(self.xp, spec, None)
+            found = self.dtypes.get(spec.removeprefix("torch."))
             if found is None:
-                raise TypeError(f"unknown dtype {spec!r}")
-            return found
+                raise TypeError(f"unknown dtype {spec!r}; backend {self.name!r} has "
+                                f"{', '.join(self.dtypes)}")
+            return found.native
         if spec in self._names:
             return spec
         name = getattr(spec, "name", None) or str(spec)
@@ -154,6 +185,8 @@ class Engine:
                 return a, self.xp.astype(b, da)
             return self.xp.astype(a, db), b
         arr, scalar = (a, b) if ta else (b, a)
+        if type(scalar) is builtins.float and self._kinds.get(arr.dtype) == "f":
+            return a, b  # the common case, a float array and a Python float: nothing to cast
         if not isinstance(scalar, (builtins.int, builtins.float, numbers.Number)) and not hasattr(
                 scalar, "shape"):  # numbers and raw arrays are constants; lists, strings are not
             raise TypeError(f"an operand is a {type(scalar).__name__}; ops take tensors or Python "
@@ -162,7 +195,7 @@ class Engine:
         if isinstance(scalar, builtins.bool):
             scalar = int(scalar) if kind != "b" else scalar
         if isinstance(scalar, builtins.float) and kind != "f":
-            arr = self.xp.astype(arr, self.float32)
+            arr = self.xp.astype(arr, self.default_float)
         elif isinstance(scalar, builtins.int) and not isinstance(scalar, builtins.bool) and kind == "b":
             arr = self.xp.astype(arr, self.int64)
         return (arr, scalar) if ta else (scalar, arr)
@@ -188,7 +221,7 @@ class Engine:
                     f"can't build a tensor from {type(data).__name__} data of numpy dtype "
                     f"{host.dtype}: give numbers, nested sequences of numbers, or arrays")
             if host.dtype == np.float64 and dtype is None:
-                host = host.astype(np.float32)
+                host = host.astype(self.dtype_name(self.default_float))
             elif host.dtype.kind in "iu" and dtype is None:
                 host = host.astype(np.int64)
             arr = self.host.from_numpy(host)
@@ -221,23 +254,30 @@ class Engine:
     def tolist(self, a: Any) -> Any:
         return self.to_host(a).tolist()
 
-    def check_device(self, device: Any) -> None:
-        if device is None:
+    def check_device(self, where: Any) -> None:
+        """Refuse a device other than this engine's (``None`` means "this one")."""
+        if where is None or where is self.device_obj:
             return
-        name = str(device)
-        if name != self.device and not (name == "cuda" and self.device.startswith("cuda")):
+        if isinstance(where, int) and not isinstance(where, bool):
+            where = f"cuda:{where}"
+        name = str(where)
+        if name != self.device and not (name == "cuda" and self.device.startswith("cuda")) \
+                and not (name == "cpu:0" and self.device == "cpu"):
+            device(name)  # a malformed device string gets PyTorch's error
             raise RuntimeError(
                 f"backend {self.name!r} keeps tensors on {self.device}; moving them to {name} is "
                 "not supported (load another backend for that device)")
 
     # -------------------------------------------------------------- anomaly mode
     def anomaly_trace(self) -> list:
-        """The caller's stack (frames inside the engine left out): where a node is created."""
-        return [f for f in traceback.extract_stack()[:-1]
-                if not f.filename.startswith(_ENGINE_DIR)]
+        """The caller's stack (frames inside the engine left out): where a node is created.
+        Compiled, the engine's own functions have no frames at all; as Python, the filter drops
+        them (this one included)."""
+        return [f for f in traceback.extract_stack() if not f.filename.startswith(_ENGINE_DIR)]
 
 
-_ENGINE_DIR = os.path.dirname(os.path.abspath(__file__)) + os.sep
+# the engine's folder (core.py always runs as Python: its __file__ is there, not in _compiled/)
+_ENGINE_DIR = ENGINE_FOLDER + os.sep
 
 
 def _plain(data: Any) -> Any:

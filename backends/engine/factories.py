@@ -1,8 +1,11 @@
-"""Creating tensors: PyTorch's factories, with PyTorch's default dtypes (float32 for floats,
-int64 for integers).  Random numbers come from the backend's seeded generator (``Host.rng``)."""
+"""Creating tensors: PyTorch's factories, with PyTorch's default dtypes (the default dtype,
+float32 unless ``set_default_dtype`` changed it, for floats; int64 for integers).  Random numbers
+come from the backend's seeded generator (``Host.rng``) or a `Generator` passed as
+``generator=``."""
 
 from __future__ import annotations
 
+import copy
 import math
 import warnings
 from typing import Any
@@ -26,6 +29,34 @@ def _size(size: tuple) -> tuple[int, ...]:
     return tuple(out)
 
 
+class Generator:
+    """A random number generator of its own (``torch.Generator``): pass it as ``generator=`` to
+    ``randn``, ``rand``, ``randint``, ``randperm``, ``normal`` or a ``DataLoader``."""
+
+    def __init__(self, eng: Any, device: Any = None) -> None:
+        eng.check_device(device)
+        self.device = eng.device_obj
+        self._rng = copy.copy(eng.host.rng)  # the backend's kind of generator, its own state
+        self._rng.seed(eng.host.rng.initial)
+
+    def manual_seed(self, seed: int) -> "Generator":
+        """Seed this generator; returns it (``g = Generator().manual_seed(0)``)."""
+        self._rng.seed(int(seed))
+        return self
+
+    def initial_seed(self) -> int:
+        """The seed this generator was last seeded with."""
+        return self._rng.initial
+
+    def seed(self) -> int:
+        """Seed from a non-deterministic source; returns the seed."""
+        import secrets
+
+        value = secrets.randbits(63)
+        self._rng.seed(value)
+        return value
+
+
 class Factories:
     """Factory functions bound to one engine (so their tensors are that engine's)."""
 
@@ -41,10 +72,23 @@ class Factories:
         return t
 
     def _float_dtype(self, dtype: Any) -> Any:
-        return self.eng.float32 if dtype is None else self.eng.dtype(dtype)
+        return self.eng.default_float if dtype is None else self.eng.dtype(dtype)
+
+    def _rng(self, generator: Any) -> Any:
+        if generator is None:
+            return self.eng.host.rng
+        if not isinstance(generator, Generator):
+            raise TypeError(f"generator must be a Generator of backend {self.eng.name!r} "
+                            f"(torch.Generator()), got {type(generator).__name__}")
+        return generator._rng
+
+    def Generator(self, device: Any = None) -> Generator:
+        """A new random number generator (seeded like the backend's at start)."""
+        return Generator(self.eng, device)
 
     def tensor(self, data: Any, dtype: Any = None, device: Any = None,
                requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
+        """A leaf tensor with a copy of ``data`` (floats: the default dtype; ints: int64)."""
         self.eng.check_device(device)
         if isinstance(data, Tensor):
             warnings.warn(
@@ -56,26 +100,33 @@ class Factories:
         return self._leaf(arr, requires_grad)
 
     def as_tensor(self, data: Any, dtype: Any = None, device: Any = None) -> Tensor:
+        """``data`` as a tensor, without a copy when it already is one of the right dtype."""
+        self.eng.check_device(device)
         if isinstance(data, Tensor) and (dtype is None or data.dtype == self.eng.dtype(dtype)):
             return data
         return self.T._wrap(self.eng.asarray(data, dtype=dtype))
 
     def from_numpy(self, array: Any) -> Tensor:
+        """A tensor sharing memory with the numpy array (as PyTorch's)."""
         return self.T._wrap(self.eng.host.from_numpy(array))
 
     def zeros(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        """A tensor of zeros (the default dtype unless ``dtype`` is given)."""
         self.eng.check_device(device)
         return self._leaf(self.xp.zeros(_size(size), dtype=self._float_dtype(dtype)), requires_grad)
 
     def ones(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        """A tensor of ones (the default dtype unless ``dtype`` is given)."""
         self.eng.check_device(device)
         return self._leaf(self.xp.ones(_size(size), dtype=self._float_dtype(dtype)), requires_grad)
 
     def empty(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        """Zeros (the engine never hands out uninitialised memory)."""
         return self.zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
 
     def full(self, size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
              requires_grad: bool = False) -> Tensor:
+        """A tensor filled with ``fill_value`` (bool, int64 or the default dtype, from the value)."""
         self.eng.check_device(device)
         if dtype is None:
             if isinstance(fill_value, bool):
@@ -83,26 +134,33 @@ class Factories:
             elif isinstance(fill_value, int):
                 dtype = self.eng.int64
             else:
-                dtype = self.eng.float32
+                dtype = self.eng.default_float
         size = _size((size,) if isinstance(size, int) else tuple(size))
         return self._leaf(self.xp.full(size, fill_value, dtype=self.eng.dtype(dtype)), requires_grad)
 
     def _like(self, t: Tensor, dtype: Any) -> tuple[tuple[int, ...], Any]:
-        return tuple(t.shape), (t.dtype if dtype is None else self.eng.dtype(dtype))
+        return tuple(t.shape), (t._data.dtype if dtype is None else self.eng.dtype(dtype))
 
     def zeros_like(self, t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        """Zeros with ``t``'s shape (and dtype unless given)."""
+        self.eng.check_device(device)
         shape, dt = self._like(t, dtype)
         return self._leaf(self.xp.zeros(shape, dtype=dt), requires_grad)
 
     def ones_like(self, t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        """Ones with ``t``'s shape (and dtype unless given)."""
+        self.eng.check_device(device)
         shape, dt = self._like(t, dtype)
         return self._leaf(self.xp.ones(shape, dtype=dt), requires_grad)
 
     def empty_like(self, t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
-        return self.zeros_like(t, dtype=dtype, requires_grad=requires_grad)
+        """``zeros_like`` (the engine never hands out uninitialised memory)."""
+        return self.zeros_like(t, dtype=dtype, device=device, requires_grad=requires_grad)
 
     def full_like(self, t: Tensor, fill_value: Any, dtype: Any = None, device: Any = None,
                   requires_grad: bool = False) -> Tensor:
+        """``fill_value`` everywhere, with ``t``'s shape (and dtype unless given)."""
+        self.eng.check_device(device)
         shape, dt = self._like(t, dtype)
         return self._leaf(self.xp.full(shape, fill_value, dtype=dt), requires_grad)
 
@@ -113,36 +171,66 @@ class Factories:
         return self.eng.host.rng
 
     def initial_seed(self) -> int:
+        """The seed the backend's generator was last seeded with."""
         return self.eng.host.rng.initial
 
     def randn(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
               generator: Any = None) -> Tensor:
+        """Samples of the standard normal distribution."""
+        self.eng.check_device(device)
         dt = self._float_dtype(dtype)
-        data = self.eng.host.rng.normal(_size(size), self.eng.dtype_name(dt))
+        data = self._rng(generator).normal(_size(size), self.eng.dtype_name(dt))
         return self._leaf(data, requires_grad)
 
     def rand(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
              generator: Any = None) -> Tensor:
+        """Samples uniform in [0, 1)."""
+        self.eng.check_device(device)
         dt = self._float_dtype(dtype)
-        data = self.eng.host.rng.uniform(_size(size), self.eng.dtype_name(dt))
+        data = self._rng(generator).uniform(_size(size), self.eng.dtype_name(dt))
         return self._leaf(data, requires_grad)
 
-    def randn_like(self, t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-        return self.randn(tuple(t.shape), dtype=dtype or t.dtype, requires_grad=requires_grad)
+    def randn_like(self, t: Tensor, dtype: Any = None, device: Any = None,
+                   requires_grad: bool = False) -> Tensor:
+        """``randn`` with ``t``'s shape (and dtype unless given)."""
+        return self.randn(tuple(t.shape), dtype=dtype or t._data.dtype, device=device,
+                          requires_grad=requires_grad)
 
-    def rand_like(self, t: Tensor, dtype: Any = None, requires_grad: bool = False) -> Tensor:
-        return self.rand(tuple(t.shape), dtype=dtype or t.dtype, requires_grad=requires_grad)
+    def rand_like(self, t: Tensor, dtype: Any = None, device: Any = None,
+                  requires_grad: bool = False) -> Tensor:
+        """``rand`` with ``t``'s shape (and dtype unless given)."""
+        return self.rand(tuple(t.shape), dtype=dtype or t._data.dtype, device=device,
+                         requires_grad=requires_grad)
 
-    def randint(self, low: int, high: Any = None, size: Any = None, dtype: Any = None,
-                requires_grad: bool = False) -> Tensor:
-        if size is None:
+    def randint(self, low: int, high: Any = None, size: Any = None, generator: Any = None,
+                dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+        """Integers uniform in [low, high): ``randint(high, size)`` or with ``low`` first."""
+        self.eng.check_device(device)
+        if size is None and isinstance(high, (tuple, list)):  # randint(high, size)
             low, high, size = 0, low, high
-        data = self.eng.host.rng.integers(int(low), int(high), _size(tuple(size)))
+        elif high is None:  # randint(high, size=...)
+            low, high = 0, low
+        if size is None:
+            raise TypeError("randint() needs a size, e.g. randint(10, (3,))")
+        if int(high) <= int(low):
+            raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} "
+                               f">= to={high}")
+        size = (size,) if isinstance(size, int) else tuple(size)
+        data = self._rng(generator).integers(int(low), int(high), _size(size))
         dt = self.eng.int64 if dtype is None else self.eng.dtype(dtype)
         return self._leaf(self.xp.astype(data, dt), requires_grad)
 
+    def randperm(self, n: int, generator: Any = None, dtype: Any = None, device: Any = None,
+                 requires_grad: bool = False) -> Tensor:
+        """A random permutation of ``0 .. n-1`` (int64 unless ``dtype`` says otherwise)."""
+        self.eng.check_device(device)
+        n = _size((n,))[0]
+        keys = self._rng(generator).uniform((n,), "float64")  # the order of n uniform draws
+        dt = self.eng.int64 if dtype is None else self.eng.dtype(dtype)
+        return self._leaf(self.xp.astype(self.xp.argsort(keys), dt), requires_grad)
+
     def normal(self, mean: Any = 0.0, std: Any = 1.0, size: Any = None, generator: Any = None,
-               dtype: Any = None) -> Tensor:
+               dtype: Any = None, device: Any = None) -> Tensor:
         """Samples from N(mean, std**2).  Not differentiable in mean or std (PyTorch's gradient
         there is zero): the result is a leaf."""
         m = mean._data if isinstance(mean, Tensor) else mean
@@ -151,23 +239,26 @@ class Factories:
             ref = mean if isinstance(mean, Tensor) else std
             shape = tuple(self.xp.broadcast_arrays(
                 *(a for a in (m, s) if hasattr(a, "shape")))[0].shape) if size is None else _size(tuple(size))
-            dt = ref.dtype
+            dt = ref._data.dtype
         else:
             if size is None:
                 raise TypeError("normal(mean, std) with numbers needs size=...")
             shape = _size((size,) if isinstance(size, int) else tuple(size))
             dt = self._float_dtype(dtype)
-        z = self.eng.host.rng.normal(shape, self.eng.dtype_name(dt))
+        self.eng.check_device(device)
+        z = self._rng(generator).normal(shape, self.eng.dtype_name(dt))
         return self.T._wrap(z * s + m)
 
     # -- ranges ---------------------------------------------------------------------------------
     def arange(self, start: Any, end: Any = None, step: Any = 1, dtype: Any = None,
                device: Any = None, requires_grad: bool = False) -> Tensor:
+        """``start, start + step, ...`` below ``end`` (int64 for integers, else the default dtype)."""
         if end is None:
             start, end = 0, start
+        self.eng.check_device(device)
         if dtype is None:
             floats = any(isinstance(v, float) for v in (start, end, step))
-            dtype = self.eng.float32 if floats else self.eng.int64
+            dtype = self.eng.default_float if floats else self.eng.int64
         dt = self.eng.dtype(dtype)
         n = max(0, math.ceil((end - start) / step))
         data = self.xp.arange(n, dtype=self.eng.float64 if self.eng.is_floating(dt) else self.eng.int64)
@@ -176,10 +267,15 @@ class Factories:
 
     def linspace(self, start: float, end: float, steps: int, dtype: Any = None,
                  device: Any = None, requires_grad: bool = False) -> Tensor:
+        """``steps`` evenly spaced values from ``start`` to ``end`` inclusive."""
+        self.eng.check_device(device)
         dt = self._float_dtype(dtype)
         data = self.xp.astype(self.xp.linspace(float(start), float(end), int(steps),
                                                dtype=self.eng.float64), dt)
         return self._leaf(data, requires_grad)
 
-    def eye(self, n: int, m: int | None = None, dtype: Any = None, requires_grad: bool = False) -> Tensor:
+    def eye(self, n: int, m: int | None = None, dtype: Any = None, device: Any = None,
+            requires_grad: bool = False) -> Tensor:
+        """An identity matrix (``n`` by ``m``)."""
+        self.eng.check_device(device)
         return self._leaf(self.xp.eye(n, m, dtype=self._float_dtype(dtype)), requires_grad)

@@ -1,8 +1,8 @@
 """``repr`` of tensors in PyTorch's style: ``tensor([6.], grad_fn=<MulBackward0>)``.
 
-Non-default dtypes print as ``dtype=float64`` (the namespace's dtype, not ``torch.float64``).
-The rules follow PyTorch's printing defaults (4 digits of precision; integral floats printed
-as ``6.``; scientific notation when magnitudes span more than 1000x or leave [1e-4, 1e8);
+Dtypes other than the default dtype, int64 and bool print as ``dtype=torch.float64``.  The
+rules follow PyTorch's printing defaults (4 digits of precision; integral floats printed as
+``6.``; scientific notation when magnitudes span more than 1000x or leave [1e-4, 1e8);
 summaries with 3 edge items above 1000 elements; lines of 80 characters).
 """
 
@@ -120,8 +120,8 @@ def tensor_repr(t: Any) -> str:
             flat_fmt = _Formatter(flat, floating)
         body = _body(values, len(shape), indent, flat_fmt)
     dtype = t._data.dtype
-    if dtype not in (eng.float32, eng.int64, eng.bool):
-        suffixes.append(f"dtype={eng.dtype_name(dtype)}")
+    if dtype not in (eng.default_float, eng.int64, eng.bool):
+        suffixes.append(f"dtype=torch.{eng.dtype_name(dtype)}")
     if eng.device != "cpu":
         suffixes.insert(0, f"device='{eng.device}'")
     if t._grad_fn is not None:

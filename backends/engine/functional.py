@@ -3,15 +3,17 @@ namespace backward formulas use under ``create_graph=True``."""
 
 from __future__ import annotations
 
+from types import SimpleNamespace
 from typing import Any
 
+from .apply import apply as _apply
 from .apply import constant
 from .ops.arith import add, div, mul, neg, pow, rsub, sub
 from .ops.cast import clone, filled, to
 from .ops.join import cat, stack
 from .ops.linalg import dot, linear, matmul, mm, mv
-from .ops.loss import binary_cross_entropy, cross_entropy
-from .ops.reduce import argmax, argmin, max, mean, min, sum, sum_to
+from .ops.loss import binary_cross_entropy
+from .ops.reduce import _aliases, argmax, argmin, max, mean, min, sum, sum_to
 from .ops.select import maximum, minimum, where
 from .ops.softmax import log_softmax, softmax
 from .ops.unary import abs, clamp, cos, exp, log, relu, sigmoid, sign, sin, sqrt, tanh, threshold_grad
@@ -37,6 +39,98 @@ from .ops.views import (
 )
 from .tensor import Tensor
 
+# -- ops (issue 12): linear algebra, reductions and scans, elementwise, shape and indexing -----
+from .ops.activation import elu, gelu, hardtanh, leaky_relu, logsigmoid, mish, selu, silu, softplus
+from .ops.compare import allclose, equal, isclose
+from .ops.gather import (
+    gather,
+    index_add,
+    index_select,
+    masked_fill,
+    masked_select,
+    nonzero,
+    scatter,
+    scatter_add,
+    take_along_dim,
+)
+from .ops.matrix import (
+    addmm,
+    baddbmm,
+    bmm,
+    diag,
+    diag_embed,
+    diagonal,
+    einsum,
+    outer,
+    tensordot,
+    trace,
+    tril,
+    triu,
+)
+from .ops.norms import linalg_norm, matrix_norm, norm, vector_norm
+from .ops.pointwise import (
+    atan2,
+    ceil,
+    clamp_max,
+    clamp_min,
+    erf,
+    expm1,
+    floor,
+    fmod,
+    lerp,
+    log1p,
+    reciprocal,
+    remainder,
+    round,
+    rsqrt,
+    square,
+    trunc,
+)
+from .ops.scan import cumprod, cumsum
+from .ops.shape import (
+    chunk,
+    flip,
+    movedim,
+    narrow,
+    repeat,
+    repeat_interleave,
+    roll,
+    split,
+    swapaxes,
+    tile,
+    unbind,
+)
+from .ops.sort import argsort, kthvalue, median, sort, topk
+from .ops.stats import amax, amin, logsumexp, prod, std, var
+
+moveaxis = movedim
+swapdims = swapaxes
+linalg = SimpleNamespace(vector_norm=vector_norm, norm=linalg_norm, matrix_norm=matrix_norm)
+"""``torch.linalg``'s functions the engine implements."""
+
+
+# nnlib: convolution, pooling, normalization, embedding, dropout, padding, resizing, attention,
+# losses (the fused cross_entropy of .ops.loss is reached through .ops.losses.cross_entropy)
+from .ops import padding as _padding, sparse as _sparse, tie as _tie, windows as _windows
+from .ops.attention import scaled_dot_product_attention
+from .ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
+from .ops.dropout import dropout
+from .ops.losses import (
+    binary_cross_entropy_with_logits,
+    cross_entropy,
+    huber_loss,
+    kl_div,
+    l1_loss,
+    mse_loss,
+    nll_loss,
+    smooth_l1_loss,
+)
+from .ops.normalization import batch_norm, group_norm, layer_norm
+from .ops.padding import pad
+from .ops.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from .ops.sparse import embedding, one_hot
+from .ops.upsampling import interpolate
+
 __all__ = [
     "abs", "add", "argmax", "argmin", "broadcast_to", "cat", "clamp", "clone", "cos", "div", "dot",
     "eq", "exp", "expand", "expand_as", "flatten", "ge", "getitem", "gt", "le", "log",
@@ -46,6 +140,23 @@ __all__ = [
     "sum", "t", "tanh", "to", "transpose", "unsqueeze", "view", "where", "clip", "isnan",
     "isinf", "isfinite", "any", "all", "linear", "binary_cross_entropy",
     "cross_entropy",
+    # nnlib
+    "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool2d", "avg_pool2d",
+    "adaptive_avg_pool2d", "layer_norm", "batch_norm", "group_norm", "embedding", "one_hot",
+    "dropout", "pad", "interpolate", "scaled_dot_product_attention", "nll_loss",
+    "binary_cross_entropy_with_logits", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",
+    "kl_div",
+]
+__all__ += [  # ops (issue 12)
+    "addmm", "allclose", "amax", "amin", "argsort", "atan2", "baddbmm", "bmm", "ceil", "chunk",
+    "clamp_max", "clamp_min", "cumprod", "cumsum", "diag", "diag_embed", "diagonal", "einsum",
+    "elu", "equal", "erf", "expm1", "flip", "floor", "fmod", "gather", "gelu", "hardtanh",
+    "index_add", "index_select", "isclose", "kthvalue", "leaky_relu", "lerp", "linalg", "log1p",
+    "logsigmoid", "logsumexp", "masked_fill", "masked_select", "median", "mish", "moveaxis",
+    "movedim", "narrow", "nonzero", "norm", "outer", "prod", "reciprocal", "remainder", "repeat",
+    "repeat_interleave", "roll", "round", "rsqrt", "scatter", "scatter_add", "selu", "silu",
+    "softplus", "sort", "split", "square", "std", "swapaxes", "swapdims", "take_along_dim",
+    "tensordot", "tile", "topk", "trace", "tril", "triu", "trunc", "unbind", "var",
 ]
 
 
@@ -130,12 +241,18 @@ def isfinite(a: Tensor) -> Tensor:
     return constant(type(a), type(a)._xp.isfinite(a._data))
 
 
-def any(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+def any(a: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+        keepdims: Any = None) -> Tensor:
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _aliases("any", dim, axis, keepdim, keepdims)
     xp = type(a)._xp
     return constant(type(a), xp.any(a._data, axis=dim, keepdims=keepdim))
 
 
-def all(a: Tensor, dim: Any = None, keepdim: bool = False) -> Tensor:
+def all(a: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+        keepdims: Any = None) -> Tensor:
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _aliases("all", dim, axis, keepdim, keepdims)
     xp = type(a)._xp
     return constant(type(a), xp.all(a._data, axis=dim, keepdims=keepdim))
 
@@ -218,6 +335,33 @@ class _GraphF:
     @staticmethod
     def clamp_min(x: Tensor, lo: float) -> Tensor:
         return clamp(x, min=lo)
+
+    # -- ops (issue 12) ------------------------------------------------------------------------
+    @staticmethod
+    def apply(cls: type, *args: Any, **params: Any) -> Tensor:
+        T = next(type(a) for a in args if isinstance(a, Tensor))
+        return _apply(cls, args, T, **params)
+
+    # -- nnlib: convolution and pooling windows, constants, activations, padding, embedding --
+    im2col = staticmethod(_windows.im2col)
+    col2im = staticmethod(_windows.col2im)
+    rows_scatter = staticmethod(_sparse.rows_scatter)
+    rows_gather = staticmethod(_sparse.rows_gather)
+    tie = staticmethod(_tie.tie)
+    sigmoid = staticmethod(sigmoid)
+
+    @staticmethod
+    def constant(like: Tensor, value: Any) -> Tensor:
+        """``value`` (an array computed outside the graph) as a tensor outside the graph."""
+        return constant(type(like), value)
+
+    @staticmethod
+    def softmax(x: Tensor, axis: int) -> Tensor:
+        return softmax(x, axis)
+
+    @staticmethod
+    def pad(x: Tensor, widths: tuple) -> Tensor:
+        return _padding.constant_pad(x, widths)
 
 
 GRAPH_F = _GraphF()

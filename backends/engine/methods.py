@@ -98,28 +98,28 @@ def _size_args(args):
     return tuple(args)
 
 
-def _sum(self, dim=None, keepdim=False, dtype=None):
-    return F.sum(self, dim, keepdim, dtype)
+def _sum(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
+    return F.sum(self, dim, keepdim, dtype, axis=axis, keepdims=keepdims)
 
 
-def _mean(self, dim=None, keepdim=False, dtype=None):
-    return F.mean(self, dim, keepdim, dtype)
+def _mean(self, dim=None, keepdim=False, dtype=None, *, axis=None, keepdims=None):
+    return F.mean(self, dim, keepdim, dtype, axis=axis, keepdims=keepdims)
 
 
-def _max(self, dim=None, keepdim=False):
-    return F.max(self, dim, keepdim)
+def _max(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    return F.max(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
 
-def _min(self, dim=None, keepdim=False):
-    return F.min(self, dim, keepdim)
+def _min(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
+    return F.min(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
 
-def _softmax(self, dim=None):
-    return F.softmax(self, dim)
+def _softmax(self, dim=None, *, axis=None):
+    return F.softmax(self, dim, axis=axis)
 
 
-def _log_softmax(self, dim=None):
-    return F.log_softmax(self, dim)
+def _log_softmax(self, dim=None, *, axis=None):
+    return F.log_softmax(self, dim, axis=axis)
 
 
 def _to_dtype(name: str):
@@ -133,15 +133,129 @@ def _type_as(self, other):
     return F.to(self, other.dtype)
 
 
-def _new_tensor(self, data, dtype=None, requires_grad=False):
+# -- surface: dtypes, devices and factories on tensors -------------------------------------------
+def _new_tensor(self, data, dtype=None, device=None, requires_grad=False):
     eng = type(self)._eng
-    t = type(self)._wrap(eng.asarray(data, dtype=dtype if dtype is not None else self.dtype))
+    eng.check_device(device)
+    if isinstance(data, type(self)):
+        data = data.detach()
+    t = type(self)._wrap(eng.copy(eng.asarray(data, dtype=dtype if dtype is not None
+                                              else self._data.dtype)))
     return t.requires_grad_(requires_grad) if requires_grad else t
 
 
-def _cpu(self):
-    type(self)._eng.check_device("cpu")
+def _new_factory(fill):
+    def method(self, *size, dtype=None, device=None, requires_grad=False):
+        """A tensor of ``size`` with this tensor's dtype and device (unless given)."""
+        eng = type(self)._eng
+        eng.check_device(device)
+        if len(size) == 1 and isinstance(size[0], (tuple, list)):
+            size = tuple(size[0])
+        dt = self._data.dtype if dtype is None else eng.dtype(dtype)
+        t = type(self)._wrap(type(self)._xp.full(tuple(int(s) for s in size), fill, dtype=dt))
+        return t.requires_grad_(requires_grad) if requires_grad else t
+
+    return method
+
+
+def _new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
+    return _new_factory(fill_value)(self, tuple(size), dtype=dtype, device=device,
+                                    requires_grad=requires_grad)
+
+
+def _type(self, dtype=None, non_blocking=False, **kwargs):
+    """``type()``: the type's name ("torch.FloatTensor"); ``type(dtype_or_name)``: a cast."""
+    from .dtypes import TENSOR_TYPES
+
+    eng = type(self)._eng
+    if dtype is None:
+        return f"torch.{TENSOR_TYPES.get(eng.dtype_name(self._data.dtype), 'Tensor')}"
+    if isinstance(dtype, str) and dtype.endswith("Tensor"):
+        by_type = {v: k for k, v in TENSOR_TYPES.items()}
+        name = dtype.removeprefix("torch.").removeprefix("cuda.")
+        if name not in by_type:
+            raise ValueError(f"invalid type: {dtype!r}")
+        dtype = eng.dtype(by_type[name])
+    return F.to(self, dtype)
+
+
+def _cpu(self, memory_format=None):
+    # The tensor itself, on every engine backend: a backend keeps its tensors on one device, and
+    # the reason for `.cpu()` (numpy(), item(), tolist()) copies to the host anyway.
     return self
+
+
+def _cuda(self, device=None, non_blocking=False, memory_format=None):
+    eng = type(self)._eng
+    eng.check_device(f"cuda:{device}" if isinstance(device, int) else (device or "cuda"))
+    return self
+
+
+def _element_size(self):
+    return self.dtype.itemsize
+
+
+def _get_device(self):
+    index = type(self)._eng.device_obj.index
+    return -1 if type(self)._eng.device_obj.type == "cpu" else (index or 0)
+
+
+# -- ops (issue 12): methods of the linear algebra, reductions, elementwise and indexing ops ----
+def _split(self, split_size, dim=0, *, axis=None):
+    return F.split(self, split_size, dim, axis=axis)
+
+
+def _flip(self, *dims):
+    return F.flip(self, *dims)
+
+
+def _repeat(self, *sizes):
+    return F.repeat(self, *sizes)
+
+
+def _inplace_of(fn):
+    """The in-place form ``x.op_(...)`` of an out-of-place op ``fn(x, ...)``."""
+    def method(self, *args, **kwargs):
+        return self._inplace(lambda s, *a: fn(s, *a, **kwargs), *args)
+
+    return method
+
+
+OPS_METHODS = {
+    # linear algebra
+    "addmm": F.addmm, "baddbmm": F.baddbmm, "bmm": F.bmm, "outer": F.outer,
+    "diag": F.diag, "diagonal": F.diagonal, "diag_embed": F.diag_embed, "trace": F.trace,
+    "tril": F.tril, "triu": F.triu, "norm": F.norm,
+    # reductions and scans
+    "var": F.var, "std": F.std, "prod": F.prod, "logsumexp": F.logsumexp, "amax": F.amax,
+    "amin": F.amin, "cumsum": F.cumsum, "cumprod": F.cumprod, "topk": F.topk, "sort": F.sort,
+    "argsort": F.argsort, "median": F.median, "kthvalue": F.kthvalue,
+    # elementwise
+    "log1p": F.log1p, "expm1": F.expm1, "square": F.square, "rsqrt": F.rsqrt,
+    "reciprocal": F.reciprocal, "erf": F.erf, "atan2": F.atan2,
+    "floor": F.floor, "ceil": F.ceil, "round": F.round, "trunc": F.trunc,
+    "remainder": F.remainder, "fmod": F.fmod, "clamp_min": F.clamp_min, "clamp_max": F.clamp_max,
+    "lerp": F.lerp, "__mod__": F.remainder, "__rmod__": _swap(F.remainder),
+    # shape and indexing
+    "split": _split, "chunk": F.chunk, "unbind": F.unbind, "narrow": F.narrow,
+    "repeat": _repeat, "tile": F.tile, "repeat_interleave": F.repeat_interleave, "flip": _flip,
+    "roll": F.roll, "movedim": F.movedim, "moveaxis": F.movedim, "swapaxes": F.swapaxes,
+    "swapdims": F.swapaxes, "gather": F.gather, "scatter": F.scatter,
+    "scatter_add": F.scatter_add, "index_select": F.index_select, "index_add": F.index_add,
+    "masked_fill": F.masked_fill, "masked_select": F.masked_select,
+    "take_along_dim": F.take_along_dim, "nonzero": F.nonzero, "allclose": F.allclose,
+    "isclose": F.isclose, "equal": F.equal,
+    # in place
+    "masked_fill_": _inplace_of(F.masked_fill), "scatter_": _inplace_of(F.scatter),
+    "scatter_add_": _inplace_of(F.scatter_add), "index_add_": _inplace_of(F.index_add),
+    "clamp_min_": _inplace_of(F.clamp_min), "clamp_max_": _inplace_of(F.clamp_max),
+    "lerp_": _inplace_of(F.lerp), "remainder_": _inplace_of(F.remainder),
+    "fmod_": _inplace_of(F.fmod), "tril_": _inplace_of(F.tril), "triu_": _inplace_of(F.triu),
+    "floor_": _unary_(F.floor), "ceil_": _unary_(F.ceil), "round_": _inplace_of(F.round),
+    "trunc_": _unary_(F.trunc), "log1p_": _unary_(F.log1p), "expm1_": _unary_(F.expm1),
+    "rsqrt_": _unary_(F.rsqrt), "reciprocal_": _unary_(F.reciprocal), "erf_": _unary_(F.erf),
+    "square_": _unary_(F.square), "__imod__": _inplace_of(F.remainder),
+}
 
 
 def attach(cls: type) -> None:
@@ -177,13 +291,17 @@ def attach(cls: type) -> None:
         "flatten": F.flatten, "squeeze": F.squeeze, "unsqueeze": F.unsqueeze,
         "transpose": F.transpose, "permute": lambda self, *dims: F.permute(self, *dims),
         "t": F.t, "expand": lambda self, *sizes: F.expand(self, *sizes), "expand_as": F.expand_as,
+        "broadcast_to": F.broadcast_to,
         "view_as": lambda self, other: F.view(self, tuple(other.shape)),
         "reshape_as": lambda self, other: F.reshape(self, tuple(other.shape)),
         "contiguous": contiguous, "clone": F.clone,
         # dtypes and devices
         "to": F.to, "type_as": _type_as, "float": _to_dtype("float32"), "double": _to_dtype("float64"),
         "half": _to_dtype("float16"), "long": _to_dtype("int64"), "int": _to_dtype("int32"),
-        "bool": _to_dtype("bool"), "cpu": _cpu, "new_tensor": _new_tensor,
+        "bool": _to_dtype("bool"), "cpu": _cpu, "cuda": _cuda, "type": _type,
+        "new_tensor": _new_tensor, "new_zeros": _new_factory(0), "new_ones": _new_factory(1),
+        "new_empty": _new_factory(0), "new_full": _new_full, "element_size": _element_size,
+        "get_device": _get_device,
         # in place
         "add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "pow_": pow_, "zero_": zero_,
         "fill_": fill_, "copy_": copy_, "clamp_": clamp_, "clip_": clamp_,
@@ -191,8 +309,11 @@ def attach(cls: type) -> None:
         "sqrt_": _unary_(F.sqrt), "abs_": _unary_(F.abs), "sigmoid_": _unary_(F.sigmoid),
         "tanh_": _unary_(F.tanh), "relu_": _unary_(F.relu),
     }
+    table.update(OPS_METHODS)
     for name, fn in table.items():
         setattr(cls, name, fn)
     cls.T = property(lambda self: F.permute(self, *reversed(range(self.ndim)), label="PermuteBackward0")
                      if self.ndim > 2 else F.t(self))
     cls.mT = property(lambda self: F.transpose(self, -2, -1))
+    cls.itemsize = property(_element_size)
+    cls.nbytes = property(lambda self: self.numel() * self.dtype.itemsize)

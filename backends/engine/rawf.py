@@ -11,6 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from .ops import indexing, views
+from .ops import padding, sparse, windows  # nnlib
 from .ops.loss import clamp_min_raw, onehot_raw
 from .ops.reduce import sum_to_raw
 from .ops.softmax import log_softmax_raw
@@ -21,6 +22,11 @@ NAMES = (
     "broadcast_to", "reshape", "sum", "astype", "expand_dims", "onehot", "copy_slices", "region",
     "slice_scatter", "index_scatter", "index_gather", "getitem", "permute_dims", "sum_to",
     "matrix_transpose", "clamp_min", "log_softmax",
+    # ops (issue 12): any node class, for formulas that need an op the list above lacks
+    "apply",
+    # nnlib: convolution and pooling windows, constants, activations, padding, embedding
+    "im2col", "col2im", "constant", "sigmoid", "softmax", "pad", "rows_scatter", "rows_gather",
+    "tie",
 )
 
 
@@ -87,3 +93,41 @@ class RawF:
 
     def log_softmax(self, x: Any, axis: int) -> Any:
         return log_softmax_raw(self.xp, x, axis)
+
+    # -- ops (issue 12) ------------------------------------------------------------------------
+    def apply(self, cls: type, *args: Any, **params: Any) -> Any:
+        """Node class ``cls``'s forward on raw arrays (no graph): a backward formula may use
+        any op of the registry this way, and gets the recorded op under create_graph."""
+        return cls.__new__(cls).forward(self.xp, *args, **params)
+
+    # -- nnlib: convolution and pooling windows, constants, activations, padding, embedding --
+    def im2col(self, x: Any, win: Any) -> Any:
+        return windows.unfold_raw(self.xp, x, win)
+
+    def col2im(self, cols: Any, win: Any) -> Any:
+        return windows.fold_raw(self.xp, cols, win)
+
+    def constant(self, like: Any, value: Any) -> Any:
+        """``value`` (an array computed outside the graph) as an operand of ``like``'s kind."""
+        return value
+
+    def sigmoid(self, x: Any) -> Any:
+        return 0.5 * (self.xp.tanh(0.5 * x) + 1)
+
+    def softmax(self, x: Any, axis: int) -> Any:
+        e = self.xp.exp(x - self.xp.max(x, axis=axis, keepdims=True))
+        return e / self.xp.sum(e, axis=axis, keepdims=True)
+
+    def pad(self, x: Any, widths: tuple) -> Any:
+        """Zero padding, ``widths[d] = (before, after)`` per dim (negative: crop)."""
+        return padding.constant_pad_raw(self.xp, x, widths)
+
+    def rows_scatter(self, g: Any, flat: Any, rows: int, scale: Any) -> Any:
+        return sparse.rows_scatter_raw(self.eng, g, flat, rows, scale)
+
+    def rows_gather(self, g: Any, flat: Any, shape: tuple, scale: Any) -> Any:
+        return sparse.rows_gather_raw(self.xp, g, flat, shape, scale)
+
+    def tie(self, value: Any, label: str, a: Any, b: Any = None, c: Any = None) -> Any:
+        """Without create_graph there is no graph to tie into: ``value`` itself."""
+        return value

@@ -24,6 +24,12 @@ from gradspec.errors import (
 from . import grad_mode
 from .grad_mode import STATE
 from .node import AccumulateGrad, RemovableHandle
+from .size import Size
+
+try:
+    import cython
+except ImportError:  # running as Python without Cython installed: the decorators do nothing
+    from . import _cython as cython
 
 
 class VersionCounter:
@@ -60,8 +66,9 @@ class Tensor:
 
     # ------------------------------------------------------------------ construction
     @classmethod
+    @cython.locals(t="Tensor")
     def _wrap(cls, data: Any, grad_fn: Any = None, requires_grad: bool = False) -> "Tensor":
-        t = object.__new__(cls)
+        t = cls.__new__(cls)  # not object.__new__: the compiled Tensor is an extension type
         t._data = data
         t._grad_fn = grad_fn
         t._requires_grad = requires_grad
@@ -399,12 +406,12 @@ class Tensor:
 
     # ------------------------------------------------------------------ metadata
     @property
-    def shape(self) -> tuple[int, ...]:
-        return tuple(self._data.shape)
+    def shape(self) -> Size:
+        return Size(self._data.shape)
 
     def size(self, dim: int | None = None) -> Any:
-        shape = tuple(self._data.shape)
-        return shape if dim is None else shape[dim]
+        shape = self._data.shape
+        return Size(shape) if dim is None else shape[dim]
 
     @property
     def ndim(self) -> int:
@@ -423,11 +430,21 @@ class Tensor:
 
     @property
     def dtype(self) -> Any:
-        return self._data.dtype
+        """The dtype as users see it (``torch.float32``; equal to the namespace's own)."""
+        try:
+            return self._eng._public[self._data.dtype]
+        except KeyError:  # a dtype torch has no name for (numpy's uint16, from_numpy): as is
+            return self._data.dtype
 
     @property
-    def device(self) -> str:
-        return self._eng.device
+    def device(self) -> Any:
+        """Where the data lives, as a device object (``device(type='cpu')``)."""
+        return self._eng.device_obj
+
+    @property
+    def is_cuda(self) -> bool:
+        """Whether the data lives on a CUDA device."""
+        return self._eng.device_obj.type == "cuda"
 
     def is_floating_point(self) -> bool:
         return self._eng.is_floating(self._data.dtype)
@@ -515,7 +532,12 @@ class Tensor:
         return t
 
     def __reduce_ex__(self, protocol: int) -> Any:
-        raise TypeError("gradspec tensors cannot be pickled; save t.detach().numpy() instead")
+        # Pickled by value (host numpy), rebuilt on the backend that unpickles it: the backend
+        # of gradspec.load, else a backend of the same name (see gradspec.serialization).
+        from gradspec.serialization import _rebuild_tensor
+
+        return (_rebuild_tensor, (self._eng.name, self._eng.to_host(self._data),
+                                  self._eng.dtype_name(self._data.dtype), self._requires_grad))
 
 
 def _node_mod():

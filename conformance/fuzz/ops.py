@@ -19,7 +19,7 @@ from typing import Callable
 
 import numpy as np
 
-from .generator import MAX_NUMEL, Gen, Var, broadcast
+from .generator import MAX_BOUND, MAX_NUMEL, Gen, Var, broadcast, nested
 
 
 @dataclass(frozen=True)
@@ -556,6 +556,213 @@ def op_detach(g: Gen) -> None:
            contiguous=x.contiguous, differentiable=False)
 
 
+# ---------------------------------------------------------------------------------- nn (nnlib)
+# Small spatial inputs (numel <= MAX_NUMEL) through the neural-network functions; float64
+# throughout (their PyTorch forms refuse mixed dtypes).  Dropout only with p = 1 (its mask
+# would come from each backend's own generator), attention only in 2-D and 3-D (on 4-D input
+# PyTorch's CPU kernel has no second derivative).
+def _double(g: Gen, x: Var) -> Var:
+    if x.dtype == "float64":
+        return x
+    return g.emit("to", f"{x.name}.double()", [x], x.shape, bound=x.bound, dtype="float64")
+
+
+def _spatial(g: Gen, dims: int) -> Var:
+    """An (N, C, *spatial) operand with ``dims`` spatial dims of size >= 2."""
+    cands = [v for v in g.vars.values() if len(v.shape) == dims + 2
+             and all(s >= 2 for s in v.shape[2:]) and v.numel <= MAX_NUMEL]
+    if cands and g.chance(0.5):
+        return _double(g, g.tame(g.pick(cands)))  # type: ignore[arg-type]
+    while True:
+        shape = ((g.choice([1, 2]), g.choice([1, 2]))
+                 + tuple(g.choice([2, 3, 4]) for _ in range(dims)))
+        if math.prod(shape) <= MAX_NUMEL:
+            return g.leaf(shape)
+
+
+def _constant(g: Gen, shape: tuple[int, ...], low: float = 0.5, high: float = 2.0) -> str:
+    values = [g.number(low, high) for _ in range(math.prod(shape))]
+    from .generator import nested
+
+    return f"torch.tensor({nested(values, shape)}, dtype=torch.float64)"
+
+
+def op_conv(g: Gen) -> None:
+    kind = g.weighted({"conv2d": 2.0, "conv1d": 1.0, "conv_transpose2d": 1.0})
+    dims = 1 if kind == "conv1d" else 2
+    x = _spatial(g, dims)
+    n, c, size = x.shape[0], x.shape[1], x.shape[2:]
+    oc = g.choice([1, 2])
+    kernel = tuple(g.choice([k for k in (1, 2, 3) if k <= s]) for s in size)
+    stride, padding = g.choice([1, 1, 2]), g.choice([0, 0, 1])
+    if kind == "conv_transpose2d":
+        w = g.leaf((c, oc) + kernel)
+        out = tuple((s - 1) * stride - 2 * padding + k for s, k in zip(size, kernel))
+    else:
+        padding = min(padding, min(kernel) - 1) if padding else 0
+        w = g.leaf((oc, c) + kernel)
+        out = tuple((s + 2 * padding - k) // stride + 1 for s, k in zip(size, kernel))
+    shape = (n, oc) + out
+    if min(out) < 1 or math.prod(shape) > MAX_NUMEL:
+        return
+    args, inputs = [x.name, w.name], [x, w]
+    if g.chance(0.5):
+        b = g.leaf((oc,))
+        args.append(b.name)
+        inputs.append(b)
+    call = f"torch.{kind}({', '.join(args)}, stride={stride}, padding={padding})"
+    bias = inputs[2].bound if len(inputs) > 2 else 0.0
+    g.emit("convolution", call, inputs, shape,
+           bound=x.bound * w.bound * c * math.prod(kernel) + bias)
+
+
+def op_pool(g: Gen) -> None:
+    kind = g.weighted({"max_pool2d": 2.0, "avg_pool2d": 1.5, "adaptive_avg_pool2d": 1.0})
+    x = _spatial(g, 2)
+    h, w = x.shape[2:]
+    if kind == "adaptive_avg_pool2d":
+        out = (g.choice(range(1, h + 1)), g.choice(range(1, w + 1)))
+        g.emit(kind, f"torch.adaptive_avg_pool2d({x.name}, {out})", [x], x.shape[:2] + out,
+               bound=x.bound)
+        return
+    k = g.choice([k for k in (2, 3) if k <= min(h, w)] or [2])
+    stride = g.choice([1, 2, None])
+    padding = g.choice([0, 0, 1])
+    step = k if stride is None else stride
+    out = tuple((s + 2 * padding - k) // step + 1 for s in (h, w))
+    if min(out) < 1:
+        return
+    extra = f", stride={stride}" if stride is not None else ""
+    g.emit(kind, f"torch.{kind}({x.name}, {k}{extra}, padding={padding})", [x],
+           x.shape[:2] + out, bound=x.bound)
+
+
+def op_norm(g: Gen) -> None:
+    kind = g.weighted({"layer_norm": 2.0, "batch_norm": 1.0, "group_norm": 1.0})
+    if kind == "layer_norm":
+        # (over 2 or more elements: over one, x - mean is 0 up to rounding, which differs)
+        cands = [v for v in g.vars.values() if v.shape and v.shape[-1] >= 2]
+        x = _double(g, g.tame(g.pick(cands) if cands and g.chance(0.8)
+                              else g.leaf((g.choice([1, 2]), g.choice([2, 3])))))
+        d = x.shape[-1]
+        if g.chance(0.5):
+            w, b = g.leaf((d,)), g.leaf((d,))
+            call = f"torch.layer_norm({x.name}, ({d},), {w.name}, {b.name})"
+            g.emit(kind, call, [x, w, b], x.shape, bound=math.sqrt(d) * w.bound + b.bound)
+        else:
+            g.emit(kind, f"torch.layer_norm({x.name}, ({d},))", [x], x.shape,
+                   bound=math.sqrt(d))
+        return
+    x = _spatial(g, 1)
+    n, c, length = x.shape
+    if kind == "batch_norm":
+        if n * length < 2:
+            return
+        w, b = g.leaf((c,)), g.leaf((c,))
+        g.emit(kind, f"torch.batch_norm({x.name}, None, None, {w.name}, {b.name}, True)",
+               [x, w, b], x.shape, bound=math.sqrt(n * length) * w.bound + b.bound)
+        return
+    groups = g.choice([k for k in (1, 2) if c % k == 0])
+    g.emit(kind, f"torch.group_norm({x.name}, {groups})", [x], x.shape,
+           bound=math.sqrt(c // groups * length))
+
+
+def op_embedding(g: Gen) -> None:
+    rows, dim = g.choice([2, 3, 4]), g.choice([1, 2, 3])
+    cands = [v for v in g.vars.values() if v.shape == (rows, dim)]
+    w = _double(g, g.tame(g.pick(cands))) if cands and g.chance(0.5) else g.leaf((rows, dim))
+    count = g.choice([1, 2, 3, 4])
+    idx = [g.choice(range(rows)) for _ in range(count)]
+    padding = f", padding_idx={g.choice(range(rows))}" if g.chance(0.3) else ""
+    g.emit("embedding", f"torch.embedding(torch.tensor({idx}), {w.name}{padding})", [w],
+           (count, dim), bound=w.bound)
+
+
+def op_dropout(g: Gen) -> None:
+    x = g.tame(g.operand())
+    g.emit("dropout", f"torch.dropout({x.name}, 1.0)", [x], x.shape, bound=0.0)
+
+
+def op_pad(g: Gen) -> None:
+    x = g.tame(g.operand(min_ndim=2))
+    if g.chance(0.6):
+        widths = (g.choice([-1, 0, 1, 2]) if x.shape[-1] > 1 else g.choice([0, 1]),
+                  g.choice([0, 1]))
+        shape = x.shape[:-1] + (x.shape[-1] + sum(widths),)
+        if shape[-1] < 1 or math.prod(shape) > MAX_NUMEL:
+            return
+        g.emit("pad", f"torch.pad({x.name}, {widths}, value={g.number()})", [x], shape,
+               bound=max(x.bound, 2.0))
+        return
+    x = _double(g, x)
+    mode = g.choice(["reflect", "replicate", "circular"])
+    n = x.shape[-1]
+    limit = n - 1 if mode == "reflect" else (n if mode == "circular" else 2)
+    if limit < 1:
+        return
+    widths = (g.choice(range(limit + 1)), g.choice(range(limit + 1)))
+    shape = x.shape[:-1] + (n + sum(widths),)
+    if math.prod(shape) > MAX_NUMEL or len(x.shape) > 3:
+        return
+    g.emit("pad", f"torch.pad({x.name}, {widths}, mode={mode!r})", [x], shape, bound=x.bound)
+
+
+def op_interpolate(g: Gen) -> None:
+    dims = g.choice([1, 2])
+    x = _spatial(g, dims)
+    mode = g.choice(["nearest", "linear" if dims == 1 else "bilinear"])
+    out = tuple(g.choice([1, 2, 3, 4, 5]) for _ in range(dims))
+    if math.prod(x.shape[:2] + out) > MAX_NUMEL:
+        return
+    size = out[0] if dims == 1 else out
+    corners = ", align_corners=True" if mode != "nearest" and g.chance(0.3) else ""
+    g.emit("interpolate", f"torch.interpolate({x.name}, size={size}, mode={mode!r}{corners})",
+           [x], x.shape[:2] + out, bound=x.bound)
+
+
+def op_attention(g: Gen) -> None:
+    batch = () if g.chance(0.5) else (g.choice([1, 2]),)
+    length, source, e, ev = (g.choice([1, 2, 3]) for _ in range(4))
+    q, k, v = (g.leaf(batch + shape) for shape in ((length, e), (source, e), (source, ev)))
+    causal = ", is_causal=True" if length == source and g.chance(0.3) else ""
+    g.emit("scaled_dot_product_attention",
+           f"torch.scaled_dot_product_attention({q.name}, {k.name}, {v.name}{causal})",
+           [q, k, v], batch + (length, ev), bound=v.bound)
+
+
+def op_nll_loss(g: Gen) -> None:
+    x = g.pick([v for v in g.vars.values() if len(v.shape) == 2]) if g.chance(0.6) else None
+    x = _double(g, g.tame(x or g.leaf((g.choice([1, 2, 3]), g.choice([2, 3])))))
+    n, classes = x.shape
+    labels = [g.choice(range(classes)) for _ in range(n)]
+    reduction = g.choice(["mean", "sum", "none"])
+    ignore = f", ignore_index={labels[0]}" if n > 1 and g.chance(0.3) else ""
+    g.emit("nll_loss", f"torch.nll_loss({x.name}, torch.tensor({labels}){ignore}, "
+           f"reduction={reduction!r})", [x], (n,) if reduction == "none" else (),
+           bound=x.bound * (n if reduction == "sum" else 1))
+
+
+def op_pairwise_loss(g: Gen) -> None:
+    kind = g.weighted({"mse_loss": 1.0, "smooth_l1_loss": 1.0, "huber_loss": 1.0,
+                       "binary_cross_entropy_with_logits": 1.0})
+    x = _double(g, g.bounded(g.operand(), 20.0))
+    cands = [v for v in g.vars.values() if v.shape == x.shape and v.name != x.name]
+    y = _double(g, g.bounded(g.pick(cands) if cands and g.chance(0.6) else g.leaf(x.shape),
+                             20.0))
+    reduction = g.choice(["mean", "sum", "none"])
+    extra = ""
+    if kind == "smooth_l1_loss":
+        extra = f", beta={g.choice([0.5, 1.0, 2.0])}"
+    elif kind == "huber_loss":
+        extra = f", delta={g.choice([0.5, 1.0, 2.0])}"
+    elif x.shape and g.chance(0.4):
+        extra = f", pos_weight={_constant(g, x.shape[-1:])}"
+    per = (x.bound + y.bound) ** 2 if kind == "mse_loss" else (x.bound + 2) * (y.bound + 3)
+    g.emit(kind, f"torch.{kind}({x.name}, {y.name}, reduction={reduction!r}{extra})",
+           [x, y], x.shape if reduction == "none" else (),
+           bound=per * (x.numel if reduction == "sum" else 1))
+
+
 OPS: dict[str, OpGen] = {
     "neg": OpGen(_unary("neg", lambda b: b, ("-{x}", "torch.neg({x})")), "neg",
                  ("neg", "Tensor.__neg__")),
@@ -618,4 +825,436 @@ OPS: dict[str, OpGen] = {
     "clone": OpGen(op_clone, "clone", ("clone", "Tensor.clone"), 0.5),
     "to": OpGen(op_to, "to", ("float32", "Tensor.float", "Tensor.double", "Tensor.to"), 0.4),
     "detach": OpGen(op_detach, "", ("Tensor.detach",), 0.5, view=True),
+    # nnlib
+    "convolution": OpGen(op_conv, "convolution",
+                         ("conv1d", "conv2d", "conv_transpose2d", "Tensor.double"), 0.4),
+    "pooling": OpGen(op_pool, "max_pool2d",
+                     ("max_pool2d", "avg_pool2d", "adaptive_avg_pool2d", "Tensor.double"), 0.4),
+    "normalization": OpGen(op_norm, "layer_norm",
+                           ("layer_norm", "batch_norm", "group_norm", "Tensor.double"), 0.4),
+    "embedding": OpGen(op_embedding, "embedding", ("embedding", "tensor", "Tensor.double"), 0.2),
+    "dropout": OpGen(op_dropout, "dropout", ("dropout",), 0.1),
+    "pad": OpGen(op_pad, "pad", ("pad", "Tensor.double"), 0.2),
+    "interpolate": OpGen(op_interpolate, "interpolate", ("interpolate", "Tensor.double"), 0.2),
+    "attention": OpGen(op_attention, "scaled_dot_product_attention",
+                       ("scaled_dot_product_attention",), 0.2),
+    "nll_loss": OpGen(op_nll_loss, "nll_loss", ("nll_loss", "tensor", "Tensor.double"), 0.2),
+    "pairwise_loss": OpGen(op_pairwise_loss, "mse_loss",
+                           ("mse_loss", "smooth_l1_loss", "huber_loss",
+                            "binary_cross_entropy_with_logits", "tensor", "Tensor.double"), 0.4),
 }
+
+
+# ---------------------------------------------------------------------------------- ops (issue 12)
+# Ops whose outcome on ties is PyTorch's implementation detail (sort, topk, kthvalue and
+# median along a dim route the gradient to whichever tied element they return) are left out:
+# their gradient node ("gather") is fuzzed through gather itself.
+def _activation(op: str, bound: Callable[[float], float], args: tuple[str, ...] = ("",)
+                ) -> Callable[[Gen], None]:
+    def fn(g: Gen) -> None:
+        x = g.bounded(g.operand(), 20.0)
+        extra = g.choice(args)
+        g.emit(_REGISTRY.get(op, op), f"torch.{op}({x.name}{extra})", [x], x.shape,
+               bound=bound(x.bound))
+    return fn
+
+
+_REGISTRY = {"selu": "elu"}
+
+
+def op_rounding(g: Gen) -> None:
+    x = g.tame(g.operand())
+    op = g.choice(["floor", "ceil", "round", "trunc"])
+    g.emit(op, g.choice([f"torch.{op}({x.name})", f"{x.name}.{op}()"]), [x], x.shape,
+           bound=x.bound + 1.0)
+
+
+def op_atan2(g: Gen) -> None:
+    a = g.tame(g.operand())
+    b = g.partner(a, allow_scalar=False)
+    assert isinstance(b, Var)
+    b = g.positive(g.tame(b))  # away from the origin and the branch cut
+    g.emit("atan2", g.choice([f"torch.atan2({a.name}, {b.name})", f"{a.name}.atan2({b.name})"]),
+           [a, b], broadcast(a.shape, b.shape) or a.shape, bound=math.pi)
+
+
+def _modulo(op: str) -> Callable[[Gen], None]:
+    def fn(g: Gen) -> None:
+        a = g.tame(g.operand())
+        b: Var | float = g.partner(a)
+        if isinstance(b, Var):
+            b = g.positive(g.bounded(b, 30.0))
+        bound = _bound(b) if op == "remainder" else a.bound
+        shape = broadcast(a.shape, _shape(b)) or a.shape
+        g.emit(op, g.choice([f"torch.{op}({a.name}, {src(b)})", f"{a.name}.{op}({src(b)})"]),
+               [a, b], shape, bound=bound)
+    return fn
+
+
+def _clamp_side(op: str) -> Callable[[Gen], None]:
+    def fn(g: Gen) -> None:
+        a = g.tame(g.operand())
+        b: Var | float = g.partner(a)
+        if isinstance(b, Var):
+            b = g.tame(b)
+        shape = broadcast(a.shape, _shape(b)) or a.shape
+        g.emit(op, g.choice([f"torch.{op}({a.name}, {src(b)})", f"{a.name}.{op}({src(b)})"]),
+               [a, b], shape, bound=max(a.bound, _bound(b)))
+    return fn
+
+
+def op_lerp(g: Gen) -> None:
+    a = g.tame(g.operand())
+    cands = [v for v in g.vars.values() if v.shape == a.shape and v.name != a.name
+             and v.dtype == a.dtype]
+    b = g.tame(g.pick(cands)) if cands and g.chance(0.6) else g.leaf(a.shape)
+    if b.dtype != a.dtype:
+        return
+    w = g.choice([0.25, 0.5, 0.75, -0.5, 1.5])
+    g.emit("lerp", f"torch.lerp({a.name}, {b.name}, {w})", [a, b], a.shape,
+           bound=2.5 * max(a.bound, b.bound))
+
+
+def _dim(g: Gen, ndim: int) -> int:
+    return g.choice(range(-ndim, ndim)) if ndim else g.choice([0, -1])
+
+
+def _spread(g: Gen, x: Var, pos: bool = False) -> Var:
+    """``x`` plus distinct multiples of 0.37: no ties, no constant slices (the points where
+    std's and the inf-norm's gradients are PyTorch's conventions, not derivatives)."""
+    return g.emit("add", f"{x.name} + torch.arange({x.numel}, dtype=torch.float64)"
+                  f".reshape({x.shape}) * 0.37", [x], x.shape, bound=x.bound + 0.37 * x.numel,
+                  pos=pos, dtype="float64")
+
+
+def op_moments(g: Gen) -> None:
+    x = g.bounded(g.operand(min_ndim=1), 30.0)
+    if x.numel < 2:
+        return
+    op = g.choice(["var", "std"])
+    if op == "std":
+        x = _spread(g, x)
+    if g.chance(0.4):
+        expr = g.choice([f"{x.name}.{op}()", f"torch.{op}({x.name}, correction=0)"])
+        shape: tuple[int, ...] = ()
+    else:
+        d = _dim(g, len(x.shape))
+        if x.shape[d] < 2:
+            return
+        keep = g.chance(0.3)
+        expr = f"{x.name}.{op}({d}, keepdim={keep})"
+        shape = _reduced(x.shape, d, keep)
+    g.emit(op, expr, [x], shape, bound=x.bound * x.bound * x.numel + 1)
+
+
+def op_logsumexp(g: Gen) -> None:
+    x = g.bounded(g.operand(min_ndim=1), 20.0)
+    d = _dim(g, len(x.shape))
+    keep = g.chance(0.3)
+    g.emit("logsumexp", g.choice([f"torch.logsumexp({x.name}, {d}, keepdim={keep})",
+                                  f"{x.name}.logsumexp({d}, keepdim={keep})"]),
+           [x], _reduced(x.shape, d, keep), bound=x.bound + math.log(max(x.numel, 1)) + 1)
+
+
+def _amax(op: str) -> Callable[[Gen], None]:
+    def fn(g: Gen) -> None:
+        x = g.tame(g.operand())
+        if x.numel == 0:
+            return
+        if g.chance(0.4) or not x.shape:
+            g.emit(op, f"{x.name}.{op}()", [x], (), bound=x.bound)
+            return
+        d = _dim(g, len(x.shape))
+        keep = g.chance(0.3)
+        g.emit(op, f"torch.{op}({x.name}, {d}, keepdim={keep})", [x],
+               _reduced(x.shape, d, keep), bound=x.bound)
+    return fn
+
+
+def op_prod(g: Gen) -> None:
+    x = g.bounded(g.operand(max_numel=8), 2.0)
+    if g.chance(0.4) or not x.shape:
+        g.emit("prod", g.choice([f"{x.name}.prod()", f"torch.prod({x.name})"]), [x], (),
+               bound=x.bound ** max(x.numel, 1) + 1)
+        return
+    d = _dim(g, len(x.shape))
+    keep = g.chance(0.3)
+    g.emit("prod", f"{x.name}.prod({d}, keepdim={keep})", [x], _reduced(x.shape, d, keep),
+           bound=x.bound ** x.shape[d] + 1)
+
+
+def op_median(g: Gen) -> None:
+    x = g.tame(g.operand())
+    if x.numel == 0:
+        return
+    g.emit("median", g.choice([f"{x.name}.median()", f"torch.median({x.name})"]), [x], (),
+           bound=x.bound)
+
+
+def _scan(op: str) -> Callable[[Gen], None]:
+    def fn(g: Gen) -> None:
+        x = g.bounded(g.operand(max_numel=12), 2.0 if op == "cumprod" else MAX_BOUND)
+        d = _dim(g, len(x.shape))
+        n = x.shape[d] if x.shape else 1
+        bound = x.bound * n if op == "cumsum" else max(x.bound, 1.0) ** n
+        g.emit(op, g.choice([f"torch.{op}({x.name}, {d})", f"{x.name}.{op}(dim={d})"]), [x],
+               x.shape, bound=bound)
+    return fn
+
+
+def op_flip(g: Gen) -> None:
+    x = g.operand(min_ndim=1)
+    dims = tuple(sorted(g.rng.sample(range(len(x.shape)), g.choice(range(1, len(x.shape) + 1)))))
+    g.emit("flip", g.choice([f"torch.flip({x.name}, {dims})", f"{x.name}.flip({dims})"]), [x],
+           x.shape, bound=x.bound, pos=x.pos)
+
+
+def op_roll(g: Gen) -> None:
+    x = g.operand()
+    if g.chance(0.4) or not x.shape:
+        expr = f"torch.roll({x.name}, {g.choice([1, -1, 2])})"
+    else:
+        d = _dim(g, len(x.shape))
+        expr = f"{x.name}.roll({g.choice([1, -1, 2])}, {d})"
+    g.emit("roll", expr, [x], x.shape, bound=x.bound, pos=x.pos)
+
+
+def op_repeat(g: Gen) -> None:
+    x = g.operand(max_numel=6)
+    reps = [g.choice([1, 1, 2]) for _ in x.shape]
+    if g.chance(0.3):
+        reps.insert(0, 2)
+    shape = tuple(r * s for r, s in zip(reps, (1,) * (len(reps) - len(x.shape)) + x.shape))
+    if math.prod(shape) > MAX_NUMEL or not reps:
+        return
+    expr = (f"{x.name}.repeat({', '.join(map(str, reps))})" if g.chance(0.6)
+            else f"torch.tile({x.name}, {tuple(reps)})")
+    g.emit("repeat", expr, [x], shape, bound=x.bound, pos=x.pos)
+
+
+def op_split(g: Gen) -> None:
+    x = g.operand(min_ndim=1)
+    d = g.choice(range(len(x.shape)))
+    n = x.shape[d]
+    kind = g.choice(["split", "chunk", "unbind"])
+    if kind == "unbind":
+        i = g.choice(range(n))
+        expr, shape = f"{x.name}.unbind({d})[{i}]", x.shape[:d] + x.shape[d + 1:]
+    else:
+        size = g.choice(range(1, n + 1))
+        pieces = [min(size, n - s) for s in range(0, n, size)]
+        i = g.choice(range(len(pieces)))
+        expr = (f"{x.name}.split({size}, {d})[{i}]" if kind == "split"
+                else f"torch.chunk({x.name}, {len(pieces)}, {d})[{i}]")
+        if kind == "chunk":  # chunk's piece size is ceil(n / chunks): may differ from size
+            step = max(-(-n // len(pieces)), 1)
+            pieces = [min(step, n - s) for s in range(0, n, step)]
+            if i >= len(pieces):
+                return
+        shape = x.shape[:d] + (pieces[i],) + x.shape[d + 1:]
+    g.emit("split", expr, [x], shape, bound=x.bound, alias_of=x, contiguous=False, pos=x.pos)
+
+
+def op_movedim(g: Gen) -> None:
+    x = g.operand(min_ndim=2)
+    nd = len(x.shape)
+    s, t = g.choice(range(nd)), g.choice(range(nd))
+    if g.chance(0.5):
+        order = [d for d in range(nd) if d != s]
+        order.insert(t, s)
+        expr = f"torch.movedim({x.name}, {s}, {t})"
+    else:
+        order = list(range(nd))
+        order[s], order[t] = order[t], order[s]
+        expr = f"{x.name}.swapaxes({s}, {t})"
+    g.emit("permute", expr, [x], tuple(x.shape[o] for o in order), bound=x.bound, alias_of=x,
+           contiguous=False, pos=x.pos)
+
+
+def op_matrix_part(g: Gen) -> None:
+    x = g.operand(min_ndim=2)
+    op = g.choice(["tril", "triu", "trace"])
+    k = g.choice([0, 0, 1, -1])
+    if op in ("tril", "triu"):
+        g.emit(op, f"torch.{op}({x.name}, {k})", [x], x.shape, bound=x.bound)
+        return
+    if op == "trace":
+        if len(x.shape) != 2:
+            return
+        g.emit("trace", f"torch.trace({x.name})", [x], (), bound=x.bound * min(x.shape))
+
+
+def op_diagonal(g: Gen) -> None:
+    x = g.operand(min_ndim=2)
+    k = g.choice([0, 0, 1, -1])
+    n, m = x.shape[0], x.shape[1]
+    length = max(min(n, m - k), 0) if k >= 0 else max(min(n + k, m), 0)
+    if not length:
+        return
+    g.emit("diagonal", f"{x.name}.diagonal({k})", [x], x.shape[2:] + (length,), bound=x.bound,
+           alias_of=x, contiguous=False, pos=x.pos)
+
+
+def op_diag_embed(g: Gen) -> None:
+    x = g.operand(min_ndim=1, max_numel=6)
+    n = x.shape[-1]
+    if math.prod(x.shape) * n > MAX_NUMEL:
+        return
+    g.emit("diag_embed", f"torch.diag_embed({x.name})", [x], x.shape + (n,), bound=x.bound)
+
+
+def op_vector_norm(g: Gen) -> None:
+    x = g.bounded(g.operand(), 30.0)
+    order = g.choice([2, 2, 1, 3, "float('inf')"])
+    if order in (1, "float('inf')"):  # kinks at 0 and ties: away from both
+        x = g.positive(x)
+    if order == "float('inf')" and x.numel > 1:
+        x = _spread(g, x, pos=True)
+    if x.shape and g.chance(0.5):
+        d = _dim(g, len(x.shape))
+        g.emit("vector_norm", f"torch.linalg.vector_norm({x.name}, {order}, {d})", [x],
+               _reduced(x.shape, d, False), bound=x.bound * x.numel)
+        return
+    g.emit("vector_norm", g.choice([f"torch.linalg.vector_norm({x.name}, {order})",
+                                    f"{x.name}.norm()" if order == 2 else
+                                    f"torch.linalg.vector_norm({x.name}, {order})"]),
+           [x], (), bound=x.bound * x.numel)
+
+
+def op_addmm(g: Gen) -> None:
+    a = g.tame(g.operand(min_ndim=2))
+    if len(a.shape) != 2 or a.dtype != "float64":
+        return
+    n, k = a.shape
+    p = g.choice([1, 2, 3])
+    b = g.leaf((k, p))
+    c = g.leaf(g.choice([(n, p), (p,), (1, p)]))
+    g.emit("baddbmm", f"torch.addmm({c.name}, {a.name}, {b.name}, alpha={g.choice([1, 0.5])})",
+           [c, a, b], (n, p), bound=c.bound + a.bound * b.bound * k)
+
+
+def _index_literal(g: Gen, shape: tuple[int, ...], size: int, distinct_along: int | None = None
+                   ) -> str:
+    if distinct_along is None:
+        values = [g.choice(range(size)) for _ in range(math.prod(shape))]
+        return nested(values, shape)
+    # distinct along the axis: elements that differ only there never hit one position
+    d = distinct_along
+    values = [0] * math.prod(shape)
+    stride = math.prod(shape[d + 1:])
+    for outer in range(math.prod(shape[:d])):
+        for inner in range(stride):
+            picks = g.rng.sample(range(size), shape[d])
+            for k, v in enumerate(picks):
+                values[(outer * shape[d] + k) * stride + inner] = v
+    return nested(values, shape)
+
+
+def op_gather(g: Gen) -> None:
+    x = g.operand(min_ndim=1)
+    nd = len(x.shape)
+    d = g.choice(range(nd))
+    ishape = tuple(g.choice(range(1, s + 1)) if i != d else g.choice([1, 2, 3])
+                   for i, s in enumerate(x.shape))
+    literal = _index_literal(g, ishape, x.shape[d])
+    g.emit("gather", g.choice([f"torch.gather({x.name}, {d}, torch.tensor({literal}))",
+                               f"{x.name}.gather({d}, torch.tensor({literal}))"]),
+           [x], ishape, bound=x.bound, pos=x.pos)
+
+
+def op_scatter_add(g: Gen) -> None:
+    x = g.tame(g.operand(min_ndim=1))
+    nd = len(x.shape)
+    d = g.choice(range(nd))
+    src = g.leaf(tuple(g.choice(range(1, s + 1)) for s in x.shape))
+    literal = _index_literal(g, src.shape, x.shape[d])
+    g.emit("scatter_add", f"{x.name}.scatter_add({d}, torch.tensor({literal}), {src.name})",
+           [x, src], x.shape, bound=x.bound + src.bound * src.numel)
+
+
+def op_scatter(g: Gen) -> None:
+    x = g.tame(g.operand(min_ndim=1))
+    nd = len(x.shape)
+    d = g.choice(range(nd))
+    ishape = tuple(g.choice(range(1, s + 1)) for s in x.shape)
+    literal = _index_literal(g, ishape, x.shape[d], distinct_along=d)
+    if g.chance(0.4):
+        g.emit("scatter", f"{x.name}.scatter({d}, torch.tensor({literal}), 0.5)", [x], x.shape,
+               bound=max(x.bound, 0.5))
+        return
+    src = g.leaf(ishape)
+    g.emit("scatter", f"torch.scatter({x.name}, {d}, torch.tensor({literal}), {src.name})",
+           [x, src], x.shape, bound=max(x.bound, src.bound))
+
+
+def op_masked_fill(g: Gen) -> None:
+    x = g.tame(g.operand())
+    c = g.partner(x, allow_scalar=False)
+    assert isinstance(c, Var)
+    if broadcast(x.shape, c.shape) != x.shape:
+        c = x
+    g.emit("masked_fill", f"{x.name}.masked_fill({c.name} > 0, {g.scalar()})", [x], x.shape,
+           bound=max(x.bound, 3.0), uses=[c])
+
+
+ISSUE_12 = {
+    "log1p": OpGen(_unary("log1p", lambda b: math.log1p(b), _forms("log1p"), "positive"),
+                   "log1p", _needs("log1p"), 0.3),
+    "expm1": OpGen(_unary("expm1", math.exp, _forms("expm1"), "bounded"), "expm1",
+                   _needs("expm1"), 0.3),
+    "rsqrt": OpGen(_unary("rsqrt", lambda b: 1.5, _forms("rsqrt"), "positive"), "rsqrt",
+                   _needs("rsqrt"), 0.3),
+    "reciprocal": OpGen(_unary("reciprocal", lambda b: 2.0, _forms("reciprocal"), "positive"),
+                        "reciprocal", _needs("reciprocal"), 0.3),
+    "erf": OpGen(_unary("erf", lambda b: 1.0, _forms("erf")), "erf", _needs("erf"), 0.3),
+    "square": OpGen(_unary("pow", lambda b: b * b, _forms("square"), "bounded"), "pow",
+                    _needs("square"), 0.2),
+    "rounding": OpGen(op_rounding, "floor", ("floor", "ceil", "round", "trunc", "Tensor.floor",
+                                             "Tensor.ceil", "Tensor.round", "Tensor.trunc"), 0.6),
+    "atan2": OpGen(op_atan2, "atan2", ("atan2", "Tensor.atan2"), 0.3),
+    "remainder": OpGen(_modulo("remainder"), "remainder", _needs("remainder"), 0.2),
+    "fmod": OpGen(_modulo("fmod"), "fmod", _needs("fmod"), 0.2),
+    "clamp_min": OpGen(_clamp_side("clamp_min"), "clamp_min", _needs("clamp_min"), 0.2),
+    "clamp_max": OpGen(_clamp_side("clamp_max"), "clamp_max", _needs("clamp_max"), 0.2),
+    "lerp": OpGen(op_lerp, "lerp", ("lerp",), 0.2),
+    "softplus": OpGen(_activation("softplus", lambda b: b + 1.0, ("", ", 2.0, 1.0")),
+                      "softplus", ("softplus",), 0.2),
+    "gelu": OpGen(_activation("gelu", lambda b: b, ("", ", approximate='tanh'")), "gelu",
+                  ("gelu",), 0.2),
+    "leaky_relu": OpGen(_activation("leaky_relu", lambda b: b, ("", ", 0.2")), "leaky_relu",
+                        ("leaky_relu",), 0.2),
+    "elu": OpGen(_activation("elu", lambda b: b + 1.0), "elu", ("elu",), 0.2),
+    "selu": OpGen(_activation("selu", lambda b: 1.1 * b + 2.0), "elu", ("selu",), 0.1),
+    "silu": OpGen(_activation("silu", lambda b: b), "silu", ("silu",), 0.2),
+    "mish": OpGen(_activation("mish", lambda b: b), "mish", ("mish",), 0.2),
+    "hardtanh": OpGen(_activation("hardtanh", lambda b: 1.0), "hardtanh", ("hardtanh",), 0.2),
+    "logsigmoid": OpGen(_activation("logsigmoid", lambda b: b + 1.0), "logsigmoid",
+                        ("logsigmoid",), 0.2),
+    "moments": OpGen(op_moments, "var", ("var", "std", "Tensor.var", "Tensor.std", "arange",
+                                         "Tensor.reshape"), 0.3),
+    "logsumexp": OpGen(op_logsumexp, "logsumexp", _needs("logsumexp"), 0.2),
+    "amax": OpGen(_amax("amax"), "amax", _needs("amax"), 0.2),
+    "amin": OpGen(_amax("amin"), "amin", _needs("amin"), 0.2),
+    "prod": OpGen(op_prod, "prod", _needs("prod"), 0.2),
+    "median": OpGen(op_median, "median", _needs("median"), 0.2),
+    "cumsum": OpGen(_scan("cumsum"), "cumsum", _needs("cumsum"), 0.2),
+    "cumprod": OpGen(_scan("cumprod"), "cumprod", _needs("cumprod"), 0.2),
+    "flip": OpGen(op_flip, "flip", _needs("flip"), 0.2),
+    "roll": OpGen(op_roll, "roll", _needs("roll"), 0.2),
+    "repeat": OpGen(op_repeat, "repeat", ("Tensor.repeat", "tile"), 0.2),
+    "split": OpGen(op_split, "split", ("Tensor.split", "chunk", "Tensor.unbind"), 0.3,
+                   view=True),
+    "movedim": OpGen(op_movedim, "permute", ("movedim", "Tensor.swapaxes"), 0.2, view=True),
+    "matrix_part": OpGen(op_matrix_part, "tril", ("tril", "triu", "trace"), 0.3),
+    "diagonal": OpGen(op_diagonal, "diagonal", ("Tensor.diagonal",), 0.2, view=True),
+    "diag_embed": OpGen(op_diag_embed, "diag_embed", ("diag_embed",), 0.3),
+    "vector_norm": OpGen(op_vector_norm, "vector_norm", ("linalg.vector_norm", "Tensor.norm",
+                                                         "arange", "Tensor.reshape"), 0.3),
+    "addmm": OpGen(op_addmm, "baddbmm", ("addmm",), 0.2),
+    "gather": OpGen(op_gather, "gather", ("gather", "Tensor.gather", "tensor"), 0.2),
+    "scatter_add": OpGen(op_scatter_add, "scatter_add", ("Tensor.scatter_add", "tensor"), 0.2),
+    "scatter": OpGen(op_scatter, "scatter", ("scatter", "Tensor.scatter", "tensor"), 0.2),
+    "masked_fill": OpGen(op_masked_fill, "masked_fill", ("Tensor.masked_fill", "Tensor.__gt__"),
+                         0.2),
+}
+OPS.update(ISSUE_12)

@@ -22,10 +22,21 @@ def ops_for(backend: Any) -> list[str]:
     sample = backend.tensor([[1.0]], dtype=backend.float64)
     out = []
     for name, spec in sorted(OPS.items()):
-        if all(hasattr(sample if owner == "Tensor" else backend, attr)
-               for owner, _, attr in (need.rpartition(".") for need in spec.needs)):
+        if all(_has(backend, sample, need) for need in spec.needs):
             out.append(name)
     return out
+
+
+def _has(backend: Any, sample: Any, need: str) -> bool:
+    """``Tensor.name`` on a tensor, else a backend function, maybe dotted (``linalg.norm``)."""
+    if need.startswith("Tensor."):
+        return hasattr(sample, need[len("Tensor."):])
+    found = backend
+    for part in need.split("."):
+        found = getattr(found, part, None)
+        if found is None:
+            return False
+    return True
 
 
 def capabilities_for(backend: Any) -> list[str]:

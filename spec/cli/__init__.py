@@ -1,5 +1,6 @@
-"""The ``gradspec`` command: list backends, run the tutorials' workloads, judge a backend with the
-conformance suite, draw computation graphs, fuzz against PyTorch.
+"""The ``gradspec`` command: list backends, run the tutorials' workloads, run a PyTorch script on
+a backend, judge a backend with the conformance suite, draw computation graphs, fuzz against
+PyTorch.
 
 One module per subcommand; `common` holds the group and what they share.  Every command has
 ``--help``.  Mistakes (an unknown workload or backend, an unavailable backend, an output path
@@ -14,7 +15,7 @@ from typing import Sequence
 
 import click
 
-from . import backends, conformance, fuzz, graph, run  # noqa: F401  (register the subcommands)
+from . import backends, conformance, exec, fuzz, graph, run  # noqa: F401  (register the subcommands)
 from .common import EXIT_USAGE, CommandError, cli
 
 __all__ = ["CommandError", "EXIT_USAGE", "cli", "main"]

@@ -189,6 +189,7 @@ def cli() -> None:
     \b
     gradspec backends                       which backends are installed and usable
     gradspec run logreg                     train the tutorials' logistic regression
+    gradspec exec -b strict train.py        run a PyTorch script unchanged on a backend
     gradspec conformance --backend numpy    judge a backend against the specification
     gradspec graph logreg --out g.svg       draw a computation graph
     gradspec fuzz --backend numpy           fuzz a backend against PyTorch

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
+from types import ModuleType
+from typing import Any, Callable
 
 import click
 
-from .common import _fail, _load_backend, _progress, _short, _writable_dir, _writable_file, cli
+from .common import (CommandError, _fail, _load_backend, _progress, _short, _writable_dir,
+                     _writable_file, cli)
 
 def _workload_names() -> str:
     from ..workloads import WORKLOADS
@@ -30,12 +34,23 @@ class _RunCommand(click.Command):
               help="write the tutorial's pictures as PNG files into DIR (needs matplotlib)")
 @click.option("--json", "json_path", type=click.Path(path_type=Path), metavar="PATH",
               help="write the full result (losses, checkpoints, parameters) as JSON")
+@click.option("--scheduler", metavar="SCHEDULER",
+              help="train on a Dask cluster (pip install 'gradspec[dask]'): local[:N] starts N "
+                   "worker processes here (default: one per core), tcp://HOST:PORT uses a "
+                   "running dask scheduler; the workers run forward and backward on their "
+                   "shards of the data")
+@click.option("--data", "data_path", type=click.Path(path_type=Path), metavar="PATH",
+              help="train logreg on a dataset on disk, larger than memory if need be: a folder "
+                   "with x.npy and y.npy, or a zarr group with arrays x and y (needs --scheduler)")
 def run_cmd(workload: str, backend: str | None, iterations: int | None, plot_dir: Path | None,
-            json_path: Path | None) -> int:
+            json_path: Path | None, scheduler: str | None, data_path: Path | None) -> int:
     """Train one of the tutorials' workloads on a backend and summarise the result.
 
     A progress bar runs while it trains (on a terminal); the summary gives the loss, the
     accuracy, the iterations and the time.  Example: gradspec run logreg --backend torch --plot out/
+
+    With --scheduler the same loop trains on a Dask cluster, the data split into shards on the
+    workers.  Example: gradspec run logreg --scheduler local:2 --data big/ -n 50
     """
     from .. import workloads
 
@@ -45,6 +60,7 @@ def run_cmd(workload: str, backend: str | None, iterations: int | None, plot_dir
         _fail(str(exc))
     if iterations is not None and spec.iterations is None:
         _fail(f"workload {workload!r} is not a training loop; leave out --iterations")
+    distributed = _check_distributed(workload, scheduler, data_path)
     if plot_dir is not None:
         from ..workloads.plotting import PlottingUnavailableError, require_matplotlib
 
@@ -58,12 +74,19 @@ def run_cmd(workload: str, backend: str | None, iterations: int | None, plot_dir
     be = _load_backend(backend)
 
     total = iterations or spec.iterations or 1
-    with _progress(total, f"{workload} on {be.name}", show_pos=True) as bar:
+    where = "" if scheduler is None else f" over Dask ({scheduler})"
+    with _progress(total, f"{workload} on {be.name}{where}", show_pos=True) as bar:
         def progress(done: int, _total: int) -> None:
             bar.update(done - bar.pos)
 
         try:
-            result = spec.run(be, iterations=iterations, progress=progress)
+            if distributed is None:
+                result = spec.run(be, iterations=iterations, progress=progress)
+            else:
+                result = _run_on_dask(distributed, spec, be, scheduler, data_path, iterations,
+                                      progress)
+        except CommandError:
+            raise
         except ValueError as exc:
             _fail(str(exc))
         except Exception as exc:  # noqa: BLE001 - a backend that breaks the contract
@@ -103,3 +126,51 @@ def run_cmd(workload: str, backend: str | None, iterations: int | None, plot_dir
             _fail(f"cannot write the JSON result {json_path}: {exc.strerror or exc}")
         click.echo(f"result: {json_path}")
     return 0
+
+
+def _check_distributed(workload: str, scheduler: str | None,
+                       data_path: Path | None) -> ModuleType | None:
+    """gradspec.distributed when --scheduler is given, after every check that needs no cluster;
+    None for a local run."""
+    if scheduler is None:
+        if data_path is not None:
+            _fail("--data trains on a Dask cluster: add --scheduler local (or tcp://HOST:PORT)")
+        return None
+    try:
+        from .. import distributed
+    except ImportError as exc:
+        _fail(str(exc))
+    from ..workloads import distributed as on_dask
+
+    if not on_dask.supports(workload):
+        _fail(f"workload {workload!r} does not run on Dask; those that do: "
+              f"{', '.join(on_dask.SUPPORTED)}")
+    if data_path is not None and not on_dask.supports(workload, data=True):
+        _fail(f"--data: workload {workload!r} trains on its tutorial's data only; "
+              f"--data works with {', '.join(on_dask.WITH_DATA)}")
+    try:
+        distributed.parse_scheduler(scheduler)
+    except ValueError as exc:
+        _fail(str(exc))
+    if data_path is not None and not distributed.is_dataset(data_path):
+        _fail(f"--data {data_path}: no dataset there (a folder with x.npy and y.npy, or a zarr "
+              "group with arrays x and y; gradspec.distributed.save_dataset writes one)")
+    return distributed
+
+
+def _run_on_dask(distributed: ModuleType, spec: Any, be: Any, scheduler: str,
+                 data_path: Path | None, iterations: int | None,
+                 progress: Callable[[int, int], None]) -> Any:
+    """Connect (or start a local cluster), train, and close what was opened."""
+    quiet = {"silence_logs": logging.ERROR} if scheduler.startswith("local") else {}
+    try:
+        client = distributed.connect(scheduler, **quiet)
+    except (ConnectionError, ValueError) as exc:
+        _fail(str(exc))
+    try:
+        return spec.run_distributed(be, client, iterations=iterations, progress=progress,
+                                    data=data_path)
+    except distributed.ClusterError as exc:
+        _fail(str(exc))
+    finally:
+        client.close()

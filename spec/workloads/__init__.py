@@ -1,4 +1,4 @@
-"""The tutorials' workloads (shared/seeds), runnable on any backend.
+"""The tutorials' workloads, runnable on any backend.
 
 Each workload is a module with ``run(backend, iterations=None, progress=None)`` returning a
 `WorkloadResult`, ``graph(backend)`` returning the tensor whose computation graph tells
@@ -52,6 +52,15 @@ class Workload:
             progress: Progress | None = None) -> WorkloadResult:
         return self.load().run(backend, iterations=iterations, progress=progress)
 
+    def run_distributed(self, backend: Any, client: Any, iterations: int | None = None,
+                        progress: Progress | None = None,
+                        data: str | Path | None = None) -> WorkloadResult:
+        """Train on the workers of a Dask ``client`` (`gradspec.workloads.distributed`)."""
+        from . import distributed
+
+        return distributed.run(self.name, backend, client, iterations=iterations,
+                               progress=progress, data=data)
+
     def graph(self, backend: Any) -> tuple[Any, dict[str, Any]]:
         return self.load().graph(backend)
 
@@ -68,6 +77,11 @@ WORKLOADS: dict[str, Workload] = {w.name: w for w in (
              "(seed 004)", ".quadratic", 800),
     Workload("jacobian", "the 2x2 Jacobian built row by row with retain_graph (seed 004)",
              ".jacobian", None),
+    # nnlib
+    Workload("cnn", "a small CNN (two conv layers, max pooling, a linear head) tells four "
+             "shapes apart in noisy 16x16 images, Adam", ".cnn", 150),
+    Workload("transformer", "a one-block transformer (embeddings, attention, layer norm, MLP) "
+             "learns to reverse sequences, Adam", ".transformer", 100),
 )}
 
 

@@ -83,7 +83,17 @@ def _spread(checkpoints: list[Checkpoint], count: int) -> list[Checkpoint]:
 
 def logreg_figures(result: WorkloadResult, directory: Path) -> list[Path]:
     """``logreg_checkpoints.png`` (the boundary at a few checkpoints), ``logreg_final.png``
-    (the trained boundary) and ``logreg_curve.png`` (loss and accuracy against iterations)."""
+    (the trained boundary) and ``logreg_curve.png`` (loss and accuracy against iterations).
+    The boundaries need two features and the points (a dataset of more features, trained on
+    Dask, gets the curve only)."""
+    paths = []
+    if "x0" in result.data:
+        paths += _logreg_boundaries(result, directory)
+    paths.append(_logreg_curve(result, directory))
+    return paths
+
+
+def _logreg_boundaries(result: WorkloadResult, directory: Path) -> list[Path]:
     paths = []
     shown = _spread(result.checkpoints, 4)
     fig = _figure(4.2 * len(shown), 4.4)
@@ -102,7 +112,10 @@ def logreg_figures(result: WorkloadResult, directory: Path) -> list[Path]:
              f"w0:{w0:.2f} w1:{w1:.2f} b: {b:.2f} accuracy:{result.accuracy:.2%}")
     _boundary(ax, result, result.parameters, title, result.final_loss)
     paths.append(_save(fig, directory, "logreg_final.png"))
+    return paths
 
+
+def _logreg_curve(result: WorkloadResult, directory: Path) -> Path:
     fig = _figure(7.0, 4.2)
     ax = fig.subplots()
     lines = ax.plot(range(len(result.losses)), result.losses, color="tab:red", label="loss (BCE)")
@@ -116,8 +129,7 @@ def logreg_figures(result: WorkloadResult, directory: Path) -> list[Path]:
     acc_ax.set_ylim(0, 1.05)
     ax.set_title(f"logistic regression on {result.backend}: {result.stop_reason}", fontsize=10)
     ax.legend(lines, [line.get_label() for line in lines], loc="center right")
-    paths.append(_save(fig, directory, "logreg_curve.png"))
-    return paths
+    return _save(fig, directory, "logreg_curve.png")
 
 
 # ------------------------------------------------------------------------------- linefit
@@ -176,4 +188,80 @@ def quadratic_figures(result: WorkloadResult, directory: Path) -> list[Path]:
     ax.set_title("quadratic fit: autograd against the hand-written gradient")
     ax.legend()
     paths.append(_save(fig, directory, "quadratic_loss.png"))
+    return paths
+
+
+# ------------------------------------------------------------------------------- cnn, transformer
+def _curve(result: WorkloadResult, directory: Path, name: str, title: str,
+           accuracy_label: str) -> Path:
+    """Loss per iteration (left axis) and the accuracy at each checkpoint (right axis)."""
+    fig = _figure(7.0, 4.2)
+    ax = fig.subplots()
+    lines = ax.plot(range(len(result.losses)), result.losses, color="tab:red",
+                    label="loss (cross entropy)")
+    ax.set_yscale("log")
+    ax.set_xlabel("iteration")
+    ax.set_ylabel("loss (log scale)", color="tab:red")
+    acc_ax = ax.twinx()
+    lines += acc_ax.plot([c.iteration for c in result.checkpoints],
+                         [c.accuracy for c in result.checkpoints], "o-", color="tab:blue",
+                         label=accuracy_label)
+    acc_ax.set_ylabel("accuracy", color="tab:blue")
+    acc_ax.set_ylim(0, 1.05)
+    ax.set_title(f"{title} on {result.backend}: {result.stop_reason}", fontsize=10)
+    ax.legend(lines, [line.get_label() for line in lines], loc="upper center",
+              bbox_to_anchor=(0.5, -0.15), ncol=2)  # below the axes: the curves fill them
+    return _save(fig, directory, name)
+
+
+def cnn_figures(result: WorkloadResult, directory: Path) -> list[Path]:
+    """``cnn_curve.png`` (loss and test accuracy), ``cnn_samples.png`` (test images with the
+    predicted class, red where wrong) and ``cnn_filters.png`` (the first layer's 3x3 filters)."""
+    from .cnn import CLASSES
+
+    paths = [_curve(result, directory, "cnn_curve.png", "small CNN", "test accuracy")]
+    data = result.data
+    fig = _figure(8.0, 8.4)
+    axes = fig.subplots(4, 4)
+    for ax, image, label, guess in zip(axes.flat, data["test_x"], data["test_y"],
+                                       data["predicted"]):
+        ax.imshow(image, cmap="gray")
+        ax.set_title(f"{CLASSES[guess]}", color="tab:green" if guess == label else "tab:red",
+                     fontsize=10)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle(f"test images and the CNN's guesses on {result.backend} (red: wrong)")
+    paths.append(_save(fig, directory, "cnn_samples.png"))
+
+    filters = data["filters"]
+    fig = _figure(8.0, 1.6)
+    axes = np.atleast_1d(fig.subplots(1, len(filters)))
+    bound = float(np.abs(filters).max()) or 1.0
+    for ax, f in zip(axes, filters):
+        ax.imshow(f, cmap="RdBu_r", vmin=-bound, vmax=bound)
+        ax.set_xticks([])
+        ax.set_yticks([])
+    fig.suptitle("first layer's 3x3 filters after training (red +, blue -)", fontsize=10)
+    paths.append(_save(fig, directory, "cnn_filters.png"))
+    return paths
+
+
+def transformer_figures(result: WorkloadResult, directory: Path) -> list[Path]:
+    """``transformer_curve.png`` (loss and token accuracy) and ``transformer_attention.png``
+    (one test sequence's attention weights, averaged over heads: reversing shows as the
+    anti-diagonal)."""
+    paths = [_curve(result, directory, "transformer_curve.png", "one-block transformer",
+                    "held-out token accuracy")]
+    sequence, weights = result.data["sequence"], result.data["attention"]
+    fig = _figure(5.6, 5.0)
+    ax = fig.subplots()
+    shown = ax.imshow(weights, cmap="viridis", vmin=0, vmax=1)
+    ticks = range(len(sequence))
+    ax.set_xticks(ticks, [str(t) for t in sequence])
+    ax.set_yticks(ticks, [str(t) for t in sequence[::-1]])
+    ax.set_xlabel("attended token (input position)")
+    ax.set_ylabel("output position (the token it should produce)")
+    ax.set_title(f"attention weights after training on {result.backend}", fontsize=10)
+    fig.colorbar(shown, ax=ax)
+    paths.append(_save(fig, directory, "transformer_attention.png"))
     return paths

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from gradspec.devices import device as _device
+
 from ..apply import apply, unary
 from ..node import Node, register
 from ..tensor import Tensor
@@ -51,34 +53,39 @@ class FillBackward2(Node):
         return (F.zeros_like(g) if ga is not None else None, g if gv is not None else None)
 
 
-def to(a: Any, *args: Any, dtype: Any = None, **kwargs: Any) -> Any:
+def to(a: Any, *args: Any, dtype: Any = None, device: Any = None, **kwargs: Any) -> Any:
+    """``a`` converted to a dtype and/or device, as ``Tensor.to``: ``to(dtype)``,
+    ``to(device)``, ``to("cpu", torch.float64)``, ``to(other_tensor)``, keywords too.  Returns
+    ``a`` itself when nothing changes; a cast keeps the graph (ToCopyBackward0)."""
     eng = type(a)._eng
     for arg in args:
         if isinstance(arg, Tensor):
             dtype = arg.dtype
-        elif isinstance(arg, str) or arg is None:
-            eng.check_device(arg)
+        elif arg is None or isinstance(arg, (str, int, _device)) and not isinstance(arg, bool):
+            device = arg
         else:
             dtype = arg
-    if "device" in kwargs:
-        eng.check_device(kwargs.pop("device"))
-    kwargs.pop("copy", None)
+    eng.check_device(device)
     kwargs.pop("non_blocking", None)
+    kwargs.pop("memory_format", None)
+    copy = kwargs.pop("copy", False)
     if kwargs:
         raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
-    if dtype is None or dtype == a.dtype:
-        return a
-    if a._requires_grad and not eng.is_floating(dtype):
-        return a.detach().to(dtype)  # a cast to integers leaves the graph
-    return unary(ToCopyBackward0, a, dtype=eng.dtype(dtype))
+    native = a._data.dtype if dtype is None else eng.dtype(dtype)
+    if native == a._data.dtype:
+        return clone(a) if copy else a
+    if a._requires_grad and not eng.is_floating(native):
+        return a.detach().to(native)  # a cast to integers leaves the graph
+    return unary(ToCopyBackward0, a, dtype=native)
 
 
 def clone(a: Any) -> Any:
     return unary(CloneBackward0, a, eng=type(a)._eng)
 
 
-def contiguous(a: Any) -> Any:
-    """``a`` itself when its data is in C order, else a copy that is (as PyTorch: a clone)."""
+def contiguous(a: Any, memory_format: Any = None) -> Any:
+    """``a`` itself when its data is in C order, else a copy that is (as PyTorch: a clone).
+    ``memory_format`` is accepted for PyTorch's signature; every format is C order here."""
     eng = type(a)._eng
     if eng.c_order(a._data) is a._data:
         return a

@@ -181,7 +181,10 @@ def _float_or_int(a: Any) -> Any:
     return a
 
 
-def sum(a: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Any:
+def sum(a: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None, *, axis: Any = None,
+        keepdims: Any = None) -> Any:
+    if axis is not None or keepdims is not None:  # numpy's spellings, as PyTorch accepts them
+        dim, keepdim = _aliases("sum", dim, axis, keepdim, keepdims)
     if dtype is not None:
         a = a.to(dtype)
     a = _float_or_int(a)
@@ -189,7 +192,10 @@ def sum(a: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> An
     return _c_order(unary(SumBackward0, a, axes=axes, keepdim=keepdim), a, axes)
 
 
-def mean(a: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None) -> Any:
+def mean(a: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None, *, axis: Any = None,
+         keepdims: Any = None) -> Any:
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _aliases("mean", dim, axis, keepdim, keepdims)
     if dtype is not None:
         a = a.to(dtype)
     eng = type(a)._eng
@@ -240,15 +246,24 @@ def _full_or_dim(node_full: type, node_dim: type, a: Any, dim: Any, keepdim: boo
     return MaxMin(values, constant(type(a), idx))
 
 
-def max(a: Any, dim: Any = None, keepdim: bool = False) -> Any:
+def max(a: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+        keepdims: Any = None) -> Any:
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _aliases("max", dim, axis, keepdim, keepdims)
     return _full_or_dim(MaxBackward1, MaxBackward0, a, dim, keepdim, "max")
 
 
-def min(a: Any, dim: Any = None, keepdim: bool = False) -> Any:
+def min(a: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+        keepdims: Any = None) -> Any:
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _aliases("min", dim, axis, keepdim, keepdims)
     return _full_or_dim(MinBackward1, MinBackward0, a, dim, keepdim, "min")
 
 
-def argmax(a: Any, dim: Any = None, keepdim: bool = False) -> Any:
+def argmax(a: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+           keepdims: Any = None) -> Any:
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _aliases("argmax", dim, axis, keepdim, keepdims)
     xp = type(a)._xp
     if dim is None:
         return constant(type(a), xp.argmax(xp.reshape(a._data, (-1,))))
@@ -256,9 +271,19 @@ def argmax(a: Any, dim: Any = None, keepdim: bool = False) -> Any:
     return constant(type(a), xp.argmax(a._data, axis=axis, keepdims=keepdim))
 
 
-def argmin(a: Any, dim: Any = None, keepdim: bool = False) -> Any:
+def argmin(a: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
+           keepdims: Any = None) -> Any:
+    if axis is not None or keepdims is not None:
+        dim, keepdim = _aliases("argmin", dim, axis, keepdim, keepdims)
     xp = type(a)._xp
     if dim is None:
         return constant(type(a), xp.argmin(xp.reshape(a._data, (-1,))))
     (axis,) = normalize_dims(dim, a.ndim) or (None,)
     return constant(type(a), xp.argmin(a._data, axis=axis, keepdims=keepdim))
+
+
+def _aliases(what: str, dim: Any, axis: Any, keepdim: Any, keepdims: Any) -> tuple[Any, bool]:
+    """``dim``/``keepdim`` from numpy's spellings ``axis``/``keepdims`` (ops, issue 12)."""
+    from .args import dim_of, keepdim_of
+
+    return dim_of(dim, axis, what), keepdim_of(keepdim, keepdims, what)

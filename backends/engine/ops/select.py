@@ -90,7 +90,7 @@ def where(cond: Any, a: Any, b: Any = None) -> Any:
     elif da is not a._data:
         a = a.to(da.dtype)
     if not isinstance(b, Tensor):
-        b = xp.asarray(db, dtype=a.dtype if isinstance(a, Tensor) else a.dtype)
+        b = xp.asarray(db, dtype=a._data.dtype if isinstance(a, Tensor) else a.dtype)
     elif db is not b._data:
         b = b.to(db.dtype)
     return apply(WhereBackward0, (a, b), T, cond=c)

@@ -49,14 +49,22 @@ def _axis(a: Any, dim: Any, what: str) -> int:
     return dim % n
 
 
-def softmax(a: Any, dim: Any = None) -> Any:
+def softmax(a: Any, dim: Any = None, *, axis: Any = None) -> Any:
+    if axis is not None:  # numpy's spelling, as PyTorch accepts it
+        from .args import dim_of
+
+        dim = dim_of(dim, axis, "softmax")
     eng = type(a)._eng
     if a.ndim == 0:
         return unary(SoftmaxBackward0, a.reshape(1), axis=0, eng=eng).reshape(())
     return unary(SoftmaxBackward0, a, axis=_axis(a, dim, "softmax"), eng=eng)
 
 
-def log_softmax(a: Any, dim: Any = None) -> Any:
+def log_softmax(a: Any, dim: Any = None, *, axis: Any = None) -> Any:
+    if axis is not None:  # numpy's spelling, as PyTorch accepts it
+        from .args import dim_of
+
+        dim = dim_of(dim, axis, "log_softmax")
     eng = type(a)._eng
     if a.ndim == 0:
         return unary(LogSoftmaxBackward0, a.reshape(1), axis=0, eng=eng).reshape(())

@@ -36,8 +36,8 @@ def gradspec_backend_create(options: Mapping[str, str]) -> Any:
 
 @hookimpl
 def gradspec_backend_known_failures(backend: Any) -> Mapping[str, str]:
-    # Known bugs as {test id glob: reason}; each becomes a strict xfail, so fixing the bug
-    # without removing its line fails the run.  These came from the differential fuzzer and the
+    # Known bugs as {test id glob: reason}; a matching test that fails is reported xfailed with
+    # its real failure beside the reason, and one that passes counts as a pass.  These came from the differential fuzzer and the
     # misuse catalogue (python -m gradspec.conformance.fuzz --backend tiny shows each one).
     shape = "numpy's ValueError escapes where PyTorch raises RuntimeError"
     retained = "a retained non-leaf grad is updated in place (PyTorch replaces it)"

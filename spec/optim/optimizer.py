@@ -1,19 +1,15 @@
-"""Optimizers written only against the gradspec protocol: ``SGD`` and ``Adam``, as ``torch.optim``.
-
-The updates are torch's own (its documented algorithms, in the order torch applies them), so on
-the torch backend our trajectories follow ``torch.optim``'s to float32 rounding.  Parameters are
-updated in place under the backend's ``no_grad()``; the backend is found from the parameters
-(``gradspec.backend_of``).  ``zero_grad()`` sets gradients to None by default, as torch >= 2.0.
-"""
+"""`Optimizer`: parameter groups, per-parameter state, the step loop, and saving (as
+``torch.optim.Optimizer``)."""
 
 from __future__ import annotations
 
+from collections import defaultdict
 from typing import Any, Callable, Iterable, Mapping
 
-from .nn import _is_tensor, clear_grads
-from .plugins import backend_of
+from ..nn.parameter import _is_tensor, clear_grads
+from ..plugins import backend_of
 
-__all__ = ["Optimizer", "SGD", "Adam"]
+__all__ = ["Optimizer"]
 
 
 class Optimizer:
@@ -25,7 +21,9 @@ class Optimizer:
                  defaults: Mapping[str, Any]) -> None:
         self.defaults = dict(defaults)
         self.param_groups: list[dict[str, Any]] = []
-        self.state: dict[Any, dict[str, Any]] = {}
+        #: per-parameter state (momentum buffers, Adam's moments), by parameter; an unseen
+        #: parameter reads as an empty dict, as in torch
+        self.state: defaultdict[Any, dict[str, Any]] = defaultdict(dict)
         self._backend: Any = None
         if _is_tensor(params):
             raise TypeError(
@@ -67,12 +65,8 @@ class Optimizer:
                     f"parameters come from two backends ({self._backend.name} and {backend.name}); "
                     "use one optimizer per backend"
                 )
-        unknown = set(group) - set(self.defaults) - {"params"}
-        if unknown:
-            raise ValueError(
-                f"unknown hyperparameter(s) {sorted(unknown)} for {type(self).__name__}; "
-                f"known: {sorted(self.defaults)}"
-            )
+        # Keys the optimizer does not use are kept, as torch keeps them (a group's "name", a
+        # scheduler's "initial_lr"); missing hyperparameters come from the defaults.
         full = {**self.defaults, **{k: v for k, v in group.items() if k != "params"}}
         self._check(full)
         full["params"] = params
@@ -97,7 +91,7 @@ class Optimizer:
             for group in self.param_groups:
                 for p in group["params"]:
                     if p.grad is not None:
-                        self._update(p, p.grad, self.state.setdefault(p, {}), group)
+                        self._update(p, p.grad, self.state[p], group)
         return loss
 
     def _update(self, p: Any, grad: Any, state: dict[str, Any], group: Mapping[str, Any]) -> None:
@@ -111,7 +105,8 @@ class Optimizer:
         index = {id(p): i for i, p in enumerate(p for g in self.param_groups for p in g["params"])}
         groups = [{**{k: v for k, v in g.items() if k != "params"},
                    "params": [index[id(p)] for p in g["params"]]} for g in self.param_groups]
-        state = {index[id(p)]: dict(s) for p, s in self.state.items() if id(p) in index}
+        # parameters whose optimizer keeps nothing (plain SGD) have no entry, as in torch
+        state = {index[id(p)]: dict(s) for p, s in self.state.items() if s and id(p) in index}
         return {"state": state, "param_groups": groups}
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
@@ -130,10 +125,13 @@ class Optimizer:
                 )
         by_index = {i: p for g, own in zip(groups, self.param_groups)
                     for i, p in zip(g["params"], own["params"])}
-        state: dict[Any, dict[str, Any]] = {}
+        state: defaultdict[Any, dict[str, Any]] = defaultdict(dict)
         for i, entries in state_dict.get("state", {}).items():
+            if int(i) not in by_index:
+                raise ValueError(f"loaded state dict has state for parameter {i}, which no "
+                                 "parameter group of this optimizer has")
             p = by_index[int(i)]
-            state[p] = {k: (v.detach().clone() if _is_tensor(v) else v) for k, v in entries.items()}
+            state[p] = {k: _state_value(p, k, v) for k, v in entries.items()}
         for saved, own in zip(groups, self.param_groups):
             own.update({k: v for k, v in saved.items() if k != "params"})
         self.state = state
@@ -146,95 +144,25 @@ class Optimizer:
         return "\n".join(lines + [")"])
 
 
-def _non_negative(name: str, value: float) -> None:
+def _state_value(param: Any, key: str, value: Any) -> Any:
+    """A loaded state entry as ``param``'s own: a copy on its backend, cast to its dtype except
+    for ``step`` (float32, as torch keeps it); a tensor of another backend (a torch-saved state
+    dict on numpy, say) is converted.  Other values are kept as they are."""
+    if not _is_tensor(value):
+        return value
+    backend = backend_of(param)
+    dtype = backend.float32 if key == "step" else param.dtype
+    if isinstance(value, backend.Tensor):
+        value = value.detach()
+        return (value if value.dtype == dtype else value.to(dtype)).clone()
+    try:
+        host = backend_of(value).to_numpy(value)
+    except TypeError:  # a tensor of a backend that is not loaded: its own conversion
+        host = value.detach().cpu().numpy() if hasattr(value, "cpu") else value.numpy()
+    return backend.tensor(host, dtype=dtype)
+
+
+def non_negative(name: str, value: float) -> None:
+    """Raise ``ValueError`` unless ``value`` is a number >= 0 (NaN refused)."""
     if not value >= 0.0:  # also refuses NaN
         raise ValueError(f"invalid {name}: {value} (must be >= 0)")
-
-
-class SGD(Optimizer):
-    """Stochastic gradient descent, with optional momentum (heavy ball or Nesterov), dampening
-    and weight decay, exactly as ``torch.optim.SGD``:
-
-        g = grad + weight_decay * p
-        buf = g (first step) or momentum * buf + (1 - dampening) * g
-        g = g + momentum * buf (nesterov) or buf
-        p = p - lr * g
-    """
-
-    def __init__(self, params: Iterable[Any], lr: float = 1e-3, momentum: float = 0.0,
-                 dampening: float = 0.0, weight_decay: float = 0.0, nesterov: bool = False) -> None:
-        super().__init__(params, dict(lr=lr, momentum=momentum, dampening=dampening,
-                                      weight_decay=weight_decay, nesterov=nesterov))
-
-    def _check(self, group: Mapping[str, Any]) -> None:
-        for name in ("lr", "momentum", "weight_decay"):
-            _non_negative(name, group[name])
-        if group["nesterov"] and (group["momentum"] <= 0 or group["dampening"] != 0):
-            raise ValueError("Nesterov momentum requires a momentum > 0 and zero dampening")
-
-    def _update(self, p: Any, grad: Any, state: dict[str, Any], group: Mapping[str, Any]) -> None:
-        momentum, weight_decay = group["momentum"], group["weight_decay"]
-        if weight_decay:
-            grad = grad + p * weight_decay
-        if momentum:
-            buf = state.get("momentum_buffer")
-            if buf is None:
-                buf = grad.detach().clone()
-                state["momentum_buffer"] = buf
-            else:
-                buf.mul_(momentum)
-                buf.add_(grad if group["dampening"] == 0 else grad * (1 - group["dampening"]))
-            grad = grad + buf * momentum if group["nesterov"] else buf
-        p.sub_(grad * group["lr"])
-
-
-class Adam(Optimizer):
-    """Adam (Kingma and Ba), with optional L2 weight decay and AMSGrad, as ``torch.optim.Adam``:
-
-        g = grad + weight_decay * p
-        m = beta1 * m + (1 - beta1) * g;   v = beta2 * v + (1 - beta2) * g * g
-        (AMSGrad: v_max = max(v_max, v), used in place of v below)
-        p = p - lr / (1 - beta1**t) * m / (sqrt(v) / sqrt(1 - beta2**t) + eps)
-    """
-
-    def __init__(self, params: Iterable[Any], lr: float = 1e-3,
-                 betas: tuple[float, float] = (0.9, 0.999), eps: float = 1e-8,
-                 weight_decay: float = 0.0, amsgrad: bool = False) -> None:
-        super().__init__(params, dict(lr=lr, betas=tuple(betas), eps=eps,
-                                      weight_decay=weight_decay, amsgrad=amsgrad))
-
-    def _check(self, group: Mapping[str, Any]) -> None:
-        for name in ("lr", "eps", "weight_decay"):
-            _non_negative(name, group[name])
-        betas = group["betas"]
-        if len(betas) != 2:
-            raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-        for i, beta in enumerate(betas):
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"invalid beta parameter at index {i}: {beta} (must be in [0, 1))")
-
-    def _update(self, p: Any, grad: Any, state: dict[str, Any], group: Mapping[str, Any]) -> None:
-        backend = self._backend
-        beta1, beta2 = group["betas"]
-        if not state:
-            state["step"] = 0.0
-            state["exp_avg"] = backend.zeros_like(p)
-            state["exp_avg_sq"] = backend.zeros_like(p)
-            if group["amsgrad"]:
-                state["max_exp_avg_sq"] = backend.zeros_like(p)
-        state["step"] += 1
-        step = state["step"]
-        if group["weight_decay"]:
-            grad = grad + p * group["weight_decay"]
-        exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
-        exp_avg.add_((grad - exp_avg) * (1 - beta1))  # torch's lerp_(grad, 1 - beta1)
-        exp_avg_sq.mul_(beta2)
-        exp_avg_sq.add_(grad * grad * (1 - beta2))
-        if group["amsgrad"]:
-            second = backend.maximum(state["max_exp_avg_sq"], exp_avg_sq)
-            state["max_exp_avg_sq"].copy_(second)
-        else:
-            second = exp_avg_sq
-        step_size = group["lr"] / (1 - beta1 ** step)
-        denom = second.sqrt() / (1 - beta2 ** step) ** 0.5 + group["eps"]
-        p.sub_(exp_avg / denom * step_size)

@@ -1,0 +1,429 @@
+"""Indexing along a dimension: gather take_along_dim index_select masked_select (and the
+values of sort/topk/kthvalue/median, which pick by index too), scatter scatter_add index_add,
+masked_fill, nonzero.
+
+Each op turns its index tensor into an `.indexing.Index` (linear positions into the input), so
+that picking is ``take`` on the flattened array and its gradient the engine's scatter-add (the
+namespace's native one where the plugin supplies it), both already differentiable through
+``F.index_scatter`` and ``F.index_gather``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..apply import apply, constant, unary
+from ..node import Node, register
+from ..tensor import Tensor
+from . import indexing
+from .args import axis_of, dim_of, strides
+
+
+@register("gather")
+class GatherBackward0(Node):
+    """The input's elements at an `Index` (a copy); the gradient adds ``g`` back at those
+    positions.  Named after the op that picked: GatherBackward0, IndexSelectBackward0,
+    MaskedSelectBackward0, SortBackward0, TopkBackward0, KthvalueBackward0, MedianBackward1."""
+
+    __slots__ = ("index", "label")
+    keeps = ("index",)  # freed with the graph, as PyTorch's (RETAIN-4)
+
+    def forward(self, xp, a, index, eng, label="GatherBackward0"):
+        self.index, self.label = index, label
+        return indexing.gather(eng, a, index)
+
+    def name(self):
+        return self.label
+
+    def backward(self, F, g, a):
+        return (F.index_scatter(g, self.index),)
+
+
+@register("scatter_add")
+class ScatterAddBackward0(Node):
+    """``a`` plus ``alpha * src`` added at an `Index` (repeated positions accumulate):
+    scatter_add (ScatterAddBackward0) and index_add (IndexAddBackward0)."""
+
+    __slots__ = ("index", "alpha", "label")
+    keeps = ("index",)  # freed with the graph, as PyTorch's (RETAIN-4)
+
+    def forward(self, xp, a, src, index, eng, alpha=1, label="ScatterAddBackward0"):
+        self.index, self.alpha, self.label = index, alpha, label
+        added = indexing.scatter_add(eng, src if alpha == 1 else src * alpha, index, a.dtype)
+        return a + added
+
+    def name(self):
+        return self.label
+
+    def backward(self, F, g, a, src):
+        ea, es = self._next
+        gs = None
+        if es is not None:
+            gs = F.index_gather(g, self.index)
+            if self.alpha != 1:
+                gs = gs * self.alpha
+        return (g if ea is not None else None, gs)
+
+
+@register("scatter")
+class ScatterBackward0(Node):
+    """``a`` with the positions of an `Index` replaced by ``src`` (a tensor: ScatterBackward0;
+    a number: ScatterBackward1).  Replaced positions pass no gradient to ``a``."""
+
+    __slots__ = ("index", "hit", "label")
+    keeps = ("index", "hit")  # freed with the graph, as PyTorch's (RETAIN-4)
+
+    def forward(self, xp, a, src, index, eng):
+        self.index = index
+        self.label = "ScatterBackward0" if hasattr(src, "shape") else "ScatterBackward1"
+        out = eng.copy(a)
+        indexing.put(eng, out, index, src)
+        ones = xp.ones(index.out_shape, dtype=a.dtype)
+        self.hit = indexing.scatter_add(eng, ones, index, a.dtype) > 0
+        return out
+
+    def name(self):
+        return self.label
+
+    def backward(self, F, g, a, src):
+        ea, es = self._next
+        return (F.where(self.hit, F.zeros_like(g), g) if ea is not None else None,
+                F.index_gather(g, self.index) if es is not None else None)
+
+
+@register("masked_fill")
+class MaskedFillBackward0(Node):
+    """``a`` with ``value`` where ``mask`` holds (broadcasting); a 0-d tensor ``value`` gets
+    the sum of the gradient at the filled positions (MaskedFillBackward1)."""
+
+    __slots__ = ("mask", "label")
+    keeps = ("mask",)  # freed with the graph, as PyTorch's (RETAIN-4)
+    broadcasts = True
+
+    def forward(self, xp, a, value, mask):
+        self.mask = mask
+        self.label = "MaskedFillBackward1" if hasattr(value, "shape") else "MaskedFillBackward0"
+        if not hasattr(value, "shape"):
+            value = xp.asarray(value, dtype=a.dtype)
+        return xp.where(mask, value, a)
+
+    def name(self):
+        return self.label
+
+    def backward(self, F, g, a, value):
+        ea, ev = self._next
+        zero = F.zeros_like(g)
+        return (F.where(self.mask, zero, g) if ea is not None else None,
+                F.where(self.mask, g, zero) if ev is not None else None)
+
+
+# ------------------------------------------------------------------ building Index objects
+def _index_array(index: Any, what: str) -> Any:
+    if not isinstance(index, Tensor):
+        raise TypeError(f"{what}(): index must be a tensor of integers, got {type(index).__name__}")
+    eng = type(index)._eng
+    if not eng.is_integer(index._data.dtype):
+        raise RuntimeError(f"{what}(): Expected dtype int32/int64 for index, got "
+                           f"{eng.dtype_name(index._data.dtype)}")
+    return index._data
+
+
+def _check_range(eng: Any, values: Any, size: int, dim: int) -> None:
+    xp = eng.xp
+    if values.size == 0:
+        return
+    bad = (values < 0) | (values >= size)
+    if bool(xp.any(bad)):
+        first = int(xp.reshape(values[bad], (-1,))[0])
+        raise RuntimeError(f"index {first} is out of bounds for dimension {dim} with size {size}")
+
+
+def along(eng: Any, shape: tuple[int, ...], index: Any, axis: int) -> indexing.Index:
+    """The `Index` of ``torch.gather``'s rule: result element ``i`` comes from position ``i``
+    with its coordinate ``axis`` replaced by ``index[i]``.  ``index`` has the input's rank and
+    is no larger in any other dimension."""
+    xp = eng.xp
+    ishape = tuple(index.shape)
+    ndim = len(shape)
+    st = strides(shape)
+    index = xp.astype(index, eng.int64)
+    lin = index * st[axis]
+    native: list[Any] = []
+    for d in range(ndim):
+        if d == axis:
+            native.append(index)
+            continue
+        coord = xp.reshape(xp.arange(ishape[d], dtype=eng.int64),
+                           tuple(ishape[d] if j == d else 1 for j in range(ndim)))
+        native.append(coord)
+        lin = lin + coord * st[d]
+    return indexing.Index(None, tuple(shape), xp.reshape(lin, ishape) if ndim else lin, ishape,
+                          tuple(native))
+
+
+def _check_gather_shapes(what: str, shape: tuple, ishape: tuple, axis: int,
+                         other: tuple | None = None, name: str = "self") -> None:
+    if len(ishape) != len(shape) and not (len(shape) <= 1 and len(ishape) <= 1):
+        raise RuntimeError(f"{what}(): Index tensor must have the same number of dimensions as "
+                           f"{name} tensor ({len(ishape)} vs {len(shape)})")
+    for d, (i, s) in enumerate(zip(ishape, shape)):
+        if d != axis and i > s:
+            raise RuntimeError(f"{what}(): Size does not match at dimension {d} expected index "
+                               f"{list(ishape)} to be no larger than {name} {list(shape)} apart "
+                               f"from dimension {axis}")
+        if other is not None and i > other[d]:
+            raise RuntimeError(f"{what}(): Expected index {list(ishape)} to be no larger than src "
+                               f"{list(other)} in any dimension")
+
+
+def _prepare(what: str, input: Any, dim: Any, index: Any) -> tuple[Any, int, Any]:
+    eng = type(input)._eng
+    idx = _index_array(index, what)
+    axis = axis_of(dim, input.ndim, what)
+    shape = tuple(input.shape)
+    if not shape:  # 0-d: PyTorch treats it as one element along dim 0
+        shape = (1,)
+        idx = eng.xp.reshape(idx, (-1,)) if idx.ndim == 0 else idx
+    _check_gather_shapes(what, shape, tuple(idx.shape), axis)
+    _check_range(eng, idx, shape[axis], axis)
+    return idx, axis, shape
+
+
+# ------------------------------------------------------------------ user-facing functions
+def gather(input: Any, dim: Any = None, index: Any = None, *, sparse_grad: bool = False,
+           axis: Any = None) -> Any:
+    """``out[i][j] = input[index[i][j]][j]`` for ``dim=0`` (and so on): the elements ``index``
+    picks along ``dim``; ``index`` has ``input``'s rank."""
+    dim = dim_of(dim, axis, "gather")
+    if dim is None or index is None:
+        raise TypeError("gather() missing required arguments: dim and index")
+    eng = type(input)._eng
+    idx, axis, shape = _prepare("gather", input, dim, index)
+    source = input if input.ndim else input.reshape(1)
+    found = along(eng, shape, idx, axis)
+    if not index.ndim:  # a 0-d result, fresh (not a view of a 1-element one)
+        found = indexing.Index(None, found.shape, eng.xp.reshape(found.lin, ()), (), None)
+    return unary(GatherBackward0, source, index=found, eng=eng)
+
+
+def take_along_dim(input: Any, indices: Any, dim: Any = None) -> Any:
+    """``gather`` with ``input`` and ``indices`` broadcast against each other apart from
+    ``dim``; without ``dim``, on the flattened tensors."""
+    if dim is None:
+        flat = input.reshape(-1)
+        return gather(flat, 0, indices.reshape(-1))
+    axis = axis_of(dim, input.ndim, "take_along_dim")
+    if indices.ndim != input.ndim:
+        raise RuntimeError(f"take_along_dim(): input and indices should have the same number of "
+                           f"dimensions, but got {input.ndim} dimensions for input, and "
+                           f"{indices.ndim} dimensions for indices")
+    a_shape, i_shape = list(input.shape), list(indices.shape)
+    for d in range(input.ndim):
+        if d == axis:
+            continue
+        if a_shape[d] != i_shape[d] and 1 not in (a_shape[d], i_shape[d]):
+            raise RuntimeError(f"The size of tensor a ({a_shape[d]}) must match the size of "
+                               f"tensor b ({i_shape[d]}) at non-singleton dimension {d}")
+        a_shape[d] = i_shape[d] = max(a_shape[d], i_shape[d])
+    if tuple(a_shape) != tuple(input.shape):
+        input = input.expand(*a_shape)
+    if tuple(i_shape) != tuple(indices.shape):
+        indices = type(indices)._wrap(type(indices)._xp.broadcast_to(indices._data,
+                                                                      tuple(i_shape)))
+    return gather(input, axis, indices)
+
+
+def index_select(input: Any, dim: Any = None, index: Any = None, *, axis: Any = None) -> Any:
+    """The slices of ``input`` along ``dim`` at the positions of the vector ``index``."""
+    dim = dim_of(dim, axis, "index_select")
+    eng = type(input)._eng
+    xp = type(input)._xp
+    idx = _index_array(index, "index_select")
+    if idx.ndim > 1:
+        raise IndexError("index_select(): Index is supposed to be a vector")
+    idx = xp.reshape(idx, (-1,))
+    d = axis_of(dim, input.ndim, "index_select")
+    shape = tuple(input.shape) or (1,)
+    _check_range(eng, idx, shape[d], d)
+    ishape = shape[:d] + (idx.shape[0],) + shape[d + 1:]
+    full = xp.broadcast_to(xp.reshape(idx, tuple(-1 if j == d else 1 for j in range(len(shape)))),
+                           ishape)
+    source = input if input.ndim else input.reshape(1)
+    out = unary(GatherBackward0, source, index=along(eng, shape, full, d), eng=eng,
+                label="IndexSelectBackward0")
+    return out if input.ndim else out.reshape(())
+
+
+def masked_select(input: Any, mask: Any) -> Any:
+    """The elements of ``input`` where the boolean ``mask`` holds (broadcasting), as a vector."""
+    eng = type(input)._eng
+    xp = type(input)._xp
+    m = _bool_mask(mask, "masked_select")
+    shape = _broadcast_shape("masked_select", tuple(input.shape), tuple(m.shape))
+    if tuple(input.shape) != shape:
+        input = input.expand(*shape)
+    m = xp.broadcast_to(m, shape)
+    flat = xp.reshape(m, (-1,))
+    positions = xp.nonzero(flat)[0] if flat.shape[0] else xp.zeros((0,), dtype=eng.int64)
+    index = indexing.Index(None, shape, xp.astype(positions, eng.int64),
+                           (positions.shape[0],), None)
+    return unary(GatherBackward0, input, index=index, eng=eng, label="MaskedSelectBackward0")
+
+
+def scatter(input: Any, dim: Any = None, index: Any = None, src: Any = None, *,
+            value: Any = None, reduce: Any = None, axis: Any = None) -> Any:
+    """``input`` with ``src`` (a tensor, or a number) written at the positions ``index`` picks
+    along ``dim`` (``out[index[i][j]][j] = src[i][j]`` for ``dim=0``)."""
+    dim = dim_of(dim, axis, "scatter")
+    if src is None:
+        src = value
+    if src is None or dim is None or index is None:
+        raise TypeError("scatter() needs dim, index and src (a tensor) or value (a number)")
+    if reduce is not None:
+        if reduce not in ("add", "multiply"):
+            raise RuntimeError(f"scatter(): reduce argument must be either add or multiply, got "
+                               f"{reduce!r}")
+        if reduce == "add":
+            if not isinstance(src, Tensor):
+                src = type(input)._wrap(type(input)._xp.full(tuple(index.shape), src,
+                                                             dtype=input._data.dtype))
+            return scatter_add(input, dim, index, src)
+        raise NotImplementedError("scatter(reduce='multiply') is not implemented by gradspec's "
+                                  "engine (PyTorch gives it no gradient either)")
+    eng = type(input)._eng
+    idx, axis, shape = _prepare("scatter", input, dim, index)
+    index_obj = along(eng, shape, idx, axis)
+    if isinstance(src, Tensor):
+        src = _leading(src, tuple(idx.shape), "scatter", input)
+    elif isinstance(src, bool) or not isinstance(src, (int, float)):
+        raise TypeError(f"scatter(): src must be a tensor or a number, got {type(src).__name__}")
+    target = input if input.ndim else input.reshape(1)
+    out = apply(ScatterBackward0, (target, src), type(input), index=index_obj, eng=eng)
+    return out if input.ndim else out.reshape(())
+
+
+def scatter_add(input: Any, dim: Any = None, index: Any = None, src: Any = None, *,
+                axis: Any = None) -> Any:
+    """``input`` plus ``src`` added at the positions ``index`` picks along ``dim``;
+    repeated positions accumulate."""
+    dim = dim_of(dim, axis, "scatter_add")
+    if dim is None or index is None or not isinstance(src, Tensor):
+        raise TypeError("scatter_add() needs dim, index and src (a tensor)")
+    eng = type(input)._eng
+    idx, axis, shape = _prepare("scatter_add", input, dim, index)
+    src = _leading(src, tuple(idx.shape), "scatter_add", input)
+    target = input if input.ndim else input.reshape(1)
+    out = apply(ScatterAddBackward0, (target, src), type(input),
+                index=along(eng, shape, idx, axis), eng=eng)
+    return out if input.ndim else out.reshape(())
+
+
+def index_add(input: Any, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Any:
+    """``input`` plus ``alpha * source``, whose slices along ``dim`` go to the positions of the
+    vector ``index`` (repeated positions accumulate)."""
+    eng = type(input)._eng
+    xp = type(input)._xp
+    idx = _index_array(index, "index_add")
+    if idx.ndim > 1:
+        raise IndexError("index_add(): Index is supposed to be a vector")
+    idx = xp.reshape(idx, (-1,))
+    d = axis_of(dim, input.ndim, "index_add")
+    shape = tuple(input.shape) or (1,)
+    want = shape[:d] + (idx.shape[0],) + shape[d + 1:]
+    sshape = tuple(source.shape) or (1,)
+    if sshape != want:
+        raise RuntimeError(f"index_add(): source tensor shape must match self tensor shape, "
+                           f"excluding the specified dimension. Got self.shape = {list(shape)} "
+                           f"source.shape = {list(sshape)}")
+    if source._data.dtype != input._data.dtype:
+        raise RuntimeError(f"index_add(): self ({eng.dtype_name(input.dtype)}) and source "
+                           f"({eng.dtype_name(source.dtype)}) must have the same scalar type")
+    _check_range(eng, idx, shape[d], d)
+    full = xp.broadcast_to(xp.reshape(idx, tuple(-1 if j == d else 1 for j in range(len(shape)))),
+                           want)
+    target = input if input.ndim else input.reshape(1)
+    source = source if source.ndim else source.reshape(1)
+    out = apply(ScatterAddBackward0, (target, source), type(input),
+                index=along(eng, shape, full, d), eng=eng, alpha=alpha, label="IndexAddBackward0")
+    return out if input.ndim else out.reshape(())
+
+
+def masked_fill(input: Any, mask: Any, value: Any) -> Any:
+    """``input`` with ``value`` (a number or a 0-d tensor) where the boolean ``mask`` holds;
+    ``mask`` broadcasts."""
+    m = _bool_mask(mask, "masked_fill")
+    T = type(input)
+    if isinstance(value, Tensor):
+        if value.ndim != 0:
+            raise RuntimeError(f"masked_fill_ only supports a 0-dimensional value tensor, but got "
+                               f"tensor with {value.ndim} dimension(s).")
+        if value._data.dtype != input._data.dtype:
+            value = value.to(input.dtype)
+    elif isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"masked_fill(): value must be a number or a 0-d tensor, got "
+                        f"{type(value).__name__}")
+    elif not T._eng.is_floating(input._data.dtype):  # the value takes the input's dtype
+        value = bool(value) if T._eng.is_bool(input._data.dtype) else int(value)
+    _broadcast_shape("masked_fill", tuple(input.shape), tuple(m.shape))
+    return apply(MaskedFillBackward0, (input, value), T, mask=m)
+
+
+def nonzero(input: Any, *, as_tuple: bool = False) -> Any:
+    """The indices of the nonzero elements: a (count, ndim) int64 tensor, or with
+    ``as_tuple=True`` one index vector per dimension."""
+    T = type(input)
+    eng, xp = T._eng, T._xp
+    data = input._data
+    if data.ndim == 0:
+        hits = xp.reshape(data, (1,))
+        count = int(xp.sum(xp.astype(hits != 0, eng.int64)))
+        if as_tuple:
+            return (constant(T, xp.zeros((count,), dtype=eng.int64)),)
+        return constant(T, xp.zeros((count, 0), dtype=eng.int64))
+    coords = [xp.astype(c, eng.int64) for c in xp.nonzero(data)]
+    if as_tuple:
+        return tuple(constant(T, c) for c in coords)
+    return constant(T, xp.stack(coords, axis=1))
+
+
+# ------------------------------------------------------------------ helpers
+def _bool_mask(mask: Any, what: str) -> Any:
+    if not isinstance(mask, Tensor):
+        raise TypeError(f"{what}(): mask must be a boolean tensor, got {type(mask).__name__}")
+    eng = type(mask)._eng
+    if not eng.is_bool(mask._data.dtype):
+        raise RuntimeError(f"{what}(): only supports boolean masks, but got mask with dtype "
+                           f"{eng.dtype_name(mask._data.dtype)}; compare first, e.g. mask != 0")
+    return mask._data
+
+
+def _broadcast_shape(what: str, a: tuple, b: tuple) -> tuple:
+    out = []
+    for i in range(1, max(len(a), len(b)) + 1):
+        x = a[-i] if i <= len(a) else 1
+        y = b[-i] if i <= len(b) else 1
+        if x != y and 1 not in (x, y):
+            raise RuntimeError(f"{what}(): the shapes of input {list(a)} and mask {list(b)} do not "
+                               f"broadcast (size {x} against {y} at dimension {-i})")
+        out.append(max(x, y) if 0 not in (x, y) else 0)
+    return tuple(reversed(out))
+
+
+def _leading(src: Any, ishape: tuple, what: str, input: Any) -> Any:
+    """The block of ``src`` the index uses (its leading ``ishape`` elements), as a view."""
+    sshape = tuple(src.shape) or (1,)
+    if len(sshape) != len(ishape):
+        raise RuntimeError(f"{what}(): Index tensor must have the same number of dimensions as "
+                           f"src tensor ({len(ishape)} vs {len(sshape)})")
+    if any(i > s for i, s in zip(ishape, sshape)):
+        raise RuntimeError(f"{what}(): Expected index {list(ishape)} to be no larger than src "
+                           f"{list(sshape)} in any dimension")
+    if src._data.dtype != input._data.dtype:
+        eng = type(input)._eng
+        raise RuntimeError(f"{what}(): Expected self.dtype to be equal to src.dtype (got "
+                           f"{eng.dtype_name(input.dtype)} and {eng.dtype_name(src.dtype)})")
+    if not src.ndim:
+        src = src.reshape(1)
+    if sshape != ishape:
+        src = src[tuple(slice(0, i) for i in ishape)]
+    return src

@@ -1,0 +1,28 @@
+# Cython declarations for tensor.py (the compiled core; the .py stays the source).  The tensor's
+# hot fields are C struct members; the rare state stays in the optional TensorExtra.
+
+from gradspec.backends.engine.node cimport Node
+
+
+cdef class VersionCounter:
+    cdef public Py_ssize_t value
+
+
+cdef class TensorExtra:
+    cdef public object hooks
+    cdef public bint retains_grad
+    cdef public object base
+    cdef public object steps
+    cdef public Py_ssize_t view_version
+    cdef public bint tracked
+    cdef public object acc
+
+
+cdef class Tensor:
+    cdef public object _data
+    cdef public object _grad_fn
+    cdef public bint _requires_grad
+    cdef public object _grad
+    cdef public VersionCounter _vc
+    cdef public TensorExtra _x
+    cdef object __weakref__

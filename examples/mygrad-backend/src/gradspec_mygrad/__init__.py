@@ -1,0 +1,1 @@
+"""MyGrad (https://mygrad.readthedocs.io) as a gradspec backend: ``gradspec.load_backend("mygrad")``."""

@@ -1,0 +1,115 @@
+"""Neural-network building blocks written only against the gradspec protocol.
+
+PyTorch's names and behaviour (``torch.nn``), so a tutorial's model runs on any conforming
+backend.  Reach them through a backend and they are bound to it:
+
+```python
+torch = gradspec.load_backend("strict")
+net = torch.nn.Sequential(torch.nn.Linear(2, 1), torch.nn.Sigmoid())   # strict parameters
+loss = torch.nn.BCELoss()(net(x).squeeze(), y)
+```
+
+**Used directly, ``gradspec.nn`` follows the default backend**: ``gradspec.nn.Linear(2, 1)``
+creates its parameters on ``gradspec.load_backend()`` (``$GRADSPEC_BACKEND``, else numpy), or on
+``backend=`` when given.  ``backend.nn`` (the same classes, bound) is what a program written for
+``torch`` uses.  Activations and losses create nothing: they work on any backend's tensors.
+Nothing here imports an array library.
+
+The package has torch's shape: `modules` (one module per family of layers), `functional`,
+`parameter`, `init` (initialisation in place) and `utils` (gradient clipping).
+
+Differences from ``torch.nn``, all deliberate:
+
+* `Parameter` returns a plain tensor of the backend (a leaf that requires grad and shares
+  the data it was given); no backend's tensor class can be subclassed generically.  A module
+  therefore registers as a parameter every leaf that requires grad assigned to one of its
+  attributes, and keeps a name registered once it is (so freezing with
+  ``requires_grad_(False)`` keeps it a parameter).  It prints as a tensor, without
+  "Parameter containing:".
+* Losses raise ``ValueError`` when input and target shapes differ (``MSELoss`` only warns in
+  torch, and silently broadcasts).
+* A module applied to tensors of another backend than its parameters' raises
+  `gradspec.errors.BackendMismatchError` (a ``RuntimeError``) naming both backends.
+* No backward hooks on modules (``register_full_backward_hook``): use tensor hooks.
+"""
+
+from __future__ import annotations
+
+import sys as _sys
+import types as _types
+
+from . import functional, init, modules, utils
+from .modules import (
+    BCELoss,
+    BCEWithLogitsLoss,
+    CrossEntropyLoss,
+    Identity,
+    Linear,
+    Module,
+    ModuleDict,
+    ModuleList,
+    MSELoss,
+    ParameterDict,
+    ParameterList,
+    ReLU,
+    Sequential,
+    Sigmoid,
+    Tanh,
+)
+from .parameter import Parameter, _is_tensor, clear_grads  # noqa: F401  (optim, viz, cli use them)
+
+# nnlib: convolution, pooling, normalization, embedding, dropout, reshaping, activations,
+# attention, losses
+from .modules import (
+    ELU,
+    GELU,
+    AdaptiveAvgPool2d,
+    AvgPool2d,
+    BatchNorm1d,
+    BatchNorm2d,
+    Conv1d,
+    Conv2d,
+    ConvTranspose1d,
+    ConvTranspose2d,
+    Dropout,
+    Embedding,
+    Flatten,
+    GroupNorm,
+    HuberLoss,
+    KLDivLoss,
+    L1Loss,
+    LayerNorm,
+    LeakyReLU,
+    LogSoftmax,
+    MaxPool2d,
+    MultiheadAttention,
+    NLLLoss,
+    SiLU,
+    SmoothL1Loss,
+    Softmax,
+    Unflatten,
+)
+
+__all__ = [
+    "Module", "Parameter", "Linear", "Identity", "Sigmoid", "ReLU", "Tanh", "Sequential",
+    "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
+    "BCELoss", "BCEWithLogitsLoss", "MSELoss", "CrossEntropyLoss", "functional", "init",
+    "modules", "utils",
+    # nnlib
+    "AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv1d", "Conv2d",
+    "ConvTranspose1d", "ConvTranspose2d", "Dropout", "ELU", "Embedding", "Flatten", "GELU",
+    "GroupNorm", "HuberLoss", "KLDivLoss", "L1Loss", "LayerNorm", "LeakyReLU",
+    "LogSoftmax", "MaxPool2d", "MultiheadAttention", "NLLLoss", "SiLU", "SmoothL1Loss",
+    "Softmax", "Unflatten",
+]
+
+
+class _DefaultBackendModule(_types.ModuleType):
+    """``gradspec.nn`` itself: its repr says that its layers follow the default backend."""
+
+    def __repr__(self) -> str:
+        return ("<module 'gradspec.nn': layers create parameters on the default backend "
+                "(gradspec.load_backend()); backend.nn is bound to its backend>")
+
+
+_sys.modules[__name__].__class__ = _DefaultBackendModule

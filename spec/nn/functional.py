@@ -1,0 +1,511 @@
+"""Functions of layers and losses (``torch.nn.functional``), written once against the protocol.
+
+Each function takes the backend from its tensor argument (`gradspec.backend_of`).  Where the
+backend offers the function as a single op of its own, under ``torch.nn.functional``'s name and
+signature (gradspec's engine and the torch adapter offer every function here), that op runs,
+with its own gradient.  A few (``linear``, ``binary_cross_entropy``, plain ``cross_entropy``,
+``mse_loss``, ``binary_cross_entropy_with_logits``) are composed of the protocol's elementary
+ops on a backend without the op; the others are optional ops (`gradspec.ops`) and raise
+`gradspec.errors.OpNotSupportedError` there.  The choice is made by feature, never by backend
+name, and is remembered per backend.
+
+Differences from ``torch.nn.functional``, all deliberate: the elementwise losses raise
+``ValueError`` when input and target shapes differ (``mse_loss``, ``l1_loss``,
+``smooth_l1_loss`` and ``huber_loss`` only warn in torch, then broadcast).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import OpNotSupportedError
+from ..plugins import backend_of
+
+__all__ = [
+    "backend_op", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "linear",
+    "log_softmax", "mse_loss", "relu", "sigmoid", "softmax", "tanh",
+    # ops (issue 12): activations
+    "elu", "gelu", "hardtanh", "leaky_relu", "logsigmoid", "mish", "relu6", "selu", "silu",
+    "softplus",
+    # nnlib: convolution, pooling, normalization, embedding, dropout, padding, resizing,
+    # attention, losses
+    "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "conv1d", "conv2d", "conv_transpose1d",
+    "conv_transpose2d", "dropout", "embedding", "group_norm", "huber_loss", "interpolate",
+    "kl_div", "l1_loss", "layer_norm", "max_pool2d", "nll_loss", "one_hot", "pad",
+    "scaled_dot_product_attention", "smooth_l1_loss",
+]
+
+REDUCTIONS = ("mean", "sum", "none")
+
+# binary_cross_entropy clamps each log term at -100 as torch does.  The probability is first
+# clamped to a tiny positive number so that log's derivative is never evaluated at exactly 0
+# (0 * inf = nan in the chain rule); any p below e**-100 already gives the clamped value -100.
+_LOG_FLOOR = -100.0
+_TINY_PROBABILITY = 1e-44
+
+_FUSED: dict[tuple[Any, str], Any] = {}
+
+
+def _fused(tensor: Any, name: str) -> Any:
+    """The backend's own single-op form of ``name``, or None when the backend does not offer it
+    (found by feature, never by backend name, and remembered per backend)."""
+    backend = backend_of(tensor)
+    key = (backend, name)
+    try:
+        return _FUSED[key]
+    except KeyError:
+        found = _FUSED[key] = getattr(backend, name, None)
+        return found
+
+
+def backend_op(tensor: Any, name: str) -> Any:
+    """The op ``name`` (a `gradspec.ops` name) of ``tensor``'s backend; an optional op the
+    backend does not implement raises `gradspec.errors.OpNotSupportedError` naming both."""
+    backend = backend_of(tensor)
+    key = (backend, name)
+    try:
+        found = _FUSED[key]
+    except KeyError:
+        found = backend
+        for part in name.split("."):
+            found = getattr(found, part, None)
+            if found is None:
+                break
+        _FUSED[key] = found
+    if found is None:
+        raise OpNotSupportedError(
+            f"backend {backend.name!r} does not implement the optional op {name!r} (see "
+            "gradspec.ops); run the model on a backend that has it, e.g. numpy or torch")
+    return found
+
+
+def _check_reduction(reduction: str) -> None:
+    if reduction not in REDUCTIONS:
+        raise ValueError(f"{reduction!r} is not a valid value for reduction; use one of "
+                         f"{REDUCTIONS}")
+
+
+def _reduce(losses: Any, reduction: str) -> Any:
+    if reduction == "mean":
+        return losses.mean()
+    if reduction == "sum":
+        return losses.sum()
+    return losses
+
+
+def _same_shape(what: str, input: Any, target: Any) -> None:
+    if tuple(input.shape) != tuple(target.shape):
+        raise ValueError(
+            f"{what}: target shape {tuple(target.shape)} differs from input shape "
+            f"{tuple(input.shape)}; reshape one (e.g. input.squeeze()) so they match"
+        )
+
+
+# ---------------------------------------------------------------------------------- layers
+def linear(input: Any, weight: Any, bias: Any = None) -> Any:
+    """``input @ weight.T + bias``, with ``weight`` of shape ``(out_features, in_features)``."""
+    fused = _fused(weight, "linear")
+    if fused is not None:
+        return fused(input, weight, bias)
+    y = input.matmul(weight.t())
+    return y if bias is None else y + bias
+
+
+def relu(input: Any) -> Any:
+    """``max(input, 0)``, elementwise."""
+    return input.relu()
+
+
+def sigmoid(input: Any) -> Any:
+    """The logistic function, elementwise."""
+    return input.sigmoid()
+
+
+def tanh(input: Any) -> Any:
+    """The hyperbolic tangent, elementwise."""
+    return input.tanh()
+
+
+def softmax(input: Any, dim: int) -> Any:
+    """``exp(x) / exp(x).sum(dim)``, computed stably."""
+    return input.softmax(dim)
+
+
+def log_softmax(input: Any, dim: int) -> Any:
+    """``x - logsumexp(x, dim)``, computed stably."""
+    return input.log_softmax(dim)
+
+
+# ---------------------------------------------------------------------------------- activations
+# ops (issue 12): each runs the backend's own op (gradspec.ops lists them as optional).
+def softplus(input: Any, beta: float = 1.0, threshold: float = 20.0) -> Any:
+    """``log(1 + exp(beta * input)) / beta``, and ``input`` itself where ``beta * input``
+    exceeds ``threshold``."""
+    return backend_op(input, "softplus")(input, beta, threshold)
+
+
+def gelu(input: Any, approximate: str = "none") -> Any:
+    """``input * Phi(input)``, Phi the standard normal CDF; ``approximate='tanh'`` uses
+    ``0.5 x (1 + tanh(sqrt(2/pi) (x + 0.044715 x**3)))``."""
+    return backend_op(input, "gelu")(input, approximate=approximate)
+
+
+def leaky_relu(input: Any, negative_slope: float = 0.01, inplace: bool = False) -> Any:
+    """``input`` where positive, else ``negative_slope * input``."""
+    return backend_op(input, "leaky_relu")(input, negative_slope, inplace)
+
+
+def elu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Any:
+    """``input`` where positive, else ``alpha * (exp(input) - 1)``."""
+    return backend_op(input, "elu")(input, alpha, inplace)
+
+
+def selu(input: Any, inplace: bool = False) -> Any:
+    """``scale * elu(input, alpha)`` with scale 1.0507... and alpha 1.6732... (self-normalising)."""
+    return backend_op(input, "selu")(input, inplace)
+
+
+def silu(input: Any, inplace: bool = False) -> Any:
+    """``input * sigmoid(input)`` (swish)."""
+    return backend_op(input, "silu")(input, inplace)
+
+
+def mish(input: Any, inplace: bool = False) -> Any:
+    """``input * tanh(softplus(input))``."""
+    return backend_op(input, "mish")(input, inplace)
+
+
+def hardtanh(input: Any, min_val: float = -1.0, max_val: float = 1.0,
+             inplace: bool = False) -> Any:
+    """``input`` clipped to ``[min_val, max_val]``; the gradient passes strictly inside."""
+    return backend_op(input, "hardtanh")(input, min_val, max_val, inplace)
+
+
+def relu6(input: Any, inplace: bool = False) -> Any:
+    """``min(max(input, 0), 6)``: ``hardtanh(input, 0, 6)``, as PyTorch computes it."""
+    return backend_op(input, "hardtanh")(input, 0.0, 6.0, inplace)
+
+
+def logsigmoid(input: Any) -> Any:
+    """``log(sigmoid(input))``, computed without overflow."""
+    return backend_op(input, "logsigmoid")(input)
+
+
+
+# --------------------------------------------- convolution, pooling, normalization, embedding
+# Thin wrappers: each runs the backend's op of its name (an optional op of gradspec.ops), with
+# torch.nn.functional's signature; a backend without it raises OpNotSupportedError.
+def conv1d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
+           dilation: Any = 1, groups: int = 1) -> Any:
+    """1-D convolution of ``input`` (N, C, L) with ``weight`` (OC, C / groups, K)."""
+    return backend_op(input, "conv1d")(input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
+           dilation: Any = 1, groups: int = 1) -> Any:
+    """2-D convolution of ``input`` (N, C, H, W) with ``weight`` (OC, C / groups, KH, KW);
+    ``padding`` an int, a pair, ``'valid'`` or ``'same'``."""
+    return backend_op(input, "conv2d")(input, weight, bias, stride, padding, dilation, groups)
+
+
+def conv_transpose1d(input: Any, weight: Any, bias: Any = None, stride: Any = 1,
+                     padding: Any = 0, output_padding: Any = 0, groups: int = 1,
+                     dilation: Any = 1) -> Any:
+    """1-D transposed convolution, ``weight`` (C, OC / groups, K): conv1d's adjoint."""
+    return backend_op(input, "conv_transpose1d")(input, weight, bias, stride, padding,
+                                                 output_padding, groups, dilation)
+
+
+def conv_transpose2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1,
+                     padding: Any = 0, output_padding: Any = 0, groups: int = 1,
+                     dilation: Any = 1) -> Any:
+    """2-D transposed convolution, ``weight`` (C, OC / groups, KH, KW): conv2d's adjoint."""
+    return backend_op(input, "conv_transpose2d")(input, weight, bias, stride, padding,
+                                                 output_padding, groups, dilation)
+
+
+def max_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False) -> Any:
+    """The largest element of each window (stride defaults to the kernel size); with
+    ``return_indices`` also each one's position in its flattened input plane."""
+    return backend_op(input, "max_pool2d")(input, kernel_size, stride, padding, dilation,
+                                           ceil_mode=ceil_mode, return_indices=return_indices)
+
+
+def avg_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: Any = None) -> Any:
+    """The mean of each window (stride defaults to the kernel size)."""
+    return backend_op(input, "avg_pool2d")(input, kernel_size, stride, padding, ceil_mode,
+                                           count_include_pad, divisor_override)
+
+
+def adaptive_avg_pool2d(input: Any, output_size: Any) -> Any:
+    """Means over the windows that tile ``input`` into ``output_size`` (None keeps a dim)."""
+    return backend_op(input, "adaptive_avg_pool2d")(input, output_size)
+
+
+def layer_norm(input: Any, normalized_shape: Any, weight: Any = None, bias: Any = None,
+               eps: float = 1e-5) -> Any:
+    """Normalize over the trailing dims ``normalized_shape``, then ``* weight + bias``."""
+    return backend_op(input, "layer_norm")(input, normalized_shape, weight, bias, eps)
+
+
+def batch_norm(input: Any, running_mean: Any, running_var: Any, weight: Any = None,
+               bias: Any = None, training: bool = False, momentum: float = 0.1,
+               eps: float = 1e-5) -> Any:
+    """Per-channel normalization of (N, C, *): by the batch's statistics when ``training``
+    (updating the running ones in place), else by the running statistics."""
+    return backend_op(input, "batch_norm")(input, running_mean, running_var, weight, bias,
+                                           training, momentum, eps)
+
+
+def group_norm(input: Any, num_groups: int, weight: Any = None, bias: Any = None,
+               eps: float = 1e-5) -> Any:
+    """Normalize each group of ``C / num_groups`` channels, then the per-channel affine map."""
+    return backend_op(input, "group_norm")(input, num_groups, weight, bias, eps)
+
+
+def embedding(input: Any, weight: Any, padding_idx: Any = None, max_norm: Any = None,
+              norm_type: float = 2.0, scale_grad_by_freq: bool = False,
+              sparse: bool = False) -> Any:
+    """Rows of ``weight`` (V, D) picked by the integer tensor ``input``."""
+    return backend_op(weight, "embedding")(input, weight, padding_idx, max_norm, norm_type,
+                                           scale_grad_by_freq, sparse)
+
+
+def one_hot(tensor: Any, num_classes: int = -1) -> Any:
+    """int64 class indices as one-hot int64 vectors (a new last dim of ``num_classes``)."""
+    return backend_op(tensor, "one_hot")(tensor, num_classes)
+
+
+def dropout(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Any:
+    """In training, zero each element with probability ``p`` (from the backend's seeded
+    generator) and scale the rest by ``1 / (1 - p)``; else return ``input``."""
+    return backend_op(input, "dropout")(input, p, training, inplace)
+
+
+def pad(input: Any, pad: Any, mode: str = "constant", value: Any = None) -> Any:
+    """Pad the last ``len(pad) // 2`` dims, ``pad`` listing (before, after) from the last dim
+    backwards; mode ``constant`` (negative widths crop), ``reflect``, ``replicate`` or
+    ``circular``."""
+    return backend_op(input, "pad")(input, pad, mode, value)
+
+
+def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
+                align_corners: Any = None, recompute_scale_factor: Any = None,
+                antialias: bool = False) -> Any:
+    """Resize the spatial dims to ``size`` or by ``scale_factor`` (nearest, nearest-exact,
+    linear, bilinear, area)."""
+    return backend_op(input, "interpolate")(input, size, scale_factor, mode, align_corners,
+                                            recompute_scale_factor, antialias)
+
+
+def scaled_dot_product_attention(query: Any, key: Any, value: Any, attn_mask: Any = None,
+                                 dropout_p: float = 0.0, is_causal: bool = False,
+                                 scale: Any = None, enable_gqa: bool = False) -> Any:
+    """``softmax(query @ key.transpose(-2, -1) * scale + mask) @ value``; a boolean mask says
+    where to attend, a float one is added."""
+    return backend_op(query, "scaled_dot_product_attention")(
+        query, key, value, attn_mask=attn_mask, dropout_p=dropout_p, is_causal=is_causal,
+        scale=scale, enable_gqa=enable_gqa)
+
+
+
+# ---------------------------------------------------------------------------------- losses
+def _legacy(size_average: Any, reduce: Any, reduction: str) -> str:
+    """``reduction``, or what the deprecated ``size_average``/``reduce`` pair means."""
+    if size_average is None and reduce is None:
+        return reduction
+    mean = True if size_average is None else bool(size_average)
+    keep = True if reduce is None else bool(reduce)
+    return ("mean" if mean else "sum") if keep else "none"
+
+
+def mse_loss(input: Any, target: Any, size_average: Any = None, reduce: Any = None,
+             reduction: str = "mean", weight: Any = None) -> Any:
+    """Squared error ``(input - target) ** 2``, reduced (``weight``: per element, the mean then
+    divides by the summed weights)."""
+    _check_reduction(reduction)
+    _same_shape("mse_loss", input, target)
+    op = _fused(input, "mse_loss")
+    if op is not None:
+        return op(input, target, size_average, reduce, reduction, weight=weight)
+    reduction = _legacy(size_average, reduce, reduction)
+    losses = (input - target) ** 2
+    if weight is None:
+        return _reduce(losses, reduction)
+    weighted = losses * weight
+    if reduction == "mean":
+        return weighted.sum() / weight.sum()
+    return _reduce(weighted, reduction)
+
+
+def l1_loss(input: Any, target: Any, size_average: Any = None, reduce: Any = None,
+            reduction: str = "mean", weight: Any = None) -> Any:
+    """Absolute error ``|input - target|``, reduced (``weight`` as in `mse_loss`)."""
+    _check_reduction(reduction)
+    _same_shape("l1_loss", input, target)
+    return backend_op(input, "l1_loss")(input, target, size_average, reduce, reduction,
+                                        weight=weight)
+
+
+def smooth_l1_loss(input: Any, target: Any, size_average: Any = None, reduce: Any = None,
+                   reduction: str = "mean", beta: float = 1.0) -> Any:
+    """``0.5 d ** 2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta``, reduced."""
+    _check_reduction(reduction)
+    _same_shape("smooth_l1_loss", input, target)
+    return backend_op(input, "smooth_l1_loss")(input, target, size_average, reduce, reduction,
+                                               beta=beta)
+
+
+def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 1.0,
+               weight: Any = None) -> Any:
+    """``0.5 d ** 2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``, reduced."""
+    _check_reduction(reduction)
+    _same_shape("huber_loss", input, target)
+    return backend_op(input, "huber_loss")(input, target, reduction, delta, weight=weight)
+
+
+def kl_div(input: Any, target: Any, size_average: Any = None, reduce: Any = None,
+           reduction: str = "mean", log_target: bool = False) -> Any:
+    """The Kullback-Leibler divergence of ``target`` from the log-probabilities ``input``,
+    pointwise ``target * (log(target) - input)``; ``'batchmean'`` divides the sum by the batch
+    size (the mathematical definition; ``'mean'`` divides by every element, with a warning)."""
+    if reduction != "batchmean":
+        _check_reduction(reduction)
+    return backend_op(input, "kl_div")(input, target, size_average, reduce, reduction,
+                                       log_target)
+
+
+def nll_loss(input: Any, target: Any, weight: Any = None, size_average: Any = None,
+             ignore_index: int = -100, reduce: Any = None, reduction: str = "mean") -> Any:
+    """The negative log likelihood of log-probabilities ``input`` (N, C) or (N, C, d...) at
+    the int64 class indices ``target``, weighted per class, ``ignore_index`` left out."""
+    _check_reduction(reduction)
+    return backend_op(input, "nll_loss")(input, target, weight, size_average, ignore_index,
+                                         reduce, reduction)
+
+
+def binary_cross_entropy(input: Any, target: Any, weight: Any = None,
+                         reduction: str = "mean") -> Any:
+    """Binary cross entropy on probabilities: ``-w (y log p + (1 - y) log(1 - p))``.
+
+    Each log is clamped at -100, as torch does, so p = 0 or 1 gives a finite loss.  On a
+    backend with a ``binary_cross_entropy`` op of its own, the loss is that op, with torch's
+    gradients; elsewhere it is composed of elementary ops and its gradients are those of the
+    formula: they agree with torch's for p in [1e-12, 1 - 1e-12], where torch does not cap them.
+    """
+    _check_reduction(reduction)
+    _same_shape("binary_cross_entropy", input, target)
+    fused = _fused(input, "binary_cross_entropy")
+    if fused is not None:
+        try:
+            if weight is None:
+                return fused(input, target, reduction=reduction)
+            return fused(input, target, weight, reduction=reduction)
+        except RuntimeError:
+            _check_probabilities(input)  # our message when the input is the problem
+            raise
+    _check_probabilities(input)
+    log_p = input.clamp(min=_TINY_PROBABILITY).log().clamp(min=_LOG_FLOOR)
+    log_q = (1 - input).clamp(min=_TINY_PROBABILITY).log().clamp(min=_LOG_FLOOR)
+    losses = -(target * log_p + (1 - target) * log_q)
+    return _reduce(losses if weight is None else losses * weight, reduction)
+
+
+def _check_probabilities(input: Any) -> None:
+    if input.numel() and (input.min().item() < 0 or input.max().item() > 1):
+        raise RuntimeError(
+            "binary_cross_entropy: all elements of input should be between 0 and 1; apply "
+            "sigmoid first, or use binary_cross_entropy_with_logits on the raw scores"
+        )
+
+
+def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None,
+                                     size_average: Any = None, reduce: Any = None,
+                                     reduction: str = "mean", pos_weight: Any = None) -> Any:
+    """Binary cross entropy on raw scores x: ``(1 - y) x - lw log_sigmoid(x)`` with
+    ``lw = 1 + (pos_weight - 1) y``, times ``weight``.  Composed (for a backend without the op)
+    it is written to stay finite for large |x|, with the gradient ``sigmoid(x) - y``."""
+    _check_reduction(reduction)
+    _same_shape("binary_cross_entropy_with_logits", input, target)
+    op = _fused(input, "binary_cross_entropy_with_logits")
+    if op is not None:
+        return op(input, target, weight, size_average, reduce, reduction, pos_weight=pos_weight)
+    if pos_weight is not None:
+        raise OpNotSupportedError(
+            f"backend {backend_of(input).name!r} does not implement the optional op "
+            "'binary_cross_entropy_with_logits', which pos_weight needs")
+    reduction = _legacy(size_average, reduce, reduction)
+    magnitude = input.abs()
+    # (x + |x|) / 2 is max(x, 0) with the derivative 1/2 at 0 that softplus needs there.
+    softplus = (input + magnitude) / 2 + (1 + (-magnitude).exp()).log()
+    losses = softplus - input * target
+    return _reduce(losses if weight is None else losses * weight, reduction)
+
+
+def cross_entropy(input: Any, target: Any, weight: Any = None, size_average: Any = None,
+                  ignore_index: int = -100, reduce: Any = None, reduction: str = "mean",
+                  label_smoothing: float = 0.0) -> Any:
+    """Cross entropy of raw scores ``input`` (N, C), (C,) or (N, C, d...) against class indices
+    (an int64 tensor without the class dim) or class probabilities (the input's shape):
+    ``-log_softmax(input)`` picked (or weighted) by the target; per-class ``weight``,
+    ``ignore_index``, ``label_smoothing``.  A backend without the op gets the plain form
+    (scores (N, C), no options) composed of elementary ops."""
+    _check_reduction(reduction)
+    probabilities = tuple(target.shape) == tuple(input.shape)
+    if input.dim() == 2 and not probabilities:
+        _check_indices(input, target)
+    fused = _fused(input, "cross_entropy")
+    if fused is not None:
+        try:
+            return fused(input, target, weight, size_average, ignore_index, reduce, reduction,
+                         label_smoothing)
+        except IndexError:
+            if input.dim() == 2 and not probabilities:
+                _check_range(input, target, ignore_index)  # our message for a bad target
+            raise
+    options = (weight is not None or ignore_index != -100 or label_smoothing
+               or size_average is not None or reduce is not None)
+    if options or input.dim() != 2:
+        raise OpNotSupportedError(
+            f"backend {backend_of(input).name!r} does not implement the optional op "
+            "'cross_entropy'; without it gradspec composes only plain cross entropy of (N, C) "
+            "scores (no weight, ignore_index or label_smoothing)")
+    log_p = input.log_softmax(dim=1)
+    if probabilities:
+        return _reduce(-(target * log_p).sum(dim=1), reduction)
+    _check_index_dtype(target)
+    _check_range(input, target, ignore_index)
+    classes = input.shape[1]
+    backend = backend_of(input)
+    one_hot = target.unsqueeze(1) == backend.arange(classes).unsqueeze(0)
+    return _reduce(-(log_p * one_hot.to(log_p.dtype)).sum(dim=1), reduction)
+
+
+def _check_indices(input: Any, target: Any) -> None:
+    n = input.shape[0]
+    if tuple(target.shape) != (n,) or target.is_floating_point():
+        raise ValueError(
+            f"cross_entropy: target must be class indices of shape ({n},) (an integer tensor) "
+            f"or probabilities of shape {tuple(input.shape)}; got {tuple(target.shape)} of "
+            f"dtype {target.dtype}"
+        )
+
+
+def _check_index_dtype(target: Any) -> None:
+    """PyTorch's rule (the backend's own op checks it where there is one)."""
+    if str(target.dtype).rsplit(".", 1)[-1] not in ("int64", "uint8"):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got {target.dtype}: "
+                           "class indices must be an int64 tensor (convert with .long())")
+
+
+def _check_range(input: Any, target: Any, ignore_index: int = -100) -> None:
+    n, classes = input.shape
+    if not n:
+        return
+    kept = target[target != ignore_index] if ignore_index != -100 else target
+    if kept.numel() and (kept.min().item() < 0 or kept.max().item() >= classes):
+        bad = kept.min().item() if kept.min().item() < 0 else kept.max().item()
+        raise IndexError(f"cross_entropy: target {bad} is out of bounds for {classes} classes")

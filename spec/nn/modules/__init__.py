@@ -1,0 +1,31 @@
+"""The layers of `gradspec.nn`, one module per family (as ``torch.nn.modules``)."""
+
+from .activation import ReLU, Sigmoid, Tanh
+from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Sequential
+from .linear import Identity, Linear
+from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
+from .module import Module, RemovableHandle
+
+# nnlib: convolution, pooling, normalization, embedding, dropout, reshaping, activations,
+# attention, losses
+from .activation import ELU, GELU, LeakyReLU, LogSoftmax, MultiheadAttention, SiLU, Softmax
+from .batchnorm import BatchNorm1d, BatchNorm2d
+from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
+from .dropout import Dropout
+from .flatten import Flatten, Unflatten
+from .loss import HuberLoss, KLDivLoss, L1Loss, NLLLoss, SmoothL1Loss
+from .normalization import GroupNorm, LayerNorm
+from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from .sparse import Embedding
+
+__all__ = [
+    "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "Identity", "Linear", "MSELoss",
+    "Module", "ModuleDict", "ModuleList", "ParameterDict", "ParameterList", "ReLU",
+    "RemovableHandle", "Sequential", "Sigmoid", "Tanh",
+    # nnlib
+    "AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv1d", "Conv2d",
+    "ConvTranspose1d", "ConvTranspose2d", "Dropout", "ELU", "Embedding", "Flatten", "GELU",
+    "GroupNorm", "HuberLoss", "KLDivLoss", "L1Loss", "LayerNorm", "LeakyReLU",
+    "LogSoftmax", "MaxPool2d", "MultiheadAttention", "NLLLoss", "SiLU", "SmoothL1Loss",
+    "Softmax", "Unflatten",
+]

@@ -1,0 +1,85 @@
+"""Batch normalization layers: BatchNorm1d, BatchNorm2d, with torch's buffers
+(``running_mean``, ``running_var``, ``num_batches_tracked``) and train/eval behaviour."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import functional as F
+from ..parameter import Parameter
+from . import _draw
+from .module import Module
+
+__all__ = ["BatchNorm1d", "BatchNorm2d"]
+
+
+class _BatchNorm(Module):
+    """Per-channel normalization: in training by the batch's statistics (the running ones
+    move towards them by ``momentum``, or average all batches when it is None), in eval by the
+    running statistics (when ``track_running_stats``)."""
+
+    _dims: tuple[int, ...] = ()
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: Any = 0.1,
+                 affine: bool = True, track_running_stats: bool = True, device: Any = None,
+                 dtype: Any = None, *, backend: Any = None) -> None:
+        super().__init__()
+        self.num_features, self.eps, self.momentum = num_features, eps, momentum
+        self.affine, self.track_running_stats = affine, track_running_stats
+        backend = self._parameter_backend(backend)
+        factory = _draw.kw(dtype, device)
+        if affine:
+            self.weight = Parameter(backend.ones(num_features, **factory))
+            self.bias = Parameter(backend.zeros(num_features, **factory))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+        if track_running_stats:
+            self.register_buffer("running_mean", backend.zeros(num_features, **factory))
+            self.register_buffer("running_var", backend.ones(num_features, **factory))
+            self.register_buffer("num_batches_tracked",
+                                 backend.tensor(0, **_draw.kw(backend.int64, device)))
+        else:
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                self.register_buffer(name, None)
+
+    def reset_running_stats(self) -> None:
+        """Running mean 0, variance 1, no batches tracked."""
+        if self.track_running_stats:
+            for t, value in ((self.running_mean, 0), (self.running_var, 1),
+                             (self.num_batches_tracked, 0)):
+                t.fill_(value)
+
+    def _check_input_dim(self, input: Any) -> None:
+        if input.dim() not in self._dims:
+            want = " or ".join(f"{d}D" for d in self._dims)
+            raise ValueError(f"expected {want} input (got {input.dim()}D input)")
+
+    def forward(self, input: Any) -> Any:
+        self._check_input_dim(input)
+        factor = 0.0 if self.momentum is None else self.momentum
+        if self.training and self.track_running_stats and self.num_batches_tracked is not None:
+            self.num_batches_tracked.add_(1)
+            factor = (1.0 / float(self.num_batches_tracked.item()) if self.momentum is None
+                      else self.momentum)
+        use_batch = self.training or (self.running_mean is None and self.running_var is None)
+        keep = not self.training or self.track_running_stats
+        return F.batch_norm(input, self.running_mean if keep else None,
+                            self.running_var if keep else None, self.weight, self.bias,
+                            use_batch, factor, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
+                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+
+
+class BatchNorm1d(_BatchNorm):
+    """Batch normalization of (N, C) or (N, C, L), per channel C."""
+
+    _dims = (2, 3)
+
+
+class BatchNorm2d(_BatchNorm):
+    """Batch normalization of (N, C, H, W), per channel C."""
+
+    _dims = (4,)

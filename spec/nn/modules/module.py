@@ -1,0 +1,625 @@
+"""`Module`: the base class of models and layers (``torch.nn.Module``'s bookkeeping).
+
+A module reached through a backend (``torch.nn.Linear`` of ``torch = gradspec.load_backend(
+"strict")``, or a model class written as ``class Net(torch.nn.Module)``) creates its parameters
+on that backend; one used from ``gradspec.nn`` directly creates them on the default backend
+(`gradspec.load_backend()`): see `Module._parameter_backend`.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections import OrderedDict
+from typing import Any, Callable, Iterator, Mapping, NamedTuple
+
+from ...errors import BackendMismatchError
+from ...plugins import _by_tensor_type, backend_of, load_backend
+from ...surface import constructing_backend
+from ..parameter import _is_tensor, clear_grads
+
+__all__ = ["Module", "RemovableHandle"]
+
+
+class _IncompatibleKeys(NamedTuple):
+    missing_keys: list[str]
+    unexpected_keys: list[str]
+
+    def __repr__(self) -> str:
+        if not self.missing_keys and not self.unexpected_keys:
+            return "<All keys matched successfully>"
+        return (f"_IncompatibleKeys(missing_keys={self.missing_keys}, "
+                f"unexpected_keys={self.unexpected_keys})")
+
+
+class RemovableHandle:
+    """Returned by ``register_forward_hook`` and friends: ``remove()`` unregisters the hook
+    (also usable as a context manager)."""
+
+    _ids = itertools.count()
+
+    def __init__(self, hooks: dict[int, Any]) -> None:
+        self.id = next(RemovableHandle._ids)
+        self._hooks = hooks
+
+    def remove(self) -> None:
+        """Unregister the hook (a second call does nothing)."""
+        self._hooks.pop(self.id, None)
+
+    def __enter__(self) -> "RemovableHandle":
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.remove()
+
+
+class Module:
+    """Base class of models and layers: subclasses set attributes in ``__init__`` and define
+    ``forward``; calling the module calls ``forward`` (and the module's hooks).
+
+    Tensors assigned as attributes register themselves: a leaf that requires grad (what
+    `gradspec.nn.Parameter` returns) as a parameter, a tensor given to `register_buffer` as a
+    buffer, a `Module` as a submodule.
+    """
+
+    #: the backend this class was reached through (set on the classes of ``backend.nn``)
+    _bound_backend: Any = None
+    training: bool
+
+    def __init__(self) -> None:
+        setattr_ = object.__setattr__
+        setattr_(self, "_parameters", {})
+        setattr_(self, "_buffers", {})
+        setattr_(self, "_non_persistent_buffers_set", set())
+        setattr_(self, "_modules", {})
+        setattr_(self, "_forward_pre_hooks", {})
+        setattr_(self, "_forward_hooks", {})
+        setattr_(self, "_hook_kwargs", set())  # ids of hooks registered with_kwargs=True
+        setattr_(self, "training", True)
+
+    # -- where parameters live ---------------------------------------------------------------
+    def _parameter_backend(self, backend: Any = None) -> Any:
+        """The backend this layer creates its parameters and buffers on: ``backend`` when given
+        (a layer's ``backend=`` argument: a backend object or a name), else the backend the
+        class was reached through (``torch.nn.Linear``), else the backend of the bound module
+        being built around it (a layer that a layer or a ``class Net(torch.nn.Module)`` creates
+        from ``gradspec.nn`` directly), else the default backend (`gradspec.load_backend()`).
+
+        Every layer that creates tensors asks here, and nowhere else, so that one rule decides
+        where parameters live."""
+        if backend is None:
+            backend = type(self)._bound_backend
+        if backend is None:
+            backend = constructing_backend()
+        if backend is None or isinstance(backend, str):
+            return load_backend(backend)
+        return backend
+
+    # -- attribute registration -------------------------------------------------------------------
+    def _registries(self) -> tuple[dict, dict, dict]:
+        try:
+            state = self.__dict__
+            return state["_parameters"], state["_buffers"], state["_modules"]
+        except KeyError:
+            raise AttributeError(
+                f"{type(self).__name__}.__init__ must call super().__init__() before assigning "
+                "attributes"
+            ) from None
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        params, buffers, modules = self._registries()
+        if isinstance(value, Module):
+            kind = modules
+        elif _is_tensor(value) and name in params:
+            kind = params  # a registered parameter stays one (frozen ones included)
+        elif _is_tensor(value) and name in buffers:
+            kind = buffers
+        elif _is_tensor(value) and value.is_leaf and value.requires_grad:
+            kind = params
+        elif value is None and (name in params or name in buffers or name in modules):
+            kind = params if name in params else buffers if name in buffers else modules
+        else:
+            kind = None
+        if kind is params and value is not None and not value.is_leaf:
+            raise ValueError(
+                f"cannot assign a non-leaf tensor (computed by {value.grad_fn.name()}) to the "
+                f"parameter {name!r}; assign a leaf, e.g. nn.Parameter(t.detach())"
+            )
+        for registry in (params, buffers, modules):
+            if registry is not kind:
+                registry.pop(name, None)
+        if kind is None:
+            object.__setattr__(self, name, value)
+            return
+        kind[name] = value  # keeps the position of a name already registered
+        self.__dict__.pop(name, None)
+
+    def __getattr__(self, name: str) -> Any:
+        # Only called when normal lookup fails: registered members live in the registries.
+        for registry in ("_parameters", "_buffers", "_modules"):
+            members = self.__dict__.get(registry)
+            if members is not None and name in members:
+                return members[name]
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+
+    def __delattr__(self, name: str) -> None:
+        for registry in self._registries():
+            if name in registry:
+                del registry[name]
+                self._non_persistent_buffers_set.discard(name)
+                return
+        object.__delattr__(self, name)
+
+    def __dir__(self) -> list[str]:
+        names = set(super().__dir__())
+        for registry in self._registries():
+            names |= set(registry)
+        return sorted(names)
+
+    def register_parameter(self, name: str, param: Any) -> None:
+        """Register ``param`` (a leaf tensor, or None for "no such parameter") under ``name``."""
+        params, buffers, modules = self._registries()
+        _check_name(self, name, "parameter")
+        if param is not None:
+            if not _is_tensor(param):
+                raise TypeError(f"cannot assign '{type(param).__name__}' object to parameter "
+                                f"{name!r} (a tensor or None expected)")
+            if not param.is_leaf:
+                raise ValueError(
+                    f"parameter {name!r} must be a leaf tensor; it was computed by "
+                    f"{param.grad_fn.name()}. Wrap a leaf instead: nn.Parameter(t.detach())"
+                )
+        for registry in (buffers, modules):
+            registry.pop(name, None)
+        self.__dict__.pop(name, None)
+        params[name] = param
+
+    def register_buffer(self, name: str, tensor: Any, persistent: bool = True) -> None:
+        """Register a tensor that is state but not a parameter (a running mean, a mask).  A
+        persistent buffer is part of `state_dict`; ``persistent=False`` keeps it out."""
+        params, buffers, modules = self._registries()
+        _check_name(self, name, "buffer")
+        if tensor is not None and not _is_tensor(tensor):
+            raise TypeError(f"cannot assign '{type(tensor).__name__}' object to buffer {name!r} "
+                            "(a tensor or None required)")
+        for registry in (params, modules):
+            registry.pop(name, None)
+        self.__dict__.pop(name, None)
+        buffers[name] = tensor
+        if persistent:
+            self._non_persistent_buffers_set.discard(name)
+        else:
+            self._non_persistent_buffers_set.add(name)
+
+    def add_module(self, name: str, module: "Module | None") -> None:
+        """Register ``module`` as a submodule called ``name`` (None for "no such module")."""
+        if module is not None and not isinstance(module, Module):
+            raise TypeError(f"{type(module).__name__} is not a Module subclass")
+        _check_name(self, name, "module")
+        params, buffers, modules = self._registries()
+        params.pop(name, None)
+        buffers.pop(name, None)
+        self.__dict__.pop(name, None)
+        modules[name] = module
+
+    register_module = add_module
+
+    def get_submodule(self, target: str) -> "Module":
+        """The submodule at the dotted path ``target`` (``""`` is this module)."""
+        module: Module = self
+        if not target:
+            return module
+        for part in target.split("."):
+            child = module._modules.get(part)
+            if child is None:
+                raise AttributeError(f"{module._get_name()} has no attribute `{part}`")
+            module = child
+        return module
+
+    def get_parameter(self, target: str) -> Any:
+        """The parameter at the dotted path ``target`` (``"0.weight"``)."""
+        path, _, name = target.rpartition(".")
+        module = self.get_submodule(path)
+        if name not in module._parameters:
+            raise AttributeError(f"{module._get_name()} has no parameter `{name}`")
+        return module._parameters[name]
+
+    def get_buffer(self, target: str) -> Any:
+        """The buffer at the dotted path ``target``."""
+        path, _, name = target.rpartition(".")
+        module = self.get_submodule(path)
+        if name not in module._buffers:
+            raise AttributeError(f"{module._get_name()} has no buffer `{name}`")
+        return module._buffers[name]
+
+    # -- the forward pass ----------------------------------------------------------------------
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The computation; subclasses define it (call the module, not ``forward``)."""
+        raise NotImplementedError(
+            f"{type(self).__name__} has no forward(); define forward(self, ...) in the subclass"
+        )
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        state = self.__dict__
+        if state.get("_forward_pre_hooks") or state.get("_forward_hooks"):
+            return self._call_with_hooks(args, kwargs)
+        if args and state.get("_parameters"):
+            self._check_backend(args)
+        return self.forward(*args, **kwargs)
+
+    def _check_backend(self, args: tuple) -> None:
+        """One clear error when inputs are tensors of another backend than the parameters."""
+        for param in self._parameters.values():
+            if param is not None:
+                break
+        else:
+            return
+        kind = type(param)
+        for arg in args:
+            other = type(arg)
+            if other is kind:
+                continue
+            theirs = _by_tensor_type.get(other)
+            if theirs is not None and theirs is not backend_of(param):
+                ours = backend_of(param)
+                raise BackendMismatchError(
+                    f"{self._get_name()} has its parameters on backend {ours.name!r} but was "
+                    f"given a tensor of backend {theirs.name!r}; build the model with the "
+                    f"backend of its inputs (torch.nn.{self._get_name()} of torch = "
+                    f"gradspec.load_backend({theirs.name!r})), or convert the inputs: "
+                    f"torch.tensor(x.tolist())")
+
+    def _call_with_hooks(self, args: tuple, kwargs: dict) -> Any:
+        with_kwargs = self._hook_kwargs
+        for hook_id, hook in list(self._forward_pre_hooks.items()):
+            if hook_id in with_kwargs:
+                result = hook(self, args, kwargs)
+                if result is not None:
+                    if not (isinstance(result, tuple) and len(result) == 2):
+                        raise RuntimeError("forward pre-hook must return None or a tuple of "
+                                           f"(new_args, new_kwargs), but got {result}.")
+                    args, kwargs = result
+            else:
+                result = hook(self, args)
+                if result is not None:
+                    args = result if isinstance(result, tuple) else (result,)
+        if args and self._parameters:
+            self._check_backend(args)
+        output = self.forward(*args, **kwargs)
+        for hook_id, hook in list(self._forward_hooks.items()):
+            if hook_id in with_kwargs:
+                result = hook(self, args, kwargs, output)
+            else:
+                result = hook(self, args, output)
+            if result is not None:
+                output = result
+        return output
+
+    def register_forward_pre_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                                  with_kwargs: bool = False) -> RemovableHandle:
+        """Call ``hook(module, args)`` before each ``forward``; a non-None result replaces the
+        positional arguments (a single value is wrapped in a tuple).  With ``with_kwargs``:
+        ``hook(module, args, kwargs)`` returning None or ``(args, kwargs)``."""
+        return self._add_hook(self._forward_pre_hooks, hook, prepend, with_kwargs)
+
+    def register_forward_hook(self, hook: Callable[..., Any], *, prepend: bool = False,
+                              with_kwargs: bool = False,
+                              always_call: bool = False) -> RemovableHandle:
+        """Call ``hook(module, args, output)`` after each ``forward``; a non-None result
+        replaces the output.  With ``with_kwargs``: ``hook(module, args, kwargs, output)``."""
+        return self._add_hook(self._forward_hooks, hook, prepend, with_kwargs)
+
+    def _add_hook(self, hooks: dict, hook: Callable[..., Any], prepend: bool,
+                  with_kwargs: bool) -> RemovableHandle:
+        if not callable(hook):
+            raise TypeError(f"a hook must be callable, got {type(hook).__name__}")
+        handle = RemovableHandle(hooks)
+        if prepend:
+            rest = dict(hooks)
+            hooks.clear()
+            hooks[handle.id] = hook
+            hooks.update(rest)
+        else:
+            hooks[handle.id] = hook
+        if with_kwargs:
+            self._hook_kwargs.add(handle.id)
+        return handle
+
+    # -- traversal ------------------------------------------------------------------------------
+    def named_modules(self, memo: set | None = None, prefix: str = "",
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, "Module"]]:
+        """This module and every submodule (depth first, in registration order), each once
+        unless ``remove_duplicate=False``, with dotted names."""
+        seen: set[int] = set() if memo is None else memo
+        stack = [(prefix, self)]
+        while stack:
+            name, module = stack.pop()
+            if remove_duplicate:
+                if id(module) in seen:
+                    continue
+                seen.add(id(module))
+            yield name, module
+            children = list(module._modules.items())
+            for child_name, child in reversed(children):
+                if child is not None:
+                    stack.append((f"{name}.{child_name}" if name else child_name, child))
+
+    def modules(self) -> Iterator["Module"]:
+        """This module and every submodule, each once."""
+        for _, module in self.named_modules():
+            yield module
+
+    def named_children(self) -> Iterator[tuple[str, "Module"]]:
+        """The direct submodules with their names."""
+        seen: set[int] = set()
+        for name, child in self._modules.items():
+            if child is not None and id(child) not in seen:
+                seen.add(id(child))
+                yield name, child
+
+    def children(self) -> Iterator["Module"]:
+        """The direct submodules."""
+        for _, child in self.named_children():
+            yield child
+
+    def _named_members(self, registry: str, prefix: str, recurse: bool,
+                       remove_duplicate: bool = True) -> Iterator[tuple[str, Any]]:
+        seen: set[int] = set()
+        modules = (self.named_modules(prefix=prefix, remove_duplicate=remove_duplicate)
+                   if recurse else iter([(prefix, self)]))
+        for module_name, module in modules:
+            for name, value in getattr(module, registry).items():
+                if value is None or (remove_duplicate and id(value) in seen):
+                    continue
+                seen.add(id(value))
+                yield (f"{module_name}.{name}" if module_name else name), value
+
+    def named_parameters(self, prefix: str = "", recurse: bool = True,
+                         remove_duplicate: bool = True) -> Iterator[tuple[str, Any]]:
+        """``(dotted name, parameter)`` pairs, each parameter once, in registration order."""
+        return self._named_members("_parameters", prefix, recurse, remove_duplicate)
+
+    def parameters(self, recurse: bool = True) -> Iterator[Any]:
+        """Every parameter, each once (what an optimizer takes)."""
+        for _, param in self.named_parameters(recurse=recurse):
+            yield param
+
+    def named_buffers(self, prefix: str = "", recurse: bool = True,
+                      remove_duplicate: bool = True) -> Iterator[tuple[str, Any]]:
+        """``(dotted name, buffer)`` pairs, each buffer once."""
+        return self._named_members("_buffers", prefix, recurse, remove_duplicate)
+
+    def buffers(self, recurse: bool = True) -> Iterator[Any]:
+        """Every buffer, each once."""
+        for _, buf in self.named_buffers(recurse=recurse):
+            yield buf
+
+    def apply(self, fn: Callable[["Module"], Any]) -> "Module":
+        """Call ``fn`` on every submodule (children first) and then on this module; returns
+        self.  The usual use: initialising weights."""
+        for child in self.children():
+            child.apply(fn)
+        fn(self)
+        return self
+
+    # -- training state -----------------------------------------------------------------------
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        """Reset every parameter's gradient: to None (default, as torch >= 2.0) or to zeros."""
+        clear_grads(self.parameters(), set_to_none)
+
+    def requires_grad_(self, requires_grad: bool = True) -> "Module":
+        """Switch gradient tracking of every parameter on or off (freezing); returns self."""
+        for p in self.parameters():
+            p.requires_grad_(requires_grad)
+        return self
+
+    def train(self, mode: bool = True) -> "Module":
+        """Set training mode on this module and all submodules; returns self."""
+        if not isinstance(mode, bool):
+            raise ValueError(f"training mode is expected to be a bool, got {type(mode).__name__}")
+        for module in self.modules():
+            object.__setattr__(module, "training", mode)
+        return self
+
+    def eval(self) -> "Module":
+        """Evaluation mode: ``train(False)``."""
+        return self.train(False)
+
+    # -- dtypes and devices ----------------------------------------------------------------------
+    def to(self, *args: Any, **kwargs: Any) -> "Module":
+        """Cast floating parameters and buffers to a dtype and/or move everything to a device,
+        in place (parameters stay the same objects, so an optimizer made earlier still holds
+        them); returns self.  ``to(torch.float64)``, ``to("cpu")``, ``to(device, dtype)``,
+        ``to(tensor)`` (its dtype and device), keywords too."""
+        dtype = kwargs.pop("dtype", None)
+        device = kwargs.pop("device", None)
+        kwargs.pop("non_blocking", None)
+        kwargs.pop("memory_format", None)
+        if kwargs:
+            raise TypeError(f"to() got unexpected arguments {sorted(kwargs)}")
+        for arg in args:
+            if _is_tensor(arg):
+                dtype, device = arg.dtype, arg.device
+            elif arg is None or isinstance(arg, (str, int)) or hasattr(arg, "index"):
+                device = arg  # a device name, index or device object
+            else:
+                dtype = arg
+        if dtype is not None and not getattr(dtype, "is_floating_point", True):
+            raise TypeError(f"nn.Module.to only accepts floating point dtypes, but got "
+                            f"desired dtype={dtype}")
+
+        def convert(t: Any) -> Any:
+            target = dtype if dtype is not None and t.is_floating_point() else None
+            if device is None:
+                return t.to(target) if target is not None else t
+            return t.to(device, target) if target is not None else t.to(device)
+
+        return self._apply(convert)
+
+    def _apply(self, fn: Callable[[Any], Any]) -> "Module":
+        """Replace every parameter's data (and gradient) and every buffer by ``fn`` of it."""
+        for module in self.modules():
+            for p in module._parameters.values():
+                if p is None:
+                    continue
+                alias = p.detach()
+                new = fn(alias)
+                if new is not alias:  # converted: the parameter object keeps its identity
+                    grad = p.grad
+                    p.data = new
+                    if grad is not None:
+                        p.grad = fn(grad)
+            for name, buf in module._buffers.items():
+                if buf is not None:
+                    module._buffers[name] = fn(buf)
+        return self
+
+    def float(self) -> "Module":
+        """Floating parameters and buffers to float32."""
+        return self.to(self._parameter_dtype("float32"))
+
+    def double(self) -> "Module":
+        """Floating parameters and buffers to float64."""
+        return self.to(self._parameter_dtype("float64"))
+
+    def half(self) -> "Module":
+        """Floating parameters and buffers to float16."""
+        return self.to(self._parameter_dtype("float16"))
+
+    def type(self, dst_type: Any) -> "Module":
+        """Cast every parameter and buffer to ``dst_type``."""
+        return self._apply(lambda t: t.to(dst_type))
+
+    def cpu(self) -> "Module":
+        """Every parameter and buffer's ``cpu()``: on the CPU (a backend that keeps its tensors
+        on a GPU, such as cupy, keeps them there)."""
+        return self._apply(lambda t: t.cpu())
+
+    def cuda(self, device: Any = None) -> "Module":
+        """Move everything to a CUDA device (fails clearly on a backend without one)."""
+        return self.to(device if device is not None else "cuda")
+
+    def _parameter_dtype(self, name: str) -> Any:
+        for t in itertools.chain(self.parameters(), self.buffers()):
+            return getattr(backend_of(t), name)
+        return getattr(self._parameter_backend(), name)
+
+    # -- saving and loading ---------------------------------------------------------------------
+    def state_dict(self, *args: Any, destination: Any = None, prefix: str = "",
+                   keep_vars: bool = False) -> "OrderedDict[str, Any]":
+        """Parameters and persistent buffers by dotted name, in an ``OrderedDict``; detached
+        (sharing data with the module) unless ``keep_vars``."""
+        if args:  # torch's old positional form: state_dict(destination, prefix, keep_vars)
+            destination = args[0]
+            prefix = args[1] if len(args) > 1 else prefix
+            keep_vars = args[2] if len(args) > 2 else keep_vars
+        out = OrderedDict() if destination is None else destination
+        # every path to a shared module is a key, as in torch
+        for module_name, module in self.named_modules(prefix=prefix.rstrip("."),
+                                                      remove_duplicate=False):
+            for registry in (module._parameters, module._buffers):
+                for name, value in registry.items():
+                    if value is None or (registry is module._buffers
+                                         and name in module._non_persistent_buffers_set):
+                        continue
+                    key = f"{module_name}.{name}" if module_name else name
+                    out[key] = value if keep_vars else value.detach()
+        return out
+
+    def load_state_dict(self, state_dict: Mapping[str, Any], strict: bool = True,
+                        assign: bool = False) -> _IncompatibleKeys:
+        """Copy values into this module's parameters and buffers (in place, without recording).
+
+        Values may be tensors of any loaded backend, numpy arrays or nested lists; each is
+        converted to the target's backend and dtype.  With ``strict``, missing or unexpected
+        keys raise a ``RuntimeError`` that lists them; a shape mismatch always raises; a bad
+        entry changes nothing.  With ``assign``, parameters become the given tensors (their
+        ``requires_grad`` kept from the module's) instead of receiving copies.
+        """
+        if not isinstance(state_dict, Mapping):
+            raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
+        own = self.state_dict(keep_vars=True)
+        missing = [k for k in own if k not in state_dict]
+        unexpected = [k for k in state_dict if k not in own]
+        problems = []
+        if strict and unexpected:
+            problems.append("Unexpected key(s) in state_dict: "
+                            + ", ".join(f'"{k}"' for k in unexpected) + ". ")
+        if strict and missing:
+            problems.append("Missing key(s) in state_dict: "
+                            + ", ".join(f'"{k}"' for k in missing) + ". ")
+        staged = []
+        for key, target in own.items():
+            if key not in state_dict:
+                continue
+            value = _as_backend_tensor(state_dict[key], target)
+            if tuple(value.shape) != tuple(target.shape):
+                problems.append(
+                    f"size mismatch for {key}: copying a param with shape {tuple(value.shape)} "
+                    f"from checkpoint, the shape in current model is {tuple(target.shape)}.")
+                continue
+            staged.append((key, target, value))
+        if problems:
+            hint = "\n(Nothing was loaded. Pass strict=False to load the keys that match.)" \
+                if strict and (missing or unexpected) else "\n(Nothing was loaded.)"
+            raise RuntimeError(f"Error(s) in loading state_dict for {self._get_name()}:\n\t"
+                               + "\n\t".join(problems) + hint)
+        for key, target, value in staged:
+            if assign:
+                self._assign(key, target, value)
+            else:
+                with backend_of(target).no_grad():
+                    target.copy_(value)
+        return _IncompatibleKeys(missing, unexpected)
+
+    def _assign(self, key: str, target: Any, value: Any) -> None:
+        path, _, name = key.rpartition(".")
+        module = self.get_submodule(path)
+        if name in module._parameters:
+            module._parameters[name] = value.detach().requires_grad_(target.requires_grad)
+        else:
+            module._buffers[name] = value.detach()
+
+    # -- printing ---------------------------------------------------------------------------------
+    def _get_name(self) -> str:
+        return type(self).__name__
+
+    def extra_repr(self) -> str:
+        """The module's own settings, printed inside its ``repr`` (subclasses override)."""
+        return ""
+
+    def __repr__(self) -> str:
+        extra = self.extra_repr()
+        lines = extra.split("\n") if extra else []
+        children = []
+        for name, child in self._modules.items():
+            body = repr(child).replace("\n", "\n  ")
+            children.append(f"({name}): {body}")
+        lines += children
+        head = self._get_name() + "("
+        if lines:
+            if len(lines) == 1 and not children:
+                head += lines[0]
+            else:
+                head += "\n  " + "\n  ".join(lines) + "\n"
+        return head + ")"
+
+
+def _check_name(module: Module, name: str, what: str) -> None:
+    if not isinstance(name, str):
+        raise TypeError(f"{what} name should be a string. Got {type(name).__name__}")
+    if not name or "." in name:
+        raise KeyError(f'{what} name can\'t be empty string "" or contain "."; got {name!r}')
+    if hasattr(type(module), name) and name not in module.__dict__.get("_parameters", {}) \
+            and name not in module.__dict__.get("_buffers", {}) \
+            and name not in module.__dict__.get("_modules", {}):
+        raise KeyError(f"attribute '{name}' already exists")
+
+
+def _as_backend_tensor(value: Any, like: Any) -> Any:
+    """``value`` as a tensor of ``like``'s backend and dtype."""
+    backend = backend_of(like)
+    if isinstance(value, backend.Tensor):
+        return value.detach() if value.dtype == like.dtype else value.detach().to(like.dtype)
+    if _is_tensor(value):  # a tensor of another backend: through the host
+        value = backend_of(value).to_numpy(value)
+    return backend.tensor(value, dtype=like.dtype)

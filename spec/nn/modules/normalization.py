@@ -1,0 +1,70 @@
+"""Normalization layers: LayerNorm, GroupNorm (BatchNorm lives in `.batchnorm`)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .. import functional as F
+from ..parameter import Parameter
+from . import _draw
+from .module import Module
+
+__all__ = ["GroupNorm", "LayerNorm"]
+
+
+class LayerNorm(Module):
+    """Normalization over the trailing dims ``normalized_shape``, then (with
+    ``elementwise_affine``) ``* weight + bias``: weight ones, bias zeros, of that shape."""
+
+    def __init__(self, normalized_shape: Any, eps: float = 1e-5, elementwise_affine: bool = True,
+                 bias: bool = True, device: Any = None, dtype: Any = None, *,
+                 backend: Any = None) -> None:
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(
+            normalized_shape)
+        self.normalized_shape, self.eps = tuple(int(s) for s in shape), eps
+        self.elementwise_affine = elementwise_affine
+        if elementwise_affine:
+            backend = self._parameter_backend(backend)
+            factory = _draw.kw(dtype, device)
+            self.weight = Parameter(backend.ones(*self.normalized_shape, **factory))
+            if bias:
+                self.bias = Parameter(backend.zeros(*self.normalized_shape, **factory))
+            else:
+                self.register_parameter("bias", None)
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def forward(self, input: Any) -> Any:
+        return F.layer_norm(input, self.normalized_shape, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")
+
+
+class GroupNorm(Module):
+    """Normalization of each of ``num_groups`` groups of channels of (N, C, *), then (with
+    ``affine``) the per-channel ``weight`` (ones) and ``bias`` (zeros)."""
+
+    def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
+                 device: Any = None, dtype: Any = None, *, backend: Any = None) -> None:
+        super().__init__()
+        if num_channels % num_groups:
+            raise ValueError("num_channels must be divisible by num_groups")
+        self.num_groups, self.num_channels, self.eps, self.affine = (num_groups, num_channels,
+                                                                     eps, affine)
+        if affine:
+            backend = self._parameter_backend(backend)
+            self.weight = Parameter(backend.ones(num_channels, **_draw.kw(dtype, device)))
+            self.bias = Parameter(backend.zeros(num_channels, **_draw.kw(dtype, device)))
+        else:
+            self.register_parameter("weight", None)
+            self.register_parameter("bias", None)
+
+    def forward(self, input: Any) -> Any:
+        return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
+
+    def extra_repr(self) -> str:
+        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"

@@ -1,0 +1,68 @@
+"""Parameters, and the tensor test nn and optim share.
+
+`Parameter` returns a plain tensor of the backend (a leaf that requires grad and shares the
+data it was given): no backend's tensor class can be subclassed generically, so a `Module`
+registers as a parameter every leaf that requires grad assigned to one of its attributes.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Iterator
+
+__all__ = ["Parameter", "clear_grads", "is_tensor"]
+
+
+def is_tensor(value: Any) -> bool:
+    """Whether ``value`` is a tensor of some gradspec backend (by its members, on the type)."""
+    # Checked on the type: reading .grad of a non-leaf torch tensor warns.
+    kind = type(value)
+    return all(hasattr(kind, a) for a in ("requires_grad", "grad_fn", "backward", "detach"))
+
+
+_is_tensor = is_tensor  # the name nn's siblings (optim, viz, the CLI) have always imported
+
+
+class _ParameterType(type):
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return _is_tensor(obj) and obj.is_leaf and obj.requires_grad
+
+
+class Parameter(metaclass=_ParameterType):
+    """``Parameter(data)`` is a leaf tensor of ``data``'s backend that requires grad and shares
+    ``data``'s values, for use as a parameter (``Parameter()`` is an empty one on the backend
+    being built on, else the default backend).
+
+    Assigning it to a `Module` attribute registers it, as ``torch.nn.Parameter`` does.  What
+    comes back is the backend's own tensor class, so ``isinstance(t, Parameter)`` asks whether
+    ``t`` is a leaf that requires grad (a frozen parameter, ``requires_grad=False``, is not one).
+    """
+
+    def __new__(cls, data: Any = None, requires_grad: bool = True) -> Any:  # type: ignore[misc]
+        if data is None:
+            from ..plugins import load_backend
+            from ..surface import constructing_backend
+
+            data = (constructing_backend() or load_backend()).zeros(0)
+        if not _is_tensor(data):
+            raise TypeError(
+                f"Parameter() takes a tensor of a gradspec backend, got {type(data).__name__}; "
+                "create one with backend.tensor(...) first"
+            )
+        return data.detach().requires_grad_(requires_grad)
+
+
+def clear_grads(params: Iterator[Any], set_to_none: bool = True) -> None:
+    """Reset the ``.grad`` of each tensor: to None (the default, as torch >= 2.0) or to zeros."""
+    for p in params:
+        grad = p.grad
+        if grad is None:
+            continue
+        if set_to_none:
+            p.grad = None
+        else:
+            # A gradient built with create_graph is part of a graph: cut it loose before zeroing.
+            if grad.grad_fn is not None:
+                grad.detach_()
+            else:
+                grad.requires_grad_(False)
+            grad.zero_()

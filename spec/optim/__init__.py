@@ -1,0 +1,23 @@
+"""Optimizers and learning-rate schedules written only against the gradspec protocol, as
+``torch.optim``: `SGD`, `Adam`, `AdamW`, `RMSprop`, `Adagrad`, and `lr_scheduler`.
+
+The updates are torch's own (its documented algorithms, in the order torch applies them), so our
+trajectories follow ``torch.optim``'s to float32 rounding (float64: to about 1e-12).  Parameters
+are updated in place under the backend's ``no_grad()``; the backend is found from the parameters
+(``gradspec.backend_of``).  ``zero_grad()`` sets gradients to None by default, as torch >= 2.0.
+Parameter groups, per-parameter state and ``state_dict()`` have torch's layout (``step`` a
+float32 scalar tensor, parameters numbered across groups), so a state dict saved by
+``torch.optim`` loads here and ours loads into torch.
+"""
+
+from __future__ import annotations
+
+from . import lr_scheduler
+from .adagrad import Adagrad
+from .adam import Adam
+from .adamw import AdamW
+from .optimizer import Optimizer
+from .rmsprop import RMSprop
+from .sgd import SGD
+
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "lr_scheduler"]

@@ -1,0 +1,59 @@
+"""What the optimizers share: the step counter torch keeps in their state, torch's fused in-place
+updates spelled with protocol ops, and the checks of their arguments.
+
+torch's kernels compute ``addcmul_(a, b, value=v)`` as ``self + (v * a) * b``, ``addcdiv_`` as
+``self + (v * a) / b`` and ``lerp_`` with its two formulas; writing them the same way keeps our
+trajectories on torch's to the last few bits in float64 (torch's CPU kernels may fuse a multiply
+and an add, which no array-API call does, so bit-for-bit is not the aim).
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+__all__ = ["addcdiv_", "addcmul_", "advance_step", "check_unsupported", "lerp_", "new_step"]
+
+
+def new_step(backend: Any) -> Any:
+    """A fresh step counter: a float32 scalar tensor holding 0, as torch keeps ``state["step"]``."""
+    return backend.tensor(0.0, dtype=backend.float32)
+
+
+def advance_step(backend: Any, state: dict[str, Any]) -> float:
+    """Add one to ``state["step"]`` (created at 0 if missing; a plain number, as older
+    checkpoints hold, becomes a tensor) and return the new count as a Python float."""
+    step = state.get("step")
+    if step is None:
+        step = state["step"] = new_step(backend)
+    elif not hasattr(step, "add_"):
+        step = state["step"] = backend.tensor(float(step), dtype=backend.float32)
+    step.add_(1)
+    return float(step.item())
+
+
+def lerp_(t: Any, end: Any, weight: float) -> Any:
+    """``t += weight * (end - t)`` in place, with torch's two formulas (exact at both ends)."""
+    if abs(weight) < 0.5:
+        return t.add_((end - t) * weight)
+    return t.copy_(end - (end - t) * (1 - weight))
+
+
+def addcmul_(t: Any, a: Any, b: Any, value: float = 1.0) -> Any:
+    """``t += value * a * b`` in place (torch's ``Tensor.addcmul_``)."""
+    return t.add_(a * value * b if value != 1 else a * b)
+
+
+def addcdiv_(t: Any, a: Any, b: Any, value: float = 1.0) -> Any:
+    """``t += value * a / b`` in place (torch's ``Tensor.addcdiv_``)."""
+    return t.add_(a * value / b if value != 1 else a / b)
+
+
+def check_unsupported(group: Mapping[str, Any]) -> None:
+    """Refuse torch options that would change what a step means.  ``foreach``, ``fused`` and
+    ``capturable`` only pick torch's kernels (the same algorithm), so they are kept and ignored;
+    ``differentiable=True`` asks for a step autograd can see through, which ours is not."""
+    if group.get("differentiable"):
+        raise ValueError(
+            "differentiable=True is not supported: gradspec's optimizers update parameters in "
+            "place under no_grad; leave it False"
+        )

@@ -1,0 +1,362 @@
+"""The surface: the names every backend object has, so that it can be the ``torch`` of a program.
+
+``torch = gradspec.load_backend(NAME)`` gives one object with one surface on every backend:
+
+* the op catalogue (`gradspec.ops`) and the torch-level names in `NAMES` (factories, dtypes,
+  devices, grad mode, ``autograd``), which the backend provides itself;
+* ``nn``, ``optim``, ``utils``, ``save`` and ``load``: gradspec's own modules, written once
+  against the protocol, *bound* to that backend by `bind` when the registry loads it.  A
+  third party's backend gets them without writing any nn code.
+
+Binding costs nothing per op: the backend's ops stay plain attributes; ``backend.nn`` is a
+`BoundNamespace` that resolves each name once.  A class that declares ``_bound_backend``
+(`gradspec.nn.Module` and its subclasses, ``DataLoader``) is reached through a bound namespace
+as a subclass whose ``_bound_backend`` is that backend: ``torch.nn.Linear(2, 1)`` creates its
+parameters on ``torch``'s backend, and a model class written as ``class Net(torch.nn.Module)``
+inherits the binding.  A function marked with `takes_backend` gets ``backend=`` filled in.
+
+A name outside the surface raises an ``AttributeError`` that names it and the backend and
+suggests the nearest name (`not_in_surface`).
+"""
+
+from __future__ import annotations
+
+import contextvars
+import copyreg
+import difflib
+import functools
+import importlib
+import types
+from typing import Any, Callable
+
+__all__ = [
+    "BOUND", "NAMES", "BoundNamespace", "Namespace", "bind", "bound_class",
+    "constructing_backend", "missing_names", "not_in_surface", "surface_names", "takes_backend",
+]
+
+#: Torch-level names a backend provides itself (besides the op catalogue), with what they are.
+NAMES: dict[str, str] = {
+    # identity (gradspec.protocol.Backend)
+    "name": "the backend's name", "version": "the backend's version",
+    "device": "where tensors live (a string), and torch.device",
+    "capabilities": "optional features it implements", "Tensor": "the tensor class",
+    "classify_error": "the error kind of an exception", "to_numpy": "a tensor's values on the host",
+    "__version__": "the version, as torch.__version__",
+    # factories
+    "tensor": "a tensor from data", "as_tensor": "a tensor sharing data where it can",
+    "from_numpy": "a tensor sharing a numpy array", "zeros": "zeros", "ones": "ones",
+    "empty": "uninitialised (zeros here)", "full": "filled with a value",
+    "zeros_like": "zeros shaped like a tensor", "ones_like": "ones shaped like a tensor",
+    "empty_like": "empty shaped like a tensor", "full_like": "a value, shaped like a tensor",
+    "arange": "a range", "linspace": "evenly spaced values", "eye": "an identity matrix",
+    # random numbers
+    "manual_seed": "seed the backend's generator", "initial_seed": "the seed in use",
+    "Generator": "a generator of its own", "randn": "standard normal samples",
+    "rand": "uniform samples in [0, 1)", "randn_like": "randn shaped like a tensor",
+    "rand_like": "rand shaped like a tensor", "randint": "uniform integers",
+    "randperm": "a random permutation", "normal": "normal samples",
+    # dtypes
+    "dtype": "the dtype class", "float32": "dtype", "float": "float32", "float64": "dtype",
+    "double": "float64", "float16": "dtype", "half": "float16", "int64": "dtype",
+    "long": "int64", "int32": "dtype", "int": "int32", "int16": "dtype", "short": "int16",
+    "int8": "dtype", "uint8": "dtype", "bool": "dtype",
+    "get_default_dtype": "the dtype of Python floats and float factories",
+    "set_default_dtype": "change it (float32 or float64)", "finfo": "float limits",
+    "iinfo": "integer limits", "is_floating_point": "whether a tensor is floating point",
+    "is_tensor": "whether an object is a tensor of this backend", "Size": "the shape type",
+    # devices
+    "cuda": "torch.cuda: is_available(), device_count(), manual_seed()",
+    # grad mode and autograd
+    "no_grad": "context: record nothing", "enable_grad": "context: record",
+    "set_grad_enabled": "switch recording", "is_grad_enabled": "whether recording",
+    "inference_mode": "context: no_grad for inference", "autograd": "backward, grad, anomaly",
+    "is_anomaly_enabled": "whether anomaly mode is on",
+    "is_anomaly_check_nan_enabled": "whether anomaly mode checks NaN",
+}
+
+#: What `bind` attaches: gradspec's modules bound to the backend.
+BOUND: dict[str, str] = {
+    "nn": "gradspec.nn (layers create parameters on this backend)",
+    "optim": "gradspec.optim (with optim.lr_scheduler)",
+    "utils": "gradspec.utils (utils.data: Dataset, DataLoader, random_split)",
+    "save": "gradspec.save (loadable on every backend)",
+    "load": "gradspec.load (tensors come back on this backend)",
+}
+
+_MODULES = {"nn": "gradspec.nn", "optim": "gradspec.optim", "utils": "gradspec.utils"}
+
+
+def surface_names() -> list[str]:
+    """Every top-level name of the surface: `NAMES`, `BOUND` and the catalogue's ops (a dotted
+    op name contributes its namespace, e.g. ``linalg``)."""
+    from .ops import CATALOGUE
+
+    ops = {op.name.split(".")[0] for op in CATALOGUE}
+    return sorted(set(NAMES) | set(BOUND) | ops)
+
+
+def missing_names(backend: Any) -> list[str]:
+    """Names of the surface (and catalogue ops, dotted ones included) ``backend`` lacks."""
+    from .ops import CATALOGUE
+
+    missing = [n for n in surface_names() if not _has(backend, n)]
+    missing += [op.name for op in CATALOGUE if "." in op.name and not _has(backend, op.name)]
+    return sorted(set(missing))
+
+
+def _has(owner: Any, dotted: str) -> bool:
+    for part in dotted.split("."):
+        try:
+            owner = getattr(owner, part)
+        except AttributeError:
+            return False
+    return True
+
+
+# ---------------------------------------------------------------------------------- errors
+def not_in_surface(where: str, name: str, backend: Any, known: Any = ()) -> AttributeError:
+    """The error for ``where.name`` (``torch.foo``, ``torch.nn.Foo``) missing on ``backend``:
+    names both, and the nearest known name when there is one."""
+    label = getattr(backend, "name", type(backend).__name__)
+    if where == "torch" and name in NAMES:
+        error = AttributeError(f"torch.{name} is part of gradspec's surface, but backend "
+                               f"{label!r} does not provide it ({NAMES[name]})")
+        error.name, error.obj = name, backend
+        return error
+    near = difflib.get_close_matches(name, [k for k in known if not k.startswith("_")
+                                            and k != name], n=1)
+    hint = f"; did you mean {where}.{near[0]}?" if near else ""
+    extra = ""
+    if label == "torch":
+        extra = (" (load_backend('torch', passthrough=1) forwards such names to PyTorch, but "
+                 "then the program runs on torch only)")
+    error = AttributeError(f"{where}.{name} is not part of gradspec's surface (backend "
+                           f"{label!r}){hint}{extra}")
+    error.name, error.obj = name, backend
+    return error
+
+
+# ---------------------------------------------------------------------------------- binding
+def takes_backend(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Mark a function of a bound module as taking ``backend=``: reached through a backend
+    (``torch.utils.data.random_split``) it gets that backend unless the caller gives one."""
+    fn._takes_backend = True  # type: ignore[attr-defined]
+    return fn
+
+
+_BOUND_CLASSES: dict[tuple[type, int], type] = {}
+_METACLASSES: dict[type, type] = {}
+
+
+def bound_class(cls: type, backend: Any) -> type:
+    """``cls`` bound to ``backend``: a subclass (same name, same module) whose
+    ``_bound_backend`` is ``backend``.  One per class and backend, so ``isinstance`` and
+    identity work as users expect; it pickles as "``cls`` bound to a backend of that name"."""
+    key = (cls, id(backend))
+    found = _BOUND_CLASSES.get(key)
+    if found is None:
+        meta = _bound_metaclass(type(cls))
+        namespace = {"_bound_backend": backend, "__module__": cls.__module__,
+                     "__qualname__": cls.__qualname__, "__doc__": cls.__doc__,
+                     "_binding_of": cls}
+        found = _BOUND_CLASSES[key] = meta(cls.__name__, (cls,), namespace)
+    return found
+
+
+_CONSTRUCTING: contextvars.ContextVar[Any] = contextvars.ContextVar("gradspec_constructing",
+                                                                     default=None)
+
+
+def constructing_backend() -> Any:
+    """The backend of the bound class whose instance is being built (None outside), so that a
+    layer built inside another (a Linear inside ``torch.nn.TransformerEncoderLayer``, a layer of
+    ``class Net(torch.nn.Module)``) lands on the same backend even when it is created from
+    ``gradspec.nn`` directly."""
+    return _CONSTRUCTING.get()
+
+
+def _construct(cls: type, *args: Any, **kwargs: Any) -> Any:
+    token = _CONSTRUCTING.set(cls._bound_backend)
+    try:
+        return type.__call__(cls, *args, **kwargs)
+    finally:
+        _CONSTRUCTING.reset(token)
+
+
+def _bound_metaclass(base: type) -> type:
+    meta = _METACLASSES.get(base)
+    if meta is None:
+        meta = _METACLASSES[base] = type(f"Bound{base.__name__.title()}", (base,),
+                                         {"__call__": _construct})
+        copyreg.pickle(meta, _reduce_bound_class)
+    return meta
+
+
+def _reduce_bound_class(cls: type) -> Any:
+    if cls.__dict__.get("_binding_of") is None:  # a user's subclass: pickled by reference
+        return cls.__qualname__
+    backend = cls.__dict__["_bound_backend"]
+    return (_rebind, (cls.__dict__["_binding_of"], getattr(backend, "name", "")))
+
+
+def _rebind(cls: type, backend_name: str) -> type:
+    """Unpickling a bound class: bound to the backend `gradspec.load` is loading onto, else to
+    the backend of the same name."""
+    from .plugins import load_backend
+    from .serialization import loading_backend
+
+    backend = loading_backend() or load_backend(backend_name or None)
+    return bound_class(cls, backend)
+
+
+def _bound_function(fn: Callable[..., Any], backend: Any) -> Callable[..., Any]:
+    @functools.wraps(fn)
+    def bound(*args: Any, **kwargs: Any) -> Any:
+        if kwargs.get("backend") is None:
+            kwargs["backend"] = backend
+        return fn(*args, **kwargs)
+
+    return bound
+
+
+class Namespace(types.SimpleNamespace):
+    """A namespace of a backend (``torch.autograd``, ``torch.cuda``): its members, and the
+    surface's error for anything else."""
+
+    def __init__(self, where: str, backend: Any, **members: Any) -> None:
+        super().__init__(**members)
+        object.__setattr__(self, "_where", where)
+        object.__setattr__(self, "_backend", backend)
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__") or name in ("_where", "_backend"):
+            raise AttributeError(name)
+        raise not_in_surface(self._where, name, self._backend, vars(self))
+
+    def __repr__(self) -> str:
+        label = getattr(self._backend, "name", "?")
+        return f"<namespace {self._where} of backend {label!r}>"
+
+
+class BoundNamespace(types.ModuleType):
+    """A gradspec module (``gradspec.nn``, ``gradspec.optim``, ...) bound to one backend:
+    ``backend.nn``.  Its public names (the module's ``__all__`` and its submodules) resolve once,
+    on first use; classes that follow a backend come back bound to this one."""
+
+    def __init__(self, source: types.ModuleType, backend: Any, where: str) -> None:
+        super().__init__(where, source.__doc__)
+        self.__dict__["_source"] = source
+        self.__dict__["_backend"] = backend
+
+    def _public(self) -> set[str]:
+        source = self.__dict__["_source"]
+        names = set(getattr(source, "__all__", ()))
+        names |= {n for n, v in vars(source).items()
+                  if isinstance(v, types.ModuleType) and v.__name__ == f"{source.__name__}.{n}"}
+        return names
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        source, backend = self.__dict__["_source"], self.__dict__["_backend"]
+        value = _MISSING
+        if name in self._public():
+            value = getattr(source, name)
+        elif not name.startswith("_") and hasattr(source, "__path__"):
+            try:  # a submodule not imported yet (gradspec.optim.lr_scheduler)
+                value = importlib.import_module(f"{source.__name__}.{name}")
+            except ModuleNotFoundError as exc:
+                if exc.name != f"{source.__name__}.{name}":
+                    raise
+        if value is _MISSING:
+            raise not_in_surface(self.__name__, name, backend, self._public())
+        value = _bind_value(value, backend, f"{self.__name__}.{name}", source)
+        self.__dict__[name] = value
+        return value
+
+    def __dir__(self) -> list[str]:
+        return sorted(self._public() | set(self.__dict__) - {"_source", "_backend"})
+
+    def __repr__(self) -> str:
+        source, backend = self.__dict__["_source"], self.__dict__["_backend"]
+        return (f"<module {self.__name__!r}: {source.__name__} bound to backend "
+                f"{getattr(backend, 'name', '?')!r}>")
+
+
+_MISSING = object()
+
+
+def _bind_value(value: Any, backend: Any, where: str, source: types.ModuleType) -> Any:
+    if isinstance(value, types.ModuleType):
+        if value.__name__.startswith("gradspec."):
+            return BoundNamespace(value, backend, where)
+        return value
+    if isinstance(value, type) and hasattr(value, "_bound_backend"):
+        return bound_class(value, backend)
+    if callable(value) and getattr(value, "_takes_backend", False):
+        return _bound_function(value, backend)
+    return value
+
+
+def bind(backend: Any, where: str = "torch") -> Any:
+    """Attach the bound modules (`BOUND`) and the generic helpers a backend lacks
+    (``__version__``, ``is_tensor``, ``is_floating_point``, ``cuda``, ``randperm``,
+    ``get_default_dtype``; ``device`` made callable) to ``backend``; returns it.
+
+    Called by `gradspec.load_backend` for every backend it loads, third parties' included.
+    """
+    from . import serialization
+    from .devices import BackendDevice
+
+    for attr, module in _MODULES.items():
+        setattr(backend, attr, BoundNamespace(importlib.import_module(module), backend,
+                                              f"{where}.{attr}"))
+    setattr(backend, "save", serialization.save)
+    setattr(backend, "load", _bound_function(serialization.load, backend))
+    device = getattr(backend, "device", "cpu")
+    if type(device) is str:
+        backend.device = BackendDevice(device)
+    defaults: dict[str, Callable[[], Any]] = {
+        "__version__": lambda: str(getattr(backend, "version", "")),
+        "is_tensor": lambda: (lambda obj: isinstance(obj, backend.Tensor)),
+        "is_floating_point": lambda: (lambda t: bool(t.is_floating_point())),
+        "get_default_dtype": lambda: (lambda: backend.float32),
+        "randperm": lambda: functools.partial(_randperm, backend),
+        "cuda": lambda: _cuda(backend, where),
+    }
+    for attr, make in defaults.items():
+        if not _own(backend, attr):
+            setattr(backend, attr, make())
+    return backend
+
+
+def _cuda(backend: Any, where: str) -> Namespace:
+    """``torch.cuda`` for a backend: CUDA is "available" when the backend keeps its tensors on
+    a CUDA device; seeding it seeds the backend there, and is a no-op elsewhere (as PyTorch's
+    is on a machine without CUDA)."""
+    on_cuda = str(backend.device).startswith("cuda")
+
+    def manual_seed(seed: int) -> None:
+        if on_cuda:
+            backend.manual_seed(seed)
+
+    return Namespace(f"{where}.cuda", backend, is_available=lambda: on_cuda,
+                     device_count=lambda: int(on_cuda), manual_seed=manual_seed,
+                     manual_seed_all=manual_seed, synchronize=lambda device=None: None)
+
+
+def _own(backend: Any, attr: str) -> bool:
+    """Whether ``backend`` defines ``attr`` itself (its ``__getattr__`` refusals do not count)."""
+    try:
+        getattr(backend, attr)
+    except AttributeError:
+        return False
+    return True
+
+
+def _randperm(backend: Any, n: int, generator: Any = None, dtype: Any = None, device: Any = None,
+              requires_grad: bool = False) -> Any:
+    """A random permutation from the protocol's ``rand`` (for backends without ``randperm``)."""
+    keys = backend.rand(n).tolist()
+    order = sorted(range(n), key=keys.__getitem__)
+    return backend.tensor(order, dtype=dtype or backend.int64)
