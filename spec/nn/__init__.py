@@ -111,5 +111,13 @@ class _DefaultBackendModule(_types.ModuleType):
         return ("<module 'gradspec.nn': layers create parameters on the default backend "
                 "(gradspec.load_backend()); backend.nn is bound to its backend>")
 
+    def __reduce__(self) -> tuple:
+        # Pickled by name, as a plain module is by cloudpickle: a function pickled by value (a
+        # user's objective sent to Dask workers) may refer to gradspec.nn, and pickle knows no
+        # reducer for a module subclass.
+        import importlib
+
+        return (importlib.import_module, (self.__name__,))
+
 
 _sys.modules[__name__].__class__ = _DefaultBackendModule
