@@ -30,8 +30,8 @@ E = "backends/engine/"
 MUTANTS: tuple[Mutant, ...] = (
     # -- the three issue 16 names ------------------------------------------------------------
     Mutant("unary-records-in-no-grad", E + "apply.py",
-           "    if a._requires_grad and STATE.enabled:\n        node._next = (_edge(a),)",
-           "    if a._requires_grad:\n        node._next = (_edge(a),)",
+           "    if t._requires_grad and STATE.enabled:\n        node._next = (_edge(t),)",
+           "    if t._requires_grad:\n        node._next = (_edge(t),)",
            ("NOGRAD-1",), "a one-input op records a graph inside no_grad"),
     Mutant("create-graph-accumulation-overwrites", E + "autograd.py",
            "        t._grad = clone(g) if t._grad is None else t._grad + g\n    finally:\n"
@@ -141,8 +141,8 @@ MUTANTS: tuple[Mutant, ...] = (
            ("HIGHER-1", "HIGHER-2", "OPS-2"), "create_graph=True returns constant gradients"),
     # -- grad mode (NOGRAD) -------------------------------------------------------------------
     Mutant("binary-records-in-no-grad", E + "apply.py",
-           "    if STATE.enabled and ((ta and a._requires_grad) or (tb and b._requires_grad)):\n",
-           "    if (ta and a._requires_grad) or (tb and b._requires_grad):\n",
+           "    if STATE.enabled and ((ta and x._requires_grad) or (tb and y._requires_grad)):\n",
+           "    if (ta and x._requires_grad) or (tb and y._requires_grad):\n",
            ("NOGRAD-1",), "two-input ops record a graph inside no_grad"),
     Mutant("grad-mode-shared-across-threads", E + "grad_mode.py",
            "class _State(threading.local):\n",

@@ -6,7 +6,7 @@
 For each mutant a copy of the package (``spec/`` as ``gradspec``, with ``backends/`` and
 ``conformance/`` inside it, as the installed layout maps them) is made in a temporary folder,
 the one edit applied, and ``pytest --pyargs gradspec.conformance`` run with that copy first on
-``PYTHONPATH`` (the working tree is never touched).  A mutant is *killed* when a test fails; it
+``PYTHONPATH`` and the pure-Python engine core (the working tree is never touched).  A mutant is *killed* when a test fails; it
 is *killed by its clause* when a failing test names one of the clauses the mutant breaks.  The
 fuzzer's tests (marker ``fuzz``) are left out unless ``--with-fuzz``: the question is whether
 the clauses' own tests notice.  The unmutated copy runs first and must pass.  Exit status: 0
@@ -39,7 +39,7 @@ def package_copy(dest: Path) -> Path:
     """The installed layout of the working tree's package under ``dest``."""
     for src, rel in LAYOUT.items():
         shutil.copytree(REPO / src, dest / rel, dirs_exist_ok=True,
-                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc"))
+                        ignore=shutil.ignore_patterns("__pycache__", "*.pyc", "_compiled"))
     return dest
 
 
@@ -65,7 +65,9 @@ def run_suite(root: Path, backend: str, with_fuzz: bool, timeout: float) -> dict
            f"--conformance-report={report}"]
     if not with_fuzz:
         cmd += ["-m", "not fuzz"]
-    env = {**os.environ, "PYTHONPATH": str(root)}
+    # The pure engine: a mutant is an edit of the source, which a compiled core would not see
+    # (it would run pure anyway, with a StaleCoreWarning); the unmutated copy runs pure too.
+    env = {**os.environ, "PYTHONPATH": str(root), "GRADSPEC_PURE": "1"}
     began = time.perf_counter()
     try:
         done = subprocess.run(cmd, cwd=root, env=env, capture_output=True, text=True,
