@@ -11,7 +11,7 @@ fixture runs once per backend, and each backend gets its own report.
 
 A suite that survives the engine it judges:
 
-* ``--isolate=test`` runs every test in a fresh forked process (pytest-forked): a test that
+* ``--isolate=test`` runs every test in a fresh forked process (``isolation.py``): a test that
   crashes its process is recorded ``crashed`` and the run goes on, and a backend that corrupts
   its own state cannot poison the tests after it.  ``-n 1`` (pytest-xdist) keeps one process
   but restarts it after a crash; that works too.
@@ -45,6 +45,8 @@ from gradspec import clauses as clause_catalogue  # noqa: E402
 from gradspec import ops as op_catalogue  # noqa: E402
 from gradspec import plugins, protocol  # noqa: E402
 from gradspec.errors import BackendError, BackendUnavailableError  # noqa: E402
+
+from . import isolation as _isolation  # noqa: E402
 
 from . import report as reporting  # noqa: E402
 
@@ -145,7 +147,7 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     )
     group.addoption(
         "--isolate", default="none", choices=ISOLATION,
-        help="`test`: run each test in a fresh forked process (needs pytest-forked), so a "
+        help="`test`: run each test in a fresh forked process (Linux, macOS), so a "
              "crash or a corrupted backend affects that test only (default: none)",
     )
     group.addoption(
@@ -208,6 +210,8 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "requires(*capabilities): backend capabilities this test needs")
     config.addinivalue_line(
         "markers", "fuzz: differential fuzzing against torch (select with -m fuzz)")
+    config.addinivalue_line(
+        "markers", f"{_isolation.MARK}: run this test alone in a fresh forked process")
     raw = config.getoption("--backend") or os.environ.get(ENV_BACKEND, "")
     names = [n.strip() for n in raw.split(",") if n.strip()]
     if len(set(names)) != len(names):
@@ -223,9 +227,10 @@ def pytest_configure(config: pytest.Config) -> None:
         raise pytest.UsageError("--write-xfails: several backends need a path containing "
                                 f"{{backend}} (got {xfails_out})")
     isolation = config.getoption("--isolate")
-    if isolation == "test" and not config.pluginmanager.hasplugin("pytest_forked"):
-        raise pytest.UsageError("--isolate=test runs each test in a forked process and needs "
-                                "pytest-forked: pip install pytest-forked")
+    if isolation == "test" and not _isolation.available():
+        raise pytest.UsageError("--isolate=test forks a process per test, which this platform "
+                                "cannot (no os.fork); run without it, or with -n 1 "
+                                "(pytest-xdist restarts a crashed worker)")
     state = _State(
         names=names,
         options=_parse_options(config.getoption("--backend-option")),
@@ -236,6 +241,7 @@ def pytest_configure(config: pytest.Config) -> None:
     )
     config.stash[STATE] = state
     config.pluginmanager.register(_Recorder(state), "gradspec-conformance-recorder")
+    config.pluginmanager.register(_isolation.Isolation(), "gradspec-conformance-isolation")
     if config.pluginmanager.hasplugin("xdist") and not _is_worker(config):
         config.pluginmanager.register(_XdistController(state), "gradspec-conformance-xdist")
 
@@ -394,7 +400,7 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
                        f"capability {', '.join(lacking)}"))
             continue
         if state.isolation == "test":
-            item.add_marker(pytest.mark.forked)
+            item.add_marker(getattr(pytest.mark, _isolation.MARK))
         found = next((d for d in declared[name] if d.matches(info.stable_id, ids)), None)
         if found is None:
             continue
@@ -404,12 +410,12 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
                 reason=f"{reporting.CRASH_PREFIX} declared to crash the process, not run: "
                        f"{found.reason}"))
         elif found.kind == "isolate":
-            if config.pluginmanager.hasplugin("pytest_forked"):
-                item.add_marker(pytest.mark.forked)
+            if _isolation.available():
+                item.add_marker(getattr(pytest.mark, _isolation.MARK))
             else:
                 item.add_marker(pytest.mark.skip(
-                    reason=f"declared to need a fresh process ({found.reason}); "
-                           "pip install pytest-forked to run it"))
+                    reason=f"declared to need a fresh process ({found.reason}), which this "
+                           "platform cannot fork"))
         else:
             item.add_marker(pytest.mark.xfail(reason=f"known failure: {found.reason}",
                                               strict=False))

@@ -56,7 +56,7 @@ BAD = ("failed", "error", "crashed", "xfailed")
 
 _PACKAGES = ("numpy", "pluggy", "pytest", "array-api-compat", "array-api-strict", "torch",
              "cupy-cuda12x", "cupy-cuda11x", "cupy", "mygrad", "paddlepaddle", "autograd",
-             "pytest-xdist", "pytest-forked")
+             "pytest-xdist")
 
 #: A run of failures this long (and this dense) after a test is reported as a cascade.
 CASCADE_MIN_TESTS = 20

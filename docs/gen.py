@@ -719,11 +719,12 @@ def divergences_table(prefix: str) -> str:
     rows = []
     for row in doc["programs"]:
         reference = row["answers"].get("torch")
-        cells = [f"`{esc(row['program'])}`: `{row['title']}`",
+        cells = [f"{code(row['program'])}: {code(row['title'])}",
                  clause_link(row["clause"], prefix + "spec/")]
         for lib in libs:
             answer = row["answers"].get(lib, "not run")
-            text = esc(answer)
+            # a bare None is the program's answer (a .grad that stayed None), not a missing value
+            text = "None (no gradient)" if answer == "None" else esc(answer)
             if lib != "torch" and reference is not None and not _same_answer(answer, reference):
                 text = f"**{text}**"
             cells.append(text)

@@ -12,8 +12,6 @@ from __future__ import annotations
 from contextlib import AbstractContextManager
 from typing import Any, Callable, Iterable, Protocol, Sequence, runtime_checkable
 
-#: Optional features a backend may declare.  A clause tied to a capability is judged only on
-#: backends that declare it; a backend without it reports the clause as ``unsupported``.
 CAPABILITIES: dict[str, str] = {
     "create_graph": "autograd.grad(..., create_graph=True) returns gradients that are themselves "
                     "in a graph, so they can be differentiated again (higher order)",
@@ -34,14 +32,17 @@ CAPABILITIES: dict[str, str] = {
                "autograd.detect_anomaly() and is_anomaly_enabled(); a NaN from a backward step "
                "raises AnomalyError",
 }
+"""Optional features a backend may declare, each with what it promises.  A clause tied to a
+capability is judged only on backends that declare it; a backend without it reports the clause
+as ``unsupported``."""
 
-#: Capabilities that only make sense with others: declaring the key without every capability
-#: of its value is an error ``load_backend`` reports.
 CAPABILITY_NEEDS: dict[str, frozenset[str]] = {
     "backward_create_graph": frozenset({"create_graph"}),
     "version_counters": frozenset({"inplace"}),
     "inplace_views": frozenset({"inplace"}),
 }
+"""Capabilities that only make sense with others: declaring a key without every capability of
+its value is an error ``load_backend`` reports."""
 
 
 class ApiAbsent(NotImplementedError):

@@ -11,6 +11,7 @@ import weakref
 
 import pytest
 
+import gradspec
 from gradspec.backends.engine.node import FREED, SavedInput, SavedOutput
 from support import refcount_only
 
@@ -136,3 +137,19 @@ def test_dropping_a_100000_op_chain_frees_it(engine_backend, no_cycle_collector)
     assert ref() is not None  # saved by the chain's first node
     del y
     assert ref() is None
+
+
+def test_a_raw_numpy_operand_is_freed_like_a_saved_tensor():
+    """A numpy array operand is saved as is; releasing the node must not compare it with
+    ``==`` (an array's truth value is ambiguous), and a second backward is refused as for
+    any node that saved something (RETAIN-1)."""
+    import numpy as np
+
+    B = gradspec.load_backend("numpy")
+    x = B.tensor([1.0, 2.0], requires_grad=True)
+    y = (x * np.array([3.0, 4.0])).sum()
+    y.backward()
+    assert x.grad.tolist() == [3.0, 4.0]
+    assert y.grad_fn.next_functions[0][0]._saved is FREED
+    with pytest.raises(gradspec.GraphFreedError):
+        y.backward()

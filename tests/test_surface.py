@@ -157,6 +157,18 @@ def test_bound_modules_pickle_and_deepcopy(bk):
     assert back[0].weight.tolist() == model[0].weight.tolist()
 
 
+def test_gradspec_nn_pickles_by_name_for_dask():
+    """cloudpickle sends a script's functions by value, with the modules they use by name; the
+    default-backend ``gradspec.nn`` is a module subclass and must pickle like a module."""
+    cloudpickle = pytest.importorskip("cloudpickle")  # installed with the dask extra
+
+    def objective():
+        return nn.BCELoss
+
+    assert pickle.loads(pickle.dumps(nn)) is nn
+    assert cloudpickle.loads(cloudpickle.dumps(objective))() is nn.BCELoss
+
+
 def test_optim_utils_save_load_are_bound(bk):
     p = bk.ones(2, requires_grad=True)
     opt = bk.optim.SGD([p], lr=0.5)

@@ -196,8 +196,12 @@ class Node:
             self._saved = FREED
             for name in keeps:
                 setattr(self, name, None)
-        elif saved.count(None) != len(saved):
-            self._saved = FREED
+            return
+        # `is not None`, never `==`: an entry may be a raw array (a numpy operand saved as is)
+        for entry in saved:
+            if entry is not None:
+                self._saved = FREED
+                return
 
 
 def _modified(node: Node, shape: tuple[int, ...], saved: int, now: int, tensor: Any) -> Exception:

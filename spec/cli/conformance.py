@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import re
 import subprocess
@@ -47,7 +46,7 @@ _PERCENT = re.compile(r"\[\s*(\d+)%\]\s*$")
 @click.option("--isolate", type=click.Choice(["none", "test"]), default="none",
               show_default=True,
               help="`test`: a fresh process per test, so a crash or a corrupted backend affects "
-                   "one test only (needs pytest-forked)")
+                   "one test only (needs os.fork: Linux, macOS)")
 @click.option("--verbose", "-v", is_flag=True, help="show pytest's own output as it runs")
 @click.argument("pytest_args", nargs=-1, type=click.UNPROCESSED, metavar="[-- PYTEST_ARGS]")
 def conformance_cmd(backend: str | None, report: Path | None, keyword: str | None,
@@ -82,8 +81,9 @@ def conformance_cmd(backend: str | None, report: Path | None, keyword: str | Non
     for path in xfails_files:
         if not path.is_file():
             _fail(f"--xfails-file {path}: no such file")
-    if isolate == "test" and importlib.util.find_spec("pytest_forked") is None:
-        _fail("--isolate test needs pytest-forked: pip install pytest-forked")
+    if isolate == "test" and not hasattr(os, "fork"):
+        _fail("--isolate test forks a process per test, which this platform cannot; "
+              "run without it")
     with tempfile.TemporaryDirectory(prefix="gradspec-") as tmp:
         pattern = str(report.resolve()) if report is not None else f"{tmp}/{{backend}}.json"
         paths = {n: Path(pattern.replace("{backend}", n)) for n in names}

@@ -35,8 +35,10 @@ Differences from ``torch.nn``, all deliberate:
 
 from __future__ import annotations
 
+import importlib as _importlib
 import sys as _sys
 import types as _types
+from typing import Any as _Any
 
 from . import functional, init, modules, utils
 from .modules import (
@@ -111,13 +113,10 @@ class _DefaultBackendModule(_types.ModuleType):
         return ("<module 'gradspec.nn': layers create parameters on the default backend "
                 "(gradspec.load_backend()); backend.nn is bound to its backend>")
 
-    def __reduce__(self) -> tuple:
-        # Pickled by name, as a plain module is by cloudpickle: a function pickled by value (a
-        # user's objective sent to Dask workers) may refer to gradspec.nn, and pickle knows no
-        # reducer for a module subclass.
-        import importlib
-
-        return (importlib.import_module, (self.__name__,))
+    def __reduce__(self) -> tuple[_Any, tuple[str]]:
+        # Pickled by name, as a plain module is: cloudpickle (Dask) sends functions that use
+        # ``nn`` by value, and a ModuleType subclass is not in its table of module reducers.
+        return _importlib.import_module, (self.__name__,)
 
 
 _sys.modules[__name__].__class__ = _DefaultBackendModule
