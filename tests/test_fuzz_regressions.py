@@ -390,3 +390,26 @@ def test_cumsum_of_a_0d_tensor(torch):
     y.backward()
     assert y.grad_fn is not None and y.grad_fn.name() == "CumsumBackward0"
     assert x.grad.item() == 1.0
+
+
+# ------------------------------------------------------ issue 16's campaign on the merged generator
+def test_seed_26963_prod_of_a_0d_tensor_passes_the_gradient_through(torch):
+    # PyTorch's prod_backward returns the incoming gradient itself for a 0-d input, so under
+    # create_graph the derivative is not tied to the input (a 1-element 1-d input is)
+    x = torch.tensor(1.5, dtype=torch.float64, requires_grad=True)
+    (dx,) = torch.autograd.grad(x.prod(), x, create_graph=True)
+    assert dx.item() == 1.0 and not dx.requires_grad
+    v = torch.tensor([1.5], dtype=torch.float64, requires_grad=True)
+    (dv,) = torch.autograd.grad(v.prod(), v, create_graph=True)
+    assert dv.tolist() == [1.0] and dv.requires_grad
+
+
+@pytest.mark.parametrize("shape", [(1, 2, 3, 3), (2, 3, 3)])
+def test_seed_20775_global_adaptive_average_is_a_mean(torch, shape):
+    # PyTorch computes adaptive_avg_pool2d to (1, 1) as a mean over the last two dims
+    # (MeanBackward1), whose derivative does not depend on the input
+    x = torch.ones(*shape, dtype=torch.float64, requires_grad=True)
+    y = torch.nn.functional.adaptive_avg_pool2d(x, (1, 1))
+    assert y.grad_fn.name() == "MeanBackward1" and tuple(y.shape) == shape[:-2] + (1, 1)
+    (dx,) = torch.autograd.grad(y.sum(), x, create_graph=True)
+    assert not dx.requires_grad and abs(dx.sum().item() - x.numel() / 9) < 1e-12
