@@ -62,3 +62,4 @@ def test_runner_builds_the_installed_layout(tmp_path):
     assert m.new in run.target(root, m.file).read_text(encoding="utf-8")
     with pytest.raises(ValueError, match="occurs 0 times"):
         run.apply(root, m)  # applied already: its text is gone
+    compile(run.FOCUS_PLUGIN, "mutation_focus.py", "exec")  # --focus's plugin
