@@ -52,7 +52,9 @@ from .serialization import load, save
 # One filter, set once at import, keeps gradspec's engine as silent at no cost per op: it
 # covers what the engine's modules compute, and array_api_strict's modules, through which the
 # `strict` backend computes.  (It is set here, not when a backend is built, so that it is in
-# place before any test runner saves and restores the filters around each test.)
+# place before any test runner saves and restores the filters around each test.)  The
+# compiled engine core runs without Python frames, so there numpy attributes the warning to the
+# caller and this filter misses it (an open gap; tests/test_floating_point_warnings.py).
 _warnings.filterwarnings(
     "ignore", message=r"(divide by zero|invalid value|overflow|underflow) encountered in ",
     category=RuntimeWarning, module=r"(gradspec\.backends|array_api_strict)\.")
