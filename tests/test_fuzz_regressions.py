@@ -415,10 +415,7 @@ def test_seed_20775_global_adaptive_average_is_a_mean(torch, shape):
     assert not dx.requires_grad and abs(dx.sum().item() - x.numel() / 9) < 1e-12
 
 
-# Open findings of the campaign (docs/fuzzing.md): expected failures until the engine is fixed.
-@pytest.mark.xfail(strict=True, reason="open (seeds 42810, 44877): batch_norm's bias gradient is "
-                   "tied to the graph under create_graph; PyTorch's is the sum of the incoming "
-                   "gradient, which requires no grad here")
+# seeds 42810, 44877 and 57929: PyTorch's batch-norm backward does not take the bias
 def test_seed_42810_batch_norm_bias_gradient_is_not_tied_to_the_input(torch):
     x = torch.tensor([[[0.0, 1.0]]], dtype=torch.float64)
     w = torch.tensor([2.0], dtype=torch.float64)
