@@ -55,7 +55,8 @@ class CupyRNG:
 
 @hookimpl
 def gradspec_backend_describe() -> Mapping[str, str]:
-    return {"summary": "gradspec's engine over CuPy (NVIDIA GPU)", "device": "cuda"}
+    return {"summary": "gradspec's engine over CuPy (NVIDIA GPU)", "device": "cuda",
+            "library": "cupy-cuda12x, cupy-cuda11x, cupy"}
 
 
 @hookimpl
@@ -95,5 +96,6 @@ def gradspec_backend_create(options: Mapping[str, str]) -> Any:
         scatter_add=cupyx.scatter_add,
         index_put=index_put,
         numpy=np,
+        c_order=lambda a: cp.asarray(a, order="C"),
     )
     return EngineBackend("cupy", xp, host, version(), "gradspec's engine over CuPy")

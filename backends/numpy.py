@@ -33,6 +33,7 @@ def build() -> Any:
         scatter_add=np.add.at,
         index_put=index_put,
         numpy=np,
+        c_order=lambda a: np.asarray(a, order="C"),
     )
     return EngineBackend("numpy", namespace(), host, version(),
                          "gradspec's engine over numpy (CPU)")
@@ -40,7 +41,7 @@ def build() -> Any:
 
 @hookimpl
 def gradspec_backend_describe() -> Mapping[str, str]:
-    return {"summary": "gradspec's engine over numpy", "device": "cpu"}
+    return {"summary": "gradspec's engine over numpy", "device": "cpu", "library": "numpy"}
 
 
 @hookimpl

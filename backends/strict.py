@@ -16,7 +16,8 @@ from gradspec.plugins import hookimpl
 
 @hookimpl
 def gradspec_backend_describe() -> Mapping[str, str]:
-    return {"summary": "gradspec's engine over array_api_strict (portability check)", "device": "cpu"}
+    return {"summary": "gradspec's engine over array_api_strict (portability check)",
+            "device": "cpu", "library": "array-api-strict"}
 
 
 @hookimpl
@@ -24,6 +25,17 @@ def gradspec_backend_available() -> tuple[bool, str]:
     if importlib.util.find_spec("array_api_strict") is None:
         return False, "array-api-strict is not installed: pip install 'gradspec[strict]'"
     return True, ""
+
+
+def _c_order(a: Any) -> Any:
+    """array_api_strict arrays hold numpy arrays (the standard has no memory layout)."""
+    import array_api_strict as xp
+    import numpy as np
+
+    host = np.asarray(a)
+    if host.flags.c_contiguous:
+        return a
+    return xp.asarray(np.ascontiguousarray(host))
 
 
 @hookimpl
@@ -40,6 +52,7 @@ def gradspec_backend_create(options: Mapping[str, str]) -> Any:
         rng=NumpyRNG(np, lambda a: xp.asarray(a)),
         device="cpu",
         numpy=np,
+        c_order=_c_order,
     )
     from .engine.backend import configure
 

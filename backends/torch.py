@@ -155,7 +155,8 @@ def _expose(backend: Any, name: str, fn: Any) -> None:
 
 @hookimpl
 def gradspec_backend_describe() -> Mapping[str, str]:
-    return {"summary": "PyTorch's own autograd (the reference semantics)", "device": "cpu"}
+    return {"summary": "PyTorch's own autograd (the reference semantics)", "device": "cpu",
+            "library": "torch"}
 
 
 @hookimpl

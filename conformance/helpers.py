@@ -82,6 +82,26 @@ def unsupported(reason: str) -> None:
     pytest.skip(f"{UNSUPPORTED_PREFIX} {reason}")
 
 
+def require_methods(backend: Any, case: Any) -> None:
+    """Skip as unsupported unless ``backend`` has every function and tensor method an op case
+    calls (``case.methods``: ``"Tensor.view"``, ``"relu"``, ``"linalg.vector_norm"``)."""
+    sample = backend.tensor([[1.0]])  # 2-D: reading `.T` of other ranks may warn
+    lacking = []
+    for name in case.methods:
+        owner, _, attr = name.rpartition(".")
+        if owner == "Tensor":
+            found = hasattr(sample, attr)
+        else:  # a backend function, maybe in a sub-namespace ("linalg.vector_norm")
+            found = backend
+            for part in name.split("."):
+                found = getattr(found, part, None)
+            found = found is not None
+        if not found:
+            lacking.append(name)
+    if lacking:
+        unsupported(f"op case {case.name} needs {', '.join(lacking)}")
+
+
 def example_namespace(backend: Any) -> dict[str, Any]:
     """Globals for running a clause's example against ``backend`` (bound to ``torch``)."""
     ns: dict[str, Any] = {

@@ -675,6 +675,33 @@ linear("setitem-into-zeros", "setitem", _into_zeros, X(2), ("zeros", "Tensor.__s
        requires=INPLACE_VIEWS)
 
 
+# ==================================================================================================
+# Large tensors: cases big enough to take every size-dependent path an engine may have.
+#
+# Kept apart from the cases above: engines switch algorithms on size (gradspec's engine takes
+# ReLU's gradient as a mask product from 4,096 elements, and skips a full-size copy in binary
+# cross entropy's gradient from 65,536), and every case above has a few dozen elements at most,
+# so a bug on the big path would pass them all.  Finite differences cost two forwards per
+# differentiated element: the cases with more than a few thousand elements differentiate a
+# small input that a constant spreads over the large tensor (``x * c``), and only the ReLU
+# case is differentiated element by element.
+LARGE_RELU = (65, 64)  # 4,160 elements: above gradspec's 4,096
+LARGE_BCE = (4, 16_384)  # 65,536 elements: gradspec's threshold in binary cross entropy
+linear("relu-large", "relu", lambda B, x: B.relu(x), X(*LARGE_RELU, avoid=(0.0,)), "relu",
+       sq=False, note="ReLU's big-array gradient path, element by element")
+linear("relu-large-spread", "relu", lambda B, x, c: B.relu(x * c),
+       (X(4, 1, low=0.5, high=2.0, signed=True),
+        K(4, LARGE_RELU[0] * LARGE_RELU[1] // 4, low=0.5, high=2.0, signed=True)),
+       ("relu", "Tensor.__mul__"), sq=True,
+       note="a 4-element input spread over 4,160 elements; its -sq companion checks the "
+            "big path's second order")
+for reduction in ("mean", "none"):
+    case(f"{BCE}-large-{reduction}", BCE,
+         lambda B, x, c, y, r=reduction: B.binary_cross_entropy(x * c, y, reduction=r),
+         (X(LARGE_BCE[0], 1, low=0.5, high=1.0), K(*LARGE_BCE, low=0.1, high=0.9),
+          K(*LARGE_BCE, low=0.0, high=1.0)), (BCE, "Tensor.__mul__"),
+         note="65,536 probabilities: the big path of the gradient's p (1 - p) floor")
+
 # ---------------------------------------------------------------- ops (issue 12): torch-level ops
 from . import opcases_tensor  # noqa: E402  (adds its cases with case() and linear())
 

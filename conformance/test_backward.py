@@ -355,6 +355,52 @@ def test_autograd_backward_inputs(backend):
     assert u.grad.tolist() == [1.0, 2.0] and x.grad is None
 
 
+@pytest.mark.clause("BWD-7", "HOOK-1")
+@pytest.mark.requires("hooks")
+def test_inputs_runs_no_hook_of_a_leaf_left_out(backend):
+    # PyTorch does not run what leads only to tensors outside `inputs`: their hooks stay quiet
+    x = backend.tensor([1.0, 2.0], requires_grad=True)
+    u = backend.tensor([3.0, 4.0], requires_grad=True)
+    seen = []
+    x.register_hook(lambda g: seen.append(("x", g.tolist())))
+    u.register_hook(lambda g: seen.append(("u", g.tolist())))
+    (x * u).sum().backward(inputs=[x])
+    assert seen == [("x", [3.0, 4.0])]
+    assert x.grad.tolist() == [3.0, 4.0] and u.grad is None
+
+
+
+@pytest.mark.clause("BWD-7", "RETAINGRAD-2")
+def test_inputs_still_fills_the_single_outputs_retained_grad(backend):
+    # fuzzer seed 49257: nothing below the output leads to x, yet PyTorch's root runs its hooks
+    w = backend.tensor([1.0, 2.0], requires_grad=True)
+    x = backend.tensor([3.0, 4.0], requires_grad=True)
+    y = w * 2
+    y.retain_grad()
+    y.backward(backend.tensor([1.0, -1.0]), retain_graph=True)
+    y.backward(backend.tensor([0.5, 0.5]), inputs=[x])
+    assert y.grad.tolist() == [1.5, -0.5]
+    assert w.grad.tolist() == [2.0, -2.0] and x.grad is None
+
+
+@pytest.mark.clause("BWD-7", "HOOK-1")
+@pytest.mark.requires("hooks")
+def test_inputs_runs_the_single_outputs_hook_but_not_those_below(backend):
+    w = backend.tensor([1.0, 2.0], requires_grad=True)
+    x = backend.tensor([3.0, 4.0], requires_grad=True)
+    h = w * 2
+    y = h + x
+    seen = []
+    y.register_hook(lambda g: seen.append("y"))
+    h.register_hook(lambda g: seen.append("h"))
+    y.sum().backward(inputs=[x])  # y is not the output: only the output's node and x's path
+    assert seen == ["y"] and x.grad.tolist() == [1.0, 1.0] and w.grad is None
+    seen.clear()
+    z = w * 3
+    z.register_hook(lambda g: seen.append("z"))
+    z.backward(backend.ones(2), inputs=[x])  # x is not reached at all
+    assert seen == ["z"] and w.grad is None
+
 # ----------------------------------------------------------------------------------- BWD-8
 CHAIN = 10_000
 
@@ -390,3 +436,4 @@ def test_chain_of_ten_thousand_ops_through_autograd_grad(backend):
     (g,) = backend.autograd.grad(y, x)
     assert g.item() == 1.0  # an even number of negations
     assert x.grad is None
+

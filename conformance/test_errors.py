@@ -192,9 +192,11 @@ def _anomaly_nan(b):
     y = (b.sqrt(x) * 0).sum()  # sqrt's derivative at 0 is inf, times 0: NaN
 
     def action():
-        with warnings.catch_warnings(), b.autograd.detect_anomaly():
-            warnings.simplefilter("ignore")
-            y.backward()
+        with warnings.catch_warnings():
+            # before anomaly mode starts: PyTorch warns as it is switched on
+            warnings.simplefilter("ignore", UserWarning)
+            with b.autograd.detect_anomaly():
+                y.backward()
 
     return AnomalyError, [x, y], action
 

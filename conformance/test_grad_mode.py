@@ -8,7 +8,9 @@ import threading
 
 import pytest
 
-from gradspec.conformance.helpers import raises_kind, unsupported
+from gradspec.conformance import _gradcheck as gc
+from gradspec.conformance import opcases
+from gradspec.conformance.helpers import raises_kind, require_methods, unsupported
 from gradspec.errors import NoGradPathError
 
 
@@ -186,6 +188,61 @@ def test_no_grad_does_not_touch_existing_graph(backend):
     assert y.requires_grad and y.grad_fn is not None
     y.sum().backward()
     assert x.grad.tolist() == [2.0, 4.0]
+
+
+VIEW_OPS = ("reshape", "permute", "expand", "getitem", "diagonal", "split")  # PyTorch: views
+
+
+@pytest.mark.clause("NOGRAD-1")
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.name, marks=[
+    pytest.mark.requires(*c.requires)] if c.requires else []) for c in opcases.CASES])
+def test_no_grad_records_no_op_of_tracked_inputs(backend, case):
+    """Every op of the catalogue, applied inside no_grad to inputs that require grad (one-input
+    ops included), returns an untracked leaf, and its inputs are left as they were."""
+    require_methods(backend, case)
+    inputs = [gc.make_tensor(backend, a, spec.dtype, requires_grad=spec.requires_grad)
+              for a, spec in zip(case.sample(), case.inputs)]
+    with backend.no_grad():
+        out = case.fn(backend, *inputs)
+    assert out.grad_fn is None, f"{case.name} recorded a graph inside no_grad: {out.grad_fn}"
+    if case.op not in VIEW_OPS and not any(out is t for t in inputs):
+        # (a view made under no_grad may report requires_grad, as PyTorch's do: the spec
+        # leaves it open; an op may return its input itself, as to() of the same dtype does)
+        assert _untracked(out), f"{case.name} under no_grad: requires_grad={out.requires_grad}"
+    for t, spec in zip(inputs, case.inputs):
+        assert t.requires_grad == spec.requires_grad and t.is_leaf and t.grad is None
+
+
+@pytest.mark.clause("NOGRAD-1")
+@pytest.mark.parametrize("unary", ["exp", "neg", "sum", "relu", "sigmoid", "view", "t", "clone",
+                                   "getitem", "float64"])
+def test_no_grad_one_input_ops_of_a_tracked_non_leaf(backend, unary):
+    x = backend.tensor([[1.0, -2.0], [0.5, 3.0]], requires_grad=True)
+    y = x * 2  # a non-leaf with a graph
+    ops = {
+        "exp": lambda t: backend.exp(t), "neg": lambda t: -t, "sum": lambda t: t.sum(),
+        "relu": lambda t: backend.relu(t), "sigmoid": lambda t: t.sigmoid(),
+        "view": lambda t: t.view(4), "t": lambda t: t.t(), "clone": lambda t: t.clone(),
+        "getitem": lambda t: t[0], "float64": lambda t: t.to(backend.float64),
+    }
+    with backend.no_grad():
+        out = ops[unary](y)
+    assert out.grad_fn is None
+    if unary not in ("view", "t", "getitem"):  # (a view's flags under no_grad: NOGRAD-5 [I])
+        assert out.requires_grad is False and out.is_leaf
+
+
+@pytest.mark.clause("NOGRAD-1")
+@pytest.mark.requires("inplace")
+def test_no_grad_in_place_on_a_tracked_non_leaf_keeps_its_graph(backend):
+    x = backend.tensor([1.0, 2.0], requires_grad=True)
+    y = x * 2
+    node = y.grad_fn
+    with backend.no_grad():
+        y.add_(1)  # not recorded: y keeps its node, the gradient ignores the update
+    assert y.grad_fn is node and y.requires_grad and y.tolist() == [3.0, 5.0]
+    y.sum().backward()
+    assert x.grad.tolist() == [2.0, 2.0]
 
 
 # ---------------------------------------------------------------------------- NOGRAD-2

@@ -9,7 +9,7 @@ import math
 
 import pytest
 
-from gradspec.conformance.helpers import assert_close
+from gradspec.conformance.helpers import assert_close, unsupported
 
 
 def _grad_of(backend, fn, values):
@@ -22,6 +22,49 @@ def _grad_of(backend, fn, values):
 @pytest.mark.clause("NONDIFF-1")
 def test_relu_derivative_at_zero_is_zero(backend):
     assert _grad_of(backend, backend.relu, [-1.0, 0.0, 2.0]) == [0.0, 0.0, 1.0]
+
+
+# sizes below and above the sizes where an engine may switch to a faster algorithm (gradspec's
+# engine: ReLU's gradient from 4,096 elements, binary cross entropy's floor from 65,536)
+SIZES = [pytest.param(12, id="small"), pytest.param(70_000, id="large")]
+
+
+@pytest.mark.clause("NONDIFF-1")
+@pytest.mark.parametrize("n", SIZES)
+def test_relu_passes_nothing_where_masked_whatever_the_incoming_gradient(backend, n):
+    values = [(-1.0, 2.0, 0.0)[i % 3] for i in range(n)]
+    incoming = [(math.inf, math.inf, math.nan)[i % 3] for i in range(n)]
+    x = backend.tensor(values, requires_grad=True)
+    backend.relu(x).backward(backend.tensor(incoming))
+    g = x.grad.tolist()
+    # masked (x <= 0): exactly 0, even for an infinite or NaN incoming gradient; else passed on
+    assert g[:3] == [0.0, math.inf, 0.0]
+    assert all(v == 0.0 for v in g[0::3]) and all(v == 0.0 for v in g[2::3])
+    assert all(v == math.inf for v in g[1::3])
+
+
+@pytest.mark.clause("NONDIFF-1")
+@pytest.mark.parametrize("n", SIZES)
+@pytest.mark.requires("float64")
+def test_binary_cross_entropy_clamps_at_certain_probabilities(backend, n):
+    if not hasattr(backend, "binary_cross_entropy"):
+        unsupported("binary_cross_entropy")
+    # p = 0 with y = 1 and p = 1 with y = 0: each log is clamped at -100 and the gradient's
+    # p (1 - p) floored at 1e-12, as in PyTorch; the rest are ordinary
+    p_values = [(0.0, 1.0, 0.5, 1.0)[i % 4] for i in range(n)]
+    y_values = [(1.0, 0.0, 1.0, 1.0)[i % 4] for i in range(n)]
+    p = backend.tensor(p_values, dtype=backend.float64, requires_grad=True)
+    y = backend.tensor(y_values, dtype=backend.float64)
+    loss = backend.binary_cross_entropy(p, y, reduction="sum")
+    quarter = sum(1 for i in range(n) if i % 4 == 0)
+    second = sum(1 for i in range(n) if i % 4 == 1)
+    third = sum(1 for i in range(n) if i % 4 == 2)
+    assert_close(loss, 100.0 * (quarter + second) + math.log(2.0) * third, rtol=1e-12)
+    loss.backward()
+    g = p.grad.tolist()
+    # (PyTorch's floor is the float32 nearest 1e-12, even in float64: -1.000000004e12)
+    assert_close(g[:4], [-1e12, 1e12, -2.0, 0.0], rtol=1e-8, atol=0.0)
+    assert len(set(g[0::4])) == 1 and len(set(g[1::4])) == 1 and len(set(g[3::4])) == 1
 
 
 @pytest.mark.clause("NONDIFF-1")

@@ -1,4 +1,4 @@
-"""RETAIN: freeing and retaining the graph (clauses RETAIN-1 .. RETAIN-3).
+"""RETAIN: freeing and retaining the graph (clauses RETAIN-1 .. RETAIN-4).
 
 Where a second traversal MUST raise, the graphs save tensors for backward (mul of two tensors,
 pow, exp, sigmoid): PyTorch raises lazily, only when freed data is needed (RETAIN-3).
@@ -8,7 +8,11 @@ import warnings
 
 import pytest
 
-from gradspec.conformance.helpers import assert_close, raises_kind
+import gradspec
+from gradspec import errors
+from gradspec.conformance import _gradcheck as gc
+from gradspec.conformance import opcases
+from gradspec.conformance.helpers import assert_close, raises_kind, require_methods
 from gradspec.errors import GraphFreedError
 
 # Scalar losses whose graphs save tensors; each maps (x, u) -> loss.
@@ -260,3 +264,117 @@ def test_second_autograd_grad_of_non_saving_graph_succeeds_or_raises_graph_freed
     else:
         assert g2.tolist() == [2.0, 2.0]
     assert x.grad is None
+
+
+# ----------------------------------------------------------------------------------- RETAIN-4
+def _setitem(key):
+    def build(b, t):
+        y = t + 1  # add saves nothing: only the assignment's node keeps anything
+        y[key(b)] = 5.0
+        return y.sum()
+    return build
+
+
+# Graphs whose only saving node keeps data that is not differentiated; (loss builder, the
+# gradient of one backward at x=[1, 2, 3], capabilities needed).
+NON_DIFFERENTIABLE_SAVED = {
+    "where": (lambda b, t: b.where(b.tensor([True, False, True]), t, b.zeros(3)).sum(),
+              [1.0, 0.0, 1.0], ()),
+    "where-scalar": (lambda b, t: b.where(t > 1.5, t, 0.0).sum(), [0.0, 1.0, 1.0], ()),
+    "where-0d": (lambda b, t: b.where(b.tensor(True), t, b.zeros(3)).sum(), [1.0, 1.0, 1.0], ()),
+    "index-tensor": (lambda b, t: t[b.tensor([0, 2])].sum(), [1.0, 0.0, 1.0], ()),
+    "index-mask": (lambda b, t: t[b.tensor([True, False, True])].sum(), [1.0, 0.0, 1.0], ()),
+    "index-list": (lambda b, t: t[[2, 2]].sum(), [0.0, 0.0, 2.0], ()),
+    "max-dim": (lambda b, t: t.max(0).values, [0.0, 0.0, 1.0], ()),
+    "min-dim": (lambda b, t: t.min(dim=0).values, [1.0, 0.0, 0.0], ()),
+    "setitem-int": (_setitem(lambda b: 0), [0.0, 1.0, 1.0], ("inplace_views",)),
+    "setitem-slice": (_setitem(lambda b: slice(1, None)), [1.0, 0.0, 0.0], ("inplace_views",)),
+    "setitem-mask": (_setitem(lambda b: b.tensor([True, False, False])), [0.0, 1.0, 1.0],
+                     ("inplace_views",)),
+}
+
+
+def _retain4_params():
+    return [pytest.param(name, id=name, marks=[pytest.mark.requires(*caps)] if caps else [])
+            for name, (_, _, caps) in NON_DIFFERENTIABLE_SAVED.items()]
+
+
+@pytest.mark.clause("RETAIN-4")
+@pytest.mark.parametrize("graph", _retain4_params())
+def test_node_with_non_differentiable_saved_data_is_freed(backend, graph):
+    build, once, _ = NON_DIFFERENTIABLE_SAVED[graph]
+    x = backend.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = build(backend, x)
+    y.backward()
+    assert x.grad.tolist() == once
+    with raises_kind(backend, GraphFreedError):
+        y.backward()
+    assert x.grad.tolist() == once  # a refused backward accumulates nothing
+
+
+@pytest.mark.clause("RETAIN-4")
+@pytest.mark.parametrize("graph", _retain4_params())
+def test_autograd_grad_frees_non_differentiable_saved_data(backend, graph):
+    build, once, _ = NON_DIFFERENTIABLE_SAVED[graph]
+    x = backend.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = build(backend, x)
+    (g,) = backend.autograd.grad(y, x)
+    assert g.tolist() == once
+    with raises_kind(backend, GraphFreedError):
+        backend.autograd.grad(y, x)
+
+
+@pytest.mark.clause("RETAIN-4", "RETAIN-2")
+@pytest.mark.parametrize("graph", _retain4_params())
+def test_retain_graph_keeps_non_differentiable_saved_data(backend, graph):
+    build, once, _ = NON_DIFFERENTIABLE_SAVED[graph]
+    x = backend.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    y = build(backend, x)
+    y.backward(retain_graph=True)
+    y.backward()
+    assert x.grad.tolist() == [2 * g for g in once]
+
+
+def _torch_reference():
+    try:
+        return gradspec.load_backend("torch")
+    except (errors.BackendUnavailableError, errors.UnknownBackendError) as exc:
+        pytest.skip(f"PyTorch, the reference for which op nodes save data, is not available "
+                    f"here: {exc}")
+
+
+def _freed_after_grad(backend, case, operands, v):
+    """Run the case's op, differentiate it once without retain_graph, then again: whether the
+    second traversal raised GraphFreedError (None: it raised something else)."""
+    tensors = gc._build(backend, operands)
+    out = case.fn(backend, *tensors)
+    wrt = [tensors[i] for i in case.wrt]
+    cot = gc.make_tensor(backend, v, dtype=out.dtype)
+    backend.autograd.grad((out,), wrt, grad_outputs=(cot,))
+    try:
+        backend.autograd.grad((out,), wrt, grad_outputs=(cot,))
+    except Exception as exc:  # noqa: BLE001 - the kind decides
+        return True if backend.classify_error(exc) is GraphFreedError else None
+    return False
+
+
+@pytest.mark.clause("RETAIN-4", "RETAIN-1")
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.name, marks=[
+    pytest.mark.requires(*c.requires)] if c.requires else []) for c in opcases.CASES
+    if not c.name.endswith("-sq")])  # (a squared output's mul saves: it says nothing of the op)
+def test_every_op_is_freed_where_pytorch_frees_it(backend, case):
+    """A standing check over the op catalogue: where a second traversal of an op's graph
+    raises on PyTorch (its node saved something), it MUST raise here too; where PyTorch can
+    re-traverse, either outcome is allowed (RETAIN-3)."""
+    require_methods(backend, case)
+    reference = _torch_reference()
+    operands = [gc.Operand(a, spec.dtype, spec.requires_grad)
+                for a, spec in zip(case.sample(), case.inputs)]
+    v = gc.dyadic_cotangent(case.rng(1), gc.as_numpy_function(reference, case.fn, operands)(
+        [op.value for op in operands]).shape)
+    if not _freed_after_grad(reference, case, operands, v):
+        return  # PyTorch re-traverses it (RETAIN-3): nothing required
+    got = _freed_after_grad(backend, case, operands, v)
+    assert got is not None, "the second traversal raised an error other than GraphFreedError"
+    assert got, (f"PyTorch frees {case.op}'s node after a backward without retain_graph; a "
+                 "second traversal here ran instead of raising GraphFreedError")

@@ -8,7 +8,7 @@ and in mixed-precision expressions each leaf keeps its own dtype.
 import numpy as np
 import pytest
 
-from gradspec.conformance.helpers import assert_close
+from gradspec.conformance.helpers import assert_close, unsupported
 
 
 def _grad_shape(t):
@@ -233,6 +233,19 @@ def test_float64_leaf_grad_is_float64(backend):
     assert x.grad.tolist() == [0.2, 0.4]
 
 
+@pytest.mark.clause("SHAPE-3", "AGRAD-1")
+@pytest.mark.requires("float64")
+def test_autograd_grad_returns_each_inputs_dtype(backend):
+    # float32 (1, 2) * float64 () is float32; a backward formula may compute the gradient wider
+    # (here, with a float64 grad_outputs), but what comes back has the input's dtype
+    x = backend.tensor([[-0.5, 0.25]], dtype=backend.float32, requires_grad=True)
+    c = backend.tensor(1.5, dtype=backend.float64, requires_grad=True)
+    v = backend.tensor([[1.0, 2.0]], dtype=backend.float64)
+    gx, gc = backend.autograd.grad(x * c, [x, c], grad_outputs=v)
+    assert gx.dtype == backend.float32 and gc.dtype == backend.float64
+    assert gx.tolist() == [[1.5, 3.0]] and gc.item() == 0.0
+
+
 @pytest.mark.clause("SHAPE-3", "BWD-3")
 @pytest.mark.requires("float64")
 def test_float64_gradient_for_float32_output(backend):
@@ -268,3 +281,64 @@ def test_grad_of_numpy_created_leaf_keeps_its_dtype(backend):
     x = backend.tensor(np.array([1.0, 2.0], dtype=np.float32), requires_grad=True)
     (x * 3).sum().backward()
     assert x.grad.dtype == x.dtype == backend.float32
+
+
+# ----------------------------------------------------------------------------------- SHAPE-4
+def _transposed(backend, *shape):
+    """A leaf and its transposed (last two dims swapped) view: not contiguous in PyTorch."""
+    n = 1
+    for s in shape:
+        n *= s
+    x = backend.tensor([float(i) for i in range(n)], requires_grad=True)
+    return x, x.view(*shape).transpose(-1, -2)
+
+
+def _needs(backend, op):
+    """Report the case unsupported when the backend lacks the function or method it uses."""
+    owner, name = {"contiguous": ("Tensor", "contiguous"), "softmax": ("", "softmax"),
+                   "log_softmax": ("", "log_softmax"), "stack": ("", "stack")}.get(
+        op, ("", "cat") if op.startswith("cat") else ("", ""))
+    if name and not hasattr(backend.tensor([1.0]) if owner else backend, name):
+        unsupported(f"{'Tensor.' if owner else ''}{name}")
+
+
+CONTIGUOUS_RESULTS = {
+    "contiguous": lambda b, t: t.contiguous(),
+    "cat-dim0": lambda b, t: b.cat([t, t * 2]),
+    "cat-dim1": lambda b, t: b.cat([t, t], dim=1),
+    "stack": lambda b, t: b.stack([t, t]),
+    "softmax": lambda b, t: b.softmax(t, dim=-1),
+    "log_softmax": lambda b, t: b.log_softmax(t, dim=0),
+    "sum-dim": lambda b, t: t.sum(dim=1),
+    "mean-keepdim": lambda b, t: t.mean(dim=0, keepdim=True),
+    "max-dim": lambda b, t: t.max(dim=1).values,
+}
+
+
+@pytest.mark.clause("SHAPE-4")
+@pytest.mark.parametrize("op", list(CONTIGUOUS_RESULTS), ids=list(CONTIGUOUS_RESULTS))
+@pytest.mark.parametrize("shape", [(3, 4), (2, 3, 4)], ids=["2d", "3d"])
+def test_results_pytorch_makes_contiguous_can_be_viewed(backend, op, shape):
+    _needs(backend, op)
+    x, t = _transposed(backend, *shape)
+    y = CONTIGUOUS_RESULTS[op](backend, t)
+    flat = y.view(-1)  # must not raise
+    assert flat.tolist() == y.reshape(-1).tolist()
+    weights = backend.tensor([float(i % 5) for i in range(flat.shape[0])])
+    (flat * weights).sum().backward()
+    expected_x = backend.tensor([float(i) for i in range(x.shape[0])], requires_grad=True)
+    y2 = CONTIGUOUS_RESULTS[op](backend, expected_x.view(*shape).transpose(-1, -2))
+    (y2.reshape(-1) * weights).sum().backward()
+    assert_close(x.grad, expected_x.grad)
+
+
+@pytest.mark.clause("SHAPE-4")
+def test_contiguous_of_a_contiguous_tensor_is_itself(backend):
+    _needs(backend, "contiguous")
+    x = backend.tensor([[1.0, 2.0], [3.0, 4.0]], requires_grad=True)
+    assert x.contiguous() is x
+    t = x.t()
+    c = t.contiguous()
+    assert c is not t and c.tolist() == [[1.0, 3.0], [2.0, 4.0]]
+    c.view(4).sum().backward()
+    assert x.grad.tolist() == [[1.0, 1.0], [1.0, 1.0]]

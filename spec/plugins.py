@@ -15,6 +15,7 @@ torch, no cupy).  Loading a backend imports only that backend's plugin.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import os
 import threading
@@ -48,7 +49,10 @@ class BackendSpec:
     def gradspec_backend_describe(self) -> Mapping[str, str]:
         """Static facts for listings, without importing the array library.
 
-        Keys: ``summary`` (one line), ``device`` (``"cpu"``, ``"cuda"``, ...), optionally ``docs``.
+        Keys: ``summary`` (one line), ``device`` (``"cpu"``, ``"cuda"``, ...), optionally
+        ``docs``, and ``library``: the distribution of the array library or engine the backend
+        wraps (``"numpy"``, ``"torch"``; several, comma-separated, when it has more than one
+        name), whose version listings show (read from its metadata).
         """
 
     @hookspec(firstresult=True)
@@ -86,6 +90,7 @@ class BackendStatus:
     reason: str
     device: str = ""
     summary: str = ""
+    library: str = ""  # the array library or engine it wraps, with its version: "torch 2.13.0"
 
 
 @dataclass(frozen=True)
@@ -126,9 +131,12 @@ def _entry(name: str) -> _Entry:
     entries = _entries()
     if name not in entries:
         installed = ", ".join(sorted(entries)) or "none"
+        near = difflib.get_close_matches(name, entries, n=1)
+        hint = f" (did you mean {near[0]!r}?)" if near else ""
         raise UnknownBackendError(
-            f"no backend named {name!r}; installed backends: {installed}. A backend is found "
-            f"through the {ENTRY_POINT_GROUP!r} entry-point group of an installed distribution."
+            f"no backend named {name!r}{hint}; installed backends: {installed}. A backend is "
+            f"found through the {ENTRY_POINT_GROUP!r} entry-point group of an installed "
+            "distribution."
         )
     claims = entries[name]
     if len(claims) > 1:
@@ -257,8 +265,22 @@ def list_backends() -> list[BackendStatus]:
         rows.append(BackendStatus(
             name, first.distribution, first.version, ok, reason,
             str(info.get("device", "")), str(info.get("summary", "")),
+            _library(str(info.get("library", ""))),
         ))
     return rows
+
+
+def _library(distributions: str) -> str:
+    """``"torch 2.13.0"`` for the distribution a backend says it wraps (read from its metadata,
+    never imported; of several comma-separated names, the first installed); ``"torch (not
+    installed)"`` when none is."""
+    names = [d.strip() for d in distributions.split(",") if d.strip()]
+    for name in names:
+        try:
+            return f"{name} {metadata.version(name)}"
+        except metadata.PackageNotFoundError:
+            continue
+    return f"{names[0]} (not installed)" if names else ""
 
 
 def load_backend(name: str | None = None, **options: Any) -> Any:
@@ -271,6 +293,10 @@ def load_backend(name: str | None = None, **options: Any) -> Any:
     ``DuplicateBackendError``, ``BackendUnavailableError`` or ``InvalidBackendError`` with a
     message that says what to do.
     """
+    if name is not None and not name.strip():
+        raise UnknownBackendError(
+            "the backend name is empty; pass a name such as 'numpy' (list_backends() lists "
+            "them), or None for $GRADSPEC_BACKEND or the default")
     name = name or os.environ.get("GRADSPEC_BACKEND") or DEFAULT_BACKEND
     key = (name, tuple(sorted((k, str(v)) for k, v in options.items())))
     with _lock:

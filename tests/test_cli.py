@@ -260,6 +260,7 @@ def test_usage_errors(capsys, args, fragments):
 def test_conformance_table_and_report(capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)  # as a user would, outside the repository
     report = tmp_path / "reports" / "numpy.json"
+    report.parent.mkdir()  # output folders are the user's to make (gradspec creates none)
     rc, out, err = run(capsys, "conformance", "--backend", "numpy", "-k", "test_workloads",
                        "--report", str(report))
     assert rc == 0, err
@@ -301,6 +302,7 @@ def test_conformance_declarations_deselection_and_written_xfails(capsys, tmp_pat
 
 def test_conformance_of_several_backends_and_no_test_selected(capsys, tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
+    (tmp_path / "r").mkdir()  # report folders are never created silently (test_cli_first_use)
     rc, out, err = run(capsys, "conformance", "-b", "numpy,strict", "-k", "test_requires_grad_",
                        "--report", "r/{backend}.json", "--backend-option", "x=1")
     assert_one_line_error(rc, err, "cannot load backend", "x")

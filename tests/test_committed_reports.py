@@ -31,6 +31,10 @@ def test_committed_report_covers_the_catalogue(path):
     catalogue = {c.id for c in clauses.CLAUSES}
     missing = sorted(catalogue - set(doc["clauses"]))
     stale = sorted(set(doc["clauses"]) - catalogue)
+    if not doc["backend"]["available"]:
+        # Nothing ran (cupy without a GPU): the docs say once that the backend was unavailable
+        # and why, whatever clauses it lists; a run on a GPU regenerates it with the catalogue.
+        missing = []
     assert not missing and not stale, (
         f"{path.name} does not match the clause catalogue (missing {missing}, no longer in the "
         f"catalogue {stale}): regenerate it with `python docs/gen.py --run --backends="

@@ -259,6 +259,82 @@ def test_matmul_refuses_non_tensors(torch):
         torch.ones(2, 3) @ [[1.0], [2.0], [3.0]]
 
 
+# --------------------------------------------------------------------------- issue 16's seeds
+def test_seed_49257_pruned_backward_still_fills_the_single_outputs_retained_grad(torch):
+    # backward(inputs=[t1]) of one output: its node's retain_grad and hooks run although
+    # nothing below it leads to t1 (PyTorch's graph root always runs its tensor pre-hooks)
+    t10 = torch.tensor([-2.0, -1.5], dtype=torch.float64, requires_grad=True)
+    t1 = torch.tensor([-1.0, 1.0], dtype=torch.float64, requires_grad=True)
+    t11 = t10 * 2
+    t11.retain_grad()
+    t11.backward(torch.tensor([-0.5, 1.5], dtype=torch.float64), retain_graph=True)
+    t11.backward(torch.tensor([0.25, -1.0], dtype=torch.float64), inputs=[t1])
+    assert t11.grad.tolist() == [-0.25, 0.5]
+    assert t10.grad.tolist() == [-1.0, 3.0] and t1.grad is None
+
+
+def test_seed_64845_cat_of_a_transposed_tensor_can_be_viewed(torch):
+    x = torch.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]],
+                     dtype=torch.float64, requires_grad=True)
+    y = torch.cat([x.t()], dim=0)
+    assert y.view((9,)).tolist() == [1.0, 4.0, 7.0, 2.0, 5.0, 8.0, 3.0, 6.0, 9.0]
+    y.view((9,)).sum().backward()
+    assert x.grad.tolist() == [[1.0] * 3] * 3
+
+
+def test_where_condition_is_freed_like_pytorchs(torch):
+    x1 = torch.tensor(-0.9, dtype=torch.float64, requires_grad=True)
+    t1 = torch.where(torch.tensor(True), x1, torch.tensor(0.0, dtype=torch.float64))
+    t1.backward()
+    with pytest.raises(gradspec.GraphFreedError):
+        t1.backward()
+    assert x1.grad.item() == 1.0
+
+
+def test_plain_backward_into_a_differentiable_grad_is_in_place(torch):
+    x = torch.tensor([-1.0], dtype=torch.float64, requires_grad=True)
+    torch.pow(x, 3).backward(create_graph=True)
+    g = x.grad
+    g.backward()
+    assert x.grad is g and g.tolist() == [-3.0] and g.grad_fn is not None
+
+
+@pytest.mark.parametrize("dtypes", [("float32", "float64"), ("float64", "float32")])
+def test_seed_138551_cross_entropy_of_mixed_float_dtypes_is_computed_in_the_wider(torch, dtypes):
+    # PyTorch promotes probability targets and scores (float32 with float64 gives float64)
+    a = torch.tensor([[2.5, 0.5]], dtype=getattr(torch, dtypes[0]), requires_grad=True)
+    t = torch.tensor([[1.0, 0.0]], dtype=getattr(torch, dtypes[1]), requires_grad=True)
+    loss = torch.cross_entropy(a, t, reduction="sum")
+    assert loss.dtype == torch.float64
+    loss.backward()
+    assert a.grad.dtype == a.dtype and t.grad.dtype == t.dtype
+    assert abs(a.grad.tolist()[0][0] - (-0.11920292202211769)) < 1e-6
+
+
+def test_seed_76973_observing_a_lazy_zero_grad_does_not_crash(tmp_path):
+    """The segmentation fault of the long run (seed 76973): a double backward leaves PyTorch's
+    lazy zeros (a ZeroTensor) as a leaf's .grad, and torch 2.13 crashes the interpreter
+    converting one with numpy(force=True); the fuzzer's runner observed .grad that way.  Run in
+    a child process, so a regression fails this test instead of killing the test run."""
+    import subprocess
+    import sys
+
+    load_or_skip("torch")
+    script = tmp_path / "seed_76973.py"
+    script.write_text(
+        "import gradspec\n"
+        "from gradspec.conformance.fuzz.runner import observe\n"
+        "T = gradspec.load_backend('torch')\n"
+        "t1 = T.tensor([1.0, 2.0], dtype=T.float64, requires_grad=True)\n"
+        "t4 = T.tensor([3.0, 4.0], dtype=T.float64, requires_grad=True)\n"
+        "(g,) = T.autograd.grad(T.stack([t1, t4]).abs().sum(), [t1], create_graph=True)\n"
+        "(g * g).sum().backward()  # t4.grad: a ZeroTensor\n"
+        "print(observe(T, t4.grad).value.tolist())\n", encoding="utf-8")
+    done = subprocess.run([sys.executable, "-X", "faulthandler", str(script)],
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, f"exit {done.returncode}:\n{done.stderr[-3000:]}"
+    assert done.stdout.strip() == "[0.0, 0.0]"
+
 # ---------------------------------------------------------------- issue 12's ops (fuzzer, 2026)
 @pytest.mark.parametrize("op", ["amin", "amax", "median"])
 def test_reductions_that_save_their_result_refuse_it_modified_in_place(torch, op):
@@ -314,3 +390,38 @@ def test_cumsum_of_a_0d_tensor(torch):
     y.backward()
     assert y.grad_fn is not None and y.grad_fn.name() == "CumsumBackward0"
     assert x.grad.item() == 1.0
+
+
+# ------------------------------------------------------ issue 16's campaign on the merged generator
+def test_seed_26963_prod_of_a_0d_tensor_passes_the_gradient_through(torch):
+    # PyTorch's prod_backward returns the incoming gradient itself for a 0-d input, so under
+    # create_graph the derivative is not tied to the input (a 1-element 1-d input is)
+    x = torch.tensor(1.5, dtype=torch.float64, requires_grad=True)
+    (dx,) = torch.autograd.grad(x.prod(), x, create_graph=True)
+    assert dx.item() == 1.0 and not dx.requires_grad
+    v = torch.tensor([1.5], dtype=torch.float64, requires_grad=True)
+    (dv,) = torch.autograd.grad(v.prod(), v, create_graph=True)
+    assert dv.tolist() == [1.0] and dv.requires_grad
+
+
+@pytest.mark.parametrize("shape", [(1, 2, 3, 3), (2, 3, 3)])
+def test_seed_20775_global_adaptive_average_is_a_mean(torch, shape):
+    # PyTorch computes adaptive_avg_pool2d to (1, 1) as a mean over the last two dims
+    # (MeanBackward1), whose derivative does not depend on the input
+    x = torch.ones(*shape, dtype=torch.float64, requires_grad=True)
+    y = torch.nn.functional.adaptive_avg_pool2d(x, (1, 1))
+    assert y.grad_fn.name() == "MeanBackward1" and tuple(y.shape) == shape[:-2] + (1, 1)
+    (dx,) = torch.autograd.grad(y.sum(), x, create_graph=True)
+    assert not dx.requires_grad and abs(dx.sum().item() - x.numel() / 9) < 1e-12
+
+
+# seeds 42810, 44877 and 57929: PyTorch's batch-norm backward does not take the bias
+def test_seed_42810_batch_norm_bias_gradient_is_not_tied_to_the_input(torch):
+    x = torch.tensor([[[0.0, 1.0]]], dtype=torch.float64)
+    w = torch.tensor([2.0], dtype=torch.float64)
+    b = torch.tensor([-1.5], dtype=torch.float64, requires_grad=True)
+    y = torch.batch_norm(x, None, None, w, b, True)
+    g = torch.tensor([[[-0.25, 0.5]]], dtype=torch.float64)
+    (db,) = torch.autograd.grad(y, [b], grad_outputs=g, create_graph=True)
+    assert db.tolist() == [0.25] and not db.requires_grad
+

@@ -110,6 +110,8 @@ def test_mygrad_adapter_translates_and_emulates_nothing():
 
 @pytest.mark.skipif(importlib.util.find_spec("gradspec_paddle") is None,
                     reason="the PaddlePaddle adapter is not installed")
+# Paddle warns at import that it found no ccache (for compiling its own C++ extensions)
+@pytest.mark.filterwarnings("ignore:No ccache found:UserWarning")
 def test_paddle_adapter_translates_node_pairs_and_declares_its_crasher():
     t = gradspec.load_backend("paddle")
     x = t.tensor([1.0, 2.0], requires_grad=True)

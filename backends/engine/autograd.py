@@ -54,6 +54,9 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
             raise EmptyInputsError("`inputs` argument to backward() cannot be empty; pass None "
                                    "to accumulate into every leaf")
         _check_inputs(targets, "backward(inputs=...)")
+        for t in targets:  # as PyTorch: a non-leaf input retains its grad from now on (BWD-7)
+            if t._grad_fn is not None:
+                t.retain_grad()
     _run(outputs, grads, retain_graph, create_graph, targets, accumulate=True)
 
 
@@ -195,7 +198,11 @@ def _run(outputs: list, grads: list, retain_graph: bool | None, create_graph: bo
     # -- walk -----------------------------------------------------------------------------------
     captured: dict[int, Any] = {}
     retained: list[tuple[Tensor, Any]] = []
-    ready = [n for n in root_nodes if n not in deps and (needed is None or id(n) in needed)]
+    # With one output, its node's hooks and retain_grad run even when nothing wanted lies
+    # below it (PyTorch's graph root always runs its tensor pre-hooks).
+    single = root_nodes[0] if needed is not None and len(outputs) == 1 and root_nodes else None
+    ready = [n for n in root_nodes
+             if n not in deps and (needed is None or id(n) in needed or n is single)]
     anomaly = eng.anomaly
     prev_mode = STATE.enabled
     STATE.enabled = create_graph
@@ -211,10 +218,13 @@ def _run(outputs: list, grads: list, retain_graph: bool | None, create_graph: bo
                     owner = x.retain()
                     if owner is not None:
                         retained.append((owner, g))
-            if capture is not None and id(node) in capture:
-                captured[id(node)] = g
-                if id(node) not in expand:  # type: ignore[operator]
-                    continue  # nothing wanted lies below this input
+            if capture is not None:
+                if id(node) in capture:
+                    captured[id(node)] = g
+                    if id(node) not in expand:  # type: ignore[operator]
+                        continue  # nothing wanted lies below this input
+                elif id(node) not in needed:  # type: ignore[operator]
+                    continue  # the single output's node: its hooks ran, nothing below
             if g is None:  # no gradient arrived: pass on "nothing" so the walk can go on
                 grads_in: Any = (None,) * len(node._next)
             else:
@@ -280,7 +290,7 @@ def _run(outputs: list, grads: list, retain_graph: bool | None, create_graph: bo
         STATE.enabled = prev_mode
 
     for owner, g in retained:
-        _accumulate(owner, g, raw)
+        _retain(owner, g, raw)
     if capture is None:
         for k, leaf in leaves.items():
             _accumulate(leaf, leaf_grads[k], raw, k in owned)
@@ -292,7 +302,9 @@ def _run(outputs: list, grads: list, retain_graph: bool | None, create_graph: bo
             continue
         for j in positions:
             if accumulate:
-                _accumulate(inputs[j], g, raw)  # type: ignore[index]
+                if inputs[j]._grad_fn is None:  # type: ignore[index]
+                    _accumulate(inputs[j], g, raw)  # type: ignore[index]
+                # (a non-leaf input retains its grad: the walk gave it its gradient)
             else:
                 results[j] = _as_input(inputs[j], g, raw)  # type: ignore[index]
     return results
@@ -390,21 +402,31 @@ def _call_hooks(hooks: list, g: Any, raw: bool, T: type) -> Any:
 
 
 def _accumulate(t: Tensor, g: Any, raw: bool, owned: bool = False) -> None:
-    """Add ``g`` to ``t.grad``; ``owned``: nothing else holds ``g``, which may then become the
-    new ``.grad`` itself."""
+    """Add ``g`` to the ``.grad`` of leaf ``t`` (clauses ACC-5, ACC-6); ``owned``: nothing else
+    holds ``g``, which may then become the new ``.grad`` itself.
+
+    Without create_graph the sum goes into the existing ``.grad`` in place, even when that
+    ``.grad`` carries a graph from an earlier create_graph pass: it stays the same object (what
+    an optimizer or a user holds sees the sum) and its version counter moves, so a graph that
+    saved it notices.  With create_graph the sum is a new, differentiable tensor."""
     T = type(t)
-    eng = T._eng
     if raw:
         if g.dtype != t._data.dtype:
             g = T._xp.astype(g, t._data.dtype)
             owned = True
         cur = t._grad
         if cur is None:
-            t._grad = T._wrap(g if owned else eng.copy(g))
-        elif cur._requires_grad:
-            t._grad = T._wrap(cur._data + g)
-        else:
-            cur._data += g  # in place: a .grad someone holds sees the sum (as PyTorch)
+            t._grad = T._wrap(g if owned else T._eng.copy(g))
+            return
+        cur._own()  # a 0-d numpy result is an immutable scalar: give it storage first
+        try:
+            cur._data += g
+        except ValueError as exc:  # read-only: an expanded view assigned as .grad
+            raise RuntimeError(
+                f"cannot accumulate into this tensor's .grad in place ({exc}): it is probably an "
+                "expanded view whose elements share memory. Assign a tensor of its own, e.g. "
+                "x.grad = g.clone().") from None
+        cur._bump()
         return
     # create_graph: record the accumulation, as the pass itself was (also inside no_grad)
     prev, STATE.enabled = STATE.enabled, True
@@ -413,6 +435,26 @@ def _accumulate(t: Tensor, g: Any, raw: bool, owned: bool = False) -> None:
             g = g.to(t.dtype)
         # a copy, never ``g`` itself: it may be the caller's gradient or a tensor autograd.grad
         # returned, and a later backward accumulates into .grad in place
+        t._grad = clone(g) if t._grad is None else t._grad + g
+    finally:
+        STATE.enabled = prev
+
+
+def _retain(t: Tensor, g: Any, raw: bool) -> None:
+    """Give ``g`` to the non-leaf ``t`` that retains its gradient (RETAINGRAD-1): a copy the
+    first time, then ``old + g`` as a new tensor: unlike a leaf's, a retained ``.grad`` is
+    never updated in place (ACC-5), as in PyTorch."""
+    T = type(t)
+    if raw:
+        if g.dtype != t._data.dtype:
+            g = T._xp.astype(g, t._data.dtype)
+        cur = t._grad
+        t._grad = T._wrap(T._eng.copy(g) if cur is None else cur._data + g)
+        return
+    prev, STATE.enabled = STATE.enabled, True
+    try:
+        if g.dtype != t._data.dtype:
+            g = g.to(t.dtype)
         t._grad = clone(g) if t._grad is None else t._grad + g
     finally:
         STATE.enabled = prev

@@ -38,6 +38,10 @@ class Host:
     scatter_add: Callable[[Any, Any, Any], None] | None = None  # (flat target, positions, values)
     index_put: Callable[[Any, Any, Any], None] | None = None  # (target, native key, values)
     numpy: Any = None  # the numpy module, for converting Python data
+    # xp array -> the same values in C (row-major) order: the array itself when it already is.
+    # The standard has no memory layout; this is how cat, stack and contiguous() give PyTorch's
+    # contiguous results (so a view() of them works).  None: layouts are left as they come.
+    c_order: Callable[[Any], Any] | None = None
     extra: dict = field(default_factory=dict)
 
 
@@ -231,6 +235,11 @@ class Engine:
 
     def copy(self, a: Any) -> Any:
         return self.xp.asarray(a, copy=True)
+
+    def c_order(self, a: Any) -> Any:
+        """``a`` in C order (itself when it already is, or when the host cannot tell)."""
+        fn = self.host.c_order
+        return a if fn is None else fn(a)
 
     def cast_like(self, value: Any, target: Any) -> Any:
         if hasattr(value, "dtype") and value.dtype != target.dtype:

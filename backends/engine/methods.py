@@ -12,6 +12,7 @@ from typing import Any
 from . import autograd
 from . import functional as F
 from .tensor import _update
+from .ops.cast import contiguous
 
 
 def backward(self, gradient: Any = None, retain_graph: bool | None = None,
@@ -190,10 +191,6 @@ def _type(self, dtype=None, non_blocking=False, **kwargs):
     return F.to(self, dtype)
 
 
-def _contiguous(self, memory_format=None):
-    return self
-
-
 def _cpu(self, memory_format=None):
     # The tensor itself, on every engine backend: a backend keeps its tensors on one device, and
     # the reason for `.cpu()` (numpy(), item(), tolist()) copies to the host anyway.
@@ -310,7 +307,7 @@ def attach(cls: type) -> None:
         "broadcast_to": F.broadcast_to,
         "view_as": lambda self, other: F.view(self, tuple(other.shape)),
         "reshape_as": lambda self, other: F.reshape(self, tuple(other.shape)),
-        "contiguous": _contiguous, "clone": F.clone,
+        "contiguous": contiguous, "clone": F.clone,
         # dtypes and devices
         "to": F.to, "type_as": _type_as, "float": _to_dtype("float32"), "double": _to_dtype("float64"),
         "half": _to_dtype("float16"), "long": _to_dtype("int64"), "int": _to_dtype("int32"),

@@ -14,6 +14,10 @@ A node is a tensor's ``grad_fn``.  Its class declares
 * what it saves: ``saves`` (input positions, always) or ``save_map`` (input position ->
   positions whose gradient needs it), and ``saves_output``.  Saved tensors are checked against
   their version counter when backward unpacks them;
+* ``keeps``: the names of slots holding data saved for backward that is not a saved tensor
+  (``where``'s condition, the index arrays of advanced indexing, the positions ``max(dim)``
+  chose).  A node with any is freed with the graph like one that saved tensors (clause
+  RETAIN-4), and the data is dropped;
 * ``broadcasts``: whether inputs may broadcast; the engine then reduces each input's gradient to
   the input's shape and dtype, once, for every such op;
 * ``numbers_as_arrays``: a Python float operand of a two-input op may reach ``forward`` (and
@@ -153,6 +157,7 @@ class Node:
     saves: ClassVar[tuple[int, ...]] = ()
     save_map: ClassVar[dict[int, tuple[int, ...]] | None] = None
     saves_output: ClassVar[bool] = False
+    keeps: ClassVar[tuple[str, ...]] = ()
     broadcasts: ClassVar[bool] = False
     numbers_as_arrays: ClassVar[bool] = False
     fresh: ClassVar[tuple[int, ...]] = ()
@@ -230,10 +235,18 @@ class Node:
         return x
 
     def _release(self) -> None:
-        """Free what was saved (after a backward without retain_graph).  Nodes that saved
-        nothing stay runnable, as in PyTorch (clause RETAIN-3)."""
+        """Free what was saved (after a backward without retain_graph), tensors and kept data
+        alike (RETAIN-1, RETAIN-4).  Nodes that saved nothing stay runnable, as in PyTorch
+        (clause RETAIN-3)."""
         saved = self._saved
-        if saved is not FREED and _holds_any(saved):
+        if saved is FREED:
+            return
+        keeps = self.keeps
+        if keeps:
+            self._saved = FREED
+            for name in keeps:
+                setattr(self, name, None)
+        elif _holds_any(saved):
             self._saved = FREED
 
 

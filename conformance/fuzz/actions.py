@@ -361,14 +361,8 @@ def zero_grad(g: Gen) -> None:
 
 
 def grad_attr(g: Gen) -> None:
-    """A leaf's ``.grad`` used as a tensor (differentiable after backward(create_graph=True)).
-
-    Not after a plain backward accumulated into a differentiable ``.grad``: whether that keeps
-    ``.grad``'s graph is open (ACC-3), and everything computed from it would differ."""
-    passes = [s for s in g.stmts if s.kind in ("backward", "grad")]
-    made = [i for i, s in enumerate(passes) if "create_graph" in s.tags and s.kind == "backward"]
-    if made and made[-1] != len(passes) - 1:
-        return
+    """A leaf's ``.grad`` used as a tensor (differentiable after backward(create_graph=True);
+    a later plain backward adds into it in place and it keeps its graph: ACC-6)."""
     names = sorted(n for n in g.has_grad if n in g.vars)
     if not names:
         return

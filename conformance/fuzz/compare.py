@@ -8,13 +8,9 @@ error kinds must match exactly.
 
 Some differences are not bugs: the spec leaves them open, mostly where
 ``shared/reference/torch-behaviour.md`` marks PyTorch's behaviour [I].  Each is accepted only in
-a narrow form.  Two are *equivalences*, judged mismatch by mismatch where a difference first
+a narrow form.  One is an *equivalence*, judged mismatch by mismatch where a difference first
 shows (the same difference seen again later, e.g. at the end, is accepted with it):
 
-``acc-3``           once a ``backward(create_graph=True)`` made a ``.grad`` differentiable, a
-                    later backward may accumulate into it in place (PyTorch: ``.grad`` keeps its
-                    old graph) or out of place; ACC-3 leaves this open, so the flags of such a
-                    ``.grad`` may differ (its values may not).
 ``higher-order``    in what a second-order computation (a backward or grad through a derivative
                     made with ``create_graph=True``) returns, ``None``, all zeros and
                     ``NoGradPathError`` are the same answer: which inputs the graph of a
@@ -25,18 +21,32 @@ The others are accepted by comparing against a *twin*: the same program changed 
 takes the other allowed path at the first differing statement (the backend's run is never
 changed):
 
-``retain-3``        a backward through a freed graph raised ``GraphFreedError`` on one side only
-                    (RETAIN-3: an engine may raise on every re-traversal, or only when freed data
-                    is needed).  Twin: the statement raises on PyTorch too (backend raised), or
-                    the earlier backward passes keep their graphs (PyTorch raised).
+``retain-3``        a backward through a freed graph raised ``GraphFreedError`` on the backend
+                    only (RETAIN-3: an engine may raise on every re-traversal, or only when freed
+                    data is needed).  Twin: the statement raises on PyTorch too.  The converse
+                    (PyTorch raised, the backend ran) is a finding: where PyTorch's node saved
+                    something, RETAIN-1 and RETAIN-4 require the error.
+``derivative-graph`` a second-order pass (through a derivative made with ``create_graph=True``)
+                    raised ``GraphFreedError`` on PyTorch only (the backend ran, or found an
+                    input its derivative's graph does not reach), after an earlier pass freed the
+                    forward graph, or a pass raised so after a second-order pass freed the
+                    derivative's graph: some of PyTorch's double-backward formulas differentiate
+                    through the forward op's own output (``cross_entropy``), so the derivative's
+                    graph and the forward graph share nodes, where a formula that recomputes
+                    from saved inputs shares none (RETAIN-3).  Twin: the earlier passes (the
+                    earlier second-order passes, in the second case) keep their graphs.
 ``torch-partial``   a backward that raised the same error on both sides, after which PyTorch's
-                    gradients differ: PyTorch accumulates leaf by leaf and may have changed some
-                    ``.grad`` before failing, where ERR-1 asks a failing backward to change
-                    nothing.  Twin: the statement raises without running on PyTorch.
+                    gradients differ (there, or later: a zero ``.grad`` PyTorch made in a failed
+                    second-order pass shows only when a later pass adds to it): PyTorch
+                    accumulates leaf by leaf and may have changed some ``.grad`` before failing,
+                    where ERR-1 asks a failing backward to change nothing.  Twin: the statement
+                    (or the earlier failed passes) raises without running on PyTorch.
 ``after-failure``   a backward through a graph an earlier backward failed in raised
-                    ``GraphFreedError`` on one side and another error on the other: PyTorch frees
-                    the nodes it ran before failing, so what is left of that graph is
-                    unspecified.  Twin: the statement raises the backend's error on PyTorch.
+                    ``GraphFreedError`` on one side and another error (or none: the backend's
+                    failed pass freed nothing) on the other: PyTorch frees the nodes it ran
+                    before failing, so what is left of that graph is unspecified.  Twin: the
+                    statement raises the backend's error on PyTorch, or (PyTorch alone raised)
+                    the earlier failed passes raise without running, as ERR-1 asks of them.
 ``visit-order``     a backward raised ``GraphFreedError`` on one side and
                     ``SavedTensorModifiedError`` on the other: the graph has both a freed node
                     and a modified saved tensor, and which one a backward meets first depends on
@@ -53,11 +63,6 @@ changed):
                     result in gradspec's engine).  Twin: what reads an updated tensor before its
                     update reads ``(t * 1)`` instead, a copy the gradient still flows through, so
                     PyTorch saves the copy; the backend's results must equal that.
-``inputs-pruning``  after ``backward(inputs=...)``, a retained output that is not among the
-                    inputs has its ``.grad`` set on PyTorch only: PyTorch sets it for a single
-                    output but not for one of several, and which nodes a pruned backward touches
-                    is an implementation detail (pytorch/pytorch#60521).  Twin: PyTorch's
-                    ``.grad`` of that output is reset to None after the statement.
 ``torch-aliased-grads`` a PyTorch bug: leaf gradients that alias one buffer (``stack`` of 0-d
                     leaves then ``sum``: each ``.grad`` is a view of the same expanded scalar)
                     accumulate into each other on the next backward (1 + 1 = 3).  Twin: every
@@ -65,6 +70,12 @@ changed):
 ``torch-lazy-zeros`` a PyTorch quirk: a double backward can leave a lazy zero tensor as a leaf's
                     ``.grad``, and the next backward that accumulates into it raises ("ZeroTensors
                     are immutable").  Twin: every ``.grad`` is cloned (made real) after each pass.
+``internal-view``   a backward raised ``GraphFreedError`` on PyTorch only, after an in-place
+                    update of a tensor that one of PyTorch's ops returned as a view of an
+                    internal buffer (``matmul`` of broadcast batches): in place through a view
+                    rebases the graph through a CopySlices node, which PyTorch always frees
+                    (RETAIN-4), where the backend's op returned a tensor of its own.  Twin: that
+                    op's result is cloned.
 ``no-grad-view``    PyTorch refuses an in-place update with grad mode on of a tensor made inside
                     ``no_grad`` when its op happened to return a view (``matmul`` of broadcast
                     batches; INPLACE-6 [I]).  Twin: that op's result is cloned.
@@ -184,7 +195,6 @@ class Verdict:
         return not self.mismatches
 
 
-_FLAGS = ("requires_grad differs", "is_leaf differs", "grad_fn presence differs")
 _PASSES = ("backward", "grad")
 
 
@@ -216,9 +226,6 @@ def equivalent(program: Program, m: Mismatch, derived: list[int]) -> str | None:
     """The equivalence (see the module docstring) that accepts ``m`` where it first shows."""
     where, _, what = m.key.partition(":")
     at = int(where) if where.isdigit() else len(program.stmts)
-    if m.why in _FLAGS and what.endswith(".grad") and any(
-            "create_graph" in s.tags and s.kind == "backward" for s in program.stmts[:at]):
-        return "acc-3"
     name = what.split(".", 1)[0]
     zero = (0,) if what.endswith("._version") else ()  # a result one side never made
     if not ((_nothing(m.got) or m.got in zero) and (_nothing(m.want) or m.want in zero)):
@@ -228,17 +235,6 @@ def equivalent(program: Program, m: Mismatch, derived: list[int]) -> str | None:
     if any(name in program.stmts[d].defines for d in derived):  # a second-order result
         return "higher-order"
     return None
-
-
-def _pruned(program: Program, at: int, name: str) -> bool:
-    """Whether statement ``at`` is a ``backward(inputs=...)`` with ``name`` among its outputs
-    and not among its inputs."""
-    if at >= len(program.stmts):
-        return False
-    s = program.stmts[at]
-    inputs = re.search(r"inputs=\[([^\]]*)\]", s.code)
-    return (s.kind == "backward" and inputs is not None and name in s.uses
-            and name not in re.findall(r"\bt\d+\b", inputs.group(1)))
 
 
 def _same(a: Any, b: Any) -> bool:
@@ -253,6 +249,14 @@ def _noop(stmt: Stmt, kind: str) -> Stmt:
     return Stmt("noop", f"pass  # raised {kind}: {stmt.code}", (), (), tags=frozenset({kind}))
 
 
+def _retain_at(program: Program, indices: list[int]) -> Program:
+    stmts = list(program.stmts)
+    for j in indices:
+        if stmts[j].retain is False:
+            stmts[j] = stmts[j].with_retain(True)
+    return Program(tuple(stmts), program.seed)
+
+
 def _retain_before(program: Program, index: int) -> Program:
     stmts = list(program.stmts)
     for j in range(index):
@@ -261,7 +265,8 @@ def _retain_before(program: Program, index: int) -> Program:
     return Program(tuple(stmts), program.seed)
 
 
-def _twin(ref: Program, got: Trace, want: Trace, first: Mismatch) -> tuple[str, Program] | None:
+def _twin(ref: Program, got: Trace, want: Trace, first: Mismatch,
+          derived: list[int]) -> tuple[str, Program] | None:
     """A twin of the reference program that takes the allowed path at ``first``, if any."""
     i = first.statement
     if i is None or i >= len(ref.stmts):
@@ -274,19 +279,33 @@ def _twin(ref: Program, got: Trace, want: Trace, first: Mismatch) -> tuple[str, 
         return ("no-grad-view", twin) if twin != ref else None
     if stmt.kind not in _PASSES:
         return None
-    name = first.key.partition(":")[2].removesuffix(".grad")
-    reset_code = f"\n{name}.grad = None"
-    if first.key.endswith(".grad") and first.got is None and first.want is not None \
-            and w_err is None and reset_code not in stmt.code and _pruned(ref, i, name):
-        reset = replace(stmt, code=stmt.code + reset_code)
-        return "inputs-pruning", ref.replaced(i, reset)
     if w_err == "RuntimeError" and g_err is None and _UNALIAS not in ref.source:
         return "torch-lazy-zeros", _grads_unaliased(ref)
     if g_err == "GraphFreedError" and w_err is None:
         return "retain-3", ref.replaced(i, _noop(stmt, g_err))
+    if w_err == "GraphFreedError" and (g_err is None or (
+            i in derived and g_err in ("UnusedInputError", "NoGradPathError"))):
+        # through a derivative (whose graph, on PyTorch, may hold the freed forward node and
+        # so reach inputs the backend's does not), or after a pass through one freed it
+        twin = (_retain_before(ref, i) if i in derived
+                else _retain_at(ref, [j for j in derived if j < i]))
+        if twin != ref:
+            return "derivative-graph", twin
     if w_err == "GraphFreedError" and g_err is None:
-        twin = _retain_before(ref, i)
-        return ("retain-3", twin) if twin != ref else None
+        twin = ref
+        for j in range(i):  # PyTorch's op may have returned a view: in place, CopySlices
+            if ref.stmts[j].kind == "inplace" and "unaliased" in ref.stmts[j].tags:
+                twin = _not_a_view(twin, ref.stmts[j].uses[0])
+        if twin != ref:
+            return "internal-view", twin
+    if w_err == "GraphFreedError" and g_err is None:
+        failed = [j for j in range(i) if ref.stmts[j].kind in _PASSES
+                  and got.errors.get(j) and want.errors.get(j)]
+        if failed:  # PyTorch freed nodes of a pass that then failed; ERR-1: it changes nothing
+            twin = ref
+            for j in failed:
+                twin = twin.replaced(j, _noop(ref.stmts[j], got.errors[j]))
+            return "after-failure", twin
     if g_err is not None and g_err == w_err:
         return "torch-partial", ref.replaced(i, _noop(stmt, g_err))
     failed_before = any(got.errors.get(j) and want.errors.get(j)
@@ -307,6 +326,16 @@ def _twin(ref: Program, got: Trace, want: Trace, first: Mismatch) -> tuple[str, 
         twin = _on_copies(ref, i)
         if twin != ref:
             return "saved-less", twin
+    if first.key.endswith(".grad"):
+        # a .grad PyTorch changed in a pass that then failed (on both sides), seen only now
+        # (an equivalence accepted it where it first showed): ERR-1 asks it to change nothing
+        twin = ref
+        for j in range(i):
+            if (ref.stmts[j].kind in _PASSES and got.errors.get(j)
+                    and got.errors.get(j) == want.errors.get(j)):
+                twin = twin.replaced(j, _noop(ref.stmts[j], got.errors[j]))
+        if twin != ref:
+            return "torch-partial", twin
     if first.why == "values differ" and first.key.endswith(".grad") and _UNALIAS not in ref.source:
         return "torch-aliased-grads", _grads_unaliased(ref)
     return None
@@ -382,7 +411,7 @@ def check(program: Program, backend: Any, reference: Any, got: Trace | None = No
         twin = ref if ref is not program else None
         if not mismatches:
             return Verdict(program, [], used, twin, got, want)
-        made = _twin(ref, got, want, mismatches[0])
+        made = _twin(ref, got, want, mismatches[0], derived)
         if made is None:
             return Verdict(program, mismatches, used, twin, got, want)
         name, ref = made

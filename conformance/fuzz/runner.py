@@ -72,10 +72,10 @@ def observe(backend: Any, t: Any) -> Tensor | None:
         return None
     if not isinstance(t, backend.Tensor):
         raise TypeError(f"expected a tensor of backend {backend.name!r}, got {type(t).__name__}")
-    try:
-        value = np.array(backend.to_numpy(t), copy=True)
-    except RuntimeError:  # PyTorch's lazy zero gradients (ZeroTensor) refuse .numpy()
-        value = np.array(backend.to_numpy(t.detach().clone()), copy=True)
+    # A copy first: a double backward can leave PyTorch's lazy zeros (a ZeroTensor) as a
+    # .grad, and torch 2.13 crashes the interpreter (a segmentation fault) converting one with
+    # numpy(force=True), which its own error message recommends; a clone is a real tensor.
+    value = np.array(backend.to_numpy(t.detach().clone()), copy=True)
     return Tensor(value, bool(t.requires_grad), bool(t.is_leaf), t.grad_fn is not None)
 
 

@@ -28,7 +28,8 @@ def backends_cmd(as_json: bool) -> None:
     """List installed backends: name, version, device, whether usable here and why not; and
     whether gradspec's engine (numpy, strict, cupy) runs its compiled core or pure Python.
 
-    Listing imports only the backends' plugin modules, never torch or cupy.
+    VERSION is that of the library a backend wraps (numpy, torch, ...), read from its
+    installed metadata: listing imports only the backends' plugin modules, never torch or cupy.
     """
     found = plugins.list_backends()
     if not found:
@@ -36,7 +37,8 @@ def backends_cmd(as_json: bool) -> None:
     core = engine_core()
     if as_json:
         doc = {"backends": [{"name": r.name, "distribution": r.distribution,
-                             "version": r.version, "device": r.device or None,
+                             "version": r.version, "library": r.library or None,
+                             "device": r.device or None,
                              "available": r.available, "reason": r.reason or None}
                             for r in found],
                "engine_core": core}
@@ -44,7 +46,8 @@ def backends_cmd(as_json: bool) -> None:
         return
     rows = []
     for r in found:
-        version = f"{r.distribution} {r.version}".strip()
+        # the library it wraps (torch's version for torch), else the distribution providing it
+        version = r.library or f"{r.distribution} {r.version}".strip()
         rows.append([r.name, version, r.device or "-", "yes" if r.available else "no",
                      r.reason if not r.available else ""])
     click.echo(_table(["NAME", "VERSION", "DEVICE", "AVAILABLE", "WHY NOT"], rows))

@@ -3,6 +3,7 @@ progress bars, and the command group itself."""
 
 from __future__ import annotations
 
+import difflib
 import os
 import sys
 import tempfile
@@ -26,33 +27,64 @@ def _fail(message: str) -> NoReturn:
 
 
 # ------------------------------------------------------------------------------ helpers
+ENV_BACKEND = "GRADSPEC_BACKEND"
+
+
 def _backend_name(name: str | None) -> str:
-    return name or os.environ.get("GRADSPEC_BACKEND") or plugins.DEFAULT_BACKEND
+    """The backend asked for: ``--backend``, else ``$GRADSPEC_BACKEND``, else numpy.  An empty
+    ``--backend`` is a mistake (not a request for the default); an empty variable is unset."""
+    if name is not None:
+        if not name.strip():
+            _fail("--backend needs a backend name, e.g. --backend numpy "
+                  "(`gradspec backends` lists them)")
+        return name
+    return os.environ.get(ENV_BACKEND, "").strip() or plugins.DEFAULT_BACKEND
+
+
+def _from_env(name: str | None, resolved: str) -> bool:
+    """Whether ``resolved`` came from ``$GRADSPEC_BACKEND`` (no ``--backend`` given)."""
+    return name is None and os.environ.get(ENV_BACKEND, "").strip() == resolved
+
+
+def _where(name: str | None, resolved: str) -> str:
+    """Where a bad backend name came from, to start an error message with."""
+    return f"${ENV_BACKEND}={resolved!r}: " if _from_env(name, resolved) else ""
+
+
+def _fix(name: str | None, resolved: str) -> str:
+    """The sentence that ends an unknown-backend error."""
+    if _from_env(name, resolved):
+        return f"Set {ENV_BACKEND} to one of them, unset it, or pass --backend."
+    return "`gradspec backends` lists them."
 
 
 def _load_backend(name: str | None) -> Any:
-    name = _backend_name(name)
+    resolved = _backend_name(name)
     try:
-        return plugins.load_backend(name)
+        return plugins.load_backend(resolved)
     except UnknownBackendError as exc:
-        _fail(f"{exc} `gradspec backends` lists them.")
+        _fail(f"{_where(name, resolved)}{exc} {_fix(name, resolved)}")
     except BackendUnavailableError as exc:
-        _fail(f"{exc}. Pick another with --backend "
+        _fail(f"{_where(name, resolved)}{exc}. Pick another with --backend "
               "(`gradspec backends` shows which are available).")
     except (BackendError, ValueError, TypeError) as exc:
-        _fail(f"cannot load backend {name!r}: {exc}")
+        _fail(f"{_where(name, resolved)}cannot load backend {resolved!r}: {exc}")
 
 
-def _check_backend(name: str) -> None:
-    """Fail early (without building it) when ``name`` is unknown or unavailable here."""
+def _check_backend(name: str, given: str | None = None) -> None:
+    """Fail early (without building it) when ``name`` is unknown or unavailable here;
+    ``given``: what ``--backend`` said (None: ``name`` came from the environment or default)."""
     rows = {r.name: r for r in plugins.list_backends()}
     if name not in rows:
         known = ", ".join(sorted(rows)) or "none"
-        _fail(f"no backend named {name!r}; installed backends: {known}. "
-              "`gradspec backends` lists them.")
+        near = difflib.get_close_matches(name, rows, n=1)
+        hint = f" (did you mean {near[0]!r}?)" if near else ""
+        _fail(f"{_where(given, name)}no backend named {name!r}{hint}; installed backends: "
+              f"{known}. {_fix(given, name)}")
     if not rows[name].available:
-        _fail(f"backend {name!r} is not available here: {rows[name].reason}. Pick another with "
-              "--backend (`gradspec backends` shows which are available).")
+        _fail(f"{_where(given, name)}backend {name!r} is not available here: "
+              f"{rows[name].reason}. Pick another with --backend (`gradspec backends` shows "
+              "which are available).")
 
 
 def _no_file_in_the_way(path: Path, what: str) -> None:
@@ -63,13 +95,22 @@ def _no_file_in_the_way(path: Path, what: str) -> None:
             return
 
 
+def _existing_folder(folder: Path, path: Path, what: str) -> None:
+    """``folder`` (where ``path`` goes) must exist: we never create folders the user did not
+    name, so a mistyped path fails here instead of leaving new folders behind."""
+    _no_file_in_the_way(path, what)
+    if not folder.exists():
+        _fail(f"cannot write {what} {path}: the folder {folder} does not exist; create it first "
+              f"(mkdir -p {folder}) or choose another path")
+
+
 def _writable_file(path: Path, what: str) -> Path:
-    """Make sure ``path`` can be written (creating its folder) before any long work starts."""
+    """Make sure ``path`` can be written, in a folder that exists, before any long work starts
+    (nothing is left behind: a file that did not exist is removed again)."""
     if path.is_dir():
         _fail(f"{what} {path} is a directory; give a file name")
-    _no_file_in_the_way(path, what)
+    _existing_folder(path.parent, path, what)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
         existed = path.exists()
         with open(path, "a", encoding="utf-8"):
             pass
@@ -82,12 +123,15 @@ def _writable_file(path: Path, what: str) -> Path:
 
 
 def _writable_dir(path: Path, what: str) -> Path:
+    """Make sure files can be written into folder ``path`` (which is created only when they
+    are written, in a folder that exists), before any long work starts."""
     if path.exists() and not path.is_dir():
         _fail(f"cannot write {what} into {path}: it is a file, not a folder")
-    _no_file_in_the_way(path, what)
+    target = path if path.exists() else path.parent
+    if target is not path:
+        _existing_folder(path.parent, path, f"{what} into")
     try:
-        path.mkdir(parents=True, exist_ok=True)
-        with tempfile.TemporaryFile(dir=path):
+        with tempfile.TemporaryFile(dir=target):
             pass
     except OSError as exc:
         _fail(f"cannot write {what} into {path}: {exc.strerror or exc}; choose a writable folder")

@@ -30,12 +30,11 @@ def graph_cmd(target: str, backend: str | None, out: Path, root: str | None) -> 
     """Draw the computation graph of a workload's loss, or of a Python snippet.
 
     A snippet runs with the backend bound to `torch` (and gradspec's `nn`, `optim`); its
-    variables name the tensors in the picture.  Example:
+    variables name the tensors in the picture.  Examples (each one line, to paste as it is):
 
     \b
-    gradspec graph 'w = torch.tensor([1.], requires_grad=True); x = torch.tensor([2.],
-      requires_grad=True); a = torch.add(w, x); a.retain_grad(); b = torch.add(w, 1);
-      y = torch.mul(a, b)' --out seed.svg
+    gradspec graph logreg --out logreg.svg
+    gradspec graph 'x = torch.ones(2, requires_grad=True); y = (x * x + x).sum()' -o g.svg
 
     Needs the graphviz package (pip install 'gradspec[graph]') and, except for .dot output,
     Graphviz's dot program (apt-get install graphviz, brew install graphviz).
@@ -83,6 +82,10 @@ def _graph_target(target: str, backend: Any, root: str | None) -> tuple[Any, dic
                                  "optim": optim}
     try:
         exec(compile(target, "<snippet>", "exec"), namespace)
+    except AttributeError as exc:
+        if getattr(exc, "obj", None) is backend:  # torch.frob: say what torch is here
+            _fail(_not_in_surface(backend, exc.name))
+        _fail(f"the snippet failed: AttributeError: {exc}")
     except Exception as exc:  # noqa: BLE001 - the user's code: report it in one line
         _fail(f"the snippet failed: {type(exc).__name__}: {exc}")
     tensors = {k: v for k, v in namespace.items() if not k.startswith("__") and nn._is_tensor(v)}
@@ -98,3 +101,15 @@ def _graph_target(target: str, backend: Any, root: str | None) -> tuple[Any, dic
                   "requires_grad=True and compute from them")
         chosen = tracked[-1]
     return tensors[chosen], tensors, f"{chosen} on {backend.name}"
+
+
+def _not_in_surface(backend: Any, name: str | None) -> str:
+    """The error for ``torch.NAME`` that the backend does not have (in user terms)."""
+    import difflib
+
+    public = [n for n in dir(backend) if not n.startswith("_")]
+    near = difflib.get_close_matches(name or "", public, n=1)
+    hint = f" (did you mean torch.{near[0]}?)" if near else ""
+    return (f"the snippet failed: torch.{name} does not exist on backend {backend.name!r}"
+            f"{hint}; in a snippet `torch` is the backend, which has PyTorch's names for "
+            "gradspec's surface (tensor, add, mul, exp, ...)")

@@ -107,6 +107,8 @@ def run_cmd(workload: str, backend: str | None, iterations: int | None, plot_dir
     width = max(len(k) for k, _ in lines)
     for key, value in lines:
         click.echo(f"  {key:<{width}}  {value}")
+    for note in result.notes:
+        click.echo(f"note: {note}")
 
     if plot_dir is not None:
         try:

@@ -24,8 +24,9 @@ class WorkloadResult:
 
     ``iterations`` counts the updates made; ``losses`` holds one loss per update (computed
     before it); ``parameters`` are the final values as nested lists; ``metrics`` holds what is
-    particular to one workload.  ``data`` keeps the host arrays the run trained on, for plots;
-    it is not part of the JSON.
+    particular to one workload; ``notes`` are sentences that explain a result which could
+    read as a failure (the command prints them, the JSON keeps them).  ``data`` keeps the host
+    arrays the run trained on, for plots; it is not part of the JSON.
     """
 
     workload: str
@@ -40,6 +41,7 @@ class WorkloadResult:
     stop_reason: str = ""
     checkpoints: list[Checkpoint] = field(default_factory=list)
     metrics: dict[str, Any] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
     data: dict[str, Any] = field(default_factory=dict, repr=False)
 
     @property
@@ -70,6 +72,7 @@ class WorkloadResult:
             "stop_reason": self.stop_reason,
             "parameters": self.parameters,
             "metrics": self.metrics,
+            "notes": self.notes,
             "losses": self.losses,
             "checkpoints": [vars(c) for c in self.checkpoints],
         }

@@ -25,8 +25,8 @@ class ToCopyBackward0(Node):
 
 @register("clone")
 class CloneBackward0(Node):
-    def forward(self, xp, a, eng):
-        return eng.copy(a)
+    def forward(self, xp, a, eng, c_order=False):
+        return eng.c_order(a) if c_order else eng.copy(a)
 
     def backward(self, F, g, a):
         return (g,)
@@ -81,6 +81,15 @@ def to(a: Any, *args: Any, dtype: Any = None, device: Any = None, **kwargs: Any)
 
 def clone(a: Any) -> Any:
     return unary(CloneBackward0, a, eng=type(a)._eng)
+
+
+def contiguous(a: Any, memory_format: Any = None) -> Any:
+    """``a`` itself when its data is in C order, else a copy that is (as PyTorch: a clone).
+    ``memory_format`` is accepted for PyTorch's signature; every format is C order here."""
+    eng = type(a)._eng
+    if eng.c_order(a._data) is a._data:
+        return a
+    return unary(CloneBackward0, a, eng=eng, c_order=True)
 
 
 def filled(a: Any, value: Any, label: str = "FillBackward2") -> Any:

@@ -26,6 +26,7 @@ class GatherBackward0(Node):
     MaskedSelectBackward0, SortBackward0, TopkBackward0, KthvalueBackward0, MedianBackward1."""
 
     __slots__ = ("index", "label")
+    keeps = ("index",)  # freed with the graph, as PyTorch's (RETAIN-4)
 
     def forward(self, xp, a, index, eng, label="GatherBackward0"):
         self.index, self.label = index, label
@@ -44,6 +45,7 @@ class ScatterAddBackward0(Node):
     scatter_add (ScatterAddBackward0) and index_add (IndexAddBackward0)."""
 
     __slots__ = ("index", "alpha", "label")
+    keeps = ("index",)  # freed with the graph, as PyTorch's (RETAIN-4)
 
     def forward(self, xp, a, src, index, eng, alpha=1, label="ScatterAddBackward0"):
         self.index, self.alpha, self.label = index, alpha, label
@@ -69,6 +71,7 @@ class ScatterBackward0(Node):
     a number: ScatterBackward1).  Replaced positions pass no gradient to ``a``."""
 
     __slots__ = ("index", "hit", "label")
+    keeps = ("index", "hit")  # freed with the graph, as PyTorch's (RETAIN-4)
 
     def forward(self, xp, a, src, index, eng):
         self.index = index
@@ -94,6 +97,7 @@ class MaskedFillBackward0(Node):
     the sum of the gradient at the filled positions (MaskedFillBackward1)."""
 
     __slots__ = ("mask", "label")
+    keeps = ("mask",)  # freed with the graph, as PyTorch's (RETAIN-4)
     broadcasts = True
 
     def forward(self, xp, a, value, mask):

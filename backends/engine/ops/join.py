@@ -14,10 +14,11 @@ class CatBackward0(Node):
     __slots__ = ("axis", "sizes", "ndim")
     broadcasts = True  # only for dtype promotion of mixed inputs
 
-    def forward(self, xp, *arrays, axis):
+    def forward(self, xp, *arrays, axis, eng):
         self.axis, self.ndim = axis, arrays[0].ndim
         self.sizes = [a.shape[axis] for a in arrays]
-        return xp.concat(arrays, axis=axis)
+        # C order, as PyTorch's cat (numpy keeps the inputs' layout: a view() would fail)
+        return eng.c_order(xp.concat(arrays, axis=axis))
 
     def backward(self, F, g, *saved):
         out, start = [], 0
@@ -36,9 +37,9 @@ class StackBackward0(Node):
     __slots__ = ("axis",)
     broadcasts = True
 
-    def forward(self, xp, *arrays, axis):
+    def forward(self, xp, *arrays, axis, eng):
         self.axis = axis
-        return xp.stack(arrays, axis=axis)
+        return eng.c_order(xp.stack(arrays, axis=axis))  # C order, as cat
 
     def backward(self, F, g, *saved):
         lead = (slice(None),) * self.axis
@@ -75,7 +76,7 @@ def cat(tensors: Sequence[Any], dim: int = 0) -> Any:
             raise RuntimeError(
                 f"cat(): sizes of tensors must match except in dimension {axis}: tensor 0 has shape "
                 f"{tuple(items[0].shape)}, tensor {i} has shape {tuple(t.shape)}")
-    return apply(CatBackward0, items, T, axis=axis)
+    return apply(CatBackward0, items, T, axis=axis, eng=T._eng)
 
 
 def stack(tensors: Sequence[Any], dim: int = 0) -> Any:
@@ -89,4 +90,4 @@ def stack(tensors: Sequence[Any], dim: int = 0) -> Any:
     n = len(shape) + 1
     if not -n <= dim < n:
         raise IndexError(f"stack(): dimension {dim} out of range")
-    return apply(StackBackward0, items, T, axis=dim % n)
+    return apply(StackBackward0, items, T, axis=dim % n, eng=T._eng)

@@ -234,8 +234,9 @@ class CrossEntropyBackward0(Node):
 
 def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Any:
     """Cross entropy of raw scores ``input`` (N, C) against class indices ``target`` (N,), an
-    integer tensor, or class probabilities (N, C) of the input's dtype, as
-    torch.nn.functional.cross_entropy (without class weights, ignore_index or smoothing)."""
+    integer tensor, or class probabilities (N, C) (of another floating dtype: both are computed
+    in the wider), as torch.nn.functional.cross_entropy (without class weights, ignore_index or
+    smoothing)."""
     _check_arguments("cross_entropy", input, target, reduction)
     a, t = input._data, target._data
     eng = type(input)._eng
@@ -243,9 +244,12 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Any:
         raise ValueError(f"cross_entropy: input must be floating scores of shape (N, C), got "
                          f"shape {tuple(a.shape)} of dtype {eng.dtype_name(a.dtype)}")
     if t.shape == a.shape:
-        if t.dtype != a.dtype:
-            raise ValueError(f"cross_entropy: probability targets must have the input's dtype "
-                             f"{eng.dtype_name(a.dtype)}, got {eng.dtype_name(t.dtype)}")
+        if not eng.is_floating(t.dtype):
+            raise ValueError(f"cross_entropy: probability targets must be floating, got "
+                             f"{eng.dtype_name(t.dtype)}")
+        if t.dtype != a.dtype:  # float32 and float64 meet in float64, as in PyTorch
+            dtype = eng.result_dtype(a.dtype, t.dtype)
+            input, target = input.to(dtype), target.to(dtype)
     elif t.shape != (a.shape[0],) or not eng.is_integer(t.dtype):
         raise ValueError(
             f"cross_entropy: target must be class indices of shape ({a.shape[0]},) (an integer "

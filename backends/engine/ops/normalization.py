@@ -128,7 +128,9 @@ class NativeBatchNormBackward0(Node):
         if eb is not None:
             gb = F.sum(g, axis=axes)
         label = "NativeBatchNormBackwardBackward0"
-        return tuple(None if d is None else F.tie(d, label, x, w, b) for d in (gx, gw, gb))
+        # tied to the input and weight only: PyTorch's batch-norm backward does not take the
+        # bias, so a bias gradient requires grad only through g (fuzzer seeds 42810, 44877)
+        return tuple(None if d is None else F.tie(d, label, x, w) for d in (gx, gw, gb))
 
 
 @register("group_norm")

@@ -233,6 +233,8 @@ def adaptive_avg_pool2d(input: Any, output_size: Any) -> Any:
     if any(m < 0 for m in sizes) or (0 in sizes and x.numel()):
         raise RuntimeError(f"adaptive_avg_pool2d(): elements of output_size must be greater "
                            f"than or equal to 0 but received {list(sizes)}")
+    if sizes == (1, 1):  # PyTorch's route for a global average: a mean (MeanBackward1)
+        return input.mean(dim=(-1, -2), keepdim=True)
     maps = []
     for m, n in zip(sizes, size):
         rows = []

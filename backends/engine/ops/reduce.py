@@ -135,6 +135,7 @@ class MaxBackward0(Node):
     """``max(dim)``: the gradient goes to the index it returned (the first maximum)."""
 
     __slots__ = ("axis", "keepdim", "shape", "indices")
+    keeps = ("indices",)
 
     def forward(self, xp, a, axis, keepdim):
         return _reduce_dim(self, xp, a, axis, keepdim, xp.argmax)
@@ -146,6 +147,7 @@ class MaxBackward0(Node):
 @register("min_dim")
 class MinBackward0(Node):
     __slots__ = ("axis", "keepdim", "shape", "indices")
+    keeps = ("indices",)
 
     def forward(self, xp, a, axis, keepdim):
         return _reduce_dim(self, xp, a, axis, keepdim, xp.argmin)
@@ -186,7 +188,8 @@ def sum(a: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None, *, ax
     if dtype is not None:
         a = a.to(dtype)
     a = _float_or_int(a)
-    return unary(SumBackward0, a, axes=normalize_dims(dim, a.ndim), keepdim=keepdim)
+    axes = normalize_dims(dim, a.ndim)
+    return _c_order(unary(SumBackward0, a, axes=axes, keepdim=keepdim), a, axes)
 
 
 def mean(a: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None, *, axis: Any = None,
@@ -200,7 +203,17 @@ def mean(a: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None, *, a
         raise RuntimeError(
             f"mean(): could not infer output dtype. Input dtype must be floating point, got "
             f"{eng.dtype_name(a.dtype)}; call .float() first or pass dtype=")
-    return unary(MeanBackward0, a, axes=normalize_dims(dim, a.ndim), keepdim=keepdim)
+    axes = normalize_dims(dim, a.ndim)
+    return _c_order(unary(MeanBackward0, a, axes=axes, keepdim=keepdim), a, axes)
+
+
+def _c_order(out: Any, a: Any, axes: Any) -> Any:
+    """A reduction's result in C order, as PyTorch's (numpy keeps the input's layout in what
+    remains, so a view() of it could fail).  Only a result of two or more dims can differ, so
+    the common reductions pay one comparison."""
+    if axes and a._data.ndim > 2:
+        out._data = type(a)._eng.c_order(out._data)
+    return out
 
 
 def sum_to(a: Any, shape: tuple[int, ...]) -> Any:
@@ -221,7 +234,7 @@ def _full_or_dim(node_full: type, node_dim: type, a: Any, dim: Any, keepdim: boo
     (axis,) = normalize_dims(dim, a.ndim) or (0,)
     if a.ndim == 0:
         return MaxMin(unary(node_full, a), constant(type(a), type(a)._xp.asarray(0)))
-    values = unary(node_dim, a, axis=axis, keepdim=keepdim)
+    values = _c_order(unary(node_dim, a, axis=axis, keepdim=keepdim), a, (axis,))
     node = values._grad_fn
     xp = type(a)._xp
     if node is not None:

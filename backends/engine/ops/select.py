@@ -15,6 +15,7 @@ class WhereBackward0(Node):
     derivative there still yields NaN through its own backward: PyTorch's documented trap)."""
 
     __slots__ = ("cond",)
+    keeps = ("cond",)
     broadcasts = True
 
     def forward(self, xp, a, b, cond):

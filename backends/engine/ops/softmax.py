@@ -13,10 +13,10 @@ class SoftmaxBackward0(Node):
     __slots__ = ("axis",)
     saves_output = True
 
-    def forward(self, xp, a, axis):
+    def forward(self, xp, a, axis, eng):
         self.axis = axis
         e = xp.exp(a - xp.max(a, axis=axis, keepdims=True))
-        return e / xp.sum(e, axis=axis, keepdims=True)
+        return eng.c_order(e / xp.sum(e, axis=axis, keepdims=True))  # contiguous, as PyTorch
 
     def backward(self, F, g, a, out):
         return (out * (g - F.sum(g * out, axis=self.axis, keepdims=True)),)
@@ -27,9 +27,9 @@ class LogSoftmaxBackward0(Node):
     __slots__ = ("axis",)
     saves_output = True
 
-    def forward(self, xp, a, axis):
+    def forward(self, xp, a, axis, eng):
         self.axis = axis
-        return log_softmax_raw(xp, a, axis)
+        return eng.c_order(log_softmax_raw(xp, a, axis))  # contiguous, as PyTorch
 
     def backward(self, F, g, a, out):
         return (g - F.exp(out) * F.sum(g, axis=self.axis, keepdims=True),)
@@ -54,9 +54,10 @@ def softmax(a: Any, dim: Any = None, *, axis: Any = None) -> Any:
         from .args import dim_of
 
         dim = dim_of(dim, axis, "softmax")
+    eng = type(a)._eng
     if a.ndim == 0:
-        return unary(SoftmaxBackward0, a.reshape(1), axis=0).reshape(())
-    return unary(SoftmaxBackward0, a, axis=_axis(a, dim, "softmax"))
+        return unary(SoftmaxBackward0, a.reshape(1), axis=0, eng=eng).reshape(())
+    return unary(SoftmaxBackward0, a, axis=_axis(a, dim, "softmax"), eng=eng)
 
 
 def log_softmax(a: Any, dim: Any = None, *, axis: Any = None) -> Any:
@@ -64,6 +65,7 @@ def log_softmax(a: Any, dim: Any = None, *, axis: Any = None) -> Any:
         from .args import dim_of
 
         dim = dim_of(dim, axis, "log_softmax")
+    eng = type(a)._eng
     if a.ndim == 0:
-        return unary(LogSoftmaxBackward0, a.reshape(1), axis=0).reshape(())
-    return unary(LogSoftmaxBackward0, a, axis=_axis(a, dim, "log_softmax"))
+        return unary(LogSoftmaxBackward0, a.reshape(1), axis=0, eng=eng).reshape(())
+    return unary(LogSoftmaxBackward0, a, axis=_axis(a, dim, "log_softmax"), eng=eng)

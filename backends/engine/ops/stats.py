@@ -163,6 +163,8 @@ class ProdBackward0(Node):
         return "ProdBackward0" if self.axes is None else "ProdBackward1"
 
     def backward(self, F, g, a, out):
+        if not self.shape:  # a 0-d input: the gradient itself, as PyTorch (no graph to the input)
+            return (g,)
         gk = _keep(F, g, self)
         if not self.zeros:
             return (gk * (_keep(F, out, self) / a),)

@@ -129,6 +129,7 @@ class IndexBackward0(Node):
     """Advanced indexing (integer arrays, masks): a copy; repeated indices accumulate."""
 
     __slots__ = ("index",)
+    keeps = ("index",)
 
     def forward(self, xp, a, index, eng):
         self.index = index
@@ -141,6 +142,7 @@ class IndexBackward0(Node):
 @register("index_scatter", public=False)
 class IndexPutBackward0(Node):
     __slots__ = ("index",)
+    keeps = ("index",)
 
     def forward(self, xp, g, index, eng):
         self.index = index
@@ -156,6 +158,9 @@ class CopySlices(Node):
     in-place ops through views).  Out of place here; in-place updates build it with rebase()."""
 
     __slots__ = ("steps", "key")
+    # always freed, as PyTorch's CopySlices (it releases the node of the op it replaced), and
+    # its key may hold index arrays
+    keeps = ("key",)
     broadcasts = True
 
     def forward(self, xp, base, value, steps, key, eng):

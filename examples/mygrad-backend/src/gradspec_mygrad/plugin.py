@@ -14,7 +14,7 @@ from gradspec import hookimpl
 @hookimpl
 def gradspec_backend_describe() -> Mapping[str, str]:
     return {"summary": "MyGrad's autograd through an adapter (PyTorch's names, MyGrad's "
-                       "behaviour)", "device": "cpu"}
+                       "behaviour)", "device": "cpu", "library": "mygrad"}
 
 
 @hookimpl

@@ -12,7 +12,7 @@ from gradspec import hookimpl
 @hookimpl
 def gradspec_backend_describe() -> Mapping[str, str]:
     return {"summary": "PaddlePaddle's dynamic-graph autograd through an adapter (PyTorch's "
-                       "names, Paddle's behaviour)", "device": "cpu"}
+                       "names, Paddle's behaviour)", "device": "cpu", "library": "paddlepaddle"}
 
 
 @hookimpl
