@@ -295,7 +295,8 @@ def _transposed(backend, *shape):
 
 def _needs(backend, op):
     """Report the case unsupported when the backend lacks the function or method it uses."""
-    owner, name = {"contiguous": ("Tensor", "contiguous"), "softmax": ("", "softmax"),
+    owner, name = {"contiguous": ("Tensor", "contiguous"), "view": ("Tensor", "view"),
+                   "is_contiguous": ("Tensor", "is_contiguous"), "softmax": ("", "softmax"),
                    "log_softmax": ("", "log_softmax"), "stack": ("", "stack")}.get(
         op, ("", "cat") if op.startswith("cat") else ("", ""))
     if name and not hasattr(backend.tensor([1.0]) if owner else backend, name):
@@ -342,3 +343,22 @@ def test_contiguous_of_a_contiguous_tensor_is_itself(backend):
     assert c is not t and c.tolist() == [[1.0, 3.0], [2.0, 4.0]]
     c.view(4).sum().backward()
     assert x.grad.tolist() == [[1.0, 1.0], [1.0, 1.0]]
+
+
+@pytest.mark.clause("SHAPE-4")
+def test_is_contiguous_tells_what_contiguous_would_do(backend):
+    _needs(backend, "contiguous")
+    _needs(backend, "is_contiguous")
+    x = backend.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+    assert x.is_contiguous() is True and x.t().is_contiguous() is False
+    assert x.t().contiguous().is_contiguous() is True
+
+
+@pytest.mark.clause("SHAPE-4")
+def test_a_leaf_grad_that_came_through_a_transpose_can_be_viewed(backend):
+    # PyTorch gives a contiguous leaf a contiguous .grad whatever layout backward produced
+    # (fuzzer seed 81226: the grad was the transposed view, and its clone could not be viewed)
+    _needs(backend, "view")
+    x = backend.tensor([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], requires_grad=True)
+    x.t().backward(backend.tensor([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]]))
+    assert x.grad.clone().view(6).tolist() == [1.0, 3.0, 5.0, 2.0, 4.0, 6.0]

@@ -416,7 +416,10 @@ def _accumulate(t: Tensor, g: Any, raw: bool, owned: bool = False) -> None:
             owned = True
         cur = t._grad
         if cur is None:
-            t._grad = T._wrap(g if owned else T._eng.copy(g))
+            # a new .grad is laid out in C order, as PyTorch's AccumulateGrad gives a contiguous
+            # leaf a contiguous grad (a transpose's backward hands over a transposed view)
+            dense = T._eng.c_order(g)
+            t._grad = T._wrap(dense if owned or dense is not g else T._eng.copy(g))
             return
         cur._own()  # a 0-d numpy result is an immutable scalar: give it storage first
         try:

@@ -12,7 +12,7 @@ from typing import Any
 from . import autograd
 from . import functional as F
 from .tensor import _update
-from .ops.cast import contiguous
+from .ops.cast import contiguous, is_contiguous
 
 
 def backward(self, gradient: Any = None, retain_graph: bool | None = None,
@@ -307,7 +307,7 @@ def attach(cls: type) -> None:
         "broadcast_to": F.broadcast_to,
         "view_as": lambda self, other: F.view(self, tuple(other.shape)),
         "reshape_as": lambda self, other: F.reshape(self, tuple(other.shape)),
-        "contiguous": contiguous, "clone": F.clone,
+        "contiguous": contiguous, "is_contiguous": is_contiguous, "clone": F.clone,
         # dtypes and devices
         "to": F.to, "type_as": _type_as, "float": _to_dtype("float32"), "double": _to_dtype("float64"),
         "half": _to_dtype("float16"), "long": _to_dtype("int64"), "int": _to_dtype("int32"),

@@ -92,6 +92,12 @@ def contiguous(a: Any, memory_format: Any = None) -> Any:
     return unary(CloneBackward0, a, eng=eng, c_order=True)
 
 
+def is_contiguous(a: Any, memory_format: Any = None) -> bool:
+    """Whether ``a``'s data is in C order, so `contiguous` would return ``a`` itself and
+    ``view`` can reshape it (``memory_format`` as in `contiguous`)."""
+    return type(a)._eng.c_order(a._data) is a._data
+
+
 def filled(a: Any, value: Any, label: str = "FillBackward2") -> Any:
     """``a``'s shape and dtype, every element ``value`` (number or 0-d/broadcastable tensor)."""
     return apply(FillBackward2, (a, value), type(a), label=label)
