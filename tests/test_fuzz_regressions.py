@@ -425,3 +425,20 @@ def test_seed_42810_batch_norm_bias_gradient_is_not_tied_to_the_input(torch):
     (db,) = torch.autograd.grad(y, [b], grad_outputs=g, create_graph=True)
     assert db.tolist() == [0.25] and not db.requires_grad
 
+
+
+def test_seed_98163_nll_loss_gradient_is_zero_off_its_targets_even_for_a_nan_upstream(torch):
+    # every target ignored: the mean is NaN and so is the gradient reaching the loss's node;
+    # PyTorch's nll backward writes only the kept targets' positions, so the input's gradient
+    # is 0 (seed 87924 the same through log(loss * loss + 0.5))
+    x = torch.tensor([[1.5, 0.5, -0.5], [1.5, -0.5, -1.0]], dtype=torch.float64,
+                     requires_grad=True)
+    loss = torch.nll_loss(x, torch.tensor([2, 2]), ignore_index=2, reduction="mean")
+    torch.linalg.vector_norm(loss, 2).backward()
+    assert x.grad.tolist() == [[0.0, 0.0, 0.0], [0.0, 0.0, 0.0]]
+    # one target kept, an infinite upstream gradient: only that target's entry is non-zero
+    y = torch.tensor([[1.5, 0.5, -0.5], [1.5, -0.5, -1.0]], dtype=torch.float64,
+                     requires_grad=True)
+    torch.nll_loss(y, torch.tensor([1, 2]), ignore_index=2, reduction="sum").backward(
+        torch.tensor(float("inf"), dtype=torch.float64))
+    assert y.grad.tolist() == [[0.0, -float("inf"), 0.0], [0.0, 0.0, 0.0]]

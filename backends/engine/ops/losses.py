@@ -98,9 +98,9 @@ class NllLossBackward0(Node):
     0), reduced; the mean divides by the summed weights of the targets not ignored.  The
     gradient is ``-weight[t]`` at each target's position (scaled by ``g``, over that sum)."""
 
-    __slots__ = ("picks", "coef", "shape", "reduction", "kdim")
+    __slots__ = ("picks", "coef", "mask", "shape", "reduction", "kdim")
     saves = (0, 1)  # as PyTorch's node (its gradient ties to the input; see .tie)
-    keeps = ("picks", "coef")
+    keeps = ("picks", "coef", "mask")
 
     def forward(self, xp, x, t, w, ignore_index, reduction, eng):
         self.shape, self.reduction, self.kdim = tuple(x.shape), reduction, x.ndim > 2
@@ -110,6 +110,10 @@ class NllLossBackward0(Node):
         t = xp.astype(t, eng.int64) if t.dtype != eng.int64 else t
         valid = t != ignore_index
         picks = self.picks = xp.expand_dims(xp.where(valid, t, xp.zeros_like(t)), axis=1)
+        # where the gradient may be non-zero: each kept target's class.  Everywhere else it is
+        # exactly 0, as PyTorch's, even when the incoming gradient is NaN or infinite
+        classes = xp.reshape(xp.arange(x.shape[1]), (1, -1) + (1,) * (x.ndim - 2))
+        self.mask = (classes == picks) & xp.expand_dims(valid, axis=1)
         chosen = xp.squeeze(xp.take_along_axis(x, picks, axis=1), axis=1)
         weights = xp.astype(valid, x.dtype)
         if w is not None:
@@ -133,9 +137,8 @@ class NllLossBackward0(Node):
 
     def backward(self, F, g, x, t, w):
         single = len(self.shape) == 1
-        scaled = g * F.constant(g, self.coef)  # (N, *d): g is 0-d unless reduction is none
-        hits = F.onehot(g, self.picks, (1,) + self.shape if single else self.shape, 1)
-        gx = hits * F.expand_dims(scaled, 1)
+        scaled = F.expand_dims(g * F.constant(g, self.coef), 1)  # (N, 1, *d)
+        gx = F.where(self.mask, scaled, F.zeros_like(scaled))
         gx = F.tie(F.reshape(gx, self.shape) if single else gx,
                    self.name().replace("Backward0", "BackwardBackward0"), x)
         return gx, None, None
