@@ -212,6 +212,12 @@ def pytest_configure(config: pytest.Config) -> None:
         "markers", "fuzz: differential fuzzing against torch (select with -m fuzz)")
     config.addinivalue_line(
         "markers", f"{_isolation.MARK}: run this test alone in a fresh forked process")
+    # pytest 9.2 restores, around each test, the warning filters it saw before plugins were
+    # imported, so the filter `import gradspec` sets is dropped there: give it to pytest too
+    from gradspec import _FP_MESSAGE, _FP_MODULES
+
+    config.addinivalue_line("filterwarnings",
+                            f"ignore:{_FP_MESSAGE}:RuntimeWarning:{_FP_MODULES}")
     raw = config.getoption("--backend") or os.environ.get(ENV_BACKEND, "")
     names = [n.strip() for n in raw.split(",") if n.strip()]
     if len(set(names)) != len(names):
@@ -508,7 +514,8 @@ def _crash_text(report: pytest.TestReport) -> str:
 
 
 def _reason(report: pytest.TestReport) -> str:
-    own = [v for k, v in report.user_properties if k == "gradspec_reason"]
+    # (a collection report, e.g. of a module-level skip, has no user_properties)
+    own = [v for k, v in getattr(report, "user_properties", ()) if k == "gradspec_reason"]
     if own:
         return str(own[-1])
     if hasattr(report, "wasxfail") and report.skipped:

@@ -55,9 +55,10 @@ from .serialization import load, save
 # place before any test runner saves and restores the filters around each test.)  The
 # compiled engine core runs without Python frames, so there numpy attributes the warning to the
 # caller and this filter misses it (an open gap; tests/test_floating_point_warnings.py).
-_warnings.filterwarnings(
-    "ignore", message=r"(divide by zero|invalid value|overflow|underflow) encountered in ",
-    category=RuntimeWarning, module=r"(gradspec\.backends|array_api_strict)\.")
+_FP_MESSAGE = r"(divide by zero|invalid value|overflow|underflow) encountered in "
+_FP_MODULES = r"(gradspec\.backends|array_api_strict)\."
+_warnings.filterwarnings("ignore", message=_FP_MESSAGE, category=RuntimeWarning,
+                         module=_FP_MODULES)
 
 try:
     __version__ = _metadata.version("gradspec")
