@@ -427,6 +427,8 @@ def test_seed_42810_batch_norm_bias_gradient_is_not_tied_to_the_input(torch):
 
 
 
+# numpy's NaN warnings leak from the compiled core (a known gap: test_floating_point_warnings.py)
+@pytest.mark.filterwarnings("ignore::RuntimeWarning")
 def test_seed_98163_nll_loss_gradient_is_zero_off_its_targets_even_for_a_nan_upstream(torch):
     # every target ignored: the mean is NaN and so is the gradient reaching the loss's node;
     # PyTorch's nll backward writes only the kept targets' positions, so the input's gradient
