@@ -82,6 +82,18 @@ def subprocess_rounds(script: Path, systems: list[str], args: list[str], rounds:
     return runs
 
 
+def median_step_seconds(step: Callable[[], Any], steps: int, warmup: int = 5) -> float:
+    """Median wall seconds of one call of ``step`` over ``steps`` calls, after ``warmup``."""
+    for _ in range(warmup):
+        step()
+    times = []
+    for _ in range(steps):
+        t0 = time.perf_counter()
+        step()
+        times.append(time.perf_counter() - t0)
+    return statistics.median(times)
+
+
 # ------------------------------------------------------------------------------ engine systems
 #: gradspec's engine on another core or at another commit, beside the one this process runs:
 #: name -> (the worker system it runs, environment added to its processes).  Filled by

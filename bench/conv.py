@@ -17,11 +17,10 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import time
 from pathlib import Path
 from typing import Any, Callable
 
-from common import have_torch, subprocess_rounds
+from common import have_torch, median_step_seconds, subprocess_rounds
 
 BATCH = 64
 #: (name, in channels, out channels, kernel, image size)
@@ -132,14 +131,7 @@ def worker(system: str, layer: int, steps: int) -> dict[str, Any]:
     """Median seconds of ``steps`` forward + backward steps of ``system`` on ``LAYERS[layer]``
     (after a warm-up)."""
     step = STEPS[system](make_data(LAYERS[layer]))
-    for _ in range(WARMUP):
-        step()
-    times = []
-    for _ in range(steps):
-        t0 = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t0)
-    return {"system": system, "seconds_per_step": statistics.median(times)}
+    return {"system": system, "seconds_per_step": median_step_seconds(step, steps, WARMUP)}
 
 
 def conv(rounds: int = 3, steps: int = 30, tick: Callable[[], None] | None = None

@@ -14,11 +14,10 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
-import time
 from pathlib import Path
 from typing import Any, Callable
 
-from common import have_torch, subprocess_rounds
+from common import have_torch, median_step_seconds, subprocess_rounds
 
 STEPS_PER_WORKER = 40
 
@@ -91,14 +90,7 @@ WARMUP = 5
 def worker(system: str, steps: int) -> dict[str, Any]:
     """Median seconds per step of ``system`` over ``steps`` steps after a warm-up."""
     step = STEPS[system](make_data(WARMUP + steps))
-    for _ in range(WARMUP):
-        step()
-    times = []
-    for _ in range(steps):
-        t0 = time.perf_counter()
-        step()
-        times.append(time.perf_counter() - t0)
-    return {"system": system, "seconds_per_step": statistics.median(times)}
+    return {"system": system, "seconds_per_step": median_step_seconds(step, steps, WARMUP)}
 
 
 def transformer_step(rounds: int = 3, steps: int = STEPS_PER_WORKER,
