@@ -34,6 +34,24 @@ class NumpyRNG:
         return self.to_array(self.gen.integers(low, high, size=shape, dtype=self.np.int64))
 
 
+def numpy_quiet(np: Any) -> tuple[Any, Any] | None:
+    """The ``Host.quiet`` of a namespace computing with numpy: the context variable in which
+    numpy 2 keeps its floating-point error handling, and its value under
+    ``numpy.errstate(all="ignore")``.
+
+    Setting the variable directly costs a fraction of entering an ``errstate`` (which builds
+    that value each time); the engine sets it once per backward call and around the forward
+    of each op marked ``quiet``.  numpy 1.x keeps the state elsewhere: None there (its
+    warnings then reach the user on the compiled core, as before).
+    """
+    try:
+        from numpy._core._ufunc_config import _extobj_contextvar as state
+    except ImportError:  # numpy 1.x
+        return None
+    with np.errstate(all="ignore"):
+        return state, state.get()
+
+
 def version() -> str:
     from importlib import metadata
 

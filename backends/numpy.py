@@ -18,7 +18,7 @@ from gradspec.plugins import hookimpl
 def build() -> Any:
     import numpy as np
 
-    from ._hosts import NumpyRNG, version
+    from ._hosts import NumpyRNG, numpy_quiet, version
     from ._tuned_numpy import namespace
     from .engine import EngineBackend, Host
 
@@ -34,6 +34,7 @@ def build() -> Any:
         index_put=index_put,
         numpy=np,
         c_order=lambda a: np.asarray(a, order="C"),
+        quiet=numpy_quiet(np),
     )
     return EngineBackend("numpy", namespace(), host, version(),
                          "gradspec's engine over numpy (CPU)")

@@ -43,7 +43,7 @@ def gradspec_backend_create(options: Mapping[str, str]) -> Any:
     import array_api_strict as xp
     import numpy as np
 
-    from ._hosts import NumpyRNG, version
+    from ._hosts import NumpyRNG, numpy_quiet, version
     from .engine import EngineBackend, Host
 
     host = Host(
@@ -53,6 +53,7 @@ def gradspec_backend_create(options: Mapping[str, str]) -> Any:
         device="cpu",
         numpy=np,
         c_order=_c_order,
+        quiet=numpy_quiet(np),  # array_api_strict computes with numpy
     )
     from .engine.backend import configure
 

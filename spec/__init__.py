@@ -47,14 +47,16 @@ from .devices import device
 from .scripts import as_torch, run_script
 from .serialization import load, save
 
-# numpy reports floating-point errors (log(0), 0/0, an overflowing exp) as RuntimeWarnings
-# attributed to the module that called it; PyTorch is silent there (inf and NaN are values).
-# One filter, set once at import, keeps gradspec's engine as silent at no cost per op: it
-# covers what the engine's modules compute, and array_api_strict's modules, through which the
-# `strict` backend computes.  (It is set here, not when a backend is built, so that it is in
-# place before any test runner saves and restores the filters around each test.)  The
-# compiled engine core runs without Python frames, so there numpy attributes the warning to the
-# caller and this filter misses it (an open gap; tests/test_floating_point_warnings.py).
+# numpy reports floating-point errors (log(0), 0/0, an overflowing exp) as RuntimeWarnings;
+# PyTorch is silent there (inf and NaN are values).  The engine sets numpy's error state to
+# ignore around each backward call and the forward of every op that can meet them (the numpy
+# and strict plugins' ``Host.quiet``), but not around the cheap arithmetic every model runs
+# (add, mul, matmul, sum), where that would cost per op.  For those, this one filter, set once
+# at import, silences what the engine's own modules (and array_api_strict's) compute, at no
+# cost per op: it works on the pure core; the compiled core has no Python frames, so there
+# numpy attributes such a warning to the caller (tests/test_floating_point_warnings.py).  (It
+# is set here, not when a backend is built, so that it is in place before any test runner
+# saves and restores the filters around each test.)
 _FP_MESSAGE = r"(divide by zero|invalid value|overflow|underflow) encountered in "
 _FP_MODULES = r"(gradspec\.backends|array_api_strict)\."
 _warnings.filterwarnings("ignore", message=_FP_MESSAGE, category=RuntimeWarning,

@@ -22,6 +22,8 @@ cpdef Tensor _finish(Node node, OpInfo info, object args, object out, type T, ob
                      object meta)
 
 cdef bint _number(object x)
+cdef object _quiet_on(type T)
+cdef _quiet_off(type T, object token)
 
 
 @cython.locals(x=Tensor, y=Tensor, node=Node, info=OpInfo, ta=bint, tb=bint, kept=bint,

@@ -84,6 +84,20 @@ def _finish(node: Node, info: OpInfo, args: Sequence[Any], out: Any, T: type, en
     return result
 
 
+def _quiet_on(T: type) -> Any:
+    """Set the host's floating-point state to silent for a ``quiet`` node's forward; the token
+    to restore it (None where the host has none).  (A context manager costs several times
+    more, and this runs on every such op.)"""
+    eng = T._eng
+    var = eng.quiet_var
+    return None if var is None else var.set(eng.quiet_value)
+
+
+def _quiet_off(T: type, token: Any) -> None:
+    if token is not None:
+        T._eng.quiet_var.reset(token)
+
+
 def _number(x: Any) -> bool:
     """A Python number: as an operand it keeps an array's shape and (unpromoted) dtype."""
     k = type(x)
@@ -100,7 +114,13 @@ def unary(cls: type, a: Tensor, **params: Any) -> Tensor:
     info = op_info(cls)
     node = cls.__new__(cls)
     T = type(a)
-    if params:
+    if info.quiet:
+        token = _quiet_on(T)
+        try:
+            out = cls.forward(node, T._xp, t._data, **params)
+        finally:
+            _quiet_off(T, token)
+    elif params:
         out = cls.forward(node, T._xp, t._data, **params)
     else:
         out = cls.forward(node, T._xp, t._data)
@@ -165,7 +185,14 @@ def binary(cls: type, a: Any, b: Any) -> Tensor:
         args = (da, b)
     node = cls.__new__(cls)
     try:
-        out = cls.forward(node, T._xp, da, db)
+        if info.quiet:
+            token = _quiet_on(T)
+            try:
+                out = cls.forward(node, T._xp, da, db)
+            finally:
+                _quiet_off(T, token)
+        else:
+            out = cls.forward(node, T._xp, da, db)
     except ValueError as exc:  # namespaces say ValueError; PyTorch code catches RuntimeError
         raise _shape_error(cls, (da, db), exc) from exc
     if STATE.enabled and ((ta and x._requires_grad) or (tb and y._requires_grad)):
@@ -204,7 +231,14 @@ def apply(cls: type, args: Sequence[Any], T: type, **params: Any) -> Tensor:
     info = op_info(cls)
     node = cls.__new__(cls)
     try:
-        out = cls.forward(node, T._xp, *raw, **params)
+        if info.quiet:
+            token = _quiet_on(T)
+            try:
+                out = cls.forward(node, T._xp, *raw, **params)
+            finally:
+                _quiet_off(T, token)
+        else:
+            out = cls.forward(node, T._xp, *raw, **params)
     except ValueError as exc:
         raise _shape_error(cls, raw, exc) from exc
     if tracked and STATE.enabled:

@@ -12,8 +12,8 @@ from gradspec.backends.engine.tensor cimport Tensor
                ready=list, node=Node, raw=bint,
                anomaly=bint, i=Py_ssize_t, left=Py_ssize_t, fresh=tuple, results=list,
                nxt=tuple, gis=tuple)
-cpdef object _run(list outputs, list grads, object retain_graph, bint create_graph,
-                  object inputs, bint accumulate)
+cpdef object _walk(list outputs, list grads, object retain_graph, bint create_graph,
+                   object inputs, bint accumulate)
 
 @cython.locals(deps=dict, is_root=set, stack=list)
 cpdef dict _consumers(list roots, type T)

@@ -140,6 +140,21 @@ def _root_grad(i: int, t: Tensor, g: Any, raw: bool) -> Any:
 
 def _run(outputs: list, grads: list, retain_graph: bool | None, create_graph: bool,
          inputs: list | None, accumulate: bool) -> list | None:
+    """`_walk` inside the host's quiet context: backward formulas meet inf and NaN (the
+    derivative of sqrt at 0, a NaN upstream) where PyTorch prints nothing, and one context
+    per backward call costs nothing per op."""
+    var = type(outputs[0])._eng.quiet_var if outputs and isinstance(outputs[0], Tensor) else None
+    if var is None:  # (also no output, or not a tensor: _walk's own error)
+        return _walk(outputs, grads, retain_graph, create_graph, inputs, accumulate)
+    token = var.set(type(outputs[0])._eng.quiet_value)
+    try:
+        return _walk(outputs, grads, retain_graph, create_graph, inputs, accumulate)
+    finally:
+        var.reset(token)
+
+
+def _walk(outputs: list, grads: list, retain_graph: bool | None, create_graph: bool,
+          inputs: list | None, accumulate: bool) -> list | None:
     if not outputs:
         raise RuntimeError("backward()/grad() needs at least one output tensor")
     for i, t in enumerate(outputs):

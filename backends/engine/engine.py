@@ -14,6 +14,7 @@ namespace needs a plugin, never a change to the engine.
 from __future__ import annotations
 
 import builtins
+import contextlib
 import numbers
 import os
 import traceback
@@ -42,7 +43,29 @@ class Host:
     # The standard has no memory layout; this is how cat, stack and contiguous() give PyTorch's
     # contiguous results (so a view() of them works).  None: layouts are left as they come.
     c_order: Callable[[Any], Any] | None = None
+    # (context variable, value): where the namespace keeps its floating-point error handling,
+    # and the value under which it computes inf and NaN without warnings (numpy 2's errstate
+    # state).  PyTorch is silent there; the engine sets it around each backward walk and the
+    # forward of node classes marked ``quiet``, never per cheap arithmetic op.  None: the
+    # namespace never warns (CuPy), or keeps that state where no variable reaches it.
+    quiet: tuple[Any, Any] | None = None
     extra: dict = field(default_factory=dict)
+
+
+class _Quiet:
+    """`Engine.quiet`'s context: the host's state variable set to its silent value."""
+
+    __slots__ = ("var", "value", "token")
+
+    def __init__(self, var: Any, value: Any) -> None:
+        self.var = var
+        self.value = value
+
+    def __enter__(self) -> None:
+        self.token = self.var.set(self.value)
+
+    def __exit__(self, *exc: Any) -> None:
+        self.var.reset(self.token)
 
 
 class Engine:
@@ -54,6 +77,8 @@ class Engine:
         self.ext = host
         self.name = name
         self.device = host.device
+        #: the host's floating-point state variable and its silent value (`Host.quiet`)
+        self.quiet_var, self.quiet_value = host.quiet if host.quiet is not None else (None, None)
         self.float32 = xp.float32
         self.float64 = xp.float64
         self.float16 = getattr(xp, "float16", None)
@@ -92,6 +117,13 @@ class Engine:
         from .rawf import RawF
 
         self.raw_F = RawF(self)
+
+    def quiet(self) -> Any:
+        """A context in which the namespace computes inf and NaN without warnings (nothing
+        where the host has no `Host.quiet`)."""
+        if self.quiet_var is None:
+            return contextlib.nullcontext()
+        return _Quiet(self.quiet_var, self.quiet_value)
 
     # -------------------------------------------------------------- dtypes
     def kind(self, dtype: Any) -> str:
@@ -209,7 +241,10 @@ class Engine:
         xp = self.xp
         if isinstance(data, Tensor):
             arr = data._data
-            return arr if dtype is None else xp.astype(arr, self.dtype(dtype))
+            if dtype is None:
+                return arr
+            with self.quiet():
+                return xp.astype(arr, self.dtype(dtype))
         if hasattr(data, "__array_namespace__") and data.__array_namespace__() is xp:
             arr = data
         elif type(data).__module__ == "numpy" and hasattr(data, "dtype"):
@@ -223,14 +258,16 @@ class Engine:
                     f"can't build a tensor from {type(data).__name__} data of numpy dtype "
                     f"{host.dtype}: give numbers, nested sequences of numbers, or arrays")
             if host.dtype == np.float64 and dtype is None:
-                host = host.astype(self.dtype_name(self.default_float))
+                with self.quiet():  # 1e300 becomes inf in float32, silently as in PyTorch
+                    host = host.astype(self.dtype_name(self.default_float))
             elif host.dtype.kind in "iu" and dtype is None:
                 host = host.astype(np.int64)
             arr = self.host.from_numpy(host)
         if dtype is not None:
             dt = self.dtype(dtype)
             if arr.dtype != dt:
-                arr = xp.astype(arr, dt)
+                with self.quiet():
+                    arr = xp.astype(arr, dt)
         return arr
 
     def copy(self, a: Any) -> Any:

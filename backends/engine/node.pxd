@@ -11,6 +11,7 @@ cdef class OpInfo:
     cdef public bint saves_output
     cdef public tuple fresh
     cdef public bint arrays
+    cdef public bint quiet
     cdef public dict positions
 
     @cython.locals(mask=tuple, found=tuple, wanted=set, i=Py_ssize_t)

@@ -63,7 +63,7 @@ class OpInfo:
     are not kept: they are looked up on the class at each call, which a test may patch.)"""
 
     __slots__ = ("broadcasts", "saves", "save_map", "saves_output", "fresh", "arrays",
-                 "positions")
+                 "quiet", "positions")
 
     def __init__(self, cls: type) -> None:
         self.broadcasts = bool(cls.broadcasts)
@@ -72,6 +72,7 @@ class OpInfo:
         self.saves_output = bool(cls.saves_output)
         self.fresh = tuple(cls.fresh)
         self.arrays = bool(cls.numbers_as_arrays)
+        self.quiet = bool(cls.quiet)
         self.positions: dict[tuple[bool, ...], tuple[int, ...]] = {}
 
     def saved_positions(self, edges: tuple) -> tuple[int, ...]:
@@ -161,6 +162,10 @@ class Node:
     broadcasts: ClassVar[bool] = False
     numbers_as_arrays: ClassVar[bool] = False
     fresh: ClassVar[tuple[int, ...]] = ()
+    #: the forward may meet or make inf and NaN (a log, a division, an exp that overflows):
+    #: it runs inside the host's ``quiet`` context, so numpy warns no more than PyTorch does.
+    #: Left False on the cheap arithmetic every model runs (add, mul), whose cost is per op.
+    quiet: ClassVar[bool] = False
 
     # -- the per-op contract --------------------------------------------------------------------
     def forward(self, xp: Any, *args: Any, **params: Any) -> Any:  # pragma: no cover - abstract

@@ -25,6 +25,7 @@ SELU_SCALE = 1.0507009873554804934193349852946
 class SoftplusBackward0(Node):
     """``log(1 + exp(beta * x)) / beta``, and ``x`` itself where ``beta * x > threshold``."""
 
+    quiet = True
     __slots__ = ("beta", "threshold")
     saves = (0,)
 
@@ -44,6 +45,7 @@ class GeluBackward0(Node):
     """``x * Phi(x)`` with Phi the standard normal CDF (``approximate='none'``), or its tanh
     approximation (``'tanh'``)."""
 
+    quiet = True
     __slots__ = ("approximate",)
     saves = (0,)
 
@@ -87,6 +89,7 @@ class EluBackward0(Node):
     """``scale * x`` where ``x > 0``, else ``scale * alpha * (exp(input_scale * x) - 1)``;
     selu is elu with fixed alpha and scale (EluBackward0 in PyTorch too)."""
 
+    quiet = True
     __slots__ = ("alpha", "scale", "input_scale")
     saves = (0,)
 
@@ -106,6 +109,7 @@ class EluBackward0(Node):
 class SiluBackward0(Node):
     """``x * sigmoid(x)``."""
 
+    quiet = True
     saves = (0,)
 
     def forward(self, xp, a):
@@ -120,6 +124,7 @@ class SiluBackward0(Node):
 class MishBackward0(Node):
     """``x * tanh(softplus(x))``."""
 
+    quiet = True
     saves = (0,)
 
     def forward(self, xp, a):
@@ -172,6 +177,7 @@ class SlopeGradBackward(Node):
 class LogSigmoidBackward0(Node):
     """``log(sigmoid(x)) = min(x, 0) - log(1 + exp(-|x|))``, finite for any x."""
 
+    quiet = True
     saves = (0,)
 
     def forward(self, xp, a):

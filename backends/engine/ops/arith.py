@@ -65,6 +65,7 @@ class MulBackward0(Node):
 
 @register("div")
 class DivBackward0(Node):
+    quiet = True
     broadcasts = True
     numbers_as_arrays = True
     save_map = {0: (1,), 1: (0, 1)}
@@ -91,6 +92,7 @@ class NegBackward0(Node):
 class PowBackward0(Node):
     """``tensor ** number``."""
 
+    quiet = True
     __slots__ = ("exponent",)
     saves = (0,)
 
@@ -109,6 +111,7 @@ class PowBackward0(Node):
 class PowBackward1(Node):
     """``tensor ** tensor``."""
 
+    quiet = True
     broadcasts = True
     saves = (0, 1)
     saves_output = True
@@ -131,6 +134,7 @@ class PowBackward1(Node):
 class PowBackward2(Node):
     """``number ** tensor``."""
 
+    quiet = True
     __slots__ = ("base",)
     saves_output = True
 

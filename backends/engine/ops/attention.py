@@ -26,6 +26,7 @@ class ScaledDotProductFlashAttentionForCpuBackward0(Node):
     ranks, dropout) its result's node is a view's (``UnsafeViewBackward0``).  Unlike that CPU
     kernel's, this node's backward is differentiable (as the math path's is)."""
 
+    quiet = True
     __slots__ = ("scale", "weights")
     broadcasts = True  # batch dims broadcast; the engine sums each gradient back
     saves = (0, 1, 2, 3, 4)

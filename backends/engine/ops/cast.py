@@ -13,6 +13,7 @@ from ..tensor import Tensor
 
 @register("to")
 class ToCopyBackward0(Node):
+    quiet = True
     __slots__ = ("dtype",)
 
     def forward(self, xp, a, dtype):

@@ -24,6 +24,7 @@ class ConvolutionBackward0(Node):
     """``input`` (N, C, *size) convolved with ``weight``: (OC, C/groups, *kernel), or
     (C, OC/groups, *kernel) when ``transposed``; plus ``bias`` (OC,) when given."""
 
+    quiet = True
     __slots__ = ("win", "groups", "transposed", "shapes")
     saves = (0, 1)  # both, as PyTorch's node: its gradients tie to both (see .tie)
 

@@ -15,6 +15,7 @@ class MulBackward0(Node):
     """``input * mask``, the mask holding 0 or ``1 / (1 - p)``.  PyTorch records dropout as
     this product, so its node has the product's name; the mask is a constant input, saved."""
 
+    quiet = True
     saves = (1,)
 
     def forward(self, xp, x, mask):

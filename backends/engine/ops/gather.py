@@ -44,6 +44,7 @@ class ScatterAddBackward0(Node):
     """``a`` plus ``alpha * src`` added at an `Index` (repeated positions accumulate):
     scatter_add (ScatterAddBackward0) and index_add (IndexAddBackward0)."""
 
+    quiet = True
     __slots__ = ("index", "alpha", "label")
     keeps = ("index",)  # freed with the graph, as PyTorch's (RETAIN-4)
 

@@ -49,6 +49,7 @@ class BinaryCrossEntropyBackward0(Node):
     gradients are PyTorch's: ``(p - y) / max(p (1 - p), 1e-12)`` in ``p`` and ``-logit(p)``
     in ``y`` (times ``w``, and ``1/n`` for the mean)."""
 
+    quiet = True
     __slots__ = ("reduction", "count")
     save_map = {0: (0, 1, 2), 1: (0, 2)}
 
@@ -161,6 +162,7 @@ class CrossEntropyBackward0(Node):
     retained graph) log_softmax is recomputed from the saved input, so the formula stays
     differentiable."""
 
+    quiet = True
     __slots__ = ("reduction", "count", "indices", "probs", "hits")
     save_map = {0: (0, 1), 1: (0,)}
     fresh = (0,)  # the gradient in the scores is always a new array

@@ -98,6 +98,7 @@ class NllLossBackward0(Node):
     0), reduced; the mean divides by the summed weights of the targets not ignored.  The
     gradient is ``-weight[t]`` at each target's position (scaled by ``g``, over that sum)."""
 
+    quiet = True
     __slots__ = ("picks", "coef", "mask", "shape", "reduction", "kdim")
     saves = (0, 1)  # as PyTorch's node (its gradient ties to the input; see .tie)
     keeps = ("picks", "coef", "mask")
@@ -344,6 +345,7 @@ class BinaryCrossEntropyWithLogitsBackward0(Node):
     """``(1 - y) x - lw * log_sigmoid(x)`` with ``lw = 1 + (pos_weight - 1) y``, times
     ``weight``, reduced (log_sigmoid computed stably: never exp of a positive number)."""
 
+    quiet = True
     __slots__ = ("reduction", "count")
     save_map = {0: (0, 1, 2, 3), 1: (0, 2, 3)}
 
@@ -423,6 +425,7 @@ def binary_cross_entropy_with_logits(input: Any, target: Any, weight: Any = None
 class MseLossBackward0(Node):
     """``(input - target) ** 2``, reduced; input and target broadcast together."""
 
+    quiet = True
     __slots__ = ("reduction", "count")
     broadcasts = True
     saves = (0, 1)
@@ -445,6 +448,7 @@ class SmoothL1LossBackward0(Node):
     """``0.5 d**2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta`` (d = input - target),
     reduced."""
 
+    quiet = True
     __slots__ = ("reduction", "count", "beta")
     broadcasts = True
     saves = (0, 1)
@@ -471,6 +475,7 @@ class SmoothL1LossBackward0(Node):
 class HuberLossBackward0(Node):
     """``0.5 d**2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``, reduced."""
 
+    quiet = True
     __slots__ = ("reduction", "count", "delta")
     broadcasts = True
     saves = (0, 1)

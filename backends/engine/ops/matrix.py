@@ -23,6 +23,7 @@ class BaddbmmBackward0(Node):
     """``beta * input + alpha * (a @ b)`` for matrices (AddmmBackward0) or batches of them
     (BaddbmmBackward0); ``input`` broadcasts, and is ignored (NaN included) when beta is 0."""
 
+    quiet = True
     __slots__ = ("beta", "alpha", "nd")
     broadcasts = True
     save_map = {1: (2,), 2: (1,)}
@@ -94,6 +95,7 @@ class DiagEmbedBackward0(Node):
 class TraceBackward0(Node):
     """The sum of a matrix's main diagonal."""
 
+    quiet = True
     __slots__ = ("shape",)
 
     def forward(self, xp, a):

@@ -51,6 +51,7 @@ def _channel_view(F: Any, t: Any, ndim: int) -> Any:
 class NativeLayerNormBackward0(Node):
     """Normalization over the trailing ``len(normalized_shape)`` dims."""
 
+    quiet = True
     __slots__ = ("axes", "count", "eps", "stats")
     saves = (0, 1, 2)  # as PyTorch's node (its gradients tie to all three; see .tie)
     keeps = ("stats",)
@@ -92,6 +93,7 @@ class NativeBatchNormBackward0(Node):
     """Per-channel normalization of (N, C, *spatial): by the batch's statistics (training) or
     by given running statistics (constants then)."""
 
+    quiet = True
     __slots__ = ("training", "count", "eps", "stats")
     saves = (0, 1, 2)  # as PyTorch's node (its gradients tie to all three; see .tie)
     keeps = ("stats",)
@@ -138,6 +140,7 @@ class NativeGroupNormBackward0(Node):
     """Normalization of (N, C, *spatial) over each group of C / num_groups channels (and all
     positions), then a per-channel affine map."""
 
+    quiet = True
     __slots__ = ("groups", "count", "eps", "stats")
     save_map = {0: (0, 1), 1: (0,), 2: ()}
     keeps = ("stats",)
@@ -236,6 +239,17 @@ def batch_norm(input: Any, running_mean: Any, running_var: Any, weight: Any = No
                      ("weight", weight), ("bias", bias)):
         if t is not None and t.numel() != c:
             raise RuntimeError(f"{label} should contain {c} elements not {t.numel()}")
+    with type(input)._eng.quiet():  # the statistics meet inf and NaN as the node's forward
+        mean, rstd = _batch_statistics(input, running_mean, running_var, training, momentum,
+                                       eps, c)
+    return apply(NativeBatchNormBackward0, (input, weight, bias), type(input), mean=mean,
+                 rstd=rstd, training=bool(training), eps=float(eps))
+
+
+def _batch_statistics(input: Any, running_mean: Any, running_var: Any, training: bool,
+                      momentum: float, eps: float, c: int) -> tuple[Any, Any]:
+    """batch_norm's mean and ``1 / sqrt(var + eps)`` (the batch's, moving the running
+    statistics in place, or the running ones)."""
     xp = type(input)._xp
     x = input._data
     axes = (0,) + tuple(range(2, x.ndim))
@@ -259,9 +273,7 @@ def batch_norm(input: Any, running_mean: Any, running_var: Any, weight: Any = No
                                "training is False (they are what the input is normalized by)")
         mean = xp.reshape(running_mean._data, view)
         var = xp.reshape(running_var._data, view)
-    rstd = 1 / xp.sqrt(var + eps)
-    return apply(NativeBatchNormBackward0, (input, weight, bias), type(input), mean=mean,
-                 rstd=rstd, training=bool(training), eps=float(eps))
+    return mean, 1 / xp.sqrt(var + eps)
 
 
 def group_norm(input: Any, num_groups: int, weight: Any = None, bias: Any = None,

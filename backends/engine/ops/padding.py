@@ -37,6 +37,7 @@ class ConstantPadNdBackward0(Node):
     """A pad of any mode; named as PyTorch names each (``ConstantPadNdBackward0``,
     ``ReflectionPad2DBackward0``, ``ReplicationPad1DBackward0``, ...)."""
 
+    quiet = True
     __slots__ = ("widths", "mode", "maps", "dims")
     saves = (0,)  # (the edge modes' gradients tie to it, as PyTorch's; see .tie)
     keeps = ("maps",)

@@ -14,6 +14,7 @@ from .args import as_float, same_dtype
 
 @register("log1p")
 class Log1PBackward0(Node):
+    quiet = True
     saves = (0,)
 
     def forward(self, xp, a):
@@ -25,6 +26,7 @@ class Log1PBackward0(Node):
 
 @register("expm1")
 class Expm1Backward0(Node):
+    quiet = True
     saves_output = True
 
     def forward(self, xp, a):
@@ -36,6 +38,7 @@ class Expm1Backward0(Node):
 
 @register("rsqrt")
 class RsqrtBackward0(Node):
+    quiet = True
     saves_output = True
 
     def forward(self, xp, a):
@@ -47,6 +50,7 @@ class RsqrtBackward0(Node):
 
 @register("reciprocal")
 class ReciprocalBackward0(Node):
+    quiet = True
     saves_output = True
 
     def forward(self, xp, a):
@@ -58,6 +62,7 @@ class ReciprocalBackward0(Node):
 
 @register("erf")
 class ErfBackward0(Node):
+    quiet = True
     saves = (0,)
 
     def forward(self, xp, a):
@@ -69,6 +74,7 @@ class ErfBackward0(Node):
 
 @register("atan2")
 class Atan2Backward0(Node):
+    quiet = True
     broadcasts = True
     saves = (0, 1)
 
@@ -137,6 +143,7 @@ class RemainderBackward0(Node):
     """``a - b * floor(a / b)``: the result has the divisor's sign (Python's ``%``).
     RemainderBackward0 for a number divisor, RemainderBackward1 for a tensor."""
 
+    quiet = True
     __slots__ = ("tensor_divisor",)
     broadcasts = True
     save_map = {1: (0, 1)}  # only the divisor's gradient needs the operands
@@ -159,6 +166,7 @@ class FmodBackward0(Node):
     """``a - b * trunc(a / b)``: the result has the dividend's sign (C's fmod).
     FmodBackward0 for a number divisor, FmodBackward1 for a tensor."""
 
+    quiet = True
     __slots__ = ("tensor_divisor",)
     broadcasts = True
     save_map = {1: (0, 1)}
@@ -231,6 +239,7 @@ class LerpBackward0(Node):
     """``start + weight * (end - start)``, computed from the nearer end as PyTorch does.
     LerpBackward0 for a number weight, LerpBackward1 for a tensor."""
 
+    quiet = True
     __slots__ = ("weight",)
     broadcasts = True
     save_map = {0: (2,), 1: (2,), 2: (0, 1)}  # the ends' gradients need the weight; its, the ends

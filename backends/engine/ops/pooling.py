@@ -41,6 +41,7 @@ class AvgPool2DBackward0(Node):
     """The mean of each window: its sum over the divisor PyTorch uses (taps inside the padded
     input, taps inside the input, or ``divisor_override``)."""
 
+    quiet = True
     __slots__ = ("win", "divisor")
     saves = (0,)
     keeps = ("divisor",)
@@ -65,6 +66,7 @@ class AdaptiveAvgPool2DBackward0(Node):
     """Averages over PyTorch's adaptive windows (``floor(i n / m)`` to ``ceil((i + 1) n / m)``),
     as one averaging matrix per spatial dim."""
 
+    quiet = True
     __slots__ = ("maps",)
     saves = (0,)
     keeps = ("maps",)

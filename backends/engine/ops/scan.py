@@ -13,6 +13,7 @@ from .shape import FlipBackward0, RollBackward0
 
 @register("cumsum")
 class CumsumBackward0(Node):
+    quiet = True
     __slots__ = ("axis",)
 
     def forward(self, xp, a, axis):
@@ -32,6 +33,7 @@ class CumprodBackward0(Node):
     products that skip it, and everything after it gets zero (PyTorch's formula, O(n)).  Under
     create_graph with zeros, a quadratic formula whose own derivative is right (as PyTorch)."""
 
+    quiet = True
     __slots__ = ("axis", "zeros")
     saves = (0,)
     saves_output = True

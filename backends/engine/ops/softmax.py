@@ -10,6 +10,7 @@ from ..node import Node, register
 
 @register("softmax")
 class SoftmaxBackward0(Node):
+    quiet = True
     __slots__ = ("axis",)
     saves_output = True
 
@@ -24,6 +25,7 @@ class SoftmaxBackward0(Node):
 
 @register("log_softmax")
 class LogSoftmaxBackward0(Node):
+    quiet = True
     __slots__ = ("axis",)
     saves_output = True
 

@@ -35,6 +35,7 @@ def _keep(F: Any, g: Any, node: Any) -> Any:
 class VarBackward0(Node):
     """``sum((a - mean)**2) / (N - correction)`` over ``axes``."""
 
+    quiet = True
     __slots__ = ("axes", "keepdim", "shape", "count", "dof")
     saves = (0,)
 
@@ -50,6 +51,7 @@ class VarBackward0(Node):
 class StdBackward0(Node):
     """``sqrt(var)``; where the result is 0 the gradient is 0 (as PyTorch masks it)."""
 
+    quiet = True
     __slots__ = ("axes", "keepdim", "shape", "count", "dof")
     saves = (0,)
     saves_output = True
@@ -81,6 +83,7 @@ def _per_dof(x: Any, dof: int) -> Any:
 class LogsumexpBackward0(Node):
     """``log(sum(exp(a)))`` over ``axes``, shifted by the maximum so it never overflows."""
 
+    quiet = True
     __slots__ = ("axes", "keepdim", "shape")
     saves = (0,)
     saves_output = True
@@ -146,6 +149,7 @@ class ProdBackward0(Node):
     zeros the gradient is ``g * out / a``; with zeros, the product of the other elements,
     from running products from both ends (no division, right to second order)."""
 
+    quiet = True
     __slots__ = ("axes", "keepdim", "shape", "zeros", "first")
     saves = (0,)
     saves_output = True

@@ -11,6 +11,7 @@ from ..tensor import Tensor
 
 @register("exp")
 class ExpBackward0(Node):
+    quiet = True
     saves_output = True
 
     def forward(self, xp, a):
@@ -22,6 +23,7 @@ class ExpBackward0(Node):
 
 @register("log")
 class LogBackward0(Node):
+    quiet = True
     saves = (0,)
 
     def forward(self, xp, a):
@@ -33,6 +35,7 @@ class LogBackward0(Node):
 
 @register("sqrt")
 class SqrtBackward0(Node):
+    quiet = True
     saves_output = True
 
     def forward(self, xp, a):
@@ -66,6 +69,7 @@ class AbsBackward0(Node):
 
 @register("sin")
 class SinBackward0(Node):
+    quiet = True
     saves = (0,)
 
     def forward(self, xp, a):
@@ -77,6 +81,7 @@ class SinBackward0(Node):
 
 @register("cos")
 class CosBackward0(Node):
+    quiet = True
     saves = (0,)
 
     def forward(self, xp, a):
@@ -88,6 +93,7 @@ class CosBackward0(Node):
 
 @register("sigmoid")
 class SigmoidBackward0(Node):
+    quiet = True
     saves_output = True
 
     def forward(self, xp, a):
@@ -104,6 +110,7 @@ class SigmoidBackward0(Node):
 
 @register("tanh")
 class TanhBackward0(Node):
+    quiet = True
     saves_output = True
 
     def forward(self, xp, a):

@@ -31,6 +31,7 @@ class UpsampleNearest2DBackward0(Node):
     """Resizing by per-dim matrices; named as PyTorch names each mode and rank
     (``UpsampleNearest2DBackward0``, ``UpsampleBilinear2DBackward0``, ...)."""
 
+    quiet = True
     __slots__ = ("maps", "mode", "dims")
     keeps = ("maps",)
 
