@@ -559,3 +559,37 @@ def test_ops_on_a_0d_tensor_give_a_fresh_0d_result_as_in_torch(B, T, name):
         else:
             results.append((y.grad.item(), x.grad.item()))
     assert results[:2] == results[2:]
+
+
+def test_scatter_and_index_put_keep_inf_and_nan_where_they_go(B, T):
+    """strict has no native scatter: its portable one had multiplied a 0/1 matrix by the
+    values, so one inf made NaN of every position it did not go to (0 * inf)."""
+    for M in (B, T):
+        src = M.tensor([math.inf, 1.0, math.nan], dtype=M.float64)
+        idx = M.tensor([0, 2, 3])
+        got = M.zeros(5, dtype=M.float64).scatter(0, idx, src)
+        added = M.zeros(5, dtype=M.float64).scatter_add(0, M.tensor([1, 1, 4]), src)
+        put = M.zeros(5, dtype=M.float64)
+        put[M.tensor([4, 0])] = M.tensor([-math.inf, 2.0], dtype=M.float64)
+        if M is B:
+            mine = [got.tolist(), added.tolist(), put.tolist()]
+        else:  # (compared as text: nan == nan is False)
+            assert repr([got.tolist(), added.tolist(), put.tolist()]) == repr(mine)
+    assert mine[0][:3] == [math.inf, 0.0, 1.0] and math.isnan(mine[0][3]) and mine[0][4] == 0.0
+    assert mine[1][:4] == [0.0, math.inf, 0.0, 0.0] and math.isnan(mine[1][4])
+    assert mine[2] == [2.0, 0.0, 0.0, 0.0, -math.inf]
+
+
+@pytest.mark.parametrize("dtype", ["int32", "int64", "bool"])
+def test_index_put_into_integers_and_bools(B, T, dtype):
+    """Writing through a tensor index or a mask into an integer or bool tensor (the portable
+    path had divided integers, which array_api_strict refuses)."""
+    results = []
+    for M in (B, T):
+        dt = getattr(M, dtype)
+        t = M.zeros(4, dtype=dt)
+        t[M.tensor([0, 3])] = M.tensor([5, 7], dtype=dt) if dtype != "bool" else True
+        t[M.tensor([False, True, False, False])] = 1
+        results.append(t.tolist())
+    assert results[0] == results[1]
+

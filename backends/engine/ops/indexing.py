@@ -215,9 +215,12 @@ def scatter_add(eng: Any, values: Any, index: Index, dtype: Any) -> Any:
     if eng.ext.scatter_add is not None:
         eng.ext.scatter_add(out, flat_pos, flat_val)
     elif flat_pos.shape[0]:
-        # portable: a one-hot matrix product (memory k * n; used where no native scatter exists)
-        hits = xp.astype(xp.reshape(flat_pos, (-1, 1)) == xp.reshape(xp.arange(n, dtype=eng.int64), (1, -1)), dtype)
-        out = xp.reshape(xp.reshape(flat_val, (1, -1)) @ hits, (n,))
+        # portable: each value selected into a (k, n) one-hot grid, summed over k (memory
+        # k * n; used where no native scatter exists).  A select, not a product with the 0/1
+        # matrix: 0 * inf would put NaN at every position the inf does not go to
+        hits = xp.reshape(flat_pos, (-1, 1)) == xp.reshape(xp.arange(n, dtype=eng.int64), (1, -1))
+        grid = xp.where(hits, xp.reshape(flat_val, (-1, 1)), xp.zeros((), dtype=dtype))
+        out = xp.sum(grid, axis=0, dtype=dtype)
     return xp.reshape(out, index.shape)
 
 
@@ -231,8 +234,15 @@ def put(eng: Any, target: Any, index: Index, values: Any) -> None:
     if eng.ext.index_put is not None:
         eng.ext.index_put(target, index.native, values)
         return
-    ones = xp.ones(index.out_shape, dtype=target.dtype)
-    counts = scatter_add(eng, ones, index, target.dtype)
-    sums = scatter_add(eng, values, index, target.dtype)
+    # portable: the mean of the values written to each position (the value itself where
+    # positions do not repeat), in the target's dtype; integers and bools count in int64
+    floating = eng.kind(target.dtype) in "fc"
+    work = target.dtype if floating else eng.int64
+    if hasattr(values, "shape") and values.dtype != work:
+        values = xp.astype(values, work)
+    counts = scatter_add(eng, xp.ones(index.out_shape, dtype=work), index, work)
+    sums = scatter_add(eng, values, index, work)
     hit = counts > 0
-    target[...] = xp.where(hit, sums / xp.where(hit, counts, ones[(0,) * len(index.out_shape)] if index.out_shape else 1), target)
+    safe = xp.where(hit, counts, xp.ones((), dtype=work))
+    mean = sums / safe if floating else sums // safe
+    target[...] = xp.where(hit, xp.astype(mean, target.dtype), target)
