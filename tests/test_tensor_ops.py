@@ -593,3 +593,16 @@ def test_index_put_into_integers_and_bools(B, T, dtype):
         results.append(t.tolist())
     assert results[0] == results[1]
 
+
+def test_sign_of_nan_and_negative_zero_is_zero_as_in_pytorch(B, T):
+    """torch.sign(nan) is 0 and sign(-0.0) is +0.0 (numpy: nan, -0.0); abs's gradient,
+    ``g * sign(x)``, is then 0 at a NaN (fuzz seed 179618: nll_loss of all-ignored targets,
+    a NaN mean, then abs)."""
+    values = [math.nan, -0.0, 0.0, -2.0, 3.0, math.inf, -math.inf]
+    seen = []
+    for M in (B, T):
+        x = M.tensor(values, dtype=M.float64, requires_grad=True)
+        M.abs(x).backward(M.ones(7, dtype=M.float64))
+        seen.append(repr([M.sign(x).tolist(), x.grad.tolist(), M.sign(M.tensor([-3, 0, 2])).tolist()]))
+    assert seen[0] == seen[1]
+

@@ -15,7 +15,7 @@ from .ops import padding, sparse, windows  # nnlib
 from .ops.loss import clamp_min_raw, onehot_raw
 from .ops.reduce import sum_to_raw
 from .ops.softmax import log_softmax_raw
-from .ops.unary import threshold_grad_raw
+from .ops.unary import sign_raw, threshold_grad_raw
 
 NAMES = (
     "zeros_like", "ones_like", "where", "exp", "log", "sign", "sin", "cos", "threshold_grad",
@@ -39,13 +39,15 @@ class RawF:
         self.where = xp.where
         self.exp = xp.exp
         self.log = xp.log
-        self.sign = xp.sign
         self.sin = xp.sin
         self.cos = xp.cos
         self.broadcast_to = xp.broadcast_to
         self.reshape = xp.reshape
         self.permute_dims = xp.permute_dims
         self.matrix_transpose = xp.matrix_transpose
+
+    def sign(self, a: Any) -> Any:
+        return sign_raw(self.xp, a)
 
     def threshold_grad(self, g: Any, x: Any) -> Any:
         return threshold_grad_raw(self.xp, g, x)

@@ -9,6 +9,15 @@ from ..node import Node, register
 from ..tensor import Tensor
 
 
+def sign_raw(xp: Any, a: Any) -> Any:
+    """PyTorch's sign: 0 for NaN and +0 for -0.0, where numpy's gives NaN and -0.0 (and so
+    abs's gradient at a NaN is 0 there: ``g * sign(x)``)."""
+    s = xp.sign(a)
+    if not xp.isdtype(s.dtype, "real floating"):
+        return s
+    return xp.where(s == s, s + 0.0, xp.zeros_like(s))  # (-0.0 + 0.0 is +0.0)
+
+
 @register("exp")
 class ExpBackward0(Node):
     quiet = True
@@ -50,7 +59,7 @@ class SignBackward0(Node):
     """Piecewise constant: its gradient is zero, but it stays in the graph (as PyTorch's)."""
 
     def forward(self, xp, a):
-        return xp.sign(a)
+        return sign_raw(xp, a)
 
     def backward(self, F, g, a):
         return (F.zeros_like(g),)
