@@ -12,10 +12,17 @@ a narrow form.  One is an *equivalence*, judged mismatch by mismatch where a dif
 shows (the same difference seen again later, e.g. at the end, is accepted with it):
 
 ``higher-order``    in what a second-order computation (a backward or grad through a derivative
-                    made with ``create_graph=True``) returns, ``None``, all zeros and
-                    ``NoGradPathError`` are the same answer: which inputs the graph of a
+                    made with ``create_graph=True``) returns, ``None``, all zeros,
+                    ``NoGradPathError`` and ``UnusedInputError`` are the same answer: which inputs the graph of a
                     derivative reaches depends on how each op's backward is written, and
                     HIGHER-4 leaves it open for piecewise-linear ops other than relu and abs.
+                    So is what follows from it, in a later statement that reads such a result
+                    (or a ``.grad`` after such a pass), or what such a statement defines: None,
+                    zeros or the error of using None (``AttributeError``, ``TypeError``) on
+                    both sides, or a value on one side where the other skipped or failed.  And where a second derivative does not exist (a norm of a
+                    zero vector), NaN on one side and 0 on the other, element by element:
+                    PyTorch's double-backward formulas divide by the zero they masked in the
+                    first derivative, where an engine's may not.
 
 The others are accepted by comparing against a *twin*: the same program changed so that PyTorch
 takes the other allowed path at the first differing statement (the backend's run is never
@@ -200,7 +207,8 @@ _PASSES = ("backward", "grad")
 
 def _nothing(x: Any) -> bool:
     """None, all zeros, absent, or the error of differentiating something without a graph."""
-    if x is None or x in ("NoGradPathError", "<nothing>") or x is True:  # True: "skipped"
+    if x is None or x in ("NoGradPathError", "UnusedInputError", "<nothing>") or x is True:
+        # (True: "skipped"; UnusedInputError: grad() of an input the graph does not reach)
         return True
     return isinstance(x, Tensor) and not np.any(x.value)
 
@@ -217,23 +225,70 @@ def _derived(program: Program) -> list[int]:
             out.append(i)
         if reads or ("create_graph" in s.tags and s.kind == "grad"):
             made.update(s.defines)
+            if reads and s.kind == "inplace":  # ``t.mul_(derivative)``: t now holds it too
+                made.update(s.uses[:1])
         if "create_graph" in s.tags and s.kind == "backward":
             create_backward = True
     return out
 
 
-def equivalent(program: Program, m: Mismatch, derived: list[int]) -> str | None:
+def _downstream(program: Program, derived: list[int]) -> tuple[set[int], set[str]]:
+    """Statements after the first second-order pass that read what such a pass made (its
+    results, a ``.grad``, and what statements reading them define, transitively), and the
+    names those statements define."""
+    made: set[str] = set()
+    out: set[int] = set()
+    if not derived:
+        return out, made
+    for i, s in enumerate(program.stmts):
+        if i in derived:
+            made.update(s.defines)
+            if i > derived[0]:  # a later second-order pass may read the first one's results
+                out.add(i)
+        elif i > derived[0] and (made.intersection(s.uses)
+                                 or ".grad" in s.code.replace(".grad(", "")):
+            out.add(i)
+            made.update(s.defines)
+    return out, made
+
+
+#: what using None raises (``None.clone()``, ``tanh(None)``), or a grad() whose input the
+#: derivative's graph does not reach
+_USING_NONE = ("AttributeError", "TypeError", "UnusedInputError", "NoGradPathError")
+
+
+def _nan_for_zero(a: Any, b: Any) -> bool:
+    """Two tensors equal but where one has NaN and the other exactly 0."""
+    if not (isinstance(a, Tensor) and isinstance(b, Tensor)) or a.value.shape != b.value.shape:
+        return False
+    x, y = np.asarray(a.value, dtype=np.float64), np.asarray(b.value, dtype=np.float64)
+    differ = ~((x == y) | (np.isnan(x) & np.isnan(y)))
+    swapped = (np.isnan(x) & (y == 0)) | (np.isnan(y) & (x == 0))
+    return bool(differ.any()) and bool(np.all(swapped[differ]))
+
+
+def equivalent(program: Program, m: Mismatch, derived: list[int],
+               downstream: tuple[set[int], set[str]] = (set(), set())) -> str | None:
     """The equivalence (see the module docstring) that accepts ``m`` where it first shows."""
     where, _, what = m.key.partition(":")
     at = int(where) if where.isdigit() else len(program.stmts)
     name = what.split(".", 1)[0]
+    second_order = at in derived or any(name in program.stmts[d].defines for d in derived)
+    if second_order and _nan_for_zero(m.got, m.want):
+        return "higher-order"
     zero = (0,) if what.endswith("._version") else ()  # a result one side never made
-    if not ((_nothing(m.got) or m.got in zero) and (_nothing(m.want) or m.want in zero)):
-        return None
-    if at in derived:  # observed right after a second-order pass
-        return "higher-order"
-    if any(name in program.stmts[d].defines for d in derived):  # a second-order result
-        return "higher-order"
+    if (_nothing(m.got) or m.got in zero) and (_nothing(m.want) or m.want in zero):
+        if second_order:  # right after a second-order pass, or one of its results
+            return "higher-order"
+    after, names = downstream
+    if at in after or name in names or at == len(program.stmts) and after:
+        # what follows from None against zeros: one side skipped or failed what the other
+        # computed from them
+        if "<nothing>" in (m.got, m.want):
+            return "higher-order"
+        if (_nothing(m.got) or m.got in _USING_NONE + zero) \
+                and (_nothing(m.want) or m.want in _USING_NONE + zero):
+            return "higher-order"
     return None
 
 
@@ -393,12 +448,13 @@ def check(program: Program, backend: Any, reference: Any, got: Trace | None = No
     ref = program
     used: list[str] = []
     derived = _derived(program)
+    downstream = _downstream(program, derived)
     for _ in range(16):
         mismatches = []
         accepted: dict[str, tuple[Any, Any, str]] = {}  # quantity -> the difference accepted
         for m in diff(got, want, float32):
             what = m.key.partition(":")[2]
-            why = equivalent(program, m, derived)
+            why = equivalent(program, m, derived, downstream)
             carried = accepted.get(what)
             if why is None and carried and _same(m.got, carried[0]) and _same(m.want, carried[1]):
                 why = carried[2]  # the same difference, still there later on
