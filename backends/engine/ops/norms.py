@@ -20,6 +20,7 @@ class LinalgVectorNormBackward0(Node):
     """``sum(|a|**ord) ** (1/ord)`` over ``axes``; ``ord`` inf/-inf is the largest/smallest
     magnitude (ties share the gradient), 0 the count of nonzeros (gradient 0)."""
 
+    quiet = True
     __slots__ = ("ord", "axes", "keepdim", "shape")
     saves = (0,)
     saves_output = True
