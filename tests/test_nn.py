@@ -74,6 +74,40 @@ def test_non_leaf_assignment_is_a_plain_attribute(bk):
     assert "cached" not in dict(net.named_parameters())
 
 
+def test_registered_members_read_as_before_once_the_class_caches_their_names(bk):
+    # Module.__getattr__ leaves a descriptor on the class for a registered name it answered;
+    # reads must stay what the registries and the instance say, as in torch.
+    class Layer(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.w = nn.Parameter(bk.ones(2))
+            self.register_buffer("b", bk.zeros(2))
+
+    first, second = Layer(), Layer()
+    assert first.w is first._parameters["w"] and first.b is first._buffers["b"]
+    assert "w" in vars(Layer)  # the cached name
+    assert second.w is second._parameters["w"]  # each instance its own member
+    with pytest.raises(AttributeError, match="type object 'Layer' has no attribute 'w'"):
+        Layer.w
+    assert not hasattr(Layer, "b")
+    del second.w
+    with pytest.raises(AttributeError, match="'Layer' object has no attribute 'w'"):
+        second.w
+    second.w = "plain"  # an ordinary attribute now
+    assert second.w == "plain" and "w" not in dict(second.named_parameters())
+    replaced = nn.Parameter(bk.zeros(2))
+    first._parameters["w"] = replaced  # torch-style utilities write the registry directly
+    assert first.w is replaced
+    first.register_buffer("w", bk.ones(3))  # moved to the buffers
+    assert first.w is first._buffers["w"]
+
+    class Forwarding(Layer):  # a subclass's own __getattr__ still decides
+        def __getattr__(self, name):
+            return "forwarded" if name == "w" else super().__getattr__(name)
+
+    assert Forwarding().w == "forwarded"
+
+
 def test_non_leaf_cannot_replace_a_parameter(bk):
     lin = nn.Linear(2, 1, backend=bk)
     weight = lin.weight

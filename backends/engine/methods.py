@@ -11,7 +11,8 @@ from typing import Any
 
 from . import autograd
 from . import functional as F
-from .tensor import _update
+from .grad_mode import STATE
+from .tensor import _constant, _update
 from .ops.cast import contiguous, is_contiguous
 
 
@@ -26,7 +27,10 @@ def _swap(fn):
 
 
 def add_(self, other, alpha=1):
-    other = other if alpha == 1 else F.mul(other, alpha)
+    if alpha != 1:
+        if _update_scaled(self, other, alpha):
+            return self
+        other = F.mul(other, alpha)
     raw = "__iadd__" if _same_kind(self, other) else None
     if raw is not None and _update(self, raw, other):  # no_grad (the optimizer's case)
         return self
@@ -51,6 +55,22 @@ def mul_(self, other):
 def div_(self, other):
     raw = "__itruediv__" if _same_kind(self, other) and self.is_floating_point() else None
     return self._inplace(F.div, other, raw=raw)
+
+
+def _update_scaled(self, other, alpha) -> bool:
+    """``add_(other, alpha=a)`` in the optimizer's case (``param.add_(grad, alpha=-lr)``, no
+    recording): ``other * a`` made as `F.mul` makes it (a float array times the cached 0-d
+    constant of ``a``), then added in place: one raw product instead of an op.  False, having
+    done nothing, where that case does not apply."""
+    if type(alpha) is not float or type(other) is not type(self) or STATE.enabled:
+        return False
+    d, o = self._data, other._data
+    if o.dtype != d.dtype or o.shape != d.shape or self._x is not None:
+        return False
+    T = type(self)
+    if T._eng._kinds.get(d.dtype) != "f":
+        return False
+    return _update(self, "__iadd__", o * _constant(T._eng, T._xp, alpha, d.dtype))
 
 
 def _same_kind(self, other) -> bool:

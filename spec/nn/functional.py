@@ -94,7 +94,8 @@ def _reduce(losses: Any, reduction: str) -> Any:
 
 
 def _same_shape(what: str, input: Any, target: Any) -> None:
-    if tuple(input.shape) != tuple(target.shape):
+    a, b = input.shape, target.shape
+    if a != b and tuple(a) != tuple(b):  # (shapes compare as tuples: no copies when equal)
         raise ValueError(
             f"{what}: target shape {tuple(target.shape)} differs from input shape "
             f"{tuple(input.shape)}; reshape one (e.g. input.squeeze()) so they match"

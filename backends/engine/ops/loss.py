@@ -11,6 +11,7 @@ from typing import Any
 from ..apply import apply
 from ..node import Node, register
 from ..tensor import Tensor
+from .unary import constant_raw
 
 LOG_FLOOR = -100.0  # each log term of binary cross entropy is clamped here, as in PyTorch
 EPSILON = 1e-12  # PyTorch's floor for p (1 - p) in the gradient of binary cross entropy
@@ -27,7 +28,7 @@ def clamp_min_raw(xp: Any, x: Any, lo: float) -> Any:
     ``lo`` (a read instead of a full-size copy: the clamp rarely bites); NaN stays NaN."""
     if x.size >= BIG and bool(xp.min(x) >= lo):
         return x
-    return xp.maximum(x, xp.asarray(lo, dtype=x.dtype))
+    return xp.maximum(x, constant_raw(xp, lo, x.dtype))
 
 
 def _unit_range(xp: Any, x: Any, what: str) -> tuple[float, float]:
@@ -89,7 +90,9 @@ class BinaryCrossEntropyBackward0(Node):
             g = g / self.count
         gp = gy = None
         if ep is not None:
-            gp = (p - y) / F.clamp_min((1 - p) * p, EPSILON) * g
+            # (raw arrays: 1 as a cached array of p's dtype, the same number, converted once)
+            one = 1 if isinstance(p, Tensor) else constant_raw(F.xp, 1.0, p.dtype)
+            gp = (p - y) / F.clamp_min((one - p) * p, EPSILON) * g
             if w is not None:
                 gp = gp * w
         if ey is not None:

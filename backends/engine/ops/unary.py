@@ -100,6 +100,22 @@ class CosBackward0(Node):
         return (-g * F.sin(a),)
 
 
+_CONSTANTS: dict = {}
+
+
+def constant_raw(xp: Any, value: float, dtype: Any) -> Any:
+    """``value`` as a 0-d array of ``dtype`` in ``xp``, made once: an operand a forward formula
+    uses on every call (``0.5 * a``).  The result is the same as with the Python number (which
+    takes the array's dtype anyway), and numpy converts a Python number on every call, which
+    costs as much as the small array's arithmetic."""
+    key = (xp, dtype, value)
+    try:
+        return _CONSTANTS[key]
+    except KeyError:
+        found = _CONSTANTS[key] = xp.asarray(value, dtype=dtype)
+        return found
+
+
 @register("sigmoid")
 class SigmoidBackward0(Node):
     quiet = True
@@ -108,13 +124,15 @@ class SigmoidBackward0(Node):
     def forward(self, xp, a):
         # 0.5 * (1 + tanh(a / 2)) never overflows, unlike 1 / (1 + exp(-a)); in the fresh
         # tanh: one array made, not three
-        out = xp.tanh(0.5 * a)
-        out += 1
-        out *= 0.5
+        half = constant_raw(xp, 0.5, a.dtype)
+        out = xp.tanh(half * a)
+        out += constant_raw(xp, 1.0, a.dtype)
+        out *= half
         return out
 
     def backward(self, F, g, a, out):
-        return (g * (out * (1 - out)),)
+        one = 1 if isinstance(out, Tensor) else constant_raw(F.xp, 1.0, out.dtype)
+        return (g * (out * (one - out)),)
 
 
 @register("tanh")

@@ -316,9 +316,9 @@ def t(a: Any) -> Any:
 
 
 def squeeze(a: Any, dim: Any = None) -> Any:
-    shape = tuple(a.shape)
+    shape = tuple(a._data.shape)  # (not a.shape: a Size made for nothing)
     if dim is None:
-        new = tuple(s for s in shape if s != 1)
+        new = tuple([s for s in shape if s != 1])
     else:
         dims = {_axis(d, a.ndim) for d in ((dim,) if isinstance(dim, int) else dim)}
         new = tuple(s for i, s in enumerate(shape) if not (i in dims and s == 1))

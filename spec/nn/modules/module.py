@@ -135,9 +135,14 @@ class Module:
 
     def __getattr__(self, name: str) -> Any:
         # Only called when normal lookup fails: registered members live in the registries.
-        for registry in ("_parameters", "_buffers", "_modules"):
-            members = self.__dict__.get(registry)
+        state = self.__dict__
+        for registry in _REGISTRIES:
+            members = state.get(registry)
             if members is not None and name in members:
+                cls = type(self)
+                if cls.__getattr__ is _module_getattr and not any(
+                        name in vars(k) for k in cls.__mro__):
+                    setattr(cls, name, _Registered(name))  # the next read skips this detour
                 return members[name]
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
@@ -602,6 +607,39 @@ class Module:
             else:
                 head += "\n  " + "\n  ".join(lines) + "\n"
         return head + ")"
+
+
+_REGISTRIES = ("_parameters", "_buffers", "_modules")
+_module_getattr = Module.__getattr__
+
+
+class _Registered:
+    """What ``Module.__getattr__`` puts on a module class for a registered name it answered
+    (``weight`` of a ``Linear``): a read of ``layer.weight`` then finds the member in the
+    registries directly.  Without it, each read first fails the ordinary lookup, which formats
+    an ``AttributeError`` and calls ``__getattr__`` (three times the cost).
+
+    It is a non-data descriptor, so everything the ordinary lookup found before still wins (an
+    instance attribute, the same name on a class earlier in the MRO); a name that is not (or no
+    longer) registered raises ``AttributeError``, after which Python calls the module's
+    ``__getattr__`` as before, which gives its message.  On the class itself it is absent."""
+
+    __slots__ = ("name",)
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __get__(self, module: Any, cls: Any = None) -> Any:
+        if module is None:
+            raise AttributeError(f"type object {cls.__name__!r} has no attribute {self.name!r}")
+        if type(module).__getattr__ is _module_getattr:  # else a subclass's own __getattr__
+            state = module.__dict__
+            name = self.name
+            for registry in _REGISTRIES:
+                members = state.get(registry)
+                if members is not None and name in members:
+                    return members[name]
+        raise AttributeError(self.name)
 
 
 def _check_name(module: Module, name: str, what: str) -> None:
