@@ -83,7 +83,8 @@ def _node_classes() -> dict[tuple[str, str], type]:
     found, stack = {}, list(Node.__subclasses__())
     while stack:
         cls = stack.pop()
-        found[(cls.__module__.rsplit(".", 1)[-1], cls.__name__)] = cls
+        if cls.__module__.startswith("gradspec.backends.engine."):  # not a user's Function
+            found[(cls.__module__.rsplit(".", 1)[-1], cls.__name__)] = cls
         stack.extend(cls.__subclasses__())
     return found
 
