@@ -581,7 +581,10 @@ def bench_report(doc: Any) -> list[str]:
             line[0] = "" if current == previous else f"**{line[0]}**"
             previous = current
         cells.append(line)
-    return out + [_table(list(map(esc, keys)), cells), ""]
+    # (in a gs-bench block: a run with pure and baseline systems has a dozen columns, which
+    # fit a desktop page only with tighter cells)
+    return out + ['<div class="gs-bench" markdown>', "", _table(list(map(esc, keys)), cells),
+                  "", "</div>", ""]
 
 
 def _bench_cell(key: str, value: Any) -> str:
