@@ -55,8 +55,4 @@ class SGD(Optimizer):
                 buf.mul_(momentum)
                 buf.add_(grad if group["dampening"] == 0 else grad * (1 - group["dampening"]))
             grad = grad + buf * momentum if group["nesterov"] else buf
-        lr = group["lr"]
-        if type(lr) is float:
-            p.add_(grad, alpha=-lr)  # torch's own form: one in-place op
-        else:
-            p.sub_(grad * lr)
+        p.sub_(grad * group["lr"])  # (the protocol's add_/sub_ take no alpha)
