@@ -86,3 +86,35 @@ def test_copy_requests_take_the_compat_route():
 def test_everything_else_is_compat_itself():
     for name in ("exp", "where", "matmul", "permute_dims", "isdtype", "float32"):
         assert getattr(NS, name) is getattr(compat, name)
+
+
+@pytest.mark.parametrize("name", ["argmin", "argmax"])
+@pytest.mark.parametrize("key", list(ARRAYS))
+@pytest.mark.parametrize("axis,keepdims", [(None, False), (None, True), (0, False), (-1, True)])
+def test_argmin_and_argmax_agree(name, key, axis, keepdims):
+    x = ARRAYS[key]
+    if x.ndim == 0 and axis is not None:
+        axis = None
+    same(getattr(NS, name)(x, axis=axis, keepdims=keepdims),
+         getattr(compat, name)(x, axis=axis, keepdims=keepdims))
+
+
+@pytest.mark.parametrize("name", ["argmin", "argmax"])
+def test_argmin_of_nothing_raises_as_compat(name):
+    with pytest.raises(ValueError):
+        getattr(compat, name)(np.zeros(0))
+    with pytest.raises(ValueError):
+        getattr(NS, name)(np.zeros(0))
+
+
+@pytest.mark.parametrize("args,kw", [((5,), {}), ((2, 7), {}), ((0, 10, 3), {}),
+                                     ((5,), {"dtype": np.int32}), ((0.0, 1.0, 0.25), {}),
+                                     ((4, None, 1), {}), ((3, -3, -1), {"dtype": np.float32})])
+def test_arange_agrees(args, kw):
+    same(NS.arange(*args, **kw), compat.arange(*args, **kw))
+
+
+def test_arange_with_a_device_takes_the_compat_route():
+    same(NS.arange(3, device="cpu"), compat.arange(3, device="cpu"))
+    with pytest.raises(ValueError):
+        NS.arange(3, device="gpu")
