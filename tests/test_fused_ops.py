@@ -242,3 +242,23 @@ def test_cross_entropy_backward_twice_through_a_retained_graph(bk, reduction):
     p[np.arange(6), [0, 3, 1, 1, 2, 0]] -= 1
     expected = p * 0.5 / (6 if reduction == "mean" else 1)
     np.testing.assert_allclose(first, expected, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_cross_entropy_ignores_a_target_equal_to_an_out_of_range_ignore_index(bk, T, reduction):
+    """The plain call goes straight to the fused node, which refuses a target outside the
+    classes; one equal to ``ignore_index`` must still be left out, as torch leaves it."""
+    rng = np.random.default_rng(5)
+    scores = rng.standard_normal((4, 3)).astype(np.float32)
+    target = np.array([0, 7, 2, 1])
+    got, want = bk.tensor(scores, requires_grad=True), T.tensor(scores, requires_grad=True)
+    ours = nn.functional.cross_entropy(got, bk.tensor(target), ignore_index=7,
+                                       reduction=reduction)
+    theirs = T.nn.functional.cross_entropy(want, T.tensor(target), ignore_index=7,
+                                           reduction=reduction)
+    np.testing.assert_allclose(host(ours), theirs.detach().numpy(), rtol=1e-6)
+    ours.sum().backward()
+    theirs.sum().backward()
+    np.testing.assert_allclose(host(got.grad), want.grad.numpy(), rtol=1e-6, atol=1e-7)
+    with pytest.raises(IndexError, match="7"):  # without ignore_index it is out of range
+        nn.functional.cross_entropy(got, bk.tensor(target), reduction=reduction)

@@ -21,6 +21,7 @@ REDUCTIONS = ("mean", "sum", "none")
 
 
 BIG = 1 << 16  # elements: from here a read that spares a full-size copy pays for itself
+SMALL = 1 << 14  # elements: up to here argmin/argmax (a plain loop) beat a reduction
 
 
 def clamp_min_raw(xp: Any, x: Any, lo: float) -> Any:
@@ -35,7 +36,13 @@ def _unit_range(xp: Any, x: Any, what: str) -> tuple[float, float]:
     """The least and greatest element of ``x``; an error unless both are in [0, 1]."""
     if x.size == 0:
         return 1.0, 0.0
-    lo, hi = float(xp.min(x)), float(xp.max(x))
+    if x.size <= SMALL:
+        # the elements at argmin and argmax (NaN wins both): on a few hundred labels of 0
+        # and 1 half the cost of min and max, which must settle the sign of a zero first
+        flat = x if x.ndim == 1 else xp.reshape(x, (-1,))
+        lo, hi = float(flat[int(xp.argmin(flat))]), float(flat[int(xp.argmax(flat))])
+    else:
+        lo, hi = float(xp.min(x)), float(xp.max(x))
     if not (lo >= 0 and hi <= 1):  # NaN fails too
         fix = ("apply sigmoid first, or use binary_cross_entropy_with_logits on raw scores"
                if what == "input" else "targets are probabilities")
@@ -178,7 +185,8 @@ class CrossEntropyBackward0(Node):
         total = xp.sum(e, axis=1, keepdims=True)
         log_total = xp.log(total)  # log_softmax = shifted - log_total
         if self.indices:
-            hits = onehot_raw(xp, a, xp.reshape(t, (n, 1)), (n, classes), 1)
+            # (n, 1) against the class row (C,): the one-hot in three calls
+            hits = xp.astype(xp.reshape(t, (n, 1)) == xp.arange(classes), a.dtype)
             if n and float(xp.sum(hits)) != n:  # a row without a hit: a target out of range
                 lo, hi = int(xp.min(t)), int(xp.max(t))
                 raise IndexError(f"cross_entropy: target {lo if lo < 0 else hi} is out of "

@@ -231,6 +231,20 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, size_average: Any
     indices (an int64 or uint8 tensor without the class dim) or class probabilities (the
     input's shape), as torch.nn.functional.cross_entropy: per-class ``weight``,
     ``ignore_index`` (indices only), ``label_smoothing`` in [0, 1]."""
+    if (weight is None and size_average is None and reduce is None and not label_smoothing
+            and isinstance(input, Tensor) and isinstance(target, Tensor)):
+        # the plain call of a classifier's training loop (scores (N, C) against int64 class
+        # indices, no options): straight to the fused node, whose own checks cover the rest
+        a, t = input._data, target._data
+        eng = type(input)._eng
+        if (a.ndim == 2 and t.ndim == 1 and t.dtype == eng.int64 and t.shape[0] == a.shape[0]
+                and reduction in REDUCTIONS and not 0 <= ignore_index < a.shape[1]
+                and eng.is_floating(a.dtype)):
+            try:
+                return apply(fused.CrossEntropyBackward0, (input, target), type(input),
+                             reduction=reduction)
+            except IndexError:
+                pass  # a target out of range: the general path below says which, or ignores it
     reduction = _reduction(size_average, reduce, reduction)
     _tensor("cross_entropy", "input", input)
     _tensor("cross_entropy", "target", target)
