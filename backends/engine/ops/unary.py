@@ -165,6 +165,7 @@ class ThresholdBackwardBackward0(Node):
     """``where(x > 0, g, 0)``, differentiable in ``g``; zero gradient in ``x``, which stays in
     the graph so that relu's derivative keeps a graph under create_graph, as in PyTorch."""
 
+    quiet = True  # the masked product may meet 0 * inf before where() answers
     saves = (1,)
 
     def forward(self, xp, g, x):
@@ -197,13 +198,18 @@ class ClampBackward1(Node):
 def threshold_grad_raw(xp: Any, g: Any, x: Any) -> Any:
     """``where(x > 0, g, 0)`` on raw arrays.  numpy's where branches per element, which costs
     ten times a multiplication on the random masks of a ReLU layer: big arrays take
-    ``g * (x > 0)``, exact wherever ``g`` is finite (zeros may come out as -0.0).  Where ``g``
-    holds inf or NaN the product would be NaN at masked positions, so where() answers."""
-    if (g.size < MASK_MULTIPLY_FROM or g.shape != x.shape
-            or not bool(xp.all(xp.isfinite(g)))):
+    ``g * (x > 0)``, exact wherever it holds no NaN (zeros may come out as -0.0).  A NaN there
+    comes from a NaN in ``g``, or from an infinity at a masked position (0 * inf), so then
+    where() answers.  The product's dot product with itself finds a NaN in one BLAS pass (a
+    sum of squares: NaN exactly when an element is NaN), half the cost of isfinite and all."""
+    if g.size < MASK_MULTIPLY_FROM or g.shape != x.shape:
         return xp.where(x > 0, g, xp.zeros_like(g))
     out = xp.astype(x > 0, g.dtype)
     out *= g  # in the fresh mask: one full-size array, not two
+    flat = xp.reshape(out, (-1,))
+    square = flat @ flat
+    if bool(square != square):
+        return xp.where(x > 0, g, xp.zeros_like(g))
     return out
 
 
