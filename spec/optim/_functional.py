@@ -11,7 +11,10 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-__all__ = ["addcdiv_", "addcmul_", "advance_step", "check_unsupported", "lerp_", "new_step"]
+import inspect
+
+__all__ = ["addcdiv_", "addcmul_", "advance_step", "check_unsupported", "lerp_", "new_step",
+           "sub_scaled_"]
 
 
 def new_step(backend: Any) -> Any:
@@ -46,6 +49,36 @@ def addcmul_(t: Any, a: Any, b: Any, value: float = 1.0) -> Any:
 def addcdiv_(t: Any, a: Any, b: Any, value: float = 1.0) -> Any:
     """``t += value * a / b`` in place (torch's ``Tensor.addcdiv_``)."""
     return t.add_(a * value / b if value != 1 else a / b)
+
+
+def sub_scaled_(t: Any, a: Any, scale: Any) -> Any:
+    """``t -= scale * a`` in place: ``t.add_(a, alpha=-scale)`` on a tensor type whose ``add_``
+    takes torch's ``alpha`` (one fused update where the backend has one), ``t.sub_(a * scale)``
+    on the protocol's plain ``add_``.  Both give the same bits: ``-scale * a`` is exactly the
+    negation of ``a * scale``."""
+    kind = type(t)
+    takes = _ALPHA.get(kind)
+    if takes is None:
+        takes = _ALPHA[kind] = _takes_alpha(kind)
+    if takes:
+        return t.add_(a, alpha=-scale)
+    return t.sub_(a * scale)
+
+
+_ALPHA: dict[type, bool] = {}  # tensor type -> whether its add_ takes alpha
+
+
+def _takes_alpha(kind: type) -> bool:
+    """Whether ``kind.add_`` declares an ``alpha`` parameter (or ``**kwargs``); a method
+    without a readable signature (a C builtin) counts as not."""
+    method = getattr(kind, "add_", None)
+    if method is None:
+        return False
+    try:
+        params = inspect.signature(method).parameters.values()
+    except (TypeError, ValueError):
+        return False
+    return any(p.name == "alpha" or p.kind is p.VAR_KEYWORD for p in params)
 
 
 def check_unsupported(group: Mapping[str, Any]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
-from ._functional import check_unsupported
+from ._functional import check_unsupported, sub_scaled_
 from .optimizer import Optimizer, non_negative
 
 __all__ = ["SGD"]
@@ -55,4 +55,4 @@ class SGD(Optimizer):
                 buf.mul_(momentum)
                 buf.add_(grad if group["dampening"] == 0 else grad * (1 - group["dampening"]))
             grad = grad + buf * momentum if group["nesterov"] else buf
-        p.sub_(grad * group["lr"])  # (the protocol's add_/sub_ take no alpha)
+        sub_scaled_(p, grad, group["lr"])
