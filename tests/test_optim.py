@@ -291,3 +291,45 @@ def test_refuses_duplicates_and_mixed_backends(bk):
     q = load_or_skip(other_name).ones(1, requires_grad=True)
     with pytest.raises(ValueError, match="two backends"):
         optim.Adam([p, q])
+
+
+class _PlainAdd:
+    """A tensor type with the protocol's ``add_``/``sub_`` only (no ``alpha``)."""
+
+    def __init__(self, value):
+        self.value, self.calls = value, []
+
+    def add_(self, other):
+        self.calls.append("add_")
+        self.value += other
+        return self
+
+    def sub_(self, other):
+        self.calls.append("sub_")
+        self.value -= other
+        return self
+
+
+def test_sub_scaled_uses_alpha_only_where_add_declares_it(bk):
+    from gradspec.optim._functional import _takes_alpha, sub_scaled_
+
+    assert not _takes_alpha(_PlainAdd)
+    plain = _PlainAdd(np.float32(1.0))
+    sub_scaled_(plain, np.float32(0.5), 0.1)
+    assert plain.calls == ["sub_"]
+    assert plain.value == np.float32(1.0) - np.float32(0.5) * np.float32(0.1)
+    # ours declares alpha; a C builtin without a signature counts as not
+    assert _takes_alpha(type(bk.tensor([1.0]))) == (bk.name != "torch")
+    assert not _takes_alpha(dict)
+
+
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_sgd_step_is_bitwise_p_minus_lr_times_grad(bk, dtype):
+    rng = np.random.default_rng(11)
+    w = rng.standard_normal((5, 3)).astype(dtype)
+    g = rng.standard_normal((5, 3)).astype(dtype)
+    p = bk.tensor(w, requires_grad=True)
+    p.grad = bk.tensor(g)
+    optim.SGD([p], lr=0.037).step()
+    np.testing.assert_array_equal(np.asarray(p.detach().tolist(), dtype=dtype),
+                                  w - g * np.asarray(0.037, dtype=dtype))
