@@ -38,11 +38,13 @@ def namespace() -> types.ModuleType:
         def tuned(x: Any, /, *, axis: Any = None, keepdims: bool = False, **kw: Any) -> Any:
             # integers and bools promote in numpy.sum (int32 -> int64); floats keep their dtype
             try:
-                fast = x.dtype.kind == "f" and not kw
+                kind = x.dtype.kind
             except AttributeError:  # not an array: the compat function's error
-                fast = False
+                kind = ""
+            # min/max keep any dtype, so integers take the reduction directly too
+            fast = (kind == "f" or position is not None and kind in "iu") and not kw
             if fast:
-                if (position is not None and axis is None and not keepdims
+                if (position is not None and axis is None and not keepdims and kind == "f"
                         and type(x) is np.ndarray and x.ndim == 1 and 0 < x.size <= SMALL):
                     # min/max of a small vector: its element at argmin/argmax, a plain loop
                     # where the reduction sets up an iterator (a third of the cost at 200
@@ -55,7 +57,8 @@ def namespace() -> types.ModuleType:
             return fallback(x, axis=axis, keepdims=keepdims, **kw)
 
         tuned.__name__ = tuned.__qualname__ = name
-        tuned.__doc__ = f"``{name}`` as the ufunc's reduce for floating arrays."
+        tuned.__doc__ = (f"``{name}`` as the ufunc's reduce for floating arrays"
+                         + (" and integer ones." if position is not None else "."))
         return tuned
 
     ns.sum = _reduction("sum", np.add)
@@ -131,6 +134,18 @@ def namespace() -> types.ModuleType:
     ns.argmin = _position("argmin")
     ns.argmax = _position("argmax")
 
-    for fn in (reshape, matrix_transpose, astype, asarray, ones_like, zeros_like, arange):
+    def eye(n_rows: int, n_cols: int | None = None, /, *, k: int = 0, dtype: Any = None,
+            device: Any = None, **kw: Any) -> Any:
+        if device is not None or kw:
+            return compat.eye(n_rows, n_cols, k=k, dtype=dtype, device=device, **kw)
+        return np.eye(n_rows, n_cols, k=k, dtype=dtype)
+
+    def take(x: Any, indices: Any, /, *, axis: Any = None, **kw: Any) -> Any:
+        if type(x) is np.ndarray and not kw:
+            return x.take(indices, axis=axis)
+        return compat.take(x, indices, axis=axis, **kw)
+
+    for fn in (reshape, matrix_transpose, astype, asarray, ones_like, zeros_like, arange, eye,
+               take):
         setattr(ns, fn.__name__, fn)
     return ns

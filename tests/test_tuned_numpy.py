@@ -118,3 +118,21 @@ def test_arange_with_a_device_takes_the_compat_route():
     same(NS.arange(3, device="cpu"), compat.arange(3, device="cpu"))
     with pytest.raises(ValueError):
         NS.arange(3, device="gpu")
+
+
+@pytest.mark.parametrize("args,kw", [((3,), {}), ((2, 4), {"k": 1}), ((4,), {"dtype": np.float32}),
+                                     ((3, 3), {"k": -2, "dtype": np.int64})])
+def test_eye_agrees(args, kw):
+    same(NS.eye(*args, **kw), compat.eye(*args, **kw))
+
+
+@pytest.mark.parametrize("key", list(ARRAYS))
+def test_take_agrees(key):
+    x = ARRAYS[key]
+    if x.ndim == 0:
+        return
+    for axis in range(x.ndim):
+        picks = np.array([0, x.shape[axis] - 1, 0], dtype=np.int64)
+        same(NS.take(x, picks, axis=axis), compat.take(x, picks, axis=axis))
+    with pytest.raises(IndexError):
+        NS.take(x, np.array([x.shape[0]]), axis=0)
