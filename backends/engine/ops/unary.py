@@ -131,8 +131,14 @@ class SigmoidBackward0(Node):
         return out
 
     def backward(self, F, g, a, out):
-        one = 1 if isinstance(out, Tensor) else constant_raw(F.xp, 1.0, out.dtype)
-        return (g * (out * (one - out)),)
+        if isinstance(out, Tensor):
+            return (g * (out * (1 - out)),)
+        d = constant_raw(F.xp, 1.0, out.dtype) - out
+        if g.dtype != out.dtype or g.shape != out.shape:
+            return (g * (out * d),)
+        d *= out  # in the fresh 1 - out: one array made, not three; the same bits
+        d *= g
+        return (d,)
 
 
 @register("tanh")
