@@ -202,6 +202,26 @@ def test_a_gradient_kept_without_a_copy_is_nobody_elses(name):
 
 
 @pytest.mark.parametrize("name", ["numpy", "strict"])
+@pytest.mark.parametrize("rows", [None, 2], ids=["one sample", "a batch"])
+def test_a_kept_bias_gradient_is_not_the_callers_gradient(name, rows):
+    # the bias gradient is a new array a leaf keeps as .grad; for one sample it is the
+    # incoming gradient's values, which must stay the caller's own
+    B = load_or_skip(name)
+    x = B.tensor([1.0, 2.0] if rows is None else [[1.0, 2.0]] * rows)
+    w = B.tensor([[3.0, 4.0], [5.0, 6.0]], requires_grad=True)
+    b = B.tensor([0.5, -0.5], requires_grad=True)
+    out = B.linear(x, w, b)
+    g = B.ones_like(out) * 2
+    out.backward(g)
+    want = [2.0, 2.0] if rows is None else [4.0, 4.0]
+    assert b.grad.tolist() == want
+    b.grad.mul_(10)
+    B.linear(x, w, b).backward(g)  # accumulates into the kept array, in place
+    assert b.grad.tolist() == [v * 11 for v in want]
+    assert g.tolist() == (B.ones_like(out) * 2).tolist(), "the caller's gradient changed"
+
+
+@pytest.mark.parametrize("name", ["numpy", "strict"])
 @pytest.mark.parametrize("special", ["finite", "inf", "nan", "overflowing sum"])
 def test_relu_gradient_on_big_arrays_is_where_exactly(name, special):
     # big arrays take the mask product; it must still give where(x > 0, g, 0) exactly, also

@@ -101,7 +101,7 @@ class AddmmBackward0(Node):
 
     __slots__ = ("scalar_bias",)
     save_map = {0: (1,), 1: (0,)}  # d/dinput needs the weight, d/dweight the input
-    fresh = (0, 1)  # both are matrix products
+    fresh = (0, 1, 2)  # matrix products and a sum: new arrays a leaf's .grad may keep
 
     def forward(self, xp, a, w, b):
         self.scalar_bias = b is not None and b.ndim == 0
@@ -128,9 +128,10 @@ class AddmmBackward0(Node):
         if eb is not None:
             if self.scalar_bias:
                 gb = F.sum(g)
+            elif g.ndim == 1:  # one sample: g itself, as a sum of one row (a new array, as
+                gb = F.sum(F.expand_dims(g, 0), axis=0)  # ``fresh`` promises the walk)
             else:
-                gb = g if g.ndim == 1 else F.sum(g, axis=0 if g.ndim == 2 else tuple(
-                    range(g.ndim - 1)))
+                gb = F.sum(g, axis=0 if g.ndim == 2 else tuple(range(g.ndim - 1)))
         return ga, gw, gb
 
 
