@@ -170,11 +170,17 @@ def worker(system: str, steps: int, phases: bool = False) -> dict[str, Any]:
 WARMUP = 20
 
 
-def mlp(rounds: int = 5, steps: int = 200, tick: Callable[[], None] | None = None
-        ) -> dict[str, float]:
-    """Seconds per step by system: the median over rounds of each process's median step."""
+#: every library on one thread (numpy's BLAS, torch's OpenMP pool): the diagnostic run, where
+#: no idle BLAS worker spins beside the Python that runs between the matrix products
+ONE_THREAD = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
+
+
+def mlp(rounds: int = 5, steps: int = 200, tick: Callable[[], None] | None = None,
+        env: dict[str, str] | None = None) -> dict[str, float]:
+    """Seconds per step by system: the median over rounds of each process's median step
+    (``env``: variables added to the workers' environment, e.g. `ONE_THREAD`)."""
     runs = subprocess_rounds(Path(__file__).resolve(), _systems(), ["--steps", str(steps)],
-                             rounds, tick)
+                             rounds, tick, env=env)
     return {name: statistics.median(r["seconds_per_step"] for r in results)
             for name, results in runs.items()}
 

@@ -63,7 +63,7 @@ class Plan:
         systems = (3 if common.have_torch() else 2) + len(common.ENGINE_SYSTEMS)
         return {"per-op": self.chain_repeats + 3, "seeds-logreg": self.seeds_repeats + 1,
                 "big-logreg": (len(BIG_SIZES) + common.glibc()) * self.big_rounds * systems,
-                "mlp": self.mlp_rounds * systems, "long-chain": 2 * (self.long_repeats + 1),
+                "mlp": 2 * self.mlp_rounds * systems, "long-chain": 2 * (self.long_repeats + 1),
                 "phases": self.phase_repeats + 1 + self.phase_rounds * systems,
                 "scale-out": scaleout.ticks(3 * self.big_rounds),
                 "peers": peers.ticks(self.quick)}[name]
@@ -132,9 +132,15 @@ def run_big(plan: Plan, tick: Callable[[], None], folder: Path) -> list[dict[str
 
 
 def run_mlp(plan: Plan, tick: Callable[[], None]) -> list[dict[str, Any]]:
+    name = "MLP step 784-256-10, ReLU, cross-entropy, batch 128"
     res = mlp.mlp(plan.mlp_rounds, 200, tick)
-    return [_row("MLP step 784-256-10, ReLU, cross-entropy, batch 128", "ms per step",
-                 {k: v * 1e3 for k, v in res.items()}, 3, "floor", 1.08)]
+    rows = [_row(name, "ms per step", {k: v * 1e3 for k, v in res.items()}, 3, "floor", 1.08)]
+    # the same, each library on one thread: what the step costs without BLAS workers
+    # spinning on the second core while Python runs between the matrix products
+    res = mlp.mlp(plan.mlp_rounds, 200, tick, env=mlp.ONE_THREAD)
+    rows.append(_row(f"{name}, one thread per library (diagnostic)", "ms per step",
+                     {k: v * 1e3 for k, v in res.items()}, 3, "floor"))
+    return rows
 
 
 def run_long(plan: Plan, tick: Callable[[], None]) -> list[dict[str, Any]]:
