@@ -105,7 +105,7 @@ class AddmmBackward0(Node):
 
     def forward(self, xp, a, w, b):
         self.scalar_bias = b is not None and b.ndim == 0
-        out = a @ xp.matrix_transpose(w)
+        out = a @ w.T  # (w is a matrix here: linear composes the vector case)
         if b is not None:
             out += b  # in the fresh product (one dtype, w is a matrix): no second full-size array
         return out
