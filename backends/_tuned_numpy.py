@@ -94,8 +94,8 @@ def namespace() -> types.ModuleType:
         # numpy.ones_like is empty_like and copyto, dispatched through Python; a numpy scalar
         # (a 0-d result, e.g. a loss) makes each dispatch fail a lookup of __array_function__
         # on its type, an exception formatted and dropped: the same array, made directly
-        if isinstance(x, np.generic):
-            x = np.asarray(x)
+        if isinstance(x, np.generic):  # a 0-d result: the 0-d array at once
+            return np.array(value, dtype=x.dtype if dtype is None else dtype)
         out = np.empty_like(x, dtype=dtype)
         out.fill(value)
         return out

@@ -136,3 +136,10 @@ def test_take_agrees(key):
         same(NS.take(x, picks, axis=axis), compat.take(x, picks, axis=axis))
     with pytest.raises(IndexError):
         NS.take(x, np.array([x.shape[0]]), axis=0)
+
+
+@pytest.mark.parametrize("value", [np.float32(2.5), np.float64(-0.0), np.int64(3), np.bool_(True)])
+def test_ones_and_zeros_like_a_numpy_scalar_agree(value):
+    same(NS.ones_like(value), compat.ones_like(value))
+    same(NS.zeros_like(value), compat.zeros_like(value))
+    same(NS.ones_like(value, dtype=np.float64), compat.ones_like(value, dtype=np.float64))
