@@ -205,18 +205,26 @@ def _remote_main(module: str, factory: str, args: str) -> None:
 
 
 # ------------------------------------------------------------------------------ the build
-def commit() -> dict[str, Any]:
-    """The git commit the benchmarks ran on, and whether the tree had uncommitted changes."""
+def commit(report: Path | None = None) -> dict[str, Any]:
+    """The git commit the benchmarks ran on, and whether the tree had uncommitted changes
+    (``report``, the file this run writes, does not count: the previous run's report, left
+    uncommitted, is no change to what ran)."""
     def git(*args: str) -> str | None:
         try:
             done = subprocess.run(["git", *args], capture_output=True, text=True, cwd=BENCH_DIR)
         except OSError:
             return None
-        return done.stdout.strip() if done.returncode == 0 else None
+        return done.stdout.rstrip() if done.returncode == 0 else None
 
     status = git("status", "--porcelain", "--untracked-files=no")
-    return {"commit": git("rev-parse", "HEAD"), "dirty": bool(status) if status is not None
-            else None}
+    root = git("rev-parse", "--show-toplevel")
+    changed = [line[3:] for line in (status or "").splitlines() if line.strip()]
+    if report is not None and root is not None:
+        own = report.resolve()
+        changed = [path for path in changed if (Path(root) / path).resolve() != own]
+    head = git("rev-parse", "HEAD")
+    return {"commit": head.strip() if head else None,
+            "dirty": bool(changed) if status is not None else None}
 
 
 # ------------------------------------------------------------------------------ peak memory

@@ -232,7 +232,7 @@ def main(argv: list[str] | None = None) -> int:
         "title": "gradspec numpy backend vs torch vs hand-written numpy",
         "date": datetime.date.today().isoformat(),
         "command": " ".join(["python bench/run.py", *(argv if argv is not None else sys.argv[1:])]),
-        **common.commit(),
+        **common.commit(args.json),
         "build": common.engine_core(),
         "systems": {"gradspec": f"this process's engine core ({common.engine_core()['core']})",
                     **({"pure": "the same engine as pure Python (GRADSPEC_PURE=1)"}

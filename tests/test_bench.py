@@ -167,3 +167,24 @@ def test_instructions_refuses_an_unknown_workload(capsys):
         instructions.main(["--only", "chain,nope"])
     assert exc.value.code == 2
     assert "unknown workload 'nope'" in capsys.readouterr().err
+
+
+def test_the_report_a_run_overwrites_does_not_make_the_tree_dirty(tmp_path, monkeypatch):
+    def git(*args):
+        subprocess.run(["git", *args], cwd=tmp_path, check=True, capture_output=True)
+
+    git("init", "-q")
+    (tmp_path / "bench").mkdir()
+    (tmp_path / "docs").mkdir()
+    report, code = tmp_path / "docs" / "report.json", tmp_path / "bench" / "engine.py"
+    report.write_text("{}\n")
+    code.write_text("x = 1\n")
+    git("add", ".")
+    git("-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "start")
+    monkeypatch.setattr(common, "BENCH_DIR", tmp_path / "bench")
+    assert common.commit(report)["dirty"] is False
+    report.write_text('{"results": []}\n')  # the previous run's report, not committed
+    assert common.commit(report)["dirty"] is False
+    assert common.commit()["dirty"] is True
+    code.write_text("x = 2\n")  # a change to what runs
+    assert common.commit(report)["dirty"] is True
