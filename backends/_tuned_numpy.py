@@ -44,14 +44,15 @@ def namespace() -> types.ModuleType:
             # min/max keep any dtype, so integers take the reduction directly too
             fast = (kind == "f" or position is not None and kind in "iu") and not kw
             if fast:
-                if (position is not None and axis is None and not keepdims and kind == "f"
+                if (position is not None and axis is None and not keepdims
                         and type(x) is np.ndarray and x.ndim == 1 and 0 < x.size <= SMALL):
                     # min/max of a small vector: its element at argmin/argmax, a plain loop
                     # where the reduction sets up an iterator (a third of the cost at 200
                     # elements; from about 65,536 on the reduction is as fast or faster); NaN
-                    # wins in both.  Zeros go to the reduction, whose sign of zero may differ
+                    # wins in both.  Float zeros go to the reduction, whose sign of zero may
+                    # differ; integers have one zero
                     found = x[position(x)]
-                    if found != 0:
+                    if found != 0 or kind != "f":
                         return found
                 return reduce(x, axis=axis, keepdims=keepdims)
             return fallback(x, axis=axis, keepdims=keepdims, **kw)

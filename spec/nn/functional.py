@@ -455,8 +455,11 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, size_average: Any
     ``ignore_index``, ``label_smoothing``.  A backend without the op gets the plain form
     (scores (N, C), no options) composed of elementary ops."""
     _check_reduction(reduction)
-    probabilities = tuple(target.shape) == tuple(input.shape)
-    if input.dim() == 2 and not probabilities:
+    matrix = input.dim() == 2
+    # a vector target of (N, C) scores holds class indices: no shapes to compare
+    probabilities = not (matrix and target.dim() == 1) and tuple(target.shape) == tuple(
+        input.shape)
+    if matrix and not probabilities:
         _check_indices(input, target)
     fused = _fused(input, "cross_entropy")
     if fused is not None:
@@ -487,7 +490,7 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, size_average: Any
 
 def _check_indices(input: Any, target: Any) -> None:
     n = input.shape[0]
-    if tuple(target.shape) != (n,) or target.is_floating_point():
+    if target.dim() != 1 or target.shape[0] != n or target.is_floating_point():
         raise ValueError(
             f"cross_entropy: target must be class indices of shape ({n},) (an integer tensor) "
             f"or probabilities of shape {tuple(input.shape)}; got {tuple(target.shape)} of "
