@@ -282,3 +282,25 @@ def test_cross_entropy_ignores_a_target_equal_to_an_out_of_range_ignore_index(bk
     np.testing.assert_allclose(host(got.grad), want.grad.numpy(), rtol=1e-6, atol=1e-7)
     with pytest.raises(IndexError, match="7"):  # without ignore_index it is out of range
         nn.functional.cross_entropy(got, bk.tensor(target), reduction=reduction)
+
+
+@pytest.mark.parametrize("classes", [3, 256, 257])
+def test_cross_entropy_one_hot_either_way_matches_torch(bk, T, classes):
+    """Up to 256 classes the one-hot is gathered from a cached identity matrix, above by
+    comparison: both give torch's loss and gradient, and training leaves the cache intact."""
+    rng = np.random.default_rng(classes)
+    scores = rng.standard_normal((5, classes)).astype(np.float32)
+    target = rng.integers(0, classes, 5)
+    target[0] = classes - 1
+    for _ in range(2):  # the second pass reuses the cached identity
+        got, want = bk.tensor(scores, requires_grad=True), T.tensor(scores, requires_grad=True)
+        ours = nn.functional.cross_entropy(got, bk.tensor(target))
+        theirs = T.nn.functional.cross_entropy(want, T.tensor(target))
+        ours.backward()
+        theirs.backward()
+        np.testing.assert_allclose(host(ours), theirs.detach().numpy(), rtol=1e-6)
+        np.testing.assert_allclose(host(got.grad), want.grad.numpy(), rtol=1e-5, atol=1e-7)
+    with pytest.raises(IndexError, match=str(classes)):
+        nn.functional.cross_entropy(got, bk.tensor(np.array([0, classes, 1, 2, 0])))
+    with pytest.raises(IndexError, match="-1"):
+        nn.functional.cross_entropy(got, bk.tensor(np.array([0, -1, 1, 2, 0])))
