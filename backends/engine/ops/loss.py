@@ -58,13 +58,16 @@ class BinaryCrossEntropyBackward0(Node):
     in ``y`` (times ``w``, and ``1/n`` for the mean)."""
 
     quiet = True
-    __slots__ = ("reduction", "count")
+    __slots__ = ("reduction", "count", "inner")
     save_map = {0: (0, 1, 2), 1: (0, 2)}
 
     def forward(self, xp, p, y, w, reduction):
         lo, hi = _unit_range(xp, p, "input")
         _unit_range(xp, y, "target")
         self.reduction, self.count = reduction, p.size
+        # every p (1 - p) is above the gradient's floor of 1e-12 (by a factor of two, more
+        # than rounding takes): the raw backward can skip the clamp
+        self.inner = lo >= 2 * EPSILON and hi <= 1 - 2 * EPSILON
         # log(0) would be -inf (and a warning): raise p to TINY first, whose log is clamped
         # anyway.  1 - p is exact where it can be 0 (p >= 1/2), so log(1 - p) stands in for
         # log1p(-p) then.
@@ -104,7 +107,7 @@ class BinaryCrossEntropyBackward0(Node):
                 q = constant_raw(xp, 1.0, p.dtype) - p
                 q *= p
                 gp = p - y
-                gp /= clamp_min_raw(xp, q, EPSILON)
+                gp /= q if self.inner else clamp_min_raw(xp, q, EPSILON)
                 gp *= g
             else:
                 gp = (p - y) / F.clamp_min((1 - p) * p, EPSILON) * g
