@@ -9,9 +9,8 @@ and an add, which no array-API call does, so bit-for-bit is not the aim).
 
 from __future__ import annotations
 
-from typing import Any, Mapping
-
 import inspect
+from typing import Any, Mapping
 
 __all__ = ["addcdiv_", "addcmul_", "advance_step", "check_unsupported", "lerp_", "new_step",
            "sub_scaled_"]
