@@ -318,9 +318,19 @@ def test_sub_scaled_uses_alpha_only_where_add_declares_it(bk):
     sub_scaled_(plain, np.float32(0.5), 0.1)
     assert plain.calls == ["sub_"]
     assert plain.value == np.float32(1.0) - np.float32(0.5) * np.float32(0.1)
-    # ours declares alpha; a C builtin without a signature counts as not
+    # ours declares alpha; a C builtin without a readable signature (torch's) counts as not
     assert _takes_alpha(type(bk.tensor([1.0]))) == (bk.name != "torch")
-    assert not _takes_alpha(dict)
+
+    class Builtin:
+        add_ = max  # inspect.signature(max) raises ValueError
+
+    class Keywords:
+        def add_(self, other, **options):
+            return self
+
+    assert not _takes_alpha(Builtin)
+    assert _takes_alpha(Keywords)  # alpha may arrive among the keywords
+    assert not _takes_alpha(dict)  # no add_ at all
 
 
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
