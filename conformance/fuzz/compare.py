@@ -13,14 +13,15 @@ shows (the same difference seen again later, e.g. at the end, is accepted with i
 
 ``higher-order``    in what a second-order computation (a backward or grad through a derivative
                     made with ``create_graph=True``) returns, ``None``, all zeros,
-                    ``NoGradPathError`` and ``UnusedInputError`` are the same answer: which inputs the graph of a
-                    derivative reaches depends on how each op's backward is written, and
-                    HIGHER-4 leaves it open for piecewise-linear ops other than relu and abs.
-                    So is what follows from it, in a later statement that reads such a result
-                    (or a ``.grad`` after such a pass), or what such a statement defines: None,
-                    zeros or the error of using None (``AttributeError``, ``TypeError``) on
-                    both sides, or a value on one side where the other skipped or failed.  And where a second derivative does not exist (a norm of a
-                    zero vector), NaN on one side and 0 on the other, element by element:
+                    ``NoGradPathError`` and ``UnusedInputError`` are the same answer: which
+                    inputs the graph of a derivative reaches depends on how each op's backward
+                    is written, and HIGHER-4 leaves it open for piecewise-linear ops other than
+                    relu and abs.  So is what follows from it, in a later statement that reads
+                    such a result (or a ``.grad`` after such a pass), or what such a statement
+                    defines: None, zeros or the error of using None (``AttributeError``,
+                    ``TypeError``) on both sides, or a value on one side where the other
+                    skipped or failed.  And where a second derivative does not exist (a norm
+                    of a zero vector), NaN on one side and 0 on the other, element by element:
                     PyTorch's double-backward formulas divide by the zero they masked in the
                     first derivative, where an engine's may not.
 
