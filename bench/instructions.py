@@ -2,6 +2,8 @@
 
     python bench/instructions.py                      # per-op chain, seeds' iteration, MLP step
     python bench/instructions.py --only chain,seeds   # some of them
+    python bench/instructions.py --only mlp,mlp-functional,mlp-no-optimizer,mlp-floor
+                                        # the MLP step's excess over the floor, layer by layer
     GRADSPEC_PURE=1 python bench/instructions.py      # the pure-Python core
 
 Wall-clock ratios on a shared machine move by tens of percent between runs (torch's OpenMP
@@ -34,8 +36,15 @@ WORKLOADS = {
     "chain": ("op of the per-op chain (1,000 add/mul on a 1-element float32)", 2, 2),
     "seeds": ("iteration of the seeds' logistic regression (200x2)", 40, 20),
     "mlp": ("MLP step (784-256-10, batch 128)", 4, 5),
+    "mlp-functional": ("MLP step through torch.nn.functional (no nn.Module)", 4, 5),
+    "mlp-no-optimizer": ("MLP step through torch.nn.functional, update written out", 4, 5),
     "mlp-floor": ("MLP step of the hand-written numpy floor", 4, 5),
 }
+#: what each MLP workload adds to the next one down: the breakdown `main` prints
+LAYERS = (("mlp", "mlp-functional", "the nn.Module layer (module calls, parameter reads)"),
+          ("mlp-functional", "mlp-no-optimizer", "optim.SGD's step and zero_grad"),
+          ("mlp-no-optimizer", "mlp-floor",
+           "the engine: its nodes, the backward walk and their array calls"))
 OPS_PER_CHAIN = 1000
 
 
@@ -57,7 +66,9 @@ def workload(name: str) -> Callable[[], Any]:
         return logreg.gradspec_trainer(data["x"], data["y"], data["weight"], data["bias"])
     import mlp
 
-    return (mlp.floor_step if name == "mlp-floor" else mlp.gradspec_step)(mlp.make_data())
+    steps = {"mlp": mlp.gradspec_step, "mlp-floor": mlp.floor_step,
+             **{f"mlp-{k}": v for k, v in mlp.DIAGNOSTIC_STEPS.items()}}
+    return steps[name](mlp.make_data())
 
 
 def _worker(name: str) -> None:
@@ -109,10 +120,29 @@ def main(argv: list[str] | None = None) -> int:
     from common import engine_core
 
     print(f"engine core: {engine_core()['core']}", flush=True)
+    counts = {}
     for i, name in enumerate(names, 1):
-        print(f"[{i}/{len(names)}] {name}: {count(name):,.0f} instructions per "
+        counts[name] = count(name)
+        print(f"[{i}/{len(names)}] {name}: {counts[name]:,.0f} instructions per "
               f"{WORKLOADS[name][0]}", flush=True)
+    for line in breakdown(counts):
+        print(line)
     return 0
+
+
+def breakdown(counts: dict[str, float]) -> list[str]:
+    """Where the MLP step's instructions beyond the floor's go, layer by layer (lines to print;
+    none unless every MLP workload was counted)."""
+    if not all(name in counts for pair in LAYERS for name in pair[:2]):
+        return []
+    excess = counts["mlp"] - counts["mlp-floor"]
+    lines = [f"MLP step beyond the floor: {excess:,.0f} instructions "
+             f"({counts['mlp'] / counts['mlp-floor']:.3f}x), of which"]
+    for upper, lower, what in LAYERS:
+        part = counts[upper] - counts[lower]
+        share = f"{part / excess:.0%}" if excess > 0 else "n/a"
+        lines.append(f"  {part:>10,.0f}  {share:>4}  {what}")
+    return lines
 
 
 if __name__ == "__main__":

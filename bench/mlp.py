@@ -147,6 +147,59 @@ def floor_step(data: dict[str, Any], phases: bool = False) -> Callable[[], Any]:
 STEPS = {"gradspec": gradspec_step, "torch": torch_step, "floor": floor_step}
 
 
+def _functional_parts(data: dict[str, Any]) -> tuple[Any, Any, Any, list[Any]]:
+    import gradspec
+
+    torch = gradspec.load_backend("numpy")
+    params = [torch.from_numpy(data[k].copy()).requires_grad_() for k in ("w0", "b0", "w1", "b1")]
+    return torch, torch.from_numpy(data["x"]), torch.from_numpy(data["labels"]), params
+
+
+def functional_step(data: dict[str, Any]) -> Callable[[], float]:
+    """gradspec's step without the ``nn.Module`` layer: the same ops through
+    ``torch.nn.functional``, the same ``optim.SGD`` (a diagnostic: the module layer's cost is
+    `gradspec_step`'s minus this)."""
+    from gradspec import optim
+
+    torch, x, labels, (w0, b0, w1, b1) = _functional_parts(data)
+    F = torch.nn.functional
+    optimizer = optim.SGD([w0, b0, w1, b1], lr=LR)
+
+    def step() -> float:
+        loss = F.cross_entropy(F.linear(F.relu(F.linear(x, w0, b0)), w1, b1), labels)
+        loss.backward()
+        optimizer.step()
+        optimizer.zero_grad()
+        return loss.item()
+
+    return step
+
+
+def no_optimizer_step(data: dict[str, Any]) -> Callable[[], float]:
+    """`functional_step` with the update written out (``p.sub_(p.grad * lr)`` under
+    ``no_grad``, then ``p.grad = None``) in place of ``optim.SGD`` (a diagnostic: what is left
+    over the floor is the engine's own: its nodes, the backward walk and their array calls)."""
+    torch, x, labels, params = _functional_parts(data)
+    w0, b0, w1, b1 = params
+    F = torch.nn.functional
+
+    def step() -> float:
+        loss = F.cross_entropy(F.linear(F.relu(F.linear(x, w0, b0)), w1, b1), labels)
+        loss.backward()
+        with torch.no_grad():
+            for p in params:
+                p.sub_(p.grad * LR)
+                p.grad = None
+        return loss.item()
+
+    return step
+
+
+#: gradspec's step with a layer taken away, for `bench/instructions.py`'s breakdown of what the
+#: step costs beyond the floor (not timed by `mlp`)
+DIAGNOSTIC_STEPS = {"functional": functional_step, "no-optimizer": no_optimizer_step}
+
+
 def worker(system: str, steps: int, phases: bool = False) -> dict[str, Any]:
     """Time ``steps`` steps of ``system`` in this process (after a warm-up); with ``phases``,
     the median of each phase as well."""

@@ -188,3 +188,25 @@ def test_the_report_a_run_overwrites_does_not_make_the_tree_dirty(tmp_path, monk
     assert common.commit()["dirty"] is True
     code.write_text("x = 2\n")  # a change to what runs
     assert common.commit(report)["dirty"] is True
+
+
+def test_mlp_diagnostic_steps_take_the_steps_of_the_full_one():
+    data = mlp.make_data()
+    steps = {"gradspec": mlp.gradspec_step(data),
+             **{name: make(data) for name, make in mlp.DIAGNOSTIC_STEPS.items()}}
+    for _ in range(4):
+        losses = {name: step() for name, step in steps.items()}
+        for name, loss in losses.items():
+            assert loss == losses["gradspec"], name  # the same ops in the same order: same bits
+
+
+def test_instruction_breakdown_splits_the_mlp_excess_by_layer():
+    import instructions
+
+    counts = {"mlp": 1300.0, "mlp-functional": 1250.0, "mlp-no-optimizer": 1200.0,
+              "mlp-floor": 1000.0}
+    lines = instructions.breakdown(counts)
+    assert lines[0].startswith("MLP step beyond the floor: 300 instructions (1.300x)")
+    assert [line.split()[:2] for line in lines[1:]] == [["50", "17%"], ["50", "17%"],
+                                                        ["200", "67%"]]
+    assert instructions.breakdown({"mlp": 1300.0, "mlp-floor": 1000.0}) == []
