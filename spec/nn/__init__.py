@@ -96,6 +96,9 @@ from .modules import (
     RNN,
     LSTM,
     GRU,
+    Transformer,
+    TransformerDecoder,
+    TransformerDecoderLayer,
     TransformerEncoder,
     TransformerEncoderLayer,
     NonDynamicallyQuantizableLinear,
@@ -114,7 +117,8 @@ __all__ = [
     "Softmax", "Unflatten",
     # surface2
     "Softplus", "Upsample", "RNNBase", "RNN", "LSTM", "GRU", "TransformerEncoder",
-    "TransformerEncoderLayer", "NonDynamicallyQuantizableLinear",
+    "TransformerEncoderLayer", "NonDynamicallyQuantizableLinear", "Transformer",
+    "TransformerDecoder", "TransformerDecoderLayer",
 ]
 
 

@@ -12,7 +12,8 @@ from .activation import ELU, GELU, LeakyReLU, LogSoftmax, MultiheadAttention, Si
 from .activation import Softplus
 from .upsampling import Upsample
 from .rnn import GRU, LSTM, RNN, RNNBase
-from .transformer import TransformerEncoder, TransformerEncoderLayer
+from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
+                          TransformerEncoder, TransformerEncoderLayer)
 from .batchnorm import BatchNorm1d, BatchNorm2d
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from .dropout import Dropout
@@ -34,5 +35,6 @@ __all__ = [
     "Softmax", "Unflatten",
     # surface2
     "Softplus", "Upsample", "RNNBase", "RNN", "LSTM", "GRU", "TransformerEncoder",
-    "TransformerEncoderLayer", "NonDynamicallyQuantizableLinear",
+    "TransformerEncoderLayer", "NonDynamicallyQuantizableLinear", "Transformer",
+    "TransformerDecoder", "TransformerDecoderLayer",
 ]
