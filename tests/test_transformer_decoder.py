@@ -205,3 +205,80 @@ def test_decoder_dropout_acts_in_training_only(bk):
     layer.train()
     bk.manual_seed(0)
     assert host(layer(x, memory)).tolist() != host(layer(x, memory)).tolist()
+
+
+def _seq2seq(torch, vocab=11, d_model=16, pad=0):
+    """The translation tutorial's model, as a user writes it against ``torch``: token
+    embeddings and sine positions, nn.Transformer, a vocabulary head; masks built by hand."""
+    nn = torch.nn
+
+    class Positions(nn.Module):
+        def __init__(self, size, length=32):
+            super().__init__()
+            den = torch.exp(-torch.arange(0, size, 2, dtype=torch.float64)
+                            * math.log(10000) / size)
+            pos = torch.arange(0, length, dtype=torch.float64).reshape(length, 1)
+            table = torch.zeros((length, size), dtype=torch.float64)
+            table[:, 0::2] = torch.sin(pos * den)
+            table[:, 1::2] = torch.cos(pos * den)
+            self.register_buffer("table", table.unsqueeze(-2))
+
+        def forward(self, x):
+            return x + self.table[:x.size(0), :]
+
+    class Seq2Seq(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.transformer = nn.Transformer(d_model, 2, 1, 1, 32, dropout=0.0,
+                                              dtype=torch.float64)
+            self.src_emb = nn.Embedding(vocab, d_model, dtype=torch.float64)
+            self.tgt_emb = nn.Embedding(vocab, d_model, dtype=torch.float64)
+            self.positions = Positions(d_model)
+            self.head = nn.Linear(d_model, vocab, dtype=torch.float64)
+
+        def forward(self, src, tgt):
+            tgt_len = tgt.shape[0]
+            mask = (torch.triu(torch.ones((tgt_len, tgt_len))) == 1).transpose(0, 1)
+            mask = mask.double().masked_fill(mask == 0, float("-inf")).masked_fill(
+                mask == 1, 0.0)
+            out = self.transformer(
+                self.positions(self.src_emb(src) * math.sqrt(d_model)),
+                self.positions(self.tgt_emb(tgt) * math.sqrt(d_model)), tgt_mask=mask,
+                src_key_padding_mask=(src == pad).transpose(0, 1),
+                tgt_key_padding_mask=(tgt == pad).transpose(0, 1),
+                memory_key_padding_mask=(src == pad).transpose(0, 1))
+            return self.head(out)
+
+    return Seq2Seq()
+
+
+# torch notes that a float attention mask beside boolean padding masks is deprecated (it
+# still combines them); the tutorial's model does exactly that
+@pytest.mark.filterwarnings("ignore:Support for mismatched key_padding_mask")
+def test_translation_tutorial_model_trains_as_on_torch(bk, T):
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", UserWarning)
+        theirs = _seq2seq(T)
+    ours = _seq2seq(bk)
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    ours.load_state_dict({k: v.detach().numpy() for k, v in theirs.state_dict().items()})
+    rng = np.random.default_rng(3)
+    src = rng.integers(1, 11, size=(6, 4))
+    src[-2:, 1] = 0  # a padded sample
+    tgt = rng.integers(1, 11, size=(5, 4))
+    curves = []
+    for torch, model in ((bk, ours), (T, theirs)):
+        opt = torch.optim.Adam(model.parameters(), lr=1e-3, betas=(0.9, 0.98), eps=1e-9)
+        loss_fn = torch.nn.CrossEntropyLoss(ignore_index=0)
+        s, t = torch.tensor(src), torch.tensor(tgt)
+        curve = []
+        for _ in range(4):
+            logits = model(s, t[:-1, :])
+            loss = loss_fn(logits.reshape(-1, logits.shape[-1]), t[1:, :].reshape(-1))
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            curve.append(loss.item())
+        curves.append(curve)
+    np.testing.assert_allclose(curves[0], curves[1], rtol=1e-9)
+    assert curves[0][-1] < curves[0][0]
