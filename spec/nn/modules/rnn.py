@@ -1,5 +1,7 @@
 """Recurrent layers, as ``torch.nn``: `RNN` (tanh or relu), `LSTM` and `GRU`, with
-``num_layers``, ``bias``, ``batch_first``, ``dropout`` between layers and ``bidirectional``.
+``num_layers``, ``bias``, ``batch_first``, ``dropout`` between layers and ``bidirectional``;
+the input a padded tensor or a `PackedSequence` (``torch.nn.utils.rnn``), whose sequences each
+run to their own length.
 
 Written with protocol ops only (``linear``, ``sigmoid``, ``tanh``, slicing, ``stack``,
 ``cat``), one time step at a time, so every backend runs them and autograd sees an ordinary
@@ -16,6 +18,7 @@ from typing import Any
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
+from ..utils.rnn import PackedSequence
 from .module import Module
 
 __all__ = ["GRU", "LSTM", "RNN", "RNNBase"]
@@ -77,7 +80,11 @@ class RNNBase(Module):
         """``(output, h_n)`` (LSTM: ``(output, (h_n, c_n))``) for ``input`` of shape (L, N,
         input_size), (N, L, input_size) with ``batch_first``, or (L, input_size) unbatched.
         ``hx`` (LSTM: ``(h_0, c_0)``) is (num_layers * directions, N, hidden_size), zeros when
-        omitted."""
+        omitted.  A `PackedSequence` input gives a `PackedSequence` output, and ``h_n`` holds
+        each sequence's state at its own last step (``hx`` and ``h_n`` in the batch's original
+        order)."""
+        if isinstance(input, PackedSequence):
+            return self._forward_packed(input, hx)
         lstm = self.mode == "LSTM"
         batched = input.dim() == 3
         if input.dim() not in (2, 3):
@@ -129,6 +136,68 @@ class RNNBase(Module):
         elif self.batch_first:
             output = output.transpose(0, 1)
         return (output, (h_n, c_out)) if lstm else (output, h_n)
+
+    def _forward_packed(self, packed: PackedSequence, hx: Any) -> Any:
+        """`forward` on a packed batch: at step ``t`` only the first ``batch_sizes[t]`` rows
+        (the sequences still running, longest first) go through the cell; the others keep
+        their state.  Run backwards, a sequence starts from its initial state at its own last
+        step."""
+        lstm = self.mode == "LSTM"
+        data = packed.data
+        if data.dim() != 2:
+            raise ValueError(f"{type(self).__name__}: a packed input's data must be 2-D (steps "
+                             f"of all sequences, input_size), got {data.dim()}D")
+        if data.shape[-1] != self.input_size:
+            raise RuntimeError(f"input.size(-1) must be equal to input_size. Expected "
+                               f"{self.input_size}, got {data.shape[-1]}")
+        sizes = [int(b) for b in packed.batch_sizes.tolist()]
+        batch, directions = sizes[0], 2 if self.bidirectional else 1
+        starts = [sum(sizes[:t]) for t in range(len(sizes))]
+        if hx is not None and packed.sorted_indices is not None:  # into the packed order
+            order = packed.sorted_indices
+            hx = (tuple(_select(s, 1, order) for s in hx) if lstm else _select(hx, 1, order))
+        h0, c0 = self._initial_state(data, hx, batch, directions, True, lstm)
+        backend = _backend_of(data)
+        layer_input = data
+        h_n, c_n = [], []
+        for layer in range(self.num_layers):
+            outputs = []
+            for direction in range(directions):
+                k = layer * directions + direction
+                h, c = h0[k], (c0[k] if lstm else None)
+                weights = self._weights(f"_l{layer}" + ("_reverse" if direction else ""))
+                seq: list[Any] = [None] * len(sizes)
+                order = range(len(sizes) - 1, -1, -1) if direction else range(len(sizes))
+                for t in order:
+                    b = sizes[t]
+                    x = layer_input[starts[t]:starts[t] + b]
+                    if b == batch:
+                        h, c = self._cell(x, h, c, *weights)
+                        seq[t] = h
+                        continue
+                    new_h, new_c = self._cell(x, h[:b], c[:b] if lstm else None, *weights)
+                    seq[t] = new_h
+                    h = backend.cat([new_h, h[b:]], 0)
+                    if lstm:
+                        c = backend.cat([new_c, c[b:]], 0)
+                outputs.append(seq)
+                h_n.append(h)
+                if lstm:
+                    c_n.append(c)
+            steps = (outputs[0] if directions == 1
+                     else [backend.cat([f, r], -1) for f, r in zip(*outputs)])
+            layer_output = backend.cat(steps, 0)
+            if self.dropout and self.training and layer < self.num_layers - 1:
+                layer_output = F.dropout(layer_output, self.dropout, True)
+            layer_input = layer_output
+        h_out = backend.stack(h_n)
+        c_out = backend.stack(c_n) if lstm else None
+        if packed.unsorted_indices is not None:  # back to the batch's original order
+            h_out = _select(h_out, 1, packed.unsorted_indices)
+            c_out = _select(c_out, 1, packed.unsorted_indices) if lstm else None
+        output = PackedSequence(layer_input, packed.batch_sizes, packed.sorted_indices,
+                                packed.unsorted_indices)
+        return (output, (h_out, c_out)) if lstm else (output, h_out)
 
     def _initial_state(self, input: Any, hx: Any, batch: int, directions: int, batched: bool,
                        lstm: bool) -> tuple[Any, Any]:
@@ -199,6 +268,10 @@ def _backend_of(t: Any) -> Any:
     from ...plugins import backend_of
 
     return backend_of(t)
+
+
+def _select(t: Any, dim: int, index: Any) -> Any:
+    return F.backend_op(t, "index_select")(t, dim, index)
 
 
 class RNN(RNNBase):
