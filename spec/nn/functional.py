@@ -20,6 +20,10 @@ from typing import Any
 
 from ..errors import OpNotSupportedError
 from ..plugins import backend_of
+from .composed import (  # re-exported: members of torch.nn.functional composed of protocol ops
+    celu, cosine_similarity, glu, hardshrink, hardsigmoid, hardswish, normalize,
+    pairwise_distance, prelu, softmin, softshrink, softsign, tanhshrink, threshold,
+)
 
 __all__ = [
     "backend_op", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "linear",
@@ -33,6 +37,10 @@ __all__ = [
     "conv_transpose2d", "dropout", "embedding", "group_norm", "huber_loss", "interpolate",
     "kl_div", "l1_loss", "layer_norm", "max_pool2d", "nll_loss", "one_hot", "pad",
     "scaled_dot_product_attention", "smooth_l1_loss",
+    # composed of protocol ops (gradspec.nn.composed), and 1-d pooling by the 2-d ops
+    "adaptive_avg_pool1d", "avg_pool1d", "celu", "cosine_similarity", "glu", "hardshrink",
+    "hardsigmoid", "hardswish", "max_pool1d", "normalize", "pairwise_distance", "prelu",
+    "softmin", "softshrink", "softsign", "tanhshrink", "threshold",
 ]
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -244,6 +252,55 @@ def avg_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
 def adaptive_avg_pool2d(input: Any, output_size: Any) -> Any:
     """Means over the windows that tile ``input`` into ``output_size`` (None keeps a dim)."""
     return backend_op(input, "adaptive_avg_pool2d")(input, output_size)
+
+
+# 1-d pooling: the 2-d op on a plane of height 1 (an (N, C, L) input viewed as (N, C, 1, L)),
+# which gives the same windows, values, gradients and flat indices
+def _as_plane(input: Any, name: str) -> Any:
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"{name}: expected a 2-D (C, L) or 3-D (N, C, L) input, got "
+                           f"{input.dim()}-D of shape {tuple(input.shape)}")
+    return input.unsqueeze(-2)
+
+
+def _one(value: Any, name: str) -> int:
+    if isinstance(value, (tuple, list)):
+        if len(value) != 1:
+            raise RuntimeError(f"{name} must be a single int or a tuple of one int, got "
+                               f"{tuple(value)}")
+        value = value[0]
+    return int(value)
+
+
+def max_pool1d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False) -> Any:
+    """The largest element of each window along the last dim (stride defaults to the
+    kernel size); with ``return_indices`` also each one's position along that dim."""
+    k = _one(kernel_size, "max_pool1d: kernel_size")
+    s = k if stride is None or stride == () else _one(stride, "max_pool1d: stride")
+    out = max_pool2d(_as_plane(input, "max_pool1d"), (1, k), (1, s),
+                     (0, _one(padding, "max_pool1d: padding")),
+                     (1, _one(dilation, "max_pool1d: dilation")), ceil_mode=ceil_mode,
+                     return_indices=return_indices)
+    if return_indices:
+        return out[0].squeeze(-2), out[1].squeeze(-2)
+    return out.squeeze(-2)
+
+
+def avg_pool1d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True) -> Any:
+    """The mean of each window along the last dim (stride defaults to the kernel size)."""
+    k = _one(kernel_size, "avg_pool1d: kernel_size")
+    s = k if stride is None or stride == () else _one(stride, "avg_pool1d: stride")
+    return avg_pool2d(_as_plane(input, "avg_pool1d"), (1, k), (1, s),
+                      (0, _one(padding, "avg_pool1d: padding")), ceil_mode,
+                      count_include_pad).squeeze(-2)
+
+
+def adaptive_avg_pool1d(input: Any, output_size: Any) -> Any:
+    """Means over the windows that tile the last dim into ``output_size`` pieces."""
+    size = _one(output_size, "adaptive_avg_pool1d: output_size")
+    return adaptive_avg_pool2d(_as_plane(input, "adaptive_avg_pool1d"), (1, size)).squeeze(-2)
 
 
 def layer_norm(input: Any, normalized_shape: Any, weight: Any = None, bias: Any = None,

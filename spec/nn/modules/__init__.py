@@ -10,8 +10,12 @@ from .module import Module, RemovableHandle
 # attention, losses
 from .activation import ELU, GELU, LeakyReLU, LogSoftmax, MultiheadAttention, SiLU, Softmax
 from .activation import Softplus
+from .activation import (CELU, GLU, Hardshrink, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid,
+                         Mish, PReLU, ReLU6, SELU, Softmin, Softshrink, Softsign, Tanhshrink,
+                         Threshold)
+from .distance import CosineSimilarity, PairwiseDistance
 from .upsampling import Upsample
-from .rnn import GRU, LSTM, RNN, RNNBase
+from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
                           TransformerEncoder, TransformerEncoderLayer)
 from .batchnorm import BatchNorm1d, BatchNorm2d
@@ -20,7 +24,8 @@ from .dropout import Dropout
 from .flatten import Flatten, Unflatten
 from .loss import HuberLoss, KLDivLoss, L1Loss, NLLLoss, SmoothL1Loss
 from .normalization import GroupNorm, LayerNorm
-from .pooling import AdaptiveAvgPool2d, AvgPool2d, MaxPool2d
+from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AvgPool1d, AvgPool2d, MaxPool1d,
+                      MaxPool2d)
 from .sparse import Embedding
 
 __all__ = [
@@ -37,4 +42,9 @@ __all__ = [
     "Softplus", "Upsample", "RNNBase", "RNN", "LSTM", "GRU", "TransformerEncoder",
     "TransformerEncoderLayer", "NonDynamicallyQuantizableLinear", "Transformer",
     "TransformerDecoder", "TransformerDecoderLayer",
+    # more of torch.nn: activations, distances, 1-d pooling, recurrent cells
+    "CELU", "GLU", "Hardshrink", "Hardsigmoid", "Hardswish", "Hardtanh", "LogSigmoid", "Mish",
+    "PReLU", "ReLU6", "SELU", "Softmin", "Softshrink", "Softsign", "Tanhshrink", "Threshold",
+    "CosineSimilarity", "PairwiseDistance", "MaxPool1d", "AvgPool1d", "AdaptiveAvgPool1d",
+    "RNNCellBase", "RNNCell", "LSTMCell", "GRUCell",
 ]

@@ -21,7 +21,7 @@ from ..parameter import Parameter
 from ..utils.rnn import PackedSequence
 from .module import Module
 
-__all__ = ["GRU", "LSTM", "RNN", "RNNBase"]
+__all__ = ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNBase", "RNNCell", "RNNCellBase"]
 
 _GATES = {"RNN_TANH": 1, "RNN_RELU": 1, "LSTM": 4, "GRU": 3}
 
@@ -229,24 +229,7 @@ class RNNBase(Module):
     def _cell(self, x: Any, h: Any, c: Any, w_ih: Any, w_hh: Any, b_ih: Any, b_hh: Any
               ) -> tuple[Any, Any]:
         """One time step: the new hidden state (and LSTM cell state)."""
-        H = self.hidden_size
-        gi = F.linear(x, w_ih, b_ih)
-        gh = F.linear(h, w_hh, b_hh)
-        if self.mode == "LSTM":
-            gates = gi + gh
-            i = F.sigmoid(gates[:, 0:H])
-            f = F.sigmoid(gates[:, H:2 * H])
-            g = F.tanh(gates[:, 2 * H:3 * H])
-            o = F.sigmoid(gates[:, 3 * H:4 * H])
-            c = f * c + i * g
-            return o * F.tanh(c), c
-        if self.mode == "GRU":
-            r = F.sigmoid(gi[:, 0:H] + gh[:, 0:H])
-            z = F.sigmoid(gi[:, H:2 * H] + gh[:, H:2 * H])
-            n = F.tanh(gi[:, 2 * H:3 * H] + r * gh[:, 2 * H:3 * H])
-            return (1 - z) * n + z * h, None
-        pre = gi + gh
-        return (F.tanh(pre) if self.mode == "RNN_TANH" else F.relu(pre)), None
+        return _step(self.mode, self.hidden_size, x, h, c, w_ih, w_hh, b_ih, b_hh)
 
     def extra_repr(self) -> str:
         """The sizes and the options that differ from the defaults, as torch prints them."""
@@ -262,6 +245,29 @@ class RNNBase(Module):
         if self.bidirectional is not False:
             text += f", bidirectional={self.bidirectional}"
         return text
+
+
+def _step(mode: str, H: int, x: Any, h: Any, c: Any, w_ih: Any, w_hh: Any, b_ih: Any,
+          b_hh: Any) -> tuple[Any, Any]:
+    """One time step of a layer or a cell of kind ``mode`` with ``H`` hidden units: the new
+    hidden state (and LSTM cell state), torch's gate order."""
+    gi = F.linear(x, w_ih, b_ih)
+    gh = F.linear(h, w_hh, b_hh)
+    if mode == "LSTM":
+        gates = gi + gh
+        i = F.sigmoid(gates[..., 0:H])
+        f = F.sigmoid(gates[..., H:2 * H])
+        g = F.tanh(gates[..., 2 * H:3 * H])
+        o = F.sigmoid(gates[..., 3 * H:4 * H])
+        c = f * c + i * g
+        return o * F.tanh(c), c
+    if mode == "GRU":
+        r = F.sigmoid(gi[..., 0:H] + gh[..., 0:H])
+        z = F.sigmoid(gi[..., H:2 * H] + gh[..., H:2 * H])
+        n = F.tanh(gi[..., 2 * H:3 * H] + r * gh[..., 2 * H:3 * H])
+        return (1 - z) * n + z * h, None
+    pre = gi + gh
+    return (F.tanh(pre) if mode == "RNN_TANH" else F.relu(pre)), None
 
 
 def _backend_of(t: Any) -> Any:
@@ -311,3 +317,122 @@ class GRU(RNNBase):
                  device: Any = None, dtype: Any = None, *, backend: Any = None) -> None:
         super().__init__("GRU", input_size, hidden_size, num_layers, bias, batch_first, dropout,
                          bidirectional, 0, device, dtype, backend=backend)
+
+
+class RNNCellBase(Module):
+    """What `RNNCell`, `LSTMCell` and `GRUCell` share: one time step's weights (torch's names
+    and shapes: ``weight_ih``, ``weight_hh``, ``bias_ih``, ``bias_hh``), drawn as torch draws
+    them, and the input and state checks."""
+
+    def __init__(self, mode: str, input_size: int, hidden_size: int, bias: bool = True,
+                 device: Any = None, dtype: Any = None, *, backend: Any = None) -> None:
+        super().__init__()
+        for label, n in (("input_size", input_size), ("hidden_size", hidden_size)):
+            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+                raise ValueError(f"{type(self).__name__}: {label} must be a positive integer, "
+                                 f"got {n!r}")
+        b = self._parameter_backend(backend)
+        self.mode = mode
+        self.input_size, self.hidden_size, self.bias = input_size, hidden_size, bias
+        where = {} if device is None else {"device": device}
+        gates = _GATES[mode] * hidden_size
+        self.weight_ih = Parameter(b.zeros(gates, input_size, dtype=dtype, **where))
+        self.weight_hh = Parameter(b.zeros(gates, hidden_size, dtype=dtype, **where))
+        if bias:
+            self.bias_ih = Parameter(b.zeros(gates, dtype=dtype, **where))
+            self.bias_hh = Parameter(b.zeros(gates, dtype=dtype, **where))
+        else:
+            self.register_parameter("bias_ih", None)
+            self.register_parameter("bias_hh", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Every weight and bias uniform in ``(-1/sqrt(hidden_size), 1/sqrt(hidden_size))``, as
+        torch initialises them."""
+        bound = 1.0 / math.sqrt(self.hidden_size)
+        for p in self.parameters():
+            init.uniform_(p, -bound, bound)
+
+    def _step(self, input: Any, hx: Any, lstm: bool) -> Any:
+        name = type(self).__name__
+        if input.dim() not in (1, 2):
+            raise ValueError(f"{name}: Expected input to be 1D or 2D, got {input.dim()}D "
+                             "instead")
+        if input.shape[-1] != self.input_size:
+            raise RuntimeError(f"input has inconsistent input_size: got {input.shape[-1]} "
+                               f"expected {self.input_size}")
+        batched = input.dim() == 2
+        x = input if batched else input.unsqueeze(0)
+        shape = (x.shape[0], self.hidden_size)
+        if hx is None:
+            zeros = _backend_of(input).zeros(*shape, dtype=input.dtype)
+            states = (zeros, zeros) if lstm else (zeros,)
+        else:
+            states = tuple(hx) if lstm else (hx,)
+            if lstm and len(states) != 2:
+                raise ValueError("LSTMCell: hx must be a tuple (h_0, c_0)")
+            states = tuple(s if batched else s.unsqueeze(0) for s in states)
+            for s in states:
+                if tuple(s.shape) != shape:
+                    want = shape if batched else shape[1:]
+                    got = tuple(s.shape) if batched else tuple(s.shape[1:])
+                    raise RuntimeError(f"{name}: Expected hidden size {want}, got {got}")
+        h, c = _step(self.mode, self.hidden_size, x, states[0],
+                     states[1] if lstm else None, self.weight_ih, self.weight_hh,
+                     self.bias_ih, self.bias_hh)
+        if not batched:
+            h = h.squeeze(0)
+            c = c.squeeze(0) if lstm else None
+        return (h, c) if lstm else h
+
+    def extra_repr(self) -> str:
+        """The sizes and the options that differ from the defaults, as torch prints them."""
+        text = f"{self.input_size}, {self.hidden_size}"
+        if self.bias is not True:
+            text += f", bias={self.bias}"
+        nonlinearity = getattr(self, "nonlinearity", "tanh")
+        if nonlinearity != "tanh":
+            text += f", nonlinearity={nonlinearity}"
+        return text
+
+
+class RNNCell(RNNCellBase):
+    """One step of an Elman RNN: ``h' = tanh(x W_ih^T + b_ih + h W_hh^T + b_hh)`` (``relu``
+    with ``nonlinearity='relu'``); ``h`` zeros when omitted."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True,
+                 nonlinearity: str = "tanh", device: Any = None, dtype: Any = None, *,
+                 backend: Any = None) -> None:
+        if nonlinearity not in ("tanh", "relu"):
+            raise ValueError(f"Unknown nonlinearity: {nonlinearity}")
+        super().__init__(f"RNN_{nonlinearity.upper()}", input_size, hidden_size, bias, device,
+                         dtype, backend=backend)
+        self.nonlinearity = nonlinearity
+
+    def forward(self, input: Any, hx: Any = None) -> Any:
+        """The next hidden state for ``input`` (N, input_size) or (input_size,)."""
+        return self._step(input, hx, False)
+
+
+class LSTMCell(RNNCellBase):
+    """One LSTM step: ``(h', c')`` from ``input`` and ``(h, c)`` (zeros when omitted)."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device: Any = None,
+                 dtype: Any = None, *, backend: Any = None) -> None:
+        super().__init__("LSTM", input_size, hidden_size, bias, device, dtype, backend=backend)
+
+    def forward(self, input: Any, hx: Any = None) -> tuple[Any, Any]:
+        """``(h', c')`` for ``input`` (N, input_size) or (input_size,)."""
+        return self._step(input, hx, True)
+
+
+class GRUCell(RNNCellBase):
+    """One GRU step: the next hidden state from ``input`` and ``h`` (zeros when omitted)."""
+
+    def __init__(self, input_size: int, hidden_size: int, bias: bool = True, device: Any = None,
+                 dtype: Any = None, *, backend: Any = None) -> None:
+        super().__init__("GRU", input_size, hidden_size, bias, device, dtype, backend=backend)
+
+    def forward(self, input: Any, hx: Any = None) -> Any:
+        """The next hidden state for ``input`` (N, input_size) or (input_size,)."""
+        return self._step(input, hx, False)

@@ -1,0 +1,148 @@
+"""Members of ``torch.nn.functional`` written as compositions of protocol ops: activations
+(`celu`, `hardswish`, `hardsigmoid`, `softsign`, `tanhshrink`, `threshold`, `softmin`, `glu`,
+`prelu`, `softshrink`, `hardshrink`) and similarities (`normalize`, `cosine_similarity`,
+`pairwise_distance`).  `gradspec.nn.functional` re-exports them.
+
+Every backend runs them and autograd differentiates them as it does any graph.  Where torch's
+own kernel defines the gradient at a kink differently from what the plain formula would give,
+the formula is split with ``where`` along torch's boundaries (``hardswish`` at -3 and 3), so the
+values and the gradients are torch's everywhere.  A branch ``where`` leaves unused is computed
+on a clamped input, so that it stays finite (an infinite branch would turn its zero gradient
+into NaN).  ``inplace=True`` writes the result into the input with ``copy_`` (under autograd,
+the engine's in-place rules apply to that copy).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..plugins import backend_of
+
+__all__ = ["celu", "cosine_similarity", "glu", "hardshrink", "hardsigmoid", "hardswish",
+           "normalize", "pairwise_distance", "prelu", "softmin", "softshrink", "softsign",
+           "tanhshrink", "threshold"]
+
+
+def _result(input: Any, out: Any, inplace: bool) -> Any:
+    return input.copy_(out) if inplace else out
+
+
+def celu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Any:
+    """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
+    if alpha == 0:
+        raise RuntimeError("celu: alpha must not be 0 (the formula divides by it)")
+    negative = (input.clamp_max(0.0) / alpha).exp() * alpha - alpha
+    return _result(input, backend_of(input).where(input > 0, input, negative), inplace)
+
+
+def hardswish(input: Any, inplace: bool = False) -> Any:
+    """``x * relu6(x + 3) / 6``: 0 up to -3, ``x`` from 3 on (torch's gradient there: 0 and
+    1)."""
+    B = backend_of(input)
+    inside = input.clamp(-3.0, 3.0)
+    out = B.where(input <= -3, B.zeros_like(input),
+                  B.where(input < 3, inside * (inside + 3) / 6, input))
+    return _result(input, out, inplace)
+
+
+def hardsigmoid(input: Any, inplace: bool = False) -> Any:
+    """``relu6(x + 3) / 6``: 0 up to -3, 1 from 3 on, linear between (the gradient 1/6
+    strictly inside)."""
+    B = backend_of(input)
+    out = B.where(input <= -3, B.zeros_like(input),
+                  B.where(input >= 3, B.ones_like(input), (input + 3) / 6))
+    return _result(input, out, inplace)
+
+
+def softsign(input: Any) -> Any:
+    """``x / (1 + |x|)``."""
+    return input / (input.abs() + 1)
+
+
+def tanhshrink(input: Any) -> Any:
+    """``x - tanh(x)``."""
+    return input - input.tanh()
+
+
+def threshold(input: Any, threshold: float, value: float, inplace: bool = False) -> Any:
+    """``x`` where it exceeds ``threshold``, else ``value``."""
+    B = backend_of(input)
+    out = B.where(input > threshold, input, B.full_like(input, value))
+    return _result(input, out, inplace)
+
+
+def softmin(input: Any, dim: Any = None, _stacklevel: int = 3, dtype: Any = None) -> Any:
+    """``softmax(-x)`` along ``dim`` (computed in ``dtype`` when given)."""
+    if dim is None:
+        from .modules.activation import _softmax_dim
+
+        dim = _softmax_dim("softmin", input.dim())
+    if dtype is not None:
+        input = input.to(dtype)
+    return (-input).softmax(dim)
+
+
+def glu(input: Any, dim: int = -1) -> Any:
+    """The gated linear unit: ``a * sigmoid(b)`` for the halves ``a``, ``b`` of ``dim``."""
+    if input.dim() == 0:
+        raise RuntimeError("glu does not support scalars because halving size must be even")
+    size = input.shape[dim]
+    if size % 2:
+        axis = dim % input.dim()
+        raise RuntimeError(f"Halving dimension must be even, but dimension {axis} is size "
+                           f"{size}")
+    a, b = input.chunk(2, dim)
+    return a * b.sigmoid()
+
+
+def prelu(input: Any, weight: Any) -> Any:
+    """``x`` where positive, else ``weight * x``; ``weight`` holds one slope, or one per
+    channel (dimension 1 of the input, dimension 0 of a vector)."""
+    slopes = weight.numel()
+    if slopes != 1:
+        axis = 1 if input.dim() >= 2 else 0
+        if input.dim() == 0 or input.shape[axis] != slopes:
+            channels = input.shape[axis] if input.dim() else 1
+            raise RuntimeError(f"Mismatch of parameter numbers and input channel size. Found "
+                               f"parameter numbers = {slopes} and channel size = {channels}.")
+        weight = weight.reshape(tuple(slopes if d == axis else 1 for d in range(input.dim())))
+    elif weight.dim() != 0:
+        weight = weight.reshape(())
+    return backend_of(input).where(input > 0, input, weight * input.clamp_max(0.0))
+
+
+def softshrink(input: Any, lambd: float = 0.5) -> Any:
+    """``x - lambd`` above ``lambd``, ``x + lambd`` below ``-lambd``, 0 between."""
+    if lambd < 0:
+        raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
+    B = backend_of(input)
+    return B.where(input > lambd, input - lambd,
+                   B.where(input < -lambd, input + lambd, B.zeros_like(input)))
+
+
+def hardshrink(input: Any, lambd: float = 0.5) -> Any:
+    """``x`` where ``|x| > lambd``, else 0."""
+    B = backend_of(input)
+    return B.where((input > lambd) | (input < -lambd), input, B.zeros_like(input))
+
+
+def normalize(input: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12,
+              out: Any = None) -> Any:
+    """``input / max(norm_p(input, dim), eps)``: unit p-norm slices along ``dim``."""
+    if out is not None:
+        raise TypeError("normalize(out=...) is not supported by gradspec; assign the result")
+    denominator = input.norm(p, dim, keepdim=True).clamp_min(eps).expand_as(input)
+    return input / denominator
+
+
+def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Any:
+    """``x1 . x2 / (max(|x1|, eps) * max(|x2|, eps))`` along ``dim`` (the two broadcast)."""
+    n1 = x1.norm(2, dim, keepdim=True).clamp_min(eps)
+    n2 = x2.norm(2, dim, keepdim=True).clamp_min(eps)
+    return ((x1 / n1) * (x2 / n2)).sum(dim)
+
+
+def pairwise_distance(x1: Any, x2: Any, p: float = 2.0, eps: float = 1e-6,
+                      keepdim: bool = False) -> Any:
+    """The p-norm of ``x1 - x2 + eps`` along the last dimension."""
+    return (x1 - x2 + eps).norm(p, -1, keepdim=keepdim)
