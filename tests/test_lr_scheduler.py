@@ -40,6 +40,31 @@ SCHEDULES = [
                                anneal_strategy="linear", div_factor=10.0), 50, None),
     ("onecycle-no-momentum", "Adagrad",
      lambda L, o: L.OneCycleLR(o, 0.5, total_steps=30, cycle_momentum=False), 30, None),
+    ("multiplicative", "SGD",
+     lambda L, o: L.MultiplicativeLR(o, lambda e: 0.9 if e % 3 else 1.05), 40, None),
+    ("constant-warmup", "SGD", lambda L, o: L.ConstantLR(o, factor=0.25, total_iters=6), 20,
+     None),
+    ("linear-warmup", "Adam",
+     lambda L, o: L.LinearLR(o, start_factor=0.1, end_factor=1.0, total_iters=7), 20, None),
+    ("linear-decay", "SGD",
+     lambda L, o: L.LinearLR(o, start_factor=1.0, end_factor=0.05, total_iters=15), 30, None),
+    ("polynomial", "SGD", lambda L, o: L.PolynomialLR(o, total_iters=12, power=2.0), 20, None),
+    ("warm-restarts", "SGD",
+     lambda L, o: L.CosineAnnealingWarmRestarts(o, T_0=5, T_mult=2, eta_min=0.001), 60, None),
+    ("warm-restarts-fixed", "Adam", lambda L, o: L.CosineAnnealingWarmRestarts(o, T_0=7), 40,
+     None),
+    ("sequential-warmup-cosine", "SGD",
+     lambda L, o: L.SequentialLR(o, [L.LinearLR(o, start_factor=0.2, total_iters=4),
+                                     L.CosineAnnealingLR(o, T_max=15, eta_min=0.002)],
+                                 milestones=[4]), 40, None),
+    ("sequential-three", "Adam",
+     lambda L, o: L.SequentialLR(o, [L.ConstantLR(o, factor=0.5, total_iters=3),
+                                     L.ExponentialLR(o, gamma=0.9),
+                                     L.StepLR(o, step_size=4, gamma=0.5)],
+                                 milestones=[3, 10]), 30, None),
+    ("chained", "SGD",
+     lambda L, o: L.ChainedScheduler([L.ConstantLR(o, factor=0.3, total_iters=4),
+                                      L.ExponentialLR(o, gamma=0.95)]), 25, None),
     ("plateau", "SGD",
      lambda L, o: L.ReduceLROnPlateau(o, patience=2, cooldown=1, min_lr=[0.001, 0.002, 0.0]),
      40, _plateau_metric),
@@ -103,9 +128,11 @@ def test_rates_match_torch_at_every_step(bk, T, label, name, make, steps, metric
         _step(ref_opt, ref, metric, i)
         assert sched.get_last_lr() == ref.get_last_lr(), f"step {i + 1}"
         assert _groups(opt) == _groups(ref_opt), f"step {i + 1}"
-        assert sched.last_epoch == ref.last_epoch
+        # (a ChainedScheduler has no step count of its own, in torch neither)
+        assert getattr(sched, "last_epoch", None) == getattr(ref, "last_epoch", None)
         seen.add(tuple(sched.get_last_lr()))
-    assert len(seen) > 2  # the schedule really changed the rates
+    # the schedule really changed the rates (a constant warm-up has exactly two)
+    assert len(seen) > (1 if label == "constant-warmup" else 2)
 
 
 @pytest.mark.parametrize("label, name, make, steps, metric", SCHEDULES, ids=IDS)
@@ -351,3 +378,38 @@ def test_cosine_reaches_eta_min_at_t_max(bk):
         opt.step()
         sched.step()
     assert sched.get_last_lr() == pytest.approx(expected, rel=1e-12)
+
+
+def test_warm_restarts_stepped_by_fractional_epochs_as_torch(bk, T):
+    """SGDR's per-batch form: ``step(epoch + batch / batches)``, no deprecation warning."""
+    opt, ref_opt = _ours(bk, "SGD"), _ref(T, "SGD")
+    sched = lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=3, T_mult=2, eta_min=0.01)
+    ref = T.optim.lr_scheduler.CosineAnnealingWarmRestarts(ref_opt, T_0=3, T_mult=2,
+                                                          eta_min=0.01)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        for epoch in range(10):
+            for batch in range(4):
+                opt.step()
+                ref_opt.step()
+                sched.step(epoch + batch / 4)
+                ref.step(epoch + batch / 4)
+                assert sched.get_last_lr() == ref.get_last_lr(), (epoch, batch)
+                assert (sched.T_cur, sched.T_i) == (ref.T_cur, ref.T_i)
+
+
+def test_schedules_of_schedules_check_their_parts(bk):
+    opt, other = _ours(bk, "SGD"), _ours(bk, "SGD")
+    warm = lr_scheduler.LinearLR(opt, total_iters=2)
+    with pytest.raises(ValueError, match="one more than the number of milestone points"):
+        lr_scheduler.SequentialLR(opt, [warm, lr_scheduler.ExponentialLR(opt, 0.9)], [2, 4])
+    with pytest.raises(ValueError, match="belong to the same optimizer"):
+        lr_scheduler.SequentialLR(opt, [warm, lr_scheduler.ExponentialLR(other, 0.9)], [2])
+    with pytest.raises(ValueError, match="does not support `ReduceLROnPlateau`"):
+        lr_scheduler.ChainedScheduler([warm, lr_scheduler.ReduceLROnPlateau(opt)])
+    with pytest.raises(ValueError, match="at least one scheduler"):
+        lr_scheduler.ChainedScheduler([], opt)
+    with pytest.raises(ValueError, match="Expected positive integer T_0, but got 0"):
+        lr_scheduler.CosineAnnealingWarmRestarts(opt, T_0=0)
+    with pytest.raises(ValueError, match="Starting multiplicative factor"):
+        lr_scheduler.LinearLR(opt, start_factor=0.0)
