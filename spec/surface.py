@@ -87,11 +87,14 @@ BOUND: dict[str, str] = {
     "nn": "gradspec.nn (layers create parameters on this backend)",
     "optim": "gradspec.optim (with optim.lr_scheduler)",
     "utils": "gradspec.utils (utils.data: Dataset, DataLoader, random_split)",
+    "distributions": "gradspec.distributions (Normal, Categorical, ...: sample, log_prob, "
+                     "entropy, kl_divergence)",
     "save": "gradspec.save (loadable on every backend)",
     "load": "gradspec.load (tensors come back on this backend)",
 }
 
-_MODULES = {"nn": "gradspec.nn", "optim": "gradspec.optim", "utils": "gradspec.utils"}
+_MODULES = {"nn": "gradspec.nn", "optim": "gradspec.optim", "utils": "gradspec.utils",
+            "distributions": "gradspec.distributions"}
 
 
 def surface_names() -> list[str]:
