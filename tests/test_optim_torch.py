@@ -35,6 +35,17 @@ CASES = [
     ("adagrad-decay-accumulator", "Adagrad", dict(lr=0.1, lr_decay=0.01,
                                                   initial_accumulator_value=0.1,
                                                   weight_decay=0.02), dict(lr_decay=0.0)),
+    ("nadam", "NAdam", dict(lr=0.01), dict(betas=(0.8, 0.99), maximize=True)),
+    ("nadam-decay-decoupled", "NAdam", dict(lr=0.02, weight_decay=0.05, momentum_decay=0.01,
+                                            decoupled_weight_decay=True), dict(eps=1e-3)),
+    ("nadam-decay", "NAdam", dict(lr=0.02, weight_decay=0.05), dict(weight_decay=0.0)),
+    ("radam", "RAdam", dict(lr=0.02), dict(betas=(0.5, 0.9), maximize=True)),
+    ("radam-decay", "RAdam", dict(lr=0.02, weight_decay=0.1),
+     dict(decoupled_weight_decay=True)),
+    ("adamax", "Adamax", dict(lr=0.05), dict(betas=(0.7, 0.95), weight_decay=0.1)),
+    ("adamax-maximize", "Adamax", dict(lr=0.05, maximize=True), dict(eps=1e-3)),
+    ("adadelta", "Adadelta", dict(lr=1.0, eps=1e-2), dict(rho=0.7, weight_decay=0.1)),
+    ("adadelta-maximize", "Adadelta", dict(lr=0.5, maximize=True, eps=1e-3), dict(lr=2.0)),
 ]
 IDS = [c[0] for c in CASES]
 

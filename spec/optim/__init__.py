@@ -1,5 +1,6 @@
 """Optimizers and learning-rate schedules written only against the gradspec protocol, as
-``torch.optim``: `SGD`, `Adam`, `AdamW`, `RMSprop`, `Adagrad`, and `lr_scheduler`.
+``torch.optim``: `SGD`, `Adam`, `AdamW`, `NAdam`, `RAdam`, `Adamax`, `RMSprop`, `Adagrad`,
+`Adadelta`, and `lr_scheduler`.
 
 The updates are torch's own (its documented algorithms, in the order torch applies them), so our
 trajectories follow ``torch.optim``'s to float32 rounding (float64: to about 1e-12).  Parameters
@@ -13,11 +14,16 @@ float32 scalar tensor, parameters numbered across groups), so a state dict saved
 from __future__ import annotations
 
 from . import lr_scheduler
+from .adadelta import Adadelta
 from .adagrad import Adagrad
 from .adam import Adam
+from .adamax import Adamax
 from .adamw import AdamW
+from .nadam import NAdam
 from .optimizer import Optimizer
+from .radam import RAdam
 from .rmsprop import RMSprop
 from .sgd import SGD
 
-__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "lr_scheduler"]
+__all__ = ["Optimizer", "SGD", "Adam", "AdamW", "RMSprop", "Adagrad", "NAdam", "RAdam", "Adamax",
+           "Adadelta", "lr_scheduler"]
