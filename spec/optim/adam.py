@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
+from ._betas import check_betas
 from ._functional import addcdiv_, addcmul_, advance_step, check_unsupported, lerp_, new_step
 from .optimizer import Optimizer, non_negative
 
@@ -40,12 +41,7 @@ class Adam(Optimizer):
     def _check(self, group: Mapping[str, Any]) -> None:
         for name in ("lr", "eps", "weight_decay"):
             non_negative(name, group[name])
-        betas = group["betas"]
-        if len(betas) != 2:
-            raise ValueError(f"betas must be a pair (beta1, beta2), got {betas!r}")
-        for i, beta in enumerate(betas):
-            if not 0.0 <= beta < 1.0:
-                raise ValueError(f"invalid beta parameter at index {i}: {beta} (must be in [0, 1))")
+        check_betas(group["betas"])
         check_unsupported(group)
 
     def _update(self, p: Any, grad: Any, state: dict[str, Any], group: Mapping[str, Any]) -> None:
