@@ -163,13 +163,25 @@ def test_zero_element_tensors_warn_and_stay(bk):
 
 
 def test_generator_argument(bk, T):
+    """Tensors that fill themselves (torch's, and the engine's since it has uniform_/normal_)
+    draw from the backend's own Generator; anything else is refused with the reason."""
     w = _param(bk, (3, 4))
-    if bk.name != "torch":
-        with pytest.raises(ValueError, match="manual_seed"):
-            init.uniform_(w, generator=object())
-        return
-    init.uniform_(w, generator=T.Generator().manual_seed(3))
-    assert T.equal(w, T.zeros(3, 4).uniform_(generator=T.Generator().manual_seed(3)))
+    init.uniform_(w, generator=bk.Generator().manual_seed(3))
+    same = bk.zeros(3, 4).uniform_(generator=bk.Generator().manual_seed(3))
+    assert w.tolist() == same.tolist()
+    init.normal_(w, 1.0, 2.0, generator=bk.Generator().manual_seed(4))
+    assert w.tolist() == bk.zeros(3, 4).normal_(1.0, 2.0, generator=bk.Generator().manual_seed(
+        4)).tolist()
+    with pytest.raises(TypeError, match="Generator"):
+        init.uniform_(w, generator=object())
+
+
+def test_generator_argument_without_self_filling_tensors():
+    class Plain:  # a backend tensor type without uniform_/normal_ (the protocol's minimum)
+        shape = (2,)
+
+    with pytest.raises(ValueError, match="manual_seed"):
+        init._check_generator(Plain(), object())
 
 
 # ------------------------------------------------------------------------------ statistics

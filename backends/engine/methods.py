@@ -12,7 +12,7 @@ from typing import Any
 from . import autograd
 from . import functional as F
 from .grad_mode import STATE
-from .tensor import _constant, _update
+from .tensor import Tensor, _constant, _update
 from .ops.cast import contiguous, is_contiguous
 
 
@@ -95,6 +95,53 @@ def zero_(self):
 
 def fill_(self, value):
     return self._inplace(lambda s, v: F.filled(s, v, "FillBackward2"), value)
+
+
+def _rng_of(self, generator):
+    """The random number generator a fill draws from: ``generator``'s (a `Generator` of this
+    backend) or the backend's own."""
+    eng = type(self)._eng
+    if generator is None:
+        return eng.host.rng
+    rng = getattr(generator, "_rng", None)
+    if rng is None or type(rng) is not type(eng.host.rng):
+        raise TypeError(f"generator must be a Generator of backend {eng.name!r} "
+                        f"(torch.Generator()), got {type(generator).__name__}")
+    return rng
+
+
+def _draws(self, kind, generator):
+    """Standard draws (``kind``: uniform in [0, 1) or normal) of this tensor's shape and
+    floating dtype, as ``rand``/``randn`` make them (the same stream, the same bits)."""
+    eng = type(self)._eng
+    if not eng.is_floating(self._data.dtype):
+        raise TypeError(f"{kind} needs a floating tensor, got "
+                        f"{eng.dtype_name(self._data.dtype)}")
+    draw = getattr(_rng_of(self, generator), "uniform" if kind == "uniform_" else "normal")
+    return type(self)._wrap(draw(tuple(self._data.shape), eng.dtype_name(self._data.dtype)))
+
+
+def uniform_(self, from_=0.0, to=1.0, *, generator=None):
+    if from_ > to:
+        raise RuntimeError(f"uniform_ expects to return a [from, to) range, but found "
+                           f"from={from_} > to={to}")
+    return copy_(self, _draws(self, "uniform_", generator) * (to - from_) + from_)
+
+
+def normal_(self, mean=0.0, std=1.0, *, generator=None):
+    if std < 0:
+        raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
+    return copy_(self, _draws(self, "normal_", generator) * std + mean)
+
+
+def bernoulli_(self, p=0.5, *, generator=None):
+    eng = type(self)._eng
+    if isinstance(p, Tensor):
+        p = p.to(self.dtype) if eng.is_floating(self._data.dtype) else p
+    elif not 0.0 <= p <= 1.0:
+        raise RuntimeError(f"bernoulli_ expects p to be in [0, 1], but got p={p}")
+    u = type(self)._wrap(_rng_of(self, generator).uniform(tuple(self._data.shape), "float64"))
+    return copy_(self, u < p)
 
 
 def copy_(self, src, non_blocking=False):
@@ -338,6 +385,7 @@ def attach(cls: type) -> None:
         # in place
         "add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "pow_": pow_, "zero_": zero_,
         "fill_": fill_, "copy_": copy_, "clamp_": clamp_, "clip_": clamp_,
+        "uniform_": uniform_, "normal_": normal_, "bernoulli_": bernoulli_,
         "neg_": _unary_(F.neg), "exp_": _unary_(F.exp), "log_": _unary_(F.log),
         "sqrt_": _unary_(F.sqrt), "abs_": _unary_(F.abs), "sigmoid_": _unary_(F.sigmoid),
         "tanh_": _unary_(F.tanh), "relu_": _unary_(F.relu),
