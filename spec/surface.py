@@ -30,7 +30,7 @@ import types
 from typing import Any, Callable
 
 __all__ = [
-    "BOUND", "NAMES", "BoundNamespace", "Namespace", "bind", "bound_class",
+    "BOUND", "INSTEAD", "NAMES", "BoundNamespace", "Namespace", "bind", "bound_class",
     "constructing_backend", "missing_names", "not_in_surface", "surface_names", "takes_backend",
 ]
 
@@ -93,6 +93,15 @@ BOUND: dict[str, str] = {
     "load": "gradspec.load (tensors come back on this backend)",
 }
 
+#: What to write for a torch name the surface lacks, where the surface has a way to do it.
+INSTEAD: dict[str, str] = {
+    "multinomial": "torch.distributions.Categorical(probs=p).sample((n,)) makes n draws with "
+                   "replacement along a new first dimension (for a matrix of rows p, its .T is "
+                   "torch.multinomial(p, n, replacement=True)'s layout)",
+    "bernoulli": "torch.distributions.Bernoulli(probs=p).sample(), or "
+                 "torch.empty_like(p).bernoulli_(p)",
+}
+
 _MODULES = {"nn": "gradspec.nn", "optim": "gradspec.optim", "utils": "gradspec.utils",
             "distributions": "gradspec.distributions"}
 
@@ -137,6 +146,8 @@ def not_in_surface(where: str, name: str, backend: Any, known: Any = ()) -> Attr
     near = difflib.get_close_matches(name, [k for k in known if not k.startswith("_")
                                             and k != name], n=1)
     hint = f"; did you mean {where}.{near[0]}?" if near else ""
+    if where == "torch" and name in INSTEAD:
+        hint = f"; instead: {INSTEAD[name]}"
     extra = ""
     if label == "torch":
         extra = (" (load_backend('torch', passthrough=1) forwards such names to PyTorch, but "
