@@ -12,8 +12,8 @@ from __future__ import annotations
 import inspect
 from typing import Any, Mapping
 
-__all__ = ["addcdiv_", "addcmul_", "advance_step", "check_unsupported", "lerp_", "new_step",
-           "sub_scaled_"]
+__all__ = ["addcdiv_", "addcmul_", "advance_step", "check_unsupported", "decayed_gradient",
+           "lerp_", "new_step", "sub_scaled_"]
 
 
 def new_step(backend: Any) -> Any:
@@ -31,6 +31,21 @@ def advance_step(backend: Any, state: dict[str, Any]) -> float:
         step = state["step"] = backend.tensor(float(step), dtype=backend.float32)
     step.add_(1)
     return float(step.item())
+
+
+def decayed_gradient(p: Any, grad: Any, group: Mapping[str, Any]) -> Any:
+    """The gradient an update uses, in torch's order: negated under ``maximize``; then, with
+    ``weight_decay``, either ``p`` shrunk in place by ``1 - lr * weight_decay``
+    (``decoupled_weight_decay``) or ``weight_decay * p`` added to the gradient (L2)."""
+    if group["maximize"]:
+        grad = -grad
+    weight_decay = group["weight_decay"]
+    if weight_decay:
+        if group.get("decoupled_weight_decay"):
+            p.mul_(1 - group["lr"] * weight_decay)
+        else:
+            grad = grad + p * weight_decay
+    return grad
 
 
 def lerp_(t: Any, end: Any, weight: float) -> Any:

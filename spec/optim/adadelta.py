@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
-from ._functional import addcmul_, advance_step, check_unsupported, new_step, sub_scaled_
+from ._functional import (addcmul_, advance_step, check_unsupported, decayed_gradient, new_step,
+    sub_scaled_)
 from .optimizer import Optimizer, non_negative
 
 __all__ = ["Adadelta"]
@@ -45,10 +46,7 @@ class Adadelta(Optimizer):
             state["square_avg"] = backend.zeros_like(p)
             state["acc_delta"] = backend.zeros_like(p)
         advance_step(backend, state)
-        if group["maximize"]:
-            grad = -grad
-        if group["weight_decay"]:
-            grad = grad + p * group["weight_decay"]
+        grad = decayed_gradient(p, grad, group)
         square_avg, acc_delta = state["square_avg"], state["acc_delta"]
         square_avg.mul_(rho)
         addcmul_(square_avg, grad, grad, 1 - rho)

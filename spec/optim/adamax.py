@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any, Iterable, Mapping
 
 from ._betas import check_betas
-from ._functional import addcdiv_, advance_step, check_unsupported, lerp_, new_step
+from ._functional import (addcdiv_, advance_step, check_unsupported, decayed_gradient, lerp_,
+    new_step)
 from .optimizer import Optimizer, non_negative
 
 __all__ = ["Adamax"]
@@ -45,10 +46,7 @@ class Adamax(Optimizer):
             state["exp_avg"] = backend.zeros_like(p)
             state["exp_inf"] = backend.zeros_like(p)
         step = advance_step(backend, state)
-        if group["maximize"]:
-            grad = -grad
-        if group["weight_decay"]:
-            grad = grad + p * group["weight_decay"]
+        grad = decayed_gradient(p, grad, group)
         exp_avg, exp_inf = state["exp_avg"], state["exp_inf"]
         lerp_(exp_avg, grad, 1 - beta1)
         exp_inf.mul_(beta2)

@@ -725,7 +725,28 @@ def _check_schedules(owner: str, optimizer: Any, schedulers: Sequence[Any]) -> N
                              "another optimizer")
 
 
-class SequentialLR(LRScheduler):
+class _Schedules(LRScheduler):
+    """What `SequentialLR` and `ChainedScheduler` share: their state is their attributes and
+    each inner schedule's own (torch's layout)."""
+
+    _schedulers: list[Any]
+
+    def state_dict(self) -> dict[str, Any]:
+        """The attributes, each schedule's own state under ``_schedulers`` (torch's layout)."""
+        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
+        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore the attributes and each schedule's state."""
+        state = dict(state_dict)
+        inner = state.pop("_schedulers")
+        self.__dict__.update(state)
+        for scheduler, saved in zip(self._schedulers, inner):
+            scheduler.load_state_dict(saved)
+
+
+class SequentialLR(_Schedules):
     """Run ``schedulers`` one after another: the first until ``milestones[0]``, the next
     (restarted at its step 0) until ``milestones[1]``, and so on (a warm-up then a decay)."""
 
@@ -767,22 +788,9 @@ class SequentialLR(LRScheduler):
             scheduler.step()
         self._last_lr = scheduler.get_last_lr()
 
-    def state_dict(self) -> dict[str, Any]:
-        """The attributes, each schedule's own state under ``_schedulers`` (torch's layout)."""
-        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
-        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
-        return state
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore the attributes and each schedule's state."""
-        state = dict(state_dict)
-        inner = state.pop("_schedulers")
-        self.__dict__.update(state)
-        for scheduler, saved in zip(self._schedulers, inner):
-            scheduler.load_state_dict(saved)
 
 
-class ChainedScheduler(LRScheduler):
+class ChainedScheduler(_Schedules):
     """Step every schedule of ``schedulers`` at each step, in order (their effects multiply)."""
 
     def __init__(self, schedulers: Sequence[Any], optimizer: Optimizer | None = None) -> None:
@@ -798,16 +806,3 @@ class ChainedScheduler(LRScheduler):
             scheduler.step()
         self._last_lr = self._current_lrs()
 
-    def state_dict(self) -> dict[str, Any]:
-        """The attributes, each schedule's own state under ``_schedulers`` (torch's layout)."""
-        state = {k: v for k, v in self.__dict__.items() if k not in ("optimizer", "_schedulers")}
-        state["_schedulers"] = [s.state_dict() for s in self._schedulers]
-        return state
-
-    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
-        """Restore the attributes and each schedule's state."""
-        state = dict(state_dict)
-        inner = state.pop("_schedulers")
-        self.__dict__.update(state)
-        for scheduler, saved in zip(self._schedulers, inner):
-            scheduler.load_state_dict(saved)

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any, Iterable, Mapping
 
 from ._betas import check_betas
-from ._functional import addcdiv_, addcmul_, advance_step, check_unsupported, lerp_, new_step
+from ._functional import (addcdiv_, addcmul_, advance_step, check_unsupported, decayed_gradient,
+    lerp_, new_step)
 from .optimizer import Optimizer, non_negative
 
 __all__ = ["NAdam"]
@@ -47,7 +48,7 @@ class NAdam(Optimizer):
 
     def _update(self, p: Any, grad: Any, state: dict[str, Any], group: Mapping[str, Any]) -> None:
         backend = self._backend
-        lr, weight_decay = group["lr"], group["weight_decay"]
+        lr = group["lr"]
         beta1, beta2 = group["betas"]
         if "exp_avg" not in state:
             state["step"] = new_step(backend)
@@ -55,13 +56,7 @@ class NAdam(Optimizer):
             state["exp_avg"] = backend.zeros_like(p)
             state["exp_avg_sq"] = backend.zeros_like(p)
         step = advance_step(backend, state)
-        if group["maximize"]:
-            grad = -grad
-        if weight_decay:
-            if group["decoupled_weight_decay"]:
-                p.mul_(1 - lr * weight_decay)
-            else:
-                grad = grad + p * weight_decay
+        grad = decayed_gradient(p, grad, group)
         decay = group["momentum_decay"]
         mu = beta1 * (1.0 - 0.5 * (0.96 ** (step * decay)))
         mu_next = beta1 * (1.0 - 0.5 * (0.96 ** ((step + 1) * decay)))

@@ -6,7 +6,8 @@ from __future__ import annotations
 from typing import Any, Iterable, Mapping
 
 from ._betas import check_betas
-from ._functional import addcmul_, advance_step, check_unsupported, lerp_, new_step
+from ._functional import (addcmul_, advance_step, check_unsupported, decayed_gradient, lerp_,
+    new_step)
 from .optimizer import Optimizer, non_negative
 
 __all__ = ["RAdam"]
@@ -46,20 +47,14 @@ class RAdam(Optimizer):
 
     def _update(self, p: Any, grad: Any, state: dict[str, Any], group: Mapping[str, Any]) -> None:
         backend = self._backend
-        lr, weight_decay = group["lr"], group["weight_decay"]
+        lr = group["lr"]
         beta1, beta2 = group["betas"]
         if "exp_avg" not in state:
             state["step"] = new_step(backend)
             state["exp_avg"] = backend.zeros_like(p)
             state["exp_avg_sq"] = backend.zeros_like(p)
         step = advance_step(backend, state)
-        if group["maximize"]:
-            grad = -grad
-        if weight_decay:
-            if group["decoupled_weight_decay"]:
-                p.mul_(1 - lr * weight_decay)
-            else:
-                grad = grad + p * weight_decay
+        grad = decayed_gradient(p, grad, group)
         exp_avg, exp_avg_sq = state["exp_avg"], state["exp_avg_sq"]
         lerp_(exp_avg, grad, 1 - beta1)
         exp_avg_sq.mul_(beta2)
