@@ -1,7 +1,8 @@
 """Members of ``torch.nn.functional`` written as compositions of protocol ops: activations
 (`celu`, `hardswish`, `hardsigmoid`, `softsign`, `tanhshrink`, `threshold`, `softmin`, `glu`,
 `prelu`, `softshrink`, `hardshrink`) and similarities (`normalize`, `cosine_similarity`,
-`pairwise_distance`).  `gradspec.nn.functional` re-exports them.
+`pairwise_distance`) and the sub-pixel rearrangements (`pixel_shuffle`,
+`pixel_unshuffle`).  `gradspec.nn.functional` re-exports them.
 
 Every backend runs them and autograd differentiates them as it does any graph.  Where torch's
 own kernel defines the gradient at a kink differently from what the plain formula would give,
@@ -19,8 +20,8 @@ from typing import Any
 from ..plugins import backend_of
 
 __all__ = ["celu", "cosine_similarity", "glu", "hardshrink", "hardsigmoid", "hardswish",
-           "normalize", "pairwise_distance", "prelu", "softmin", "softshrink", "softsign",
-           "tanhshrink", "threshold"]
+           "normalize", "pairwise_distance", "pixel_shuffle", "pixel_unshuffle", "prelu",
+           "softmin", "softshrink", "softsign", "tanhshrink", "threshold"]
 
 
 def _result(input: Any, out: Any, inplace: bool) -> Any:
@@ -146,3 +147,39 @@ def pairwise_distance(x1: Any, x2: Any, p: float = 2.0, eps: float = 1e-6,
                       keepdim: bool = False) -> Any:
     """The p-norm of ``x1 - x2 + eps`` along the last dimension."""
     return (x1 - x2 + eps).norm(p, -1, keepdim=keepdim)
+
+
+def pixel_shuffle(input: Any, upscale_factor: int) -> Any:
+    """(*, C r**2, H, W) to (*, C, H r, W r): each group of r**2 channels becomes an r x r
+    block of pixels (``r = upscale_factor``)."""
+    r = int(upscale_factor)
+    if input.dim() < 3:
+        raise RuntimeError(f"pixel_shuffle expects input to have at least 3 dimensions, but got "
+                           f"input with {input.dim()} dimension(s)")
+    *lead, c, h, w = tuple(input.shape)
+    if c % (r * r):
+        raise RuntimeError(f"pixel_shuffle expects its input's 'channel' dimension to be "
+                           f"divisible by the square of upscale_factor, but input.size(-3)={c} "
+                           f"is not divisible by {r * r}")
+    n = len(lead)
+    x = input.reshape(*lead, c // (r * r), r, r, h, w)
+    x = x.permute(*range(n), n, n + 3, n + 1, n + 4, n + 2)
+    return x.reshape(*lead, c // (r * r), h * r, w * r)
+
+
+def pixel_unshuffle(input: Any, downscale_factor: int) -> Any:
+    """(*, C, H r, W r) to (*, C r**2, H, W): the inverse of `pixel_shuffle`."""
+    r = int(downscale_factor)
+    if input.dim() < 3:
+        raise RuntimeError(f"pixel_unshuffle expects input to have at least 3 dimensions, but "
+                           f"got input with {input.dim()} dimension(s)")
+    *lead, c, h, w = tuple(input.shape)
+    for label, size, axis in (("height", h, -2), ("width", w, -1)):
+        if size % r:
+            raise RuntimeError(f"pixel_unshuffle expects {label} to be divisible by "
+                               f"downscale_factor, but input.size({axis})={size} is not "
+                               f"divisible by {r}")
+    n = len(lead)
+    x = input.reshape(*lead, c, h // r, r, w // r, r)
+    x = x.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)
+    return x.reshape(*lead, c * r * r, h // r, w // r)

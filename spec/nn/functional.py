@@ -22,7 +22,8 @@ from ..errors import OpNotSupportedError
 from ..plugins import backend_of
 from .composed import (  # re-exported: members of torch.nn.functional composed of protocol ops
     celu, cosine_similarity, glu, hardshrink, hardsigmoid, hardswish, normalize,
-    pairwise_distance, prelu, softmin, softshrink, softsign, tanhshrink, threshold,
+    pairwise_distance, pixel_shuffle, pixel_unshuffle, prelu, softmin, softshrink, softsign,
+    tanhshrink, threshold,
 )
 
 __all__ = [
@@ -39,7 +40,8 @@ __all__ = [
     "scaled_dot_product_attention", "smooth_l1_loss",
     # composed of protocol ops (gradspec.nn.composed), and 1-d pooling by the 2-d ops
     "adaptive_avg_pool1d", "avg_pool1d", "celu", "cosine_similarity", "glu", "hardshrink",
-    "hardsigmoid", "hardswish", "max_pool1d", "normalize", "pairwise_distance", "prelu",
+    "hardsigmoid", "hardswish", "max_pool1d", "normalize", "pairwise_distance", "pixel_shuffle",
+    "pixel_unshuffle", "prelu",
     "softmin", "softshrink", "softsign", "tanhshrink", "threshold",
 ]
 
