@@ -123,6 +123,14 @@ from .modules import (
     RNNCell,
     LSTMCell,
     GRUCell,
+    SoftMarginLoss,
+    MarginRankingLoss,
+    HingeEmbeddingLoss,
+    CosineEmbeddingLoss,
+    TripletMarginLoss,
+    GaussianNLLLoss,
+    PoissonNLLLoss,
+    MultiLabelSoftMarginLoss,
     InstanceNorm1d,
     InstanceNorm2d,
     InstanceNorm3d,
@@ -174,6 +182,9 @@ __all__ = [
     "ZeroPad1d", "ZeroPad2d", "ZeroPad3d", "ConstantPad1d", "ConstantPad2d", "ConstantPad3d",
     "ReflectionPad1d", "ReflectionPad2d", "ReflectionPad3d", "ReplicationPad1d",
     "ReplicationPad2d", "ReplicationPad3d", "CircularPad1d", "CircularPad2d", "CircularPad3d",
+    # margin, ranking and likelihood losses
+    "SoftMarginLoss", "MarginRankingLoss", "HingeEmbeddingLoss", "CosineEmbeddingLoss",
+    "TripletMarginLoss", "GaussianNLLLoss", "PoissonNLLLoss", "MultiLabelSoftMarginLoss",
 ]
 
 

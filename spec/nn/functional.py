@@ -16,6 +16,7 @@ Differences from ``torch.nn.functional``, all deliberate: the elementwise losses
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ..errors import OpNotSupportedError
@@ -43,6 +44,9 @@ __all__ = [
     "hardsigmoid", "hardswish", "max_pool1d", "normalize", "pairwise_distance", "pixel_shuffle",
     "pixel_unshuffle", "prelu",
     "softmin", "softshrink", "softsign", "tanhshrink", "threshold",
+    # margin, ranking and likelihood losses, composed
+    "cosine_embedding_loss", "gaussian_nll_loss", "hinge_embedding_loss", "margin_ranking_loss",
+    "multilabel_soft_margin_loss", "poisson_nll_loss", "soft_margin_loss", "triplet_margin_loss",
 ]
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -572,3 +576,129 @@ def _check_range(input: Any, target: Any, ignore_index: int = -100) -> None:
     if kept.numel() and (kept.min().item() < 0 or kept.max().item() >= classes):
         bad = kept.min().item() if kept.min().item() < 0 else kept.max().item()
         raise IndexError(f"cross_entropy: target {bad} is out of bounds for {classes} classes")
+
+
+
+# ------------------------------------------------ margin, ranking and likelihood losses
+# Composed of protocol ops with torch's formulas (so values and gradients are torch's), each
+# with torch's signature (``size_average``/``reduce`` still choose a reduction, as in torch).
+def _reduced(losses: Any, size_average: Any, reduce: Any, reduction: str) -> Any:
+    reduction = _legacy(size_average, reduce, reduction)
+    _check_reduction(reduction)
+    return _reduce(losses, reduction)
+
+
+def soft_margin_loss(input: Any, target: Any, size_average: Any = None, reduce: Any = None,
+                     reduction: str = "mean") -> Any:
+    """``log(1 + exp(-target * input))`` (targets -1 or 1), reduced."""
+    _same_shape("soft_margin_loss", input, target)
+    return _reduced((-target * input).exp().log1p(), size_average, reduce, reduction)
+
+
+def margin_ranking_loss(input1: Any, input2: Any, target: Any, margin: float = 0.0,
+                        size_average: Any = None, reduce: Any = None,
+                        reduction: str = "mean") -> Any:
+    """``max(0, -target * (input1 - input2) + margin)``: ``input1`` should rank above
+    ``input2`` where ``target`` is 1, below where it is -1."""
+    if not (input1.dim() == input2.dim() == target.dim()):
+        raise RuntimeError(f"margin_ranking_loss : All input tensors should have same dimension "
+                           f"but got sizes: input1: {tuple(input1.shape)}, input2: "
+                           f"{tuple(input2.shape)}, target: {tuple(target.shape)} ")
+    losses = (-target * (input1 - input2) + margin).clamp_min(0)
+    return _reduced(losses, size_average, reduce, reduction)
+
+
+def hinge_embedding_loss(input: Any, target: Any, margin: float = 1.0,
+                         size_average: Any = None, reduce: Any = None,
+                         reduction: str = "mean") -> Any:
+    """``input`` where ``target`` is 1, ``max(0, margin - input)`` where it is -1, reduced."""
+    B = backend_of(input)
+    zeros = B.zeros_like(input)
+    margin_part = B.where(target != 1, (margin - input).clamp_min(0), zeros)
+    self_part = B.where(target != -1, input, zeros)
+    return _reduced(margin_part + self_part, size_average, reduce, reduction)
+
+
+def cosine_embedding_loss(input1: Any, input2: Any, target: Any, margin: float = 0.0,
+                          size_average: Any = None, reduce: Any = None,
+                          reduction: str = "mean") -> Any:
+    """``1 - cos(input1, input2)`` where ``target`` is 1, ``max(0, cos - margin)`` where it is
+    -1 (the cosine along the last dimension, as torch computes it), reduced."""
+    if input1.dim() not in (1, 2) or tuple(input1.shape) != tuple(input2.shape):
+        raise RuntimeError(f"cosine_embedding_loss: expected two 1-D or 2-D inputs of one shape, "
+                           f"got {tuple(input1.shape)} and {tuple(input2.shape)}")
+    dim = input1.dim() - 1
+    eps = 1e-12
+    product = (input1 * input2).sum(dim)
+    squares = ((input1 * input1).sum(dim) + eps) * ((input2 * input2).sum(dim) + eps)
+    cos = product / squares.sqrt()
+    B = backend_of(input1)
+    zeros = B.zeros_like(cos)
+    losses = (B.where(target == 1, 1 - cos, zeros)
+              + B.where(target == -1, (cos - margin).clamp_min(0), zeros))
+    return _reduced(losses, size_average, reduce, reduction)
+
+
+def triplet_margin_loss(anchor: Any, positive: Any, negative: Any, margin: float = 1.0,
+                        p: float = 2.0, eps: float = 1e-6, swap: bool = False,
+                        size_average: Any = None, reduce: Any = None,
+                        reduction: str = "mean") -> Any:
+    """``max(0, d(anchor, positive) - d(anchor, negative) + margin)`` with ``d`` the p-norm
+    distance (``swap``: the smaller of the two negative distances), reduced."""
+    d_pos = pairwise_distance(anchor, positive, p, eps)
+    d_neg = pairwise_distance(anchor, negative, p, eps)
+    if swap:
+        d_swap = pairwise_distance(positive, negative, p, eps)
+        d_neg = backend_of(anchor).minimum(d_neg, d_swap)
+    losses = (margin + d_pos - d_neg).clamp_min(0)
+    return _reduced(losses, size_average, reduce, reduction)
+
+
+def gaussian_nll_loss(input: Any, target: Any, var: Any, full: bool = False,
+                      eps: float = 1e-6, reduction: str = "mean") -> Any:
+    """The negative log-likelihood of ``target`` under N(``input``, ``var``):
+    ``(log(var) + (input - target)**2 / var) / 2`` (``full``: plus ``log(2 pi) / 2``), with
+    ``var`` floored at ``eps`` for the value only (the gradient passes, as torch's in-place
+    clamp under no_grad)."""
+    _check_reduction(reduction)
+    if tuple(var.shape) != tuple(input.shape):
+        if tuple(input.shape[:-1]) == tuple(var.shape):
+            var = var.unsqueeze(-1)
+        elif not (tuple(input.shape[:-1]) == tuple(var.shape[:-1]) and var.shape[-1] == 1):
+            raise ValueError("var is of incorrect size")
+    if bool((var < 0).any()):
+        raise ValueError("var has negative entry/entries")
+    var = var + (var.clamp_min(eps) - var).detach()
+    losses = 0.5 * (var.log() + (input - target) ** 2 / var)
+    if full:
+        losses = losses + 0.5 * math.log(2 * math.pi)
+    return _reduce(losses, reduction)
+
+
+def poisson_nll_loss(input: Any, target: Any, log_input: bool = True, full: bool = False,
+                     size_average: Any = None, eps: float = 1e-8, reduce: Any = None,
+                     reduction: str = "mean") -> Any:
+    """The Poisson negative log-likelihood: ``exp(input) - target * input`` (``log_input``),
+    else ``input - target * log(input + eps)``; ``full`` adds Stirling's approximation of
+    ``log(target!)`` where ``target > 1``."""
+    if log_input:
+        losses = input.exp() - target * input
+    else:
+        losses = input - target * (input + eps).log()
+    if full:
+        B = backend_of(input)
+        stirling = target * target.log() - target + 0.5 * (2 * math.pi * target).log()
+        losses = losses + B.where(target > 1, stirling, B.zeros_like(stirling))
+    return _reduced(losses, size_average, reduce, reduction)
+
+
+def multilabel_soft_margin_loss(input: Any, target: Any, weight: Any = None,
+                                size_average: Any = None, reduce: Any = None,
+                                reduction: str = "mean") -> Any:
+    """Binary cross entropy of each of the C labels of (N, C) scores, averaged over the
+    labels (``weight``: per label), then reduced over the batch."""
+    losses = -(target * logsigmoid(input) + (1 - target) * logsigmoid(-input))
+    if weight is not None:
+        losses = losses * weight
+    losses = losses.sum(-1) / input.shape[-1]
+    return _reduced(losses, size_average, reduce, reduction)
