@@ -52,6 +52,7 @@ _COMPILED = tuple((re.compile(p, re.S), kind) for p, kind in _MESSAGES)
 # outside it)
 _AUTOGRAD = ("backward", "grad", "set_detect_anomaly", "detect_anomaly", "Function")
 _AUTOGRAD_FUNCTION = ("Function", "FunctionCtx", "once_differentiable")
+_AUTOGRAD_FUNCTIONAL = ("jacobian", "hessian", "vjp", "jvp", "vhp", "hvp")
 _CUDA = ("is_available", "device_count", "manual_seed", "manual_seed_all", "synchronize")
 # gradspec's own members, not torch's; and the bound modules the registry attaches
 _OURS = ("name", "version", "device", "capabilities", "classify_error", "to_numpy",
@@ -82,7 +83,10 @@ class TorchBackend:
             "torch.autograd", self, **{a: getattr(torch.autograd, a) for a in _AUTOGRAD},
             function=surface.Namespace(
                 "torch.autograd.function", self,
-                **{a: getattr(torch.autograd.function, a) for a in _AUTOGRAD_FUNCTION}))
+                **{a: getattr(torch.autograd.function, a) for a in _AUTOGRAD_FUNCTION}),
+            functional=surface.Namespace(
+                "torch.autograd.functional", self,
+                **{a: getattr(torch.autograd.functional, a) for a in _AUTOGRAD_FUNCTIONAL}))
         self.cuda = surface.Namespace(
             "torch.cuda", self, **{a: getattr(torch.cuda, a) for a in _CUDA})
         for op in CATALOGUE:  # every op of the catalogue, from where torch keeps it

@@ -57,8 +57,8 @@ def test_a_name_outside_the_surface_says_so_and_suggests(bk):
         bk.sigmod
     with pytest.raises(AttributeError, match=r"torch.nn.Lineer .*did you mean torch.nn.Linear\?"):
         bk.nn.Lineer
-    with pytest.raises(AttributeError, match=r"torch.autograd.functional is not part"):
-        bk.autograd.functional
+    with pytest.raises(AttributeError, match=r"torch.autograd.forward_ad is not part"):
+        bk.autograd.forward_ad
     with pytest.raises(AttributeError, match=r"torch.optim.LBFGS is not part"):
         bk.optim.LBFGS
     assert not hasattr(bk, "fft") and getattr(bk, "fft", None) is None

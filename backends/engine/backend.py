@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any, Iterator, Mapping
 
-from gradspec import errors, surface
+from gradspec import autograd_functional, errors, surface
 from gradspec.devices import BackendDevice
 from gradspec.ops import CATALOGUE
 from gradspec.protocol import CAPABILITIES
@@ -75,6 +75,9 @@ class EngineBackend:
             function=surface.Namespace(
                 "torch.autograd.function", self, Function=function.Function,
                 FunctionCtx=function.FunctionCtx, once_differentiable=function.once_differentiable),
+            functional=surface.Namespace(
+                "torch.autograd.functional", self,
+                **{n: getattr(autograd_functional, n) for n in autograd_functional.__all__}),
         )
 
     # -- dtypes ---------------------------------------------------------------------------------
