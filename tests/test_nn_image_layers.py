@@ -137,3 +137,22 @@ def test_instance_norm_checks_the_channels_as_torch(bk):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         bk.nn.InstanceNorm1d(3)(bk.randn(2, 3, 4))
+
+
+ADAPTIVE = [("AdaptiveMaxPool2d", 3, (2, 3, 7, 5)), ("AdaptiveMaxPool2d", (2, None), (3, 6, 4)),
+            ("AdaptiveMaxPool2d", 1, (2, 2, 4, 4)), ("AdaptiveMaxPool1d", 4, (2, 3, 9)),
+            ("AdaptiveMaxPool1d", 3, (3, 7))]
+
+
+@pytest.mark.parametrize("name,size,shape", ADAPTIVE,
+                         ids=[f"{n}-{s}-{len(sh)}d" for n, s, sh in ADAPTIVE])
+def test_adaptive_max_pool_like_torch(bk, T, name, size, shape):
+    ours, theirs = getattr(bk.nn, name)(size), getattr(T.nn, name)(size)
+    assert repr(ours) == repr(theirs)
+    data = np.random.default_rng(5).normal(size=shape)
+    data[..., 0] = 0.0  # ties: the gradient goes to the first maximum, as torch's
+    data = np.maximum(data, 0.0)
+    _same(bk, T, ours, theirs, data)
+    with_index = [getattr(torch.nn, name)(size, return_indices=True)(torch.tensor(data))
+                  for torch in (bk, T)]
+    assert host(with_index[0][1]).tolist() == host(with_index[1][1]).tolist()

@@ -123,6 +123,8 @@ from .modules import (
     RNNCell,
     LSTMCell,
     GRUCell,
+    AdaptiveMaxPool1d,
+    AdaptiveMaxPool2d,
     SoftMarginLoss,
     MarginRankingLoss,
     HingeEmbeddingLoss,
@@ -185,6 +187,7 @@ __all__ = [
     # margin, ranking and likelihood losses
     "SoftMarginLoss", "MarginRankingLoss", "HingeEmbeddingLoss", "CosineEmbeddingLoss",
     "TripletMarginLoss", "GaussianNLLLoss", "PoissonNLLLoss", "MultiLabelSoftMarginLoss",
+    "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
 ]
 
 

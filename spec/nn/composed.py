@@ -2,7 +2,9 @@
 (`celu`, `hardswish`, `hardsigmoid`, `softsign`, `tanhshrink`, `threshold`, `softmin`, `glu`,
 `prelu`, `softshrink`, `hardshrink`) and similarities (`normalize`, `cosine_similarity`,
 `pairwise_distance`) and the sub-pixel rearrangements (`pixel_shuffle`,
-`pixel_unshuffle`).  `gradspec.nn.functional` re-exports them.
+`pixel_unshuffle`) and adaptive max pooling (`adaptive_max_pool1d`, `adaptive_max_pool2d`:
+each window's max by ``max(dim)``, whose gradient goes to the first maximum, as torch's
+kernel's).  `gradspec.nn.functional` re-exports them.
 
 Every backend runs them and autograd differentiates them as it does any graph.  Where torch's
 own kernel defines the gradient at a kink differently from what the plain formula would give,
@@ -19,7 +21,7 @@ from typing import Any
 
 from ..plugins import backend_of
 
-__all__ = ["celu", "cosine_similarity", "glu", "hardshrink", "hardsigmoid", "hardswish",
+__all__ = ["adaptive_max_pool1d", "adaptive_max_pool2d", "celu", "cosine_similarity", "glu", "hardshrink", "hardsigmoid", "hardswish",
            "normalize", "pairwise_distance", "pixel_shuffle", "pixel_unshuffle", "prelu",
            "softmin", "softshrink", "softsign", "tanhshrink", "threshold"]
 
@@ -183,3 +185,51 @@ def pixel_unshuffle(input: Any, downscale_factor: int) -> Any:
     x = input.reshape(*lead, c, h // r, r, w // r, r)
     x = x.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)
     return x.reshape(*lead, c * r * r, h // r, w // r)
+
+
+def _windows(size: int, out: int) -> list[tuple[int, int]]:
+    """torch's adaptive windows: ``[floor(i size / out), ceil((i + 1) size / out))``."""
+    return [((i * size) // out, -((-(i + 1) * size) // out)) for i in range(out)]
+
+
+def adaptive_max_pool2d(input: Any, output_size: Any, return_indices: bool = False) -> Any:
+    """The max of each of the windows that tile the last two dims into ``output_size`` (an int,
+    a pair; None keeps a dim); with ``return_indices`` also each max's position in its flattened
+    plane."""
+    if input.dim() not in (3, 4):
+        raise RuntimeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got "
+                           f"{tuple(input.shape)}")
+    h, w = input.shape[-2], input.shape[-1]
+    oh, ow = (output_size, output_size) if isinstance(output_size, int) else tuple(output_size)
+    oh, ow = h if oh is None else int(oh), w if ow is None else int(ow)
+    lead = tuple(input.shape[:-2])
+    B = backend_of(input)
+    values, indices = [], []
+    for hs, he in _windows(h, oh):
+        row_values, row_indices = [], []
+        for ws, we in _windows(w, ow):
+            window = input[..., hs:he, ws:we].reshape(*lead, -1)
+            value, index = window.max(-1)
+            row_values.append(value)
+            if return_indices:  # (row, column) in the window, then in the plane
+                width = we - ws
+                column = index % width
+                row = ((index - column) / width).long()  # exact: the difference divides
+                row_indices.append((row + hs) * w + column + ws)
+        values.append(B.stack(row_values, -1))
+        if return_indices:
+            indices.append(B.stack(row_indices, -1))
+    out = B.stack(values, -2)
+    return (out, B.stack(indices, -2)) if return_indices else out
+
+
+def adaptive_max_pool1d(input: Any, output_size: Any, return_indices: bool = False) -> Any:
+    """The max of each of the windows that tile the last dim into ``output_size`` pieces."""
+    if input.dim() not in (2, 3):
+        raise RuntimeError(f"adaptive_max_pool1d(): Expected 2D or 3D tensor, but got "
+                           f"{tuple(input.shape)}")
+    size = output_size[0] if isinstance(output_size, (tuple, list)) else output_size
+    out = adaptive_max_pool2d(input.unsqueeze(-2), (1, size), return_indices)
+    if return_indices:
+        return out[0].squeeze(-2), out[1].squeeze(-2)
+    return out.squeeze(-2)

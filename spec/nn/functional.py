@@ -22,7 +22,7 @@ from typing import Any
 from ..errors import OpNotSupportedError
 from ..plugins import backend_of
 from .composed import (  # re-exported: members of torch.nn.functional composed of protocol ops
-    celu, cosine_similarity, glu, hardshrink, hardsigmoid, hardswish, normalize,
+    adaptive_max_pool1d, adaptive_max_pool2d, celu, cosine_similarity, glu, hardshrink, hardsigmoid, hardswish, normalize,
     pairwise_distance, pixel_shuffle, pixel_unshuffle, prelu, softmin, softshrink, softsign,
     tanhshrink, threshold,
 )
@@ -40,7 +40,7 @@ __all__ = [
     "kl_div", "l1_loss", "layer_norm", "max_pool2d", "nll_loss", "one_hot", "pad",
     "scaled_dot_product_attention", "smooth_l1_loss",
     # composed of protocol ops (gradspec.nn.composed), and 1-d pooling by the 2-d ops
-    "adaptive_avg_pool1d", "avg_pool1d", "celu", "cosine_similarity", "glu", "hardshrink",
+    "adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool2d", "avg_pool1d", "celu", "cosine_similarity", "glu", "hardshrink",
     "hardsigmoid", "hardswish", "max_pool1d", "normalize", "pairwise_distance", "pixel_shuffle",
     "pixel_unshuffle", "prelu",
     "softmin", "softshrink", "softsign", "tanhshrink", "threshold",
