@@ -33,7 +33,7 @@ from ..surface import takes_backend
 __all__ = [
     "BatchSampler", "ConcatDataset", "DataLoader", "Dataset", "IterableDataset", "RandomSampler",
     "Sampler", "SequentialSampler", "Subset", "SubsetRandomSampler", "TensorDataset",
-    "default_collate", "random_split",
+    "WeightedRandomSampler", "default_collate", "random_split",
 ]
 
 T = TypeVar("T")
@@ -203,6 +203,64 @@ class SubsetRandomSampler(Sampler[int]):
 
     def __len__(self) -> int:
         return len(self.indices)
+
+
+class WeightedRandomSampler(Sampler[int]):
+    """``num_samples`` indices drawn with probabilities proportional to ``weights`` (one per
+    sample; rebalancing a skewed dataset), with replacement by default, from ``generator`` or
+    the backend's generator.  Without replacement an index comes at most once (each draw
+    among the indices not yet drawn, as torch.multinomial)."""
+
+    _bound_backend: Any = None
+
+    def __init__(self, weights: Sequence[float], num_samples: int, replacement: bool = True,
+                 generator: Any = None, *, backend: Any = None) -> None:
+        if isinstance(num_samples, bool) or not isinstance(num_samples, int) or num_samples <= 0:
+            raise ValueError(f"num_samples should be a positive integer value, but got "
+                             f"num_samples={num_samples}")
+        if not isinstance(replacement, bool):
+            raise ValueError(f"replacement should be a boolean value, but got "
+                             f"replacement={replacement}")
+        values = weights.tolist() if hasattr(weights, "tolist") else list(weights)
+        if any(isinstance(w, (list, tuple)) for w in values):
+            raise ValueError(f"weights should be a 1d sequence but given weights have shape "
+                             f"{tuple(getattr(weights, 'shape', (len(values), -1)))}")
+        self.weights = [float(w) for w in values]
+        if any(w < 0 or w != w for w in self.weights):
+            raise RuntimeError("invalid multinomial distribution (encountering probability "
+                               "entry < 0)")
+        if sum(self.weights) <= 0:
+            raise RuntimeError("invalid multinomial distribution (sum of probabilities <= 0)")
+        nonzero = sum(1 for w in self.weights if w > 0)
+        if not replacement and num_samples > nonzero:
+            raise RuntimeError(f"cannot sample n_sample > prob_dist.size(-1) samples without "
+                               f"replacement: {num_samples} draws from {nonzero} indices of "
+                               "non-zero weight")
+        self.num_samples, self.replacement, self.generator = num_samples, replacement, generator
+        self._backend = backend if backend is not None else (
+            backend_of(weights) if hasattr(weights, "requires_grad") else None)
+
+    def __iter__(self) -> Iterator[int]:
+        backend = _backend_for(self, None, self._backend)
+        n = len(self.weights)
+        count = self.num_samples if self.replacement else n
+        draws = backend.rand(count, dtype=backend.float64, generator=self.generator).tolist()
+        if self.replacement:  # the inverse of the cumulative weights, uniform draw by draw
+            total, cumulative, running = sum(self.weights), [], 0.0
+            for w in self.weights:
+                running += w
+                cumulative.append(running)
+            picks = [min(bisect.bisect_right(cumulative, u * total), n - 1) for u in draws]
+            return iter(picks)
+        # without replacement: the num_samples largest keys u ** (1 / w) (Efraimidis and
+        # Spirakis), the same law as drawing one index at a time among those left
+        keys = [(u ** (1.0 / w) if w > 0 else -1.0, i)
+                for i, (u, w) in enumerate(zip(draws, self.weights))]
+        keys.sort(key=lambda k: -k[0])
+        return iter([i for _, i in keys[:self.num_samples]])
+
+    def __len__(self) -> int:
+        return self.num_samples
 
 
 class BatchSampler(Sampler[list]):
