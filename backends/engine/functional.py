@@ -76,6 +76,7 @@ from .ops.pointwise import (
     erf,
     expm1,
     floor,
+    floor_divide,
     fmod,
     lerp,
     log1p,

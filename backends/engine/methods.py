@@ -52,7 +52,9 @@ def mul_(self, other):
     return self._inplace(F.mul, other, raw=raw)
 
 
-def div_(self, other):
+def div_(self, other, *, rounding_mode=None):
+    if rounding_mode is not None:
+        return self._inplace(lambda s, o: F.div(s, o, rounding_mode=rounding_mode), other)
     raw = "__itruediv__" if _same_kind(self, other) and self.is_floating_point() else None
     return self._inplace(F.div, other, raw=raw)
 
@@ -316,6 +318,8 @@ OPS_METHODS = {
     "floor": F.floor, "ceil": F.ceil, "round": F.round, "trunc": F.trunc,
     "remainder": F.remainder, "fmod": F.fmod, "clamp_min": F.clamp_min, "clamp_max": F.clamp_max,
     "lerp": F.lerp, "__mod__": F.remainder, "__rmod__": _swap(F.remainder),
+    "floor_divide": F.floor_divide, "__floordiv__": F.floor_divide,
+    "__rfloordiv__": _swap(F.floor_divide),
     # shape and indexing
     "split": _split, "chunk": F.chunk, "unbind": F.unbind, "narrow": F.narrow,
     "repeat": _repeat, "tile": F.tile, "repeat_interleave": F.repeat_interleave, "flip": _flip,
@@ -335,6 +339,7 @@ OPS_METHODS = {
     "trunc_": _unary_(F.trunc), "log1p_": _unary_(F.log1p), "expm1_": _unary_(F.expm1),
     "rsqrt_": _unary_(F.rsqrt), "reciprocal_": _unary_(F.reciprocal), "erf_": _unary_(F.erf),
     "square_": _unary_(F.square), "__imod__": _inplace_of(F.remainder),
+    "floor_divide_": _inplace_of(F.floor_divide), "__ifloordiv__": _inplace_of(F.floor_divide),
 }
 
 

@@ -172,7 +172,11 @@ def mul(a: Any, b: Any) -> Any:
     return binary(MulBackward0, a, b)
 
 
-def div(a: Any, b: Any) -> Any:
+def div(a: Any, b: Any, *, rounding_mode: Any = None) -> Any:
+    if rounding_mode is not None:  # 'floor' or 'trunc': a rounded quotient, zero gradient
+        from .pointwise import rounded_division
+
+        return rounded_division(a, b, rounding_mode)
     ta = a if isinstance(a, Tensor) else b
     eng = type(ta)._eng
     # true division of integers gives the default float dtype, as in PyTorch

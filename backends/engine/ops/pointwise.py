@@ -161,6 +161,72 @@ class RemainderBackward0(Node):
         return (g if ea is not None else None, gb)
 
 
+@register("floor_divide", public=False)
+class FloorDivideBackward0(Node):
+    """Python's ``a // b`` (``floor(a / b)``, exact for integers): PyTorch's ``floor_divide``,
+    whose result is in the graph but has no derivative (backward raises, as in PyTorch)."""
+
+    quiet = True
+    broadcasts = True
+
+    def forward(self, xp, a, b):
+        return xp.floor_divide(a, b)
+
+    def name(self):
+        return "NotImplemented"
+
+    def backward(self, F, g, a, b):
+        raise RuntimeError("derivative for floor_divide is not implemented (as in PyTorch): "
+                           "use torch.div(a, b, rounding_mode='floor'), whose gradient is zero, "
+                           "or detach the quotient")
+
+
+@register("div_floor", public=False)
+class DivFloorBackward(Node):
+    """``div(a, b, rounding_mode='floor')``: the quotient rounded down; its gradient is zero
+    everywhere, as PyTorch's (DivBackward2)."""
+
+    quiet = True
+    broadcasts = True
+
+    def forward(self, xp, a, b):
+        return xp.floor_divide(a, b)
+
+    def name(self):
+        return "DivBackward2"
+
+    def backward(self, F, g, a, b):
+        # (the operands are not saved: zeros of the gradient's shape, which the engine reduces
+        # to each operand's own shape)
+        ea, eb = self._next
+        return (F.zeros_like(g) if ea is not None else None,
+                F.zeros_like(g) if eb is not None else None)
+
+
+@register("div_trunc", public=False)
+class DivTruncBackward(Node):
+    """``div(a, b, rounding_mode='trunc')``: the quotient rounded towards zero; its gradient is
+    zero everywhere, as PyTorch's (DivBackward2)."""
+
+    quiet = True
+    broadcasts = True
+
+    def forward(self, xp, a, b):
+        if xp.isdtype(a.dtype, "real floating"):
+            return xp.trunc(a / b)
+        q = xp.floor_divide(a, b)  # integers: floor, then one up where the signs differ
+        uneven = (xp.remainder(a, b) != 0) & ((a < 0) != (b < 0))
+        return xp.where(uneven, q + 1, q)
+
+    def name(self):
+        return "DivBackward2"
+
+    def backward(self, F, g, a, b):
+        ea, eb = self._next
+        return (F.zeros_like(g) if ea is not None else None,
+                F.zeros_like(g) if eb is not None else None)
+
+
 @register("fmod")
 class FmodBackward0(Node):
     """``a - b * trunc(a / b)``: the result has the dividend's sign (C's fmod).
@@ -419,6 +485,24 @@ def _division(node: type, what: str, input: Any, other: Any) -> Any:
 def remainder(input: Any, other: Any) -> Any:
     """Python's ``input % other``: the result takes the divisor's sign; broadcasting."""
     return _division(RemainderBackward0, "remainder", input, other)
+
+
+def floor_divide(input: Any, other: Any) -> Any:
+    """Python's ``input // other`` (floor of the quotient; integers stay integers); the result
+    has no derivative, as PyTorch's ``floor_divide``."""
+    return _division(FloorDivideBackward0, "floor_divide", input, other)
+
+
+_ROUNDED = {"floor": DivFloorBackward, "trunc": DivTruncBackward}
+
+
+def rounded_division(input: Any, other: Any, rounding_mode: str) -> Any:
+    """``div(input, other, rounding_mode='floor' | 'trunc')``, with a zero gradient."""
+    node = _ROUNDED.get(rounding_mode)
+    if node is None:
+        raise RuntimeError(f"div expected rounding_mode to be one of None, 'trunc', or 'floor' "
+                           f"but found {rounding_mode!r}")
+    return _division(node, "div", input, other)
 
 
 def fmod(input: Any, other: Any) -> Any:
