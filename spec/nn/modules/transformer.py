@@ -39,7 +39,26 @@ def _activation(activation: Any) -> Any:
     return activation
 
 
-class TransformerEncoderLayer(Module):
+class _Layer(Module):
+    """What the encoder and decoder layers share: the feed-forward sublayers and the
+    self-attention block."""
+
+    def _add_feed_forward(self, d_model: int, dim_feedforward: int, dropout: float, bias: bool,
+                          opts: dict) -> None:
+        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **opts)
+        self.dropout = Dropout(dropout)
+        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **opts)
+
+    def _feed_forward(self, x: Any) -> Any:
+        return self.linear2(self.dropout(self.activation(self.linear1(x))))
+
+    def _sa_block(self, x: Any, attn_mask: Any, key_padding_mask: Any, is_causal: bool) -> Any:
+        out = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
+                             need_weights=False, is_causal=is_causal)[0]
+        return self.dropout1(out)
+
+
+class TransformerEncoderLayer(_Layer):
     """``x = norm1(x + dropout1(self_attn(x)))``, then ``x = norm2(x + dropout2(linear2(
     dropout(activation(linear1(x))))))``; with ``norm_first=True`` each block normalises its
     input instead (``x = x + block(norm(x))``).  ``activation`` is ``"relu"``, ``"gelu"`` or a
@@ -54,9 +73,7 @@ class TransformerEncoderLayer(Module):
         opts = {"device": device, "dtype": dtype, "backend": b}
         self.self_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
                                             batch_first=batch_first, **opts)
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **opts)
-        self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **opts)
+        self._add_feed_forward(d_model, dim_feedforward, dropout, bias, opts)
         self.norm_first = norm_first
         self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **opts)
         self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **opts)
@@ -75,13 +92,8 @@ class TransformerEncoderLayer(Module):
         x = self.norm1(x + self._sa_block(x, src_mask, src_key_padding_mask, is_causal))
         return self.norm2(x + self._ff_block(x))
 
-    def _sa_block(self, x: Any, attn_mask: Any, key_padding_mask: Any, is_causal: bool) -> Any:
-        out = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
-                             need_weights=False, is_causal=is_causal)[0]
-        return self.dropout1(out)
-
     def _ff_block(self, x: Any) -> Any:
-        return self.dropout2(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+        return self.dropout2(self._feed_forward(x))
 
 
 class TransformerEncoder(Module):
@@ -106,7 +118,7 @@ class TransformerEncoder(Module):
         return self.norm(x) if self.norm is not None else x
 
 
-class TransformerDecoderLayer(Module):
+class TransformerDecoderLayer(_Layer):
     """``x = norm1(x + dropout1(self_attn(x)))``, then ``x = norm2(x + dropout2(multihead_attn(
     x, memory)))`` (attention over the encoder's output), then ``x = norm3(x + dropout3(linear2(
     dropout(activation(linear1(x))))))``; with ``norm_first=True`` each block normalises its
@@ -124,9 +136,7 @@ class TransformerDecoderLayer(Module):
                                             batch_first=batch_first, **opts)
         self.multihead_attn = MultiheadAttention(d_model, nhead, dropout=dropout, bias=bias,
                                                  batch_first=batch_first, **opts)
-        self.linear1 = Linear(d_model, dim_feedforward, bias=bias, **opts)
-        self.dropout = Dropout(dropout)
-        self.linear2 = Linear(dim_feedforward, d_model, bias=bias, **opts)
+        self._add_feed_forward(d_model, dim_feedforward, dropout, bias, opts)
         self.norm_first = norm_first
         self.norm1 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **opts)
         self.norm2 = LayerNorm(d_model, eps=layer_norm_eps, bias=bias, **opts)
@@ -152,11 +162,6 @@ class TransformerDecoderLayer(Module):
                                            memory_is_causal))
         return self.norm3(x + self._ff_block(x))
 
-    def _sa_block(self, x: Any, attn_mask: Any, key_padding_mask: Any, is_causal: bool) -> Any:
-        out = self.self_attn(x, x, x, attn_mask=attn_mask, key_padding_mask=key_padding_mask,
-                             need_weights=False, is_causal=is_causal)[0]
-        return self.dropout1(out)
-
     def _mha_block(self, x: Any, memory: Any, attn_mask: Any, key_padding_mask: Any,
                    is_causal: bool) -> Any:
         out = self.multihead_attn(x, memory, memory, attn_mask=attn_mask,
@@ -165,7 +170,7 @@ class TransformerDecoderLayer(Module):
         return self.dropout2(out)
 
     def _ff_block(self, x: Any) -> Any:
-        return self.dropout3(self.linear2(self.dropout(self.activation(self.linear1(x)))))
+        return self.dropout3(self._feed_forward(x))
 
 
 class TransformerDecoder(Module):
