@@ -123,6 +123,12 @@ from .modules import (
     RNNCell,
     LSTMCell,
     GRUCell,
+    Dropout1d,
+    Dropout2d,
+    Dropout3d,
+    Softmax2d,
+    ChannelShuffle,
+    Bilinear,
     AdaptiveMaxPool1d,
     AdaptiveMaxPool2d,
     SoftMarginLoss,
@@ -188,6 +194,7 @@ __all__ = [
     "SoftMarginLoss", "MarginRankingLoss", "HingeEmbeddingLoss", "CosineEmbeddingLoss",
     "TripletMarginLoss", "GaussianNLLLoss", "PoissonNLLLoss", "MultiLabelSoftMarginLoss",
     "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
+    "Dropout1d", "Dropout2d", "Dropout3d", "Softmax2d", "ChannelShuffle", "Bilinear",
 ]
 
 

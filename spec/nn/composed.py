@@ -4,7 +4,8 @@
 `pairwise_distance`) and the sub-pixel rearrangements (`pixel_shuffle`,
 `pixel_unshuffle`) and adaptive max pooling (`adaptive_max_pool1d`, `adaptive_max_pool2d`:
 each window's max by ``max(dim)``, whose gradient goes to the first maximum, as torch's
-kernel's).  `gradspec.nn.functional` re-exports them.
+kernel's), channel dropout (`dropout1d`/`2d`/`3d`), `channel_shuffle` and `bilinear`.
+`gradspec.nn.functional` re-exports them.
 
 Every backend runs them and autograd differentiates them as it does any graph.  Where torch's
 own kernel defines the gradient at a kink differently from what the plain formula would give,
@@ -21,9 +22,11 @@ from typing import Any
 
 from ..plugins import backend_of
 
-__all__ = ["adaptive_max_pool1d", "adaptive_max_pool2d", "celu", "cosine_similarity", "glu", "hardshrink", "hardsigmoid", "hardswish",
-           "normalize", "pairwise_distance", "pixel_shuffle", "pixel_unshuffle", "prelu",
-           "softmin", "softshrink", "softsign", "tanhshrink", "threshold"]
+__all__ = ["adaptive_max_pool1d", "adaptive_max_pool2d", "bilinear", "celu", "channel_shuffle",
+           "cosine_similarity", "dropout1d", "dropout2d", "dropout3d", "glu", "hardshrink",
+           "hardsigmoid", "hardswish", "normalize", "pairwise_distance", "pixel_shuffle",
+           "pixel_unshuffle", "prelu", "softmin", "softshrink", "softsign", "tanhshrink",
+           "threshold"]
 
 
 def _result(input: Any, out: Any, inplace: bool) -> Any:
@@ -233,3 +236,70 @@ def adaptive_max_pool1d(input: Any, output_size: Any, return_indices: bool = Fal
     if return_indices:
         return out[0].squeeze(-2), out[1].squeeze(-2)
     return out.squeeze(-2)
+
+
+def _channel_dropout(input: Any, p: float, training: bool, inplace: bool, spatial: int) -> Any:
+    """Zero whole channels with probability ``p`` (the rest scaled by ``1 / (1 - p)``): the mask
+    has the input's batch and channel dims and 1 elsewhere; unbatched input has one dim
+    fewer."""
+    name = f"dropout{spatial}d"
+    if isinstance(p, bool) or not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if input.dim() not in (spatial + 1, spatial + 2):
+        raise RuntimeError(f"{name}: expected {spatial + 1}D or {spatial + 2}D input (channels, "
+                           f"{spatial} spatial dims, an optional batch dim), got "
+                           f"{input.dim()}D")
+    if not training or p == 0.0:
+        return input
+    B = backend_of(input)
+    channels = input.dim() - spatial  # the batch (if any) and the channel dim
+    mask_shape = tuple(input.shape[:channels]) + (1,) * spatial
+    if p == 1.0:
+        out = input * B.zeros(mask_shape, dtype=input.dtype)
+    else:
+        keep = (B.rand(mask_shape, dtype=input.dtype) >= p).to(input.dtype)
+        out = input * (keep / (1.0 - p))
+    return _result(input, out, inplace)
+
+
+def dropout1d(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Any:
+    """Channel dropout of (N, C, L) or (C, L): whole channels zeroed with probability ``p``."""
+    return _channel_dropout(input, p, training, inplace, 1)
+
+
+def dropout2d(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Any:
+    """Channel dropout of (N, C, H, W) or (C, H, W): whole feature maps zeroed with
+    probability ``p``."""
+    return _channel_dropout(input, p, training, inplace, 2)
+
+
+def dropout3d(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Any:
+    """Channel dropout of (N, C, D, H, W) or (C, D, H, W)."""
+    return _channel_dropout(input, p, training, inplace, 3)
+
+
+def channel_shuffle(input: Any, groups: int) -> Any:
+    """(N, C, *) with its C channels in ``groups`` interleaved: channel ``g * (C / groups) + i``
+    moves to ``i * groups + g`` (ShuffleNet's shuffle)."""
+    if input.dim() < 3:
+        raise RuntimeError(f"channel_shuffle expects input to have at least 3 dimensions, but "
+                           f"got input with sizes {tuple(input.shape)}")
+    n, c, *rest = tuple(input.shape)
+    if groups <= 0 or c % groups:
+        raise RuntimeError(f"Number of channels must be divisible by groups. Got {c} channels "
+                           f"and {groups} groups.")
+    x = input.reshape(n, groups, c // groups, *rest).transpose(1, 2)
+    return x.reshape(n, c, *rest)
+
+
+def bilinear(input1: Any, input2: Any, weight: Any, bias: Any = None) -> Any:
+    """``y_k = x1 . weight[k] . x2 + bias[k]`` over the last dims (leading dims broadcast)."""
+    if weight.dim() != 3:
+        raise RuntimeError(f"bilinear: expected a 3-D weight (out, in1, in2), got shape "
+                           f"{tuple(weight.shape)}")
+    if input1.shape[-1] != weight.shape[1] or input2.shape[-1] != weight.shape[2]:
+        raise RuntimeError(f"bilinear: expected inputs (..., {weight.shape[1]}) and (..., "
+                           f"{weight.shape[2]}) for a weight of shape {tuple(weight.shape)}, got "
+                           f"{tuple(input1.shape)} and {tuple(input2.shape)}")
+    out = backend_of(input1).einsum("...i,kij,...j->...k", input1, weight, input2)
+    return out if bias is None else out + bias

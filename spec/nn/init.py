@@ -22,6 +22,7 @@ from ..plugins import backend_of
 
 __all__ = [
     "calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_",
+    "eye_",
     "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_",
 ]
 
@@ -136,6 +137,17 @@ def zeros_(tensor: Any) -> Any:
     """Fill ``tensor`` with zeros."""
     with backend_of(tensor).no_grad():
         return tensor.zero_()
+
+
+def eye_(tensor: Any) -> Any:
+    """Fill the 2-D ``tensor`` with the identity matrix (ones on the diagonal; a rectangular
+    one keeps its shape), preserving the identity of the inputs in a linear layer."""
+    if tensor.dim() != 2:
+        raise ValueError("Only tensors with 2 dimensions are supported")
+    backend = backend_of(tensor)
+    rows, cols = tensor.shape
+    with backend.no_grad():
+        return tensor.copy_(backend.eye(rows, cols, dtype=tensor.dtype))
 
 
 # ------------------------------------------------------------------------------ distributions

@@ -1,5 +1,5 @@
-"""Dropout: zeroes elements with probability ``p`` in training mode (from the backend's seeded
-generator), the identity in eval mode."""
+"""Dropout: zeroes elements (or, ``Dropout1d``/``2d``/``3d``, whole channels) with probability
+``p`` in training mode (from the backend's seeded generator), the identity in eval mode."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Any
 from .. import functional as F
 from .module import Module
 
-__all__ = ["Dropout"]
+__all__ = ["Dropout", "Dropout1d", "Dropout2d", "Dropout3d"]
 
 
 class Dropout(Module):
@@ -26,3 +26,27 @@ class Dropout(Module):
 
     def extra_repr(self) -> str:
         return f"p={self.p}, inplace={self.inplace}"
+
+
+class Dropout1d(Dropout):
+    """In training, each channel of (N, C, L) or (C, L) is zeroed with probability ``p`` and
+    the rest scaled by ``1 / (1 - p)``."""
+
+    def forward(self, input: Any) -> Any:
+        return F.dropout1d(input, self.p, self.training, self.inplace)
+
+
+class Dropout2d(Dropout):
+    """In training, each feature map of (N, C, H, W) or (C, H, W) is zeroed with probability
+    ``p`` and the rest scaled by ``1 / (1 - p)``."""
+
+    def forward(self, input: Any) -> Any:
+        return F.dropout2d(input, self.p, self.training, self.inplace)
+
+
+class Dropout3d(Dropout):
+    """In training, each channel of (N, C, D, H, W) or (C, D, H, W) is zeroed with probability
+    ``p`` and the rest scaled by ``1 / (1 - p)``."""
+
+    def forward(self, input: Any) -> Any:
+        return F.dropout3d(input, self.p, self.training, self.inplace)

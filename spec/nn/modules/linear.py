@@ -10,7 +10,7 @@ from .. import init
 from ..parameter import Parameter
 from .module import Module
 
-__all__ = ["Identity", "Linear", "NonDynamicallyQuantizableLinear"]
+__all__ = ["Bilinear", "Identity", "Linear", "NonDynamicallyQuantizableLinear"]
 
 
 class Identity(Module):
@@ -77,3 +77,44 @@ class Linear(Module):
 class NonDynamicallyQuantizableLinear(Linear):
     """`Linear` under torch's name for ``MultiheadAttention.out_proj`` (so the printed model
     reads as torch's; quantization is not part of gradspec)."""
+
+
+class Bilinear(Module):
+    """``y = x1^T A x2 + b`` with ``weight`` (out_features, in1_features, in2_features) and
+    ``bias`` (out_features), both drawn uniform in +-1/sqrt(in1_features), as torch's."""
+
+    def __init__(self, in1_features: int, in2_features: int, out_features: int,
+                 bias: bool = True, device: Any = None, dtype: Any = None, *,
+                 backend: Any = None) -> None:
+        super().__init__()
+        for label, n in (("in1_features", in1_features), ("in2_features", in2_features),
+                         ("out_features", out_features)):
+            if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+                raise ValueError(f"Bilinear: {label} must be a positive integer, got {n!r}")
+        backend = self._parameter_backend(backend)
+        where = {} if device is None else {"device": device}
+        self.in1_features, self.in2_features = in1_features, in2_features
+        self.out_features = out_features
+        self.weight = Parameter(backend.zeros(out_features, in1_features, in2_features,
+                                              dtype=dtype, **where))
+        if bias:
+            self.bias = Parameter(backend.zeros(out_features, dtype=dtype, **where))
+        else:
+            self.register_parameter("bias", None)
+        self.reset_parameters()
+
+    def reset_parameters(self) -> None:
+        """Weight and bias uniform in ``(-1/sqrt(in1_features), 1/sqrt(in1_features))``."""
+        bound = 1.0 / math.sqrt(self.in1_features)
+        init.uniform_(self.weight, -bound, bound)
+        if self.bias is not None:
+            init.uniform_(self.bias, -bound, bound)
+
+    def forward(self, input1: Any, input2: Any) -> Any:
+        """``input1^T weight input2 + bias`` over the last dims."""
+        return F.bilinear(input1, input2, self.weight, self.bias)
+
+    def extra_repr(self) -> str:
+        """The sizes and whether there is a bias, as torch prints them."""
+        return (f"in1_features={self.in1_features}, in2_features={self.in2_features}, "
+                f"out_features={self.out_features}, bias={self.bias is not None}")

@@ -1,5 +1,6 @@
-"""Sub-pixel rearrangement layers, as ``torch.nn``: `PixelShuffle` (super-resolution's
-upsampling by moving channels into pixels) and its inverse `PixelUnshuffle`."""
+"""Channel and sub-pixel rearrangement layers, as ``torch.nn``: `PixelShuffle`
+(super-resolution's upsampling by moving channels into pixels), its inverse `PixelUnshuffle`,
+and `ChannelShuffle` (ShuffleNet's interleaving of channel groups)."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from typing import Any
 from .. import functional as F
 from .module import Module
 
-__all__ = ["PixelShuffle", "PixelUnshuffle"]
+__all__ = ["ChannelShuffle", "PixelShuffle", "PixelUnshuffle"]
 
 
 class PixelShuffle(Module):
@@ -37,3 +38,17 @@ class PixelUnshuffle(Module):
 
     def extra_repr(self) -> str:
         return f"downscale_factor={self.downscale_factor}"
+
+
+class ChannelShuffle(Module):
+    """The channels of (N, C, *) in ``groups`` interleaved (`functional.channel_shuffle`)."""
+
+    def __init__(self, groups: int) -> None:
+        super().__init__()
+        self.groups = groups
+
+    def forward(self, input: Any) -> Any:
+        return F.channel_shuffle(input, self.groups)
+
+    def extra_repr(self) -> str:
+        return f"groups={self.groups}"
