@@ -123,6 +123,7 @@ from .modules import (
     RNNCell,
     LSTMCell,
     GRUCell,
+    EmbeddingBag,
     Dropout1d,
     Dropout2d,
     Dropout3d,
@@ -195,6 +196,7 @@ __all__ = [
     "TripletMarginLoss", "GaussianNLLLoss", "PoissonNLLLoss", "MultiLabelSoftMarginLoss",
     "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
     "Dropout1d", "Dropout2d", "Dropout3d", "Softmax2d", "ChannelShuffle", "Bilinear",
+    "EmbeddingBag",
 ]
 
 

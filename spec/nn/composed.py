@@ -4,8 +4,8 @@
 `pairwise_distance`) and the sub-pixel rearrangements (`pixel_shuffle`,
 `pixel_unshuffle`) and adaptive max pooling (`adaptive_max_pool1d`, `adaptive_max_pool2d`:
 each window's max by ``max(dim)``, whose gradient goes to the first maximum, as torch's
-kernel's), channel dropout (`dropout1d`/`2d`/`3d`), `channel_shuffle` and `bilinear`.
-`gradspec.nn.functional` re-exports them.
+kernel's), channel dropout (`dropout1d`/`2d`/`3d`), `channel_shuffle`, `bilinear` and
+`embedding_bag`.  `gradspec.nn.functional` re-exports them.
 
 Every backend runs them and autograd differentiates them as it does any graph.  Where torch's
 own kernel defines the gradient at a kink differently from what the plain formula would give,
@@ -23,10 +23,10 @@ from typing import Any
 from ..plugins import backend_of
 
 __all__ = ["adaptive_max_pool1d", "adaptive_max_pool2d", "bilinear", "celu", "channel_shuffle",
-           "cosine_similarity", "dropout1d", "dropout2d", "dropout3d", "glu", "hardshrink",
-           "hardsigmoid", "hardswish", "normalize", "pairwise_distance", "pixel_shuffle",
-           "pixel_unshuffle", "prelu", "softmin", "softshrink", "softsign", "tanhshrink",
-           "threshold"]
+           "cosine_similarity", "dropout1d", "dropout2d", "dropout3d", "embedding_bag", "glu",
+           "hardshrink", "hardsigmoid", "hardswish", "normalize", "pairwise_distance",
+           "pixel_shuffle", "pixel_unshuffle", "prelu", "softmin", "softshrink", "softsign",
+           "tanhshrink", "threshold"]
 
 
 def _result(input: Any, out: Any, inplace: bool) -> Any:
@@ -303,3 +303,63 @@ def bilinear(input1: Any, input2: Any, weight: Any, bias: Any = None) -> Any:
                            f"{tuple(input1.shape)} and {tuple(input2.shape)}")
     out = backend_of(input1).einsum("...i,kij,...j->...k", input1, weight, input2)
     return out if bias is None else out + bias
+
+
+def embedding_bag(input: Any, weight: Any, offsets: Any = None, max_norm: Any = None,
+                  norm_type: float = 2.0, scale_grad_by_freq: bool = False, mode: str = "mean",
+                  sparse: bool = False, per_sample_weights: Any = None,
+                  include_last_offset: bool = False, padding_idx: Any = None) -> Any:
+    """The sum, mean or max of each bag of embeddings: the bags are the rows of a 2-D
+    ``input``, or the runs of a 1-D ``input`` starting at ``offsets``; ``padding_idx`` entries
+    are left out (also from a mean's count), an empty bag gives zeros, ``per_sample_weights``
+    (mode ``'sum'``) scale each entry."""
+    from . import functional as F
+
+    if mode not in ("sum", "mean", "max"):
+        raise ValueError("mode has to be one of sum, mean or max")
+    if per_sample_weights is not None and mode != "sum":
+        raise NotImplementedError(f"embedding_bag: per_sample_weights was not None. "
+                                  f"per_sample_weights is only supported for mode='sum' (got "
+                                  f"mode='{mode}').")
+    B = backend_of(weight)
+    if input.dim() == 2:
+        if offsets is not None:
+            raise ValueError("if input is 2D, then offsets has to be None, as input is treated "
+                             "is a mini-batch of fixed length sequences.")
+        rows, length = input.shape
+        starts = [i * length for i in range(rows)]
+        ends = [(i + 1) * length for i in range(rows)]
+        input = input.reshape(-1)
+        if per_sample_weights is not None:
+            per_sample_weights = per_sample_weights.reshape(-1)
+    elif input.dim() == 1:
+        if offsets is None:
+            raise ValueError("offsets has to be a 1D Tensor but got None")
+        bounds = [int(o) for o in offsets.tolist()]
+        if not include_last_offset:
+            bounds.append(input.shape[0])
+        starts, ends = bounds[:-1], bounds[1:]
+    else:
+        raise ValueError(f"input has to be 1D or 2D Tensor, but got Tensor of dimension "
+                         f"{input.dim()}")
+    vectors = F.embedding(input, weight, padding_idx, max_norm, norm_type, scale_grad_by_freq)
+    indices = [int(i) for i in input.tolist()]
+    zeros = B.zeros(weight.shape[1], dtype=weight.dtype)
+    bags = []
+    for start, end in zip(starts, ends):
+        kept = [k for k in range(start, end) if indices[k] != padding_idx]
+        if not kept:
+            bags.append(zeros)
+            continue
+        rows = vectors[B.tensor(kept)]
+        if mode == "sum":
+            if per_sample_weights is not None:
+                rows = rows * per_sample_weights[B.tensor(kept)].unsqueeze(-1)
+            bags.append(rows.sum(0))
+        elif mode == "mean":
+            bags.append(rows.sum(0) / len(kept))
+        else:
+            bags.append(rows.max(0)[0])
+    if not bags:
+        return B.zeros(0, weight.shape[1], dtype=weight.dtype)
+    return B.stack(bags)

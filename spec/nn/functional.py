@@ -22,10 +22,10 @@ from typing import Any
 from ..errors import OpNotSupportedError
 from ..plugins import backend_of
 from .composed import (  # re-exported: members of torch.nn.functional composed of protocol ops
-    adaptive_max_pool1d, adaptive_max_pool2d, bilinear, celu, channel_shuffle, dropout1d,
-    dropout2d, dropout3d, cosine_similarity, glu, hardshrink, hardsigmoid, hardswish, normalize,
-    pairwise_distance, pixel_shuffle, pixel_unshuffle, prelu, softmin, softshrink, softsign,
-    tanhshrink, threshold,
+    adaptive_max_pool1d, adaptive_max_pool2d, bilinear, celu, channel_shuffle,
+    cosine_similarity, dropout1d, dropout2d, dropout3d, embedding_bag, glu, hardshrink,
+    hardsigmoid, hardswish, normalize, pairwise_distance, pixel_shuffle, pixel_unshuffle, prelu,
+    softmin, softshrink, softsign, tanhshrink, threshold,
 )
 
 __all__ = [
@@ -43,9 +43,9 @@ __all__ = [
     # composed of protocol ops (gradspec.nn.composed), and 1-d pooling by the 2-d ops
     "adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool2d", "avg_pool1d",
     "bilinear", "celu", "channel_shuffle", "cosine_similarity", "dropout1d", "dropout2d",
-    "dropout3d", "glu", "hardshrink", "hardsigmoid", "hardswish", "max_pool1d", "normalize",
-    "pairwise_distance", "pixel_shuffle", "pixel_unshuffle", "prelu", "softmin", "softshrink",
-    "softsign", "tanhshrink", "threshold",
+    "dropout3d", "embedding_bag", "glu", "hardshrink", "hardsigmoid", "hardswish", "max_pool1d",
+    "normalize", "pairwise_distance", "pixel_shuffle", "pixel_unshuffle", "prelu", "softmin",
+    "softshrink", "softsign", "tanhshrink", "threshold",
     # margin, ranking and likelihood losses, composed
     "cosine_embedding_loss", "gaussian_nll_loss", "hinge_embedding_loss", "margin_ranking_loss",
     "multilabel_soft_margin_loss", "poisson_nll_loss", "soft_margin_loss", "triplet_margin_loss",
