@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from ..plugins import _by_tensor_type, load_backend
-from ..surface import constructing_backend
+from ..nn.modules.module import class_backend
+from ..plugins import _by_tensor_type
 
 __all__ = ["Distribution"]
 
@@ -112,10 +112,7 @@ def _backend_for(cls: type, values: Sequence[Any]) -> Any:
         backend = _by_tensor_type.get(type(value))
         if backend is not None:
             return backend
-    backend = cls._bound_backend or constructing_backend()
-    if backend is None or isinstance(backend, str):
-        backend = load_backend(backend)
-    return backend
+    return class_backend(cls)
 
 
 def _is_tensor(value: Any) -> bool:

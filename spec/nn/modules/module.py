@@ -84,15 +84,9 @@ class Module:
         being built around it (a layer that a layer or a ``class Net(torch.nn.Module)`` creates
         from ``gradspec.nn`` directly), else the default backend (`gradspec.load_backend()`).
 
-        Every layer that creates tensors asks here, and nowhere else, so that one rule decides
-        where parameters live."""
-        if backend is None:
-            backend = type(self)._bound_backend
-        if backend is None:
-            backend = constructing_backend()
-        if backend is None or isinstance(backend, str):
-            return load_backend(backend)
-        return backend
+        Every layer that creates tensors asks here (or, without an instance, `class_backend`),
+        so that one rule decides where parameters live."""
+        return class_backend(type(self), backend)
 
     # -- attribute registration -------------------------------------------------------------------
     def _registries(self) -> tuple[dict, dict, dict]:
@@ -607,6 +601,20 @@ class Module:
             else:
                 head += "\n  " + "\n  ".join(lines) + "\n"
         return head + ")"
+
+
+def class_backend(cls: Any, backend: Any = None) -> Any:
+    """`Module._parameter_backend`'s rule for a class (also for classes that are not modules
+    but are bound the same way, e.g. ``torch.distributions.Normal``): ``backend`` (an object or
+    a name), else the backend ``cls`` was reached through, else the one a bound module being
+    built around it uses, else the default backend."""
+    if backend is None:
+        backend = getattr(cls, "_bound_backend", None)
+    if backend is None:
+        backend = constructing_backend()
+    if backend is None or isinstance(backend, str):
+        return load_backend(backend)
+    return backend
 
 
 _REGISTRIES = ("_parameters", "_buffers", "_modules")

@@ -18,7 +18,7 @@ from typing import Any
 from .. import functional as F
 from .. import init
 from ..parameter import Parameter
-from ..utils.rnn import PackedSequence
+from ..utils.rnn import PackedSequence, _select
 from .module import Module
 
 __all__ = ["GRU", "GRUCell", "LSTM", "LSTMCell", "RNN", "RNNBase", "RNNCell", "RNNCellBase"]
@@ -275,9 +275,6 @@ def _backend_of(t: Any) -> Any:
 
     return backend_of(t)
 
-
-def _select(t: Any, dim: int, index: Any) -> Any:
-    return F.backend_op(t, "index_select")(t, dim, index)
 
 
 class RNN(RNNBase):

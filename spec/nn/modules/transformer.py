@@ -14,15 +14,14 @@ import copy
 import math
 from typing import Any, Callable
 
-from ...plugins import backend_of, load_backend
-from ...surface import constructing_backend
+from ...plugins import backend_of
 from .. import functional as F
 from .. import init
 from .activation import MultiheadAttention
 from .container import ModuleList
 from .dropout import Dropout
 from .linear import Linear
-from .module import Module
+from .module import Module, class_backend
 from .normalization import LayerNorm
 
 __all__ = ["Transformer", "TransformerDecoder", "TransformerDecoderLayer", "TransformerEncoder",
@@ -213,9 +212,7 @@ class _CausalMask:
             if param is not None:
                 backend = backend_of(param)
             else:
-                backend = cls._bound_backend or constructing_backend()
-                if backend is None or isinstance(backend, str):
-                    backend = load_backend(backend)
+                backend = class_backend(cls)
             where = {} if device is None else {"device": device}
             rows = backend.arange(sz).unsqueeze(1)
             above = backend.arange(sz).unsqueeze(0) > rows
