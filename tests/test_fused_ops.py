@@ -244,6 +244,83 @@ def test_relu_gradient_on_big_arrays_is_where_exactly(name, special):
     np.testing.assert_array_equal(B.to_numpy(x.grad), want)  # (-0.0 equals 0.0 here)
 
 
+def _relu_into_linear(B, xs, gs):
+    """``linear(relu(x), w)`` with ``w`` = ``gs``: relu's incoming gradient is ``gs``, made
+    fresh by linear's backward (the walk's own array, which relu may write into)."""
+    x = B.tensor(xs[None, :], requires_grad=True)
+    y = B.relu(x)
+    with np.errstate(all="ignore"):  # (numpy's matrix product warns at inf and NaN)
+        return x, y, B.linear(y, B.tensor(gs[None, :]))
+
+
+def _patched_away(monkeypatch, method):
+    from gradspec.backends.engine.ops.unary import ReluBackward0
+
+    def refuse(*args):
+        raise AssertionError(f"ReluBackward0.{method} must not run here")
+
+    monkeypatch.setattr(ReluBackward0, method, refuse)
+
+
+@pytest.mark.parametrize("name", ["numpy", "strict"])
+@pytest.mark.parametrize("special", ["finite", "inf", "nan"])
+def test_relu_writing_into_the_walks_own_gradient_is_where_exactly(name, special,
+                                                                   monkeypatch):
+    # the gradient linear's backward makes is nobody else's: relu's backward_owned masks it
+    # in place (where the namespace can), and must still give where(x > 0, g, 0) exactly
+    B = load_or_skip(name)
+    rng = np.random.default_rng(1)
+    n = 8192
+    xs = rng.standard_normal(n).astype(np.float32)
+    gs = rng.standard_normal(n).astype(np.float32)
+    if special == "inf":
+        gs[:4] = [np.inf, -np.inf, np.inf, -np.inf]
+    elif special == "nan":
+        gs[:2] = np.nan
+    xs[:4] = [1.0, -1.0, -2.0, 2.0]  # inf/NaN both kept and masked
+    _patched_away(monkeypatch, "backward")  # the owned path is the one taken
+    x, _, out = _relu_into_linear(B, xs, gs)
+    out.backward()
+    np.testing.assert_array_equal(B.to_numpy(x.grad)[0], np.where(xs > 0, gs, np.float32(0)))
+
+
+@pytest.mark.parametrize("name", ["numpy", "strict"])
+@pytest.mark.parametrize("keeper", ["hook", "retain_grad", "autograd.grad"])
+def test_a_gradient_someone_keeps_is_not_written_over(name, keeper, monkeypatch):
+    # a hook may keep the gradient it sees, retain_grad keeps it as .grad and grad() returns
+    # it: relu must then leave its incoming gradient alone
+    B = load_or_skip(name)
+    rng = np.random.default_rng(2)
+    xs = rng.standard_normal(8192).astype(np.float32)
+    gs = rng.standard_normal(8192).astype(np.float32)
+    _patched_away(monkeypatch, "backward_owned")
+    x, y, out = _relu_into_linear(B, xs, gs)
+    seen = []
+    if keeper == "hook":
+        y.register_hook(seen.append)
+        out.backward()
+        kept = seen[0]
+    elif keeper == "retain_grad":
+        y.retain_grad()
+        out.backward()
+        kept = y.grad
+    else:
+        kept, _ = B.autograd.grad(out, [y, x])
+    np.testing.assert_array_equal(B.to_numpy(kept)[0], gs)
+
+
+@pytest.mark.parametrize("name", ["numpy", "strict"])
+def test_a_callers_gradient_is_not_written_over(name):
+    # the gradient passed to backward() is the caller's: relu right below it must copy
+    B = load_or_skip(name)
+    xs = np.random.default_rng(4).standard_normal(8192).astype(np.float32)
+    x = B.tensor(xs, requires_grad=True)
+    g = B.ones_like(x) * 3
+    B.relu(x).backward(g)
+    assert B.to_numpy(g).tolist() == [3.0] * 8192
+    np.testing.assert_array_equal(B.to_numpy(x.grad), np.where(xs > 0, np.float32(3), 0))
+
+
 @pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
 def test_cross_entropy_backward_twice_through_a_retained_graph(bk, reduction):
     """The first backward uses the softmax the forward pass kept, in place; the second (the

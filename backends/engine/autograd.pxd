@@ -7,7 +7,8 @@ cimport cython
 from gradspec.backends.engine.node cimport Node, OpInfo, op_info
 from gradspec.backends.engine.tensor cimport Tensor
 
-@cython.locals(buffers=dict, leaf_grads=dict, leaves=dict, owned=set, root_nodes=list,
+@cython.locals(buffers=dict, leaf_grads=dict, leaves=dict, owned=set, owns=set, own=bint,
+               root_nodes=list,
                capture=dict, needed=set, expand=set, deps=dict, captured=dict, retained=list,
                ready=list, node=Node, raw=bint,
                anomaly=bint, i=Py_ssize_t, left=Py_ssize_t, fresh=tuple, results=list,

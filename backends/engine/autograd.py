@@ -174,6 +174,7 @@ def _walk(outputs: list, grads: list, retain_graph: bool | None, create_graph: b
     leaf_grads: dict[int, Any] = {}
     leaves: dict[int, Tensor] = {}
     owned: set[int] = set()  # leaves whose gradient array nothing else holds (Node.fresh, sums)
+    owns: set[Node] = set()  # nodes whose gradient buffer is such an array (Node.backward_owned)
     for i, (t, g) in enumerate(zip(outputs, grads)):
         gv = _root_grad(i, t, g, raw)
         fn = t._grad_fn
@@ -225,17 +226,23 @@ def _walk(outputs: list, grads: list, retain_graph: bool | None, create_graph: b
         while ready:
             node = ready.pop()
             g = buffers.pop(node, None)
+            own = False
+            if owns and g is not None:  # (the common graph has no owned buffer: one test)
+                own = node in owns
             x = node._x
             if g is not None and x is not None:
                 if x.hooks:
                     g = _call_hooks(x.hooks, g, raw, T)
+                    own = False  # a hook may have kept it
                 if x.retain is not None:
                     owner = x.retain()
                     if owner is not None:
                         retained.append((owner, g))
+                        own = False
             if capture is not None:
                 if id(node) in capture:
                     captured[id(node)] = g
+                    own = False  # grad() returns it
                     if id(node) not in expand:  # type: ignore[operator]
                         continue  # nothing wanted lies below this input
                 elif id(node) not in needed:  # type: ignore[operator]
@@ -249,8 +256,12 @@ def _walk(outputs: list, grads: list, retain_graph: bool | None, create_graph: b
                     saved = node._saved  # a plain tuple holds constants only: nothing to check
                     # the class's function, looked up now (a test may patch it), called
                     # with the node: no bound method made
-                    grads_in = type(node).backward(node, F, g, *(
-                        saved if type(saved) is tuple else node._unpack(raw)))
+                    if own and op_info(type(node)).overwrites:
+                        grads_in = type(node).backward_owned(node, F, g, *(
+                            saved if type(saved) is tuple else node._unpack(raw)))
+                    else:
+                        grads_in = type(node).backward(node, F, g, *(
+                            saved if type(saved) is tuple else node._unpack(raw)))
                 if not retain_graph:
                     node._release()
             meta = node._meta
@@ -286,7 +297,14 @@ def _walk(outputs: list, grads: list, retain_graph: bool | None, create_graph: b
                     continue
                 if gi is not None:
                     prev = buffers.get(e)
-                    buffers[e] = gi if prev is None else prev + gi
+                    if prev is None:
+                        buffers[e] = gi
+                        if fresh and i in fresh:
+                            owns.add(e)
+                    else:
+                        buffers[e] = prev + gi
+                        if raw:
+                            owns.add(e)
                 left = deps[e] - 1
                 deps[e] = left
                 if left == 0:

@@ -68,6 +68,16 @@ class _Quiet:
         self.var.reset(self.token)
 
 
+def _masks_scale(xp: Any) -> bool:
+    """Whether the namespace multiplies a float array by a boolean mask in place, exactly."""
+    try:
+        a = xp.asarray([2.5, -3.0], dtype=xp.float32)
+        a *= xp.asarray([True, False])
+    except Exception:  # the namespace refuses the mix (a TypeError, in array_api_strict)
+        return False
+    return a.dtype == xp.float32 and bool(a[0] == 2.5) and bool(a[1] == 0)
+
+
 class Engine:
     """The engine bound to ``xp``: dtype policy, conversions, and the raw backward namespace."""
 
@@ -109,6 +119,9 @@ class Engine:
         self.constants: dict[Any, dict[float, Any]] = {}
         self.anomaly = False  # anomaly mode: record where nodes are created (apply._finish)
         self.check_nan = True  # ... and fail a backward step that returns NaN
+        #: whether ``a *= mask`` scales a float array by a boolean one in place (numpy, CuPy;
+        #: the standard does not promote bool with float, array_api_strict refuses)
+        self.masks_scale = _masks_scale(xp)
         self.Tensor = type("Tensor", (Tensor,), {"__slots__": (), "_xp": xp, "_eng": self,
                                                   "__module__": Tensor.__module__})
         from .methods import attach

@@ -12,6 +12,7 @@ cdef class OpInfo:
     cdef public tuple fresh
     cdef public bint arrays
     cdef public bint quiet
+    cdef public bint overwrites
     cdef public dict positions
 
     @cython.locals(mask=tuple, found=tuple, wanted=set, i=Py_ssize_t)

@@ -26,7 +26,11 @@ A node is a tensor's ``grad_fn``.  Its class declares
 * ``fresh``: input positions whose gradient backward always returns as a new array, one per
   position, that nothing else holds (a product, not ``g`` or a view of it).  A leaf then keeps
   that array as its ``.grad`` instead of a copy, as PyTorch's AccumulateGrad takes over a
-  gradient nobody else uses.
+  gradient nobody else uses; and the node that receives it may write into it (below);
+* ``backward_owned(self, F, g, *saved)`` (optional): ``backward`` for when ``g`` is the walk's
+  own array, that nothing else holds (a ``fresh`` gradient, or a sum the walk made) and no
+  ``create_graph``: it may write its result into ``g`` and return it, as PyTorch's ReLU
+  backward reuses a buffer, saving a full-size array per step.
 """
 
 from __future__ import annotations
@@ -63,7 +67,7 @@ class OpInfo:
     are not kept: they are looked up on the class at each call, which a test may patch.)"""
 
     __slots__ = ("broadcasts", "saves", "save_map", "saves_output", "fresh", "arrays",
-                 "quiet", "positions")
+                 "quiet", "overwrites", "positions")
 
     def __init__(self, cls: type) -> None:
         self.broadcasts = bool(cls.broadcasts)
@@ -73,6 +77,7 @@ class OpInfo:
         self.fresh = tuple(cls.fresh)
         self.arrays = bool(cls.numbers_as_arrays)
         self.quiet = bool(cls.quiet)
+        self.overwrites = cls.backward_owned is not None  # the class may write into g
         self.positions: dict[tuple[bool, ...], tuple[int, ...]] = {}
 
     def saved_positions(self, edges: tuple) -> tuple[int, ...]:
@@ -166,6 +171,8 @@ class Node:
     #: it runs inside the host's ``quiet`` context, so numpy warns no more than PyTorch does.
     #: Left False on the cheap arithmetic every model runs (add, mul), whose cost is per op.
     quiet: ClassVar[bool] = False
+    #: optional: backward writing into a ``g`` that nothing else holds (see the module's doc)
+    backward_owned: ClassVar[Any] = None
 
     # -- the per-op contract --------------------------------------------------------------------
     def forward(self, xp: Any, *args: Any, **params: Any) -> Any:  # pragma: no cover - abstract

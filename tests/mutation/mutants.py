@@ -102,9 +102,8 @@ MUTANTS: tuple[Mutant, ...] = (
            "    if len(g.shape) > len(t.shape):\n        raise GradientShapeError(",
            ("BWD-3",), "a gradient that broadcasts to the output's shape is accepted"),
     Mutant("fan-out-overwrites", E + "autograd.py",
-           "                    prev = buffers.get(e)\n                    buffers[e] = gi if prev "
-           "is None else prev + gi\n",
-           "                    buffers[e] = gi\n",
+           "                        buffers[e] = prev + gi\n",
+           "                        buffers[e] = gi\n",
            ("BWD-5",), "a node used twice keeps only the last path's gradient"),
     Mutant("grad-accumulates", E + "autograd.py",
            "                results[j] = _as_input(inputs[j], g, raw)  # type: ignore[index]\n",
@@ -126,13 +125,17 @@ MUTANTS: tuple[Mutant, ...] = (
            ("HOOK-1", "HOOK-2"), "a hook's returned tensor does not replace the gradient"),
     Mutant("retain-before-hooks", E + "autograd.py",
            "                if x.hooks:\n                    g = _call_hooks(x.hooks, g, raw, T)\n"
-           "                if x.retain is not None:\n                    owner = x.retain()\n"
-           "                    if owner is not None:\n"
-           "                        retained.append((owner, g))\n",
+           "                    own = False  # a hook may have kept it\n"
            "                if x.retain is not None:\n                    owner = x.retain()\n"
            "                    if owner is not None:\n"
            "                        retained.append((owner, g))\n"
-           "                if x.hooks:\n                    g = _call_hooks(x.hooks, g, raw, T)\n",
+           "                        own = False\n",
+           "                if x.retain is not None:\n                    owner = x.retain()\n"
+           "                    if owner is not None:\n"
+           "                        retained.append((owner, g))\n"
+           "                        own = False\n"
+           "                if x.hooks:\n                    g = _call_hooks(x.hooks, g, raw, T)\n"
+           "                    own = False  # a hook may have kept it\n",
            ("HOOK-4",), "retain_grad stores the gradient before the hooks changed it"),
     # -- higher order (HIGHER) ----------------------------------------------------------------
     Mutant("create-graph-runs-raw", E + "autograd.py",

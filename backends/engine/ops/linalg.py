@@ -121,7 +121,7 @@ class AddmmBackward0(Node):
             if g.ndim == 1:  # one sample: the outer product
                 gw = F.expand_dims(g, -1) * F.expand_dims(a, 0)
             elif g.ndim == 2:
-                gw = F.matrix_transpose(g) @ a
+                gw = g.T @ a  # (a matrix's .T: an attribute of arrays and tensors alike)
             else:  # samples along several leading dimensions
                 gw = (F.matrix_transpose(F.reshape(g, (-1, g.shape[-1])))
                       @ F.reshape(a, (-1, a.shape[-1])))

@@ -157,6 +157,7 @@ class TanhBackward0(Node):
 @register("relu")
 class ReluBackward0(Node):
     saves_output = True
+    fresh = (0,)  # a new array, or the walk's own ``g`` written over (backward_owned)
 
     def forward(self, xp, a):
         # maximum, not where: as fast as a copy (where branches per element), and NaN stays
@@ -165,6 +166,9 @@ class ReluBackward0(Node):
 
     def backward(self, F, g, a, out):
         return (F.threshold_grad(g, out),)
+
+    def backward_owned(self, F, g, a, out):
+        return (threshold_grad_into_raw(F.eng, g, out),)
 
 
 @register("threshold_grad", public=False)
@@ -221,6 +225,23 @@ def threshold_grad_raw(xp: Any, g: Any, x: Any) -> Any:
 
 
 MASK_MULTIPLY_FROM = 4096  # elements
+
+
+def threshold_grad_into_raw(eng: Any, g: Any, x: Any) -> Any:
+    """`threshold_grad_raw` written into ``g``, an array nothing else holds, where the
+    namespace multiplies by a boolean mask in place (``Engine.masks_scale``): the same values,
+    and no full-size array made (the mask is a quarter of one).  At a NaN, unmasked elements
+    still hold ``g``'s own values (times 1), so where() gives the same answer as from ``g``."""
+    xp = eng.xp
+    if not eng.masks_scale or g.size < MASK_MULTIPLY_FROM or g.shape != x.shape:
+        return threshold_grad_raw(xp, g, x)
+    mask = x > 0
+    g *= mask
+    flat = xp.reshape(g, (-1,))
+    square = flat @ flat
+    if bool(square != square):  # a NaN: where() answers, as in threshold_grad_raw
+        return xp.where(mask, g, xp.zeros_like(g))
+    return g
 
 
 # ------------------------------------------------------------------ user-facing functions
