@@ -24,6 +24,7 @@ from typing import Any, Mapping
 
 from gradspec import errors, surface
 from gradspec.devices import BackendDevice
+from gradspec.functions import FUNCTIONS
 from gradspec.plugins import hookimpl
 from gradspec.ops import CATALOGUE
 from gradspec.protocol import CAPABILITIES
@@ -76,7 +77,7 @@ class TorchBackend:
         self.version = torch.__version__
         self.__version__ = torch.__version__
         self.device = BackendDevice(device, make=torch.device, kind=torch.device)
-        for attr in surface.NAMES:
+        for attr in (*surface.NAMES, *FUNCTIONS):  # torch's own, also for the composed ones
             if attr not in _OURS and hasattr(torch, attr):
                 setattr(self, attr, getattr(torch, attr))
         self.autograd = surface.Namespace(

@@ -96,9 +96,6 @@ BOUND: dict[str, str] = {
 
 #: What to write for a torch name the surface lacks, where the surface has a way to do it.
 INSTEAD: dict[str, str] = {
-    "multinomial": "torch.distributions.Categorical(probs=p).sample((n,)) makes n draws with "
-                   "replacement along a new first dimension (for a matrix of rows p, its .T is "
-                   "torch.multinomial(p, n, replacement=True)'s layout)",
     "bernoulli": "torch.distributions.Bernoulli(probs=p).sample(), or "
                  "torch.empty_like(p).bernoulli_(p)",
 }
@@ -108,12 +105,14 @@ _MODULES = {"nn": "gradspec.nn", "optim": "gradspec.optim", "utils": "gradspec.u
 
 
 def surface_names() -> list[str]:
-    """Every top-level name of the surface: `NAMES`, `BOUND` and the catalogue's ops (a dotted
-    op name contributes its namespace, e.g. ``linalg``)."""
+    """Every top-level name of the surface: `NAMES`, `BOUND`, the catalogue's ops (a dotted
+    op name contributes its namespace, e.g. ``linalg``) and the composed functions
+    (`gradspec.functions`)."""
+    from .functions import FUNCTIONS
     from .ops import CATALOGUE
 
     ops = {op.name.split(".")[0] for op in CATALOGUE}
-    return sorted(set(NAMES) | set(BOUND) | ops)
+    return sorted(set(NAMES) | set(BOUND) | ops | set(FUNCTIONS))
 
 
 def missing_names(backend: Any) -> list[str]:
@@ -322,15 +321,17 @@ def _bind_value(value: Any, backend: Any, where: str, source: types.ModuleType) 
 
 
 def bind(backend: Any, where: str = "torch") -> Any:
-    """Attach the bound modules (`BOUND`) and the generic helpers a backend lacks
+    """Attach the bound modules (`BOUND`), the generic helpers a backend lacks
     (``__version__``, ``is_tensor``, ``is_floating_point``, ``cuda``, ``randperm``,
-    ``get_default_dtype``, ``std_mean``, ``var_mean``, ``cdist``; ``device`` made callable) to
-    ``backend``; returns it.
+    ``get_default_dtype``, ``std_mean``, ``var_mean``, ``cdist``; ``device`` made callable)
+    and the composed functions it lacks (`gradspec.functions`: ``hstack``, ``meshgrid``,
+    ``nan_to_num``, ...) to ``backend``; returns it.
 
     Called by `gradspec.load_backend` for every backend it loads, third parties' included.
     """
-    from . import serialization
+    from . import functions, serialization
     from .devices import BackendDevice
+    from .functions import FUNCTIONS
 
     for attr, module in _MODULES.items():
         setattr(backend, attr, BoundNamespace(importlib.import_module(module), backend,
@@ -357,6 +358,9 @@ def bind(backend: Any, where: str = "torch") -> Any:
     for attr, make in defaults.items():
         if not _own(backend, attr):
             setattr(backend, attr, make())
+    for attr in FUNCTIONS:  # composed of the catalogue's ops, where the backend has no own
+        if not _own(backend, attr):
+            setattr(backend, attr, functions.bound(backend, attr))
     return backend
 
 

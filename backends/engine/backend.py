@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any, Iterator, Mapping
 
-from gradspec import autograd_functional, errors, surface
+from gradspec import autograd_functional, errors, functions, surface
 from gradspec.devices import BackendDevice
 from gradspec.ops import CATALOGUE
 from gradspec.protocol import CAPABILITIES
@@ -79,6 +79,7 @@ class EngineBackend:
                 "torch.autograd.functional", self,
                 **{n: getattr(autograd_functional, n) for n in autograd_functional.__all__}),
         )
+        functions.attach_methods(self, self.Tensor)  # x.log2(), p.multinomial(1), ...
 
     # -- dtypes ---------------------------------------------------------------------------------
     def get_default_dtype(self) -> dtypes.dtype:

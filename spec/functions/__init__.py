@@ -1,0 +1,18 @@
+"""Torch-level functions composed of the op catalogue, written once for every backend.
+
+`gradspec.surface.bind` gives a backend each function here that it lacks (a backend's own
+wins: the torch adapter keeps PyTorch's), so ``torch.hstack``, ``torch.meshgrid`` or
+``torch.nan_to_num`` run on numpy, on array_api_strict and on a third party's backend alike.
+Each follows PyTorch's signature, result (values, dtype, shape) and errors; its gradient is the
+one of the ops it is made of, which the conformance suite checks op by op, and where PyTorch's
+derivative is defined by a convention (a tie, a kink, a replaced value) the composition is
+chosen to give the same one.  Functions are called as ``fn(backend, *args, **kwargs)``;
+`bound` makes the ``torch.NAME`` form.
+"""
+
+from __future__ import annotations
+
+from . import elementwise, reductions, sampling, shapes  # noqa: F401 - they fill the registry
+from .registry import FUNCTIONS, METHODS, attach_methods, bound
+
+__all__ = ["FUNCTIONS", "METHODS", "attach_methods", "bound"]

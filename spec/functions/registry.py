@@ -1,0 +1,105 @@
+"""The registry of composed functions (`FUNCTIONS`), `bound`, and the helpers the function
+modules share."""
+
+
+from __future__ import annotations
+
+import functools
+import inspect
+from collections.abc import Callable
+from typing import Any
+
+__all__ = ["FUNCTIONS", "METHODS", "attach_methods", "bound"]
+
+#: name -> (function taking the backend first, what it is): the surface's composed names
+FUNCTIONS: dict[str, tuple[Callable[..., Any], str]] = {}
+
+
+def _composed(*names: str, what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
+        for name in names:
+            FUNCTIONS[name] = (fn, what if name == names[0] else f"{what} ({names[0]})")
+        return fn
+
+    return deco
+
+
+#: the composed functions PyTorch also has as tensor methods (``x.log2()``, ``p.multinomial(1)``)
+METHODS = frozenset({
+    "absolute", "acos", "addbmm", "addcdiv", "addcmul", "addmv", "addr", "aminmax", "arccos",
+    "arcsin", "arctan", "argwhere", "asin", "atan", "bincount", "corrcoef", "cosh",
+    "count_nonzero", "cov", "deg2rad", "diff", "dist", "divide", "exp2", "fliplr", "flipud",
+    "float_power", "floor_divide", "fmax", "fmin", "frac", "greater", "greater_equal", "histc",
+    "hypot", "inner", "isneginf", "isposinf", "isreal", "kron", "less", "less_equal", "log10",
+    "log2", "logaddexp", "logaddexp2", "logical_xor", "logit", "matrix_power", "msort",
+    "multinomial", "multiply", "nan_to_num", "nanmean", "nansum", "negative", "not_equal",
+    "numel", "positive", "rad2deg", "ravel", "rot90", "sgn", "signbit", "sinc", "sinh",
+    "subtract", "tan", "true_divide", "vdot", "xlogy",
+})
+
+
+def attach_methods(backend: Any, cls: type) -> None:
+    """Give ``cls``, a tensor class of ``backend``'s own (the engine's), each of `METHODS` it
+    lacks: ``x.NAME(...)`` is ``torch.NAME(x, ...)``.  (A third party's tensor class is left
+    alone: it is not gradspec's to change.)"""
+    for name in sorted(METHODS):
+        if not hasattr(cls, name):
+            setattr(cls, name, _method(backend, name))
+
+
+def _method(backend: Any, name: str) -> Callable[..., Any]:
+    fn = FUNCTIONS[name][0]
+
+    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return fn(backend, self, *args, **kwargs)
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = fn.__doc__
+    return method
+
+
+def bound(backend: Any, name: str) -> Callable[..., Any]:
+    """``torch.NAME`` of ``backend``: the composed function ``name`` with the backend filled in."""
+    fn = FUNCTIONS[name][0]
+
+    @functools.wraps(fn)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return fn(backend, *args, **kwargs)
+
+    call.__name__ = call.__qualname__ = name
+    signature = inspect.signature(fn)  # PyTorch's: without the backend
+    call.__signature__ = signature.replace(parameters=list(signature.parameters.values())[1:])
+    return call
+
+
+# ------------------------------------------------------------------------------- helpers
+def _tensors(name: str, items: Any) -> list:
+    """The tensors of a ``tensors`` argument (a list or tuple), checked non-empty."""
+    if not isinstance(items, (list, tuple)):
+        raise TypeError(f"{name}(): argument 'tensors' (position 1) must be tuple of Tensors, "
+                        f"not {type(items).__name__}")
+    if not items:
+        raise RuntimeError(f"{name} expects a non-empty TensorList")
+    return list(items)
+
+
+def _varargs(items: tuple) -> list:
+    """``f(a, b)`` and ``f([a, b])`` alike, as PyTorch's varargs functions take both."""
+    if len(items) == 1 and isinstance(items[0], (list, tuple)):
+        return list(items[0])
+    return list(items)
+
+
+def _dim(dim: int, ndim: int, name: str) -> int:
+    if not -max(ndim, 1) <= dim < max(ndim, 1):
+        raise IndexError(f"{name}(): dimension out of range (expected to be in range of "
+                         f"[{-max(ndim, 1)}, {max(ndim, 1) - 1}], but got {dim})")
+    return dim % max(ndim, 1)
+
+
+def _floating(backend: Any, t: Any) -> Any:
+    """``t`` as floating point (integers and bools to the default float dtype, as PyTorch's
+    floating functions promote them)."""
+    return t if t.is_floating_point() else t.to(backend.get_default_dtype())
+
+

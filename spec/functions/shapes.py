@@ -1,0 +1,302 @@
+"""Shapes, stacking and rearranging: hstack, vstack, meshgrid, broadcast_tensors, kron, diff, ..."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+from typing import Any
+
+from .registry import _composed, _dim, _tensors, _varargs
+
+
+def _lift(t: Any, ndim: int) -> Any:
+    d = t.dim()
+    if d >= ndim:
+        return t
+    if ndim == 1:
+        return t.reshape(1)
+    if ndim == 2:
+        return t.reshape(1, -1) if d == 1 else t.reshape(1, 1)
+    if d == 0:
+        return t.reshape(1, 1, 1)
+    return t.reshape(1, -1, 1) if d == 1 else t.unsqueeze(-1)
+
+
+def _atleast(ndim: int, tensors: tuple) -> Any:
+    single = len(tensors) == 1 and not isinstance(tensors[0], (list, tuple))
+    out = tuple(_lift(t, ndim) for t in _varargs(tensors))
+    return out[0] if single else out
+
+
+@_composed("atleast_1d", what="tensors viewed with at least one dimension")
+def atleast_1d(backend: Any, *tensors: Any) -> Any:
+    """Each tensor with at least 1 dimension (a 0-d one becomes shape (1,)); one tensor in,
+    one out, else a tuple."""
+    return _atleast(1, tensors)
+
+
+@_composed("atleast_2d", what="tensors viewed with at least two dimensions")
+def atleast_2d(backend: Any, *tensors: Any) -> Any:
+    """Each tensor with at least 2 dimensions: (n,) becomes (1, n), a 0-d one (1, 1)."""
+    return _atleast(2, tensors)
+
+
+@_composed("atleast_3d", what="tensors viewed with at least three dimensions")
+def atleast_3d(backend: Any, *tensors: Any) -> Any:
+    """Each tensor with at least 3 dimensions: (n,) becomes (1, n, 1), (m, n) (m, n, 1)."""
+    return _atleast(3, tensors)
+
+
+@_composed("hstack", what="tensors concatenated column-wise (along dim 1; dim 0 for vectors)")
+def hstack(backend: Any, tensors: Sequence[Any]) -> Any:
+    """Concatenation along the second dimension, or the first for 1-d tensors (0-d ones are
+    made 1-d first), as ``torch.hstack``."""
+    items = [_lift(t, 1) for t in _tensors("hstack", tensors)]
+    return backend.cat(items, dim=0 if items[0].dim() == 1 else 1)
+
+
+@_composed("vstack", "row_stack", what="tensors stacked row-wise (2-d, along dim 0)")
+def vstack(backend: Any, tensors: Sequence[Any]) -> Any:
+    """Concatenation along the first dimension of the tensors made at least 2-d."""
+    return backend.cat([_lift(t, 2) for t in _tensors("vstack", tensors)], dim=0)
+
+
+@_composed("dstack", what="tensors stacked depth-wise (3-d, along dim 2)")
+def dstack(backend: Any, tensors: Sequence[Any]) -> Any:
+    """Concatenation along the third dimension of the tensors made at least 3-d."""
+    return backend.cat([_lift(t, 3) for t in _tensors("dstack", tensors)], dim=2)
+
+
+@_composed("column_stack", what="vectors as columns of a matrix, beside matrices")
+def column_stack(backend: Any, tensors: Sequence[Any]) -> Any:
+    """Concatenation along dim 1, 0-d and 1-d tensors taken as columns (n, 1)."""
+    items = [t.reshape(-1, 1) if t.dim() <= 1 else t
+             for t in _tensors("column_stack", tensors)]
+    return backend.cat(items, dim=1)
+
+
+@_composed("meshgrid", what="coordinate grids from 1-d tensors ('ij' or 'xy' indexing)")
+def meshgrid(backend: Any, *tensors: Any, indexing: str | None = None) -> tuple:
+    """One grid per 1-d (or 0-d) input, each of the shape of all inputs' lengths: input ``i``
+    varies along dim ``i`` (``indexing='ij'``, the default, for which PyTorch warns when it is
+    not given) or with the first two dims swapped (``'xy'``, numpy's default).  The grids are
+    expanded views of the inputs, as PyTorch's."""
+    items = _varargs(tensors)
+    if indexing is None:
+        warnings.warn("torch.meshgrid: in an upcoming release, it will be required to pass the "
+                      "indexing argument.", UserWarning, stacklevel=2)
+        indexing = "ij"
+    if indexing not in ("ij", "xy"):
+        raise RuntimeError(f"torch.meshgrid: indexing must be one of \"xy\" or \"ij\", but "
+                           f"received: {indexing}")
+    if not items:
+        raise RuntimeError("torch.meshgrid expects a non-empty TensorList")
+    for t in items:
+        if t.dim() > 1:
+            raise RuntimeError(f"torch.meshgrid: Expected 0D or 1D tensor in the tensor list "
+                               f"but got: {t.dim()}D")
+    sizes = [t.numel() for t in items]
+    axes = list(range(len(items)))
+    if indexing == "xy" and len(items) >= 2:
+        axes[0], axes[1] = 1, 0
+    shape = [0] * len(items)
+    for i, axis in enumerate(axes):
+        shape[axis] = sizes[i]
+    grids = []
+    for i, t in enumerate(items):
+        view = [1] * len(items)
+        view[axes[i]] = sizes[i]
+        grids.append(t.reshape(*view).expand(*shape))
+    return tuple(grids)
+
+
+@_composed("broadcast_shapes", what="the shape shapes broadcast to")
+def broadcast_shapes(backend: Any, *shapes: Any) -> Any:
+    """The shape the given shapes (tuples, sizes or ints) broadcast to, as ``torch.Size``."""
+    result: list[int] = []
+    for shape in shapes:
+        dims = [shape] if isinstance(shape, int) else list(shape)
+        if len(dims) > len(result):
+            result = [1] * (len(dims) - len(result)) + result
+        for i, n in enumerate(dims, start=len(result) - len(dims)):
+            if n == result[i] or n == 1:
+                continue
+            if result[i] != 1:
+                raise RuntimeError(f"Shape mismatch: objects cannot be broadcast to a single "
+                                   f"shape.  Mismatch is between arg 0 and arg "
+                                   f"{shapes.index(shape)}.")
+            result[i] = n
+    size = getattr(backend, "Size", tuple)
+    return size(result)
+
+
+@_composed("broadcast_tensors", what="tensors expanded to their common broadcast shape")
+def broadcast_tensors(backend: Any, *tensors: Any) -> tuple:
+    """Each tensor expanded (a view) to the shape all of them broadcast to."""
+    items = _varargs(tensors)
+    shape = tuple(broadcast_shapes(backend, *(tuple(t.shape) for t in items)))
+    return tuple(t.expand(*shape) for t in items)
+
+
+@_composed("cartesian_prod", what="the Cartesian product of 1-d tensors, one row per tuple")
+def cartesian_prod(backend: Any, *tensors: Any) -> Any:
+    """Every combination of one element from each 1-d tensor, as the rows of an (N, k) tensor
+    (for one tensor, its elements), in the order of nested loops."""
+    items = _varargs(tensors)
+    for t in items:
+        if t.dim() != 1:
+            raise RuntimeError(f"Expect a 1D vector, but got shape {list(t.shape)}")
+    if len(items) == 1:
+        return items[0].reshape(-1)
+    grids = meshgrid(backend, *items, indexing="ij")
+    return backend.stack([g.reshape(-1) for g in grids], dim=1)
+
+
+@_composed("block_diag", what="a block-diagonal matrix of the given blocks")
+def block_diag(backend: Any, *tensors: Any) -> Any:
+    """The blocks (0-d as 1x1, 1-d as one row) along the diagonal of a matrix, zeros
+    elsewhere; the result has the blocks' promoted dtype."""
+    blocks = []
+    for i, t in enumerate(tensors):
+        if t.dim() > 2:
+            raise RuntimeError(f"torch.block_diag: Input tensors must have 2 or fewer "
+                               f"dimensions. Input {i} has {t.dim()} dimensions")
+        blocks.append(t.reshape(1, 1) if t.dim() == 0 else t.reshape(1, -1) if t.dim() == 1
+                      else t)
+    if not blocks:
+        return backend.zeros(1, 0)
+    width = sum(b.shape[1] for b in blocks)
+    rows, left = [], 0
+    for b in blocks:
+        r, c = b.shape
+        parts = [backend.zeros(r, left, dtype=b.dtype), b,
+                 backend.zeros(r, width - left - c, dtype=b.dtype)]
+        rows.append(backend.cat(parts, dim=1))
+        left += c
+    return backend.cat(rows, dim=0)
+
+
+@_composed("fliplr", what="a matrix's columns in reverse order")
+def fliplr(backend: Any, input: Any) -> Any:
+    """``input`` flipped along dim 1 (left to right); needs at least 2 dimensions."""
+    if input.dim() < 2:
+        raise RuntimeError("Input must be >= 2-d.")
+    return input.flip(1)
+
+
+@_composed("flipud", what="a tensor's rows in reverse order")
+def flipud(backend: Any, input: Any) -> Any:
+    """``input`` flipped along dim 0 (up to down); needs at least 1 dimension."""
+    if input.dim() < 1:
+        raise RuntimeError("Input must be >= 1-d.")
+    return input.flip(0)
+
+
+@_composed("rot90", what="a rotation by 90 degrees in the plane of two dims")
+def rot90(backend: Any, input: Any, k: int = 1, dims: Sequence[int] = (0, 1)) -> Any:
+    """``input`` rotated ``k`` times by 90 degrees from the first of ``dims`` towards the
+    second (a flip and a transpose, as PyTorch's)."""
+    dims = list(dims)
+    if len(dims) != 2:
+        raise RuntimeError(f"expected total rotation dims == 2, but got dims = {len(dims)}")
+    if input.dim() < 2:
+        raise RuntimeError(f"expected total dims >= 2, but got total dims = {input.dim()}")
+    a, b = (_dim(d, input.dim(), "rot90") for d in dims)
+    if a == b:
+        raise RuntimeError(f"expected rotation dims to be different, but got dim0 = {a} and "
+                           f"dim1 = {b}")
+    k %= 4
+    if k == 1:
+        return input.flip(b).transpose(a, b)
+    if k == 2:
+        return input.flip([a, b])
+    if k == 3:
+        return input.flip(a).transpose(a, b)
+    return input.clone()
+
+
+@_composed("ravel", what="the elements as a 1-d tensor")
+def ravel(backend: Any, input: Any) -> Any:
+    """``input.reshape(-1)``."""
+    return input.reshape(-1)
+
+
+@_composed("numel", what="the number of elements")
+def numel(backend: Any, input: Any) -> int:
+    """``input.numel()``."""
+    return input.numel()
+
+
+@_composed("concat", "concatenate", what="torch.cat under numpy's names")
+def concat(backend: Any, tensors: Sequence[Any], dim: int = 0, *, axis: int | None = None) -> Any:
+    """``torch.cat(tensors, dim)``."""
+    return backend.cat(list(tensors), dim=dim if axis is None else axis)
+
+
+@_composed("kron", what="the Kronecker product")
+def kron(backend: Any, input: Any, other: Any) -> Any:
+    """The Kronecker product: every element of ``input`` times the whole of ``other``, tiled
+    block by block (any number of dims; the shorter shape is padded with leading 1s)."""
+    nd = max(input.dim(), other.dim())
+    a_shape = [1] * (nd - input.dim()) + list(input.shape)
+    b_shape = [1] * (nd - other.dim()) + list(other.shape)
+    a_view, b_view = [], []
+    for n, m in zip(a_shape, b_shape):
+        a_view += [n, 1]
+        b_view += [1, m]
+    product = input.reshape(*a_view) * other.reshape(*b_view)
+    return product.reshape(*[n * m for n, m in zip(a_shape, b_shape)])
+
+
+@_composed("msort", what="sorted along dim 0")
+def msort(backend: Any, input: Any) -> Any:
+    """The values of ``input`` sorted along its first dimension."""
+    return input.sort(dim=0)[0]
+
+
+@_composed("diff", what="n-th forward differences along a dim")
+def diff(backend: Any, input: Any, n: int = 1, dim: int = -1, prepend: Any = None,
+         append: Any = None) -> Any:
+    """``out[i] = x[i + 1] - x[i]`` along ``dim``, ``n`` times, after concatenating
+    ``prepend`` and ``append`` (same number of dims) on either side; for bool tensors ``!=``."""
+    if input.dim() == 0:
+        raise RuntimeError("diff expects input to be at least one-dimensional")
+    if n < 0:
+        raise RuntimeError(f"order must be non-negative but got {n}")
+    d = _dim(dim, input.dim(), "diff")
+    parts = [t for t in (prepend, input, append) if t is not None]
+    x = backend.cat(parts, dim=d) if len(parts) > 1 else input
+    boolean = str(x.dtype).endswith("bool")
+    for _ in range(n):
+        length = x.shape[d]
+        if length == 0:
+            break
+        later, earlier = x.narrow(d, 1, length - 1), x.narrow(d, 0, length - 1)
+        x = later != earlier if boolean else later - earlier
+    return x
+
+
+@_composed("trapezoid", "trapz", what="integral by the trapezoidal rule along a dim")
+def trapezoid(backend: Any, y: Any, x: Any = None, *, dx: Any = None, dim: int = -1) -> Any:
+    """The trapezoidal rule along ``dim``: over sample points ``x`` (the shape of ``y``, or
+    1-d along ``dim``) or a constant spacing ``dx`` (default 1)."""
+    if isinstance(x, (int, float)) and dx is None:  # trapz(y, dx) positionally
+        x, dx = None, x
+    d = _dim(dim, y.dim(), "trapezoid")
+    length = y.shape[d]
+    if length == 0:
+        return (y * 0).sum(d)
+    pairs = y.narrow(d, 1, length - 1) + y.narrow(d, 0, length - 1)
+    if x is None:
+        return pairs.sum(d) * ((1.0 if dx is None else dx) / 2)
+    if dx is not None:
+        raise TypeError("trapezoid(): pass either sample points x or a spacing dx, not both")
+    if x.dim() == 1:
+        if x.shape[0] != length:
+            raise RuntimeError(f"trapezoid: There must be one `x` value for each sample point; "
+                               f"got {x.shape[0]} for {length}")
+        x = x.reshape(*[length if i == d else 1 for i in range(y.dim())])
+    steps = x.narrow(d, 1, length - 1) - x.narrow(d, 0, length - 1)
+    return (steps * pairs).sum(d) / 2
+
+

@@ -1,0 +1,401 @@
+"""The composed torch-level functions (gradspec.functions): every backend has them, and each
+gives real PyTorch's values, dtypes, shapes, gradients and errors, on numpy and strict (the
+torch adapter keeps torch's own)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from gradspec import functions
+from support import load_or_skip
+
+ENGINES = ["numpy", "strict"]
+
+
+@pytest.fixture(params=ENGINES)
+def bk(request):
+    return load_or_skip(request.param)
+
+
+@pytest.fixture(scope="module")
+def real():
+    return pytest.importorskip("torch", reason="real PyTorch is the reference")
+
+
+def rand(*shape, seed=0):
+    return np.random.default_rng(seed).normal(0, 1, shape)
+
+
+F32 = "float32"
+
+
+def _make(lib, value, grad):
+    """A tensor of ``lib`` from a (array, dtype) pair, or the value itself."""
+    if isinstance(value, tuple) and len(value) == 2 and isinstance(value[0], np.ndarray):
+        array, dtype = value
+        t = lib.tensor(array.tolist(), dtype=getattr(lib, dtype))
+        return t.requires_grad_() if grad and t.is_floating_point() else t
+    if isinstance(value, list) and value and isinstance(value[0], tuple):
+        return [_make(lib, v, grad) for v in value]
+    return value
+
+
+def _flat(out):
+    return list(out) if isinstance(out, (tuple, list)) else [out]
+
+
+def _host(t):
+    try:  # torch's lazily zero gradients (sign's) need force
+        return np.asarray(t.detach().numpy(force=True), dtype=np.float64)
+    except TypeError:
+        return np.asarray(t.detach().tolist(), dtype=np.float64)
+
+
+def _compare(bk, real, name, args, kwargs=None, grad=True, rtol=1e-5, atol=1e-6):
+    """``name`` on ``bk`` and on torch: the same results (values, shapes, dtypes) and, when
+    ``grad``, the same gradients of a weighted sum of every floating result."""
+    kwargs = kwargs or {}
+    ours_in = [_make(bk, a, grad) for a in args]
+    theirs_in = [_make(real, a, grad) for a in args]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        ours = _flat(getattr(bk, name)(*ours_in, **{k: _make(bk, v, False)
+                                                     for k, v in kwargs.items()}))
+        theirs = _flat(getattr(real, name)(*theirs_in, **{k: _make(real, v, False)
+                                                         for k, v in kwargs.items()}))
+    assert len(ours) == len(theirs)
+    for o, t in zip(ours, theirs):
+        assert tuple(o.shape) == tuple(t.shape), (name, tuple(o.shape), tuple(t.shape))
+        assert str(o.dtype).rsplit(".", 1)[-1] == str(t.dtype).rsplit(".", 1)[-1], (
+            name, o.dtype, t.dtype)
+        np.testing.assert_allclose(_host(o), _host(t), rtol=rtol, atol=atol, err_msg=name)
+    if not grad:
+        return
+    leaves_ours = [t for a in ours_in for t in _flat(a) if getattr(t, "requires_grad", False)]
+    leaves_theirs = [t for a in theirs_in for t in _flat(a) if getattr(t, "requires_grad", False)]
+    floats = [(o, t) for o, t in zip(ours, theirs) if t.requires_grad]
+    if not leaves_theirs or not floats:
+        return
+    total_o = total_t = 0
+    for k, (o, t) in enumerate(floats):
+        w = rand(*t.shape, seed=k + 10)
+        total_o = total_o + (o * bk.tensor(w.tolist(), dtype=o.dtype)).sum()
+        total_t = total_t + (t * real.tensor(w.tolist(), dtype=t.dtype)).sum()
+    total_o.backward()
+    total_t.backward()
+    for lo, lt in zip(leaves_ours, leaves_theirs):
+        if lt.grad is None:
+            assert lo.grad is None or not _host(lo.grad).any(), name
+            continue
+        np.testing.assert_allclose(_host(lo.grad), _host(lt.grad), rtol=rtol, atol=atol,
+                                   err_msg=f"{name} gradient")
+
+
+def test_every_backend_has_every_function():
+    for name in ENGINES + ["torch", "tiny"]:
+        backend = load_or_skip(name)
+        assert [n for n in functions.FUNCTIONS if not hasattr(backend, n)] == [], name
+
+
+def test_a_backends_own_function_wins(real):
+    torch = load_or_skip("torch")
+    assert torch.hstack is real.hstack and torch.nan_to_num is real.nan_to_num
+
+
+def test_the_methods_are_the_ones_torch_has(real):
+    assert functions.METHODS == {n for n in functions.FUNCTIONS if hasattr(real.Tensor, n)}
+
+
+def test_engine_tensors_have_the_methods(bk, real):
+    x = bk.tensor([[0.5, 2.0], [8.0, 0.25]], requires_grad=True)
+    ours = (x.log2() + x.nan_to_num() * x.tan().sinh() + x.logaddexp(x * 2)).sum()
+    ours.backward()
+    y = real.tensor([[0.5, 2.0], [8.0, 0.25]], requires_grad=True)
+    theirs = (y.log2() + y.nan_to_num() * y.tan().sinh() + y.logaddexp(y * 2)).sum()
+    theirs.backward()
+    np.testing.assert_allclose(ours.item(), theirs.item(), rtol=1e-5)
+    np.testing.assert_allclose(_host(x.grad), _host(y.grad), rtol=1e-5)
+    assert bk.tensor([0.2, 0.8]).multinomial(3, replacement=True).shape == (3,)
+    assert bk.tensor([[1, 2], [3, 4]]).ravel().tolist() == [1, 2, 3, 4]
+
+
+def test_functions_have_names_and_docstrings(bk):
+    for name in functions.FUNCTIONS:
+        fn = getattr(bk, name)
+        assert fn.__name__ == name and fn.__doc__, name
+
+
+# -- shapes and stacking ----------------------------------------------------------------------
+A = (rand(2, 3), F32)
+B = (rand(2, 3, seed=1), F32)
+V = (rand(3, seed=2), F32)
+S = (np.array(1.5), F32)
+
+
+@pytest.mark.parametrize("name, args", [
+    ("hstack", [[A, B]]), ("hstack", [[V, S, V]]), ("vstack", [[A, V]]), ("vstack", [[S, S]]),
+    ("row_stack", [[A, B]]), ("dstack", [[A, B]]), ("dstack", [[V, V]]),
+    ("column_stack", [[V, A.__class__((rand(3, 2), F32))]]), ("column_stack", [[S, S]]),
+    ("atleast_1d", [S]), ("atleast_2d", [V]), ("atleast_3d", [A]), ("atleast_3d", [[S, V]]),
+    ("broadcast_tensors", [(rand(2, 1), F32), (rand(3), F32)]),
+    ("block_diag", [S, V, A]), ("fliplr", [A]), ("flipud", [A]), ("ravel", [A]),
+    ("concat", [[A, B]]), ("concatenate", [[A, B], 1]), ("kron", [A, (rand(2, 2), F32)]),
+    ("kron", [V, A]), ("msort", [A]), ("diff", [A]), ("cartesian_prod", [V, V]),
+    ("trapezoid", [A]), ("trapz", [A, (rand(3) ** 2, F32)]),
+])
+def test_shape_functions_match_torch(bk, real, name, args):
+    _compare(bk, real, name, args)
+
+
+@pytest.mark.parametrize("indexing", ["ij", "xy"])
+def test_meshgrid_matches_torch(bk, real, indexing):
+    _compare(bk, real, "meshgrid", [V, (rand(2), F32), S], {"indexing": indexing})
+
+
+def test_meshgrid_warns_without_indexing_as_torch(bk):
+    with pytest.warns(UserWarning, match="indexing argument"):
+        grids = bk.meshgrid(bk.arange(3), bk.arange(2))
+    assert [tuple(g.shape) for g in grids] == [(3, 2), (3, 2)]
+
+
+@pytest.mark.parametrize("k, dims", [(1, (0, 1)), (2, (0, 1)), (3, (1, 0)), (-1, (0, 2)),
+                                     (4, (0, 1))])
+def test_rot90_matches_torch(bk, real, k, dims):
+    _compare(bk, real, "rot90", [(rand(2, 3, 4), F32), k, dims])
+
+
+def test_diff_with_order_prepend_and_append_matches_torch(bk, real):
+    _compare(bk, real, "diff", [(rand(3, 4), F32)],
+             {"n": 2, "dim": 0, "prepend": (rand(1, 4, seed=7), F32),
+              "append": (rand(2, 4, seed=8), F32)}, grad=False)
+    ours = bk.diff(bk.tensor([1.0, 4.0, 9.0]), prepend=bk.tensor([0.0]))
+    assert ours.tolist() == [1.0, 3.0, 5.0]
+    flips = bk.diff(bk.tensor([True, True, False]))
+    assert flips.tolist() == [False, True]
+
+
+def test_broadcast_shapes_and_its_error(bk, real):
+    assert tuple(bk.broadcast_shapes((2, 1), (3,), 1)) == tuple(real.broadcast_shapes((2, 1),
+                                                                                      (3,), 1))
+    with pytest.raises(RuntimeError, match="cannot be broadcast"):
+        bk.broadcast_shapes((2,), (3,))
+
+
+@pytest.mark.parametrize("name, call, error", [
+    ("hstack", lambda b: b.hstack([]), "non-empty"),
+    ("vstack", lambda b: b.vstack(b.ones(2)), "tuple of Tensors"),
+    ("meshgrid", lambda b: b.meshgrid(b.ones(2, 2), indexing="ij"), "0D or 1D"),
+    ("rot90", lambda b: b.rot90(b.ones(2, 2), 1, (0, 0)), "different"),
+    ("block_diag", lambda b: b.block_diag(b.ones(1, 1, 1)), "2 or fewer"),
+    ("fliplr", lambda b: b.fliplr(b.ones(2)), ">= 2-d"),
+])
+def test_shape_errors_say_what_torch_says(bk, real, name, call, error):
+    with pytest.raises((RuntimeError, TypeError), match=error):
+        call(bk)
+    with pytest.raises((RuntimeError, TypeError), match=error):
+        call(real)
+
+
+# -- elementwise --------------------------------------------------------------------------------
+P = (np.abs(rand(2, 3)) + 0.1, F32)  # positive
+U = (np.tanh(rand(2, 3)) * 0.9, F32)  # inside (-1, 1)
+PR = ((np.tanh(rand(2, 3, seed=3)) + 1) / 2 * 0.9 + 0.05, F32)  # inside (0, 1)
+
+
+@pytest.mark.parametrize("name, args", [
+    ("absolute", [A]), ("negative", [A]), ("positive", [A]), ("multiply", [A, B]),
+    ("subtract", [A, B]), ("divide", [A, P]), ("true_divide", [A, P]), ("log2", [P]),
+    ("log10", [P]), ("exp2", [A]), ("tan", [U]), ("sinh", [A]), ("cosh", [A]), ("atan", [A]),
+    ("arctan", [A]), ("asin", [U]), ("arcsin", [U]), ("acos", [U]), ("arccos", [U]),
+    ("deg2rad", [A]), ("rad2deg", [A]), ("sgn", [A]), ("frac", [(rand(2, 3) * 4, F32)]),
+    ("sinc", [A]), ("hypot", [A, B]), ("logaddexp", [A, B]), ("logaddexp2", [A, B]),
+    ("xlogy", [A, P]), ("logit", [PR]), ("fmax", [A, B]), ("fmin", [A, B]),
+    ("float_power", [P, 2.5]), ("addcmul", [A, B, P]), ("addcdiv", [A, B, P]),
+])
+def test_elementwise_functions_match_torch(bk, real, name, args):
+    _compare(bk, real, name, args)
+
+
+@pytest.mark.parametrize("name, args", [
+    ("greater", [A, B]), ("greater_equal", [A, B]), ("less", [A, B]), ("less_equal", [A, B]),
+    ("not_equal", [A, A]), ("logical_xor", [A, (np.array([[0.0, 1, 0], [2, 0, 0]]), F32)]),
+    ("signbit", [(np.array([-1.0, -0.0, 0.0, 2.0, -np.inf]), F32)]),
+    ("isposinf", [(np.array([np.inf, -np.inf, 1.0, np.nan]), F32)]),
+    ("isneginf", [(np.array([np.inf, -np.inf, 1.0, np.nan]), F32)]),
+    ("isreal", [(np.array([np.nan, 1.0]), F32)]),
+    ("floor_divide", [(np.array([7.0, -7.0, 7.5]), F32), (np.array([2.0, 2.0, -2.0]), F32)]),
+    ("floor_divide", [(np.array([7, -7, 9]), "int64"), (np.array([2, 2, -4]), "int64")]),
+    ("log2", [(np.array([8, 1, 1024]), "int64")]), ("log2", [(np.array([8.0, 0.25]), F32)]),
+    ("exp2", [(np.array([3.0, -2.0, 10.0]), F32)]),
+])
+def test_exact_elementwise_results_match_torch(bk, real, name, args):
+    _compare(bk, real, name, args, grad=False, rtol=0, atol=0)
+
+
+@pytest.mark.parametrize("name, args, kwargs", [
+    ("nan_to_num", [(np.array([np.nan, np.inf, -np.inf, 1.5]), F32)], {}),
+    ("nan_to_num", [(np.array([np.nan, np.inf, -np.inf, 1.5]), "float64")],
+     {"nan": 2.0, "posinf": 9.0, "neginf": -9.0}),
+    ("xlogy", [(np.array([2.0, -1.0, 0.5]), F32), (np.array([0.5, np.inf, 3.0]), F32)], {}),
+    ("sinc", [(np.array([0.0, 0.5, -1.5]), F32)], {}),
+    ("logaddexp", [(np.array([1.0, 1.0, 3.0]), F32), (np.array([-np.inf, 1.0, 1e4]), F32)], {}),
+    ("logit", [(np.array([0.0, 0.25, 1.0, 0.5]), F32)], {"eps": 0.1}),
+    ("fmax", [(np.array([1.0, np.nan, np.nan]), F32), (np.array([np.nan, 2.0, np.nan]), F32)],
+     {}),
+])
+def test_special_values_and_their_gradients_match_torch(bk, real, name, args, kwargs):
+    _compare(bk, real, name, args, kwargs)
+
+
+@pytest.mark.parametrize("name, args", [
+    ("xlogy", [(np.array([0.0, 0.0, 0.0, 2.0, 0.0]), F32),
+               (np.array([0.0, np.inf, 3.0, 3.0, np.nan]), F32)]),
+    ("logaddexp", [(np.array([-np.inf, np.inf, 1.0]), F32), (np.array([-np.inf, np.inf, -np.inf]),
+                                                              F32)]),
+    ("logaddexp2", [(np.array([-np.inf, np.inf]), F32), (np.array([-np.inf, np.inf]), F32)]),
+])
+def test_values_at_zeros_and_infinities_match_torch(bk, real, name, args):
+    # (the gradients there are conventions: see the functions' docstrings)
+    _compare(bk, real, name, args, grad=False)
+
+
+# -- reductions and products ---------------------------------------------------------------------
+N = (np.where(rand(3, 4) > 0.8, np.nan, rand(3, 4, seed=5)), F32)
+
+
+@pytest.mark.parametrize("name, args, kwargs", [
+    ("nansum", [N], {}), ("nansum", [N], {"dim": 1}), ("nansum", [N], {"dim": 0, "keepdim": True}),
+    ("nanmean", [N], {}), ("nanmean", [N], {"dim": (0, 1)}), ("nanmean", [N], {"dim": 1}),
+    ("aminmax", [A], {}), ("aminmax", [A], {"dim": 1}), ("aminmax", [A], {"dim": 0, "keepdim": True}),
+    ("cov", [(rand(3, 5), F32)], {}), ("cov", [(rand(5), F32)], {}),
+    ("cov", [(rand(2, 4), F32)], {"correction": 0}),
+    ("cov", [(rand(2, 4), F32)], {"fweights": None, "aweights": None}),
+    ("corrcoef", [(rand(3, 5), F32)], {}),
+    ("dist", [A, B], {}), ("dist", [A, B], {"p": 1}), ("inner", [A, B], {}), ("inner", [V, V], {}),
+    ("vdot", [V, V], {}), ("addmv", [(rand(2), F32), A, V], {"beta": 0.5, "alpha": 2.0}),
+    ("addr", [A, (rand(2), F32), V], {"alpha": 3.0}),
+    ("addbmm", [(rand(2, 4), F32), (rand(3, 2, 5), F32), (rand(3, 5, 4), F32)], {"beta": 2.0}),
+    ("chain_matmul", [A, (rand(3, 4), F32), (rand(4, 2), F32)], {}),
+    ("matrix_power", [(rand(3, 3) / 2, F32), 3], {}), ("matrix_power", [(rand(2, 3, 3), F32), 2],
+                                                          {}),
+])
+def test_reductions_match_torch(bk, real, name, args, kwargs):
+    _compare(bk, real, name, args, kwargs)
+
+
+def test_cov_weights_match_torch(bk, real):
+    x = rand(2, 4)
+    for weights in ({"fweights": np.array([1, 2, 1, 3])},
+                    {"aweights": np.array([0.5, 1.0, 2.0, 0.25])},
+                    {"fweights": np.array([1, 2, 1, 3]), "aweights": np.array([0.5, 1, 2, 0.25])}):
+        for correction in (0, 1):
+            ours_w = {k: bk.tensor(v.tolist(), dtype=bk.int64 if k == "fweights" else bk.float32)
+                      for k, v in weights.items()}
+            theirs_w = {k: real.tensor(v.tolist(), dtype=real.int64 if k == "fweights"
+                                       else real.float32) for k, v in weights.items()}
+            ours = bk.cov(bk.tensor(x.tolist(), dtype=bk.float32), correction=correction, **ours_w)
+            theirs = real.cov(real.tensor(x.tolist(), dtype=real.float32), correction=correction,
+                              **theirs_w)
+            np.testing.assert_allclose(_host(ours), _host(theirs), rtol=1e-5, atol=1e-6)
+
+
+def test_count_nonzero_matches_torch(bk, real):
+    x = np.array([[0, 1, 2], [0, 0, 3]])
+    _compare(bk, real, "count_nonzero", [(x, "int64")], grad=False)
+    _compare(bk, real, "count_nonzero", [(x, "int64"), 0], grad=False)
+    _compare(bk, real, "count_nonzero", [(x * 1.5, F32)], {"dim": (0, 1)}, grad=False)
+
+
+def test_matrix_power_zero_is_the_identity(bk):
+    out = bk.matrix_power(bk.tensor([[2.0, 1.0], [0.0, 3.0]]), 0)
+    assert out.tolist() == [[1.0, 0.0], [0.0, 1.0]]
+    with pytest.raises(NotImplementedError, match="inverse"):
+        bk.matrix_power(bk.ones(2, 2), -1)
+
+
+# -- indices, counts and sampling ----------------------------------------------------------------
+@pytest.mark.parametrize("name, args, kwargs", [
+    ("argwhere", [(np.array([[0, 1], [1, 0]]), "int64")], {}),
+    ("bincount", [(np.array([0, 1, 1, 3]), "int64")], {"minlength": 6}),
+    ("bincount", [(np.array([0, 1, 1]), "int64")],
+     {"weights": None}),
+    ("searchsorted", [(np.array([1, 3, 5, 7]), "int64"), (np.array([3, 6, 9, 0]), "int64")], {}),
+    ("searchsorted", [(np.array([1.0, 3, 5, 7]), F32), (np.array([3.0, 6, 9]), F32)],
+     {"right": True}),
+    ("searchsorted", [(np.array([[1, 3, 5], [2, 4, 6]]), "int64"),
+                      (np.array([[3, 6], [1, 4]]), "int64")], {"side": "right"}),
+    ("bucketize", [(np.array([3, 6, 9]), "int64"), (np.array([1, 3, 5, 7]), "int64")], {}),
+    ("bucketize", [(np.array([[3.0, 6], [9, 1]]), F32), (np.array([1.0, 3, 5, 7]), F32)],
+     {"right": True, "out_int32": True}),
+    ("histc", [(np.array([1.0, 2, 1, 2.5, -1, 7]), F32)], {"bins": 4, "min": 0, "max": 3}),
+    ("histc", [(rand(50), F32)], {"bins": 7}),
+    ("histc", [(np.array([1.0, 1.0, 1.0]), F32)], {"bins": 3}),
+    ("tril_indices", [3, 3], {}), ("tril_indices", [4, 3, -1], {}),
+    ("triu_indices", [3, 4, 1], {}), ("triu_indices", [2, 2, 5], {}),
+])
+def test_index_results_match_torch(bk, real, name, args, kwargs):
+    _compare(bk, real, name, args, kwargs, grad=False, rtol=0, atol=0)
+
+
+def test_bincount_with_weights_matches_torch(bk, real):
+    idx, w = [0, 1, 1, 4], [0.5, 1.0, 2.0, 0.25]
+    for dtype in ("float32", "float64"):
+        ours = bk.bincount(bk.tensor(idx), weights=bk.tensor(w, dtype=getattr(bk, dtype)))
+        theirs = real.bincount(real.tensor(idx), weights=real.tensor(w, dtype=getattr(real, dtype)))
+        assert ours.tolist() == theirs.tolist()
+        assert str(ours.dtype) == str(theirs.dtype)
+    with pytest.raises(RuntimeError, match="non-negative"):
+        bk.bincount(bk.tensor([1, -1]))
+
+
+def test_multinomial_draws_follow_the_weights(bk):
+    bk.manual_seed(0)
+    weights = bk.tensor([[0.0, 1.0, 3.0], [5.0, 0.0, 0.0]])
+    draws = bk.multinomial(weights, 4000, replacement=True)
+    assert tuple(draws.shape) == (2, 4000) and str(draws.dtype).endswith("int64")
+    first = np.bincount(np.asarray(draws.tolist()[0]), minlength=3) / 4000
+    assert first[0] == 0 and abs(first[2] - 0.75) < 0.03
+    assert set(draws.tolist()[1]) == {0}
+    assert min(bk.multinomial(bk.tensor([1.0, 0.0, 0.0]), 2).tolist()) == 0
+    distinct = bk.multinomial(bk.tensor([1.0, 2.0, 3.0, 4.0]), 4)
+    assert sorted(distinct.tolist()) == [0, 1, 2, 3]
+    picks = np.array([bk.multinomial(bk.tensor([1.0, 0.0, 8.0, 1.0]), 2).tolist()
+                      for _ in range(400)])
+    assert not (picks == 1).any() and (picks[:, 0] == 2).mean() > 0.7
+    assert (picks[:, 0] != picks[:, 1]).all()
+
+
+@pytest.mark.parametrize("call, error", [
+    (lambda b: b.multinomial(b.tensor([1.0, 2.0]), 3), "without replacement"),
+    (lambda b: b.multinomial(b.tensor([1.0, -2.0]), 1), "element < 0"),
+    (lambda b: b.multinomial(b.tensor([0.0, 0.0]), 1), "sum of probabilities"),
+    (lambda b: b.multinomial(b.tensor([1, 2]), 1), "floating"),
+])
+def test_multinomial_refuses_what_torch_refuses(bk, real, call, error):
+    with pytest.raises(RuntimeError, match=error):
+        call(bk)
+    with pytest.raises(RuntimeError, match=error):
+        call(real)
+
+
+def test_a_training_script_using_them_runs_unmodified(bk):
+    """numpy-style helpers in an ordinary loop: features from meshgrid and hstack, a loss with
+    logaddexp and nan_to_num, the gradient through all of them."""
+    torch = bk
+    torch.manual_seed(0)
+    xs, ys = torch.meshgrid(torch.linspace(-1, 1, 5), torch.linspace(-1, 1, 4), indexing="ij")
+    features = torch.hstack([xs.reshape(-1, 1), ys.reshape(-1, 1), torch.ones(20, 1)])
+    w = torch.zeros(3, requires_grad=True)
+    target = (xs + ys > 0).reshape(-1).to(torch.float32)
+    for _ in range(50):
+        logits = features @ w
+        loss = torch.nan_to_num(torch.logaddexp(torch.zeros_like(logits), logits)
+                                - target * logits).mean()
+        loss.backward()
+        with torch.no_grad():
+            w -= 0.5 * w.grad
+        w.grad = None
+    assert float(loss) < 0.4
