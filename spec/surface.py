@@ -26,6 +26,7 @@ import copyreg
 import difflib
 import functools
 import importlib
+import math
 import types
 from typing import Any, Callable
 
@@ -77,6 +78,9 @@ NAMES: dict[str, str] = {
                 "vjp, jvp, vhp, hvp)",
     "is_anomaly_enabled": "whether anomaly mode is on",
     "is_anomaly_check_nan_enabled": "whether anomaly mode checks NaN",
+    # constants
+    "pi": "math.pi", "e": "math.e", "inf": "float('inf')", "nan": "float('nan')",
+    "newaxis": "None, for indexing (x[:, torch.newaxis])",
     # statistics and printing
     "std_mean": "(std, mean) over dims, as one call", "var_mean": "(var, mean) over dims",
     "cdist": "p-norm distances between the rows of two batches of vectors",
@@ -354,6 +358,8 @@ def bind(backend: Any, where: str = "torch") -> Any:
         "std_mean": lambda: functools.partial(_moments, backend, "std"),
         "var_mean": lambda: functools.partial(_moments, backend, "var"),
         "cdist": lambda: functools.partial(_cdist, backend),
+        "pi": lambda: math.pi, "e": lambda: math.e, "inf": lambda: math.inf,
+        "nan": lambda: math.nan, "newaxis": lambda: None,
     }
     for attr, make in defaults.items():
         if not _own(backend, attr):

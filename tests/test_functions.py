@@ -399,3 +399,93 @@ def test_a_training_script_using_them_runs_unmodified(bk):
             w -= 0.5 * w.grad
         w.grad = None
     assert float(loss) < 0.4
+
+
+# -- splitting, indexing and the rest ------------------------------------------------------------
+M = (rand(4, 6), F32)
+
+
+@pytest.mark.parametrize("name, args", [
+    ("select", [M, 1, -2]), ("select", [M, 0, 3]),
+    ("tensor_split", [M, 4, 1]), ("tensor_split", [M, [1, 5, 9], 1]),
+    ("tensor_split", [M, [-1], 0]), ("hsplit", [M, 3]), ("hsplit", [M, [2, 3]]),
+    ("vsplit", [M, 2]), ("dsplit", [(rand(2, 2, 4), F32), [1]]),
+    ("unflatten", [M, 1, (2, -1)]),
+    ("index_fill", [M, 1, (np.array([0, 4]), "int64"), -1.5]),
+    ("index_copy", [M, 0, (np.array([2, 0]), "int64"), (rand(2, 6, seed=4), F32)]),
+])
+def test_split_and_index_functions_match_torch(bk, real, name, args):
+    _compare(bk, real, name, args)
+
+
+def test_vander_matches_torch(bk, real):
+    # (torch's own vander cannot backward: its cumprod writes in place; the gradient of the
+    # sum of powers is checked against the formula instead)
+    _compare(bk, real, "vander", [V], grad=False)
+    _compare(bk, real, "vander", [V, 4, True], grad=False)
+    x = bk.tensor([0.5, -2.0], requires_grad=True)
+    bk.vander(x, 3, True).sum().backward()
+    assert x.grad.tolist() == [1 + 2 * 0.5, 1 + 2 * -2.0]
+
+
+def test_integer_helpers_match_torch(bk, real):
+    _compare(bk, real, "vander", [(np.array([1, 2, 3]), "int64"), 3], grad=False, rtol=0, atol=0)
+    _compare(bk, real, "unravel_index", [(np.array([4, 7, -1]), "int64"), (2, 4)], grad=False,
+             rtol=0, atol=0)
+    for a, b in (("int32", "float32"), ("uint8", "int8"), ("int64", "float64")):
+        assert str(bk.promote_types(getattr(bk, a), getattr(bk, b))) == str(
+            real.promote_types(getattr(real, a), getattr(real, b)))
+    ours = bk.result_type(bk.tensor([1, 2]), 1.0)
+    assert str(ours) == str(real.result_type(real.tensor([1, 2]), 1.0))
+    assert str(bk.result_type(bk.tensor([1.0], dtype=bk.float32), bk.tensor(2.0, dtype=bk.float64))
+               ) == "torch.float32"
+    assert bk.can_cast(bk.float32, bk.int32) is False and bk.can_cast(bk.int32, bk.float32)
+
+
+def test_tensor_methods_scripts_use_match_torch(bk, real):
+    data = rand(3, 7)
+    ours, theirs = bk.tensor(data.tolist()), real.tensor(data.tolist())
+    for args in ((1, 3, 2), (0, 2, 1), (1, 7, 7)):
+        np.testing.assert_allclose(_host(ours.unfold(*args)), _host(theirs.unfold(*args)))
+    x = bk.tensor(data.tolist(), requires_grad=True)
+    x.unfold(1, 3, 2).pow(2).sum().backward()
+    y = real.tensor(data.tolist(), requires_grad=True)
+    y.unfold(1, 3, 2).pow(2).sum().backward()
+    np.testing.assert_allclose(_host(x.grad), _host(y.grad), rtol=1e-6)
+    assert ours.select(1, 2).tolist() == theirs.select(1, 2).tolist()
+    assert ours.ndimension() == 2 and ours.pin_memory() is ours and not ours.is_pinned()
+    assert str(bk.tensor([1.0, 2.0]).byte().dtype) == "torch.uint8"
+    assert str(bk.tensor([1.0]).char().dtype) == "torch.int8"
+    acc, acc_t = bk.zeros(3), real.zeros(3)
+    acc.addcmul_(bk.tensor([1.0, 2, 3]), bk.tensor([2.0, 2, 2]), value=0.5)
+    acc.addcdiv_(bk.tensor([1.0, 2, 3]), bk.tensor([4.0, 4, 4]))
+    acc_t.addcmul_(real.tensor([1.0, 2, 3]), real.tensor([2.0, 2, 2]), value=0.5)
+    acc_t.addcdiv_(real.tensor([1.0, 2, 3]), real.tensor([4.0, 4, 4]))
+    assert acc.tolist() == acc_t.tolist()
+
+
+def test_boilerplate_flags_and_constants(bk, real):
+    assert bk.pi == real.pi and bk.e == real.e and bk.inf == real.inf and bk.newaxis is None
+    assert bk.ones(2)[:, bk.newaxis].shape == (2, 1)
+
+    def model(v):
+        return v * 2
+
+    assert bk.compile(model) is model and bk.compile(mode="max-autotune")(model) is model
+    assert bk.are_deterministic_algorithms_enabled() is False
+    bk.use_deterministic_algorithms(True)
+    try:
+        assert bk.are_deterministic_algorithms_enabled() is True
+    finally:
+        bk.use_deterministic_algorithms(False)
+    bk.set_float32_matmul_precision("high")
+    try:
+        assert bk.get_float32_matmul_precision() == "high"
+    finally:
+        bk.set_float32_matmul_precision("highest")
+    with pytest.raises(RuntimeError, match="Invalid precision"):
+        bk.set_float32_matmul_precision("low")
+    assert str(bk.get_default_device()) == "cpu"
+    bk.set_default_device("cpu")
+    with pytest.raises(RuntimeError, match="keeps its tensors"):
+        bk.set_default_device("cuda")

@@ -343,6 +343,41 @@ OPS_METHODS = {
 }
 
 
+def _pin_memory(self, device=None):
+    """The tensor itself: the engines' host memory needs no pinning (a DataLoader with
+    ``pin_memory=True`` calls this)."""
+    return self
+
+
+def _unfold(self, dimension, size, step):
+    """The windows of ``size`` elements every ``step`` along ``dimension``: that dim becomes
+    the window count and a last dim of ``size`` holds each window (copies, not views)."""
+    if step <= 0:
+        raise RuntimeError(f"step is {step} but must be > 0")
+    d = dimension % max(self.ndim, 1)
+    length = self.shape[d] if self.ndim else 1
+    if size > length:
+        raise RuntimeError(f"maximum size for tensor at dimension {d} is {length} but size is "
+                           f"{size}")
+    if self.ndim == 0:
+        return F.reshape(self, (1,))
+    count = (length - size) // step + 1
+    windows = [F.narrow(self, d, i * step, size) for i in range(count)]
+    return F.movedim(F.stack(windows, d), d + 1, -1)
+
+
+def _addcmul_(self, tensor1, tensor2, value=1):
+    """``self += value * tensor1 * tensor2`` in place."""
+    product = tensor1 * tensor2
+    return add_(self, product if value == 1 else product * value)
+
+
+def _addcdiv_(self, tensor1, tensor2, value=1):
+    """``self += value * tensor1 / tensor2`` in place."""
+    quotient = tensor1 / tensor2
+    return add_(self, quotient if value == 1 else quotient * value)
+
+
 def attach(cls: type) -> None:
     """Give the tensor class PyTorch's methods."""
     table = {
@@ -383,7 +418,10 @@ def attach(cls: type) -> None:
         # dtypes and devices
         "to": F.to, "type_as": _type_as, "float": _to_dtype("float32"), "double": _to_dtype("float64"),
         "half": _to_dtype("float16"), "long": _to_dtype("int64"), "int": _to_dtype("int32"),
-        "bool": _to_dtype("bool"), "cpu": _cpu, "cuda": _cuda, "type": _type,
+        "bool": _to_dtype("bool"), "byte": _to_dtype("uint8"), "char": _to_dtype("int8"),
+        "short": _to_dtype("int16"), "cpu": _cpu, "cuda": _cuda, "type": _type,
+        "pin_memory": _pin_memory, "is_pinned": lambda self: False,
+        "ndimension": lambda self: self.ndim, "unfold": _unfold,
         "new_tensor": _new_tensor, "new_zeros": _new_factory(0), "new_ones": _new_factory(1),
         "new_empty": _new_factory(0), "new_full": _new_full, "element_size": _element_size,
         "get_device": _get_device,
@@ -394,6 +432,7 @@ def attach(cls: type) -> None:
         "neg_": _unary_(F.neg), "exp_": _unary_(F.exp), "log_": _unary_(F.log),
         "sqrt_": _unary_(F.sqrt), "abs_": _unary_(F.abs), "sigmoid_": _unary_(F.sigmoid),
         "tanh_": _unary_(F.tanh), "relu_": _unary_(F.relu),
+        "addcmul_": _addcmul_, "addcdiv_": _addcdiv_,
     }
     table.update(OPS_METHODS)
     for name, fn in table.items():

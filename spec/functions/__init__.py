@@ -12,7 +12,7 @@ chosen to give the same one.  Functions are called as ``fn(backend, *args, **kwa
 
 from __future__ import annotations
 
-from . import elementwise, reductions, sampling, shapes  # noqa: F401 - they fill the registry
+from . import elementwise, reductions, sampling, settings, shapes  # noqa: F401 - fill the registry
 from .registry import FUNCTIONS, METHODS, attach_methods, bound
 
 __all__ = ["FUNCTIONS", "METHODS", "attach_methods", "bound"]

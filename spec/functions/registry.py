@@ -34,7 +34,8 @@ METHODS = frozenset({
     "log2", "logaddexp", "logaddexp2", "logical_xor", "logit", "matrix_power", "msort",
     "multinomial", "multiply", "nan_to_num", "nanmean", "nansum", "negative", "not_equal",
     "numel", "positive", "rad2deg", "ravel", "rot90", "sgn", "signbit", "sinc", "sinh",
-    "subtract", "tan", "true_divide", "vdot", "xlogy",
+    "subtract", "tan", "true_divide", "vdot", "xlogy", "dsplit", "hsplit", "index_copy",
+    "index_fill", "select", "tensor_split", "unflatten", "vsplit",
 })
 
 

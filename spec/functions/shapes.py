@@ -300,3 +300,132 @@ def trapezoid(backend: Any, y: Any, x: Any = None, *, dx: Any = None, dim: int =
     return (steps * pairs).sum(d) / 2
 
 
+
+
+@_composed("select", what="the slice at one index of a dim, without that dim")
+def select(backend: Any, input: Any, dim: int, index: int) -> Any:
+    """``input`` at ``index`` along ``dim`` (negative counts from the end), that dim removed."""
+    d = _dim(dim, input.dim(), "select")
+    size = input.shape[d]
+    if not -size <= index < size:
+        raise IndexError(f"select(): index {index} out of range for tensor of size "
+                         f"{list(input.shape)} at dimension {d}")
+    return input.narrow(d, index % size, 1).squeeze(d)
+
+
+@_composed("tensor_split", what="split into n near-equal parts, or at given indices")
+def tensor_split(backend: Any, input: Any, indices_or_sections: Any, dim: int = 0) -> tuple:
+    """Views of ``input`` along ``dim``: ``n`` parts (the first ``size % n`` one longer) for an
+    int, or cut before each given index (clamped to the size) for a list."""
+    d = _dim(dim, input.dim(), "tensor_split")
+    size = input.shape[d]
+    if isinstance(indices_or_sections, int):
+        n = indices_or_sections
+        if n <= 0:
+            raise RuntimeError(f"number of sections must be larger than 0, got {n}")
+        cuts, start = [], 0
+        for i in range(n - 1):
+            start += size // n + (1 if i < size % n else 0)
+            cuts.append(start)
+    else:
+        cuts = [min(max(int(i) if int(i) >= 0 else size + int(i), 0), size)
+                for i in indices_or_sections]
+    bounds = [0, *cuts, size]
+    return tuple(input.narrow(d, lo, max(hi - lo, 0)) for lo, hi in zip(bounds, bounds[1:]))
+
+
+def _split_along(name: str, input: Any, sections: Any, dim: int, least: int) -> tuple:
+    if input.dim() < least:
+        raise RuntimeError(f"torch.{name} requires a tensor with at least {least} dimension, but "
+                           f"got a tensor with {input.dim()} dimensions!")
+    if isinstance(sections, int) and input.shape[dim] % sections:
+        raise RuntimeError(f"torch.{name} attempted to split along dimension {dim}, but the size "
+                           f"of the dimension {input.shape[dim]} is not divisible by the split_size"
+                           f" {sections}!")
+    return tensor_split(None, input, sections, dim)
+
+
+@_composed("hsplit", what="tensor_split along dim 1 (dim 0 for vectors)")
+def hsplit(backend: Any, input: Any, indices_or_sections: Any) -> tuple:
+    """`tensor_split` along the second dim (the first of a 1-d tensor); an int must divide it."""
+    return _split_along("hsplit", input, indices_or_sections, 0 if input.dim() == 1 else 1, 1)
+
+
+@_composed("vsplit", what="tensor_split along dim 0 of a matrix")
+def vsplit(backend: Any, input: Any, indices_or_sections: Any) -> tuple:
+    """`tensor_split` along the first dim of an at least 2-d tensor; an int must divide it."""
+    return _split_along("vsplit", input, indices_or_sections, 0, 2)
+
+
+@_composed("dsplit", what="tensor_split along dim 2")
+def dsplit(backend: Any, input: Any, indices_or_sections: Any) -> tuple:
+    """`tensor_split` along the third dim of an at least 3-d tensor; an int must divide it."""
+    return _split_along("dsplit", input, indices_or_sections, 2, 3)
+
+
+@_composed("unflatten", what="one dim reshaped into several")
+def unflatten(backend: Any, input: Any, dim: int, sizes: Sequence[int]) -> Any:
+    """``input`` with dim ``dim`` replaced by ``sizes`` (one of them may be -1)."""
+    d = _dim(dim, input.dim(), "unflatten")
+    shape = list(input.shape)
+    return input.reshape(*shape[:d], *sizes, *shape[d + 1:])
+
+
+def _index_mask(backend: Any, input: Any, d: int, index: Any) -> Any:
+    """True at the positions of ``index`` along dim ``d``, broadcastable to ``input``."""
+    hits = backend.arange(input.shape[d]).reshape(-1, 1) == index.reshape(1, -1)
+    mask = hits.any(dim=1)
+    return mask.reshape(*[input.shape[d] if i == d else 1 for i in range(input.dim())])
+
+
+@_composed("index_fill", what="a copy with the given indices of a dim set to a value")
+def index_fill(backend: Any, input: Any, dim: int, index: Any, value: Any) -> Any:
+    """``input`` with every slice ``index[i]`` along ``dim`` set to ``value`` (gradient 0 there)."""
+    d = _dim(dim, input.dim(), "index_fill")
+    fill = value if hasattr(value, "dim") else backend.full_like(input, value)
+    return backend.where(_index_mask(backend, input, d, index), fill, input)
+
+
+@_composed("index_copy", what="a copy with the given indices of a dim taken from a source")
+def index_copy(backend: Any, input: Any, dim: int, index: Any, source: Any) -> Any:
+    """``input`` with slice ``index[i]`` along ``dim`` replaced by slice ``i`` of ``source``
+    (indices distinct); gradients flow to the slice each value came from."""
+    d = _dim(dim, input.dim(), "index_copy")
+    placed = backend.zeros_like(input).index_add(d, index, source)
+    return backend.where(_index_mask(backend, input, d, index), placed, input)
+
+
+@_composed("vander", what="the Vandermonde matrix of a vector")
+def vander(backend: Any, x: Any, N: int | None = None, increasing: bool = False) -> Any:
+    """Columns ``x ** (N - 1), ..., x ** 0`` (reversed with ``increasing``); N defaults to
+    ``len(x)``; integer input stays integer."""
+    if x.dim() != 1:
+        raise RuntimeError("x must be a one-dimensional tensor.")
+    n = x.shape[0] if N is None else N
+    if n < 0:
+        raise RuntimeError("N must be non-negative.")
+    powers = range(n) if increasing else range(n - 1, -1, -1)
+    columns = [x ** p if p else backend.ones_like(x) for p in powers]
+    if not columns:
+        return backend.zeros(x.shape[0], 0, dtype=x.dtype)
+    return backend.stack(columns, dim=1)
+
+
+@_composed("unravel_index", what="flat indices as coordinates of a shape")
+def unravel_index(backend: Any, indices: Any, shape: Any) -> tuple:
+    """One int64 tensor of coordinates per dim of ``shape`` for the flat (C-order) ``indices``."""
+    dims = [shape] if isinstance(shape, int) else list(shape)
+    total = 1
+    for n in dims:
+        total *= n
+    flat = indices if hasattr(indices, "dim") else backend.tensor(indices)
+    if flat.is_floating_point():
+        raise TypeError("expected 'indices' to be integer dtype, but got a floating dtype")
+    if flat.numel() and (int(flat.min()) < -total or int(flat.max()) >= total):
+        raise RuntimeError("index out of bounds for shape")
+    flat = backend.where(flat < 0, flat + total, flat)
+    out = []
+    for n in reversed(dims):
+        out.append(flat % n)
+        flat = flat // n
+    return tuple(reversed(out))
