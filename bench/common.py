@@ -14,6 +14,7 @@ import platform
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 from typing import Any, Callable, Mapping
@@ -69,8 +70,8 @@ def subprocess_rounds(script: Path, systems: list[str], args: list[str], rounds:
     runs: dict[str, list[dict[str, Any]]] = {name: [] for name in systems}
     for _ in range(rounds):
         for name in systems:
-            worker, extra = ENGINE_SYSTEMS.get(name, (name, {}))
-            cmd = [sys.executable, str(script), "--worker", worker, *args]
+            worker, extra, python = ENGINE_SYSTEMS.get(name, (name, {}, sys.executable))
+            cmd = [python, str(script), "--worker", worker, *args]
             done = subprocess.run(cmd, capture_output=True, text=True,
                                   env={**os.environ, **(env or {}), **extra})
             if done.returncode != 0:
@@ -99,7 +100,7 @@ def median_step_seconds(step: Callable[[], Any], steps: int, warmup: int = 5) ->
 #: name -> (the worker system it runs, environment added to its processes).  Filled by
 #: `add_engine_systems` (bench/run.py: ``pure`` when this process runs the compiled core,
 #: ``baseline`` for ``--baseline REV``).
-ENGINE_SYSTEMS: dict[str, tuple[str, dict[str, str]]] = {}
+ENGINE_SYSTEMS: dict[str, tuple[str, dict[str, str], str]] = {}  # (worker, env, interpreter)
 
 
 def engine_core() -> dict[str, Any]:
@@ -109,16 +110,36 @@ def engine_core() -> dict[str, Any]:
     return core.status().as_dict()
 
 
-def add_engine_systems(baseline: Path | None = None) -> None:
+def add_engine_systems(baseline: Path | None = None, baseline_python: str | None = None) -> None:
     """Register ``pure`` (this engine as pure Python; only when this process runs the
-    compiled core) and ``baseline`` (the engine of another commit, as pure Python, from the
-    tree `baseline_tree` laid out)."""
+    compiled core) and ``baseline``: the engine of another commit, as pure Python, from the
+    tree `baseline_tree` laid out, or the gradspec another interpreter has installed
+    (``baseline_python``: a virtual environment holding another build, compiled or not)."""
     ENGINE_SYSTEMS.clear()
     if engine_core()["core"] == "compiled":
-        ENGINE_SYSTEMS["pure"] = ("gradspec", {"GRADSPEC_PURE": "1"})
+        ENGINE_SYSTEMS["pure"] = ("gradspec", {"GRADSPEC_PURE": "1"}, sys.executable)
     if baseline is not None:
         path = os.pathsep.join(p for p in (str(baseline), os.environ.get("PYTHONPATH")) if p)
-        ENGINE_SYSTEMS["baseline"] = ("gradspec", {"GRADSPEC_PURE": "1", "PYTHONPATH": path})
+        ENGINE_SYSTEMS["baseline"] = ("gradspec", {"GRADSPEC_PURE": "1", "PYTHONPATH": path},
+                                      sys.executable)
+    elif baseline_python is not None:
+        ENGINE_SYSTEMS["baseline"] = ("gradspec", {}, baseline_python)
+
+
+def interpreter_build(python: str) -> dict[str, Any]:
+    """The engine core and gradspec version the interpreter ``python`` runs (for a report's
+    description of a ``--baseline-python`` system); an interpreter without gradspec raises."""
+    code = ("import json, gradspec; from gradspec.backends.engine import core; "
+            "print(json.dumps({**core.status().as_dict(), 'file': gradspec.__file__}))")
+    try:
+        done = subprocess.run([python, "-c", code], capture_output=True, text=True,
+                              cwd=tempfile.gettempdir())
+    except OSError as exc:
+        raise RuntimeError(f"--baseline-python {python} cannot import gradspec: {exc}") from None
+    if done.returncode != 0:
+        last = (done.stderr.strip().splitlines() or ["no output"])[-1]
+        raise RuntimeError(f"--baseline-python {python} cannot import gradspec: {last}")
+    return json.loads(done.stdout)
 
 
 def baseline_tree(rev: str, folder: Path) -> Path:
@@ -149,9 +170,9 @@ class Remote:
     on several cores, or at several commits, in the same rounds."""
 
     def __init__(self, system: str, module: str, factory: str, args: list[Any]) -> None:
-        worker, extra = ENGINE_SYSTEMS.get(system, (system, {}))
+        worker, extra, python = ENGINE_SYSTEMS.get(system, (system, {}, sys.executable))
         self.proc = subprocess.Popen(
-            [sys.executable, "-u", str(BENCH_DIR / "common.py"), "--remote", module, factory,
+            [python, "-u", str(BENCH_DIR / "common.py"), "--remote", module, factory,
              json.dumps([worker, *args])], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
             text=True, env={**os.environ, **extra}, cwd=str(BENCH_DIR))
 

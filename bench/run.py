@@ -5,12 +5,15 @@
     python bench/run.py --only per-op,mlp --quick
     python bench/run.py --phases                 # also forward/backward/step/zero_grad times
     python bench/run.py --baseline 9741a69       # also the engine of that commit, beside
+    python bench/run.py --baseline-python ../old/venv/bin/python   # another installed build
 
 Every figure is a median of repeats with the systems run round-robin (small benchmarks, one
 process; gradspec's other engine systems in worker processes driven in the same rounds) or one
 subprocess per system and run (large data); ratios compare figures of the same run.  When this
 process runs the compiled engine core, ``pure`` is the same engine as pure Python, measured
-beside it; ``--baseline REV`` adds the engine of another commit (pure Python).  See
+beside it; ``--baseline REV`` adds the engine of another commit (pure Python), and
+``--baseline-python PY`` the gradspec another interpreter has installed (a compiled build of
+another commit, for a compiled before/after in one run).  See
 bench/RESULTS.md for the latest figures and what they mean.
 """
 
@@ -204,7 +207,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline", metavar="REV",
                         help="also run the engine of git revision REV (as pure Python) beside, "
                              "in the same rounds: a before/after comparison from one run")
+    parser.add_argument("--baseline-python", metavar="PY",
+                        help="the baseline is the gradspec this interpreter has installed (e.g. "
+                             "the python of a virtual environment holding a compiled build of "
+                             "another commit) instead of --baseline's pure tree")
     args = parser.parse_args(argv)
+    if args.baseline and args.baseline_python:
+        print("bench/run.py: give --baseline or --baseline-python, not both", file=sys.stderr)
+        return 2
     chosen = [b for b in args.only.split(",") if b] or list(BENCHMARKS)
     unknown = [b for b in chosen if b not in BENCHMARKS]
     if unknown:
@@ -220,10 +230,15 @@ def main(argv: list[str] | None = None) -> int:
     plan = Plan(args.quick)
     with tempfile.TemporaryDirectory(prefix="gradspec-baseline-") as tmp:
         try:
-            baseline = None
+            baseline, described = None, ""
             if args.baseline:
                 baseline = common.baseline_tree(args.baseline, Path(tmp))
-            common.add_engine_systems(baseline)
+                described = f"the engine of {args.baseline}, as pure Python"
+            elif args.baseline_python:
+                other = common.interpreter_build(args.baseline_python)
+                described = (f"the gradspec of {args.baseline_python} ({other['core']} core, "
+                             f"{other['file']})")
+            common.add_engine_systems(baseline, args.baseline_python)
             rows = _run_all(chosen, plan, args.data_dir)
         except (RuntimeError, OSError, subprocess.CalledProcessError) as exc:
             print(f"bench/run.py: {str(exc).splitlines()[0]}", file=sys.stderr)
@@ -237,8 +252,7 @@ def main(argv: list[str] | None = None) -> int:
         "systems": {"gradspec": f"this process's engine core ({common.engine_core()['core']})",
                     **({"pure": "the same engine as pure Python (GRADSPEC_PURE=1)"}
                        if "pure" in common.ENGINE_SYSTEMS else {}),
-                    **({"baseline": f"the engine of {args.baseline}, as pure Python"}
-                       if args.baseline else {})},
+                    **({"baseline": described} if described else {})},
         "machine": common.machine(),
         "threads": common.threads(),
         "results": rows,

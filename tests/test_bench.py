@@ -210,3 +210,24 @@ def test_instruction_breakdown_splits_the_mlp_excess_by_layer():
     assert [line.split()[:2] for line in lines[1:]] == [["50", "17%"], ["50", "17%"],
                                                         ["200", "67%"]]
     assert instructions.breakdown({"mlp": 1300.0, "mlp-floor": 1000.0}) == []
+
+
+def test_a_baseline_interpreter_runs_the_workers(monkeypatch):
+    # --baseline-python: the baseline system's workers run under that interpreter, with its
+    # own gradspec (here this one, standing in for another virtual environment's)
+    monkeypatch.setattr(common, "ENGINE_SYSTEMS", {})
+    common.add_engine_systems(None, sys.executable)
+    worker, env, python = common.ENGINE_SYSTEMS["baseline"]
+    assert (worker, env, python) == ("gradspec", {}, sys.executable)
+    build = common.interpreter_build(sys.executable)
+    assert build["core"] in ("compiled", "pure") and build["file"].endswith("__init__.py")
+    runs = common.subprocess_rounds(ROOT / "bench" / "mlp.py", ["baseline"], ["--steps", "2"], 1)
+    assert runs["baseline"][0]["system"] == "gradspec"
+    with pytest.raises(RuntimeError, match="cannot import gradspec"):
+        common.interpreter_build(str(ROOT / "no-such-python"))
+
+
+def test_run_takes_one_kind_of_baseline():
+    done = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--baseline", "HEAD",
+                           "--baseline-python", sys.executable], capture_output=True, text=True)
+    assert done.returncode == 2 and "not both" in done.stderr and "Traceback" not in done.stderr
