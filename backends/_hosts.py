@@ -33,6 +33,21 @@ class NumpyRNG:
     def integers(self, low: int, high: int, shape: tuple) -> Any:
         return self.to_array(self.gen.integers(low, high, size=shape, dtype=self.np.int64))
 
+    def get_state(self) -> dict:
+        """The generator's state as plain data (ints and strings): what ``get_rng_state``
+        encodes."""
+        return {"kind": "numpy-pcg64", "initial": self.initial,
+                "state": self.gen.bit_generator.state}
+
+    def set_state(self, state: dict) -> None:
+        """Continue from a state `get_state` gave."""
+        if not isinstance(state, dict) or state.get("kind") != "numpy-pcg64":
+            raise RuntimeError("set_rng_state: not a state of this backend's generator (numpy's "
+                               "PCG64); pass what get_rng_state() returned")
+        gen = self.np.random.default_rng(0)
+        gen.bit_generator.state = state["state"]
+        self.initial, self.gen = int(state["initial"]), gen
+
 
 def numpy_quiet(np: Any) -> tuple[Any, Any] | None:
     """The ``Host.quiet`` of a namespace computing with numpy: the context variable in which

@@ -56,6 +56,9 @@ NAMES: dict[str, str] = {
     "rand": "uniform samples in [0, 1)", "randn_like": "randn shaped like a tensor",
     "rand_like": "rand shaped like a tensor", "randint": "uniform integers",
     "randperm": "a random permutation", "normal": "normal samples",
+    "seed": "seed the generator from a non-deterministic source",
+    "get_rng_state": "the generator's state (a uint8 tensor)",
+    "set_rng_state": "continue from a state get_rng_state returned",
     # dtypes
     "dtype": "the dtype class", "float32": "dtype", "float": "float32", "float64": "dtype",
     "double": "float64", "float16": "dtype", "half": "float16", "int64": "dtype",

@@ -489,3 +489,54 @@ def test_boilerplate_flags_and_constants(bk, real):
     bk.set_default_device("cpu")
     with pytest.raises(RuntimeError, match="keeps its tensors"):
         bk.set_default_device("cuda")
+
+
+@pytest.mark.parametrize("shape, wrap", [((3, 3), False), ((5, 3), False), ((5, 3), True),
+                                         ((7, 3), True), ((3, 5), True), ((2, 2, 2), False)])
+def test_fill_diagonal_matches_torch(bk, real, shape, wrap):
+    ours, theirs = bk.zeros(*shape), real.zeros(*shape)
+    ours.fill_diagonal_(2.5, wrap=wrap)
+    theirs.fill_diagonal_(2.5, wrap=wrap)
+    assert ours.tolist() == theirs.tolist()
+
+
+def test_masking_a_similarity_diagonal_keeps_the_gradient(bk, real):
+    # the contrastive-loss idiom: sim.fill_diagonal_(-inf) on a non-leaf, then logsumexp
+    data = rand(4, 3)
+    x, y = bk.tensor(data.tolist(), requires_grad=True), real.tensor(data.tolist(),
+                                                                     requires_grad=True)
+    for t, lib in ((x, bk), (y, real)):
+        sim = t @ t.T
+        sim.fill_diagonal_(float("-inf"))
+        sim.logsumexp(dim=1).sum().backward()
+    np.testing.assert_allclose(_host(x.grad), _host(y.grad), rtol=1e-5, atol=1e-6)
+
+
+def test_index_fill_and_copy_in_place_match_torch(bk, real):
+    data = rand(3, 4)
+    for lib in (bk, real):
+        t = lib.tensor(data.tolist())
+        t.index_fill_(1, lib.tensor([0, 3]), -1.0)
+        t.index_copy_(0, lib.tensor([2]), lib.ones(1, 4) * 7)
+        if lib is bk:
+            ours = t.tolist()
+        else:
+            assert ours == t.tolist()
+
+
+def test_the_generator_state_repeats_the_draws(bk):
+    state = bk.get_rng_state()
+    assert str(state.dtype) == "torch.uint8" and state.dim() == 1
+    first = bk.randn(5).tolist()
+    bk.set_rng_state(state)
+    assert bk.randn(5).tolist() == first
+    g = bk.Generator().manual_seed(7)
+    saved = g.get_state()
+    draws = bk.rand(3, generator=g).tolist()
+    assert g.set_state(saved) is g and bk.rand(3, generator=g).tolist() == draws
+    with pytest.raises(TypeError, match="uint8 tensor"):
+        bk.set_rng_state([1, 2, 3])
+    with pytest.raises(RuntimeError, match="not a state"):
+        bk.set_rng_state(bk.tensor([1, 2, 3], dtype=bk.uint8))
+    assert isinstance(bk.seed(), int)
+    bk.manual_seed(0)

@@ -26,7 +26,7 @@ _FACTORIES = (
     "tensor", "as_tensor", "from_numpy", "zeros", "ones", "empty", "full", "zeros_like",
     "ones_like", "empty_like", "full_like", "manual_seed", "initial_seed", "randn", "rand",
     "randn_like", "rand_like", "randint", "randperm", "normal", "arange", "linspace", "eye",
-    "Generator",
+    "Generator", "seed", "get_rng_state", "set_rng_state",
 )
 # PyTorch's aliases of dtypes
 _ALIASES = {"float": "float32", "double": "float64", "half": "float16", "long": "int64",

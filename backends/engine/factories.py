@@ -35,6 +35,7 @@ class Generator:
 
     def __init__(self, eng: Any, device: Any = None) -> None:
         eng.check_device(device)
+        self._eng = eng
         self.device = eng.device_obj
         self._rng = copy.copy(eng.host.rng)  # the backend's kind of generator, its own state
         self._rng.seed(eng.host.rng.initial)
@@ -55,6 +56,45 @@ class Generator:
         value = secrets.randbits(63)
         self._rng.seed(value)
         return value
+
+    def get_state(self) -> Any:
+        """This generator's state, as a uint8 tensor (``Generator.get_state``)."""
+        return self._eng.Tensor._wrap(self._eng.xp.asarray(_encode_state(self._rng),
+                                                           dtype=self._eng.uint8))
+
+    def set_state(self, new_state: Any) -> "Generator":
+        """Continue from a state `get_state` returned; returns the generator."""
+        _decode_state(self._rng, new_state)
+        return self
+
+
+def _encode_state(rng: Any) -> list:
+    """The state of a host generator as the bytes of its JSON, for a uint8 tensor."""
+    import json
+
+    get = getattr(rng, "get_state", None)
+    if get is None:
+        raise NotImplementedError(f"this backend's generator ({type(rng).__name__}) cannot "
+                                  "export its state; reseed with manual_seed to repeat draws")
+    return list(json.dumps(get(), sort_keys=True).encode())
+
+
+def _decode_state(rng: Any, state: Any) -> None:
+    import json
+
+    if not hasattr(state, "tolist") or getattr(state, "ndim", 1) != 1:
+        raise TypeError(f"set_rng_state expects the uint8 tensor get_rng_state() returned, got "
+                        f"{type(state).__name__}")
+    try:
+        decoded = json.loads(bytes(int(v) for v in state.tolist()).decode())
+    except (ValueError, UnicodeDecodeError):
+        raise RuntimeError("set_rng_state: these bytes are not a state get_rng_state() "
+                           "returned") from None
+    put = getattr(rng, "set_state", None)
+    if put is None:
+        raise NotImplementedError(f"this backend's generator ({type(rng).__name__}) cannot take "
+                                  "a state; reseed with manual_seed to repeat draws")
+    put(decoded)
 
 
 class Factories:
@@ -173,6 +213,24 @@ class Factories:
     def initial_seed(self) -> int:
         """The seed the backend's generator was last seeded with."""
         return self.eng.host.rng.initial
+
+    def seed(self) -> int:
+        """Seed the backend's generator from a non-deterministic source; returns the seed."""
+        import secrets
+
+        value = secrets.randbits(63)
+        self.eng.host.rng.seed(value)
+        return value
+
+    def get_rng_state(self) -> Tensor:
+        """The backend generator's state, as a uint8 tensor (``torch.get_rng_state``): give it
+        to `set_rng_state` to repeat the draws that follow."""
+        return self._leaf(self.xp.asarray(_encode_state(self.eng.host.rng),
+                                          dtype=self.eng.uint8), False)
+
+    def set_rng_state(self, new_state: Any) -> None:
+        """Continue the backend's generator from a state `get_rng_state` returned."""
+        _decode_state(self.eng.host.rng, new_state)
 
     def randn(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
               generator: Any = None) -> Tensor:

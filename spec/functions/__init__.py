@@ -13,6 +13,9 @@ chosen to give the same one.  Functions are called as ``fn(backend, *args, **kwa
 from __future__ import annotations
 
 from . import elementwise, reductions, sampling, settings, shapes  # noqa: F401 - fill the registry
-from .registry import FUNCTIONS, METHODS, attach_methods, bound
+from .registry import FUNCTIONS, INPLACE, METHODS, attach_methods, bound
 
-__all__ = ["FUNCTIONS", "METHODS", "attach_methods", "bound"]
+INPLACE.update(fill_diagonal_=shapes.fill_diagonal, index_fill_=shapes.index_fill,
+               index_copy_=shapes.index_copy)
+
+__all__ = ["FUNCTIONS", "INPLACE", "METHODS", "attach_methods", "bound"]

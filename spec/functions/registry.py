@@ -9,7 +9,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["FUNCTIONS", "METHODS", "attach_methods", "bound"]
+__all__ = ["FUNCTIONS", "INPLACE", "METHODS", "attach_methods", "bound"]
 
 #: name -> (function taking the backend first, what it is): the surface's composed names
 FUNCTIONS: dict[str, tuple[Callable[..., Any], str]] = {}
@@ -39,13 +39,30 @@ METHODS = frozenset({
 })
 
 
+#: in-place methods: name -> the composed function whose result they write back
+INPLACE: dict[str, Callable[..., Any]] = {}
+
+
 def attach_methods(backend: Any, cls: type) -> None:
     """Give ``cls``, a tensor class of ``backend``'s own (the engine's), each of `METHODS` it
-    lacks: ``x.NAME(...)`` is ``torch.NAME(x, ...)``.  (A third party's tensor class is left
-    alone: it is not gradspec's to change.)"""
+    lacks (``x.NAME(...)`` is ``torch.NAME(x, ...)``) and of `INPLACE` (``x.NAME_(...)``
+    copies the result into ``x``).  (A third party's tensor class is left alone: it is not
+    gradspec's to change.)"""
     for name in sorted(METHODS):
         if not hasattr(cls, name):
             setattr(cls, name, _method(backend, name))
+    for name, fn in INPLACE.items():
+        if not hasattr(cls, name):
+            setattr(cls, name, _inplace(backend, name, fn))
+
+
+def _inplace(backend: Any, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return self.copy_(fn(backend, self, *args, **kwargs))
+
+    method.__name__ = method.__qualname__ = name
+    method.__doc__ = f"In place: {fn.__doc__}"
+    return method
 
 
 def _method(backend: Any, name: str) -> Callable[..., Any]:

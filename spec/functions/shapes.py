@@ -429,3 +429,24 @@ def unravel_index(backend: Any, indices: Any, shape: Any) -> tuple:
         out.append(flat % n)
         flat = flat // n
     return tuple(reversed(out))
+
+
+def fill_diagonal(backend: Any, input: Any, fill_value: Any, wrap: bool = False) -> Any:
+    """``input`` with its main diagonal (``i == j == ...``; all dims equal beyond 2-d) set to
+    ``fill_value``; ``wrap`` continues the diagonal of a tall matrix below its first square,
+    as PyTorch's ``fill_diagonal_``.  (The method ``x.fill_diagonal_(v)`` writes it back.)"""
+    shape = tuple(input.shape)
+    if len(shape) < 2:
+        raise RuntimeError(f"dimensions must larger than 1, got {len(shape)}")
+    if len(shape) > 2 and len(set(shape)) != 1:
+        raise RuntimeError("all dimensions of input must be of equal length")
+    numel, step, stride = input.numel(), 0, 1
+    for n in reversed(shape):
+        step += stride
+        stride *= n
+    limit = numel if wrap and len(shape) == 2 else min(shape) * step
+    if len(shape) == 2 and not wrap:
+        limit = min(min(shape[0], shape[1]) * step, numel)
+    flat = backend.arange(numel)
+    mask = backend.logical_and(flat % step == 0, flat < limit).reshape(*shape)
+    return backend.where(mask, backend.full_like(input, fill_value), input)
