@@ -53,6 +53,8 @@ REGISTRY_OPS = frozenset({
     "median", "cumsum", "cumprod", "split", "repeat", "flip", "roll", "gather", "scatter_add",
     "scatter", "masked_fill", "baddbmm", "diagonal", "diag_embed", "trace", "tril", "triu",
     "vector_norm",
+    # square matrices
+    "linalg_inv", "linalg_det", "linalg_slogdet", "linalg_solve", "linalg_cholesky",
 }) | _nn.REGISTRY_OPS
 
 #: What the harness itself uses on every backend; ``methods`` need not list these.

@@ -35,6 +35,7 @@ OPS = frozenset({
     "var", "std", "logsumexp", "amax", "amin", "prod", "median", "cumsum", "cumprod",
     "split", "repeat", "flip", "roll", "gather", "scatter_add", "scatter", "masked_fill",
     "baddbmm", "diagonal", "diag_embed", "trace", "tril", "triu", "vector_norm",
+    "linalg_inv", "linalg_det", "linalg_slogdet", "linalg_solve", "linalg_cholesky",
 })
 
 SMALL = (2, 3)
@@ -442,3 +443,31 @@ linear("amax-linalg-norm-1", "amax", lambda B, x: B.linalg.norm(x, 1),
 linear("amin-linalg-matrix_norm-minus-inf", "amin",
        lambda B, x: B.linalg.matrix_norm(x, float("-inf")), X(3, 3, **NONZERO),
        "linalg.matrix_norm", sq=False)
+
+
+# square matrices: a multiple of the identity keeps every input (and every finite-difference
+# step) well conditioned; cholesky factors x x^T + 2I, symmetric positive-definite
+WELL = ("eye", "Tensor.__mul__", "Tensor.__add__")
+case("linalg_inv-matrix", "linalg_inv", lambda B, x: B.linalg.inv(x + B.eye(3) * 3), X(3, 3),
+     ("linalg.inv", *WELL))
+case("linalg_inv-batched", "linalg_inv", lambda B, x: B.linalg.inv(x + B.eye(2) * 3), X(2, 2, 2),
+     ("linalg.inv", *WELL))
+case("linalg_det-matrix", "linalg_det", lambda B, x: B.linalg.det(x + B.eye(3) * 2), X(3, 3),
+     ("linalg.det", *WELL))
+case("linalg_det-batched", "linalg_det", lambda B, x: B.linalg.det(x + B.eye(2) * 2), X(3, 2, 2),
+     ("linalg.det", *WELL))
+case("linalg_slogdet-positive", "linalg_slogdet",
+     lambda B, x: B.linalg.slogdet(x + B.eye(3) * 2)[1], X(3, 3), ("linalg.slogdet", *WELL))
+case("linalg_slogdet-negative", "linalg_slogdet",
+     lambda B, x: B.linalg.slogdet(x + B.eye(3) * -2)[1], X(3, 3), ("linalg.slogdet", *WELL))
+case("linalg_solve-matrix", "linalg_solve",
+     lambda B, a, b: B.linalg.solve(a + B.eye(3) * 3, b), (X(3, 3), X(3, 2)),
+     ("linalg.solve", *WELL))
+case("linalg_solve-vector", "linalg_solve",
+     lambda B, a, b: B.linalg.solve(a + B.eye(3) * 3, b), (X(3, 3), X(3)), ("linalg.solve", *WELL))
+case("linalg_solve-broadcast-batch", "linalg_solve",
+     lambda B, a, b: B.linalg.solve(a + B.eye(2) * 3, b), (X(2, 2, 2), X(2, 1)),
+     ("linalg.solve", *WELL))
+case("linalg_cholesky-spd", "linalg_cholesky",
+     lambda B, x: B.linalg.cholesky(x @ x.mT + B.eye(3) * 2), X(3, 3),
+     ("linalg.cholesky", "Tensor.__matmul__", "Tensor.mT", *WELL))

@@ -540,3 +540,36 @@ def test_the_generator_state_repeats_the_draws(bk):
         bk.set_rng_state(bk.tensor([1, 2, 3], dtype=bk.uint8))
     assert isinstance(bk.seed(), int)
     bk.manual_seed(0)
+
+
+SPD = (rand(3, 3) @ rand(3, 3).T + 2 * np.eye(3), "float64")
+WELL = (rand(3, 3) + 3 * np.eye(3), "float64")
+
+
+@pytest.mark.parametrize("name, args", [
+    ("inverse", [WELL]), ("det", [WELL]), ("slogdet", [WELL]), ("logdet", [WELL]),
+    ("cholesky", [SPD]), ("cholesky", [SPD, True]),
+])
+def test_matrix_functions_match_torch(bk, real, name, args):
+    _compare(bk, real, name, args, rtol=1e-9, atol=1e-12)
+
+
+def test_logdet_of_negative_and_singular_matrices_matches_torch(bk, real):
+    for matrix in (-np.eye(3), np.zeros((2, 2))):
+        ours = bk.logdet(bk.tensor(matrix.tolist()))
+        theirs = real.logdet(real.tensor(matrix.tolist()))
+        np.testing.assert_array_equal(_host(ours), _host(theirs))
+
+
+def test_matrix_errors_say_what_torch_says(bk, real):
+    for lib in (bk, real):
+        with pytest.raises(RuntimeError, match="square matrices"):
+            lib.linalg.inv(lib.ones(2, 3))
+        with pytest.raises(RuntimeError, match="floating point"):
+            lib.linalg.det(lib.ones(2, 2, dtype=lib.int64))
+        with pytest.raises(RuntimeError, match="singular"):
+            lib.linalg.inv(lib.zeros(2, 2))
+        with pytest.raises(RuntimeError, match="positive-definite"):
+            lib.linalg.cholesky(-lib.eye(2))
+        with pytest.raises(RuntimeError, match="Incompatible shapes"):
+            lib.linalg.solve(lib.eye(2), lib.ones(3))

@@ -67,6 +67,7 @@ from .ops.matrix import (
     tril,
     triu,
 )
+from .ops import linsolve
 from .ops.norms import linalg_norm, matrix_norm, norm, vector_norm
 from .ops.pointwise import (
     atan2,
@@ -106,7 +107,9 @@ from .ops.stats import amax, amin, logsumexp, prod, std, var
 
 moveaxis = movedim
 swapdims = swapaxes
-linalg = SimpleNamespace(vector_norm=vector_norm, norm=linalg_norm, matrix_norm=matrix_norm)
+linalg = SimpleNamespace(vector_norm=vector_norm, norm=linalg_norm, matrix_norm=matrix_norm,
+                         inv=linsolve.inv, det=linsolve.det, slogdet=linsolve.slogdet,
+                         solve=linsolve.solve, cholesky=linsolve.cholesky)
 """``torch.linalg``'s functions the engine implements."""
 
 

@@ -12,7 +12,14 @@ chosen to give the same one.  Functions are called as ``fn(backend, *args, **kwa
 
 from __future__ import annotations
 
-from . import elementwise, reductions, sampling, settings, shapes  # noqa: F401 - fill the registry
+from . import (  # noqa: F401 - they fill the registry
+    elementwise,
+    matrices,
+    reductions,
+    sampling,
+    settings,
+    shapes,
+)
 from .registry import FUNCTIONS, INPLACE, METHODS, attach_methods, bound
 
 INPLACE.update(fill_diagonal_=shapes.fill_diagonal, index_fill_=shapes.index_fill,

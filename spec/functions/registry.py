@@ -35,7 +35,8 @@ METHODS = frozenset({
     "multinomial", "multiply", "nan_to_num", "nanmean", "nansum", "negative", "not_equal",
     "numel", "positive", "rad2deg", "ravel", "rot90", "sgn", "signbit", "sinc", "sinh",
     "subtract", "tan", "true_divide", "vdot", "xlogy", "dsplit", "hsplit", "index_copy",
-    "index_fill", "select", "tensor_split", "unflatten", "vsplit",
+    "index_fill", "select", "tensor_split", "unflatten", "vsplit", "inverse", "det", "slogdet",
+    "logdet", "cholesky",
 })
 
 
