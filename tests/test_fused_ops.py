@@ -221,16 +221,12 @@ def test_a_kept_bias_gradient_is_not_the_callers_gradient(name, rows):
     assert g.tolist() == (B.ones_like(out) * 2).tolist(), "the caller's gradient changed"
 
 
-@pytest.mark.parametrize("name", ["numpy", "strict"])
-@pytest.mark.parametrize("special", ["finite", "inf", "nan", "overflowing sum"])
-def test_relu_gradient_on_big_arrays_is_where_exactly(name, special):
-    # big arrays take the mask product; it must still give where(x > 0, g, 0) exactly, also
-    # where g holds inf or NaN at masked positions (the product would give NaN there)
-    B = load_or_skip(name)
-    rng = np.random.default_rng(0)
-    n = 8192
-    xs = rng.standard_normal(n).astype(np.float32)
-    gs = rng.standard_normal(n).astype(np.float32)
+def _relu_inputs(seed, special):
+    """8192 inputs and incoming gradients of ReLU (the big path), with infinities, NaN or
+    values whose sum of squares overflows in the gradient, both kept and masked."""
+    rng = np.random.default_rng(seed)
+    xs = rng.standard_normal(8192).astype(np.float32)
+    gs = rng.standard_normal(8192).astype(np.float32)
     if special == "inf":
         gs[:4] = [np.inf, -np.inf, np.inf, -np.inf]
     elif special == "nan":
@@ -238,6 +234,16 @@ def test_relu_gradient_on_big_arrays_is_where_exactly(name, special):
     elif special == "overflowing sum":
         gs[:] = 3e38
     xs[:4] = [1.0, -1.0, -2.0, 2.0]  # inf/NaN both kept and masked
+    return xs, gs
+
+
+@pytest.mark.parametrize("name", ["numpy", "strict"])
+@pytest.mark.parametrize("special", ["finite", "inf", "nan", "overflowing sum"])
+def test_relu_gradient_on_big_arrays_is_where_exactly(name, special):
+    # big arrays take the mask product; it must still give where(x > 0, g, 0) exactly, also
+    # where g holds inf or NaN at masked positions (the product would give NaN there)
+    B = load_or_skip(name)
+    xs, gs = _relu_inputs(0, special)
     x = B.tensor(xs, requires_grad=True)
     B.relu(x).backward(B.tensor(gs))
     want = np.where(xs > 0, gs, np.float32(0))
@@ -263,21 +269,13 @@ def _patched_away(monkeypatch, method):
 
 
 @pytest.mark.parametrize("name", ["numpy", "strict"])
-@pytest.mark.parametrize("special", ["finite", "inf", "nan"])
+@pytest.mark.parametrize("special", ["finite", "inf", "nan", "overflowing sum"])
 def test_relu_writing_into_the_walks_own_gradient_is_where_exactly(name, special,
                                                                    monkeypatch):
     # the gradient linear's backward makes is nobody else's: relu's backward_owned masks it
     # in place (where the namespace can), and must still give where(x > 0, g, 0) exactly
     B = load_or_skip(name)
-    rng = np.random.default_rng(1)
-    n = 8192
-    xs = rng.standard_normal(n).astype(np.float32)
-    gs = rng.standard_normal(n).astype(np.float32)
-    if special == "inf":
-        gs[:4] = [np.inf, -np.inf, np.inf, -np.inf]
-    elif special == "nan":
-        gs[:2] = np.nan
-    xs[:4] = [1.0, -1.0, -2.0, 2.0]  # inf/NaN both kept and masked
+    xs, gs = _relu_inputs(1, special)
     _patched_away(monkeypatch, "backward")  # the owned path is the one taken
     x, _, out = _relu_into_linear(B, xs, gs)
     out.backward()
