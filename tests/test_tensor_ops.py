@@ -82,6 +82,12 @@ CALLS = {
     "linalg.vector_norm": lambda t, x: t.linalg.vector_norm(x, 3),
     "linalg.matrix_norm": lambda t, x: t.linalg.matrix_norm(x),
     "linalg.norm": lambda t, x: t.linalg.norm(x),
+    # (x x^T + I: a symmetric positive-definite 2x2 matrix)
+    "linalg.inv": lambda t, x: t.linalg.inv(x @ x.mT + t.eye(2)),
+    "linalg.det": lambda t, x: t.linalg.det(x @ x.mT + t.eye(2)),
+    "linalg.slogdet": lambda t, x: t.linalg.slogdet(x @ x.mT + t.eye(2))[1],
+    "linalg.solve": lambda t, x: t.linalg.solve(x @ x.mT + t.eye(2), x),
+    "linalg.cholesky": lambda t, x: t.linalg.cholesky(x @ x.mT + t.eye(2)),
     "norm": lambda t, x: x.norm(),
     "var": lambda t, x: x.var(1),
     "std": lambda t, x: x.std(),

@@ -163,7 +163,8 @@ def slogdet(A: Any) -> Slogdet:
     1 (outside the graph), ``logabsdet`` differentiable."""
     _square("slogdet", A)
     T = type(A)
-    sign = T._wrap(T._xp.linalg.slogdet(A._data)[0])
+    with T._eng.quiet():  # a singular matrix: log(0) inside, as PyTorch quietly
+        sign = T._wrap(T._xp.linalg.slogdet(A._data)[0])
     return Slogdet(sign, apply(LinalgSlogdetBackward0, (A,), T))
 
 
