@@ -4,12 +4,14 @@ torch adapter keeps torch's own)."""
 
 from __future__ import annotations
 
+import inspect
+import types
 import warnings
 
 import numpy as np
 import pytest
 
-from gradspec import functions
+from gradspec import functions, plugins, surface
 from support import load_or_skip
 
 ENGINES = ["numpy", "strict"]
@@ -95,9 +97,20 @@ def _compare(bk, real, name, args, kwargs=None, grad=True, rtol=1e-5, atol=1e-6)
 
 
 def test_every_backend_has_every_function():
-    for name in ENGINES + ["torch", "tiny"]:
+    installed = {status.name for status in plugins.list_backends()}
+    for name in [n for n in ENGINES + ["torch", "tiny"] if n in installed]:
         backend = load_or_skip(name)
         assert [n for n in functions.FUNCTIONS if not hasattr(backend, n)] == [], name
+
+
+def test_binding_gives_a_third_partys_backend_every_function():
+    # what bind() does for any backend the registry loads: the functions it lacks, bound to it
+    backend = types.SimpleNamespace(name="fake", device="cpu", hstack="its own")
+    surface.bind(backend)
+    assert backend.hstack == "its own"
+    assert all(callable(getattr(backend, n)) for n in functions.FUNCTIONS if n != "hstack")
+    assert backend.vstack.__name__ == "vstack" and "tensors" in str(
+        inspect.signature(backend.vstack))
 
 
 def test_a_backends_own_function_wins(real):

@@ -1261,7 +1261,9 @@ OPS.update(ISSUE_12)
 
 #: registry ops no program uses, and why (their conformance op cases check them: OPS-1 to 3).
 #: A new entry in `OPS` changes the program of every seed, so the campaign's pinned seeds
-#: (tests/test_fuzz_machinery.py) would have to be found again.
+#: (tests/test_fuzz_machinery.py) would have to be found again.  A generator for these (each op
+#: of ``x @ x.mT / m + torch.eye(n)``: eigenvalues in [1, 2]) ran once, outside the table:
+#: seeds 0-399 agreed with PyTorch on numpy, every one of the five ops used.
 NOT_FUZZED = {
     op: "square-matrix ops need well-conditioned inputs (x x^T / m + I); added after the "
         "campaign's seeds were pinned"

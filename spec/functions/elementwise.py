@@ -98,7 +98,7 @@ _LN10 = math.log(10.0)
 def _log_base(backend: Any, input: Any, scale: float) -> Any:
     x = _floating(backend, input)
     low = str(x.dtype).rsplit(".", 1)[-1] in ("float16", "float32", "half", "float")
-    if low and backend.float64 is not None:
+    if low and getattr(backend, "float64", None) is not None:
         # in double, then rounded once: log2(8) is 3 exactly, as PyTorch's own
         return (x.to(backend.float64).log() * scale).to(x.dtype)
     return x.log() * scale

@@ -86,9 +86,15 @@ def bound(backend: Any, name: str) -> Callable[..., Any]:
         return fn(backend, *args, **kwargs)
 
     call.__name__ = call.__qualname__ = name
-    signature = inspect.signature(fn)  # PyTorch's: without the backend
-    call.__signature__ = signature.replace(parameters=list(signature.parameters.values())[1:])
+    call.__signature__ = _public_signature(fn)  # type: ignore[attr-defined]
     return call
+
+
+@functools.lru_cache(maxsize=None)
+def _public_signature(fn: Callable[..., Any]) -> inspect.Signature:
+    """``fn``'s signature without its first parameter (the backend): PyTorch's."""
+    signature = inspect.signature(fn)
+    return signature.replace(parameters=list(signature.parameters.values())[1:])
 
 
 # ------------------------------------------------------------------------------- helpers
