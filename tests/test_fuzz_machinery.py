@@ -224,16 +224,21 @@ def test_the_campaigns_second_order_findings_are_documented_allowances(torch_bac
     assert allowance in verdict.allowances
 
 
+def _second_order_of_t0() -> tuple[Stmt, ...]:
+    """``t0``; ``t1``, its derivative with a graph; ``t2``, a second-order pass through it."""
+    return (LEAF,
+            _stmt("(t1,) = torch.autograd.grad((t0 * t0).sum(), [t0], create_graph=True)", "t1",
+                  tags=("create_graph",)),
+            _stmt("(t2,) = torch.autograd.grad((t1 * t1).sum(), [t0], allow_unused=True)", "t2",
+                  tags=("second_order",)))
+
+
 def test_what_follows_a_second_order_result_is_excused_only_there():
     from gradspec.conformance.fuzz.compare import Mismatch, Tensor, _derived, _downstream, \
         equivalent
 
     second = _program(
-        LEAF,
-        _stmt("(t1,) = torch.autograd.grad((t0 * t0).sum(), [t0], create_graph=True)", "t1",
-              tags=("create_graph",)),
-        _stmt("(t2,) = torch.autograd.grad((t1 * t1).sum(), [t0], allow_unused=True)", "t2",
-              tags=("second_order",)),
+        *_second_order_of_t0(),
         _stmt("t3 = torch.tanh(t2) + 1.5", "t3"),
         _stmt("t4 = t0 * 2", "t4"))
     derived = _derived(second)
@@ -257,11 +262,7 @@ def test_an_in_place_update_by_a_second_order_result_is_excused_in_its_version()
     from gradspec.conformance.fuzz.compare import Mismatch, _derived, _downstream, equivalent
 
     program = _program(
-        LEAF,
-        _stmt("(t1,) = torch.autograd.grad((t0 * t0).sum(), [t0], create_graph=True)", "t1",
-              tags=("create_graph",)),
-        _stmt("(t2,) = torch.autograd.grad((t1 * t1).sum(), [t0], allow_unused=True)", "t2",
-              tags=("second_order",)),
+        *_second_order_of_t0(),
         _stmt("t4 = t0 * 2", "t4"),
         Stmt("inplace", "with torch.no_grad(): t4.mul_(3.0)", (), ("t4",)),
         Stmt("inplace", "with torch.no_grad(): t0.add_(t2)", (), ("t0", "t2")))
