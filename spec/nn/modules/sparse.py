@@ -14,6 +14,29 @@ from .module import Module
 __all__ = ["Embedding", "EmbeddingBag"]
 
 
+def _table(module: Module, num_embeddings: int, embedding_dim: int, padding_idx: Any,
+           given: Any, dtype: Any, device: Any, backend: Any, label: str) -> Any:
+    """Set ``module``'s sizes and ``padding_idx`` (checked, made non-negative) and return its
+    weight: ``given`` (checked against the sizes), or N(0, 1) draws with the padding row zeroed.
+    ``label``: how PyTorch spells padding_idx in this layer's error."""
+    module.num_embeddings, module.embedding_dim = num_embeddings, embedding_dim
+    if padding_idx is not None:
+        if not -num_embeddings <= padding_idx < num_embeddings:
+            raise AssertionError(f"{label} must be within num_embeddings")
+        padding_idx %= num_embeddings
+    module.padding_idx = padding_idx
+    if given is not None:
+        if tuple(given.shape) != (num_embeddings, embedding_dim):
+            raise AssertionError("Shape of weight does not match num_embeddings and "
+                                 "embedding_dim")
+        return given
+    backend = module._parameter_backend(backend)
+    weight = _draw.normal(backend, (num_embeddings, embedding_dim), 1.0, dtype, device)
+    if padding_idx is not None:
+        weight[padding_idx] = 0.0
+    return weight
+
+
 class Embedding(Module):
     """Rows of ``weight`` (num_embeddings, embedding_dim) picked by integer indices; the
     ``padding_idx`` row starts at zero and gets no gradient."""
@@ -23,23 +46,10 @@ class Embedding(Module):
                  sparse: bool = False, _weight: Any = None, _freeze: bool = False,
                  device: Any = None, dtype: Any = None, *, backend: Any = None) -> None:
         super().__init__()
-        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
-        if padding_idx is not None:
-            if not -num_embeddings <= padding_idx < num_embeddings:
-                raise AssertionError("Padding_idx must be within num_embeddings")
-            padding_idx %= num_embeddings
-        self.padding_idx, self.max_norm, self.norm_type = padding_idx, max_norm, norm_type
+        weight = _table(self, num_embeddings, embedding_dim, padding_idx, _weight, dtype, device,
+                        backend, "Padding_idx")
+        self.max_norm, self.norm_type = max_norm, norm_type
         self.scale_grad_by_freq, self.sparse = scale_grad_by_freq, sparse
-        if _weight is None:
-            backend = self._parameter_backend(backend)
-            weight = _draw.normal(backend, (num_embeddings, embedding_dim), 1.0, dtype, device)
-            if padding_idx is not None:
-                weight[padding_idx] = 0.0
-        else:
-            if tuple(_weight.shape) != (num_embeddings, embedding_dim):
-                raise AssertionError("Shape of weight does not match num_embeddings and "
-                                     "embedding_dim")
-            weight = _weight
         # registered explicitly: a frozen weight (from_pretrained) is a parameter too
         self.register_parameter("weight", Parameter(weight, requires_grad=not _freeze))
 
@@ -82,25 +92,11 @@ class EmbeddingBag(Module):
         super().__init__()
         if mode not in ("sum", "mean", "max"):
             raise ValueError("mode has to be one of sum, mean or max")
-        self.num_embeddings, self.embedding_dim = num_embeddings, embedding_dim
-        if padding_idx is not None:
-            if not -num_embeddings <= padding_idx < num_embeddings:
-                raise AssertionError("padding_idx must be within num_embeddings")
-            padding_idx %= num_embeddings
+        weight = _table(self, num_embeddings, embedding_dim, padding_idx, _weight, dtype, device,
+                        backend, "padding_idx")
         self.max_norm, self.norm_type, self.scale_grad_by_freq = max_norm, norm_type, \
             scale_grad_by_freq
         self.mode, self.sparse, self.include_last_offset = mode, sparse, include_last_offset
-        self.padding_idx = padding_idx
-        if _weight is None:
-            backend = self._parameter_backend(backend)
-            weight = _draw.normal(backend, (num_embeddings, embedding_dim), 1.0, dtype, device)
-            if padding_idx is not None:
-                weight[padding_idx] = 0.0
-        else:
-            if tuple(_weight.shape) != (num_embeddings, embedding_dim):
-                raise AssertionError("Shape of weight does not match num_embeddings and "
-                                     "embedding_dim")
-            weight = _weight
         self.register_parameter("weight", Parameter(weight))
 
     def forward(self, input: Any, offsets: Any = None, per_sample_weights: Any = None) -> Any:
