@@ -78,7 +78,12 @@ class TorchBackend:
         self.__version__ = torch.__version__
         self.device = BackendDevice(device, make=torch.device, kind=torch.device)
         for attr in (*surface.NAMES, *FUNCTIONS):  # torch's own, also for the composed ones
-            if attr not in _OURS and hasattr(torch, attr):
+            if "." in attr:
+                try:
+                    _expose(self, attr, _resolve(torch, f"torch.{attr}"))
+                except AttributeError:
+                    pass  # bound to the composed function later
+            elif attr not in _OURS and hasattr(torch, attr):
                 setattr(self, attr, getattr(torch, attr))
         self.autograd = surface.Namespace(
             "torch.autograd", self, **{a: getattr(torch.autograd, a) for a in _AUTOGRAD},

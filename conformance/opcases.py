@@ -55,6 +55,8 @@ REGISTRY_OPS = frozenset({
     "vector_norm",
     # square matrices
     "linalg_inv", "linalg_det", "linalg_slogdet", "linalg_solve", "linalg_cholesky",
+    # decompositions
+    "linalg_qr", "linalg_eigh", "linalg_svd",
 }) | _nn.REGISTRY_OPS
 
 #: What the harness itself uses on every backend; ``methods`` need not list these.

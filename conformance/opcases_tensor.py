@@ -36,6 +36,7 @@ OPS = frozenset({
     "split", "repeat", "flip", "roll", "gather", "scatter_add", "scatter", "masked_fill",
     "baddbmm", "diagonal", "diag_embed", "trace", "tril", "triu", "vector_norm",
     "linalg_inv", "linalg_det", "linalg_slogdet", "linalg_solve", "linalg_cholesky",
+    "linalg_qr", "linalg_eigh", "linalg_svd",
 })
 
 SMALL = (2, 3)
@@ -471,3 +472,43 @@ case("linalg_solve-broadcast-batch", "linalg_solve",
 case("linalg_cholesky-spd", "linalg_cholesky",
      lambda B, x: B.linalg.cholesky(x @ x.mT + B.eye(3) * 2), X(3, 3),
      ("linalg.cholesky", "Tensor.__matmul__", "Tensor.mT", *WELL))
+
+
+# decompositions: eigenvectors and singular vectors are unique up to sign (and LAPACK builds
+# choose differently), so the cases read sign-free results (squares, or a sum of them
+# weighted by the case's own weights); random matrices have distinct eigenvalues and
+# singular values, which keeps the gaps the gradients divide by away from zero
+def _symmetric(B: Any, x: Any) -> Any:
+    return x + x.mT
+
+
+case("linalg_eigh-values", "linalg_eigh", lambda B, x: B.linalg.eigvalsh(_symmetric(B, x)),
+     X(3, 3), ("linalg.eigvalsh", "Tensor.mT", "Tensor.__add__"))
+case("linalg_eigh-vectors", "linalg_eigh",
+     lambda B, x: B.linalg.eigh(_symmetric(B, x)).eigenvectors ** 2, X(3, 3),
+     ("linalg.eigh", "Tensor.mT", "Tensor.__add__", "Tensor.__pow__"))
+case("linalg_eigh-batched-upper", "linalg_eigh",
+     lambda B, x: B.linalg.eigh(_symmetric(B, x), UPLO="U")[1] ** 2
+     * B.linalg.eigh(_symmetric(B, x), UPLO="U")[0].unsqueeze(-2), X(2, 3, 3),
+     ("linalg.eigh", "Tensor.mT", "Tensor.__add__", "Tensor.__pow__", "Tensor.__mul__",
+      "Tensor.unsqueeze"))
+case("linalg_svd-values", "linalg_svd", lambda B, x: B.linalg.svdvals(x), X(4, 3),
+     "linalg.svdvals")
+def _squares(B: Any, *parts: Any) -> Any:
+    """The squared elements of ``parts``, in one vector."""
+    return B.cat([(p ** 2).flatten() for p in parts])
+
+
+SQUARES = ("cat", "Tensor.__pow__", "Tensor.flatten")
+for rows, cols in ((4, 3), (3, 4), (3, 3)):
+    case(f"linalg_svd-reduced-{rows}x{cols}", "linalg_svd",
+         lambda B, x: _squares(B, *B.linalg.svd(x, full_matrices=False)), X(rows, cols),
+         ("linalg.svd", *SQUARES))
+case("linalg_svd-full-batched", "linalg_svd",
+     lambda B, x: _squares(B, B.linalg.svd(x).U[..., :2], B.linalg.svd(x).S), X(2, 4, 2),
+     ("linalg.svd", *SQUARES))
+for rows, cols in ((4, 3), (3, 4), (3, 3)):
+    case(f"linalg_qr-{rows}x{cols}", "linalg_qr", lambda B, x: _squares(B, *B.linalg.qr(x)),
+         X(rows, cols), ("linalg.qr", *SQUARES))
+case("linalg_qr-batched-r", "linalg_qr", lambda B, x: B.linalg.qr(x)[1] ** 2, X(2, 3, 2),
+     ("linalg.qr", "Tensor.__pow__"))

@@ -167,6 +167,13 @@ CATALOGUE: tuple[Op, ...] = _ops(
     _o("linalg.cholesky", "LinalgCholeskyExBackward0",
        "Cholesky factor of a symmetric positive-definite matrix", torch="torch.linalg.cholesky",
        method=False),
+    _o("linalg.qr", "LinalgQrBackward0", "QR decomposition (batched; modes reduced, complete, r)",
+       torch="torch.linalg.qr", method=False),
+    _o("linalg.eigh", "LinalgEighBackward0",
+       "eigenvalues and eigenvectors of a symmetric matrix (batched)", torch="torch.linalg.eigh",
+       method=False),
+    _o("linalg.svd", "LinalgSvdBackward0", "singular value decomposition (batched)",
+       torch="torch.linalg.svd", method=False),
     _o("norm", "LinalgVectorNormBackward0", "Frobenius norm, or a vector norm of order p over dims"),
     # -- ops (issue 12): reductions and scans -------------------------------------------------------
     _o("var", "VarBackward0", "variance over dims, divided by N - correction"),

@@ -119,15 +119,19 @@ def surface_names() -> list[str]:
     from .ops import CATALOGUE
 
     ops = {op.name.split(".")[0] for op in CATALOGUE}
-    return sorted(set(NAMES) | set(BOUND) | ops | set(FUNCTIONS))
+    composed = {name.split(".")[0] for name in FUNCTIONS}
+    return sorted(set(NAMES) | set(BOUND) | ops | composed)
 
 
 def missing_names(backend: Any) -> list[str]:
-    """Names of the surface (and catalogue ops, dotted ones included) ``backend`` lacks."""
+    """Names of the surface (catalogue ops and composed functions, dotted ones included)
+    ``backend`` lacks."""
+    from .functions import FUNCTIONS
     from .ops import CATALOGUE
 
+    dotted = [op.name for op in CATALOGUE] + list(FUNCTIONS)
     missing = [n for n in surface_names() if not _has(backend, n)]
-    missing += [op.name for op in CATALOGUE if "." in op.name and not _has(backend, op.name)]
+    missing += [name for name in dotted if "." in name and not _has(backend, name)]
     return sorted(set(missing))
 
 
@@ -368,9 +372,27 @@ def bind(backend: Any, where: str = "torch") -> Any:
         if not _own(backend, attr):
             setattr(backend, attr, make())
     for attr in FUNCTIONS:  # composed of the catalogue's ops, where the backend has no own
-        if not _own(backend, attr):
+        if "." in attr:
+            if not _has(backend, attr):
+                _attach(backend, attr, functions.bound(backend, attr), where)
+        elif not _own(backend, attr):
             setattr(backend, attr, functions.bound(backend, attr))
     return backend
+
+
+def _attach(backend: Any, dotted: str, fn: Callable[..., Any], where: str) -> None:
+    """Set ``backend.<space>.<name>`` for ``dotted`` = "space.name".  The sub-namespace becomes
+    this backend's own `Namespace` first (keeping its members): a backend module's namespace
+    (the engine's ``linalg``) may be shared by several backends, and a function bound to one
+    backend must not appear on another."""
+    space, name = dotted.split(".")
+    inner = getattr(backend, space, None)
+    if not (isinstance(inner, Namespace) and inner._backend is backend):
+        members = {} if inner is None else {k: v for k, v in vars(inner).items()
+                                            if not k.startswith("_")}
+        inner = Namespace(f"{where}.{space}", backend, **members)
+        setattr(backend, space, inner)
+    setattr(inner, name, fn)
 
 
 def _cuda(backend: Any, where: str) -> Namespace:

@@ -45,6 +45,13 @@ def _make(lib, value, grad):
     return value
 
 
+def _resolve(lib, name):
+    """``lib.NAME``, a dotted name ("linalg.pinv") through its sub-namespace."""
+    for part in name.split("."):
+        lib = getattr(lib, part)
+    return lib
+
+
 def _flat(out):
     return list(out) if isinstance(out, (tuple, list)) else [out]
 
@@ -64,9 +71,9 @@ def _compare(bk, real, name, args, kwargs=None, grad=True, rtol=1e-5, atol=1e-6)
     theirs_in = [_make(real, a, grad) for a in args]
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        ours = _flat(getattr(bk, name)(*ours_in, **{k: _make(bk, v, False)
+        ours = _flat(_resolve(bk, name)(*ours_in, **{k: _make(bk, v, False)
                                                      for k, v in kwargs.items()}))
-        theirs = _flat(getattr(real, name)(*theirs_in, **{k: _make(real, v, False)
+        theirs = _flat(_resolve(real, name)(*theirs_in, **{k: _make(real, v, False)
                                                          for k, v in kwargs.items()}))
     assert len(ours) == len(theirs)
     for o, t in zip(ours, theirs):
@@ -100,7 +107,7 @@ def test_every_backend_has_every_function():
     installed = {status.name for status in plugins.list_backends()}
     for name in [n for n in ENGINES + ["torch", "tiny"] if n in installed]:
         backend = load_or_skip(name)
-        assert [n for n in functions.FUNCTIONS if not hasattr(backend, n)] == [], name
+        assert [n for n in functions.FUNCTIONS if not surface._has(backend, n)] == [], name
 
 
 def test_binding_gives_a_third_partys_backend_every_function():
@@ -108,7 +115,7 @@ def test_binding_gives_a_third_partys_backend_every_function():
     backend = types.SimpleNamespace(name="fake", device="cpu", hstack="its own")
     surface.bind(backend)
     assert backend.hstack == "its own"
-    assert all(callable(getattr(backend, n)) for n in functions.FUNCTIONS if n != "hstack")
+    assert all(callable(_resolve(backend, n)) for n in functions.FUNCTIONS if n != "hstack")
     assert backend.vstack.__name__ == "vstack" and "tensors" in str(
         inspect.signature(backend.vstack))
 
@@ -137,8 +144,8 @@ def test_engine_tensors_have_the_methods(bk, real):
 
 def test_functions_have_names_and_docstrings(bk):
     for name in functions.FUNCTIONS:
-        fn = getattr(bk, name)
-        assert fn.__name__ == name and fn.__doc__, name
+        fn = _resolve(bk, name)
+        assert fn.__name__ == name.rsplit(".", 1)[-1] and fn.__doc__, name
 
 
 # -- shapes and stacking ----------------------------------------------------------------------
@@ -565,6 +572,123 @@ WELL = (rand(3, 3) + 3 * np.eye(3), "float64")
 ])
 def test_matrix_functions_match_torch(bk, real, name, args):
     _compare(bk, real, name, args, rtol=1e-9, atol=1e-12)
+
+
+TALL = (rand(4, 3, seed=3), "float64")
+WIDE = (rand(3, 4, seed=4), "float64")
+RHS = (rand(3, 2, seed=5), "float64")
+LOWER = (np.tril(rand(3, 3, seed=6)) + 3 * np.eye(3), "float64")
+CHOLESKY = (np.linalg.cholesky(SPD[0]), "float64")
+SMALL = (rand(3, 3, seed=7) * 0.3, "float64")
+LARGE = (rand(2, 3, 3, seed=8) * 2.5, "float64")
+
+
+@pytest.mark.parametrize("name, args, kwargs", [
+    ("linalg.solve_triangular", [LOWER, RHS], dict(upper=False)),
+    ("linalg.solve_triangular", [WELL, RHS], dict(upper=True)),
+    ("linalg.solve_triangular", [LOWER, RHS], dict(upper=False, unitriangular=True)),
+    ("linalg.solve_triangular", [WELL, (rand(2, 3, seed=9), "float64")],
+     dict(upper=True, left=False)),
+    ("triangular_solve", [RHS, WELL], {}), ("triangular_solve", [RHS, LOWER],
+                                              dict(upper=False, transpose=True)),
+    ("cholesky_solve", [RHS, CHOLESKY], {}),
+    ("cholesky_solve", [RHS, (CHOLESKY[0].T, "float64")], dict(upper=True)),
+    ("cholesky_inverse", [CHOLESKY], {}),
+    ("linalg.pinv", [TALL], {}), ("linalg.pinv", [WIDE], {}), ("pinverse", [WELL], {}),
+    ("linalg.lstsq", [TALL, (rand(4, 2, seed=10), "float64")], {}),
+    ("linalg.lstsq", [TALL, (rand(4, 2, seed=10), "float64")], dict(driver="gelsd")),
+    ("linalg.lstsq", [WIDE, RHS], dict(driver="gelss")),
+    ("linalg.lstsq", [TALL, (rand(4, 2, seed=10), "float64")], dict(driver="gels")),
+    ("linalg.multi_dot", [[TALL, WELL, RHS]], {}),
+    ("linalg.vecdot", [TALL, (rand(3, seed=11), "float64")], {}),
+    ("matrix_exp", [SMALL], {}), ("linalg.matrix_exp", [LARGE], {}),
+    ("linalg.eigvalsh", [SPD], {}), ("linalg.svdvals", [TALL], {}),
+])
+def test_linear_algebra_functions_match_torch(bk, real, name, args, kwargs):
+    _compare(bk, real, name, args, kwargs, rtol=1e-8, atol=1e-10)
+
+
+def test_rank_and_pseudo_inverse_of_a_rank_deficient_matrix_match_torch(bk, real):
+    low_rank = rand(4, 2, seed=12) @ rand(2, 3, seed=13)
+    for lib in (bk, real):
+        a = lib.tensor(low_rank.tolist(), dtype=lib.float64)
+        assert lib.linalg.matrix_rank(a).item() == 2
+        assert lib.linalg.matrix_rank(a, atol=100.0).item() == 0
+    _compare(bk, real, "linalg.pinv", [(low_rank, "float64")], grad=False, rtol=1e-8, atol=1e-10)
+    _compare(bk, real, "linalg.lstsq", [(low_rank, "float64"), (rand(4, 1), "float64")],
+             grad=False, rtol=1e-8, atol=1e-10)
+
+
+@pytest.mark.parametrize("shape", [(4, 3), (3, 4), (2, 3, 3)])
+def test_decompositions_rebuild_their_input_and_agree_with_torch_up_to_sign(bk, real, shape):
+    data = rand(*shape, seed=14)
+    ours = bk.tensor(data.tolist(), dtype=bk.float64)
+    theirs = real.tensor(data.tolist(), dtype=real.float64)
+    for some in (True, False):
+        (u, s, v), (tu, ts, tv) = bk.svd(ours, some=some), real.svd(theirs, some=some)
+        k = s.shape[-1]
+        rebuilt = u[..., :k] @ (s.unsqueeze(-1) * v[..., :k].mT)
+        np.testing.assert_allclose(_host(rebuilt), data, atol=1e-12)
+        for o, t in ((u, tu), (s, ts), (v, tv)):
+            assert tuple(o.shape) == tuple(t.shape)
+            np.testing.assert_allclose(np.abs(_host(o))[..., :k], np.abs(_host(t))[..., :k],
+                                       atol=1e-10)
+        q, r = bk.qr(ours, some=some)
+        tq, tr = real.qr(theirs, some=some)
+        assert (tuple(q.shape), tuple(r.shape)) == (tuple(tq.shape), tuple(tr.shape))
+        np.testing.assert_allclose(_host(q @ r), data, atol=1e-12)
+    symmetric = ours + ours.mT if shape[-1] == shape[-2] else ours @ ours.mT
+    values, vectors = bk.linalg.eigh(symmetric)
+    np.testing.assert_allclose(_host(vectors @ (values.unsqueeze(-1) * vectors.mT)),
+                               _host(symmetric), atol=1e-12)
+    t_values = real.linalg.eigvalsh(real.tensor(_host(symmetric).tolist(), dtype=real.float64))
+    np.testing.assert_allclose(_host(values), _host(t_values), atol=1e-12)
+
+
+def test_decomposition_parts_left_alone_add_no_gradient(bk):
+    # repeated eigenvalues: the eigenvalues' gradient alone stays finite (no gaps divided by)
+    a = bk.eye(3, dtype=bk.float64).requires_grad_()
+    bk.linalg.eigh(a).eigenvalues.sum().backward()
+    np.testing.assert_allclose(_host(a.grad), np.eye(3), atol=1e-12)
+    b = bk.eye(3, dtype=bk.float64).requires_grad_()
+    bk.linalg.svdvals(b * 2).sum().backward()
+    np.testing.assert_allclose(_host(b.grad), 2 * np.eye(3), atol=1e-12)
+
+
+def test_writing_into_a_returned_factor_leaves_the_gradient_alone(bk, real):
+    data = rand(3, 3, seed=15)
+    grads = []
+    for lib, write in ((bk, True), (bk, False)):
+        a = lib.tensor(data.tolist(), dtype=lib.float64, requires_grad=True)
+        u, s, vh = lib.linalg.svd(a)
+        loss = (s ** 2).sum()
+        if write:
+            with lib.no_grad():
+                u.zero_()
+                vh.zero_()
+        loss.backward()
+        grads.append(_host(a.grad))
+    np.testing.assert_allclose(grads[0], grads[1])
+    np.testing.assert_allclose(grads[0], 2 * data, atol=1e-12)  # d ||A||_F^2 / dA
+
+
+def test_decomposition_errors_say_what_torch_says(bk, real):
+    for lib in (bk, real):
+        with pytest.raises(RuntimeError, match="at least 2 dimensions"):
+            lib.linalg.svd(lib.ones(3))
+        with pytest.raises(RuntimeError, match="square matrices"):
+            lib.linalg.eigh(lib.ones(2, 3))
+        with pytest.raises(RuntimeError, match="floating point"):
+            lib.linalg.qr(lib.ones(2, 2, dtype=lib.int64))
+        with pytest.raises(RuntimeError, match="unrecognized mode"):
+            lib.linalg.qr(lib.ones(2, 2), mode="full")
+        with pytest.raises(RuntimeError, match="at least 2 dimensions"):
+            lib.linalg.solve_triangular(lib.eye(2), lib.ones(2), upper=True)
+        a = lib.ones(3, 2, requires_grad=True) + lib.eye(3, 2)
+        with pytest.raises(RuntimeError, match="not differentiable when mode='complete'"):
+            lib.linalg.qr(a, mode="complete").Q.sum().backward()
+        with pytest.raises(RuntimeError, match="mode='r'"):
+            lib.linalg.qr(a, mode="r").R.sum().backward()
 
 
 def test_logdet_of_negative_and_singular_matrices_matches_torch(bk, real):

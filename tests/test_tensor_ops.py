@@ -88,6 +88,11 @@ CALLS = {
     "linalg.slogdet": lambda t, x: t.linalg.slogdet(x @ x.mT + t.eye(2))[1],
     "linalg.solve": lambda t, x: t.linalg.solve(x @ x.mT + t.eye(2), x),
     "linalg.cholesky": lambda t, x: t.linalg.cholesky(x @ x.mT + t.eye(2)),
+    # decompositions: the parts whose values do not hang on the signs LAPACK gives vectors
+    # (R's signs follow Householder's rule, the same in every LAPACK)
+    "linalg.eigh": lambda t, x: t.linalg.eigh(x @ x.mT + t.eye(2))[0],
+    "linalg.svd": lambda t, x: t.linalg.svd(x, full_matrices=False)[1],
+    "linalg.qr": lambda t, x: t.linalg.qr(x.mT)[1],
     "norm": lambda t, x: x.norm(),
     "var": lambda t, x: x.var(1),
     "std": lambda t, x: x.std(),

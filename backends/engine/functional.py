@@ -67,7 +67,7 @@ from .ops.matrix import (
     tril,
     triu,
 )
-from .ops import linsolve
+from .ops import decompositions, linsolve
 from .ops.norms import linalg_norm, matrix_norm, norm, vector_norm
 from .ops.pointwise import (
     atan2,
@@ -109,7 +109,10 @@ moveaxis = movedim
 swapdims = swapaxes
 linalg = SimpleNamespace(vector_norm=vector_norm, norm=linalg_norm, matrix_norm=matrix_norm,
                          inv=linsolve.inv, det=linsolve.det, slogdet=linsolve.slogdet,
-                         solve=linsolve.solve, cholesky=linsolve.cholesky)
+                         solve=linsolve.solve, cholesky=linsolve.cholesky,
+                         qr=decompositions.qr, eigh=decompositions.eigh,
+                         eigvalsh=decompositions.eigvalsh, svd=decompositions.svd,
+                         svdvals=decompositions.svdvals)
 """``torch.linalg``'s functions the engine implements."""
 
 

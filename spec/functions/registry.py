@@ -11,7 +11,8 @@ from typing import Any
 
 __all__ = ["FUNCTIONS", "INPLACE", "METHODS", "attach_methods", "bound"]
 
-#: name -> (function taking the backend first, what it is): the surface's composed names
+#: name -> (function taking the backend first, what it is): the surface's composed names; a
+#: dotted name ("linalg.pinv") lives in that sub-namespace of the backend
 FUNCTIONS: dict[str, tuple[Callable[..., Any], str]] = {}
 
 
@@ -36,7 +37,8 @@ METHODS = frozenset({
     "numel", "positive", "rad2deg", "ravel", "rot90", "sgn", "signbit", "sinc", "sinh",
     "subtract", "tan", "true_divide", "vdot", "xlogy", "dsplit", "hsplit", "index_copy",
     "index_fill", "select", "tensor_split", "unflatten", "vsplit", "inverse", "det", "slogdet",
-    "logdet", "cholesky",
+    "logdet", "cholesky", "svd", "qr", "triangular_solve", "cholesky_solve", "cholesky_inverse",
+    "pinverse", "matrix_exp",
 })
 
 
@@ -85,7 +87,7 @@ def bound(backend: Any, name: str) -> Callable[..., Any]:
     def call(*args: Any, **kwargs: Any) -> Any:
         return fn(backend, *args, **kwargs)
 
-    call.__name__ = call.__qualname__ = name
+    call.__name__, call.__qualname__ = name.rsplit(".", 1)[-1], name
     call.__signature__ = _public_signature(fn)  # type: ignore[attr-defined]
     return call
 

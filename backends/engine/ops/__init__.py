@@ -6,7 +6,7 @@ Importing this package fills `gradspec.backends.engine.node.REGISTRY`.
 from . import arith, cast, join, linalg, loss, reduce, select, softmax, unary, views  # noqa: F401
 # ops (issue 12)
 from . import activation, gather, matrix, norms, pointwise, scan, shape, sort, stats  # noqa: F401
-from . import linsolve  # noqa: F401  (square matrices)
+from . import decompositions, linsolve  # noqa: F401  (matrices)
 from . import (  # noqa: F401  (nnlib)
     attention,
     conv,
