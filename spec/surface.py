@@ -84,10 +84,20 @@ NAMES: dict[str, str] = {
     # constants
     "pi": "math.pi", "e": "math.e", "inf": "float('inf')", "nan": "float('nan')",
     "newaxis": "None, for indexing (x[:, torch.newaxis])",
+    # PyTorch's legacy tensor types (torch.FloatTensor([1, 2]), isinstance(t, torch.LongTensor))
+    **{name: f"legacy constructor and type test of {dt} tensors"
+       for dt, name in (("float32", "FloatTensor"), ("float64", "DoubleTensor"),
+                        ("float16", "HalfTensor"), ("int64", "LongTensor"),
+                        ("int32", "IntTensor"), ("int16", "ShortTensor"), ("int8", "CharTensor"),
+                        ("uint8", "ByteTensor"), ("bool", "BoolTensor"))},
     # statistics and printing
     "std_mean": "(std, mean) over dims, as one call", "var_mean": "(var, mean) over dims",
     "cdist": "p-norm distances between the rows of two batches of vectors",
     "set_printoptions": "precision, threshold, edgeitems, linewidth, sci_mode of tensor printing",
+    # mixed precision (gradspec.amp)
+    "autocast": "torch.amp.autocast: a region that keeps dtypes here (see gradspec.amp)",
+    "is_autocast_enabled": "whether an enabled autocast region is active",
+    "cpu": "torch.cpu: amp (autocast, GradScaler), is_available()",
 }
 
 #: What `bind` attaches: gradspec's modules bound to the backend.
@@ -97,6 +107,7 @@ BOUND: dict[str, str] = {
     "utils": "gradspec.utils (utils.data: Dataset, DataLoader, random_split)",
     "distributions": "gradspec.distributions (Normal, Categorical, ...: sample, log_prob, "
                      "entropy, kl_divergence)",
+    "amp": "gradspec.amp (autocast, which keeps dtypes here, and GradScaler)",
     "save": "gradspec.save (loadable on every backend)",
     "load": "gradspec.load (tensors come back on this backend)",
 }
@@ -108,7 +119,7 @@ INSTEAD: dict[str, str] = {
 }
 
 _MODULES = {"nn": "gradspec.nn", "optim": "gradspec.optim", "utils": "gradspec.utils",
-            "distributions": "gradspec.distributions"}
+            "distributions": "gradspec.distributions", "amp": "gradspec.amp"}
 
 
 def surface_names() -> list[str]:
@@ -365,12 +376,18 @@ def bind(backend: Any, where: str = "torch") -> Any:
         "std_mean": lambda: functools.partial(_moments, backend, "std"),
         "var_mean": lambda: functools.partial(_moments, backend, "var"),
         "cdist": lambda: functools.partial(_cdist, backend),
+        "autocast": lambda: _amp().autocast,
+        "is_autocast_enabled": lambda: _amp().is_autocast_enabled,
+        "cpu": lambda: _cpu(backend, where),
         "pi": lambda: math.pi, "e": lambda: math.e, "inf": lambda: math.inf,
         "nan": lambda: math.nan, "newaxis": lambda: None,
     }
     for attr, make in defaults.items():
         if not _own(backend, attr):
             setattr(backend, attr, make())
+    for dtype_name, attr in LEGACY_TYPES.items():
+        if not _own(backend, attr) and _own(backend, dtype_name):
+            setattr(backend, attr, _legacy_type(backend, attr, getattr(backend, dtype_name)))
     for attr in FUNCTIONS:  # composed of the catalogue's ops, where the backend has no own
         if "." in attr:
             if not _has(backend, attr):
@@ -395,6 +412,51 @@ def _attach(backend: Any, dotted: str, fn: Callable[..., Any], where: str) -> No
     setattr(inner, name, fn)
 
 
+#: dtype -> PyTorch's legacy tensor type of it
+LEGACY_TYPES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+                "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
+                "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
+
+
+class LegacyTensorType(type):
+    """The class of ``torch.FloatTensor`` and its kin: calling one builds a tensor of its dtype
+    (``FloatTensor([1, 2])`` from data, ``FloatTensor(2, 3)`` of a shape, zero-filled here
+    where PyTorch leaves it uninitialised), and ``isinstance(t, torch.FloatTensor)`` tests a
+    tensor's dtype, as in PyTorch."""
+
+    dtype: Any
+    backend: Any
+
+    def __call__(cls, *args: Any, device: Any = None) -> Any:
+        backend = cls.backend
+        if not args:
+            return backend.tensor([], dtype=cls.dtype)
+        sizes = args[0] if len(args) == 1 and type(args[0]).__name__ == "Size" else args
+        if all(isinstance(n, int) and not isinstance(n, bool) for n in sizes) and (
+                len(args) > 1 or sizes is not args):
+            return backend.zeros(*sizes, dtype=cls.dtype)
+        if len(args) == 1 and isinstance(args[0], int) and not isinstance(args[0], bool):
+            return backend.zeros(args[0], dtype=cls.dtype)
+        if len(args) == 1:
+            data = args[0]
+            if isinstance(data, backend.Tensor):
+                return data.to(cls.dtype)
+            return backend.tensor(data, dtype=cls.dtype)
+        raise TypeError(f"{cls.__name__}() takes data (a list or tensor) or sizes (ints), got "
+                        f"{', '.join(type(a).__name__ for a in args)}")
+
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return isinstance(obj, cls.backend.Tensor) and obj.dtype == cls.dtype
+
+    def __repr__(cls) -> str:
+        return f"<class 'torch.{cls.__name__}'>"
+
+
+def _legacy_type(backend: Any, name: str, dtype: Any) -> type:
+    return LegacyTensorType(name, (), {"dtype": dtype, "backend": backend,
+                                       "__doc__": f"PyTorch's legacy {name}: tensors of {dtype}."})
+
+
 def _cuda(backend: Any, where: str) -> Namespace:
     """``torch.cuda`` for a backend: CUDA is "available" when the backend keeps its tensors on
     a CUDA device; seeding it seeds the backend there, and is a no-op elsewhere (as PyTorch's
@@ -407,7 +469,37 @@ def _cuda(backend: Any, where: str) -> Namespace:
 
     return Namespace(f"{where}.cuda", backend, is_available=lambda: on_cuda,
                      device_count=lambda: int(on_cuda), manual_seed=manual_seed,
-                     manual_seed_all=manual_seed, synchronize=lambda device=None: None)
+                     manual_seed_all=manual_seed, synchronize=lambda device=None: None,
+                     is_bf16_supported=lambda including_emulation=True: False,
+                     amp=_device_amp(backend, f"{where}.cuda.amp", "cuda"))
+
+
+def _amp() -> Any:
+    return importlib.import_module("gradspec.amp")
+
+
+def _device_amp(backend: Any, where: str, device: str) -> Namespace:
+    """``torch.cuda.amp`` / ``torch.cpu.amp``: autocast and GradScaler for that device."""
+    amp = _amp()
+
+    def autocast(enabled: bool = True, dtype: Any = None, cache_enabled: bool = True) -> Any:
+        return amp.autocast(device, dtype=dtype, enabled=enabled, cache_enabled=cache_enabled)
+
+    def grad_scaler(init_scale: float = 2.0 ** 16, growth_factor: float = 2.0,
+                    backoff_factor: float = 0.5, growth_interval: int = 2000,
+                    enabled: bool = True) -> Any:
+        return backend.amp.GradScaler(device, init_scale, growth_factor, backoff_factor,
+                                      growth_interval, enabled)
+
+    return Namespace(where, backend, autocast=autocast, GradScaler=grad_scaler,
+                     custom_fwd=amp.custom_fwd, custom_bwd=amp.custom_bwd)
+
+
+def _cpu(backend: Any, where: str) -> Namespace:
+    """``torch.cpu``: its amp, and is_available() (always True)."""
+    return Namespace(f"{where}.cpu", backend, is_available=lambda: True,
+                     amp=_device_amp(backend, f"{where}.cpu.amp", "cpu"),
+                     synchronize=lambda device=None: None)
 
 
 def _backends(backend: Any, where: str) -> Namespace:

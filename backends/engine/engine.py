@@ -234,6 +234,10 @@ class Engine:
         arr, scalar = (a, b) if ta else (b, a)
         if type(scalar) is builtins.float and self._kinds.get(arr.dtype) == "f":
             return a, b  # the common case, a float array and a Python float: nothing to cast
+        if type(scalar).__module__ == "numpy" and type(scalar).__name__ != "ndarray":
+            # numpy's scalars (np.float64(2.0), np.sqrt(d)) act as Python numbers do, as in
+            # PyTorch: float32 * np.float64 stays float32 (a 0-d ndarray is an array there)
+            scalar = scalar.item()
         if not isinstance(scalar, (builtins.int, builtins.float, numbers.Number)) and not hasattr(
                 scalar, "shape"):  # numbers and raw arrays are constants; lists, strings are not
             raise TypeError(f"an operand is a {type(scalar).__name__}; ops take tensors or Python "
@@ -263,6 +267,9 @@ class Engine:
         elif type(data).__module__ == "numpy" and hasattr(data, "dtype"):
             arr = self.host.from_numpy(data)
         else:
+            # numpy values in a list keep their dtypes (PyTorch's inference), Python numbers
+            # take the defaults
+            typed = dtype is None and isinstance(data, (list, tuple)) and _numpy_typed(data)
             data = _plain(data)
             np = self.host.numpy
             host = np.asarray(data)
@@ -270,7 +277,9 @@ class Engine:
                 raise TypeError(
                     f"can't build a tensor from {type(data).__name__} data of numpy dtype "
                     f"{host.dtype}: give numbers, nested sequences of numbers, or arrays")
-            if host.dtype == np.float64 and dtype is None:
+            if typed:
+                pass
+            elif host.dtype == np.float64 and dtype is None:
                 with self.quiet():  # 1e300 becomes inf in float32, silently as in PyTorch
                     host = host.astype(self.dtype_name(self.default_float))
             elif host.dtype.kind in "iu" and dtype is None:
@@ -330,6 +339,17 @@ class Engine:
 
 # the engine's folder (core.py always runs as Python: its __file__ is there, not in _compiled/)
 _ENGINE_DIR = ENGINE_FOLDER + os.sep
+
+
+def _numpy_typed(data: Any) -> bool:
+    """Whether nested sequences hold a numpy scalar or array (whose dtype then counts)."""
+    for item in data:
+        if isinstance(item, (list, tuple)):
+            if _numpy_typed(item):
+                return True
+        elif type(item).__module__ == "numpy" and hasattr(item, "dtype"):
+            return True
+    return False
 
 
 def _plain(data: Any) -> Any:

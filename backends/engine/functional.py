@@ -167,6 +167,8 @@ __all__ += [  # ops (issue 12)
     "tensordot", "tile", "topk", "trace", "tril", "triu", "trunc", "unbind", "var",
 ]
 __all__ += ["unique"]  # surface2
+__all__ += ["bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift",
+            "bitwise_right_shift"]
 
 
 # ------------------------------------------------------------------ non-differentiable results
@@ -222,6 +224,67 @@ def _logical(a: Tensor, b: Any, op: str) -> Tensor:
     if isinstance(b, Tensor) and not type(a)._eng.is_bool(db.dtype):
         db = db != 0
     return constant(type(a), xp.logical_and(da, db) if op == "and" else xp.logical_or(da, db))
+
+
+_BITWISE = {"and": "bitwise_and", "or": "bitwise_or", "xor": "bitwise_xor",
+            "left_shift": "bitwise_left_shift", "right_shift": "bitwise_right_shift"}
+_KINDS = {"b": "Bool", "i": "Long", "u": "Byte", "f": "Float", "c": "ComplexFloat"}
+
+
+def _bitwise(a: Any, b: Any, op: str) -> Tensor:
+    """PyTorch's bitwise ops: on integers bit by bit, on bools logically (shifts promote bools
+    to integers), refused on floats; not differentiable (the result is outside the graph)."""
+    ta, tb = isinstance(a, Tensor), isinstance(b, Tensor)
+    T = type(a) if ta else type(b)
+    eng = T._eng
+    for x, is_tensor in ((a, ta), (b, tb)):
+        kind = eng.kind(x._data.dtype) if is_tensor else (
+            "b" if isinstance(x, bool) else "i" if isinstance(x, int) else "f")
+        if kind not in "biu":
+            name = _KINDS.get(kind, str(x._data.dtype) if is_tensor else type(x).__name__)
+            raise NotImplementedError(f'"{_BITWISE[op]}_cpu" not implemented for \'{name}\': '
+                                      "bitwise ops take integer or bool tensors")
+    da, db = eng.promote(a._data if ta else a, b._data if tb else b, ta, tb)
+    xp = T._xp
+    if op in ("left_shift", "right_shift"):  # bools shift as integers
+        da, db = (xp.astype(d, eng.int64) if hasattr(d, "dtype") and eng.is_bool(d.dtype)
+                  else int(d) if isinstance(d, bool) else d for d in (da, db))
+    if not hasattr(da, "dtype") or not hasattr(db, "dtype"):  # a Python number: the tensor's dtype
+        arr = da if hasattr(da, "dtype") else db
+        scalar = xp.asarray(db if arr is da else da, dtype=arr.dtype)
+        da, db = (arr, scalar) if arr is da else (scalar, arr)
+    return constant(T, getattr(xp, _BITWISE[op])(da, db))
+
+
+def bitwise_and(a: Any, b: Any) -> Tensor:
+    return _bitwise(a, b, "and")
+
+
+def bitwise_or(a: Any, b: Any) -> Tensor:
+    return _bitwise(a, b, "or")
+
+
+def bitwise_xor(a: Any, b: Any) -> Tensor:
+    return _bitwise(a, b, "xor")
+
+
+def bitwise_left_shift(a: Any, b: Any) -> Tensor:
+    return _bitwise(a, b, "left_shift")
+
+
+def bitwise_right_shift(a: Any, b: Any) -> Tensor:
+    return _bitwise(a, b, "right_shift")
+
+
+def bitwise_not(a: Tensor) -> Tensor:
+    eng = type(a)._eng
+    kind = eng.kind(a._data.dtype)
+    if kind not in "biu":
+        raise NotImplementedError(f'"bitwise_not_cpu" not implemented for \'{_KINDS.get(kind)}\': '
+                                  "~ takes integer or bool tensors")
+    xp = type(a)._xp
+    d = a._data
+    return constant(type(a), xp.logical_not(d) if kind == "b" else xp.bitwise_invert(d))
 
 
 def logical_and(a: Tensor, b: Any) -> Tensor:

@@ -26,6 +26,25 @@ def _swap(fn):
     return lambda self, other: fn(other, self)
 
 
+def _invert(self):
+    if not type(self)._eng.kind(self._data.dtype) in "biu":
+        raise TypeError("~ (operator.invert) is only implemented on integer and Boolean-type "
+                        "tensors")
+    return F.bitwise_not(self)
+
+
+def _bitwise_inplace(fn):
+    """``a &= b`` and kin: the result written back (it must keep ``a``'s dtype, as in PyTorch)."""
+    def update(self, other):
+        out = fn(self, other)
+        if out.dtype != self.dtype:
+            raise RuntimeError(f"result type {out.dtype} can't be cast to the desired output type "
+                               f"{self.dtype}")
+        return self.copy_(out)
+
+    return update
+
+
 def add_(self, other, alpha=1):
     if alpha != 1:
         if _update_scaled(self, other, alpha):
@@ -251,6 +270,8 @@ def _type(self, dtype=None, non_blocking=False, **kwargs):
     eng = type(self)._eng
     if dtype is None:
         return f"torch.{TENSOR_TYPES.get(eng.dtype_name(self._data.dtype), 'Tensor')}"
+    if isinstance(dtype, type) and hasattr(dtype, "dtype"):  # torch.LongTensor and its kin
+        dtype = dtype.dtype
     if isinstance(dtype, str) and dtype.endswith("Tensor"):
         by_type = {v: k for k, v in TENSOR_TYPES.items()}
         name = dtype.removeprefix("torch.").removeprefix("cuda.")
@@ -286,12 +307,12 @@ def _split(self, split_size, dim=0, *, axis=None):
     return F.split(self, split_size, dim, axis=axis)
 
 
-def _flip(self, *dims):
-    return F.flip(self, *dims)
+def _flip(self, *dims, **kwargs):
+    return F.flip(self, *dims, **kwargs)
 
 
-def _repeat(self, *sizes):
-    return F.repeat(self, *sizes)
+def _repeat(self, *sizes, **kwargs):
+    return F.repeat(self, *sizes, **kwargs)
 
 
 def _inplace_of(fn):
@@ -390,7 +411,22 @@ def attach(cls: type) -> None:
         "__pos__": lambda self: self, "__abs__": F.abs,
         "__getitem__": F.getitem, "__setitem__": F.setitem,
         "__eq__": F.eq, "__ne__": F.ne, "__gt__": F.gt, "__ge__": F.ge, "__lt__": F.lt, "__le__": F.le,
-        "__and__": F.logical_and, "__or__": F.logical_or, "__invert__": F.logical_not,
+        "__and__": F.bitwise_and, "__or__": F.bitwise_or, "__xor__": F.bitwise_xor,
+        "__invert__": _invert, "__lshift__": F.bitwise_left_shift,
+        "__rshift__": F.bitwise_right_shift, "__rand__": _swap(F.bitwise_and),
+        "__ror__": _swap(F.bitwise_or), "__rxor__": _swap(F.bitwise_xor),
+        "__rlshift__": _swap(F.bitwise_left_shift), "__rrshift__": _swap(F.bitwise_right_shift),
+        "__iand__": _bitwise_inplace(F.bitwise_and), "__ior__": _bitwise_inplace(F.bitwise_or),
+        "__ixor__": _bitwise_inplace(F.bitwise_xor),
+        "__ilshift__": _bitwise_inplace(F.bitwise_left_shift),
+        "__irshift__": _bitwise_inplace(F.bitwise_right_shift),
+        "bitwise_and": F.bitwise_and, "bitwise_or": F.bitwise_or, "bitwise_xor": F.bitwise_xor,
+        "bitwise_not": F.bitwise_not, "bitwise_left_shift": F.bitwise_left_shift,
+        "bitwise_right_shift": F.bitwise_right_shift,
+        "bitwise_and_": _bitwise_inplace(F.bitwise_and),
+        "bitwise_or_": _bitwise_inplace(F.bitwise_or),
+        "bitwise_xor_": _bitwise_inplace(F.bitwise_xor),
+        "bitwise_not_": lambda self: self.copy_(F.bitwise_not(self)),
         "__iadd__": add_, "__isub__": sub_, "__imul__": mul_, "__itruediv__": div_, "__ipow__": pow_,
         # arithmetic and math
         "add": F.add, "sub": F.sub, "subtract": F.sub, "mul": F.mul, "multiply": F.mul,
@@ -406,11 +442,11 @@ def attach(cls: type) -> None:
         "logical_and": F.logical_and, "logical_or": F.logical_or, "logical_not": F.logical_not,
         "isnan": F.isnan, "isinf": F.isinf, "isfinite": F.isfinite, "any": F.any, "all": F.all,
         # shapes and views
-        "reshape": lambda self, *shape: F.reshape(self, *shape),
-        "view": lambda self, *shape: F.view(self, *shape),
+        "reshape": lambda self, *shape, **kw: F.reshape(self, *shape, **kw),
+        "view": lambda self, *shape, **kw: F.view(self, *shape, **kw),
         "flatten": F.flatten, "squeeze": F.squeeze, "unsqueeze": F.unsqueeze,
-        "transpose": F.transpose, "permute": lambda self, *dims: F.permute(self, *dims),
-        "t": F.t, "expand": lambda self, *sizes: F.expand(self, *sizes), "expand_as": F.expand_as,
+        "transpose": F.transpose, "permute": lambda self, *dims, **kw: F.permute(self, *dims, **kw),
+        "t": F.t, "expand": lambda self, *sizes, **kw: F.expand(self, *sizes, **kw), "expand_as": F.expand_as,
         "broadcast_to": F.broadcast_to,
         "view_as": lambda self, other: F.view(self, tuple(other.shape)),
         "reshape_as": lambda self, other: F.reshape(self, tuple(other.shape)),

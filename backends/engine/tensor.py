@@ -74,6 +74,8 @@ class Tensor:
         eng = self._eng
         if len(args) == 1 and not isinstance(args[0], int):
             data = eng.asarray(args[0], dtype=eng.float32)
+        elif not args:  # torch.Tensor(): an empty float tensor
+            data = self._xp.zeros((0,), dtype=eng.float32)
         else:
             data = self._xp.zeros(tuple(args), dtype=eng.float32)
         self._data = data
@@ -455,6 +457,9 @@ class Tensor:
             raise DetachRequiredError(
                 "can't call numpy() on a tensor that requires grad; use tensor.detach().numpy()")
         return self._eng.to_host(self._data)
+
+    # numpy's operators give way to the tensor's (np.float32(2) * t is t.__rmul__), as PyTorch's
+    __array_priority__ = 1000
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
         arr = self.numpy()

@@ -1,7 +1,8 @@
-"""Utilities as ``torch.utils``: `data` (datasets, loaders, splits)."""
+"""Utilities as ``torch.utils``: `data` (datasets, loaders, splits) and `checkpoint`
+(activation checkpointing's calls, run as they are)."""
 
 from __future__ import annotations
 
-from . import data
+from . import checkpoint, data
 
-__all__ = ["data"]
+__all__ = ["checkpoint", "data"]

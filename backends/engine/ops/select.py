@@ -72,18 +72,39 @@ def _split(F: Any, g: Any, a: Any, b: Any, wins: Any, edges: tuple) -> tuple:
     return ga, gb
 
 
-def where(cond: Any, a: Any, b: Any = None) -> Any:
-    if b is None and not isinstance(a, Tensor) and a is None:
-        raise TypeError("where(cond) with one argument is not supported; use nonzero()")
-    T = next(type(x) for x in (a, b, cond) if isinstance(x, Tensor))
+_ALONE = object()  # where(condition) called with the condition only
+
+
+def where(condition: Any, input: Any = _ALONE, other: Any = _ALONE) -> Any:
+    """``input`` where ``condition`` (a bool tensor) holds, else ``other`` (tensors or Python
+    numbers, broadcast together; PyTorch's dtype promotion), as torch.where; with the condition
+    alone, the indices of its true elements (``nonzero(condition, as_tuple=True)``)."""
+    if input is _ALONE and other is _ALONE:
+        from .gather import nonzero
+
+        return nonzero(condition, as_tuple=True)
+    if input is _ALONE or other is _ALONE:
+        raise TypeError("where() takes a condition and both input and other (or the condition "
+                        "alone, for the indices where it holds)")
+    a, b = input, other
+    tensors = [x for x in (a, b, condition) if isinstance(x, Tensor)]
+    if not tensors:
+        raise TypeError("where(): condition must be a tensor, got "
+                        f"{type(condition).__name__}")
+    T = type(tensors[0])
     eng = T._eng
-    c = cond._data if isinstance(cond, Tensor) else eng.asarray(cond)
+    c = condition._data if isinstance(condition, Tensor) else eng.asarray(condition)
     if not eng.is_bool(c.dtype):
-        c = c != 0
+        raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
+                           f"with dtype {eng.dtype_name(c.dtype).capitalize()}; compare it first "
+                           "(x > 0) or convert it with .bool()")
+    xp = T._xp
+    if not isinstance(a, Tensor) and not isinstance(b, Tensor):  # two numbers
+        a, b = (xp.asarray(x, dtype=_numbers_dtype(eng, a, b)) for x in (a, b))
+        return apply(WhereBackward0, (a, b), T, cond=c)
     da = a._data if isinstance(a, Tensor) else a
     db = b._data if isinstance(b, Tensor) else b
     da, db = eng.promote(da, db, isinstance(a, Tensor), isinstance(b, Tensor))
-    xp = T._xp
     # scalars become arrays of the result dtype so every namespace accepts them
     if not isinstance(a, Tensor):
         a = xp.asarray(da, dtype=db.dtype) if isinstance(b, Tensor) else eng.asarray(da)
@@ -94,6 +115,16 @@ def where(cond: Any, a: Any, b: Any = None) -> Any:
     elif db is not b._data:
         b = b.to(db.dtype)
     return apply(WhereBackward0, (a, b), T, cond=c)
+
+
+def _numbers_dtype(eng: Any, *numbers: Any) -> Any:
+    """The dtype PyTorch gives Python numbers alone: the default float if any is a float, else
+    int64 if any is an integer, else bool."""
+    if any(isinstance(x, float) for x in numbers):
+        return eng.default_float
+    if any(isinstance(x, int) and not isinstance(x, bool) for x in numbers):
+        return eng.int64
+    return eng.xp.bool
 
 
 def maximum(a: Any, b: Any) -> Any:

@@ -153,9 +153,9 @@ def narrow(input: Any, dim: int, start: Any, length: int) -> Any:
     return getitem(input, (slice(None),) * d + (slice(start, start + length),))
 
 
-def repeat(input: Any, *sizes: Any) -> Any:
+def repeat(input: Any, *sizes: Any, repeats: Any = None) -> Any:
     """The tensor tiled ``sizes[i]`` times along each dimension; ``sizes`` may add leading ones."""
-    reps = _shape_arg(sizes)
+    reps = _shape_arg(sizes if repeats is None else (repeats,))
     if len(reps) < input.ndim:
         raise RuntimeError("Number of dimensions of repeat dims can not be smaller than number of "
                            f"dimensions of tensor ({len(reps)} < {input.ndim})")
@@ -215,8 +215,11 @@ def repeat_interleave(input: Any, repeats: Any = None, dim: Any = None, *,
     return reshape(wide, shape[:d] + (shape[d] * r,) + shape[d + 1:])
 
 
-def flip(input: Any, *dims: Any) -> Any:
+def flip(input: Any, *axes: Any, dims: Any = None) -> Any:
     """The tensor with the order of elements along ``dims`` reversed (a copy)."""
+    if dims is not None:
+        axes = (dims,)
+    dims = axes
     axes = _shape_arg(dims) if dims else ()
     if not dims:
         raise TypeError("flip() missing 1 required positional argument: 'dims'")

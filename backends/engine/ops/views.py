@@ -263,12 +263,12 @@ def _reshape(a: Any, shape: tuple, view: bool, label: str = "ViewBackward0",
     return unary(ViewBackward0, a, shape=shape, view=False, label=label)  # reshape copies
 
 
-def reshape(a: Any, *shape: Any) -> Any:
-    return _reshape(a, _shape_arg(shape), view=False)
+def reshape(a: Any, *sizes: Any, shape: Any = None) -> Any:
+    return _reshape(a, _shape_arg(sizes if shape is None else (shape,)), view=False)
 
 
-def view(a: Any, *shape: Any) -> Any:
-    return _reshape(a, _shape_arg(shape), view=True)
+def view(a: Any, *sizes: Any, size: Any = None) -> Any:
+    return _reshape(a, _shape_arg(sizes if size is None else (size,)), view=True)
 
 
 def flatten(a: Any, start_dim: int = 0, end_dim: int = -1) -> Any:
@@ -291,8 +291,8 @@ def _axis(d: int, ndim: int) -> int:
     return d % n
 
 
-def permute(a: Any, *dims: Any, label: str = "PermuteBackward0") -> Any:
-    axes = tuple(_axis(d, a.ndim) for d in _shape_arg(dims))
+def permute(a: Any, *order: Any, dims: Any = None, label: str = "PermuteBackward0") -> Any:
+    axes = tuple(_axis(d, a.ndim) for d in _shape_arg(order if dims is None else (dims,)))
     if sorted(axes) != list(range(a.ndim)):
         raise RuntimeError(f"permute(): dims {axes} are not a permutation of {a.ndim} dimensions")
     return _view(a, PermuteBackward0, ("permute", axes), axes=axes, label=label)
@@ -336,8 +336,8 @@ def unsqueeze(a: Any, dim: int) -> Any:
                     valid=True)
 
 
-def expand(a: Any, *sizes: Any) -> Any:
-    sizes = _shape_arg(sizes)
+def expand(a: Any, *sizes: Any, size: Any = None) -> Any:
+    sizes = _shape_arg(sizes if size is None else (size,))
     shape = tuple(a.shape)
     if len(sizes) < len(shape):
         raise RuntimeError(

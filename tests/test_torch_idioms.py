@@ -1,0 +1,182 @@
+"""Idioms of ordinary PyTorch programs that once failed or went quietly wrong on the engine:
+bitwise operators, the forms of torch.where, numpy scalars, keyword spellings of shape
+arguments, the legacy tensor types, mixed precision's GradScaler and autocast, activation
+checkpointing.  Each is compared with real PyTorch."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+
+from support import load_or_skip
+
+
+@pytest.fixture(params=["numpy", "strict"])
+def bk(request):
+    return load_or_skip(request.param)
+
+
+@pytest.fixture(scope="module")
+def real():
+    return pytest.importorskip("torch", reason="real PyTorch is the reference")
+
+
+def _same(ours, theirs):
+    assert str(ours.dtype) == str(theirs.dtype), (ours.dtype, theirs.dtype)
+    assert ours.tolist() == theirs.tolist()
+
+
+BITWISE = ["i & 1", "i | 2", "~i", "i ^ 3", "1 ^ i", "3 & i", "i << 1", "i >> 1", "2 >> i",
+           "b & True", "b & 1", "b | b", "~b", "b ^ True", "i & i", "torch.bitwise_and(i, 6)",
+           "torch.bitwise_not(i)", "i.bitwise_xor(i)", "torch.bitwise_left_shift(i, 2)",
+           "torch.bitwise_right_shift(i, 1)"]
+
+
+@pytest.mark.parametrize("expr", BITWISE)
+def test_bitwise_operators_match_torch(bk, real, expr):
+    results = []
+    for torch in (bk, real):
+        i, b = torch.tensor([5, 6, 12]), torch.tensor([True, False, True])
+        results.append(eval(expr, {"torch": torch, "i": i, "b": b}))
+    _same(*results)
+
+
+def test_bitwise_ops_refuse_floats_and_update_in_place(bk, real):
+    for torch in (bk, real):
+        with pytest.raises(NotImplementedError, match="bitwise_and"):
+            torch.ones(2) & 1
+        with pytest.raises(NotImplementedError, match="bitwise_not"):
+            torch.bitwise_not(torch.ones(2))
+        with pytest.raises(TypeError, match="only implemented on integer and Boolean"):
+            ~torch.ones(2)
+    i, t = bk.tensor([5, 6, 12]), real.tensor([5, 6, 12])
+    i &= 6
+    t &= 6
+    i ^= 1
+    t ^= 1
+    _same(i, t)
+
+
+@pytest.mark.parametrize("expr", [
+    "torch.where(m, 1.0, 0.0)", "torch.where(m, 1, 0)", "torch.where(m, 1, 0.5)",
+    "torch.where(m, x, 0.0)", "torch.where(m, 2, x)", "torch.where(x > 1)",
+    "torch.where(condition=m, input=x, other=x * 2)", "x.where(m, x * 3)",
+])
+def test_where_forms_match_torch(bk, real, expr):
+    results = []
+    for torch in (bk, real):
+        m, x = torch.tensor([True, False, True]), torch.tensor([1.0, 2.0, 3.0])
+        results.append(eval(expr, {"torch": torch, "m": m, "x": x}))
+    if isinstance(results[1], tuple):
+        assert len(results[0]) == len(results[1])
+        for o, t in zip(*results):
+            _same(o, t)
+    else:
+        _same(*results)
+
+
+def test_where_needs_a_boolean_condition_and_gradients_flow(bk, real):
+    for torch in (bk, real):
+        with pytest.raises(RuntimeError, match="boolean"):
+            torch.where(torch.tensor([1, 0]), 1.0, 0.0)
+    x = bk.tensor([1.0, 2.0], requires_grad=True)
+    bk.where(bk.tensor([True, False]), x * 3, 0.0).sum().backward()
+    assert x.grad.tolist() == [3.0, 0.0]
+
+
+@pytest.mark.parametrize("expr", [
+    "torch.ones(2) * np.float64(2.0)", "torch.ones(2) / np.sqrt(2.0)",
+    "np.float32(2.0) * torch.ones(2)", "torch.ones(2, dtype=torch.int64) * np.float64(2.5)",
+    "torch.ones(2) + np.int64(3)",
+    "torch.tensor([np.float64(1.0), 2.0])", "torch.tensor([np.zeros(2)])",
+    "torch.tensor([np.zeros(2, np.int32)])", "torch.tensor(np.float64(1.5))",
+])
+def test_numpy_scalars_promote_as_torch_does(bk, real, expr):
+    results = [eval(expr, {"torch": torch, "np": np}) for torch in (bk, real)]
+    assert type(results[0]).__name__ == "Tensor"
+    _same(*results)
+
+
+@pytest.mark.parametrize("expr", [
+    "x.view(size=(3, 2))", "torch.reshape(x, shape=(3, 2))", "x.reshape(shape=(6,))",
+    "torch.permute(x, dims=(1, 0))", "x.permute(dims=[1, 0])", "x.repeat(repeats=(1, 2))",
+    "x.expand(size=(2, 2, 3))", "torch.flip(x, dims=(0,))", "x.flip(dims=[1])",
+    "x.flip(0)", "torch.flip(x, [0, 1])",
+])
+def test_shape_arguments_by_keyword(bk, real, expr):
+    results = []
+    for torch in (bk, real):
+        x = torch.arange(6.0).reshape(2, 3)
+        results.append(eval(expr, {"torch": torch, "x": x}))
+    _same(*results)
+
+
+def test_legacy_tensor_types(bk, real):
+    for torch in (bk, real):
+        assert torch.FloatTensor([1, 2]).tolist() == [1.0, 2.0]
+        assert torch.FloatTensor([1, 2]).dtype == torch.float32
+        assert torch.LongTensor([1, 2]).dtype == torch.int64
+        assert torch.BoolTensor([1, 0]).tolist() == [True, False]
+        assert tuple(torch.DoubleTensor(2, 3).shape) == (2, 3)
+        assert torch.DoubleTensor(2, 3).dtype == torch.float64
+        assert isinstance(torch.ones(2), torch.FloatTensor)
+        assert not isinstance(torch.ones(2), torch.LongTensor)
+        assert torch.ones(2).type(torch.LongTensor).dtype == torch.int64
+        assert torch.ones(2).type() == "torch.FloatTensor"
+        assert tuple(torch.Tensor().shape) == (0,)
+        assert repr(torch.LongTensor) == "<class 'torch.LongTensor'>"
+
+
+def _scaled_training(torch, device):
+    model = torch.nn.Linear(3, 1)
+    with torch.no_grad():
+        model.weight.copy_(torch.tensor([[0.1, -0.2, 0.3]]))
+        model.bias.fill_(0.05)
+    opt = torch.optim.SGD(model.parameters(), lr=0.1)
+    scaler = torch.amp.GradScaler(device, init_scale=1024.0, growth_interval=2)
+    scales, weights = [], []
+    for step in range(5):
+        with torch.autocast(device_type="cpu", enabled=False):
+            loss = model(torch.ones(2, 3)).pow(2).sum()
+        opt.zero_grad()
+        scaler.scale(loss).backward()
+        if step == 1:
+            model.weight.grad.fill_(float("inf"))  # an overflow: the step is skipped
+        scaler.step(opt)
+        scaler.update()
+        scales.append(scaler.get_scale())
+        weights.append(model.weight.detach().tolist())
+    return scales, weights, scaler.state_dict()
+
+
+def test_grad_scaler_scales_skips_and_adapts_as_torch(bk, real):
+    ours, theirs = _scaled_training(bk, "cpu"), _scaled_training(real, "cpu")
+    assert ours[0] == theirs[0]
+    np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-6, atol=1e-7)
+    assert ours[2].keys() == theirs[2].keys()
+
+
+def test_a_cuda_grad_scaler_without_cuda_disables_itself_as_torch(bk, real):
+    for torch in (bk, real):
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            scaler = torch.amp.GradScaler("cuda")
+        assert any("CUDA is not available" in str(w.message) for w in caught)
+        assert not scaler.is_enabled() and scaler.get_scale() == 1.0
+        loss = torch.ones(2).sum()
+        assert scaler.scale(loss) is loss and scaler.state_dict() == {}
+    with bk.cuda.amp.autocast():
+        assert bk.is_autocast_enabled()
+    assert not bk.is_autocast_enabled()
+
+
+def test_checkpoint_gives_the_same_values_and_gradients(bk):
+    x = bk.tensor([1.0, -2.0], requires_grad=True)
+    layers = bk.nn.Sequential(bk.nn.Tanh(), bk.nn.ReLU())
+    y = bk.utils.checkpoint.checkpoint(lambda t: (t * 3).sin().sum(), x, use_reentrant=False)
+    y = y + bk.utils.checkpoint.checkpoint_sequential(layers, 2, x).sum()
+    y.backward()
+    expected = 3 * np.cos(3 * np.array([1.0, -2.0])) + np.array([1 - np.tanh(1.0) ** 2, 0.0])
+    np.testing.assert_allclose(x.grad.tolist(), expected, rtol=1e-6)
