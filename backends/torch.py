@@ -51,7 +51,8 @@ _COMPILED = tuple((re.compile(p, re.S), kind) for p, kind in _MESSAGES)
 
 # torch's own namespaces as the surface has them (the rest of torch.cuda / torch.autograd is
 # outside it)
-_AUTOGRAD = ("backward", "grad", "set_detect_anomaly", "detect_anomaly", "Function")
+_AUTOGRAD = ("backward", "grad", "set_detect_anomaly", "detect_anomaly", "Function", "gradcheck",
+             "gradgradcheck", "GradcheckError")
 _AUTOGRAD_FUNCTION = ("Function", "FunctionCtx", "once_differentiable")
 _AUTOGRAD_FUNCTIONAL = ("jacobian", "hessian", "vjp", "jvp", "vhp", "hvp")
 _CUDA = ("is_available", "device_count", "manual_seed", "manual_seed_all", "synchronize")
@@ -97,6 +98,7 @@ class TorchBackend:
             "torch.cuda", self, **{a: getattr(torch.cuda, a) for a in _CUDA})
         for op in CATALOGUE:  # every op of the catalogue, from where torch keeps it
             _expose(self, op.name, _resolve(torch, op.torch))
+        _expose(self, "linalg.LinAlgError", torch.linalg.LinAlgError)
         if device != "cpu":
             dev = torch.device(device)
             for attr in _FACTORIES:

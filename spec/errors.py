@@ -165,6 +165,13 @@ class BackendMismatchError(RuntimeError):
     all tensors to be on the same device", a ``RuntimeError``."""
 
 
+class LinAlgError(RuntimeError):
+    """A linear-algebra routine failed on its input (a singular matrix, one that is not
+    positive-definite, a decomposition that did not converge): ``torch.linalg.LinAlgError``,
+    a RuntimeError as in PyTorch, so ``except torch.linalg.LinAlgError`` (the jitter-and-retry
+    loop of Gaussian-process code) and ``except RuntimeError`` both catch it."""
+
+
 class OpNotSupportedError(NotImplementedError):
     """A backend does not implement an optional op of `gradspec.ops` (the conformance suite
     reports such an op's cases *unsupported*, never failed)."""

@@ -78,7 +78,7 @@ NAMES: dict[str, str] = {
     "no_grad": "context: record nothing", "enable_grad": "context: record",
     "set_grad_enabled": "switch recording", "is_grad_enabled": "whether recording",
     "inference_mode": "context: no_grad for inference", "autograd": "backward, grad, anomaly, Function (custom ops), functional (jacobian, hessian, "
-                "vjp, jvp, vhp, hvp)",
+                "vjp, jvp, vhp, hvp), gradcheck and gradgradcheck",
     "is_anomaly_enabled": "whether anomaly mode is on",
     "is_anomaly_check_nan_enabled": "whether anomaly mode checks NaN",
     # constants

@@ -180,3 +180,70 @@ def test_checkpoint_gives_the_same_values_and_gradients(bk):
     y.backward()
     expected = 3 * np.cos(3 * np.array([1.0, -2.0])) + np.array([1 - np.tanh(1.0) ** 2, 0.0])
     np.testing.assert_allclose(x.grad.tolist(), expected, rtol=1e-6)
+
+
+def _cube_functions(torch):
+    class Cube(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            ctx.save_for_backward(x)
+            return x ** 3
+
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return 3 * x ** 2 * g
+
+    class Wrong(Cube):
+        @staticmethod
+        def backward(ctx, g):
+            (x,) = ctx.saved_tensors
+            return 2 * x ** 2 * g
+
+    return Cube, Wrong
+
+
+def test_gradcheck_and_gradgradcheck_judge_as_torch(bk, real):
+    for torch in (bk, real):
+        cube, wrong = _cube_functions(torch)
+        x = torch.linspace(-1, 1, 4, dtype=torch.float64).requires_grad_()
+        y = torch.linspace(0.5, 1, 3, dtype=torch.float64).reshape(3, 1).requires_grad_()
+        assert torch.autograd.gradcheck(cube.apply, (x,))
+        assert torch.autograd.gradcheck(lambda a, b: (a * b).sin(), (x, y))
+        assert torch.autograd.gradgradcheck(lambda a, b: (a * b).sin(), (x, y))
+        assert not torch.autograd.gradcheck(wrong.apply, (x,), raise_exception=False)
+        with pytest.raises(RuntimeError, match="Jacobian mismatch for output 0 with respect "
+                                               "to input 0"):
+            torch.autograd.gradcheck(wrong.apply, (x,))
+        with pytest.warns(UserWarning, match="not a double precision"):
+            torch.autograd.gradcheck(lambda a: a * 2, (torch.ones(2, requires_grad=True),),
+                                     raise_exception=False)
+
+
+@pytest.mark.parametrize("expr", [
+    "x.stride()", "x.stride(0)", "x.stride(-1)", "x[1].storage_offset()", "x[:, 1:].stride()",
+    "x.unsqueeze(1).stride()", "torch.ones(0, 3).stride()",
+    "x.data_ptr() == x.view(-1).data_ptr()", "x.data_ptr() == x.clone().data_ptr()",
+])
+def test_layout_queries_match_torch_on_numpy(real, expr):
+    bk = load_or_skip("numpy")
+    results = []
+    for torch in (bk, real):
+        x = torch.arange(12.0).reshape(3, 4)
+        results.append(eval(expr, {"torch": torch, "x": x}))
+    theirs = tuple(results[1]) if isinstance(results[1], tuple) else results[1]
+    assert results[0] == theirs
+
+
+def test_clamp_of_integers_by_a_float_bound_gives_floats(bk, real):
+    for expr in ("torch.clamp(i, max=2.5)", "i.clamp(min=1.5)", "torch.clamp(i, max=2)"):
+        _same(*(eval(expr, {"torch": t, "i": t.tensor([1, 5])}) for t in (bk, real)))
+
+
+def test_linear_algebra_failures_are_linalg_errors(bk, real):
+    for torch in (bk, real):
+        with pytest.raises(torch.linalg.LinAlgError):
+            torch.linalg.cholesky(-torch.eye(2))
+        with pytest.raises(RuntimeError):
+            torch.linalg.inv(torch.zeros(2, 2))
+        assert issubclass(torch.linalg.LinAlgError, RuntimeError)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import contextlib
 from typing import Any, Iterator, Mapping
 
-from gradspec import autograd_functional, errors, functions, surface
+from gradspec import autograd_functional, errors, functions, gradcheck, surface
 from gradspec.devices import BackendDevice
 from gradspec.ops import CATALOGUE
 from gradspec.protocol import CAPABILITIES
@@ -71,7 +71,8 @@ class EngineBackend:
         self.autograd = surface.Namespace(
             "torch.autograd", self, backward=autograd.backward, grad=autograd.grad,
             set_detect_anomaly=self.set_detect_anomaly, detect_anomaly=self.detect_anomaly,
-            Function=function.Function,
+            Function=function.Function, gradcheck=gradcheck.gradcheck,
+            gradgradcheck=gradcheck.gradgradcheck, GradcheckError=gradcheck.GradcheckError,
             function=surface.Namespace(
                 "torch.autograd.function", self, Function=function.Function,
                 FunctionCtx=function.FunctionCtx, once_differentiable=function.once_differentiable),

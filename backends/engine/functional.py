@@ -67,6 +67,8 @@ from .ops.matrix import (
     tril,
     triu,
 )
+from gradspec.errors import LinAlgError
+
 from .ops import decompositions, linsolve
 from .ops.norms import linalg_norm, matrix_norm, norm, vector_norm
 from .ops.pointwise import (
@@ -112,7 +114,7 @@ linalg = SimpleNamespace(vector_norm=vector_norm, norm=linalg_norm, matrix_norm=
                          solve=linsolve.solve, cholesky=linsolve.cholesky,
                          qr=decompositions.qr, eigh=decompositions.eigh,
                          eigvalsh=decompositions.eigvalsh, svd=decompositions.svd,
-                         svdvals=decompositions.svdvals)
+                         svdvals=decompositions.svdvals, LinAlgError=LinAlgError)
 """``torch.linalg``'s functions the engine implements."""
 
 

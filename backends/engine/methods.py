@@ -13,7 +13,7 @@ from . import autograd
 from . import functional as F
 from .grad_mode import STATE
 from .tensor import Tensor, _constant, _update
-from .ops.cast import contiguous, is_contiguous
+from .ops.cast import contiguous, data_ptr, is_contiguous, storage_offset, stride
 
 
 def backward(self, gradient: Any = None, retain_graph: bool | None = None,
@@ -451,6 +451,7 @@ def attach(cls: type) -> None:
         "view_as": lambda self, other: F.view(self, tuple(other.shape)),
         "reshape_as": lambda self, other: F.reshape(self, tuple(other.shape)),
         "contiguous": contiguous, "is_contiguous": is_contiguous, "clone": F.clone,
+        "stride": stride, "storage_offset": storage_offset, "data_ptr": data_ptr,
         # dtypes and devices
         "to": F.to, "type_as": _type_as, "float": _to_dtype("float32"), "double": _to_dtype("float64"),
         "half": _to_dtype("float16"), "long": _to_dtype("int64"), "int": _to_dtype("int32"),

@@ -99,6 +99,56 @@ def is_contiguous(a: Any, memory_format: Any = None) -> bool:
     return type(a)._eng.c_order(a._data) is a._data
 
 
+def stride(a: Any, dim: int | None = None) -> Any:
+    """The step in elements between neighbours along each dim (``dim``: that one only), as
+    PyTorch's ``Tensor.stride``: the array's own strides where the namespace shows them (numpy,
+    CuPy), else those of C order (array_api_strict hides its layout; an empty tensor's too)."""
+    data = a._data
+    shape = tuple(data.shape)
+    strides = getattr(data, "strides", None)
+    if strides is not None and len(strides) == len(shape) and all(shape):
+        size = data.dtype.itemsize
+        steps = tuple(int(s) // size for s in strides)
+    else:
+        steps, step = [], 1
+        for n in reversed(shape):
+            steps.append(step)
+            step *= max(n, 1)
+        steps = tuple(reversed(steps))
+    if dim is None:
+        return steps
+    if not -max(len(shape), 1) <= dim < max(len(shape), 1):
+        raise IndexError(f"Dimension out of range (expected to be in range of "
+                         f"[{-max(len(shape), 1)}, {max(len(shape), 1) - 1}], but got {dim})")
+    return steps[dim % max(len(shape), 1)] if shape else 1
+
+
+def storage_offset(a: Any) -> int:
+    """How many elements into its storage the tensor's first element sits (a view's offset
+    in its base), where the namespace shows it (numpy); 0 elsewhere."""
+    data = a._data
+    root = data
+    while getattr(root, "base", None) is not None and hasattr(root.base, "__array_interface__"):
+        root = root.base
+    here = getattr(data, "__array_interface__", None)
+    there = getattr(root, "__array_interface__", None)
+    if here is None or there is None:
+        return 0
+    return (here["data"][0] - there["data"][0]) // data.dtype.itemsize
+
+
+def data_ptr(a: Any) -> int:
+    """The address of the tensor's first element (where the namespace shows it: numpy, CuPy),
+    else a number unique to its data while it lives, as PyTorch's ``data_ptr`` serves to tell
+    whether two tensors share memory."""
+    data = a._data
+    interface = getattr(data, "__array_interface__", None) or getattr(
+        data, "__cuda_array_interface__", None)
+    if interface is not None:
+        return int(interface["data"][0])
+    return id(data)
+
+
 def filled(a: Any, value: Any, label: str = "FillBackward2") -> Any:
     """``a``'s shape and dtype, every element ``value`` (number or 0-d/broadcastable tensor)."""
     return apply(FillBackward2, (a, value), type(a), label=label)

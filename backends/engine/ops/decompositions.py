@@ -16,6 +16,8 @@ from __future__ import annotations
 from collections import namedtuple
 from typing import Any
 
+from gradspec.errors import LinAlgError
+
 from ..apply import apply
 from ..node import Node, register
 from ..tensor import Tensor
@@ -71,7 +73,7 @@ def _solve_right(F: Any, b: Any, r: Any) -> Any:
 
 
 def _fail(op: str, exc: Exception) -> RuntimeError:
-    return RuntimeError(f"linalg.{op}: the algorithm failed to converge because the input "
+    return LinAlgError(f"linalg.{op}: the algorithm failed to converge because the input "
                         f"matrix is ill-conditioned or holds NaN or infinity ({exc})")
 
 

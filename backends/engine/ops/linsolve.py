@@ -7,6 +7,8 @@ from __future__ import annotations
 from collections import namedtuple
 from typing import Any
 
+from gradspec.errors import LinAlgError
+
 from ..apply import apply
 from ..node import Node, register
 from ..tensor import Tensor
@@ -16,7 +18,7 @@ Slogdet = namedtuple("linalg_slogdet", ["sign", "logabsdet"])
 
 
 def _linalg_error(op: str, exc: Exception, what: str) -> RuntimeError:
-    return RuntimeError(f"linalg.{op}: {what} ({exc})")
+    return LinAlgError(f"linalg.{op}: {what} ({exc})")
 
 
 @register("linalg_inv")

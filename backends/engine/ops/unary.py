@@ -307,4 +307,8 @@ def clamp(a: Any, min: Any = None, max: Any = None) -> Any:
         if max is not None:
             out = minimum(out, max)
         return out
+    if isinstance(a, Tensor) and (isinstance(min, float) or isinstance(max, float)):
+        eng = type(a)._eng
+        if not eng.is_floating(a._data.dtype):  # an integer tensor and a float bound: floats
+            a = a.to(eng.default_float)  # (PyTorch promotes, as for arithmetic)
     return unary(ClampBackward1, a, lo=min, hi=max)
