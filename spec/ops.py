@@ -157,7 +157,7 @@ CATALOGUE: tuple[Op, ...] = _ops(
     _o("linalg.vector_norm", "LinalgVectorNormBackward0", "vector norm of any order over dims",
        torch="torch.linalg.vector_norm", method=False),
     _o("linalg.matrix_norm", "LinalgVectorNormBackward0",
-       "matrix norm: 'fro', 1, -1, inf, -inf (not 'nuc', 2, -2)",
+       "matrix norm: 'fro', 'nuc', 1, -1, 2, -2, inf, -inf",
        torch="torch.linalg.matrix_norm", method=False),
     _o("linalg.norm", "LinalgVectorNormBackward0", "vector or matrix norm, as torch.linalg.norm",
        torch="torch.linalg.norm", method=False),

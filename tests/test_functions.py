@@ -691,6 +691,45 @@ def test_decomposition_errors_say_what_torch_says(bk, real):
             lib.linalg.qr(a, mode="r").R.sum().backward()
 
 
+SCAN = (np.array([[1.0, 3.0, 2.0, 3.0, -1.0, 4.0], [0.5, 0.2, 0.9, 0.9, 0.1, 0.3]]), "float64")
+WITH_NAN = (np.array([[1.0, 2.0, 3.0, 4.0], [5.0, 6.0, 7.0, np.nan]]), "float64")
+LABELS = (np.array([[1, 3, 3, 2, 2, 5], [4, 4, 1, 1, 0, 0]]), "int64")
+RUNS = (np.array([1, 1, 2, 2, 3, 1, 1]), "int64")
+QS = (np.array([0.1, 0.5, 0.95]), "float64")
+
+
+@pytest.mark.parametrize("name, args, kwargs", [
+    ("cummax", [SCAN, 1], {}), ("cummin", [SCAN, 1], {}), ("cummax", [SCAN, 0], {}),
+    ("logcumsumexp", [SCAN, 1], {}), ("logcumsumexp", [(rand(3, 4) * 300, "float64"), 0], {}),
+    ("quantile", [SCAN, 0.3], {}), ("quantile", [SCAN, QS], dict(dim=1)),
+    ("quantile", [SCAN, 0.5], dict(dim=1, keepdim=True, interpolation="nearest")),
+    ("quantile", [SCAN, QS], dict(dim=0, interpolation="lower")),
+    ("quantile", [SCAN, 0.7], dict(dim=1, interpolation="higher")),
+    ("quantile", [SCAN, 0.7], dict(dim=1, interpolation="midpoint")),
+    ("quantile", [WITH_NAN, 0.4], dict(dim=1)), ("nanquantile", [WITH_NAN, 0.4], dict(dim=1)),
+    ("nanquantile", [WITH_NAN, QS], dict(dim=1, keepdim=True)),
+    ("mode", [LABELS, 1], {}), ("mode", [(np.array([2, 1, 2, 1, 3]), "int64")], {}),
+    ("mode", [SCAN, 0], dict(keepdim=True)),
+    ("take", [SCAN, (np.array([[0, 7], [11, -1]]), "int64")], {}),
+    ("unique_consecutive", [RUNS], dict(return_inverse=True, return_counts=True)),
+    ("unique_consecutive", [(np.array([[1, 1], [1, 1], [2, 3]]), "int64")], dict(dim=0)),
+    ("isin", [LABELS, (np.array([2, 3]), "int64")], {}),
+    ("isin", [LABELS, 4], dict(invert=True)),
+    ("combinations", [(np.array([1.0, 2.0, 3.0, 4.0]), "float64")], {}),
+    ("combinations", [(np.array([1.0, 2.0, 3.0]), "float64"), 2], dict(with_replacement=True)),
+    ("cosine_similarity", [TALL, (rand(4, 3, seed=20), "float64")], {}),
+    ("pairwise_distance", [TALL, (rand(4, 3, seed=20), "float64")], {}),
+])
+def test_scans_and_order_statistics_match_torch(bk, real, name, args, kwargs):
+    _compare(bk, real, name, args, kwargs, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("ord_", ["nuc", 2, -2])
+def test_spectral_matrix_norms_match_torch(bk, real, ord_):
+    _compare(bk, real, "linalg.matrix_norm", [(rand(2, 3, 4, seed=21), "float64"), ord_], {},
+             rtol=1e-9, atol=1e-12)
+
+
 def test_logdet_of_negative_and_singular_matrices_matches_torch(bk, real):
     for matrix in (-np.eye(3), np.zeros((2, 2))):
         ours = bk.logdet(bk.tensor(matrix.tolist()))

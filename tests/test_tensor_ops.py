@@ -326,9 +326,12 @@ def test_bad_arguments_raise_torchs_error_kind(B, T, name):
     assert len(str(ours.value)) > 20, "the message should say what was wrong"
 
 
-def test_a_matrix_norm_needing_singular_values_says_so(B):
-    with pytest.raises(NotImplementedError, match="singular values"):
-        B.linalg.norm(B.ones(2, 2), "nuc")
+def test_matrix_norms_from_singular_values(B):
+    # diag(3, -4): singular values 4 and 3
+    a = B.tensor([[3.0, 0.0], [0.0, -4.0]])
+    assert B.linalg.norm(a, "nuc").item() == pytest.approx(7.0)
+    assert B.linalg.norm(a, 2).item() == pytest.approx(4.0)
+    assert B.linalg.matrix_norm(a, -2).item() == pytest.approx(3.0)
 
 
 # --------------------------------------------------------------------- gradients torch gives

@@ -72,7 +72,7 @@ class EngineBackend:
             "torch.autograd", self, backward=autograd.backward, grad=autograd.grad,
             set_detect_anomaly=self.set_detect_anomaly, detect_anomaly=self.detect_anomaly,
             Function=function.Function, gradcheck=gradcheck.gradcheck,
-            gradgradcheck=gradcheck.gradgradcheck, GradcheckError=gradcheck.GradcheckError,
+            gradgradcheck=gradcheck.gradgradcheck,
             function=surface.Namespace(
                 "torch.autograd.function", self, Function=function.Function,
                 FunctionCtx=function.FunctionCtx, once_differentiable=function.once_differentiable),

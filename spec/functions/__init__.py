@@ -17,6 +17,7 @@ from . import (  # noqa: F401 - they fill the registry
     matrices,
     reductions,
     sampling,
+    scans,
     settings,
     shapes,
 )

@@ -38,7 +38,8 @@ METHODS = frozenset({
     "subtract", "tan", "true_divide", "vdot", "xlogy", "dsplit", "hsplit", "index_copy",
     "index_fill", "select", "tensor_split", "unflatten", "vsplit", "inverse", "det", "slogdet",
     "logdet", "cholesky", "svd", "qr", "triangular_solve", "cholesky_solve", "cholesky_inverse",
-    "pinverse", "matrix_exp",
+    "pinverse", "matrix_exp", "cummax", "cummin", "logcumsumexp", "quantile", "nanquantile",
+    "mode", "take", "unique_consecutive",
 })
 
 

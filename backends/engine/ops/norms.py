@@ -95,7 +95,8 @@ def vector_norm(x: Any, ord: Any = 2, dim: Any = None, keepdim: Any = False, *, 
 
 def matrix_norm(A: Any, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool = False, *,
                 dtype: Any = None) -> Any:
-    """The matrix norm of order ``ord`` ('fro', inf, -inf, 1, -1) over the two ``dim``."""
+    """The matrix norm of order ``ord`` ('fro', 'nuc', inf, -inf, 1, -1, 2, -2) over the two
+    ``dim``."""
     from .reduce import sum
     from .stats import amax, amin
     from .unary import abs
@@ -110,10 +111,19 @@ def matrix_norm(A: Any, ord: Any = "fro", dim: Any = (-2, -1), keepdim: bool = F
         A = A.to(type(A)._eng.dtype(dtype))
     if ord == "fro":
         return vector_norm(A, 2, (d0, d1), keepdim)
-    if ord in ("nuc", 2, -2):
-        raise NotImplementedError(
-            f"linalg.matrix_norm(ord={ord!r}) needs singular values and their gradient, which "
-            "gradspec's engine does not implement; use ord='fro', 1, -1, inf or -inf")
+    if ord in ("nuc", 2, -2):  # from the singular values (their gradient is U diag(g) Vh)
+        from .decompositions import svdvals
+
+        moved = A.movedim((d0, d1), (-2, -1))
+        values = svdvals(moved)
+        if ord == "nuc":
+            out = values.sum(-1)
+        else:
+            out = values.amax(-1) if ord == 2 else values.amin(-1)
+        if keepdim:
+            for d in sorted((d0, d1)):
+                out = out.unsqueeze(d)
+        return out
     if isinstance(ord, str) or ord not in (INF, -INF, 1, -1):
         raise RuntimeError(f"linalg.matrix_norm: Order {ord} not supported.")
     # inf: largest row sum (sum over columns, d1); 1: largest column sum (sum over rows, d0)
