@@ -94,6 +94,8 @@ def gradspec_backend_create(options: Mapping[str, str]) -> Any:
         rng=CupyRNG(cp),
         device=f"cuda:{index}",
         scatter_add=cupyx.scatter_add,
+        scatter_max=cupyx.scatter_max,
+        scatter_min=cupyx.scatter_min,
         index_put=index_put,
         numpy=np,
         c_order=lambda a: cp.asarray(a, order="C"),

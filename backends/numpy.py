@@ -32,6 +32,9 @@ def build() -> Any:
         rng=NumpyRNG(np, lambda a: a),
         device="cpu",
         scatter_add=np.add.at,
+        scatter_max=np.maximum.at,
+        scatter_min=np.minimum.at,
+        scatter_mul=np.multiply.at,
         index_put=index_put,
         numpy=np,
         c_order=functools.partial(np.asarray, order="C"),  # (no Python frame per call)

@@ -57,6 +57,7 @@ REGISTRY_OPS = frozenset({
     "linalg_inv", "linalg_det", "linalg_slogdet", "linalg_solve", "linalg_cholesky",
     # decompositions
     "linalg_qr", "linalg_eigh", "linalg_svd",
+    "scatter_reduce",
 }) | _nn.REGISTRY_OPS
 
 #: What the harness itself uses on every backend; ``methods`` need not list these.

@@ -36,7 +36,7 @@ OPS = frozenset({
     "split", "repeat", "flip", "roll", "gather", "scatter_add", "scatter", "masked_fill",
     "baddbmm", "diagonal", "diag_embed", "trace", "tril", "triu", "vector_norm",
     "linalg_inv", "linalg_det", "linalg_slogdet", "linalg_solve", "linalg_cholesky",
-    "linalg_qr", "linalg_eigh", "linalg_svd",
+    "linalg_qr", "linalg_eigh", "linalg_svd", "scatter_reduce",
 })
 
 SMALL = (2, 3)
@@ -512,3 +512,26 @@ for rows, cols in ((4, 3), (3, 4), (3, 3)):
          X(rows, cols), ("linalg.qr", *SQUARES))
 case("linalg_qr-batched-r", "linalg_qr", lambda B, x: B.linalg.qr(x)[1] ** 2, X(2, 3, 2),
      ("linalg.qr", "Tensor.__pow__"))
+
+
+# scatter_reduce: positions 0 and 2 receive two values each, position 1 one, position 3 none;
+# amax/amin are piecewise linear (distinct random values: no ties to split)
+SCATTER_AT = ("tensor", "Tensor.scatter_reduce")
+
+
+def _scatter_reduce(reduce: str, include_self: bool) -> Any:
+    def fn(B: Any, x: Any, src: Any) -> Any:
+        index = B.tensor([[0, 2], [2, 0], [1, 2]])
+        return x.scatter_reduce(0, index, src, reduce, include_self=include_self)
+
+    return fn
+
+
+for _reduce in ("sum", "prod", "mean", "amax", "amin"):
+    for _self in (True, False):
+        maker = linear if _reduce in ("sum", "amax", "amin") else case
+        maker(f"scatter_reduce-{_reduce}-{'self' if _self else 'no-self'}", "scatter_reduce",
+              _scatter_reduce(_reduce, _self), (X(4, 2), X(3, 2)), SCATTER_AT)
+case("index_reduce-mean", "scatter_reduce",
+     lambda B, x, src: x.index_reduce(0, B.tensor([0, 2, 0]), src, "mean"), (X(3, 2), X(3, 2)),
+     ("tensor", "Tensor.index_reduce"))

@@ -231,6 +231,10 @@ CATALOGUE: tuple[Op, ...] = _ops(
     _o("scatter", "ScatterBackward0", "values written along a dim at an index tensor's positions"),
     _o("scatter_add", "ScatterAddBackward0", "values added along a dim at an index tensor's "
        "positions (repeats accumulate)"),
+    _o("scatter_reduce", "ScatterReduceBackward0", "values combined along a dim at an index "
+       "tensor's positions by sum, prod, mean, amax or amin"),
+    _o("index_reduce", "IndexReduceBackward0", "slices combined along a dim at a vector's "
+       "positions by prod, mean, amax or amin"),
     _o("index_select", "IndexSelectBackward0", "slices along a dim at the positions of a vector"),
     _o("index_add", "IndexAddBackward0", "slices added along a dim at the positions of a vector"),
     _o("masked_fill", "MaskedFillBackward0", "a value where a boolean mask holds"),

@@ -719,6 +719,9 @@ QS = (np.array([0.1, 0.5, 0.95]), "float64")
     ("combinations", [(np.array([1.0, 2.0, 3.0]), "float64"), 2], dict(with_replacement=True)),
     ("cosine_similarity", [TALL, (rand(4, 3, seed=20), "float64")], {}),
     ("pairwise_distance", [TALL, (rand(4, 3, seed=20), "float64")], {}),
+    ("index_put", [SCAN, [(np.array([0, 1, 0]), "int64"), (np.array([2, 2, 2]), "int64")],
+                   (np.array([1.0, 2.0, 3.0]), "float64")], dict(accumulate=True)),
+    ("index_put", [SCAN, [(np.array([1, 0]), "int64")], (np.array(5.0), "float64")], {}),
 ])
 def test_scans_and_order_statistics_match_torch(bk, real, name, args, kwargs):
     _compare(bk, real, name, args, kwargs, rtol=1e-9, atol=1e-12)

@@ -38,6 +38,11 @@ class Host:
     device: str = "cpu"
     scatter_add: Callable[[Any, Any, Any], None] | None = None  # (flat target, positions, values)
     index_put: Callable[[Any, Any, Any], None] | None = None  # (target, native key, values)
+    # (flat target, positions, values), each value combined into its position in place:
+    # numpy's np.maximum.at and kin; without them the engine selects into a one-hot grid
+    scatter_max: Callable[[Any, Any, Any], None] | None = None
+    scatter_min: Callable[[Any, Any, Any], None] | None = None
+    scatter_mul: Callable[[Any, Any, Any], None] | None = None
     numpy: Any = None  # the numpy module, for converting Python data
     # xp array -> the same values in C (row-major) order: the array itself when it already is.
     # The standard has no memory layout; this is how cat, stack and contiguous() give PyTorch's

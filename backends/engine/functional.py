@@ -49,8 +49,10 @@ from .ops.gather import (
     masked_fill,
     masked_select,
     nonzero,
+    index_reduce,
     scatter,
     scatter_add,
+    scatter_reduce,
     take_along_dim,
 )
 from .ops.matrix import (
@@ -169,6 +171,7 @@ __all__ += [  # ops (issue 12)
     "tensordot", "tile", "topk", "trace", "tril", "triu", "trunc", "unbind", "var",
 ]
 __all__ += ["unique"]  # surface2
+__all__ += ["scatter_reduce", "index_reduce"]
 __all__ += ["bitwise_and", "bitwise_or", "bitwise_xor", "bitwise_not", "bitwise_left_shift",
             "bitwise_right_shift"]
 

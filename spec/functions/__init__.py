@@ -24,6 +24,6 @@ from . import (  # noqa: F401 - they fill the registry
 from .registry import FUNCTIONS, INPLACE, METHODS, attach_methods, bound
 
 INPLACE.update(fill_diagonal_=shapes.fill_diagonal, index_fill_=shapes.index_fill,
-               index_copy_=shapes.index_copy)
+               index_copy_=shapes.index_copy, index_put_=scans.index_put)
 
 __all__ = ["FUNCTIONS", "INPLACE", "METHODS", "attach_methods", "bound"]

@@ -300,3 +300,22 @@ def pairwise_distance(backend: Any, x1: Any, x2: Any, p: float = 2.0, eps: float
                       keepdim: bool = False) -> Any:
     """``torch.nn.functional.pairwise_distance`` under its top-level name."""
     return backend.nn.functional.pairwise_distance(x1, x2, p, eps, keepdim)
+
+
+@_composed("index_put", what="a copy with values written (or added) at advanced indices")
+def index_put(backend: Any, input: Any, indices: Any, values: Any,
+              accumulate: bool = False) -> Any:
+    """``input`` with ``values`` written at ``input[indices]`` (a tuple of index or mask
+    tensors), as torch.index_put; with ``accumulate`` the values are added, repeated positions
+    adding up (``x[idx] += v`` would keep only one of them)."""
+    key = tuple(indices)
+    if not hasattr(values, "shape"):
+        values = backend.tensor(values, dtype=input.dtype)
+    if not accumulate:
+        out = input.clone()
+        out[key] = values
+        return out
+    positions = backend.arange(input.numel()).reshape(tuple(input.shape))[key]
+    spread = values.expand(*positions.shape) if values.dim() <= positions.dim() else values
+    flat = input.reshape(-1).index_add(0, positions.reshape(-1), spread.reshape(-1))
+    return flat.reshape(tuple(input.shape))

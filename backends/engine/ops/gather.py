@@ -66,6 +66,125 @@ class ScatterAddBackward0(Node):
         return (g if ea is not None else None, gs)
 
 
+REDUCTIONS = ("sum", "prod", "mean", "amax", "amin")
+
+
+def _extreme(eng: Any, dtype: Any, largest: bool) -> Any:
+    """The identity of max (the least value of ``dtype``) or of min (the greatest)."""
+    if eng.is_floating(dtype):
+        return -float("inf") if largest else float("inf")
+    if eng.is_bool(dtype):
+        return not largest
+    info = eng.host.numpy.iinfo(eng.dtype_name(dtype))
+    return int(info.min if largest else info.max)
+
+
+@register("scatter_reduce")
+class ScatterReduceBackward0(Node):
+    """``a`` with ``src``'s values combined into the positions an `Index` picks, by ``reduce``
+    (sum, prod, mean, amax or amin), ``a``'s own value included unless ``include_self`` is
+    False; positions nothing goes to keep ``a``.  PyTorch's gradients: sum passes ``g`` on;
+    mean divides it by the count; prod is ``g * result / value`` (with the product of the
+    others where a value is 0); amax/amin split it evenly among the values equal to the
+    result.  Without ``include_self`` the scattered positions' own values get none."""
+
+    quiet = True
+    __slots__ = ("index", "eng", "reduce", "include_self", "hit", "count", "label")
+    keeps = ("index", "hit", "count")
+    save_map = {0: (0, 1), 1: (0, 1)}  # prod, amax and amin read both inputs
+    saves_output = True
+    fresh = (0, 1)
+
+    def forward(self, xp, a, src, index, eng, reduce, include_self,
+                label="ScatterReduceBackward0"):
+        self.index, self.eng, self.reduce, self.include_self = index, eng, reduce, include_self
+        self.label = label
+        dtype = a.dtype
+        count = indexing.scatter_add(eng, xp.ones(index.out_shape, dtype=eng.int64), index,
+                                     eng.int64)
+        hit = count > 0
+        self.hit, self.count = hit, count
+        if reduce in ("sum", "mean"):
+            base = a if include_self else xp.where(hit, xp.zeros((), dtype=dtype), a)
+            total = base + indexing.scatter_add(eng, src, index, dtype)
+            if reduce == "sum":
+                return total
+            n = count + 1 if include_self else xp.where(hit, count, xp.ones_like(count))
+            if eng.is_floating(dtype):
+                mean = total / xp.astype(n, dtype)
+            else:  # integers: floor division, as PyTorch
+                mean = xp.astype(xp.floor_divide(xp.astype(total, eng.int64), n), dtype)
+            return xp.where(hit, mean, a)
+        if reduce == "prod":
+            product = indexing.scatter_combine(eng, src, index, dtype, "mul", 1)
+            return (a if include_self else xp.where(hit, xp.ones((), dtype=dtype), a)) * product
+        largest = reduce == "amax"
+        best = indexing.scatter_combine(eng, src, index, dtype, "max" if largest else "min",
+                                        _extreme(eng, dtype, largest))
+        if include_self:
+            best = xp.maximum(a, best) if largest else xp.minimum(a, best)
+        return xp.where(hit, best, a)
+
+    def name(self):
+        return self.label
+
+    def backward(self, F, g, a, src, out):
+        ea, es = self._next
+        reduce, index, hit = self.reduce, self.index, F.constant(g, self.hit)
+        ga = gs = None
+        if reduce == "sum":
+            ga, gs = g, F.index_gather(g, index)
+        elif reduce == "mean":
+            raw = self.count
+            xp = _xp(g)
+            counts = raw + 1 if self.include_self else xp.where(raw > 0, raw, xp.ones_like(raw))
+            n = F.constant(g, xp.astype(counts, _dtype(g)))
+            ga = g / n
+            gs = F.index_gather(ga, index)
+        elif reduce == "prod":
+            ga, gs = self._prod_grads(F, g, a, src, out)
+        else:
+            value = F.index_gather(out, index)
+            self_is = F.astype(a == out, _dtype(g))
+            src_is = F.astype(src == value, _dtype(g))
+            spread = F.apply(ScatterAddBackward0, self_is, src_is, index=index, eng=self.eng)
+            share = g / spread
+            ga = self_is * share
+            gs = src_is * F.index_gather(share, index)
+        if not self.include_self and ga is not None:
+            ga = F.where(hit, F.zeros_like(ga), ga)
+        return (ga if ea is not None else None, gs if es is not None else None)
+
+    def _prod_grads(self, F, g, a, src, out):
+        """PyTorch's product gradients, exact where values are 0: the product of the others."""
+        index, eng, include = self.index, self.eng, self.include_self
+        dtype = _dtype(g)
+        zero = F.zeros_like(a)
+        masked_self = F.where(a == zero, F.ones_like(a), a)
+        masked_result = F.apply(ScatterReduceBackward0, masked_self, src, index=index, eng=eng,
+                                reduce="prod", include_self=include)
+        ga = g * masked_result / masked_self
+        src_zero = src == F.zeros_like(src)
+        zeros_at = F.index_gather(F.apply(ScatterAddBackward0, zero, F.astype(src_zero, dtype),
+                                          index=index, eng=eng), index)
+        single = src_zero & (zeros_at == F.ones_like(zeros_at))
+        one_src = F.ones_like(src)
+        masked_src = F.where(single, one_src, src)
+        masked_src_result = F.apply(ScatterReduceBackward0, a, masked_src, index=index, eng=eng,
+                                    reduce="prod", include_self=include)
+        gs = F.where(single, F.index_gather(g * masked_src_result, index),
+                     F.index_gather(g * out, index) / F.where(src_zero, one_src, src))
+        return ga, gs
+
+
+def _xp(x: Any) -> Any:
+    return type(x)._xp if isinstance(x, Tensor) else x.__array_namespace__()
+
+
+def _dtype(x: Any) -> Any:
+    return x._data.dtype if isinstance(x, Tensor) else x.dtype
+
+
 @register("scatter")
 class ScatterBackward0(Node):
     """``a`` with the positions of an `Index` replaced by ``src`` (a tensor: ScatterBackward0;
@@ -317,6 +436,56 @@ def scatter_add(input: Any, dim: Any = None, index: Any = None, src: Any = None,
     out = apply(ScatterAddBackward0, (target, src), type(input),
                 index=along(eng, shape, idx, axis), eng=eng)
     return out if input.ndim else out.reshape(())
+
+
+def scatter_reduce(input: Any, dim: Any = None, index: Any = None, src: Any = None,
+                   reduce: str | None = None, *, include_self: bool = True,
+                   axis: Any = None, label: str = "ScatterReduceBackward0") -> Any:
+    """``input`` with ``src``'s values combined into the positions ``index`` picks along
+    ``dim`` by ``reduce`` ("sum", "prod", "mean", "amax" or "amin"), each position's own value
+    joining in unless ``include_self=False``, as torch.scatter_reduce (differentiable in both
+    ``input`` and ``src``)."""
+    dim = dim_of(dim, axis, "scatter_reduce")
+    if dim is None or index is None or not isinstance(src, Tensor):
+        raise TypeError("scatter_reduce() needs dim, index, src (a tensor) and reduce")
+    if reduce not in REDUCTIONS:
+        raise RuntimeError(f"reduce argument must be either sum, prod, mean, amax or amin, got "
+                           f"{reduce}")
+    if src._data.dtype != input._data.dtype:
+        eng = type(input)._eng
+        raise RuntimeError(f"scatter_reduce(): Expected self.dtype to be equal to src.dtype, got "
+                           f"{eng.dtype_name(input._data.dtype)} and "
+                           f"{eng.dtype_name(src._data.dtype)}")
+    eng = type(input)._eng
+    idx, axis, shape = _prepare("scatter_reduce", input, dim, index)
+    src = _leading(src, tuple(idx.shape), "scatter_reduce", input)
+    target = input if input.ndim else input.reshape(1)
+    out = apply(ScatterReduceBackward0, (target, src), type(input),
+                index=along(eng, shape, idx, axis), eng=eng, reduce=reduce,
+                include_self=bool(include_self), label=label)
+    return out if input.ndim else out.reshape(())
+
+
+def index_reduce(input: Any, dim: int, index: Any, source: Any, reduce: str, *,
+                 include_self: bool = True) -> Any:
+    """``input`` with the slices of ``source`` along ``dim`` combined into the positions of the
+    vector ``index`` by ``reduce`` ("prod", "mean", "amax" or "amin"), as torch.index_reduce."""
+    if reduce not in ("prod", "mean", "amax", "amin"):
+        raise RuntimeError(f"index_reduce(): Expected reduce to be one of prod, mean, amax or "
+                           f"amin but got {reduce}.")
+    xp = type(input)._xp
+    idx = _index_array(index, "index_reduce")
+    if idx.ndim > 1:
+        raise IndexError("index_reduce(): Index is supposed to be a vector")
+    d = axis_of(dim, max(source.ndim, 1), "index_reduce")
+    if source.ndim == 0:
+        source = source.reshape(1)
+    shape = [1] * source.ndim
+    shape[d] = -1
+    spread = xp.broadcast_to(xp.reshape(xp.reshape(idx, (-1,)), tuple(shape)),
+                             tuple(source.shape))
+    return scatter_reduce(input, d, constant(type(input), spread), source, reduce,
+                          include_self=include_self, label="IndexReduceBackward0")
 
 
 def index_add(input: Any, dim: int, index: Any, source: Any, *, alpha: Any = 1) -> Any:

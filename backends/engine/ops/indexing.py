@@ -224,6 +224,29 @@ def scatter_add(eng: Any, values: Any, index: Index, dtype: Any) -> Any:
     return xp.reshape(out, index.shape)
 
 
+def scatter_combine(eng: Any, values: Any, index: Index, dtype: Any, how: str,
+                    identity: Any) -> Any:
+    """An array of ``index.shape``: ``identity`` where no value goes, else the values sent to
+    each position combined by ``how`` ("max", "min" or "mul")."""
+    xp = eng.xp
+    n = 1
+    for s in index.shape:
+        n *= s
+    flat_pos = xp.reshape(index.lin, (-1,))
+    flat_val = xp.reshape(xp.broadcast_to(values, index.out_shape), (-1,))
+    native = getattr(eng.ext, f"scatter_{how}", None)
+    out = xp.full((n,), identity, dtype=dtype)
+    if native is not None:
+        native(out, flat_pos, flat_val)
+    elif flat_pos.shape[0]:
+        # portable, as scatter_add's: a (k, n) one-hot grid, reduced over k
+        hits = xp.reshape(flat_pos, (-1, 1)) == xp.reshape(xp.arange(n, dtype=eng.int64), (1, -1))
+        grid = xp.where(hits, xp.reshape(flat_val, (-1, 1)), xp.full((), identity, dtype=dtype))
+        reduce = {"max": xp.max, "min": xp.min, "mul": xp.prod}[how]
+        out = reduce(grid, axis=0) if how != "mul" else xp.prod(grid, axis=0, dtype=dtype)
+    return xp.reshape(out, index.shape)
+
+
 def put(eng: Any, target: Any, index: Index, values: Any) -> None:
     """Write ``values`` at ``index`` into ``target`` in place (repeated positions: unspecified)."""
     xp = eng.xp
