@@ -247,3 +247,13 @@ def test_linear_algebra_failures_are_linalg_errors(bk, real):
         with pytest.raises(RuntimeError):
             torch.linalg.inv(torch.zeros(2, 2))
         assert issubclass(torch.linalg.LinAlgError, RuntimeError)
+
+
+def test_atan2_gradient_at_the_origin_is_torchs_zero(bk, real):
+    grads = []
+    for torch in (bk, real):
+        y = torch.tensor([0.0, 1.0], requires_grad=True)
+        x = torch.tensor([0.0, 1.0], requires_grad=True)
+        torch.atan2(y, x).sum().backward()
+        grads.append((y.grad.tolist(), x.grad.tolist()))
+    assert grads[0] == grads[1]

@@ -253,8 +253,9 @@ def logaddexp2(backend: Any, input: Any, other: Any) -> Any:
 
 @_composed("xlogy", what="x * log(y), 0 where x is 0")
 def xlogy(backend: Any, input: Any, other: Any) -> Any:
-    """``x * log(y)``, 0 where ``x == 0`` (unless ``y`` is NaN), as ``torch.xlogy``.  Where
-    ``x == 0`` the gradient is 0 (PyTorch's gradient in ``x`` there is ``log(y)``)."""
+    """``x * log(y)``, 0 where ``x == 0`` (unless ``y`` is NaN), as ``torch.xlogy``, with its
+    gradients, except where ``x == y == 0``: the gradient in ``y`` is 0 there (PyTorch's,
+    ``x / y``, is NaN)."""
     x = input if hasattr(input, "dim") else backend.tensor(input, dtype=other.dtype)
     y = other if hasattr(other, "dim") else backend.tensor(other, dtype=x.dtype)
     y = _floating(backend, y)

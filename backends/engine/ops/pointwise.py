@@ -83,7 +83,11 @@ class Atan2Backward0(Node):
 
     def backward(self, F, g, a, b):
         ea, eb = self._next
-        scale = g / (a * a + b * b)
+        denominator = a * a + b * b
+        origin = denominator == F.zeros_like(denominator)
+        # at the origin PyTorch's gradient is 0 (a masked reciprocal), not 0/0
+        scale = F.where(origin, F.zeros_like(g),
+                        g / F.where(origin, F.ones_like(denominator), denominator))
         return (scale * b if ea is not None else None, -scale * a if eb is not None else None)
 
 
