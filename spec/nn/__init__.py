@@ -164,6 +164,17 @@ from .modules import (
     TransformerEncoder,
     TransformerEncoderLayer,
     NonDynamicallyQuantizableLinear,
+    RReLU,
+    BatchNorm3d,
+    RMSNorm,
+    Fold,
+    Unfold,
+    UpsamplingBilinear2d,
+    UpsamplingNearest2d,
+    MaxUnpool1d,
+    MaxUnpool2d,
+    LPPool1d,
+    LPPool2d,
 )
 
 __all__ = [
@@ -197,6 +208,10 @@ __all__ = [
     "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
     "Dropout1d", "Dropout2d", "Dropout3d", "Softmax2d", "ChannelShuffle", "Bilinear",
     "EmbeddingBag",
+    # torch.nn's remaining everyday layers: randomized ReLU, 3-d batch norm, RMS norm,
+    # sliding blocks, fixed-mode upsampling, unpooling, power-average pooling
+    "RReLU", "BatchNorm3d", "RMSNorm", "Fold", "Unfold", "UpsamplingBilinear2d",
+    "UpsamplingNearest2d", "MaxUnpool1d", "MaxUnpool2d", "LPPool1d", "LPPool2d",
 ]
 
 

@@ -1,6 +1,6 @@
 """Members of ``torch.nn.functional`` written as compositions of protocol ops: activations
-(`celu`, `hardswish`, `hardsigmoid`, `softsign`, `tanhshrink`, `threshold`, `softmin`, `glu`,
-`prelu`, `softshrink`, `hardshrink`) and similarities (`normalize`, `cosine_similarity`,
+(`celu`, `rrelu`, `hardswish`, `hardsigmoid`, `softsign`, `tanhshrink`, `threshold`, `softmin`,
+`glu`, `prelu`, `softshrink`, `hardshrink`) and similarities (`normalize`, `cosine_similarity`,
 `pairwise_distance`) and the sub-pixel rearrangements (`pixel_shuffle`,
 `pixel_unshuffle`) and adaptive max pooling (`adaptive_max_pool1d`, `adaptive_max_pool2d`:
 each window's max by ``max(dim)``, whose gradient goes to the first maximum, as torch's
@@ -12,8 +12,10 @@ own kernel defines the gradient at a kink differently from what the plain formul
 the formula is split with ``where`` along torch's boundaries (``hardswish`` at -3 and 3), so the
 values and the gradients are torch's everywhere.  A branch ``where`` leaves unused is computed
 on a clamped input, so that it stays finite (an infinite branch would turn its zero gradient
-into NaN).  ``inplace=True`` writes the result into the input with ``copy_`` (under autograd,
-the engine's in-place rules apply to that copy).
+into NaN).  ``inplace=True`` writes the result into the input with ``copy_``: the result is
+computed from a clone of an input that requires grad (so nothing the graph saved is overwritten)
+and the engine's in-place rules apply to the copy (a leaf that requires grad is refused, as
+torch refuses it; a non-leaf gets the right gradients).
 """
 
 from __future__ import annotations
@@ -25,29 +27,43 @@ from ..plugins import backend_of
 __all__ = ["adaptive_max_pool1d", "adaptive_max_pool2d", "bilinear", "celu", "channel_shuffle",
            "cosine_similarity", "dropout1d", "dropout2d", "dropout3d", "embedding_bag", "glu",
            "hardshrink", "hardsigmoid", "hardswish", "normalize", "pairwise_distance",
-           "pixel_shuffle", "pixel_unshuffle", "prelu", "softmin", "softshrink", "softsign",
-           "tanhshrink", "threshold"]
+           "pixel_shuffle", "pixel_unshuffle", "prelu", "rrelu", "softmin", "softshrink",
+           "softsign", "tanhshrink", "threshold"]
+
+
+def _source(input: Any, inplace: bool) -> Any:
+    """What an in-place form computes from: a clone of an input that requires grad, so that
+    writing the result into the input leaves every tensor the graph saved untouched."""
+    return input.clone() if inplace and input.requires_grad else input
 
 
 def _result(input: Any, out: Any, inplace: bool) -> Any:
     return input.copy_(out) if inplace else out
 
 
+def _apply_inplace(input: Any, compute: Any) -> Any:
+    """``compute(input)`` written into ``input`` (its in-place form), with autograd's rules:
+    a leaf that requires grad is refused (`gradspec.errors.LeafInPlaceError`), a non-leaf gets
+    the gradient of ``compute``."""
+    return input.copy_(compute(_source(input, True)))
+
+
 def celu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Any:
     """``max(0, x) + min(0, alpha * (exp(x / alpha) - 1))``."""
     if alpha == 0:
         raise RuntimeError("celu: alpha must not be 0 (the formula divides by it)")
-    negative = (input.clamp_max(0.0) / alpha).exp() * alpha - alpha
-    return _result(input, backend_of(input).where(input > 0, input, negative), inplace)
+    x = _source(input, inplace)
+    negative = (x.clamp_max(0.0) / alpha).exp() * alpha - alpha
+    return _result(input, backend_of(input).where(x > 0, x, negative), inplace)
 
 
 def hardswish(input: Any, inplace: bool = False) -> Any:
     """``x * relu6(x + 3) / 6``: 0 up to -3, ``x`` from 3 on (torch's gradient there: 0 and
     1)."""
     B = backend_of(input)
-    inside = input.clamp(-3.0, 3.0)
-    out = B.where(input <= -3, B.zeros_like(input),
-                  B.where(input < 3, inside * (inside + 3) / 6, input))
+    x = _source(input, inplace)
+    inside = x.clamp(-3.0, 3.0)
+    out = B.where(x <= -3, B.zeros_like(x), B.where(x < 3, inside * (inside + 3) / 6, x))
     return _result(input, out, inplace)
 
 
@@ -55,8 +71,8 @@ def hardsigmoid(input: Any, inplace: bool = False) -> Any:
     """``relu6(x + 3) / 6``: 0 up to -3, 1 from 3 on, linear between (the gradient 1/6
     strictly inside)."""
     B = backend_of(input)
-    out = B.where(input <= -3, B.zeros_like(input),
-                  B.where(input >= 3, B.ones_like(input), (input + 3) / 6))
+    x = _source(input, inplace)
+    out = B.where(x <= -3, B.zeros_like(x), B.where(x >= 3, B.ones_like(x), (x + 3) / 6))
     return _result(input, out, inplace)
 
 
@@ -73,8 +89,26 @@ def tanhshrink(input: Any) -> Any:
 def threshold(input: Any, threshold: float, value: float, inplace: bool = False) -> Any:
     """``x`` where it exceeds ``threshold``, else ``value``."""
     B = backend_of(input)
-    out = B.where(input > threshold, input, B.full_like(input, value))
+    x = _source(input, inplace)
+    out = B.where(x > threshold, x, B.full_like(x, value))
     return _result(input, out, inplace)
+
+
+def rrelu(input: Any, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
+          inplace: bool = False) -> Any:
+    """The randomized leaky ReLU: ``x`` where positive, else ``a * x``; in training ``a`` is
+    drawn from U(``lower``, ``upper``) per element (the backend's seeded generator) and is
+    also the gradient there, in eval it is ``(lower + upper) / 2`` (a `leaky_relu`)."""
+    if not training or upper - lower <= 1e-6:
+        from .functional import leaky_relu
+
+        return leaky_relu(input, (lower + upper) / 2, inplace)
+    B = backend_of(input)
+    x = _source(input, inplace)
+    with B.no_grad():
+        slopes = B.rand_like(x) * (upper - lower) + lower
+        noise = B.where(x > 0, B.ones_like(x), slopes)
+    return _result(input, x * noise, inplace)
 
 
 def softmin(input: Any, dim: Any = None, _stacklevel: int = 3, dtype: Any = None) -> Any:
@@ -254,11 +288,12 @@ def _channel_dropout(input: Any, p: float, training: bool, inplace: bool, spatia
     B = backend_of(input)
     channels = input.dim() - spatial  # the batch (if any) and the channel dim
     mask_shape = tuple(input.shape[:channels]) + (1,) * spatial
+    x = _source(input, inplace)
     if p == 1.0:
-        out = input * B.zeros(mask_shape, dtype=input.dtype)
+        out = x * B.zeros(mask_shape, dtype=input.dtype)
     else:
         keep = (B.rand(mask_shape, dtype=input.dtype) >= p).to(input.dtype)
-        out = input * (keep / (1.0 - p))
+        out = x * (keep / (1.0 - p))
     return _result(input, out, inplace)
 
 

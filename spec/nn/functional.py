@@ -7,7 +7,12 @@ with its own gradient.  A few (``linear``, ``binary_cross_entropy``, plain ``cro
 ``mse_loss``, ``binary_cross_entropy_with_logits``) are composed of the protocol's elementary
 ops on a backend without the op; the others are optional ops (`gradspec.ops`) and raise
 `gradspec.errors.OpNotSupportedError` there.  The choice is made by feature, never by backend
-name, and is remembered per backend.
+name, and is remembered per backend.  Others are composed on every backend: those of
+`gradspec.nn.composed` and `gradspec.nn.spatial` (``unfold``/``fold``, ``grid_sample``,
+``affine_grid``, bicubic ``interpolate``, ``max_unpool*``, ``lp_pool*``), and here ``rms_norm``,
+``gumbel_softmax`` and the in-place forms (``relu_``, ``elu_``, ...).  A query row of
+``scaled_dot_product_attention`` that its mask leaves nothing to attend to gives zeros, as in
+torch.
 
 Differences from ``torch.nn.functional``, all deliberate: the elementwise losses raise
 ``ValueError`` when input and target shapes differ (``mse_loss``, ``l1_loss``,
@@ -17,6 +22,7 @@ Differences from ``torch.nn.functional``, all deliberate: the elementwise losses
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 from ..errors import OpNotSupportedError
@@ -25,8 +31,13 @@ from .composed import (  # re-exported: members of torch.nn.functional composed 
     adaptive_max_pool1d, adaptive_max_pool2d, bilinear, celu, channel_shuffle,
     cosine_similarity, dropout1d, dropout2d, dropout3d, embedding_bag, glu, hardshrink,
     hardsigmoid, hardswish, normalize, pairwise_distance, pixel_shuffle, pixel_unshuffle, prelu,
-    softmin, softshrink, softsign, tanhshrink, threshold,
+    rrelu, softmin, softshrink, softsign, tanhshrink, threshold,
 )
+from .composed import _apply_inplace
+from .spatial import (  # re-exported: sliding blocks, sampling, unpooling, power pooling
+    affine_grid, fold, grid_sample, lp_pool1d, lp_pool2d, max_unpool1d, max_unpool2d, unfold,
+)
+from .spatial import interpolate_bicubic as _interpolate_bicubic
 
 __all__ = [
     "backend_op", "binary_cross_entropy", "binary_cross_entropy_with_logits", "cross_entropy", "linear",
@@ -49,6 +60,12 @@ __all__ = [
     # margin, ranking and likelihood losses, composed
     "cosine_embedding_loss", "gaussian_nll_loss", "hinge_embedding_loss", "margin_ranking_loss",
     "multilabel_soft_margin_loss", "poisson_nll_loss", "soft_margin_loss", "triplet_margin_loss",
+    # in-place activations, rrelu; sliding blocks, sampling, unpooling, power pooling;
+    # deprecated resizing names; rms_norm, gumbel_softmax
+    "celu_", "elu_", "hardtanh_", "leaky_relu_", "relu_", "rrelu", "rrelu_", "selu_",
+    "threshold_", "affine_grid", "fold", "grid_sample", "lp_pool1d", "lp_pool2d",
+    "max_unpool1d", "max_unpool2d", "unfold", "upsample", "upsample_bilinear",
+    "upsample_nearest", "gumbel_softmax", "rms_norm",
 ]
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -128,9 +145,13 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Any:
     return y if bias is None else y + bias
 
 
-def relu(input: Any) -> Any:
-    """``max(input, 0)``, elementwise."""
-    return input.relu()
+def relu(input: Any, inplace: bool = False) -> Any:
+    """``max(input, 0)``, elementwise (``inplace``: written into ``input``)."""
+    if not inplace:
+        return input.relu()
+    if hasattr(input, "relu_"):
+        return input.relu_()
+    return _apply_inplace(input, lambda x: x.relu())
 
 
 def sigmoid(input: Any) -> Any:
@@ -206,6 +227,80 @@ def relu6(input: Any, inplace: bool = False) -> Any:
 def logsigmoid(input: Any) -> Any:
     """``log(sigmoid(input))``, computed without overflow."""
     return backend_op(input, "logsigmoid")(input)
+
+
+# The in-place forms torch.nn.functional offers: each writes the result into ``input`` and
+# returns it (a leaf that requires grad is refused, as torch refuses it).
+def relu_(input: Any) -> Any:
+    """`relu` written into ``input``."""
+    return relu(input, inplace=True)
+
+
+def elu_(input: Any, alpha: float = 1.0) -> Any:
+    """`elu` written into ``input``."""
+    return elu(input, alpha, inplace=True)
+
+
+def leaky_relu_(input: Any, negative_slope: float = 0.01) -> Any:
+    """`leaky_relu` written into ``input``."""
+    return leaky_relu(input, negative_slope, inplace=True)
+
+
+def hardtanh_(input: Any, min_val: float = -1.0, max_val: float = 1.0) -> Any:
+    """`hardtanh` written into ``input``."""
+    return hardtanh(input, min_val, max_val, inplace=True)
+
+
+def threshold_(input: Any, threshold: float, value: float) -> Any:
+    """`threshold` written into ``input``."""
+    from .composed import threshold as _threshold
+
+    return _threshold(input, threshold, value, inplace=True)
+
+
+def rrelu_(input: Any, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+           training: bool = False) -> Any:
+    """`rrelu` written into ``input``."""
+    return rrelu(input, lower, upper, training, inplace=True)
+
+
+def celu_(input: Any, alpha: float = 1.0) -> Any:
+    """`celu` written into ``input``."""
+    return celu(input, alpha, inplace=True)
+
+
+def selu_(input: Any) -> Any:
+    """`selu` written into ``input``."""
+    return selu(input, inplace=True)
+
+
+def gumbel_softmax(logits: Any, tau: float = 1.0, hard: bool = False, eps: float = 1e-10,
+                   dim: int = -1) -> Any:
+    """A sample of the Gumbel-softmax distribution: ``softmax((logits + g) / tau)`` along
+    ``dim``, ``g`` standard Gumbel noise from the backend's seeded generator; ``hard`` gives
+    the one-hot of its largest entry, with the soft sample's gradient (straight through).
+    ``eps`` is deprecated and unused, as in torch."""
+    if eps != 1e-10:
+        warnings.warn("`eps` parameter is deprecated and has no effect.", UserWarning,
+                      stacklevel=2)
+    B = backend_of(logits)
+    with B.no_grad():  # g = -log(E), E ~ Exp(1) = -log(1 - U); E kept above 0
+        exponential = -(1 - B.rand_like(logits)).log()
+        gumbels = -exponential.clamp_min(B.finfo(logits.dtype).tiny).log()
+    soft = ((logits + gumbels) / tau).softmax(dim)
+    if not hard:
+        return soft
+    axis = dim % soft.dim() if soft.dim() else 0
+    shape = [1] * soft.dim()
+    shape[axis] = soft.shape[axis]
+    positions = B.arange(soft.shape[axis], **_device(soft)).reshape(shape)
+    one_hot = (soft.argmax(axis, keepdim=True) == positions).to(soft.dtype)
+    return one_hot - soft.detach() + soft
+
+
+def _device(tensor: Any) -> dict[str, Any]:
+    device = getattr(tensor, "device", None)
+    return {} if device is None else {"device": device}
 
 
 
@@ -326,6 +421,29 @@ def batch_norm(input: Any, running_mean: Any, running_var: Any, weight: Any = No
                                            training, momentum, eps)
 
 
+def rms_norm(input: Any, normalized_shape: Any, weight: Any = None, eps: Any = None) -> Any:
+    """Root-mean-square normalization over the trailing dims ``normalized_shape``:
+    ``input / sqrt(mean(input**2) + eps) * weight`` (``eps`` None: the dtype's machine
+    epsilon, ``finfo(dtype).eps``)."""
+    shape = (int(normalized_shape),) if isinstance(normalized_shape, int) else tuple(
+        int(s) for s in normalized_shape)
+    n = len(shape)
+    if n == 0 or input.dim() < n or tuple(input.shape[input.dim() - n:]) != shape:
+        raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "
+                           f"[*{', '.join(str(s) for s in shape)}], but got input of size"
+                           f"{list(input.shape)}; normalized_shape must be the input's last "
+                           f"dims")
+    if weight is not None and tuple(weight.shape) != shape:
+        raise RuntimeError(f"Expected weight to be of same shape as normalized_shape, but got "
+                           f"weight of shape {list(weight.shape)} and normalized_shape = "
+                           f"{list(shape)}")
+    if eps is None:
+        eps = backend_of(input).finfo(input.dtype).eps
+    dims = tuple(range(-n, 0))
+    out = input * ((input * input).mean(dims, keepdim=True) + eps).rsqrt()
+    return out if weight is None else out * weight
+
+
 def group_norm(input: Any, num_groups: int, weight: Any = None, bias: Any = None,
                eps: float = 1e-5) -> Any:
     """Normalize each group of ``C / num_groups`` channels, then the per-channel affine map."""
@@ -362,19 +480,70 @@ def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: st
                 align_corners: Any = None, recompute_scale_factor: Any = None,
                 antialias: bool = False) -> Any:
     """Resize the spatial dims to ``size`` or by ``scale_factor`` (nearest, nearest-exact,
-    linear, bilinear, area)."""
+    linear, bilinear, area: the backend's op; bicubic: composed, torch's cubic convolution
+    with A = -0.75)."""
+    if mode == "bicubic" and not antialias:
+        return _interpolate_bicubic(input, size, scale_factor, align_corners,
+                                    recompute_scale_factor)
     return backend_op(input, "interpolate")(input, size, scale_factor, mode, align_corners,
                                             recompute_scale_factor, antialias)
+
+
+def upsample(input: Any, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
+             align_corners: Any = None) -> Any:
+    """Deprecated (as in torch, with its warning): `interpolate`."""
+    warnings.warn("`nn.functional.upsample` is deprecated. Use `nn.functional.interpolate` "
+                  "instead.", UserWarning, stacklevel=2)
+    return interpolate(input, size, scale_factor, mode, align_corners)
+
+
+def upsample_nearest(input: Any, size: Any = None, scale_factor: Any = None) -> Any:
+    """Deprecated (as in torch, with its warning): ``interpolate(mode='nearest')``."""
+    warnings.warn("`nn.functional.upsample_nearest` is deprecated. Use "
+                  "`nn.functional.interpolate` instead.", UserWarning, stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="nearest")
+
+
+def upsample_bilinear(input: Any, size: Any = None, scale_factor: Any = None) -> Any:
+    """Deprecated (as in torch, with its warning): ``interpolate(mode='bilinear',
+    align_corners=True)``."""
+    warnings.warn("`nn.functional.upsample_bilinear` is deprecated. Use "
+                  "`nn.functional.interpolate` instead.", UserWarning, stacklevel=2)
+    return interpolate(input, size, scale_factor, mode="bilinear", align_corners=True)
 
 
 def scaled_dot_product_attention(query: Any, key: Any, value: Any, attn_mask: Any = None,
                                  dropout_p: float = 0.0, is_causal: bool = False,
                                  scale: Any = None, enable_gqa: bool = False) -> Any:
     """``softmax(query @ key.transpose(-2, -1) * scale + mask) @ value``; a boolean mask says
-    where to attend, a float one is added."""
-    return backend_op(query, "scaled_dot_product_attention")(
-        query, key, value, attn_mask=attn_mask, dropout_p=dropout_p, is_causal=is_causal,
-        scale=scale, enable_gqa=enable_gqa)
+    where to attend, a float one is added.  A query row the mask leaves nothing to attend to
+    (all False, or all -inf) gives zeros, with zero gradients, as torch does."""
+    op = backend_op(query, "scaled_dot_product_attention")
+    dead = None if attn_mask is None else _fully_masked_rows(attn_mask)
+    if dead is not None:  # attend anywhere in those rows, then zero them
+        B = backend_of(query)
+        if attn_mask.is_floating_point():
+            attn_mask = B.where(dead, B.zeros_like(attn_mask), attn_mask)
+        else:
+            attn_mask = attn_mask | dead
+    out = op(query, key, value, attn_mask=attn_mask, dropout_p=dropout_p, is_causal=is_causal,
+             scale=scale, enable_gqa=enable_gqa)
+    if dead is None:
+        return out
+    B = backend_of(out)
+    return B.where(dead, B.zeros_like(out), out)
+
+
+def _fully_masked_rows(mask: Any) -> Any:
+    """(..., L, 1) True where a row of the attention mask allows no key, or None when none
+    is."""
+    if mask.dim() == 0 or mask.shape[-1] == 0:
+        return None
+    if mask.is_floating_point():
+        dead = (mask == -math.inf).all(-1, keepdim=True)
+    else:
+        dead = ~mask.any(-1, keepdim=True)
+    return dead if bool(dead.any()) else None
 
 
 

@@ -24,6 +24,7 @@ __all__ = [
     "calculate_gain", "uniform_", "normal_", "trunc_normal_", "constant_", "ones_", "zeros_",
     "eye_",
     "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_",
+    "dirac_", "sparse_", "_calculate_fan_in_and_fan_out",
 ]
 
 _LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -273,6 +274,46 @@ def orthogonal_(tensor: Any, gain: float = 1.0, generator: Any = None) -> Any:
         if rows < cols:
             q = q.t()
         return tensor.copy_((q * gain).reshape(shape))
+
+
+def dirac_(tensor: Any, groups: int = 1) -> Any:
+    """Fill the 3-, 4- or 5-D convolution weight ``tensor`` (out, in, *kernel) with the Dirac
+    delta: the kernel's centre is 1 where output channel ``d`` of each of the ``groups`` meets
+    input channel ``d``, 0 elsewhere, so the convolution keeps its input's channels."""
+    dims = tensor.dim()
+    if dims not in (3, 4, 5):
+        raise ValueError(f"Only tensors with 3, 4, or 5 dimensions are supported (got shape "
+                         f"{tuple(tensor.shape)})")
+    sizes = tuple(tensor.shape)
+    if groups < 1 or sizes[0] % groups:
+        raise ValueError(f"dim 0 must be divisible by groups: {sizes[0]} output channels, "
+                         f"groups={groups}")
+    per_group = sizes[0] // groups
+    centre = tuple(s // 2 for s in sizes[2:])
+    with backend_of(tensor).no_grad():
+        tensor.zero_()
+        for g in range(groups):
+            for d in range(min(per_group, sizes[1])):
+                tensor[(g * per_group + d, d) + centre] = 1
+    return tensor
+
+
+def sparse_(tensor: Any, sparsity: float, std: float = 0.01, generator: Any = None) -> Any:
+    """Fill the 2-D ``tensor`` with N(0, std**2) draws, then zero ``ceil(sparsity * rows)``
+    randomly chosen entries of every column (Martens, 2010); the positions come from the
+    backend's generator (``generator`` draws the normal values only, as in torch)."""
+    if tensor.dim() != 2:
+        raise ValueError(f"Only tensors with 2 dimensions are supported (got shape "
+                         f"{tuple(tensor.shape)})")
+    rows, cols = tuple(tensor.shape)
+    zeros = math.ceil(sparsity * rows)
+    backend = backend_of(tensor)
+    _fill_normal(tensor, 0.0, std, generator)
+    with backend.no_grad():
+        for col in range(cols):
+            order = backend.randperm(rows)  # the backend's generator, as torch's own randperm
+            tensor[order[:zeros], col] = 0
+    return tensor
 
 
 def _orthonormal_columns(backend: Any, a: Any) -> Any:

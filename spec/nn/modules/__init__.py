@@ -12,7 +12,7 @@ from .activation import ELU, GELU, LeakyReLU, LogSoftmax, MultiheadAttention, Si
 from .activation import Softplus
 from .activation import (CELU, GLU, Hardshrink, Hardsigmoid, Hardswish, Hardtanh, LogSigmoid,
                          Mish, PReLU, ReLU6, SELU, Softmin, Softshrink, Softsign, Tanhshrink,
-                         Threshold, Softmax2d)
+                         Threshold, Softmax2d, RReLU)
 from .distance import CosineSimilarity, PairwiseDistance
 from .instancenorm import InstanceNorm1d, InstanceNorm2d, InstanceNorm3d
 from .padding import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d, ConstantPad2d,
@@ -20,20 +20,22 @@ from .padding import (CircularPad1d, CircularPad2d, CircularPad3d, ConstantPad1d
                       ReplicationPad1d, ReplicationPad2d, ReplicationPad3d, ZeroPad1d, ZeroPad2d,
                       ZeroPad3d)
 from .pixelshuffle import ChannelShuffle, PixelShuffle, PixelUnshuffle
-from .upsampling import Upsample
+from .upsampling import Upsample, UpsamplingBilinear2d, UpsamplingNearest2d
+from .fold import Fold, Unfold
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
                           TransformerEncoder, TransformerEncoderLayer)
-from .batchnorm import BatchNorm1d, BatchNorm2d
+from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from .dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
 from .flatten import Flatten, Unflatten
 from .loss import HuberLoss, KLDivLoss, L1Loss, NLLLoss, SmoothL1Loss
 from .loss import (CosineEmbeddingLoss, GaussianNLLLoss, HingeEmbeddingLoss, MarginRankingLoss,
                    MultiLabelSoftMarginLoss, PoissonNLLLoss, SoftMarginLoss, TripletMarginLoss)
-from .normalization import GroupNorm, LayerNorm
+from .normalization import GroupNorm, LayerNorm, RMSNorm
 from .pooling import (AdaptiveAvgPool1d, AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d,
-                      AvgPool1d, AvgPool2d, MaxPool1d, MaxPool2d)
+                      AvgPool1d, AvgPool2d, LPPool1d, LPPool2d, MaxPool1d, MaxPool2d,
+                      MaxUnpool1d, MaxUnpool2d)
 from .sparse import Embedding, EmbeddingBag
 
 __all__ = [
@@ -66,4 +68,8 @@ __all__ = [
     "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
     "Dropout1d", "Dropout2d", "Dropout3d", "Softmax2d", "ChannelShuffle", "Bilinear",
     "EmbeddingBag",
+    # torch.nn's remaining everyday layers: randomized ReLU, 3-d batch norm, RMS norm,
+    # sliding blocks, fixed-mode upsampling, unpooling, power-average pooling
+    "RReLU", "BatchNorm3d", "RMSNorm", "Fold", "Unfold", "UpsamplingBilinear2d",
+    "UpsamplingNearest2d", "MaxUnpool1d", "MaxUnpool2d", "LPPool1d", "LPPool2d",
 ]

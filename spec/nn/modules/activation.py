@@ -19,7 +19,7 @@ __all__ = ["ReLU", "Sigmoid", "Tanh",
            # more of torch.nn's activations
            "CELU", "GLU", "Hardshrink", "Hardsigmoid", "Hardswish", "Hardtanh", "LogSigmoid",
            "Mish", "PReLU", "ReLU6", "SELU", "Softmin", "Softshrink", "Softsign", "Tanhshrink",
-           "Threshold", "Softmax2d"]
+           "Threshold", "Softmax2d", "RReLU"]
 
 
 class Sigmoid(Module):
@@ -30,10 +30,34 @@ class Sigmoid(Module):
 
 
 class ReLU(Module):
-    """``max(x, 0)``, elementwise."""
+    """``max(x, 0)``, elementwise (``inplace``: written into the input)."""
+
+    def __init__(self, inplace: bool = False) -> None:
+        super().__init__()
+        self.inplace = inplace
 
     def forward(self, x: Any) -> Any:
-        return F.relu(x)
+        return F.relu(x, inplace=self.inplace)
+
+    def extra_repr(self) -> str:
+        return "inplace=True" if self.inplace else ""
+
+
+class RReLU(Module):
+    """The randomized leaky ReLU: ``x`` where positive, else ``a * x`` with ``a`` drawn from
+    U(``lower``, ``upper``) per element in training, ``(lower + upper) / 2`` in eval."""
+
+    def __init__(self, lower: float = 1.0 / 8, upper: float = 1.0 / 3,
+                 inplace: bool = False) -> None:
+        super().__init__()
+        self.lower, self.upper, self.inplace = lower, upper, inplace
+
+    def forward(self, input: Any) -> Any:
+        return F.rrelu(input, self.lower, self.upper, self.training, self.inplace)
+
+    def extra_repr(self) -> str:
+        text = f"lower={self.lower}, upper={self.upper}"
+        return text + (", inplace=True" if self.inplace else "")
 
 
 class Tanh(Module):

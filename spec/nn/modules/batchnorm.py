@@ -1,5 +1,6 @@
-"""Batch normalization layers: BatchNorm1d, BatchNorm2d, with torch's buffers
-(``running_mean``, ``running_var``, ``num_batches_tracked``) and train/eval behaviour."""
+"""Batch normalization layers: BatchNorm1d, BatchNorm2d, BatchNorm3d, with torch's buffers
+(``running_mean``, ``running_var``, ``num_batches_tracked``), its ``bias`` switch and train/eval
+behaviour."""
 
 from __future__ import annotations
 
@@ -10,19 +11,20 @@ from ..parameter import Parameter
 from . import _draw
 from .module import Module
 
-__all__ = ["BatchNorm1d", "BatchNorm2d"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
 
 
 class _BatchNorm(Module):
     """Per-channel normalization: in training by the batch's statistics (the running ones
     move towards them by ``momentum``, or average all batches when it is None), in eval by the
-    running statistics (when ``track_running_stats``)."""
+    running statistics (when ``track_running_stats``).  With ``affine`` the per-channel
+    ``weight`` (ones) and, unless ``bias=False``, ``bias`` (zeros) are learned."""
 
     _dims: tuple[int, ...] = ()
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: Any = 0.1,
                  affine: bool = True, track_running_stats: bool = True, device: Any = None,
-                 dtype: Any = None, *, backend: Any = None) -> None:
+                 dtype: Any = None, *, bias: bool = True, backend: Any = None) -> None:
         super().__init__()
         self.num_features, self.eps, self.momentum = num_features, eps, momentum
         self.affine, self.track_running_stats = affine, track_running_stats
@@ -30,7 +32,10 @@ class _BatchNorm(Module):
         factory = _draw.kw(dtype, device)
         if affine:
             self.weight = Parameter(backend.ones(num_features, **factory))
-            self.bias = Parameter(backend.zeros(num_features, **factory))
+            if bias:
+                self.bias = Parameter(backend.zeros(num_features, **factory))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -70,7 +75,8 @@ class _BatchNorm(Module):
 
     def extra_repr(self) -> str:
         return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, track_running_stats={self.track_running_stats}")
+                f"affine={self.affine}, bias={self.bias is not None}, "
+                f"track_running_stats={self.track_running_stats}")
 
 
 class BatchNorm1d(_BatchNorm):
@@ -83,3 +89,9 @@ class BatchNorm2d(_BatchNorm):
     """Batch normalization of (N, C, H, W), per channel C."""
 
     _dims = (4,)
+
+
+class BatchNorm3d(_BatchNorm):
+    """Batch normalization of (N, C, D, H, W), per channel C."""
+
+    _dims = (5,)

@@ -29,10 +29,7 @@ class _InstanceNorm(_BatchNorm):
                  affine: bool = False, track_running_stats: bool = False, device: Any = None,
                  dtype: Any = None, *, bias: bool = True, backend: Any = None) -> None:
         super().__init__(num_features, eps, momentum, affine, track_running_stats, device, dtype,
-                         backend=backend)
-        self.use_bias = bias
-        if affine and not bias:
-            self.register_parameter("bias", None)
+                         bias=bias, backend=backend)
 
     def forward(self, input: Any) -> Any:
         batched = self._spatial + 2
@@ -68,11 +65,6 @@ class _InstanceNorm(_BatchNorm):
             var = x.var(dims, correction=1).mean(0)
             self.running_mean.mul_(1 - m).add_(mean * m)
             self.running_var.mul_(1 - m).add_(var * m)
-
-    def extra_repr(self) -> str:
-        return (f"{self.num_features}, eps={self.eps}, momentum={self.momentum}, "
-                f"affine={self.affine}, bias={self.affine and self.use_bias}, "
-                f"track_running_stats={self.track_running_stats}")
 
 
 def _no_grad(x: Any) -> Any:

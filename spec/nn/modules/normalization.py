@@ -1,4 +1,4 @@
-"""Normalization layers: LayerNorm, GroupNorm (BatchNorm lives in `.batchnorm`)."""
+"""Normalization layers: LayerNorm, GroupNorm, RMSNorm (BatchNorm lives in `.batchnorm`)."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from ..parameter import Parameter
 from . import _draw
 from .module import Module
 
-__all__ = ["GroupNorm", "LayerNorm"]
+__all__ = ["GroupNorm", "LayerNorm", "RMSNorm"]
 
 
 class LayerNorm(Module):
@@ -46,10 +46,12 @@ class LayerNorm(Module):
 
 class GroupNorm(Module):
     """Normalization of each of ``num_groups`` groups of channels of (N, C, *), then (with
-    ``affine``) the per-channel ``weight`` (ones) and ``bias`` (zeros)."""
+    ``affine``) the per-channel ``weight`` (ones) and, unless ``bias=False``, ``bias``
+    (zeros)."""
 
     def __init__(self, num_groups: int, num_channels: int, eps: float = 1e-5, affine: bool = True,
-                 device: Any = None, dtype: Any = None, *, backend: Any = None) -> None:
+                 device: Any = None, dtype: Any = None, *, bias: bool = True,
+                 backend: Any = None) -> None:
         super().__init__()
         if num_channels % num_groups:
             raise ValueError("num_channels must be divisible by num_groups")
@@ -58,7 +60,10 @@ class GroupNorm(Module):
         if affine:
             backend = self._parameter_backend(backend)
             self.weight = Parameter(backend.ones(num_channels, **_draw.kw(dtype, device)))
-            self.bias = Parameter(backend.zeros(num_channels, **_draw.kw(dtype, device)))
+            if bias:
+                self.bias = Parameter(backend.zeros(num_channels, **_draw.kw(dtype, device)))
+            else:
+                self.register_parameter("bias", None)
         else:
             self.register_parameter("weight", None)
             self.register_parameter("bias", None)
@@ -67,4 +72,38 @@ class GroupNorm(Module):
         return F.group_norm(input, self.num_groups, self.weight, self.bias, self.eps)
 
     def extra_repr(self) -> str:
-        return f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}"
+        return (f"{self.num_groups}, {self.num_channels}, eps={self.eps}, affine={self.affine}, "
+                f"bias={self.bias is not None}")
+
+
+class RMSNorm(Module):
+    """Root-mean-square normalization over the trailing dims ``normalized_shape``
+    (``x / sqrt(mean(x**2) + eps)``; ``eps`` None: the dtype's machine epsilon), then (with
+    ``elementwise_affine``) ``* weight``, ones of that shape."""
+
+    def __init__(self, normalized_shape: Any, eps: float | None = None,
+                 elementwise_affine: bool = True, device: Any = None, dtype: Any = None, *,
+                 backend: Any = None) -> None:
+        super().__init__()
+        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(
+            normalized_shape)
+        self.normalized_shape, self.eps = tuple(int(s) for s in shape), eps
+        self.elementwise_affine = elementwise_affine
+        if elementwise_affine:
+            backend = self._parameter_backend(backend)
+            self.weight = Parameter(backend.ones(*self.normalized_shape,
+                                                 **_draw.kw(dtype, device)))
+        else:
+            self.register_parameter("weight", None)
+
+    def reset_parameters(self) -> None:
+        """The weight back to ones."""
+        if self.weight is not None:
+            self.weight.data.fill_(1.0)
+
+    def forward(self, x: Any) -> Any:
+        return F.rms_norm(x, self.normalized_shape, self.weight, self.eps)
+
+    def extra_repr(self) -> str:
+        return (f"{self.normalized_shape}, eps={self.eps}, "
+                f"elementwise_affine={self.elementwise_affine}")

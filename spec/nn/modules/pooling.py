@@ -1,6 +1,6 @@
 """Pooling layers: MaxPool1d, MaxPool2d, AvgPool1d, AvgPool2d, AdaptiveAvgPool1d,
-AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d (torch.nn's signatures and reprs; no
-parameters)."""
+AdaptiveAvgPool2d, AdaptiveMaxPool1d, AdaptiveMaxPool2d, MaxUnpool1d, MaxUnpool2d, LPPool1d,
+LPPool2d (torch.nn's signatures and reprs; no parameters)."""
 
 from __future__ import annotations
 
@@ -10,7 +10,8 @@ from .. import functional as F
 from .module import Module
 
 __all__ = ["AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
-           "AvgPool1d", "AvgPool2d", "MaxPool1d", "MaxPool2d"]
+           "AvgPool1d", "AvgPool2d", "LPPool1d", "LPPool2d", "MaxPool1d", "MaxPool2d",
+           "MaxUnpool1d", "MaxUnpool2d"]
 
 
 class MaxPool2d(Module):
@@ -129,3 +130,73 @@ class AdaptiveMaxPool1d(AdaptiveMaxPool2d):
 
 def _single(value: Any) -> tuple:
     return tuple(value) if isinstance(value, (tuple, list)) else (value,)
+
+
+def _pair(value: Any) -> tuple:
+    return tuple(value) if isinstance(value, (tuple, list)) else (value, value)
+
+
+class _MaxUnpool(Module):
+    """What MaxUnpool1d and MaxUnpool2d share: sizes kept as tuples, as torch keeps them."""
+
+    _expand = staticmethod(_single)
+
+    def __init__(self, kernel_size: Any, stride: Any = None, padding: Any = 0) -> None:
+        super().__init__()
+        self.kernel_size = self._expand(kernel_size)
+        self.stride = self._expand(stride if stride is not None else kernel_size)
+        self.padding = self._expand(padding)
+
+    def extra_repr(self) -> str:
+        return f"kernel_size={self.kernel_size}, stride={self.stride}, padding={self.padding}"
+
+
+class MaxUnpool1d(_MaxUnpool):
+    """The partial inverse of `MaxPool1d`: ``forward(input, indices, output_size=None)``
+    places each value at its index (from ``MaxPool1d(return_indices=True)``), zeros
+    elsewhere."""
+
+    def forward(self, input: Any, indices: Any, output_size: Any = None) -> Any:
+        return F.max_unpool1d(input, indices, self.kernel_size, self.stride, self.padding,
+                              output_size)
+
+
+class MaxUnpool2d(_MaxUnpool):
+    """The partial inverse of `MaxPool2d`: ``forward(input, indices, output_size=None)``
+    places each value at its flat index in the output plane, zeros elsewhere."""
+
+    _expand = staticmethod(_pair)
+
+    def forward(self, input: Any, indices: Any, output_size: Any = None) -> Any:
+        return F.max_unpool2d(input, indices, self.kernel_size, self.stride, self.padding,
+                              output_size)
+
+
+class _LPPool(Module):
+    """What LPPool1d and LPPool2d share: the arguments kept as given, as torch keeps them."""
+
+    def __init__(self, norm_type: float, kernel_size: Any, stride: Any = None,
+                 ceil_mode: bool = False) -> None:
+        super().__init__()
+        self.norm_type, self.kernel_size = norm_type, kernel_size
+        self.stride, self.ceil_mode = stride, ceil_mode
+
+    def extra_repr(self) -> str:
+        return (f"norm_type={self.norm_type}, kernel_size={self.kernel_size}, "
+                f"stride={self.stride}, ceil_mode={self.ceil_mode}")
+
+
+class LPPool1d(_LPPool):
+    """The p-norm of each window along the last dim: ``(sum x**p) ** (1/p)``."""
+
+    def forward(self, input: Any) -> Any:
+        return F.lp_pool1d(input, float(self.norm_type), self.kernel_size, self.stride,
+                           self.ceil_mode)
+
+
+class LPPool2d(_LPPool):
+    """The p-norm of each window of the last two dims: ``(sum x**p) ** (1/p)``."""
+
+    def forward(self, input: Any) -> Any:
+        return F.lp_pool2d(input, float(self.norm_type), self.kernel_size, self.stride,
+                           self.ceil_mode)

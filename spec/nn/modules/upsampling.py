@@ -1,4 +1,6 @@
-"""Resizing layers: `Upsample` applies `gradspec.nn.functional.interpolate`."""
+"""Resizing layers: `Upsample` applies `gradspec.nn.functional.interpolate`;
+`UpsamplingNearest2d` and `UpsamplingBilinear2d` (``align_corners=True``) are its fixed-mode
+forms, as in torch."""
 
 from __future__ import annotations
 
@@ -7,13 +9,13 @@ from typing import Any
 from .. import functional as F
 from .module import Module
 
-__all__ = ["Upsample"]
+__all__ = ["Upsample", "UpsamplingBilinear2d", "UpsamplingNearest2d"]
 
 
 class Upsample(Module):
     """Resize the spatial dims of a batch to ``size`` or by ``scale_factor`` (give one), with
     ``mode`` ``'nearest'`` (the default), ``'nearest-exact'``, ``'linear'``, ``'bilinear'`` or
-    ``'area'``, as `gradspec.nn.functional.interpolate`."""
+    ``'area'`` or ``'bicubic'``, as `gradspec.nn.functional.interpolate`."""
 
     def __init__(self, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
                  align_corners: bool | None = None,
@@ -36,3 +38,18 @@ class Upsample(Module):
         what = (f"scale_factor={self.scale_factor!r}" if self.scale_factor is not None
                 else f"size={self.size!r}")
         return f"{what}, mode={self.mode!r}"
+
+
+class UpsamplingNearest2d(Upsample):
+    """Nearest-neighbour resizing of (N, C, H, W) to ``size`` or by ``scale_factor``."""
+
+    def __init__(self, size: Any = None, scale_factor: Any = None) -> None:
+        super().__init__(size, scale_factor, mode="nearest")
+
+
+class UpsamplingBilinear2d(Upsample):
+    """Bilinear resizing of (N, C, H, W) to ``size`` or by ``scale_factor``, with
+    ``align_corners=True`` (the corner pixels of input and output coincide)."""
+
+    def __init__(self, size: Any = None, scale_factor: Any = None) -> None:
+        super().__init__(size, scale_factor, mode="bilinear", align_corners=True)
