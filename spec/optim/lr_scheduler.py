@@ -29,10 +29,12 @@ from typing import Any, Callable, Iterable, Sequence
 
 from .optimizer import Optimizer
 
-__all__ = ["LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR", "CosineAnnealingLR",
-           "LambdaLR", "OneCycleLR", "ReduceLROnPlateau", "MultiplicativeLR", "ConstantLR",
-           "LinearLR", "PolynomialLR", "CosineAnnealingWarmRestarts", "SequentialLR",
-           "ChainedScheduler"]
+# (``_LRScheduler`` is listed so that ``backend.optim.lr_scheduler._LRScheduler`` resolves, as
+# torch's deprecated name does; torch's own ``__all__`` leaves it out)
+__all__ = ["LRScheduler", "_LRScheduler", "StepLR", "MultiStepLR", "ExponentialLR",
+           "CosineAnnealingLR", "LambdaLR", "OneCycleLR", "ReduceLROnPlateau", "MultiplicativeLR",
+           "ConstantLR", "LinearLR", "PolynomialLR", "CosineAnnealingWarmRestarts", "CyclicLR",
+           "SequentialLR", "ChainedScheduler"]
 
 _EPOCH_DEPRECATED = (
     "The epoch parameter in `scheduler.step()` is deprecated (as in torch); call "
@@ -172,6 +174,11 @@ class LRScheduler:
 
     def _current_lrs(self) -> list[float]:
         return [group["lr"] for group in self.optimizer.param_groups]
+
+
+class _LRScheduler(LRScheduler):
+    """The name `LRScheduler` had before torch 2.0, kept (as torch keeps it) for custom
+    schedules that subclass it: implement ``get_lr``, exactly as for `LRScheduler`."""
 
 
 class LambdaLR(LRScheduler):
@@ -707,6 +714,164 @@ class CosineAnnealingWarmRestarts(LRScheduler):
         for group, lr in zip(self.optimizer.param_groups, values):
             group["lr"] = lr
         self._last_lr = self._current_lrs()
+
+
+
+class CyclicLR(LRScheduler):
+    """Cyclical learning rates (Smith, "Cyclical Learning Rates for Training Neural Networks"):
+    the rate climbs from ``base_lr`` to ``max_lr`` over ``step_size_up`` steps and falls back
+    over ``step_size_down`` (default: the same), cycle after cycle; step it after every batch.
+
+    The amplitude ``max_lr - base_lr`` is scaled by ``mode``: "triangular" (not at all),
+    "triangular2" (halved every cycle) or "exp_range" (``gamma ** step``); or by a custom
+    ``scale_fn(x)`` (values in [0, 1]) of the cycle number (``scale_mode="cycle"``) or of the
+    step (``"iterations"``).  With ``cycle_momentum`` the momentum (SGD's ``momentum``, the
+    first of Adam's ``betas``) moves the opposite way, between ``max_momentum`` (at
+    ``base_lr``) and ``base_momentum`` (at ``max_lr``).
+
+    As torch: creating it sets the groups' rates to ``base_lr`` (and their momentum to
+    ``max_momentum``, recording ``max_momentum`` and ``base_momentum`` in the groups);
+    ``state_dict()`` saves a custom ``scale_fn`` only when it is a callable object (its
+    ``__dict__``), not a function.
+    """
+
+    def __init__(self, optimizer: Optimizer, base_lr: float | list[float],
+                 max_lr: float | list[float], step_size_up: int = 2000,
+                 step_size_down: int | None = None, mode: str = "triangular",
+                 gamma: float = 1.0, scale_fn: Callable[[float], float] | None = None,
+                 scale_mode: str = "cycle", cycle_momentum: bool = True,
+                 base_momentum: float | list[float] = 0.8,
+                 max_momentum: float | list[float] = 0.9, last_epoch: int = -1) -> None:
+        _check_optimizer(optimizer)
+        self.optimizer = optimizer
+        base_lrs = _per_group("base_lr", optimizer, base_lr)
+        if last_epoch == -1:
+            for lr, group in zip(base_lrs, optimizer.param_groups):
+                group["lr"] = lr
+        self.max_lrs = _per_group("max_lr", optimizer, max_lr)
+        up = float(step_size_up)
+        down = float(step_size_down) if step_size_down is not None else up
+        if not up > 0:
+            raise ValueError(f"step_size_up must be a positive number of steps, got "
+                             f"{step_size_up!r}")
+        if not down >= 0:
+            raise ValueError(f"step_size_down must be a number of steps >= 0, got "
+                             f"{step_size_down!r}")
+        self.total_size = up + down
+        self.step_ratio = up / self.total_size
+        if scale_fn is None and mode not in ("triangular", "triangular2", "exp_range"):
+            raise ValueError(f"mode is invalid and scale_fn is None: mode {mode!r} must be "
+                             "'triangular', 'triangular2' or 'exp_range' (or pass scale_fn)")
+        if scale_fn is not None:
+            if not callable(scale_fn):
+                raise TypeError(f"scale_fn must be callable (x -> factor in [0, 1]), got "
+                                f"{type(scale_fn).__name__}")
+            if scale_mode not in ("cycle", "iterations"):
+                raise ValueError(f"scale_mode must be 'cycle' or 'iterations', got "
+                                 f"{scale_mode!r}")
+        self.mode = mode
+        self.gamma = gamma
+        self._scale_fn_ref: Callable[[float], float]
+        self._scale_fn_custom = scale_fn
+        self.scale_mode = scale_mode
+        self._init_scale_fn()
+        self.cycle_momentum = cycle_momentum
+        if cycle_momentum:
+            if "momentum" not in optimizer.defaults and "betas" not in optimizer.defaults:
+                raise ValueError(
+                    "optimizer must support momentum or beta1 with `cycle_momentum` option "
+                    f"enabled ({type(optimizer).__name__} has neither; pass "
+                    "cycle_momentum=False)")
+            self.use_beta1 = "betas" in optimizer.defaults
+            self.base_momentums = _per_group("base_momentum", optimizer, base_momentum)
+            self.max_momentums = _per_group("max_momentum", optimizer, max_momentum)
+            if last_epoch == -1:
+                for high, low, group in zip(self.max_momentums, self.base_momentums,
+                                            optimizer.param_groups):
+                    self._set_momentum(group, high)
+                    group["max_momentum"] = high
+                    group["base_momentum"] = low
+        super().__init__(optimizer, last_epoch)
+        self.base_lrs = base_lrs
+
+    def _set_momentum(self, group: dict[str, Any], value: float) -> None:
+        if self.use_beta1:
+            group["betas"] = (value, *group["betas"][1:])
+        else:
+            group["momentum"] = value
+
+    def _init_scale_fn(self) -> None:
+        """Pick the built-in scaling of ``mode`` (and its ``scale_mode``), unless a custom
+        ``scale_fn`` was given."""
+        if self._scale_fn_custom is not None:
+            return
+        if self.mode == "triangular":
+            self._scale_fn_ref = self._triangular_scale_fn
+            self.scale_mode = "cycle"
+        elif self.mode == "triangular2":
+            self._scale_fn_ref = self._triangular2_scale_fn
+            self.scale_mode = "cycle"
+        elif self.mode == "exp_range":
+            self._scale_fn_ref = functools.partial(self._exp_range_scale_fn, self.gamma)
+            self.scale_mode = "iterations"
+
+    def scale_fn(self, x: float) -> float:
+        """The amplitude's scale at ``x`` (the cycle number or the step, per ``scale_mode``)."""
+        if self._scale_fn_custom is not None:
+            return self._scale_fn_custom(x)
+        return self._scale_fn_ref(x)
+
+    @staticmethod
+    def _triangular_scale_fn(x: float) -> float:
+        return 1.0
+
+    @staticmethod
+    def _triangular2_scale_fn(x: float) -> float:
+        return 1 / (2.0 ** (x - 1))
+
+    @staticmethod
+    def _exp_range_scale_fn(gamma: float, x: float) -> float:
+        return gamma ** x
+
+    def get_lr(self) -> list[float]:
+        """The rates at step ``last_epoch`` of the cycle (and, with ``cycle_momentum``, sets
+        the groups' momentum)."""
+        self._warn_if_outside_step()
+        cycle = math.floor(1 + self.last_epoch / self.total_size)
+        x = 1.0 + self.last_epoch / self.total_size - cycle  # position in the cycle, [0, 1)
+        if x <= self.step_ratio:
+            scale_factor = x / self.step_ratio
+        else:
+            scale_factor = (x - 1) / (self.step_ratio - 1)
+        at = cycle if self.scale_mode == "cycle" else self.last_epoch
+        # scale_fn is called once per group and value, as torch calls it
+        lrs = [base_lr + (max_lr - base_lr) * scale_factor * self.scale_fn(at)
+               for base_lr, max_lr in zip(self.base_lrs, self.max_lrs)]
+        if self.cycle_momentum:
+            momentums = [high - (high - low) * scale_factor * self.scale_fn(at)
+                         for low, high in zip(self.base_momentums, self.max_momentums)]
+            for group, momentum in zip(self.optimizer.param_groups, momentums):
+                self._set_momentum(group, momentum)
+        return lrs
+
+    def state_dict(self) -> dict[str, Any]:
+        """The attributes, less the built-in scaling function (rebuilt on loading); a custom
+        ``scale_fn``'s ``__dict__`` when it is a callable object, else None (torch's layout)."""
+        state = {k: v for k, v in self.__dict__.items()
+                 if k not in ("optimizer", "_scale_fn_ref", "_scale_fn_custom")}
+        fn = self._scale_fn_custom
+        state["_scale_fn_custom"] = (None if fn is None or isinstance(fn, types.FunctionType)
+                                     else fn.__dict__.copy())
+        return state
+
+    def load_state_dict(self, state_dict: dict[str, Any]) -> None:
+        """Restore the attributes (and a custom callable object's state)."""
+        state = dict(state_dict)
+        fn_state = state.pop("_scale_fn_custom", None)
+        self.__dict__.update(state)
+        if fn_state is not None and self._scale_fn_custom is not None:
+            self._scale_fn_custom.__dict__.update(fn_state)
+        self._init_scale_fn()
 
 
 def _check_schedules(owner: str, optimizer: Any, schedulers: Sequence[Any]) -> None:

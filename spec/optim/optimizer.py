@@ -147,7 +147,12 @@ class Optimizer:
 def _state_value(param: Any, key: str, value: Any) -> Any:
     """A loaded state entry as ``param``'s own: a copy on its backend, cast to its dtype except
     for ``step`` (float32, as torch keeps it); a tensor of another backend (a torch-saved state
-    dict on numpy, say) is converted.  Other values are kept as they are."""
+    dict on numpy, say) is converted.  Lists, tuples and dicts (LBFGS's history) are copied
+    entry by entry, as torch casts them; other values are kept as they are."""
+    if type(value) in (list, tuple):
+        return type(value)(_state_value(param, "", v) for v in value)
+    if type(value) is dict:
+        return {k: _state_value(param, k, v) for k, v in value.items()}
     if not _is_tensor(value):
         return value
     backend = backend_of(param)
