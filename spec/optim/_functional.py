@@ -16,9 +16,15 @@ __all__ = ["addcdiv_", "addcmul_", "advance_step", "check_unsupported", "decayed
            "lerp_", "new_step", "sub_scaled_"]
 
 
+def _step_dtype(backend: Any) -> Any:
+    """torch's dtype for step counters: float64 under a float64 default dtype, else float32."""
+    return backend.float64 if backend.get_default_dtype() == backend.float64 else backend.float32
+
+
 def new_step(backend: Any) -> Any:
-    """A fresh step counter: a float32 scalar tensor holding 0, as torch keeps ``state["step"]``."""
-    return backend.tensor(0.0, dtype=backend.float32)
+    """A fresh step counter: a 0-d tensor holding 0 (float32, or float64 under a float64
+    default dtype), as torch keeps ``state["step"]``."""
+    return backend.tensor(0.0, dtype=_step_dtype(backend))
 
 
 def advance_step(backend: Any, state: dict[str, Any]) -> float:
@@ -28,7 +34,7 @@ def advance_step(backend: Any, state: dict[str, Any]) -> float:
     if step is None:
         step = state["step"] = new_step(backend)
     elif not hasattr(step, "add_"):
-        step = state["step"] = backend.tensor(float(step), dtype=backend.float32)
+        step = state["step"] = backend.tensor(float(step), dtype=_step_dtype(backend))
     step.add_(1)
     return float(step.item())
 
