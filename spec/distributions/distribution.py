@@ -9,12 +9,32 @@ when all are numbers), broadcast against each other, as torch's ``broadcast_all`
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+import copy
+from collections.abc import Sequence
+from typing import Any
 
 from ..nn.modules.module import class_backend
 from ..plugins import _by_tensor_type
+from . import constraints
 
-__all__ = ["Distribution"]
+__all__ = ["Distribution", "lazy_property"]
+
+
+class lazy_property:
+    """A parameter computed from another on first use (``probs`` from ``logits``) and then
+    kept on the instance, as ``torch.distributions.utils.lazy_property``."""
+
+    def __init__(self, fn: Any) -> None:
+        self.fn = fn
+        self.__doc__ = fn.__doc__
+        self.__name__ = fn.__name__
+
+    def __get__(self, instance: Any, owner: Any = None) -> Any:
+        if instance is None:
+            return self
+        value = self.fn(instance)
+        instance.__dict__[self.fn.__name__] = value
+        return value
 
 
 class Distribution:
@@ -26,12 +46,96 @@ class Distribution:
     #: the backend this class was reached through (set on the classes of a backend's namespace)
     _bound_backend: Any = None
     has_rsample = False
+    has_enumerate_support = False
+    #: parameter name -> the constraint it must satisfy (checked when ``validate_args``)
+    arg_constraints: dict[str, Any] = {}
+    #: the constraint the values of ``log_prob`` must satisfy
+    support: Any = None
 
     def __init__(self, batch_shape: Sequence[int] = (), event_shape: Sequence[int] = (),
                  validate_args: bool | None = None) -> None:
         self._batch_shape = tuple(batch_shape)
         self._event_shape = tuple(event_shape)
         self._validate_args = True if validate_args is None else bool(validate_args)
+        if self._validate_args:
+            self._check_args()
+
+    def _check_args(self) -> None:
+        """Each parameter of `arg_constraints` held by the instance (not computed lazily)
+        satisfies its constraint, or a ValueError in torch's words."""
+        for name, constraint in self.arg_constraints.items():
+            if constraints.is_dependent(constraint):
+                continue
+            if name in self.__dict__:
+                value = self.__dict__[name]
+            elif isinstance(getattr(type(self), name, None), lazy_property):
+                continue  # computed from another parameter on first use: unchecked, as torch
+            else:
+                value = getattr(self, name, None)
+            if not _is_tensor(value):
+                continue
+            if not bool(constraint.check(value).all()):
+                raise ValueError(f"Expected parameter {name} ({type(value).__name__} of shape "
+                                 f"{tuple(value.shape)}) of distribution {self!r} to satisfy "
+                                 f"the constraint {constraint!r}, but found invalid "
+                                 f"values:\n{value}")
+
+    def _validate_sample(self, value: Any) -> None:
+        """``value`` broadcasts against ``batch_shape + event_shape`` and lies in `support`,
+        or a ValueError in torch's words."""
+        if not _is_tensor(value):
+            raise ValueError("The value argument to log_prob must be a Tensor")
+        shape, event = tuple(value.shape), self._event_shape
+        if shape[len(shape) - len(event):] != event or len(shape) < len(event):
+            raise ValueError(f"The right-most size of value must match event_shape: "
+                             f"{self._size(shape)} vs {self._size(event)}.")
+        expected = self._batch_shape + event
+        for i, j in zip(reversed(shape), reversed(expected)):
+            if i != 1 and j != 1 and i != j:
+                raise ValueError(f"Value is not broadcastable with batch_shape+event_shape: "
+                                 f"{self._size(shape)} vs {self._size(expected)}.")
+        support = self.support
+        if support is None or constraints.is_dependent(support):
+            return
+        if not bool(support.check(value).all()):
+            raise ValueError(f"Expected value argument ({type(value).__name__} of shape "
+                             f"{shape}) to be within the support ({support!r}) of the "
+                             f"distribution {self!r}, but found invalid values:\n{value}")
+
+    def _as_value(self, value: Any, like: Any) -> Any:
+        """``value`` as a tensor of ``like``'s dtype (numbers become tensors), checked when
+        ``validate_args``."""
+        if not _is_tensor(value):
+            value = self._backend.tensor(float(value), dtype=like.dtype)
+        if self._validate_args:
+            self._validate_sample(value)
+        return value
+
+    def expand(self, batch_shape: Sequence[int], _instance: Any = None) -> Distribution:
+        """A new distribution with the parameters expanded to ``batch_shape`` (its trailing
+        dims must broadcast with the current batch shape)."""
+        batch_shape = tuple(batch_shape)
+        new = copy.copy(self)
+        for name, event_ndim in self._expand_params():
+            value = self.__dict__.get(name)
+            if value is None:
+                continue
+            event = tuple(value.shape[value.dim() - event_ndim:]) if event_ndim else ()
+            new.__dict__[name] = value.expand(*(batch_shape + event))
+        new._batch_shape = batch_shape
+        return new
+
+    def _expand_params(self) -> list[tuple[str, int]]:
+        """The tensor attributes `expand` expands, and how many event dims each has: the
+        parameters of `arg_constraints` (or their ``_name`` storage)."""
+        out = []
+        for name, constraint in self.arg_constraints.items():
+            for attr in (name, "_" + name):
+                if self.__dict__.get(attr) is not None:
+                    dim = 0 if constraints.is_dependent(constraint) else constraint.event_dim
+                    out.append((attr, dim))
+                    break
+        return out
 
     @property
     def batch_shape(self) -> Any:
@@ -72,6 +176,24 @@ class Distribution:
         """The entropy of each distribution of the batch."""
         raise NotImplementedError(f"{type(self).__name__} does not implement entropy")
 
+    def cdf(self, value: Any) -> Any:
+        """The cumulative distribution function at ``value``."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement cdf")
+
+    def icdf(self, value: Any) -> Any:
+        """The inverse of the cumulative distribution function at ``value``."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement icdf")
+
+    def enumerate_support(self, expand: bool = True) -> Any:
+        """Every value of a discrete distribution's support, along a new leading dim."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement "
+                                  "enumerate_support")
+
+    @property
+    def mode(self) -> Any:
+        """The mode."""
+        raise NotImplementedError(f"{type(self).__name__} does not implement mode")
+
     @property
     def mean(self) -> Any:
         """The mean."""
@@ -97,13 +219,16 @@ class Distribution:
         return f"{type(self).__name__}({params})"
 
     def _param_names(self) -> tuple[str, ...]:
-        return ()
+        """The parameters the printed form shows: those of `arg_constraints` the instance
+        holds (torch's rule)."""
+        return tuple(k for k in self.arg_constraints if k in self.__dict__)
 
     @staticmethod
     def _describe(value: Any) -> Any:
-        """One number as itself, a larger parameter by its shape (torch's form)."""
+        """A 0-d parameter as its number, any other one-element one as the tensor, a larger one
+        by its shape (torch's form)."""
         if value.numel() == 1:
-            return value.item()
+            return value.item() if value.dim() == 0 else value
         return f"torch.Size({list(value.shape)})"
 
 

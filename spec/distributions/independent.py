@@ -3,8 +3,10 @@ diagonal Gaussian policy is ``Independent(Normal(mu, sigma), 1)``)."""
 
 from __future__ import annotations
 
-from typing import Any, Sequence
+from collections.abc import Sequence
+from typing import Any
 
+from . import constraints
 from .distribution import Distribution
 
 __all__ = ["Independent"]
@@ -31,6 +33,20 @@ class Independent(Distribution):
 
     def __repr__(self) -> str:
         return f"Independent({self.base_dist!r}, {self.reinterpreted_batch_ndims})"
+
+    @property
+    def support(self) -> Any:  # type: ignore[override]
+        """The base's support over the reinterpreted dims."""
+        support = self.base_dist.support
+        n = self.reinterpreted_batch_ndims
+        return constraints.independent(support, n) if n and support is not None else support
+
+    def expand(self, batch_shape: Sequence[int], _instance: Any = None) -> Independent:
+        """A new Independent over ``batch_shape`` (the base expanded to match)."""
+        batch_shape = tuple(batch_shape)
+        cut = len(self._event_shape) - len(tuple(self.base_dist.event_shape))
+        base = self.base_dist.expand(batch_shape + self._event_shape[:cut])
+        return Independent(base, self.reinterpreted_batch_ndims, self._validate_args)
 
     def _sum(self, value: Any) -> Any:
         n = self.reinterpreted_batch_ndims

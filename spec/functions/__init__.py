@@ -20,6 +20,7 @@ from . import (  # noqa: F401 - they fill the registry
     scans,
     settings,
     shapes,
+    special,
 )
 from .registry import FUNCTIONS, INPLACE, METHODS, attach_methods, bound
 

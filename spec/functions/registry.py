@@ -39,7 +39,8 @@ METHODS = frozenset({
     "index_fill", "select", "tensor_split", "unflatten", "vsplit", "inverse", "det", "slogdet",
     "logdet", "cholesky", "svd", "qr", "triangular_solve", "cholesky_solve", "cholesky_inverse",
     "pinverse", "matrix_exp", "cummax", "cummin", "logcumsumexp", "quantile", "nanquantile",
-    "mode", "take", "unique_consecutive", "index_put",
+    "mode", "take", "unique_consecutive", "index_put", "lgamma", "digamma", "polygamma",
+    "mvlgamma", "erfinv", "erfc", "i0",
 })
 
 
