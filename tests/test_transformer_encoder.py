@@ -96,3 +96,40 @@ def test_dropout_acts_in_training_only(bk):
 def test_unknown_activation_is_refused(bk):
     with pytest.raises(RuntimeError, match="relu/gelu"):
         bk.nn.TransformerEncoderLayer(4, 2, activation="swish")
+
+
+def _fast_path_outputs(torch, padding, eval_mode=True, grad=False):
+    layer = torch.nn.TransformerEncoderLayer(4, 2, 8, batch_first=True)
+    encoder = torch.nn.TransformerEncoder(layer, 2, norm=torch.nn.LayerNorm(4))
+    with torch.no_grad():
+        for i, p in enumerate(encoder.parameters()):
+            values = np.sin(np.arange(p.numel()) * 0.37 + i).reshape(tuple(p.shape)) * 0.3
+            p.copy_(torch.tensor(values.tolist(), dtype=p.dtype))
+    x = torch.tensor(np.sin(np.arange(24.0)).reshape(2, 3, 4).tolist())
+    mask = torch.tensor(padding)
+    encoder.train(not eval_mode)
+    if grad:
+        return host(encoder(x, src_key_padding_mask=mask))
+    with torch.no_grad():
+        return host(encoder(x, src_key_padding_mask=mask))
+
+
+@pytest.mark.parametrize("padding, eval_mode, grad", [
+    ([[False, False, True], [False, False, False]], True, False),  # the fast path: zeros
+    ([[False, True, False], [False, False, False]], True, False),  # not right-padded
+    ([[False, False, True], [False, False, False]], True, True),  # gradients on
+])
+def test_the_encoders_inference_fast_path_gives_torchs_padded_zeros(bk, T, padding, eval_mode,
+                                                                     grad):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch's nested-tensor prototype warning
+        np.testing.assert_allclose(_fast_path_outputs(bk, padding, eval_mode, grad),
+                                   _fast_path_outputs(T, padding, eval_mode, grad), atol=1e-5)
+
+
+def test_an_encoder_refusing_nested_tensors_warns_why_as_torch(bk, T):
+    for torch in (bk, T):
+        with pytest.warns(UserWarning, match="batch_first was not True"):
+            torch.nn.TransformerEncoder(torch.nn.TransformerEncoderLayer(4, 2), 1)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import copy
 import math
+import warnings
 from typing import Any, Callable
 
 from ...plugins import backend_of
@@ -97,8 +98,14 @@ class TransformerEncoderLayer(_Layer):
 
 class TransformerEncoder(Module):
     """``num_layers`` copies of ``encoder_layer`` (deep copies: each has its own parameters,
-    starting equal), applied in turn, then ``norm`` when given.  ``enable_nested_tensor`` and
-    ``mask_check`` are accepted for torch's signature (nested tensors are an optimisation)."""
+    starting equal), applied in turn, then ``norm`` when given.
+
+    PyTorch's inference fast path is reproduced where it changes results: with
+    ``enable_nested_tensor`` (the default) and a layer it accepts (batch_first, post-norm,
+    ReLU or GELU, an even number of heads, ...), a call in eval mode without gradients and with
+    a right-padded ``src_key_padding_mask`` (no ``mask``) returns exact zeros at the padded
+    positions (before ``norm``), as PyTorch's nested tensors do; and, as PyTorch, constructing
+    one with ``enable_nested_tensor`` and a layer it refuses warns why."""
 
     def __init__(self, encoder_layer: Module, num_layers: int, norm: Module | None = None,
                  enable_nested_tensor: bool = True, mask_check: bool = True) -> None:
@@ -106,15 +113,80 @@ class TransformerEncoder(Module):
         self.layers = ModuleList([copy.deepcopy(encoder_layer) for _ in range(num_layers)])
         self.num_layers = num_layers
         self.norm = norm
+        self.enable_nested_tensor = enable_nested_tensor
+        self.mask_check = mask_check
+        reason = _why_no_fast_path(encoder_layer)
+        if enable_nested_tensor and reason:
+            warnings.warn(f"enable_nested_tensor is True, but self.use_nested_tensor is False "
+                          f"because {reason}", UserWarning, stacklevel=2)
+        self.use_nested_tensor = enable_nested_tensor and not reason
 
     def forward(self, src: Any, mask: Any = None, src_key_padding_mask: Any = None,
                 is_causal: bool | None = None) -> Any:
         """``src`` through every layer (with the same masks), then the final norm."""
+        padded = self._padded_positions(src, mask, src_key_padding_mask)
         x = src
         for layer in self.layers:
             x = layer(x, src_mask=mask, src_key_padding_mask=src_key_padding_mask,
                       is_causal=bool(is_causal))
+        if padded is not None:
+            x = x.masked_fill(padded.unsqueeze(-1), 0.0)
         return self.norm(x) if self.norm is not None else x
+
+    def _padded_positions(self, src: Any, mask: Any, key_padding_mask: Any) -> Any:
+        """The positions PyTorch's fast path leaves at zero (a bool (N, S) tensor), or None
+        when the call does not take it."""
+        if not (getattr(self, "use_nested_tensor", False) and key_padding_mask is not None
+                and mask is None and src.dim() == 3 and self.layers
+                and not self.layers[0].training):
+            return None
+        backend = backend_of(src)
+        if backend.is_grad_enabled() and (src.requires_grad or any(
+                p.requires_grad for p in self.layers[0].self_attn.parameters())):
+            return None
+        if _autocast_active(backend):
+            return None
+        padded = key_padding_mask if key_padding_mask.dtype == backend.bool else (
+            key_padding_mask != 0)
+        if self.mask_check:  # PyTorch takes the path only for right padding (kept, then pads)
+            kept = (~padded).long()
+            if bool((kept[:, 1:] > kept[:, :-1]).any()):
+                return None
+        return padded
+
+
+def _why_no_fast_path(layer: Module) -> str:
+    """Why PyTorch's TransformerEncoder would not use nested tensors with ``layer`` ("" when
+    it would), in PyTorch's words."""
+    name = "encoder_layer"
+    if not isinstance(layer, TransformerEncoderLayer):
+        return f"{name} was not TransformerEncoderLayer"
+    attention = layer.self_attn
+    if layer.norm_first:
+        return f"{name}.norm_first was True"
+    if not attention.batch_first:
+        return (f"{name}.self_attn.batch_first was not True(use batch_first for better "
+                "inference performance)")
+    if not attention._qkv_same_embed_dim:
+        return f"{name}.self_attn._qkv_same_embed_dim was not True"
+    if getattr(attention, "in_proj_bias", None) is None:
+        return f"{name}.self_attn was passed bias=False"
+    if not _relu_or_gelu(layer.activation):
+        return f"{name}.activation_relu_or_gelu was not True"
+    if layer.norm1.eps != layer.norm2.eps:
+        return f"{name}.norm1.eps was not equal to {name}.norm2.eps"
+    if attention.num_heads % 2 == 1:
+        return f"{name}.self_attn.num_heads is odd"
+    return ""
+
+
+def _relu_or_gelu(activation: Any) -> bool:
+    return activation in (F.relu, F.gelu) or type(activation).__name__ in ("ReLU", "GELU")
+
+
+def _autocast_active(backend: Any) -> bool:
+    check = getattr(backend, "is_autocast_enabled", None)
+    return bool(check()) if check is not None else False
 
 
 class TransformerDecoderLayer(_Layer):
