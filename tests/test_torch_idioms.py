@@ -257,3 +257,25 @@ def test_atan2_gradient_at_the_origin_is_torchs_zero(bk, real):
         torch.atan2(y, x).sum().backward()
         grads.append((y.grad.tolist(), x.grad.tolist()))
     assert grads[0] == grads[1]
+
+
+def _reprs(torch):
+    p, q = torch.nn.Parameter(torch.ones(2)), torch.nn.Parameter(torch.ones(1))
+    sgd = torch.optim.SGD([{"params": [p]}, {"params": [q], "lr": 0.5}])
+    adam = torch.optim.Adam([p], weight_decay=0)
+    return [repr(sgd), repr(adam), repr(torch.nn.ParameterDict({"a": torch.nn.Parameter(
+        torch.ones(1))})), repr(torch.nn.Embedding(5, 3, norm_type=1.0, sparse=True))]
+
+
+def test_optimizer_and_container_reprs_are_torchs(bk, real):
+    assert _reprs(bk) == _reprs(real)
+
+
+def test_a_loader_without_batching_converts_samples_as_torch(bk, real):
+    for data in ([(1, 2.0)], [{"a": (1, 2)}], [[3, 4]]):
+        ours = next(iter(bk.utils.data.DataLoader(data, batch_size=None)))
+        theirs = next(iter(real.utils.data.DataLoader(data, batch_size=None)))
+        assert ours == theirs and type(ours) is type(theirs)
+    ours = next(iter(bk.utils.data.DataLoader(bk.utils.data.TensorDataset(bk.arange(3.0)),
+                                              batch_size=None)))
+    assert isinstance(ours, list) and ours[0].item() == 0.0

@@ -725,7 +725,10 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, size_average: Any
 def _check_indices(input: Any, target: Any) -> None:
     n = input.shape[0]
     if target.dim() != 1 or target.shape[0] != n or target.is_floating_point():
-        raise ValueError(
+        # PyTorch: a RuntimeError for probabilities of the wrong shape, a ValueError for
+        # class indices of the wrong batch size
+        kind = RuntimeError if target.is_floating_point() else ValueError
+        raise kind(
             f"cross_entropy: target must be class indices of shape ({n},) (an integer tensor) "
             f"or probabilities of shape {tuple(input.shape)}; got {tuple(target.shape)} of "
             f"dtype {target.dtype}"

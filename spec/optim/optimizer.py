@@ -137,11 +137,11 @@ class Optimizer:
         self.state = state
 
     def __repr__(self) -> str:
-        lines = [f"{type(self).__name__} ("]
-        for i, group in enumerate(self.param_groups):
-            lines.append(f"Parameter Group {i}")
-            lines += [f"    {k}: {v}" for k, v in sorted(group.items()) if k != "params"]
-        return "\n".join(lines + [")"])
+        text = f"{type(self).__name__} ("
+        for i, group in enumerate(self.param_groups):  # torch's layout: a blank line between
+            text += f"\nParameter Group {i}\n"
+            text += "".join(f"    {k}: {v}\n" for k, v in sorted(group.items()) if k != "params")
+        return text + ")"
 
 
 def _state_value(param: Any, key: str, value: Any) -> Any:

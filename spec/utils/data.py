@@ -33,7 +33,7 @@ from ..surface import takes_backend
 __all__ = [
     "BatchSampler", "ConcatDataset", "DataLoader", "Dataset", "IterableDataset", "RandomSampler",
     "Sampler", "SequentialSampler", "Subset", "SubsetRandomSampler", "TensorDataset",
-    "WeightedRandomSampler", "default_collate", "random_split",
+    "WeightedRandomSampler", "default_collate", "default_convert", "random_split",
 ]
 
 T = TypeVar("T")
@@ -322,6 +322,25 @@ def default_collate(batch: Sequence[Any], *, backend: Any = None) -> Any:
                     f"dicts or lists; found {type(first).__name__}")
 
 
+def default_convert(data: Any, *, backend: Any = None) -> Any:
+    """One sample as a loader without batching (``batch_size=None``) gives it, as PyTorch's:
+    numpy arrays become tensors, tuples become lists (named tuples stay), mappings and lists
+    are converted entry by entry; everything else is kept."""
+    if is_tensor(data) or isinstance(data, (str, bytes)):
+        return data
+    if type(data).__name__ == "ndarray" and type(data).__module__ == "numpy":
+        if data.dtype.kind in "biuf":
+            return (backend or load_backend()).as_tensor(data)
+        return data
+    if isinstance(data, dict):
+        return type(data)({k: default_convert(v, backend=backend) for k, v in data.items()})
+    if isinstance(data, tuple) and hasattr(data, "_fields"):  # a named tuple keeps its type
+        return type(data)(*(default_convert(d, backend=backend) for d in data))
+    if isinstance(data, (tuple, list)):
+        return [default_convert(d, backend=backend) for d in data]
+    return data
+
+
 # ---------------------------------------------------------------------------------- the loader
 class DataLoader(Generic[T]):
     """Batches of a dataset, as ``torch.utils.data.DataLoader``: ``batch_size``, ``shuffle``
@@ -413,7 +432,9 @@ class DataLoader(Generic[T]):
         return self.collate_fn(samples)  # type: ignore[misc]
 
     def _convert(self, sample: Any) -> Any:
-        return sample if self._default_collate else self.collate_fn(sample)  # type: ignore[misc]
+        if self._default_collate:
+            return default_convert(sample, backend=self._data_backend())
+        return self.collate_fn(sample)  # type: ignore[misc]
 
     def __len__(self) -> int:
         if self._iterable:

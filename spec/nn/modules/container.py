@@ -339,13 +339,16 @@ class ParameterDict(Module):
 
     def extra_repr(self) -> str:
         """One line per parameter: its dtype and size, as torch prints them."""
-        return "\n".join(f"  ({k}): {_describe(p)}" for k, p in self.items())
+        return "\n".join(f"  ({k}): {_describe(p, legacy=True)}" for k, p in self.items())
 
     def forward(self, *args: Any, **kwargs: Any) -> Any:
         """Not callable: a container, as in torch."""
         raise NotImplementedError("ParameterDict has no forward(): use its parameters in yours")
 
 
-def _describe(p: Any) -> str:
+def _describe(p: Any, legacy: bool = False) -> str:
+    """torch's line for a parameter; ParameterDict names the legacy type (torch.FloatTensor)
+    where ParameterList names the dtype, as torch's two containers do."""
     size = "x".join(str(s) for s in p.shape)
-    return f"Parameter containing: [{p.dtype} of size {size}]"
+    kind = p.type() if legacy and hasattr(p, "type") else p.dtype
+    return f"Parameter containing: [{kind} of size {size}]"
