@@ -180,3 +180,20 @@ def test_torch_is_switched_too():
                 y.backward()
     assert torch.classify_error(info.value) is AnomalyError
     assert not torch.is_anomaly_enabled()
+
+
+def test_anomaly_blocks_warn_and_traces_start_at_the_script_under_exec(tmp_path, capsys):
+    from gradspec.cli import main
+
+    script = tmp_path / "script.py"
+    script.write_text("import torch\n"
+                      "x = torch.tensor([-1.0, 4.0], requires_grad=True)\n"
+                      "with torch.autograd.detect_anomaly():\n"
+                      "    y = x.sqrt()\n"
+                      "    y.sum().backward()\n")
+    with pytest.warns(UserWarning, match="Anomaly Detection has been enabled"):
+        assert main(["exec", "-b", "numpy", str(script)]) == 1
+    err = capsys.readouterr().err
+    trace = err[err.index("the forward call's stack"):]
+    assert f'File "{script}", line 4' in trace
+    assert "click" not in trace and "scripts.py" not in trace

@@ -10,6 +10,7 @@ It exposes the surface (`gradspec.surface`): PyTorch's names (``tensor``, ``zero
 from __future__ import annotations
 
 import contextlib
+import warnings
 from typing import Any, Iterator, Mapping
 
 from gradspec import autograd_functional, errors, functions, gradcheck, surface
@@ -149,7 +150,10 @@ class EngineBackend:
 
     @contextlib.contextmanager
     def detect_anomaly(self, check_nan: bool = True) -> Iterator[None]:
-        """Anomaly mode inside the block (the previous setting is restored after it)."""
+        """Anomaly mode inside the block (the previous setting is restored after it); warns,
+        as PyTorch's, that it slows everything down."""
+        warnings.warn("Anomaly Detection has been enabled. This mode will increase the runtime "
+                      "and should only be enabled for debugging.", UserWarning, stacklevel=3)
         prev = (self.engine.anomaly, self.engine.check_nan)
         self.set_detect_anomaly(True, check_nan)
         try:

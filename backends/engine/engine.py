@@ -21,6 +21,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
+import gradspec
 from gradspec.devices import device
 
 from .core import HERE as ENGINE_FOLDER
@@ -338,12 +339,20 @@ class Engine:
     def anomaly_trace(self) -> list:
         """The caller's stack (frames inside the engine left out): where a node is created.
         Compiled, the engine's own functions have no frames at all; as Python, the filter drops
-        them (this one included)."""
-        return [f for f in traceback.extract_stack() if not f.filename.startswith(_ENGINE_DIR)]
+        them (this one included).  Under ``gradspec exec`` the runner's frames above the
+        script (the CLI, click, the runner) are left out too, as ``python script.py`` has none."""
+        stack = traceback.extract_stack()
+        start = 0
+        for i, frame in enumerate(stack):
+            if frame.filename == _RUNNER:
+                start = i + 1
+        return [f for f in stack[start:] if not f.filename.startswith(_ENGINE_DIR)]
 
 
 # the engine's folder (core.py always runs as Python: its __file__ is there, not in _compiled/)
 _ENGINE_DIR = ENGINE_FOLDER + os.sep
+# the module that runs scripts for `gradspec exec` (its frame calls the script's code)
+_RUNNER = os.path.join(os.path.dirname(os.path.abspath(gradspec.__file__)), "scripts.py")
 
 
 def _numpy_typed(data: Any) -> bool:
