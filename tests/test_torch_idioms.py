@@ -279,3 +279,12 @@ def test_a_loader_without_batching_converts_samples_as_torch(bk, real):
     ours = next(iter(bk.utils.data.DataLoader(bk.utils.data.TensorDataset(bk.arange(3.0)),
                                               batch_size=None)))
     assert isinstance(ours, list) and ours[0].item() == 0.0
+
+
+@pytest.mark.parametrize("args", [(-2, 2, 7), (0, 5, 51), (0.1, 3.7, 33), (-1, 1, 1000),
+                                  (0, 6.283185307179586, 64), (3, 3, 4), (0, 1, 1), (0, 1, 0)])
+def test_linspace_gives_torchs_bits(bk, real, args):
+    assert bk.linspace(*args).tolist() == real.linspace(*args).tolist()
+    if bk.name == "numpy":  # float64 through numpy's long double: torch's to the last bit here
+        assert (bk.linspace(*args, dtype=bk.float64).tolist()
+                == real.linspace(*args, dtype=real.float64).tolist())
