@@ -64,6 +64,8 @@ NAMES: dict[str, str] = {
     "double": "float64", "float16": "dtype", "half": "float16", "int64": "dtype",
     "long": "int64", "int32": "dtype", "int": "int32", "int16": "dtype", "short": "int16",
     "int8": "dtype", "uint8": "dtype", "bool": "dtype",
+    "bfloat16": "dtype (named on the engine's backends, whose array libraries lack it: making "
+                "a tensor of it says so)",
     "get_default_dtype": "the dtype of Python floats and float factories",
     "set_default_dtype": "change it (float32 or float64)", "finfo": "float limits",
     "iinfo": "integer limits", "is_floating_point": "whether a tensor is floating point",

@@ -288,3 +288,10 @@ def test_linspace_gives_torchs_bits(bk, real, args):
     if bk.name == "numpy":  # float64 through numpy's long double: torch's to the last bit here
         assert (bk.linspace(*args, dtype=bk.float64).tolist()
                 == real.linspace(*args, dtype=real.float64).tolist())
+
+
+def test_bfloat16_is_a_name_and_using_it_says_why_not(bk):
+    table = {"float32": bk.float32, "bfloat16": bk.bfloat16}  # nanoGPT's dtype table
+    assert table["bfloat16"].is_floating_point and table["bfloat16"] != bk.float32
+    with pytest.raises(TypeError, match="bfloat16 is not available on backend"):
+        bk.ones(2, dtype=bk.bfloat16)

@@ -56,6 +56,9 @@ class EngineBackend:
         for alias, dname in _ALIASES.items():
             if dname in eng.dtypes:
                 setattr(self, alias, eng.dtypes[dname])
+        # bfloat16 as a name scripts can mention (nanoGPT's dtype table); no namespace the engine
+        # runs on has it, so making a tensor of it says so (dtypes.dtype.native is None)
+        self.bfloat16 = dtypes.dtype("bfloat16", None)
         self.Size = Size
         factories = Factories(eng)
         for fname in _FACTORIES:

@@ -15,7 +15,7 @@ from typing import Any
 __all__ = ["TENSOR_TYPES", "dtype", "finfo", "iinfo"]
 
 _ITEMSIZE = {"bool": 1, "int8": 1, "uint8": 1, "int16": 2, "int32": 4, "int64": 8,
-             "float16": 2, "float32": 4, "float64": 8}
+             "float16": 2, "bfloat16": 2, "float32": 4, "float64": 8}
 
 #: ``Tensor.type()`` names, as PyTorch prints them for CPU tensors
 TENSOR_TYPES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
@@ -35,8 +35,8 @@ class dtype:
 
     @property
     def is_floating_point(self) -> bool:
-        """True for float16, float32 and float64."""
-        return self.name.startswith("float")
+        """True for float16, bfloat16, float32 and float64."""
+        return "float" in self.name
 
     @property
     def is_complex(self) -> bool:

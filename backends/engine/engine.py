@@ -185,7 +185,11 @@ class Engine:
         (``"float32"``, ``"torch.float32"``), or a Python type (``float`` is float64, as in
         PyTorch)."""
         if type(spec) is dtype:
-            return spec.native
+            native = spec.native
+            if native is None:  # a dtype the namespace lacks (bfloat16)
+                raise TypeError(f"{spec} is not available on backend {self.name!r} (its array "
+                                "library has no such type); use torch.float32 or float16")
+            return native
         if spec is builtins.float:
             return self.float64
         if spec is builtins.int:
