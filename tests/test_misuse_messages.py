@@ -21,7 +21,7 @@ ENGINES = ["numpy", "strict"]
 
 # case name -> (what was wrong, how to fix it): regular expressions over the message
 GRAPH_FREED = (r"second time", r"retain_graph=True")
-LEAF = (r"leaf tensor that requires grad is being used in an in-place", r"no_grad\(\)|clone\(\)")
+LEAF = (r"leaf Variable that requires grad is being used in an in-place", r"no_grad\(\)|clone\(\)")
 SAVED = (r"modified by an inplace operation: a tensor of shape \(2,\) saved by \w+Backward0",
          r"clone\(\)|after backward\(\)")
 NON_SCALAR = (r"only for scalar outputs: output \d has shape \(2,\)", r"pass a gradient|\.sum\(\)")
@@ -46,7 +46,7 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "copy_into_a_leaf": LEAF,
     "mul_a_leaf_by_a_tensor_that_requires_grad": LEAF,
     "indexed_assignment_into_a_leaf": LEAF,
-    "in_place_through_a_view_of_a_leaf": (r"view of a leaf tensor that requires grad",
+    "in_place_through_a_view_of_a_leaf": (r"view of a leaf Variable that requires grad",
                                           r"no_grad\(\)|clone the leaf"),
     "operand_saved_by_mul_modified": SAVED,
     "sigmoid_output_modified": SAVED,

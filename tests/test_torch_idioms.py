@@ -295,3 +295,22 @@ def test_bfloat16_is_a_name_and_using_it_says_why_not(bk):
     assert table["bfloat16"].is_floating_point and table["bfloat16"] != bk.float32
     with pytest.raises(TypeError, match="bfloat16 is not available on backend"):
         bk.ones(2, dtype=bk.bfloat16)
+
+
+def test_batched_grads_are_one_pass_per_row(bk, real):
+    results = []
+    for torch in (bk, real):
+        x = torch.linspace(-1, 1, 3, requires_grad=True)
+        y = torch.stack([x.sin(), x ** 2, x.sum() * x])
+        seeds = torch.eye(3).reshape(3, 3, 1) * torch.arange(1.0, 4.0).reshape(1, 1, 3)
+        (jac,) = torch.autograd.grad(y, x, seeds, is_grads_batched=True)
+        results.append(np.array(jac.tolist()))
+    np.testing.assert_allclose(results[0], results[1], rtol=1e-6)
+
+
+def test_the_leaf_in_place_error_reads_as_torchs(bk, real):
+    for torch in (bk, real):
+        w = torch.ones(2, requires_grad=True)
+        with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being "
+                                               "used in an in-place operation"):
+            w.add_(1)

@@ -80,7 +80,8 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
         raise EmptyInputsError("`inputs` argument to grad() cannot be empty; pass the tensors "
                                "to differentiate with respect to")
     if is_grads_batched:
-        raise NotImplementedError("is_grads_batched is not supported by the gradspec engine")
+        return _batched_grad(outputs, inputs, grad_outputs, retain_graph, create_graph,
+                             allow_unused, materialize_grads)
     _check_inputs(ins, "grad()")
     grads = _grads(grad_outputs, len(outs), "grad_outputs")
     results = _run(outs, grads, retain_graph, create_graph, ins, accumulate=False)
@@ -95,6 +96,32 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
                     "graph. Set allow_unused=True if this is the desired behavior.")
         out.append(r)
     return tuple(out)
+
+
+def _batched_grad(outputs: Any, inputs: Any, grad_outputs: Any, retain_graph: bool | None,
+                  create_graph: bool, allow_unused: bool | None,
+                  materialize_grads: bool) -> tuple:
+    """``grad`` with ``is_grads_batched``: each ``grad_outputs`` tensor carries a leading batch
+    dim, and the result is one backward pass per batch entry, stacked along a new first dim
+    (what PyTorch computes with vmap, as plain passes here)."""
+    from .functional import stack
+
+    outs = _as_list(outputs, "outputs")
+    seeds = _as_list(grad_outputs, "grad_outputs") if grad_outputs is not None else []
+    if len(seeds) != len(outs) or any(s is None for s in seeds):
+        raise RuntimeError("grad(is_grads_batched=True) needs a grad_outputs tensor with a "
+                           "leading batch dim for every output")
+    sizes = {int(s.shape[0]) if s.ndim else -1 for s in seeds}
+    if len(sizes) != 1 or -1 in sizes:
+        raise RuntimeError("grad(is_grads_batched=True): every grad_outputs tensor needs the "
+                           f"same leading batch dim, got sizes {sorted(sizes)}")
+    (batch,) = sizes
+    rows = [grad(outs, inputs, [s[b] for s in seeds],
+                 retain_graph=True if b < batch - 1 else retain_graph,
+                 create_graph=create_graph, allow_unused=allow_unused,
+                 materialize_grads=materialize_grads) for b in range(batch)]
+    return tuple(None if rows[0][i] is None else stack([r[i] for r in rows])
+                 for i in range(len(rows[0])))
 
 
 def _grads(given: Any, n: int, what: str) -> list:

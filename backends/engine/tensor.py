@@ -294,14 +294,14 @@ class Tensor:
             return
         if self._grad_fn is None and self._requires_grad:
             raise LeafInPlaceError(
-                "a leaf tensor that requires grad is being used in an in-place operation. "
+                "a leaf Variable that requires grad is being used in an in-place operation. "
                 "Update parameters inside `with no_grad():` (as optimizers do), or work on a "
                 "copy: w = w.clone()."
             )
         x = self._x
         if x is not None and x.base is not None and x.base._grad_fn is None and x.base._requires_grad:
             raise LeafInPlaceError(
-                "a view of a leaf tensor that requires grad is being used in an in-place "
+                "a view of a leaf Variable that requires grad is being used in an in-place "
                 "operation. Update it inside `with no_grad():`, or clone the leaf first."
             )
 
