@@ -16,6 +16,7 @@ from ...errors import BackendMismatchError
 from ...plugins import _by_tensor_type, backend_of, load_backend
 from ...surface import constructing_backend
 from ..parameter import _is_tensor, clear_grads
+from .backward_hooks import call_with_backward_hooks
 
 __all__ = ["Module", "RemovableHandle"]
 
@@ -239,7 +240,8 @@ class Module:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         state = self.__dict__
-        if state.get("_forward_pre_hooks") or state.get("_forward_hooks"):
+        if state.get("_forward_pre_hooks") or state.get("_forward_hooks") or (
+                "_backward_hooks" in state):
             return self._call_with_hooks(args, kwargs)
         if args and state.get("_parameters"):
             self._check_backend(args)
@@ -283,6 +285,13 @@ class Module:
                     args = result if isinstance(result, tuple) else (result,)
         if args and self._parameters:
             self._check_backend(args)
+        if self.__dict__.get("_backward_hooks") or self.__dict__.get("_backward_pre_hooks"):
+            return call_with_backward_hooks(
+                self, args, lambda args: self._forward_and_hooks(args, kwargs))
+        return self._forward_and_hooks(args, kwargs)
+
+    def _forward_and_hooks(self, args: tuple, kwargs: dict) -> Any:
+        with_kwargs = self._hook_kwargs
         output = self.forward(*args, **kwargs)
         for hook_id, hook in list(self._forward_hooks.items()):
             if hook_id in with_kwargs:
@@ -306,6 +315,37 @@ class Module:
         """Call ``hook(module, args, output)`` after each ``forward``; a non-None result
         replaces the output.  With ``with_kwargs``: ``hook(module, args, kwargs, output)``."""
         return self._add_hook(self._forward_hooks, hook, prepend, with_kwargs)
+
+    def register_full_backward_hook(self, hook: Callable[..., Any], prepend: bool = False
+                                    ) -> RemovableHandle:
+        """Call ``hook(module, grad_input, grad_output)`` when the gradients with respect to the
+        module's inputs are computed (``grad_input`` holds one entry per tensor input, None
+        where no gradient flows; ``grad_output`` one per output); a non-None result replaces
+        ``grad_input``.  The hook must not modify its arguments in place."""
+        return self._add_hook(self._backward_registry("_backward_hooks"), hook, prepend, False)
+
+    def register_backward_hook(self, hook: Callable[..., Any]) -> RemovableHandle:
+        """PyTorch's deprecated form: here the same as `register_full_backward_hook` (whose
+        ``grad_input`` are the module's inputs' gradients, which the old form only
+        approximated)."""
+        return self.register_full_backward_hook(hook)
+
+    def register_full_backward_pre_hook(self, hook: Callable[..., Any], prepend: bool = False
+                                        ) -> RemovableHandle:
+        """Call ``hook(module, grad_output)`` when the gradients with respect to the module's
+        outputs are computed, before the module's own backward; a non-None result replaces
+        ``grad_output``."""
+        return self._add_hook(self._backward_registry("_backward_pre_hooks"), hook, prepend,
+                              False)
+
+    def _backward_registry(self, name: str) -> dict:
+        """The module's dict of backward hooks of a kind (made on first use; its presence also
+        marks that calls go through `_call_with_hooks`)."""
+        state = self.__dict__
+        for key in ("_backward_hooks", "_backward_pre_hooks"):
+            if key not in state:
+                object.__setattr__(self, key, {})
+        return state[name]
 
     def _add_hook(self, hooks: dict, hook: Callable[..., Any], prepend: bool,
                   with_kwargs: bool) -> RemovableHandle:
