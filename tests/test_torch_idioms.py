@@ -314,3 +314,13 @@ def test_the_leaf_in_place_error_reads_as_torchs(bk, real):
         with pytest.raises(RuntimeError, match="a leaf Variable that requires grad is being "
                                                "used in an in-place operation"):
             w.add_(1)
+
+
+def test_tensors_inside_lists_stand_for_numbers_as_in_torch(bk, real):
+    for make in (lambda t: [t.tensor([1.0]), t.tensor([2.0])],
+                 lambda t: [t.tensor(1.0, dtype=t.float64), t.tensor(2.0)],
+                 lambda t: [t.tensor(1), t.tensor(2)]):
+        _same(bk.tensor(make(bk)), real.tensor(make(real)))
+    for torch in (bk, real):
+        with pytest.raises(ValueError, match="only one element tensors"):
+            torch.tensor([torch.ones(2), torch.ones(2)])

@@ -365,15 +365,23 @@ def _numpy_typed(data: Any) -> bool:
         if isinstance(item, (list, tuple)):
             if _numpy_typed(item):
                 return True
-        elif type(item).__module__ == "numpy" and hasattr(item, "dtype"):
+        elif (type(item).__module__ == "numpy" and hasattr(item, "dtype")) or isinstance(
+                item, Tensor):
             return True
     return False
 
 
-def _plain(data: Any) -> Any:
-    """Nested sequences of numbers, with tensors replaced by their values."""
+def _plain(data: Any, nested: bool = False) -> Any:
+    """Nested sequences of numbers.  A tensor inside a sequence stands for one number, as in
+    PyTorch (``torch.tensor([t1, t2])`` of one-element tensors is a vector), kept as a numpy
+    scalar of its dtype so the dtype counts."""
     if isinstance(data, Tensor):
-        return data.tolist()
+        if not nested:
+            return data.tolist()
+        if data.numel() != 1:
+            raise ValueError("only one element tensors can be converted to Python scalars; "
+                             "to join tensors use torch.stack or torch.cat")
+        return data.detach().numpy().reshape(-1)[0]
     if isinstance(data, (list, tuple)):
-        return [_plain(d) for d in data]
+        return [_plain(d, True) for d in data]
     return data
