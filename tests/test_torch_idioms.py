@@ -324,3 +324,17 @@ def test_tensors_inside_lists_stand_for_numbers_as_in_torch(bk, real):
     for torch in (bk, real):
         with pytest.raises(ValueError, match="only one element tensors"):
             torch.tensor([torch.ones(2), torch.ones(2)])
+
+
+@pytest.mark.parametrize("expr", [
+    "torch.unique(torch.tensor([[1, 2], [0, 1], [1, 2], [0, 1], [0, 3]]), dim=0, "
+    "return_inverse=True, return_counts=True)",
+    "torch.tensor([[3.0, 1.0, 3.0], [2.0, 0.0, 2.0]]).unique(dim=1)",
+    "torch.unique(torch.tensor([[[1, 2], [1, 2]], [[0, 0], [1, 2]]]), dim=1)",
+    "torch.unique(torch.zeros(0, 2), dim=0)",
+])
+def test_unique_slices_along_a_dim_match_torch(bk, real, expr):
+    ours, theirs = (eval(expr, {"torch": t}) for t in (bk, real))
+    ours, theirs = (r if isinstance(r, tuple) else (r,) for r in (ours, theirs))
+    for o, t in zip(ours, theirs):
+        _same(o, t)
