@@ -126,3 +126,37 @@ def test_an_lstm_learns_a_running_sum(bk):
         opt.step()
         losses.append(loss.item())
     assert losses[-1] < 0.5 * losses[0], losses
+
+
+def _projected(torch, **kw):
+    m = torch.nn.LSTM(5, 6, **kw)
+    with torch.no_grad():
+        for i, p in enumerate(m.parameters()):
+            values = np.sin(np.arange(p.numel()) * 0.37 + i).reshape(tuple(p.shape)) * 0.3
+            p.copy_(torch.tensor(values.tolist(), dtype=p.dtype))
+    x = torch.tensor(np.sin(np.arange(60.0).reshape(4, 3, 5) * 0.1).tolist())
+    out, (h, c) = m(x)
+    out.sum().backward()
+    return (repr(m), [n for n, _ in m.named_parameters()],
+            [[tuple(w.shape) for w in ws] for ws in m.all_weights],
+            *(np.round(np.asarray(t.detach().tolist(), dtype=float), 5)
+              for t in (out, h, c, m.weight_hh_l0.grad)))
+
+
+@pytest.mark.parametrize("kw", [dict(proj_size=3, batch_first=True),
+                                dict(proj_size=2, num_layers=2, bidirectional=True)])
+def test_lstm_projections_match_torch(bk, T, kw):
+    import warnings
+
+    ours = _projected(bk, **kw)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # torch: oneDNN has no projections
+        theirs = _projected(T, **kw)
+    assert ours[:3] == theirs[:3]
+    for a, b in zip(ours[3:], theirs[3:]):
+        np.testing.assert_allclose(a, b, atol=2e-5)
+
+
+def test_flatten_parameters_is_accepted(bk):
+    m = bk.nn.GRU(2, 3)
+    assert m.flatten_parameters() is None and len(m.all_weights) == 1

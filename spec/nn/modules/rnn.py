@@ -43,26 +43,33 @@ class RNNBase(Module):
         if not 0 <= float(dropout) <= 1 or isinstance(dropout, bool):
             raise ValueError("dropout should be a number in range [0, 1] representing the "
                              f"probability of an element being zeroed, got {dropout!r}")
-        if proj_size:
-            raise NotImplementedError(f"{type(self).__name__}(proj_size=...) is not supported "
-                                      "by gradspec.nn; project the output with nn.Linear")
+        if isinstance(proj_size, bool) or not isinstance(proj_size, int) or proj_size < 0:
+            raise ValueError("proj_size should be a positive integer or zero to disable "
+                             "projections")
+        if proj_size and mode != "LSTM":
+            raise ValueError("proj_size argument is only supported for LSTM, not RNN or GRU")
+        if proj_size >= hidden_size:
+            raise ValueError("proj_size has to be smaller than hidden_size")
         backend = self._parameter_backend(backend)
         self.mode = mode
         self.input_size, self.hidden_size, self.num_layers = input_size, hidden_size, num_layers
         self.bias, self.batch_first = bias, batch_first
         self.dropout, self.bidirectional = float(dropout), bidirectional
-        self.proj_size = 0
+        self.proj_size = proj_size
         gate_size = _GATES[mode] * hidden_size
+        state_size = proj_size or hidden_size  # what h holds: the projection, if any
         where = {} if device is None else {"device": device}
         directions = 2 if bidirectional else 1
         for layer in range(num_layers):
-            layer_input = input_size if layer == 0 else hidden_size * directions
+            layer_input = input_size if layer == 0 else state_size * directions
             for direction in range(directions):
                 suffix = f"_l{layer}" + ("_reverse" if direction else "")
                 shapes = [("weight_ih", (gate_size, layer_input)),
-                          ("weight_hh", (gate_size, hidden_size))]
+                          ("weight_hh", (gate_size, state_size))]
                 if bias:
                     shapes += [("bias_ih", (gate_size,)), ("bias_hh", (gate_size,))]
+                if proj_size:
+                    shapes.append(("weight_hr", (proj_size, hidden_size)))
                 for name, shape in shapes:
                     setattr(self, name + suffix,
                             Parameter(backend.zeros(*shape, dtype=dtype, **where)))
@@ -201,39 +208,74 @@ class RNNBase(Module):
 
     def _initial_state(self, input: Any, hx: Any, batch: int, directions: int, batched: bool,
                        lstm: bool) -> tuple[Any, Any]:
-        shape = (self.num_layers * directions, batch, self.hidden_size)
+        cell_shape = (self.num_layers * directions, batch, self.hidden_size)
+        shape = (self.num_layers * directions, batch, self.proj_size or self.hidden_size)
         if hx is None:
-            zeros = _backend_of(input).zeros(*shape, dtype=input.dtype)
-            return zeros, (zeros if lstm else None)
+            backend = _backend_of(input)
+            zeros = backend.zeros(*shape, dtype=input.dtype)
+            cells = zeros if shape == cell_shape else backend.zeros(*cell_shape,
+                                                                  dtype=input.dtype)
+            return zeros, (cells if lstm else None)
         states = tuple(hx) if lstm else (hx,)
         if lstm and len(states) != 2:
             raise ValueError("LSTM: hx must be a tuple (h_0, c_0)")
         out = []
-        for s in states:
+        for s, expected in zip(states, (shape, cell_shape)):
             if not batched:
                 s = s.unsqueeze(1)
-            if tuple(s.shape) != shape:
-                raise RuntimeError(f"Expected hidden size {shape}, got {tuple(s.shape)}")
+            if tuple(s.shape) != expected:
+                raise RuntimeError(f"Expected hidden size {expected}, got {tuple(s.shape)}")
             out.append(s)
         return out[0], (out[1] if lstm else None)
 
-    def _weights(self, suffix: str) -> tuple[Any, Any, Any, Any]:
+    def _weights(self, suffix: str) -> tuple[Any, Any, Any, Any, Any]:
         def get(name: str) -> Any:
             return getattr(self, name)
 
+        w_hr = get("weight_hr" + suffix) if self.proj_size else None
         if self.bias:
             return (get("weight_ih" + suffix), get("weight_hh" + suffix),
-                    get("bias_ih" + suffix), get("bias_hh" + suffix))
-        return get("weight_ih" + suffix), get("weight_hh" + suffix), None, None
+                    get("bias_ih" + suffix), get("bias_hh" + suffix), w_hr)
+        return get("weight_ih" + suffix), get("weight_hh" + suffix), None, None, w_hr
 
-    def _cell(self, x: Any, h: Any, c: Any, w_ih: Any, w_hh: Any, b_ih: Any, b_hh: Any
-              ) -> tuple[Any, Any]:
-        """One time step: the new hidden state (and LSTM cell state)."""
-        return _step(self.mode, self.hidden_size, x, h, c, w_ih, w_hh, b_ih, b_hh)
+    def _cell(self, x: Any, h: Any, c: Any, w_ih: Any, w_hh: Any, b_ih: Any, b_hh: Any,
+              w_hr: Any = None) -> tuple[Any, Any]:
+        """One time step: the new hidden state (and LSTM cell state); with ``proj_size`` the
+        hidden state is projected by ``weight_hr``."""
+        h, c = _step(self.mode, self.hidden_size, x, h, c, w_ih, w_hh, b_ih, b_hh)
+        return (h if w_hr is None else F.linear(h, w_hr)), c
+
+    def flatten_parameters(self) -> None:
+        """PyTorch compacts the weights into one buffer for cuDNN; here there is nothing to
+        compact (a no-op, so scripts that call it run)."""
+
+    @property
+    def _flat_weights_names(self) -> list[str]:
+        names = []
+        for layer in range(self.num_layers):
+            for direction in range(2 if self.bidirectional else 1):
+                suffix = f"_l{layer}" + ("_reverse" if direction else "")
+                kinds = ["weight_ih", "weight_hh"] + (["bias_ih", "bias_hh"] if self.bias
+                                                      else [])
+                if self.proj_size:
+                    kinds.append("weight_hr")
+                names += [k + suffix for k in kinds]
+        return names
+
+    @property
+    def all_weights(self) -> list[list[Any]]:
+        """The parameters per layer and direction, in torch's order (``weight_ih``,
+        ``weight_hh``, ``bias_ih``, ``bias_hh``, ``weight_hr``)."""
+        per = len(self._flat_weights_names) // (self.num_layers * (2 if self.bidirectional
+                                                                   else 1))
+        names = self._flat_weights_names
+        return [[getattr(self, n) for n in names[i:i + per]] for i in range(0, len(names), per)]
 
     def extra_repr(self) -> str:
         """The sizes and the options that differ from the defaults, as torch prints them."""
         text = f"{self.input_size}, {self.hidden_size}"
+        if self.proj_size:
+            text += f", proj_size={self.proj_size}"
         if self.num_layers != 1:
             text += f", num_layers={self.num_layers}"
         if self.bias is not True:
