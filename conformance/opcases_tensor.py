@@ -506,7 +506,7 @@ for rows, cols in ((4, 3), (3, 4), (3, 3)):
          ("linalg.svd", *SQUARES))
 case("linalg_svd-full-batched", "linalg_svd",
      lambda B, x: _squares(B, B.linalg.svd(x).U[..., :2], B.linalg.svd(x).S), X(2, 4, 2),
-     ("linalg.svd", *SQUARES))
+     ("linalg.svd", "Tensor.__getitem__", *SQUARES))
 for rows, cols in ((4, 3), (3, 4), (3, 3)):
     case(f"linalg_qr-{rows}x{cols}", "linalg_qr", lambda B, x: _squares(B, *B.linalg.qr(x)),
          X(rows, cols), ("linalg.qr", *SQUARES))
@@ -516,7 +516,7 @@ case("linalg_qr-batched-r", "linalg_qr", lambda B, x: B.linalg.qr(x)[1] ** 2, X(
 
 # scatter_reduce: positions 0 and 2 receive two values each, position 1 one, position 3 none;
 # amax/amin are piecewise linear (distinct random values: no ties to split)
-SCATTER_AT = ("tensor", "Tensor.scatter_reduce")
+SCATTER_AT = ("Tensor.scatter_reduce",)
 
 
 def _scatter_reduce(reduce: str, include_self: bool) -> Any:
@@ -529,9 +529,9 @@ def _scatter_reduce(reduce: str, include_self: bool) -> Any:
 
 for _reduce in ("sum", "prod", "mean", "amax", "amin"):
     for _self in (True, False):
-        maker = linear if _reduce in ("sum", "amax", "amin") else case
+        maker = case if _reduce == "prod" else linear  # the others are (piecewise) linear
         maker(f"scatter_reduce-{_reduce}-{'self' if _self else 'no-self'}", "scatter_reduce",
               _scatter_reduce(_reduce, _self), (X(4, 2), X(3, 2)), SCATTER_AT)
-case("index_reduce-mean", "scatter_reduce",
+linear("scatter_reduce-by-index_reduce-mean", "scatter_reduce",
      lambda B, x, src: x.index_reduce(0, B.tensor([0, 2, 0]), src, "mean"), (X(3, 2), X(3, 2)),
-     ("tensor", "Tensor.index_reduce"))
+     "Tensor.index_reduce")
