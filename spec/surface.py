@@ -96,6 +96,7 @@ NAMES: dict[str, str] = {
     "std_mean": "(std, mean) over dims, as one call", "var_mean": "(var, mean) over dims",
     "cdist": "p-norm distances between the rows of two batches of vectors",
     "set_printoptions": "precision, threshold, edgeitems, linewidth, sci_mode of tensor printing",
+    "return_types": "the named tuples results come as (torch.return_types.max, .sort, ...)",
     # mixed precision (gradspec.amp)
     "autocast": "torch.amp.autocast: a region that keeps dtypes here (see gradspec.amp)",
     "is_autocast_enabled": "whether an enabled autocast region is active",
@@ -381,6 +382,8 @@ def bind(backend: Any, where: str = "torch") -> Any:
         "autocast": lambda: _amp().autocast,
         "is_autocast_enabled": lambda: _amp().is_autocast_enabled,
         "cpu": lambda: _cpu(backend, where),
+        "return_types": lambda: Namespace(f"{where}.return_types", backend,
+                                          **importlib.import_module("gradspec.return_types").TYPES),
         "pi": lambda: math.pi, "e": lambda: math.e, "inf": lambda: math.inf,
         "nan": lambda: math.nan, "newaxis": lambda: None,
     }

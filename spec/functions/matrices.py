@@ -5,9 +5,9 @@ raises its own error)."""
 from __future__ import annotations
 
 import math
-from collections import namedtuple
 from typing import Any
 
+from .. import return_types
 from .registry import _composed
 
 
@@ -25,8 +25,9 @@ def det(backend: Any, input: Any) -> Any:
 
 @_composed("slogdet", what="torch.linalg.slogdet")
 def slogdet(backend: Any, input: Any) -> Any:
-    """``torch.linalg.slogdet(input)``: ``(sign, logabsdet)``."""
-    return backend.linalg.slogdet(input)
+    """``torch.linalg.slogdet(input)``: ``(sign, logabsdet)``, as torch.return_types.slogdet
+    (linalg.slogdet's is linalg_slogdet)."""
+    return return_types.slogdet(*backend.linalg.slogdet(input))
 
 
 @_composed("logdet", what="log of the determinant (NaN where it is negative)")
@@ -58,10 +59,10 @@ def svdvals(backend: Any, A: Any, *, driver: Any = None) -> Any:
 
 
 #: what torch.svd returns (V, not Vh), and torch.qr and torch.triangular_solve
-Svd = namedtuple("svd", ["U", "S", "V"])
-Qr = namedtuple("qr", ["Q", "R"])
-TriangularSolve = namedtuple("triangular_solve", ["solution", "cloned_coefficient"])
-Lstsq = namedtuple("linalg_lstsq", ["solution", "residuals", "rank", "singular_values"])
+Svd = return_types.svd
+Qr = return_types.qr
+TriangularSolve = return_types.triangular_solve
+Lstsq = return_types.linalg_lstsq
 
 
 @_composed("svd", what="torch.svd: U, S and V (not Vh), from linalg.svd")

@@ -3,9 +3,9 @@ matrix_power, ..."""
 
 from __future__ import annotations
 
-from collections import namedtuple
 from typing import Any
 
+from .. import return_types
 from .registry import _composed, _floating, _varargs
 
 
@@ -49,7 +49,7 @@ def count_nonzero(backend: Any, input: Any, dim: Any = None) -> Any:
     return hits.sum(dim=_reduce_args(input, dim))
 
 
-_AMinMax = namedtuple("aminmax", ["min", "max"])
+_AMinMax = return_types.aminmax
 
 
 @_composed("aminmax", what="(min, max) in one call")

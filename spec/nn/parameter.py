@@ -48,7 +48,11 @@ class Parameter(metaclass=_ParameterType):
                 f"Parameter() takes a tensor of a gradspec backend, got {type(data).__name__}; "
                 "create one with backend.tensor(...) first"
             )
-        return data.detach().requires_grad_(requires_grad)
+        param = data.detach().requires_grad_(requires_grad)
+        mark = getattr(param, "_mark_parameter", None)  # the engine's tensors print as one
+        if mark is not None:
+            mark()
+        return param
 
 
 def clear_grads(params: Iterator[Any], set_to_none: bool = True) -> None:

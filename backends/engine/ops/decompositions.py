@@ -13,20 +13,17 @@ factorizes its saved input again, differentiably, so the gradients are different
 
 from __future__ import annotations
 
-from collections import namedtuple
 from typing import Any
 
 from gradspec.errors import LinAlgError
+from gradspec.return_types import linalg_eigh as Eigh  # what they return, as torch's
+from gradspec.return_types import linalg_qr as QR
+from gradspec.return_types import linalg_svd as SVD
 
 from ..apply import apply
 from ..node import Node, register
 from ..tensor import Tensor
 from .linsolve import LinalgSolveExBackward0
-
-#: what they return, as torch.return_types
-QR = namedtuple("linalg_qr", ["Q", "R"])
-Eigh = namedtuple("linalg_eigh", ["eigenvalues", "eigenvectors"])
-SVD = namedtuple("linalg_svd", ["U", "S", "Vh"])
 
 
 def _t(F: Any, x: Any) -> Any:

@@ -4,17 +4,14 @@ products and the same ops, so they are differentiable again."""
 
 from __future__ import annotations
 
-from collections import namedtuple
 from typing import Any
 
 from gradspec.errors import LinAlgError
+from gradspec.return_types import linalg_slogdet as Slogdet
 
 from ..apply import apply
 from ..node import Node, register
 from ..tensor import Tensor
-
-#: what linalg.slogdet returns, as torch.return_types.linalg_slogdet
-Slogdet = namedtuple("linalg_slogdet", ["sign", "logabsdet"])
 
 
 def _linalg_error(op: str, exc: Exception, what: str) -> RuntimeError:

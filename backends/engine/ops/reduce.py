@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import builtins
-from collections import namedtuple
 from typing import Any
+
+# what max(dim)/min(dim) return: torch.return_types.max / .min
+from gradspec.return_types import max_ as MaxResult
+from gradspec.return_types import min_ as MinResult
 
 from ..apply import constant, unary
 from ..node import Node, register
 from ..tensor import Tensor
-
-MaxMin = namedtuple("MaxMin", ["values", "indices"])  # what max(dim)/min(dim) return
 
 
 def normalize_dims(dim: Any, ndim: int) -> tuple[int, ...] | None:
@@ -233,7 +234,8 @@ def _full_or_dim(node_full: type, node_dim: type, a: Any, dim: Any, keepdim: boo
         return unary(node_full, a)
     (axis,) = normalize_dims(dim, a.ndim) or (0,)
     if a.ndim == 0:
-        return MaxMin(unary(node_full, a), constant(type(a), type(a)._xp.asarray(0)))
+        return (MaxResult if what == "max" else MinResult)(
+            unary(node_full, a), constant(type(a), type(a)._xp.asarray(0)))
     values = _c_order(unary(node_dim, a, axis=axis, keepdim=keepdim), a, (axis,))
     node = values._grad_fn
     xp = type(a)._xp
@@ -243,7 +245,7 @@ def _full_or_dim(node_full: type, node_dim: type, a: Any, dim: Any, keepdim: boo
         idx = (xp.argmax if what == "max" else xp.argmin)(a._data, axis=axis, keepdims=True)
     if not keepdim:
         idx = xp.squeeze(idx, axis=axis)
-    return MaxMin(values, constant(type(a), idx))
+    return (MaxResult if what == "max" else MinResult)(values, constant(type(a), idx))
 
 
 def max(a: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,

@@ -5,20 +5,19 @@ the op), so their gradient goes back to the positions they came from."""
 from __future__ import annotations
 
 import operator
-from collections import namedtuple
 from typing import Any
+
+# PyTorch's torch.return_types (values first, then int64 indices)
+from gradspec.return_types import kthvalue as KthvalueResult
+from gradspec.return_types import median as MedianResult
+from gradspec.return_types import sort as SortResult
+from gradspec.return_types import topk as TopkResult
 
 from ..apply import constant, unary
 from .args import axis_of, dim_of, keepdim_of
 from .gather import GatherBackward0, along
 from .indexing import Index
 from .stats import median_all
-
-# What PyTorch's torch.return_types hold (values first, then int64 indices).
-SortResult = namedtuple("sort", ["values", "indices"])
-TopkResult = namedtuple("topk", ["values", "indices"])
-KthvalueResult = namedtuple("kthvalue", ["values", "indices"])
-MedianResult = namedtuple("median", ["values", "indices"])
 
 
 def _order(input: Any, axis: int, descending: bool) -> Any:
