@@ -338,3 +338,17 @@ def test_unique_slices_along_a_dim_match_torch(bk, real, expr):
     ours, theirs = (r if isinstance(r, tuple) else (r,) for r in (ours, theirs))
     for o, t in zip(ours, theirs):
         _same(o, t)
+
+
+def test_sparse_coo_tensors_are_held_dense_with_torchs_values_and_gradients(bk, real):
+    results = []
+    for torch in (bk, real):
+        edges = torch.tensor([[0, 1, 1, 2, 0], [1, 0, 2, 1, 1]])
+        weights = torch.ones(5, requires_grad=True)
+        adjacency = torch.sparse_coo_tensor(edges, weights, (3, 3))
+        y = torch.sparse.mm(adjacency, torch.arange(6.0).reshape(3, 2))
+        y.sum().backward()
+        results.append((y.tolist(), weights.grad.tolist(), adjacency.to_dense().tolist(),
+                        torch.sparse.sum(adjacency).item()))
+    assert results[0] == results[1]
+    assert not bk.sparse_coo_tensor([[0, 2]], [1.0, 2.0]).is_sparse  # held dense, as documented

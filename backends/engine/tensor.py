@@ -44,7 +44,8 @@ class VersionCounter:
 class TensorExtra:
     """Rarely used per-tensor state."""
 
-    __slots__ = ("hooks", "retains_grad", "base", "steps", "view_version", "tracked", "acc")
+    __slots__ = ("hooks", "retains_grad", "base", "steps", "view_version", "tracked", "acc",
+                 "parameter")
 
     def __init__(self) -> None:
         self.hooks: list | None = None  # leaf hooks (non-leaf hooks live on the grad_fn)
@@ -54,6 +55,7 @@ class TensorExtra:
         self.view_version = 0  # version of the base when this view's grad_fn was last set
         self.tracked = False  # the view was made with grad recording on
         self.acc: Any = None  # weakref to this leaf's AccumulateGrad node
+        self.parameter = False  # made by nn.Parameter: printed as "Parameter containing:"
 
 
 class Tensor:
@@ -223,6 +225,10 @@ class Tensor:
         self._data = value._data if isinstance(value, Tensor) else self._eng.asarray(value)
 
     # ------------------------------------------------------------------ internals
+    def _mark_parameter(self) -> None:
+        """Made by ``nn.Parameter``: it prints as PyTorch prints a parameter."""
+        self._extra().parameter = True
+
     def _extra(self) -> TensorExtra:
         x = self._x
         if x is None:
@@ -460,6 +466,8 @@ class Tensor:
 
     # numpy's operators give way to the tensor's (np.float32(2) * t is t.__rmul__), as PyTorch's
     __array_priority__ = 1000
+    #: the engine's tensors are all dense (torch.sparse_coo_tensor gives a dense one here)
+    is_sparse = False
 
     def __array__(self, dtype: Any = None, copy: Any = None) -> Any:
         arr = self.numpy()

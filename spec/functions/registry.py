@@ -40,7 +40,7 @@ METHODS = frozenset({
     "logdet", "cholesky", "svd", "qr", "triangular_solve", "cholesky_solve", "cholesky_inverse",
     "pinverse", "matrix_exp", "cummax", "cummin", "logcumsumexp", "quantile", "nanquantile",
     "mode", "take", "unique_consecutive", "index_put", "lgamma", "digamma", "polygamma",
-    "mvlgamma", "erfinv", "erfc", "i0",
+    "mvlgamma", "erfinv", "erfc", "i0", "to_dense", "to_sparse",
 })
 
 

@@ -12,15 +12,15 @@ from __future__ import annotations
 
 import itertools
 import math
-from collections import namedtuple
 from typing import Any
 
+from .. import return_types
 from .registry import _composed, _dim
 
 #: what they return, as torch.return_types
-Cummax = namedtuple("cummax", ["values", "indices"])
-Cummin = namedtuple("cummin", ["values", "indices"])
-Mode = namedtuple("mode", ["values", "indices"])
+Cummax = return_types.cummax
+Cummin = return_types.cummin
+Mode = return_types.mode
 
 
 def _shifted(backend: Any, t: Any, dim: int, by: int, fill: Any) -> Any:
@@ -319,3 +319,61 @@ def index_put(backend: Any, input: Any, indices: Any, values: Any,
     spread = values.expand(*positions.shape) if values.dim() <= positions.dim() else values
     flat = input.reshape(-1).index_add(0, positions.reshape(-1), spread.reshape(-1))
     return flat.reshape(tuple(input.shape))
+
+
+# -- sparse tensors, held dense ---------------------------------------------------------------
+@_composed("sparse_coo_tensor", what="a COO tensor, held dense (values added at the indices)")
+def sparse_coo_tensor(backend: Any, indices: Any, values: Any, size: Any = None, *,
+                      dtype: Any = None, device: Any = None, requires_grad: bool = False,
+                      check_invariants: Any = None, is_coalesced: Any = None) -> Any:
+    """``torch.sparse_coo_tensor(indices, values, size)`` as a dense tensor: ``values[k]`` added
+    at ``indices[:, k]`` (repeated indices add up, as coalescing does), differentiable in
+    ``values``.  gradspec's engines hold every tensor dense, so ``is_sparse`` is False and the
+    memory is the dense size; products and sums give PyTorch's values."""
+    if not hasattr(indices, "shape"):
+        indices = backend.tensor(indices, dtype=backend.int64)
+    if not hasattr(values, "shape"):
+        values = backend.tensor(values, dtype=dtype)
+    elif dtype is not None:
+        values = values.to(dtype)
+    if indices.dim() != 2:
+        raise RuntimeError(f"indices must be sparse_dim x nnz, but got: {list(indices.shape)}")
+    sparse_dims = indices.shape[0]
+    if size is None:
+        size = tuple(int(m) + 1 for m in indices.amax(1).tolist()) if indices.shape[1] else \
+            (0,) * sparse_dims
+        size = size + tuple(values.shape[1:])
+    size = tuple(int(s) for s in size)
+    out = backend.zeros(*size, dtype=values.dtype)
+    key = tuple(indices[d] for d in range(sparse_dims))
+    out = out.index_put(key, values, accumulate=True)
+    return out.requires_grad_() if requires_grad and not out.requires_grad else out
+
+
+@_composed("sparse.mm", "spmm", what="a (sparse) matrix times a dense one")
+def sparse_mm(backend: Any, mat1: Any, mat2: Any, reduce: str = "sum") -> Any:
+    """``mat1 @ mat2`` (torch.sparse.mm; ``mat1`` held dense here)."""
+    if reduce != "sum":
+        raise RuntimeError(f"sparse.mm: reduce={reduce!r} needs PyTorch's sparse CSR kernels; "
+                           "only 'sum' is supported")
+    return mat1 @ mat2
+
+
+@_composed("sparse.sum", what="the sum of a (sparse) tensor")
+def sparse_sum(backend: Any, input: Any, dim: Any = None, dtype: Any = None) -> Any:
+    """``input.sum(dim)`` (torch.sparse.sum; ``input`` held dense here)."""
+    out = input.sum() if dim is None else input.sum(dim)
+    return out if dtype is None else out.to(dtype)
+
+
+@_composed("to_dense", what="the dense tensor (every tensor is dense here)")
+def to_dense(backend: Any, input: Any, dtype: Any = None, *, masked_grad: bool = True) -> Any:
+    """The tensor itself (as a dense tensor it already is), cast to ``dtype`` when given."""
+    return input if dtype is None else input.to(dtype)
+
+
+@_composed("to_sparse", what="the tensor, held dense (every tensor is dense here)")
+def to_sparse(backend: Any, input: Any, *args: Any, **kwargs: Any) -> Any:
+    """The tensor itself: gradspec's engines hold every tensor dense (its products and sums
+    give a sparse tensor's values)."""
+    return input

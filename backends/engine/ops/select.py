@@ -72,18 +72,15 @@ def _split(F: Any, g: Any, a: Any, b: Any, wins: Any, edges: tuple) -> tuple:
     return ga, gb
 
 
-_ALONE = object()  # where(condition) called with the condition only
-
-
-def where(condition: Any, input: Any = _ALONE, other: Any = _ALONE) -> Any:
+def where(condition: Any, input: Any = None, other: Any = None) -> Any:
     """``input`` where ``condition`` (a bool tensor) holds, else ``other`` (tensors or Python
     numbers, broadcast together; PyTorch's dtype promotion), as torch.where; with the condition
     alone, the indices of its true elements (``nonzero(condition, as_tuple=True)``)."""
-    if input is _ALONE and other is _ALONE:
+    if input is None and other is None:
         from .gather import nonzero
 
         return nonzero(condition, as_tuple=True)
-    if input is _ALONE or other is _ALONE:
+    if input is None or other is None:
         raise TypeError("where() takes a condition and both input and other (or the condition "
                         "alone, for the indices where it holds)")
     a, b = input, other
