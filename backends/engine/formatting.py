@@ -21,6 +21,8 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
+from .tensor import PARAMETERS
+
 PRECISION = 4
 THRESHOLD: float = 1000
 EDGEITEMS = 3
@@ -224,7 +226,6 @@ def tensor_repr(t: Any) -> str:
     elif t._requires_grad:
         suffixes.append("requires_grad=True")
     text = _with_suffixes(prefix + body, suffixes, indent)
-    extra = t._x
-    if extra is not None and extra.parameter and t._grad_fn is None:
+    if t._grad_fn is None and PARAMETERS.get(id(t)) is t:
         return "Parameter containing:\n" + text  # nn.Parameter's own form, as PyTorch's
     return text

@@ -18,7 +18,6 @@ cdef class TensorExtra:
     cdef public Py_ssize_t view_version
     cdef public bint tracked
     cdef public object acc
-    cdef public bint parameter
 
 
 cdef class Tensor:

@@ -41,11 +41,15 @@ class VersionCounter:
         self.value = 0
 
 
+#: the tensors nn.Parameter made, by id (kept out of the tensor's own fields, which the hot
+#: in-place path reads: only printing asks)
+PARAMETERS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+
+
 class TensorExtra:
     """Rarely used per-tensor state."""
 
-    __slots__ = ("hooks", "retains_grad", "base", "steps", "view_version", "tracked", "acc",
-                 "parameter")
+    __slots__ = ("hooks", "retains_grad", "base", "steps", "view_version", "tracked", "acc")
 
     def __init__(self) -> None:
         self.hooks: list | None = None  # leaf hooks (non-leaf hooks live on the grad_fn)
@@ -55,7 +59,6 @@ class TensorExtra:
         self.view_version = 0  # version of the base when this view's grad_fn was last set
         self.tracked = False  # the view was made with grad recording on
         self.acc: Any = None  # weakref to this leaf's AccumulateGrad node
-        self.parameter = False  # made by nn.Parameter: printed as "Parameter containing:"
 
 
 class Tensor:
@@ -227,7 +230,7 @@ class Tensor:
     # ------------------------------------------------------------------ internals
     def _mark_parameter(self) -> None:
         """Made by ``nn.Parameter``: it prints as PyTorch prints a parameter."""
-        self._extra().parameter = True
+        PARAMETERS[id(self)] = self
 
     def _extra(self) -> TensorExtra:
         x = self._x
