@@ -158,3 +158,26 @@ def test_xdist_restarts_a_crashed_worker_and_records_the_crash(run_python, tmp_p
     crashed = next(t for t in doc["tests"] if t["outcome"] == "crashed")
     assert crashed["clauses"] == ["HOOK-1"] and "crashed while running" in crashed["reason"]
     assert json.loads(json.dumps(doc)) == doc
+
+
+def test_a_missing_optional_op_met_inside_a_test_is_unsupported(run_python, tmp_path):
+    # a composed function over an optional op the backend lacks raises OpNotSupportedError
+    # from inside the test: reported unsupported, as a case naming the op would be
+    (tmp_path / "test_suite.py").write_text(textwrap.dedent("""
+        import pytest
+        from gradspec.errors import OpNotSupportedError
+
+        @pytest.mark.clause("OPS-1")
+        def test_composed_over_a_missing_op(backend):
+            raise OpNotSupportedError("backend lacks the optional op 'linalg.svd'")
+
+        @pytest.mark.clause("OPS-1")
+        def test_plain_failure(backend):
+            assert False
+    """), encoding="utf-8")
+    report = tmp_path / "report.json"
+    run_python(["-m", "pytest", "test_suite.py", "--backend=numpy", "-q", "-p",
+                "no:cacheprovider", f"--conformance-report={report}"], cwd=tmp_path)
+    outcomes = _outcomes(reporting.load(report))
+    assert outcomes == {"test_composed_over_a_missing_op": "unsupported",
+                        "test_plain_failure": "failed"}

@@ -8,33 +8,44 @@ import math
 from typing import Any
 
 from .. import return_types
+from ..errors import OpNotSupportedError
 from .registry import _composed
+
+
+def _linalg(backend: Any, name: str) -> Any:
+    """``backend.linalg.<name>``; a backend without that optional op gets the error that marks
+    it unsupported (so a composed function over it is reported unsupported, not failed)."""
+    found = getattr(getattr(backend, "linalg", None), name, None)
+    if found is None:
+        raise OpNotSupportedError(f"backend {getattr(backend, 'name', '?')!r} does not implement "
+                                  f"the optional op 'linalg.{name}', which this function needs")
+    return found
 
 
 @_composed("inverse", what="torch.linalg.inv")
 def inverse(backend: Any, input: Any) -> Any:
     """``torch.linalg.inv(input)``."""
-    return backend.linalg.inv(input)
+    return _linalg(backend, "inv")(input)
 
 
 @_composed("det", what="torch.linalg.det")
 def det(backend: Any, input: Any) -> Any:
     """``torch.linalg.det(input)``."""
-    return backend.linalg.det(input)
+    return _linalg(backend, "det")(input)
 
 
 @_composed("slogdet", what="torch.linalg.slogdet")
 def slogdet(backend: Any, input: Any) -> Any:
     """``torch.linalg.slogdet(input)``: ``(sign, logabsdet)``, as torch.return_types.slogdet
     (linalg.slogdet's is linalg_slogdet)."""
-    return return_types.slogdet(*backend.linalg.slogdet(input))
+    return return_types.slogdet(*_linalg(backend, "slogdet")(input))
 
 
 @_composed("logdet", what="log of the determinant (NaN where it is negative)")
 def logdet(backend: Any, input: Any) -> Any:
     """``log(det(input))``: from `slogdet`, NaN for a negative determinant and -inf for a
     singular matrix, as PyTorch's."""
-    sign, logabsdet = backend.linalg.slogdet(input)
+    sign, logabsdet = _linalg(backend, "slogdet")(input)
     return logabsdet + sign.log()
 
 
@@ -42,20 +53,20 @@ def logdet(backend: Any, input: Any) -> Any:
 def cholesky(backend: Any, input: Any, upper: bool = False) -> Any:
     """The Cholesky factor of a symmetric positive-definite matrix: lower, or upper with
     ``upper=True`` (PyTorch's older ``torch.cholesky``)."""
-    return backend.linalg.cholesky(input, upper=upper)
+    return _linalg(backend, "cholesky")(input, upper=upper)
 
 
 # ------------------------------------------------------------ from the decompositions
 @_composed("linalg.eigvalsh", what="eigenvalues of a symmetric matrix, from linalg.eigh")
 def eigvalsh(backend: Any, A: Any, UPLO: str = "L") -> Any:
     """The eigenvalues of a symmetric matrix, ascending: ``linalg.eigh(A, UPLO)[0]``."""
-    return backend.linalg.eigh(A, UPLO)[0]
+    return _linalg(backend, "eigh")(A, UPLO)[0]
 
 
 @_composed("linalg.svdvals", what="singular values, from linalg.svd")
 def svdvals(backend: Any, A: Any, *, driver: Any = None) -> Any:
     """The singular values, descending: ``linalg.svd(A, full_matrices=False)[1]``."""
-    return backend.linalg.svd(A, full_matrices=False)[1]
+    return _linalg(backend, "svd")(A, full_matrices=False)[1]
 
 
 #: what torch.svd returns (V, not Vh), and torch.qr and torch.triangular_solve
@@ -74,9 +85,9 @@ def svd(backend: Any, input: Any, some: bool = True, compute_uv: bool = True) ->
         batch = tuple(input.shape[:-2])
         zeros = backend.zeros
         return Svd(zeros(*batch, m, m, dtype=input.dtype),
-                   backend.linalg.svd(input, full_matrices=False)[1],
+                   _linalg(backend, "svd")(input, full_matrices=False)[1],
                    zeros(*batch, n, n, dtype=input.dtype))
-    u, s, vh = backend.linalg.svd(input, full_matrices=not some)
+    u, s, vh = _linalg(backend, "svd")(input, full_matrices=not some)
     return Svd(u, s, vh.mT)
 
 
@@ -84,7 +95,7 @@ def svd(backend: Any, input: Any, some: bool = True, compute_uv: bool = True) ->
 def qr(backend: Any, input: Any, some: bool = True) -> Any:
     """PyTorch's older ``torch.qr``: ``linalg.qr`` in mode "reduced", or "complete" when
     ``some=False``."""
-    q, r = backend.linalg.qr(input, "reduced" if some else "complete")
+    q, r = _linalg(backend, "qr")(input, "reduced" if some else "complete")
     return Qr(q, r)
 
 
@@ -111,8 +122,8 @@ def solve_triangular(backend: Any, A: Any, B: Any, *, upper: bool, left: bool = 
                            "dimensions and be batches of square matrices")
     tri = _triangle(backend, A, upper, unitriangular)
     if left:
-        return backend.linalg.solve(tri, B)
-    return backend.linalg.solve(tri.mT, B.mT).mT
+        return _linalg(backend, "solve")(tri, B)
+    return _linalg(backend, "solve")(tri.mT, B.mT).mT
 
 
 @_composed("triangular_solve", what="torch.triangular_solve, from linalg.solve")
@@ -123,7 +134,7 @@ def triangular_solve(backend: Any, input: Any, A: Any, upper: bool = True,
     tri = _triangle(backend, A, upper, unitriangular)
     if transpose:
         tri = tri.mT
-    return TriangularSolve(backend.linalg.solve(tri, input), A.clone())
+    return TriangularSolve(_linalg(backend, "solve")(tri, input), A.clone())
 
 
 @_composed("cholesky_solve", what="solve with a Cholesky factor, from linalg.solve")
@@ -136,8 +147,8 @@ def cholesky_solve(backend: Any, input: Any, input2: Any, upper: bool = False) -
     unread = input2.tril(-1) if upper else input2.triu(1)
     factor = input2 - unread.detach()
     lower = factor.mT if upper else factor
-    step = backend.linalg.solve(lower, input)
-    return backend.linalg.solve(lower.mT, step)
+    step = _linalg(backend, "solve")(lower, input)
+    return _linalg(backend, "solve")(lower.mT, step)
 
 
 @_composed("cholesky_inverse", what="inverse from a Cholesky factor")
@@ -174,7 +185,7 @@ def pinv(backend: Any, A: Any, *, atol: Any = None, rtol: Any = None,
     or below ``max(atol, rtol * largest)`` counted as zero (``hermitian`` is accepted; the SVD
     serves symmetric matrices too)."""
     m, n = A.shape[-2], A.shape[-1]
-    u, s, vh = backend.linalg.svd(A, full_matrices=False)
+    u, s, vh = _linalg(backend, "svd")(A, full_matrices=False)
     keep = _cutoff(backend, s, m, n, atol, rtol)
     safe = backend.where(keep, s, backend.ones_like(s))  # no 1/0 even in the branch not taken
     inverse = backend.where(keep, 1 / safe, backend.zeros_like(s))
@@ -194,7 +205,7 @@ def matrix_rank(backend: Any, A: Any, *, atol: Any = None, rtol: Any = None,
     torch.linalg.matrix_rank."""
     if tol is not None:
         atol, rtol = tol, 0.0
-    s = backend.linalg.svd(A.detach(), full_matrices=False)[1]
+    s = _linalg(backend, "svd")(A.detach(), full_matrices=False)[1]
     return _cutoff(backend, s, A.shape[-2], A.shape[-1], atol, rtol).sum(-1)
 
 
@@ -230,7 +241,7 @@ def lstsq(backend: Any, A: Any, B: Any, rcond: Any = None, *, driver: Any = None
         rank = matrix_rank(backend, A, rtol=rtol if rtol is not None else
                            _epsilon(backend, A) * max(m, n))
     if driver in ("gelsd", "gelss"):
-        values = backend.linalg.svd(A, full_matrices=False)[1]
+        values = _linalg(backend, "svd")(A, full_matrices=False)[1]
     if driver != "gelsy" and m > n and bool((matrix_rank(backend, A) == n).all()):
         residuals = ((A @ solution - rhs) ** 2).sum(-2)
     return Lstsq(solution.squeeze(-1) if vector else solution, residuals, rank, values)
