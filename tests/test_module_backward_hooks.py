@@ -86,3 +86,26 @@ def test_the_deprecated_backward_hook_reports_input_gradients(bk):
     layer.register_backward_hook(lambda m, gi, go: seen.append(gi[0].tolist()))
     layer(bk.ones(1, 2, requires_grad=True)).sum().backward()
     assert seen == [[[2.0, -3.0]]]
+
+
+def _three_inputs(torch):
+    class Mix(torch.nn.Module):
+        def forward(self, a, b, c):
+            return a * 2 + b * 3 + c * 0, a.sum()
+
+    module, seen = Mix(), []
+    handle = module.register_full_backward_hook(lambda m, gi, go: seen.append(
+        ([None if g is None else g.tolist() for g in gi],
+         [None if g is None else g.tolist() for g in go])))
+    a, b, c = torch.ones(2, requires_grad=True), torch.ones(2), torch.ones(2, requires_grad=True)
+    first, _ = module(a, b, c)
+    first.sum().backward()
+    handle.remove()
+    first, _ = module(a, b, c)
+    first.sum().backward()  # the hook is gone: nothing more is seen
+    return seen
+
+
+def test_several_inputs_and_outputs_give_torchs_grad_input_and_grad_output(bk, real):
+    # b does not require grad: zeros for it; the unused second output: None
+    assert _three_inputs(bk) == _three_inputs(real)

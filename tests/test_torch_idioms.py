@@ -92,6 +92,7 @@ def test_where_needs_a_boolean_condition_and_gradients_flow(bk, real):
     "torch.ones(2) + np.int64(3)",
     "torch.tensor([np.float64(1.0), 2.0])", "torch.tensor([np.zeros(2)])",
     "torch.tensor([np.zeros(2, np.int32)])", "torch.tensor(np.float64(1.5))",
+    "torch.tensor([np.float32(1), 2.0])", "torch.tensor([np.int64(1), 2.5])",
 ])
 def test_numpy_scalars_promote_as_torch_does(bk, real, expr):
     results = [eval(expr, {"torch": torch, "np": np}) for torch in (bk, real)]
@@ -222,7 +223,8 @@ def test_gradcheck_and_gradgradcheck_judge_as_torch(bk, real):
 
 @pytest.mark.parametrize("expr", [
     "x.stride()", "x.stride(0)", "x.stride(-1)", "x[1].storage_offset()", "x[:, 1:].stride()",
-    "x.unsqueeze(1).stride()", "torch.ones(0, 3).stride()",
+    "x.unsqueeze(1).stride()", "torch.ones(0, 3).stride()", "x[:, None].stride()",
+    "torch.ones(3, 1).stride()",
     "x.data_ptr() == x.view(-1).data_ptr()", "x.data_ptr() == x.clone().data_ptr()",
 ])
 def test_layout_queries_match_torch_on_numpy(real, expr):

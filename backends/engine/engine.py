@@ -244,7 +244,8 @@ class Engine:
         arr, scalar = (a, b) if ta else (b, a)
         if type(scalar) is builtins.float and self._kinds.get(arr.dtype) == "f":
             return a, b  # the common case, a float array and a Python float: nothing to cast
-        if type(scalar).__module__ == "numpy" and type(scalar).__name__ != "ndarray":
+        if type(scalar) not in _PYTHON_NUMBERS and type(scalar).__module__ == "numpy" and (
+                type(scalar).__name__ != "ndarray"):
             # numpy's scalars (np.float64(2.0), np.sqrt(d)) act as Python numbers do, as in
             # PyTorch: float32 * np.float64 stays float32 (a 0-d ndarray is an array there)
             scalar = scalar.item()
@@ -288,7 +289,7 @@ class Engine:
                     f"can't build a tensor from {type(data).__name__} data of numpy dtype "
                     f"{host.dtype}: give numbers, nested sequences of numbers, or arrays")
             if typed:
-                pass
+                host = host.astype(_list_dtype(np, data, self.dtype_name(self.default_float)))
             elif host.dtype == np.float64 and dtype is None:
                 with self.quiet():  # 1e300 becomes inf in float32, silently as in PyTorch
                     host = host.astype(self.dtype_name(self.default_float))
@@ -357,6 +358,38 @@ class Engine:
 _ENGINE_DIR = ENGINE_FOLDER + os.sep
 # the module that runs scripts for `gradspec exec` (its frame calls the script's code)
 _RUNNER = os.path.join(os.path.dirname(os.path.abspath(gradspec.__file__)), "scripts.py")
+
+
+_PYTHON_NUMBERS = (builtins.int, builtins.float, builtins.bool)
+
+
+def _list_dtype(np: Any, data: list, default_float: str) -> Any:
+    """PyTorch's dtype for a list holding numpy values (or tensors, now numpy scalars): their
+    dtypes promoted together; Python floats beside them make it at least the default float,
+    Python ints at least int64, as Python numbers join tensors in arithmetic."""
+    typed: list = []
+    kinds = set()
+
+    def walk(items: Any) -> None:
+        for x in items:
+            if isinstance(x, (list, tuple)):
+                walk(x)
+            elif type(x).__module__ == "numpy":
+                typed.append(x.dtype)
+            elif isinstance(x, builtins.bool):
+                kinds.add("b")
+            elif isinstance(x, builtins.int):
+                kinds.add("i")
+            elif isinstance(x, builtins.float):
+                kinds.add("f")
+
+    walk(data)
+    result = np.result_type(*typed)
+    if "f" in kinds and result.kind not in "fc":
+        return np.dtype(default_float)
+    if "i" in kinds and result.kind == "b":
+        return np.dtype(np.int64)
+    return result
 
 
 def _numpy_typed(data: Any) -> bool:

@@ -246,7 +246,7 @@ def _bitwise(a: Any, b: Any, op: str) -> Tensor:
         kind = eng.kind(x._data.dtype) if is_tensor else (
             "b" if isinstance(x, bool) else "i" if isinstance(x, int) else "f")
         if kind not in "biu":
-            name = _KINDS.get(kind, str(x._data.dtype) if is_tensor else type(x).__name__)
+            name = _KINDS.get(kind) or (str(x._data.dtype) if is_tensor else type(x).__name__)
             raise NotImplementedError(f'"{_BITWISE[op]}_cpu" not implemented for \'{name}\': '
                                       "bitwise ops take integer or bool tensors")
     da, db = eng.promote(a._data if ta else a, b._data if tb else b, ta, tb)
@@ -285,7 +285,7 @@ def bitwise_not(a: Tensor) -> Tensor:
     eng = type(a)._eng
     kind = eng.kind(a._data.dtype)
     if kind not in "biu":
-        raise NotImplementedError(f'"bitwise_not_cpu" not implemented for \'{_KINDS.get(kind)}\': '
+        raise NotImplementedError(f'"bitwise_not_cpu" not implemented for \'{_KINDS.get(kind, kind)}\': '
                                   "~ takes integer or bool tensors")
     xp = type(a)._xp
     d = a._data

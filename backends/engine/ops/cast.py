@@ -108,7 +108,13 @@ def stride(a: Any, dim: int | None = None) -> Any:
     strides = getattr(data, "strides", None)
     if strides is not None and len(strides) == len(shape) and all(shape):
         size = data.dtype.itemsize
-        steps = tuple(int(s) // size for s in strides)
+        steps = [int(s) // size for s in strides]
+        # a dim of size one has no step of its own (numpy may say 0, as after x[:, None]):
+        # PyTorch gives it the span of the dims after it
+        for d in range(len(shape) - 1, -1, -1):
+            if shape[d] == 1:
+                steps[d] = steps[d + 1] * shape[d + 1] if d + 1 < len(shape) else 1
+        steps = tuple(steps)
     else:
         steps, step = [], 1
         for n in reversed(shape):

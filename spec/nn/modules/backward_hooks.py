@@ -27,6 +27,7 @@ def _identity_function(backend: Any) -> type:
         @staticmethod
         def forward(ctx: Any, callback: Any, *tensors: Any) -> Any:
             ctx.callback = callback
+            ctx.set_materialize_grads(False)  # an unused output's gradient stays None
             return tensors  # the tensors themselves: the output aliases share their data
 
         @staticmethod
@@ -96,10 +97,13 @@ def call_with_backward_hooks(module: Any, args: tuple, run: Callable[[tuple], An
     identity = _identity_function(backend)
     if tracked:
         slots = [positions.index(i) for i in tracked]
+        constants = [args[i] for i in positions]
 
         def inputs_done(grads: tuple) -> tuple:
-            # grad_input holds one entry per tensor input, None where none flows
-            full = [None] * len(positions)
+            # grad_input holds one entry per tensor input: zeros for those that do not require
+            # grad (as PyTorch's), None where a tracked one got no gradient
+            full = [None if i in tracked else backend.zeros_like(constants[k])
+                    for k, i in enumerate(positions)]
             for slot, g in zip(slots, grads):
                 full[slot] = g
             replaced = call.inputs_done(tuple(full))

@@ -240,8 +240,8 @@ class Module:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         state = self.__dict__
-        if state.get("_forward_pre_hooks") or state.get("_forward_hooks") or (
-                "_backward_hooks" in state):
+        if state.get("_forward_pre_hooks") or state.get("_forward_hooks") or state.get(
+                "_backward_hooks") or state.get("_backward_pre_hooks"):
             return self._call_with_hooks(args, kwargs)
         if args and state.get("_parameters"):
             self._check_backend(args)
@@ -339,8 +339,7 @@ class Module:
                               False)
 
     def _backward_registry(self, name: str) -> dict:
-        """The module's dict of backward hooks of a kind (made on first use; its presence also
-        marks that calls go through `_call_with_hooks`)."""
+        """The module's dict of backward hooks of a kind (made on first use)."""
         state = self.__dict__
         for key in ("_backward_hooks", "_backward_pre_hooks"):
             if key not in state:

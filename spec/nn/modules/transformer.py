@@ -142,7 +142,7 @@ class TransformerEncoder(Module):
             return None
         backend = backend_of(src)
         if backend.is_grad_enabled() and (src.requires_grad or any(
-                p.requires_grad for p in self.layers[0].self_attn.parameters())):
+                p.requires_grad for p in self.layers[0].parameters())):
             return None
         if _autocast_active(backend):
             return None
