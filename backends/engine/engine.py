@@ -280,7 +280,7 @@ class Engine:
         else:
             # numpy values in a list keep their dtypes (PyTorch's inference), Python numbers
             # take the defaults
-            typed = dtype is None and isinstance(data, (list, tuple)) and _numpy_typed(data)
+            listed = dtype is None and isinstance(data, (list, tuple))
             data = _plain(data)
             np = self.host.numpy
             host = np.asarray(data)
@@ -288,8 +288,9 @@ class Engine:
                 raise TypeError(
                     f"can't build a tensor from {type(data).__name__} data of numpy dtype "
                     f"{host.dtype}: give numbers, nested sequences of numbers, or arrays")
-            if typed:
-                host = host.astype(_list_dtype(np, data, self.dtype_name(self.default_float)))
+            typed = _list_dtype(np, data, self.dtype_name(self.default_float)) if listed else None
+            if typed is not None:
+                host = host.astype(typed)
             elif host.dtype == np.float64 and dtype is None:
                 with self.quiet():  # 1e300 becomes inf in float32, silently as in PyTorch
                     host = host.astype(self.dtype_name(self.default_float))
@@ -366,7 +367,8 @@ _PYTHON_NUMBERS = (builtins.int, builtins.float, builtins.bool)
 def _list_dtype(np: Any, data: list, default_float: str) -> Any:
     """PyTorch's dtype for a list holding numpy values (or tensors, now numpy scalars): their
     dtypes promoted together; Python floats beside them make it at least the default float,
-    Python ints at least int64, as Python numbers join tensors in arithmetic."""
+    Python ints at least int64, as Python numbers join tensors in arithmetic.  None for a list
+    of Python numbers only (the defaults apply)."""
     typed: list = []
     kinds = set()
 
@@ -384,24 +386,14 @@ def _list_dtype(np: Any, data: list, default_float: str) -> Any:
                 kinds.add("f")
 
     walk(data)
+    if not typed:
+        return None
     result = np.result_type(*typed)
     if "f" in kinds and result.kind not in "fc":
         return np.dtype(default_float)
     if "i" in kinds and result.kind == "b":
         return np.dtype(np.int64)
     return result
-
-
-def _numpy_typed(data: Any) -> bool:
-    """Whether nested sequences hold a numpy scalar or array (whose dtype then counts)."""
-    for item in data:
-        if isinstance(item, (list, tuple)):
-            if _numpy_typed(item):
-                return True
-        elif (type(item).__module__ == "numpy" and hasattr(item, "dtype")) or isinstance(
-                item, Tensor):
-            return True
-    return False
 
 
 def _plain(data: Any, nested: bool = False) -> Any:

@@ -132,15 +132,13 @@ def _quantile(backend: Any, name: str, input: Any, q: Any, dim: Any, keepdim: bo
     count = (~nan).sum(dim=d, keepdim=True) if ignore_nan else backend.full(
         tuple(1 if i == d else s for i, s in enumerate(ordered.shape)), n, dtype=backend.int64)
     last = (count - 1).clamp(min=0).to(input.dtype)
-    if not ignore_nan:  # a slice holding NaN takes its last element, NaN, as PyTorch does
-        last_shape = last.shape
-        last = backend.where(nan.any(dim=d, keepdim=True), backend.full(last_shape, -1.0,
-                                                                          dtype=input.dtype), last)
+    # quantile: a slice holding NaN takes its last element, NaN, as PyTorch does
+    holds_nan = None if ignore_nan else nan.any(dim=d, keepdim=True)
     results = []
     for k in range(qs.shape[0]):
         position = last * qs[k]
-        if not ignore_nan:
-            position = backend.where(last < 0, backend.full_like(position, n - 1), position)
+        if holds_nan is not None:
+            position = backend.where(holds_nan, backend.full_like(position, n - 1), position)
         lower = position.floor().long()
         upper = position.ceil().long()
         if interpolation == "lower":

@@ -26,7 +26,8 @@ def checkpoint(function: Callable[..., Any], *args: Any, use_reentrant: bool | N
 def checkpoint_sequential(functions: Any, segments: int, input: Any,
                           use_reentrant: bool | None = None, **kwargs: Any) -> Any:
     """``input`` through each of ``functions`` (a list, or an ``nn.Sequential``) in turn, as
-    ``torch.utils.checkpoint.checkpoint_sequential`` computes it."""
+    ``torch.utils.checkpoint.checkpoint_sequential`` computes it (``segments`` is checked as
+    PyTorch checks it; it only groups what PyTorch recomputes, so it changes nothing here)."""
     layers: Sequence[Any] = list(functions.children()) if hasattr(functions, "children") \
         else list(functions)
     if not isinstance(segments, int) or segments < 1:

@@ -14,14 +14,14 @@ from typing import Any, Callable
 from ...plugins import backend_of
 from ..parameter import is_tensor
 
-_FUNCTIONS: dict[int, tuple[type, Any]] = {}  # id(backend) -> (identity Function, backend)
+_FUNCTIONS: dict[Any, type] = {}  # backend -> its identity Function
 
 
 def _identity_function(backend: Any) -> type:
     """The identity ``autograd.Function`` of ``backend`` whose backward calls a callback."""
-    found = _FUNCTIONS.get(id(backend))
-    if found is not None and found[1] is backend:
-        return found[0]
+    found = _FUNCTIONS.get(backend)
+    if found is not None:
+        return found
 
     class BackwardHookFunction(backend.autograd.Function):
         @staticmethod
@@ -34,7 +34,7 @@ def _identity_function(backend: Any) -> type:
         def backward(ctx: Any, *grads: Any) -> Any:
             return (None, *ctx.callback(grads))
 
-    _FUNCTIONS[id(backend)] = (BackwardHookFunction, backend)
+    _FUNCTIONS[backend] = BackwardHookFunction
     return BackwardHookFunction
 
 
