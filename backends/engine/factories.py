@@ -318,6 +318,14 @@ class Factories:
             floats = any(isinstance(v, float) for v in (start, end, step))
             dtype = self.eng.default_float if floats else self.eng.int64
         dt = self.eng.dtype(dtype)
+        if step == 0:
+            raise RuntimeError("arange(): step must be nonzero")
+        if (step > 0 and end < start) or (step < 0 and end > start):
+            raise RuntimeError(f"arange(): upper bound and lower bound inconsistent with step "
+                               f"sign (start={start}, end={end}, step={step})")
+        if type(start) is int and type(end) is int and type(step) is int and dt == self.eng.int64:
+            # integers: the namespace's own range is exact, without the float round trip
+            return self._leaf(self.xp.arange(start, end, step, dtype=dt), requires_grad)
         n = max(0, math.ceil((end - start) / step))
         data = self.xp.arange(n, dtype=self.eng.float64 if self.eng.is_floating(dt) else self.eng.int64)
         data = self.xp.astype(data * step + start, dt)

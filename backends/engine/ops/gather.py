@@ -252,6 +252,8 @@ def _check_range(eng: Any, values: Any, size: int, dim: int) -> None:
     xp = eng.xp
     if values.size == 0:
         return
+    if int(xp.min(values)) >= 0 and int(xp.max(values)) < size:
+        return
     bad = (values < 0) | (values >= size)
     if bool(xp.any(bad)):
         first = int(xp.reshape(values[bad], (-1,))[0])
@@ -265,20 +267,45 @@ def along(eng: Any, shape: tuple[int, ...], index: Any, axis: int) -> indexing.I
     xp = eng.xp
     ishape = tuple(index.shape)
     ndim = len(shape)
+    if index.dtype != eng.int64:
+        index = xp.astype(index, eng.int64)
+    step, offsets, coords = _grid(eng, tuple(shape), ishape, axis)
+    lin = index * step if offsets is None else index * step + offsets
+    native = coords[:axis] + (index,) + coords[axis + 1:]
+    return indexing.Index(None, tuple(shape), xp.reshape(lin, ishape) if ndim else lin, ishape,
+                          native)
+
+
+_GRIDS: dict = {}  # (namespace, shape, index shape, axis) -> `_grid`'s answer, never written to
+
+
+def _grid(eng: Any, shape: tuple, ishape: tuple, axis: int) -> tuple[int, Any, tuple]:
+    """What `along` adds to ``index * step`` (``step``: the stride of ``axis``): the linear
+    offset of every other coordinate (None for a vector), and those coordinates, each an
+    int64 range shaped to broadcast along its dimension.  They depend on the shapes only, so a
+    loop that sorts or gathers the same shapes makes them once."""
+    key = (eng.xp, shape, ishape, axis)
+    found = _GRIDS.get(key)
+    if found is not None:
+        return found
+    xp = eng.xp
+    ndim = len(shape)
     st = strides(shape)
-    index = xp.astype(index, eng.int64)
-    lin = index * st[axis]
-    native: list[Any] = []
+    offsets = None
+    coords = []
     for d in range(ndim):
         if d == axis:
-            native.append(index)
+            coords.append(None)
             continue
         coord = xp.reshape(xp.arange(ishape[d], dtype=eng.int64),
                            tuple(ishape[d] if j == d else 1 for j in range(ndim)))
-        native.append(coord)
-        lin = lin + coord * st[d]
-    return indexing.Index(None, tuple(shape), xp.reshape(lin, ishape) if ndim else lin, ishape,
-                          tuple(native))
+        coords.append(coord)
+        offsets = coord * st[d] if offsets is None else offsets + coord * st[d]
+    found = (st[axis] if ndim else 1, offsets, tuple(coords))
+    if len(_GRIDS) >= 64:  # a bound: a model with ever new shapes must not fill memory
+        _GRIDS.clear()
+    _GRIDS[key] = found
+    return found
 
 
 def _check_gather_shapes(what: str, shape: tuple, ishape: tuple, axis: int,

@@ -11,19 +11,48 @@ better natively offer ``scatter_add``/``index_put`` through the engine's extensi
 from __future__ import annotations
 
 import operator
-from dataclasses import dataclass
 from typing import Any
 
 
-@dataclass(frozen=True)
 class Index:
-    """A normalised key for an array of shape ``shape``."""
+    """A normalised key for an array of shape ``shape``: ``basic``, a full basic key, or for
+    advanced keys ``lin``, the int64 linear positions shaped like the result (``out_shape``),
+    and ``native``, the key with arrays, for namespaces that take it.  A key that picks whole
+    rows (``x[i]``, ``x[i, :]``, a mask ``x[m]`` over the first ``lead`` dimensions) also
+    keeps them as ``rows``, non-negative positions along those dimensions taken as one: it
+    gathers with one ``take`` and computes ``lin`` only when asked (for a backward or an
+    assignment)."""
 
-    basic: tuple | None  # a full basic key, or None for advanced keys
-    shape: tuple[int, ...]
-    lin: Any = None  # advanced: int64 linear positions, shaped like the result
-    out_shape: tuple[int, ...] = ()
-    native: tuple | None = None  # advanced: the key with arrays, for namespaces that take it
+    __slots__ = ("basic", "shape", "_lin", "out_shape", "native", "rows", "lead", "_xp")
+
+    def __init__(self, basic: tuple | None, shape: tuple[int, ...], lin: Any = None,
+                 out_shape: tuple[int, ...] = (), native: tuple | None = None,
+                 rows: Any = None, lead: int = 1, xp: Any = None) -> None:
+        self.basic, self.shape, self._lin = basic, shape, lin
+        self.out_shape, self.native, self.rows, self._xp = out_shape, native, rows, xp
+        self.lead = lead
+
+    @property
+    def lin(self) -> Any:
+        """The linear positions into the flattened array, shaped like the result."""
+        if self._lin is None and self.rows is not None:
+            self._lin = _rows_lin(self._xp, self.rows, self.shape[self.lead:], self.out_shape)
+        return self._lin
+
+    def __repr__(self) -> str:
+        return (f"Index(basic={self.basic!r}, shape={self.shape!r}, "
+                f"out_shape={self.out_shape!r})")
+
+
+def _rows_lin(xp: Any, rows: Any, row_shape: tuple[int, ...], out_shape: tuple[int, ...]
+              ) -> Any:
+    """Linear positions (C order) of whole rows ``rows``, each of ``row_shape``."""
+    tail = 1
+    for s in row_shape:
+        tail *= s
+    flat = xp.reshape(rows, (-1, 1)) * tail + xp.reshape(
+        xp.arange(tail, dtype=rows.dtype), (1, -1))
+    return xp.reshape(flat, out_shape)
 
 
 def _component(k: Any, eng: Any) -> Any:
@@ -98,6 +127,13 @@ def normalize(key: Any, shape: tuple[int, ...], eng: Any) -> Index:
 def _advanced(comps: list, shape: tuple[int, ...], eng: Any, used: int) -> Index:
     xp = eng.xp
     native = tuple(comps)
+    first = comps[0]
+    if (not isinstance(first, (int, slice)) and first is not None and first is not Ellipsis
+            and all(_whole(c) for c in comps[1:])):
+        if not eng.is_bool(first.dtype):
+            return _leading_rows(xp, eng, first, shape, native)
+        if first.ndim and tuple(first.shape) == shape[:first.ndim]:
+            return _leading_mask(xp, eng, first, shape, native)
     ndim = len(shape)
     at = [i for i, c in enumerate(comps) if c is Ellipsis]
     if at:
@@ -182,6 +218,40 @@ def _advanced(comps: list, shape: tuple[int, ...], eng: Any, used: int) -> Index
     return Index(None, shape, lin, tuple(out_shape), native)
 
 
+def _whole(c: Any) -> bool:
+    """A component that keeps a dimension whole (``:``) or all the rest (``...``)."""
+    return c is Ellipsis or (isinstance(c, slice) and c.start is None and c.stop is None
+                             and c.step is None)
+
+
+def _leading_rows(xp: Any, eng: Any, rows: Any, shape: tuple[int, ...], native: tuple) -> Index:
+    """The key ``x[i]`` (or ``x[i, :]``, ``x[i, ...]``): rows ``i`` of the first dimension, the
+    commonest advanced key (a batch, an embedding lookup), checked and wrapped in two
+    reductions, its positions left for `Index.lin` to work out when a backward wants them."""
+    if rows.dtype != eng.int64:
+        rows = xp.astype(rows, eng.int64)
+    size = shape[0]
+    if rows.size:
+        lo, hi = int(xp.min(rows)), int(xp.max(rows))
+        if lo < -size or hi >= size:
+            raise IndexError(f"index {hi if hi >= size else lo} is out of bounds for dimension 0 "
+                             f"with size {size}")
+        if lo < 0:
+            rows = xp.where(rows < 0, rows + size, rows)
+    return Index(None, shape, None, tuple(rows.shape) + shape[1:], native, rows, 1, xp)
+
+
+def _leading_mask(xp: Any, eng: Any, mask: Any, shape: tuple[int, ...], native: tuple) -> Index:
+    """The key ``x[m]`` for a mask ``m`` of the first ``m.ndim`` dimensions' shape: the rows
+    where it is true, those dimensions taken as one."""
+    lead = mask.ndim
+    flat = mask if lead == 1 else xp.reshape(mask, (-1,))
+    rows = xp.nonzero(flat)[0]
+    if rows.dtype != eng.int64:
+        rows = xp.astype(rows, eng.int64)
+    return Index(None, shape, None, (rows.shape[0],) + shape[lead:], native, rows, lead, xp)
+
+
 def set_basic(xp: Any, target: Any, key: tuple, values: Any) -> None:
     """``target[key] = values`` for a full basic key.  array API namespaces refuse ``None`` in
     assignment keys, so new axes are dropped from the key and from the values instead."""
@@ -197,6 +267,13 @@ def set_basic(xp: Any, target: Any, key: tuple, values: Any) -> None:
 
 def gather(eng: Any, data: Any, index: Index) -> Any:
     xp = eng.xp
+    rows = index.rows
+    if rows is not None:
+        lead = index.lead
+        if lead != 1:  # a mask's dimensions, taken as one
+            data = xp.reshape(data, (-1,) + tuple(data.shape[lead:]))
+        picked = xp.take(data, rows if rows.ndim == 1 else xp.reshape(rows, (-1,)), axis=0)
+        return picked if rows.ndim == 1 else xp.reshape(picked, index.out_shape)
     flat = xp.reshape(data, (-1,))
     return xp.reshape(xp.take(flat, xp.reshape(index.lin, (-1,))), index.out_shape)
 

@@ -55,8 +55,13 @@ def _tensors(tensors: Sequence[Any], what: str) -> tuple[list, type]:
         if not isinstance(t, Tensor):
             raise TypeError(f"{what}(): expected a sequence of tensors, element {i} is {type(t).__name__}")
     T = type(items[0])
-    eng = T._eng
-    dtype = eng.result_dtype(*[t._data.dtype for t in items])
+    first = items[0]._data.dtype
+    for t in items:
+        if t._data.dtype != first:
+            break
+    else:  # one dtype, the common case: nothing to promote
+        return items, T
+    dtype = T._eng.result_dtype(*[t._data.dtype for t in items])
     return [t if t._data.dtype == dtype else t.to(dtype) for t in items], T
 
 
@@ -69,10 +74,13 @@ def cat(tensors: Sequence[Any], dim: int = 0) -> Any:
     if not -ndim <= dim < ndim:
         raise IndexError(f"cat(): dimension {dim} out of range for {ndim}-d tensors")
     axis = dim % ndim
+    first = items[0]._data.shape
     for i, t in enumerate(items):
-        same = t.ndim == ndim and all(
-            a == b for j, (a, b) in enumerate(zip(t.shape, items[0].shape)) if j != axis)
-        if not same:
+        shape = t._data.shape
+        if shape == first:
+            continue
+        if len(shape) != ndim or shape[:axis] != first[:axis] or \
+                shape[axis + 1:] != first[axis + 1:]:
             raise RuntimeError(
                 f"cat(): sizes of tensors must match except in dimension {axis}: tensor 0 has shape "
                 f"{tuple(items[0].shape)}, tensor {i} has shape {tuple(t.shape)}")
@@ -81,9 +89,9 @@ def cat(tensors: Sequence[Any], dim: int = 0) -> Any:
 
 def stack(tensors: Sequence[Any], dim: int = 0) -> Any:
     items, T = _tensors(tensors, "stack")
-    shape = tuple(items[0].shape)
+    shape = tuple(items[0]._data.shape)
     for i, t in enumerate(items):
-        if tuple(t.shape) != shape:
+        if tuple(t._data.shape) != shape:
             raise RuntimeError(
                 f"stack(): expects each tensor to be equal size, but got {shape} at entry 0 and "
                 f"{tuple(t.shape)} at entry {i}")

@@ -21,25 +21,29 @@ from . import indexing
 
 def _shape_arg(shape: tuple) -> tuple:
     if len(shape) == 1 and isinstance(shape[0], (tuple, list)):
-        shape = tuple(shape[0])
-    return tuple(int(s) for s in shape)
+        shape = shape[0]
+    return tuple([int(s) for s in shape])
 
 
 def infer_shape(shape: tuple, numel: int) -> tuple[int, ...]:
-    if list(shape).count(-1) > 1:
-        raise RuntimeError("only one dimension can be inferred (-1)")
-    known = 1
-    for s in shape:
-        if s != -1:
-            if s < 0:
-                raise RuntimeError(f"invalid shape dimension {s}")
+    """``shape`` with its one -1 (if any) worked out from ``numel``; checked, in one pass."""
+    known, free = 1, -1
+    for i, s in enumerate(shape):
+        if s == -1:
+            if free >= 0:
+                raise RuntimeError("only one dimension can be inferred (-1)")
+            free = i
+        elif s < 0:
+            raise RuntimeError(f"invalid shape dimension {s} at index {i} of shape "
+                               f"{list(shape)}")
+        else:
             known *= s
-    if -1 in shape:
+    if free >= 0:
         if known == 0 or numel % known:
             raise RuntimeError(f"shape {list(shape)} is invalid for input of size {numel}: the "
                                f"sizes must multiply to {numel}")
-        shape = tuple(numel // known if s == -1 else s for s in shape)
-    elif known != numel:
+        return tuple(shape[:free]) + (numel // known,) + tuple(shape[free + 1:])
+    if known != numel:
         raise RuntimeError(f"shape {list(shape)} is invalid for input of size {numel}: the sizes "
                            f"must multiply to {numel} (-1 lets one size be inferred)")
     return tuple(shape)
@@ -312,7 +316,7 @@ def t(a: Any) -> Any:
         raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {a.ndim}D")
     if a.ndim < 2:
         return _reshape(a, tuple(a.shape), view=True)
-    return permute(a, 1, 0, label="TBackward0")
+    return _view(a, PermuteBackward0, ("permute", (1, 0)), axes=(1, 0), label="TBackward0")
 
 
 def squeeze(a: Any, dim: Any = None) -> Any:
@@ -331,7 +335,7 @@ def unsqueeze(a: Any, dim: int) -> Any:
     if not -n <= dim < n:
         raise IndexError(f"dimension {dim} is out of range for unsqueeze of a {a.ndim}-d tensor")
     d = dim % n
-    shape = tuple(a.shape)
+    shape = tuple(a._data.shape)
     return _reshape(a, shape[:d] + (1,) + shape[d:], view=True, label="UnsqueezeBackward0",
                     valid=True)
 
@@ -374,6 +378,10 @@ def _getitem_basic(a: Any, key: tuple) -> Any:
 
 
 def getitem(a: Any, key: Any) -> Any:
+    if type(key) is int:  # x[i], the commonest key: one bounds check, no normalising
+        shape = a._data.shape
+        if shape and -shape[0] <= key < shape[0]:
+            return _getitem_basic(a, (key, Ellipsis))
     eng = type(a)._eng
     index = indexing.normalize(key, tuple(a.shape), eng)
     if index.basic is not None:
