@@ -4,9 +4,11 @@ its most called functions replaced by direct numpy calls that give the same resu
 On the small arrays of a small model, numpy's generic entry points cost more than the
 arithmetic: ``numpy.sum`` and ``numpy.min`` dispatch through Python before reaching the ufunc's
 ``reduce`` (1.4 us against 0.65), ``numpy.argmin`` before the array's method (2 us against
-0.4), and the compat layer adds argument handling to ``reshape``, ``matrix_transpose``,
-``astype``, ``asarray``, ``arange`` and ``ones_like`` (0.3 to 1.3 us each; on a numpy scalar,
-``ones_like`` costs more: its dispatch fails a lookup on the scalar's type).
+0.4), and the compat layer adds argument handling to ``reshape``, ``permute_dims``,
+``matrix_transpose``, ``astype``, ``asarray``, ``arange`` and ``ones_like`` (0.3 to 1.3 us
+each; on a numpy scalar, ``ones_like`` costs more: its dispatch fails a lookup on the
+scalar's type); its ``clip`` broadcasts Python bounds to full arrays and its descending
+``argsort`` flips through ``numpy.flip`` (several microseconds each on a small matrix).
 Each replacement takes the fast route only where its result is known to be identical (a
 floating dtype for reductions, no ``device`` request, a ``copy`` request only where the fast
 route is compat's own call) and otherwise calls the compat function it replaces, so the
@@ -72,6 +74,12 @@ def namespace() -> types.ModuleType:
         if copy is not None:
             return compat.reshape(x, shape, copy=copy)
         return np.reshape(x, shape) if type(x) is not np.ndarray else x.reshape(shape)
+
+    def permute_dims(x: Any, /, axes: tuple[int, ...]) -> Any:
+        # compat's is numpy.transpose, which dispatches through Python to this method
+        if type(x) is np.ndarray:
+            return x.transpose(axes)
+        return compat.permute_dims(x, axes)
 
     def matrix_transpose(x: Any, /) -> Any:
         if x.ndim < 2:
@@ -146,7 +154,34 @@ def namespace() -> types.ModuleType:
             return x.take(indices, axis=axis)
         return compat.take(x, indices, axis=axis, **kw)
 
-    for fn in (reshape, matrix_transpose, astype, asarray, ones_like, zeros_like, arange, eye,
-               take):
+    def _bound(b: Any) -> bool:
+        # a Python number the fast clip takes as compat does (NaN left to compat)
+        return b is None or (type(b) in (int, float) and b == b)
+
+    def clip(x: Any, /, min: Any = None, max: Any = None, **kw: Any) -> Any:
+        # compat broadcasts each Python bound to a full array first (clamp on a small tensor
+        # cost six times PyTorch's); numpy's clip takes them as they are, with the same
+        # results on floating arrays (signed zeros, infinities and NaN elements included)
+        if (type(x) is np.ndarray and not kw and x.dtype.kind == "f" and _bound(min)
+                and _bound(max) and (min is not None or max is not None)):
+            return np.clip(x, min, max)
+        return compat.clip(x, min, max, **kw)
+
+    def argsort(x: Any, /, *, axis: int = -1, descending: bool = False, stable: bool = True,
+                **kw: Any) -> Any:
+        # compat's own algorithm (a descending sort is the flipped ascending sort of the
+        # flipped array, so ties keep their order), with reversed views for numpy.flip and the
+        # array's method for numpy.argsort: a third of the cost on a small matrix
+        if type(x) is not np.ndarray or kw or x.ndim == 0:
+            return compat.argsort(x, axis=axis, descending=descending, stable=stable, **kw)
+        kind = "stable" if stable else None
+        if not descending:
+            return x.argsort(axis=axis, kind=kind)
+        ax = axis % x.ndim
+        rev = (slice(None),) * ax + (slice(None, None, -1),)
+        return (x.shape[ax] - 1) - x[rev].argsort(axis=ax, kind=kind)[rev]
+
+    for fn in (reshape, permute_dims, matrix_transpose, astype, asarray, ones_like, zeros_like, arange, eye,
+               take, clip, argsort):
         setattr(ns, fn.__name__, fn)
     return ns
