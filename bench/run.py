@@ -35,10 +35,11 @@ import common  # noqa: E402
 import logreg  # noqa: E402
 import mlp  # noqa: E402
 import nn_benchmarks  # noqa: E402  (conv2d, cnn, transformer)
+import op_mix  # noqa: E402
 import peers  # noqa: E402
 import scaleout  # noqa: E402
 
-BENCHMARKS = ("per-op", "seeds-logreg", "big-logreg", "mlp", "long-chain",
+BENCHMARKS = ("per-op", "op-mix", "seeds-logreg", "big-logreg", "mlp", "long-chain",
               *nn_benchmarks.BENCHMARKS, "scale-out", "peers")
 #: gradspec's engine systems beside the figures of this process's core (bench/common.py)
 ENGINE_COLUMNS = ("pure", "baseline")
@@ -51,6 +52,7 @@ class Plan:
     def __init__(self, quick: bool) -> None:
         self.quick = quick
         self.chain_repeats = 15 if quick else 60
+        self.mix_repeats = 4 if quick else 15
         self.seeds_repeats = 3 if quick else 9
         self.big_rounds = 1 if quick else 3
         self.big_iterations = 10 if quick else 50
@@ -64,7 +66,8 @@ class Plan:
         if name in nn_benchmarks.BENCHMARKS:
             return nn_benchmarks.BENCHMARKS[name].ticks(self.quick)
         systems = (3 if common.have_torch() else 2) + len(common.ENGINE_SYSTEMS)
-        return {"per-op": self.chain_repeats + 3, "seeds-logreg": self.seeds_repeats + 1,
+        return {"per-op": self.chain_repeats + 3, "op-mix": self.mix_repeats + 2,
+                "seeds-logreg": self.seeds_repeats + 1,
                 "big-logreg": (len(BIG_SIZES) + common.glibc()) * self.big_rounds * systems,
                 "mlp": 2 * self.mlp_rounds * systems, "long-chain": 2 * (self.long_repeats + 1),
                 "phases": self.phase_repeats + 1 + self.phase_rounds * systems,
@@ -100,6 +103,14 @@ def run_per_op(plan: Plan, tick: Callable[[], None]) -> list[dict[str, Any]]:
     return [_row(name, f"{phase} (us/op)", {k: v[phase] for k, v in res.items()}, 3, "torch",
                  0.5 if phase == "total" else None)
             for phase in ("forward", "backward", "total")]
+
+
+def run_op_mix(plan: Plan, tick: Callable[[], None]) -> list[dict[str, Any]]:
+    """The ops of ordinary programs on a small tensor, by group (a diagnostic: no target)."""
+    res = op_mix.per_group(plan.mix_repeats, tick)
+    name = "per-op: common ops on an 8x16 float32 tensor that requires grad"
+    return [_row(name, f"{group} (us/call)", {k: v[group] for k, v in res.items()}, 2, "torch")
+            for group in op_mix.GROUPS]
 
 
 def run_seeds(plan: Plan, tick: Callable[[], None]) -> list[dict[str, Any]]:
@@ -280,6 +291,8 @@ def _run_all(chosen: list[str], plan: Plan, data_dir: Path | None) -> list[dict[
             bar.label = name
             if name == "per-op":
                 rows += run_per_op(plan, tick)
+            elif name == "op-mix":
+                rows += run_op_mix(plan, tick)
             elif name == "seeds-logreg":
                 rows += run_seeds(plan, tick)
             elif name == "big-logreg":

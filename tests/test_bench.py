@@ -231,3 +231,24 @@ def test_run_takes_one_kind_of_baseline():
     done = subprocess.run([sys.executable, str(ROOT / "bench" / "run.py"), "--baseline", "HEAD",
                            "--baseline-python", sys.executable], capture_output=True, text=True)
     assert done.returncode == 2 and "not both" in done.stderr and "Traceback" not in done.stderr
+
+
+def test_op_mix_runs_every_op_on_gradspec_and_torch():
+    import gradspec
+    import op_mix
+
+    backends = [gradspec.load_backend("numpy")]
+    if common.have_torch():
+        import torch
+
+        backends.append(torch)
+    for backend in backends:
+        names = op_mix._namespace(backend)
+        for ops in op_mix.GROUPS.values():
+            for op in ops:  # each statement runs, and records a node (argmax: an index)
+                out = eval(op, names)
+                first = out[0] if isinstance(out, tuple) else out
+                assert first.requires_grad is (op != "x.argmax(1)"), op
+        times = op_mix.mix(names)
+        assert set(times) == set(op_mix.GROUPS) and all(t > 0 for t in times.values())
+    assert "op-mix" in run.BENCHMARKS and run.Plan(quick=True).ticks("op-mix") > 0
