@@ -183,3 +183,39 @@ def test_view_shape_errors(B, shape, message):
                                         ((-1, 1, 6), (2, 1, 6))])
 def test_view_infers_one_dimension(B, shape, want):
     assert tuple(B.zeros(2, 6).view(*shape).shape) == want
+
+
+#: basic keys of a (4, 5, 6) tensor and the grad_fn PyTorch 2.13 gives each (observed)
+BASIC_NAMES = {
+    "[:, 0]": "SelectBackward0", "[0]": "SelectBackward0", "[1:3]": "SliceBackward0",
+    "[1:3, 0]": "SelectBackward0", "[0, 1:3]": "SliceBackward0", "[None]": "UnsqueezeBackward0",
+    "[0, None]": "UnsqueezeBackward0", "[None, 0]": "SelectBackward0",
+    "[:, :]": "AliasBackward0", "[:]": "SliceBackward0", "[...]": "AliasBackward0",
+    "[..., 0]": "SelectBackward0", "[..., 1:2]": "SliceBackward0", "[0, 0]": "SelectBackward0",
+    "[0, :, None]": "UnsqueezeBackward0", "[:, None, :]": "UnsqueezeBackward0",
+    "[1:3, :, 0]": "SelectBackward0", "[0, ..., 1:3]": "SliceBackward0", "[-1]": "SelectBackward0",
+    "[::2]": "SliceBackward0", "[0:4]": "SliceBackward0", "[0:4, 0:5]": "AliasBackward0",
+    "[:, 1:2, None]": "UnsqueezeBackward0", "[None, None]": "UnsqueezeBackward0",
+    "[..., None, 0]": "SelectBackward0", "[0][1]": "SelectBackward0",
+}
+
+
+@pytest.mark.parametrize("key", list(BASIC_NAMES))
+def test_basic_keys_are_named_as_pytorch_names_them(B, key):
+    # the last view PyTorch's indexing applies: printed graphs and grad_fn checks read alike
+    x = B.zeros(4, 5, 6, requires_grad=True)
+    y = eval("x" + key, {"x": x})
+    assert y.grad_fn.name() == BASIC_NAMES[key]
+    z = eval("x" + key, {"x": np.zeros((4, 5, 6))})
+    assert tuple(y.shape) == z.shape
+
+
+def test_transposes_and_select_are_named_as_in_pytorch(B):
+    x = B.zeros(4, 5, requires_grad=True)
+    assert x.T.grad_fn.name() == "PermuteBackward0"  # also for a matrix
+    assert x.t().grad_fn.name() == "TBackward0"
+    assert B.zeros(5, requires_grad=True).T.grad_fn.name() == "PermuteBackward0"
+    picked = x.select(1, -2)
+    assert picked.grad_fn.name() == "SelectBackward0" and tuple(picked.shape) == (4,)
+    picked.sum().backward()
+    assert x.grad.tolist() == [[0.0, 0.0, 0.0, 1.0, 0.0]] * 4

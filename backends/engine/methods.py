@@ -476,8 +476,9 @@ def attach(cls: type) -> None:
     table.update(OPS_METHODS)
     for name, fn in table.items():
         setattr(cls, name, fn)
-    cls.T = property(lambda self: F.permute(self, *reversed(range(self.ndim)), label="PermuteBackward0")
-                     if self.ndim > 2 else F.t(self))
+    # x.T reverses the dims by permute in PyTorch, also for a matrix (x.t() is TBackward0)
+    cls.T = property(lambda self: F.permute(self, *reversed(range(self.ndim)),
+                                            label="PermuteBackward0"))
     cls.mT = property(lambda self: F.transpose(self, -2, -1))
     cls.itemsize = property(_element_size)
     cls.nbytes = property(lambda self: self.numel() * self.dtype.itemsize)

@@ -310,7 +310,7 @@ def select(backend: Any, input: Any, dim: int, index: int) -> Any:
     if not -size <= index < size:
         raise IndexError(f"select(): index {index} out of range for tensor of size "
                          f"{list(input.shape)} at dimension {d}")
-    return input.narrow(d, index % size, 1).squeeze(d)
+    return input[(slice(None),) * d + (index,)]  # indexing's select: a view, as PyTorch's
 
 
 @_composed("tensor_split", what="split into n near-equal parts, or at given indices")

@@ -96,17 +96,17 @@ class ExpandBackward0(Node):
 
 @register("getitem")
 class SliceBackward0(Node):
-    """Basic indexing (ints, slices, None, Ellipsis): a view."""
+    """Basic indexing (ints, slices, None, Ellipsis): a view, named as PyTorch names the
+    last view its indexing made (`index_label`)."""
 
-    __slots__ = ("key", "shape")
+    __slots__ = ("key", "shape", "label")
 
-    def forward(self, xp, a, key):
-        self.key, self.shape = key, a.shape
+    def forward(self, xp, a, key, label=None):
+        self.key, self.shape, self.label = key, a.shape, label
         return a[key]
 
     def name(self):
-        ints = [k for k in self.key if k is not Ellipsis and k is not None]
-        return "SelectBackward0" if ints and all(isinstance(k, int) for k in ints) else "SliceBackward0"
+        return self.label or index_label(self.key, self.key, self.shape)
 
     def backward(self, F, g, a):
         return (F.slice_scatter(g, self.key, self.shape),)
@@ -373,19 +373,48 @@ def broadcast_to(a: Any, shape: tuple) -> Any:
     return expand(a, tuple(shape))
 
 
-def _getitem_basic(a: Any, key: tuple) -> Any:
-    return _view(a, SliceBackward0, ("getitem", key), key=key)
+def index_label(raw: Any, basic: tuple, shape: tuple) -> str:
+    """The grad_fn name PyTorch gives ``x[raw]`` for a basic key (``basic``, its normalised
+    form, for an input of ``shape``): indexing applies each component in turn (an int
+    selects, None unsqueezes, a slice slices) and the result shows the last one; in a tuple, a
+    slice over a whole dimension is skipped, and a key that does nothing is an alias."""
+    if not isinstance(raw, tuple):  # one component is applied whatever it is
+        if raw is None:
+            return "UnsqueezeBackward0"
+        if raw is Ellipsis:
+            return "AliasBackward0"
+        return "SliceBackward0" if isinstance(raw, slice) else "SelectBackward0"
+    label = "AliasBackward0"
+    used = sum(1 for c in basic if c is not None and c is not Ellipsis)
+    dim = 0
+    for c in basic:
+        if c is Ellipsis:
+            dim += len(shape) - used
+        elif c is None:
+            label = "UnsqueezeBackward0"
+        else:
+            if isinstance(c, int):
+                label = "SelectBackward0"
+            elif not (c.start == 0 and c.step == 1 and c.stop >= shape[dim]):
+                label = "SliceBackward0"
+            dim += 1
+    return label
+
+
+def _getitem_basic(a: Any, key: tuple, label: str | None = None) -> Any:
+    return _view(a, SliceBackward0, ("getitem", key), key=key, label=label)
 
 
 def getitem(a: Any, key: Any) -> Any:
     if type(key) is int:  # x[i], the commonest key: one bounds check, no normalising
         shape = a._data.shape
         if shape and -shape[0] <= key < shape[0]:
-            return _getitem_basic(a, (key, Ellipsis))
+            return _getitem_basic(a, (key, Ellipsis), "SelectBackward0")
     eng = type(a)._eng
-    index = indexing.normalize(key, tuple(a.shape), eng)
+    shape = tuple(a._data.shape)
+    index = indexing.normalize(key, shape, eng)
     if index.basic is not None:
-        return _getitem_basic(a, index.basic)
+        return _getitem_basic(a, index.basic, index_label(key, index.basic, shape))
     return unary(IndexBackward0, a, index=index, eng=eng)
 
 
