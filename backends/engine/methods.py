@@ -13,6 +13,7 @@ from . import autograd
 from . import functional as F
 from .grad_mode import STATE
 from .tensor import Tensor, _constant, _update
+from .ops.arith import refuse_bool_subtraction, refuses_bool
 from .ops.cast import contiguous, data_ptr, is_contiguous, storage_offset, stride
 
 
@@ -57,6 +58,8 @@ def add_(self, other, alpha=1):
 
 
 def sub_(self, other, alpha=1):
+    if refuses_bool(self) or refuses_bool(other):
+        refuse_bool_subtraction(self, other)
     other = other if alpha == 1 else F.mul(other, alpha)
     raw = "__isub__" if _same_kind(self, other) else None
     if raw is not None and _update(self, raw, other):
@@ -214,12 +217,12 @@ def _min(self, dim=None, keepdim=False, *, axis=None, keepdims=None):
     return F.min(self, dim, keepdim, axis=axis, keepdims=keepdims)
 
 
-def _softmax(self, dim=None, *, axis=None):
-    return F.softmax(self, dim, axis=axis)
+def _softmax(self, dim=None, dtype=None, *, axis=None):
+    return F.softmax(self, dim, dtype, axis=axis)
 
 
-def _log_softmax(self, dim=None, *, axis=None):
-    return F.log_softmax(self, dim, axis=axis)
+def _log_softmax(self, dim=None, dtype=None, *, axis=None):
+    return F.log_softmax(self, dim, dtype, axis=axis)
 
 
 def _to_dtype(name: str):

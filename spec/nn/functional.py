@@ -164,13 +164,26 @@ def tanh(input: Any) -> Any:
     return input.tanh()
 
 
-def softmax(input: Any, dim: int) -> Any:
-    """``exp(x) / exp(x).sum(dim)``, computed stably."""
+def softmax(input: Any, dim: Any = None, _stacklevel: int = 3, dtype: Any = None) -> Any:
+    """``exp(x) / exp(x).sum(dim)``, computed stably (in ``dtype`` when given: the input is
+    converted first, as PyTorch does; an integer input needs it)."""
+    if dim is None:
+        from .modules.activation import _softmax_dim
+
+        dim = _softmax_dim("softmax", input.dim())
+    if dtype is not None:
+        input = input.to(dtype)
     return input.softmax(dim)
 
 
-def log_softmax(input: Any, dim: int) -> Any:
-    """``x - logsumexp(x, dim)``, computed stably."""
+def log_softmax(input: Any, dim: Any = None, _stacklevel: int = 3, dtype: Any = None) -> Any:
+    """``x - logsumexp(x, dim)``, computed stably (in ``dtype`` when given, as `softmax`)."""
+    if dim is None:
+        from .modules.activation import _softmax_dim
+
+        dim = _softmax_dim("log_softmax", input.dim())
+    if dtype is not None:
+        input = input.to(dtype)
     return input.log_softmax(dim)
 
 

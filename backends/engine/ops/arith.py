@@ -155,9 +155,26 @@ def add(a: Any, b: Any, alpha: Any = 1) -> Any:
     return binary(AddBackward0, a, b)
 
 
+def refuses_bool(x: Any) -> bool:
+    """A bool tensor: ``-`` refuses it."""
+    return isinstance(x, Tensor) and type(x)._eng.kind(x._data.dtype) == "b"
+
+
+def refuse_bool_subtraction(a: Any, b: Any) -> None:
+    """PyTorch refuses ``-`` with a bool tensor (numpy would promote it to integers): say
+    what to use instead."""
+    raise RuntimeError(
+        "subtraction with bool tensors is not supported (PyTorch refuses it too): "
+        + ("compare two masks with ^ or logical_xor()" if refuses_bool(a) and refuses_bool(b) else
+           "invert a mask with ~ or logical_not(), or convert it with .int() or .float() to "
+           "compute with it"))
+
+
 def sub(a: Any, b: Any, alpha: Any = 1) -> Any:
     if alpha != 1:
         b = mul(b, alpha)
+    if refuses_bool(a) or refuses_bool(b):
+        refuse_bool_subtraction(a, b)
     if not isinstance(a, Tensor):
         return binary(RsubBackward1, b, a)
     return binary(SubBackward0, a, b)
@@ -194,6 +211,9 @@ def _is_float(x: Any) -> bool:
 
 
 def neg(a: Any) -> Any:
+    if refuses_bool(a):
+        raise RuntimeError("negating a bool tensor is not supported (PyTorch refuses it too): "
+                           "invert a mask with ~ or logical_not()")
     return unary(NegBackward0, a)
 
 

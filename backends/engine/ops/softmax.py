@@ -51,22 +51,37 @@ def _axis(a: Any, dim: Any, what: str) -> int:
     return dim % n
 
 
-def softmax(a: Any, dim: Any = None, *, axis: Any = None) -> Any:
+def _floating(a: Any, dtype: Any, what: str) -> Any:
+    """``a`` in ``dtype`` when one is given; an integer or bool tensor without one is refused,
+    as PyTorch refuses it."""
+    if dtype is not None:
+        return a.to(dtype)
+    eng = type(a)._eng
+    if not eng.is_floating(a._data.dtype):
+        raise NotImplementedError(
+            f"{what}() is not implemented for {eng.dtype_name(a._data.dtype)} tensors; convert "
+            f"the input with .float(), or pass dtype=torch.float32")
+    return a
+
+
+def softmax(a: Any, dim: Any = None, dtype: Any = None, *, axis: Any = None) -> Any:
     if axis is not None:  # numpy's spelling, as PyTorch accepts it
         from .args import dim_of
 
         dim = dim_of(dim, axis, "softmax")
+    a = _floating(a, dtype, "softmax")
     eng = type(a)._eng
     if a.ndim == 0:
         return unary(SoftmaxBackward0, a.reshape(1), axis=0, eng=eng).reshape(())
     return unary(SoftmaxBackward0, a, axis=_axis(a, dim, "softmax"), eng=eng)
 
 
-def log_softmax(a: Any, dim: Any = None, *, axis: Any = None) -> Any:
+def log_softmax(a: Any, dim: Any = None, dtype: Any = None, *, axis: Any = None) -> Any:
     if axis is not None:  # numpy's spelling, as PyTorch accepts it
         from .args import dim_of
 
         dim = dim_of(dim, axis, "log_softmax")
+    a = _floating(a, dtype, "log_softmax")
     eng = type(a)._eng
     if a.ndim == 0:
         return unary(LogSoftmaxBackward0, a.reshape(1), axis=0, eng=eng).reshape(())

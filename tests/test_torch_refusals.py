@@ -1,0 +1,93 @@
+"""What PyTorch refuses, gradspec's engine refuses too, with an error of PyTorch's kind that
+says what to do instead (numpy itself would compute something: a reversed view, an integer
+difference, a softmax of integers); and softmax's ``dtype=`` and implicit dim, as PyTorch."""
+
+from __future__ import annotations
+
+import warnings
+
+import pytest
+
+from support import load_or_skip
+
+ENGINES = ["numpy", "strict"]
+
+
+@pytest.fixture(params=ENGINES)
+def B(request):
+    return load_or_skip(request.param)
+
+
+def _names(backend):
+    return {"torch": backend, "F": backend.nn.functional, "x": backend.arange(6.0).view(2, 3),
+            "b": backend.tensor([True, False]), "i": backend.tensor([1, 2, 3])}
+
+
+#: expression -> (PyTorch's error kind, what our message must say)
+REFUSED = {
+    "x[::-1]": (ValueError, r"negative step .* flip"),
+    "x[:, ::-2]": (ValueError, r"negative step"),
+    "1 - b": (RuntimeError, r"bool tensors .* ~ or logical_not\(\)"),
+    "b - 1.0": (RuntimeError, r"bool tensors .* ~ or logical_not\(\)"),
+    "b - b": (RuntimeError, r"bool tensors .* \^ or logical_xor\(\)"),
+    "torch.sub(b, b)": (RuntimeError, r"logical_xor"),
+    "-b": (RuntimeError, r"negating a bool tensor .* logical_not\(\)"),
+    "b.neg()": (RuntimeError, r"negating a bool tensor"),
+    "b.sub_(b)": (RuntimeError, r"bool tensors"),
+    "torch.softmax(i, 0)": (NotImplementedError, r"softmax\(\) .* int64 .* dtype=torch.float32"),
+    "i.log_softmax(0)": (NotImplementedError, r"log_softmax\(\) .* int64"),
+    "F.softmax(i, 0)": (NotImplementedError, r"softmax\(\) .* int64"),
+}
+
+
+@pytest.mark.parametrize("expr", list(REFUSED))
+def test_refused_as_pytorch_refuses_with_a_message_that_says_what_to_do(B, expr):
+    kind, message = REFUSED[expr]
+    names = _names(B)
+    before = {k: v.tolist() for k, v in names.items() if hasattr(v, "tolist")}
+    with pytest.raises(kind, match=message):
+        eval(expr, names)
+    assert {k: v.tolist() for k, v in names.items() if hasattr(v, "tolist")} == before
+
+
+@pytest.mark.parametrize("expr", list(REFUSED))
+def test_pytorch_refuses_each_with_the_same_kind(expr):
+    torch = load_or_skip("torch")
+    kind, _ = REFUSED[expr]
+    with pytest.raises(kind):
+        eval(expr, _names(torch))
+
+
+@pytest.mark.parametrize("expr,dtype", [
+    ("F.softmax(x, dim=1, dtype=torch.float64)", "float64"),
+    ("torch.softmax(x, 1, dtype=torch.float64)", "float64"),
+    ("x.softmax(1, dtype=torch.float64)", "float64"),
+    ("F.log_softmax(i, 0, dtype=torch.float32)", "float32"),
+    ("i.log_softmax(0, torch.float32)", "float32"),
+    ("F.softmax(x, 1, 3, torch.float64)", "float64"),  # PyTorch's positional _stacklevel
+])
+def test_softmax_computes_in_the_dtype_asked_for(B, expr, dtype):
+    out = eval(expr, _names(B))
+    assert str(out.dtype) == f"torch.{dtype}"
+    total = out.exp().sum(-1) if "log" in expr else out.sum(-1)
+    assert all(abs(v - 1) < 1e-6 for v in total.reshape(-1).tolist())
+
+
+@pytest.mark.parametrize("fn", ["softmax", "log_softmax"])
+def test_softmax_without_dim_warns_and_takes_pytorchs_implicit_dim(B, fn):
+    x = B.arange(6.0).view(2, 3)
+    with pytest.warns(UserWarning, match="Implicit dimension choice"):
+        got = getattr(B.nn.functional, fn)(x)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        want = getattr(B.nn.functional, fn)(x, 1)  # a 2-d input: dim 1
+    assert got.tolist() == want.tolist()
+
+
+def test_plain_subtraction_and_slicing_still_work(B):
+    names = _names(B)
+    assert eval("x[:, ::2]", names).tolist() == [[0.0, 2.0], [3.0, 5.0]]
+    assert eval("(1 - b.int()).tolist()", names) == [0, 1]
+    assert eval("(~b).tolist()", names) == [False, True]
+    assert eval("(x - 1)[0].tolist()", names) == [-1.0, 0.0, 1.0]
+
