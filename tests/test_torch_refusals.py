@@ -91,3 +91,24 @@ def test_plain_subtraction_and_slicing_still_work(B):
     assert eval("(~b).tolist()", names) == [False, True]
     assert eval("(x - 1)[0].tolist()", names) == [-1.0, 0.0, 1.0]
 
+
+MHA_CASES = {  # key and value shapes -> PyTorch's kind (it asserts its shape checks)
+    ("same", (3, 2, 5), (3, 2, 8)): AssertionError,  # key and value differ
+    ("same", (4, 2, 8), (3, 2, 8)): AssertionError,  # another sequence length
+    ("same", (3, 2, 5), (3, 2, 5)): RuntimeError,  # the projection's product fails
+    ("kv", (4, 2, 5), (3, 2, 6)): AssertionError,
+    ("kv", (4, 2, 6), (4, 2, 6)): AssertionError,  # not kdim features
+}
+
+
+@pytest.mark.parametrize("case", list(MHA_CASES))
+def test_multihead_attention_refuses_mismatched_inputs_with_pytorchs_kinds(B, case):
+    layer, kshape, vshape = case
+    B.manual_seed(0)
+    m = (B.nn.MultiheadAttention(8, 2) if layer == "same" else
+         B.nn.MultiheadAttention(8, 2, kdim=5, vdim=6))
+    with pytest.raises(MHA_CASES[case]):
+        m(B.randn(3, 2, 8), B.randn(*kshape), B.randn(*vshape))
+    if layer == "kv":  # the right sizes pass
+        out, _ = m(B.randn(3, 2, 8), B.randn(4, 2, 5), B.randn(4, 2, 6))
+        assert tuple(out.shape) == (3, 2, 8)

@@ -480,6 +480,19 @@ class MultiheadAttention(Module):
         if e != self.embed_dim:
             raise AssertionError(f"was expecting embedding dimension of {self.embed_dim}, but "
                                  f"got {e}")
+        # AssertionError, as PyTorch's own checks of these (scripts may catch that kind)
+        if tuple(key.shape[:2]) != tuple(value.shape[:2]):
+            raise AssertionError(f"key and value must have the same sequence length and batch: "
+                                 f"got key {tuple(key.shape)} and value {tuple(value.shape)}")
+        if self._qkv_same_embed_dim and tuple(key.shape) != tuple(value.shape):
+            raise AssertionError(f"key shape {tuple(key.shape)} does not match value shape "
+                                 f"{tuple(value.shape)}: both must have embed_dim={e} features "
+                                 "(pass kdim= and vdim= for other sizes)")
+        if not self._qkv_same_embed_dim and (key.shape[-1], value.shape[-1]) != (self.kdim,
+                                                                                 self.vdim):
+            raise AssertionError(f"key and value must have kdim={self.kdim} and vdim="
+                                 f"{self.vdim} features, got {key.shape[-1]} and "
+                                 f"{value.shape[-1]}")
         heads, hd = self.num_heads, self.head_dim
         q, k, v = self._project(query, key, value)
         masks = _Masks(query, attn_mask, key_padding_mask, is_causal, length)
