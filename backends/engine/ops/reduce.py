@@ -19,6 +19,8 @@ def normalize_dims(dim: Any, ndim: int) -> tuple[int, ...] | None:
     tensor, whose only valid dims, 0 and -1, reduce nothing)."""
     if dim is None:
         return None
+    if type(dim) is int and ndim and -ndim <= dim < ndim:  # one valid dim, the common call
+        return (dim % ndim,)
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
     out = []
     for d in dims:
