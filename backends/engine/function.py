@@ -287,6 +287,14 @@ class Function(metaclass=_FunctionMeta):
 
     _backward_cls: Any = None
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # PyTorch still lets a Function be instantiated, with any arguments, and warns
+        import warnings
+
+        warnings.warn(f"{type(self)} should not be instantiated: its methods are static, so "
+                      "call them on the class itself (YourFunction.apply(...)); PyTorch plans "
+                      "to refuse instances", DeprecationWarning, stacklevel=2)
+
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         raise RuntimeError(
             "Legacy autograd function with non-static forward method is deprecated. Please use "
