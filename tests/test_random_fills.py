@@ -72,3 +72,19 @@ def test_fills_check_their_arguments(bk):
     first = host(bk.zeros(3).uniform_(generator=g))
     assert first.tolist() == host(bk.zeros(3).uniform_(generator=bk.Generator().manual_seed(
         7))).tolist()
+
+
+@pytest.mark.parametrize("name", ["numpy", "strict"])
+def test_manual_seed_returns_the_backends_own_generator(name):
+    # as torch.manual_seed returns torch's default generator: draws through it are the
+    # backend's own draws, and seeding it seeds the backend
+    torch = load_or_skip(name)
+    g = torch.manual_seed(3)
+    assert type(g).__name__ == "Generator" and g.initial_seed() == 3
+    through = torch.randn(4, generator=g).tolist()
+    torch.manual_seed(3)
+    assert torch.randn(4).tolist() == through
+    g.manual_seed(5)
+    after = torch.randn(3).tolist()
+    torch.manual_seed(5)
+    assert torch.randn(3).tolist() == after

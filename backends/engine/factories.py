@@ -57,6 +57,14 @@ class Generator:
         self._rng.seed(value)
         return value
 
+    @classmethod
+    def _default(cls, eng: Any) -> "Generator":
+        """The backend's own generator as a `Generator` (``torch.default_generator``, what
+        ``manual_seed`` returns): it draws from the backend's state, not a copy."""
+        g = cls.__new__(cls)
+        g._eng, g.device, g._rng = eng, eng.device_obj, eng.host.rng
+        return g
+
     def get_state(self) -> Any:
         """This generator's state, as a uint8 tensor (``Generator.get_state``)."""
         return self._eng.Tensor._wrap(self._eng.xp.asarray(_encode_state(self._rng),
@@ -205,10 +213,11 @@ class Factories:
         return self._leaf(self.xp.full(shape, fill_value, dtype=dt), requires_grad)
 
     # -- random numbers ---------------------------------------------------------------------
-    def manual_seed(self, seed: int) -> Any:
-        """Seed this backend's generator (randn, rand, normal, randint, nn initialisation)."""
+    def manual_seed(self, seed: int) -> Generator:
+        """Seed this backend's generator (randn, rand, normal, randint, nn initialisation);
+        returns it, as a `Generator`, as PyTorch returns its default generator."""
         self.eng.host.rng.seed(int(seed))
-        return self.eng.host.rng
+        return Generator._default(self.eng)
 
     def initial_seed(self) -> int:
         """The seed the backend's generator was last seeded with."""
