@@ -80,7 +80,8 @@ def test_manual_seed_returns_the_backends_own_generator(name):
     # backend's own draws, and seeding it seeds the backend
     torch = load_or_skip(name)
     g = torch.manual_seed(3)
-    assert type(g).__name__ == "Generator" and g.initial_seed() == 3
+    assert isinstance(g, torch.Generator) and g.initial_seed() == 3
+    assert isinstance(torch.Generator(), torch.Generator)  # a class, as torch.Generator is
     through = torch.randn(4, generator=g).tolist()
     torch.manual_seed(3)
     assert torch.randn(4).tolist() == through

@@ -105,6 +105,17 @@ def _decode_state(rng: Any, state: Any) -> None:
     put(decoded)
 
 
+def _generator_class(eng: Any) -> type:
+    """``torch.Generator`` of one engine: a class, so that ``isinstance(g, torch.Generator)``
+    and subclassing work as in PyTorch; ``torch.Generator(device=None)`` makes a new one."""
+
+    def __init__(self: Generator, device: Any = None) -> None:
+        Generator.__init__(self, eng, device)
+
+    return type("Generator", (Generator,), {"__init__": __init__, "__doc__": Generator.__doc__,
+                                            "__module__": Generator.__module__})
+
+
 class Factories:
     """Factory functions bound to one engine (so their tensors are that engine's)."""
 
@@ -112,6 +123,7 @@ class Factories:
         self.eng = eng
         self.T = eng.Tensor
         self.xp = eng.xp
+        self.Generator = _generator_class(eng)
 
     def _leaf(self, data: Any, requires_grad: bool) -> Tensor:
         t = self.T._wrap(data)
@@ -129,10 +141,6 @@ class Factories:
             raise TypeError(f"generator must be a Generator of backend {self.eng.name!r} "
                             f"(torch.Generator()), got {type(generator).__name__}")
         return generator._rng
-
-    def Generator(self, device: Any = None) -> Generator:
-        """A new random number generator (seeded like the backend's at start)."""
-        return Generator(self.eng, device)
 
     def tensor(self, data: Any, dtype: Any = None, device: Any = None,
                requires_grad: bool = False, pin_memory: bool = False) -> Tensor:
@@ -217,7 +225,7 @@ class Factories:
         """Seed this backend's generator (randn, rand, normal, randint, nn initialisation);
         returns it, as a `Generator`, as PyTorch returns its default generator."""
         self.eng.host.rng.seed(int(seed))
-        return Generator._default(self.eng)
+        return self.Generator._default(self.eng)
 
     def initial_seed(self) -> int:
         """The seed the backend's generator was last seeded with."""
