@@ -15,6 +15,7 @@ from .grad_mode import STATE
 from .tensor import Tensor, _constant, _update
 from .ops.arith import refuse_bool_subtraction, refuses_bool
 from .ops.cast import contiguous, data_ptr, is_contiguous, storage_offset, stride
+from .ops.views import reverse_dims
 
 
 def backward(self, gradient: Any = None, retain_graph: bool | None = None,
@@ -480,8 +481,7 @@ def attach(cls: type) -> None:
     for name, fn in table.items():
         setattr(cls, name, fn)
     # x.T reverses the dims by permute in PyTorch, also for a matrix (x.t() is TBackward0)
-    cls.T = property(lambda self: F.permute(self, *reversed(range(self.ndim)),
-                                            label="PermuteBackward0"))
+    cls.T = property(reverse_dims)
     cls.mT = property(lambda self: F.transpose(self, -2, -1))
     cls.itemsize = property(_element_size)
     cls.nbytes = property(lambda self: self.numel() * self.dtype.itemsize)

@@ -296,10 +296,18 @@ def _axis(d: int, ndim: int) -> int:
 
 
 def permute(a: Any, *order: Any, dims: Any = None, label: str = "PermuteBackward0") -> Any:
-    axes = tuple(_axis(d, a.ndim) for d in _shape_arg(order if dims is None else (dims,)))
-    if sorted(axes) != list(range(a.ndim)):
+    n = a._data.ndim
+    axes = tuple([_axis(d, n) for d in _shape_arg(order if dims is None else (dims,))])
+    if sorted(axes) != list(range(n)):
         raise RuntimeError(f"permute(): dims {axes} are not a permutation of {a.ndim} dimensions")
     return _view(a, PermuteBackward0, ("permute", axes), axes=axes, label=label)
+
+
+def reverse_dims(a: Any) -> Any:
+    """``a.T``: every dim reversed, a permute (also for a matrix, as in PyTorch)."""
+    n = a._data.ndim
+    axes = tuple(range(n - 1, -1, -1))
+    return _view(a, PermuteBackward0, ("permute", axes), axes=axes, label="PermuteBackward0")
 
 
 def transpose(a: Any, dim0: int, dim1: int) -> Any:
