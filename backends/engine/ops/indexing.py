@@ -114,10 +114,9 @@ def normalize(key: Any, shape: tuple[int, ...], eng: Any) -> Index:
                         f"index {c} is out of bounds for dimension {dim} with size {size} "
                         f"(valid: {-size} to {size - 1})")
             elif isinstance(c, slice):
-                if c.step is not None and c.step <= 0:  # (zero: Python's own error below)
-                    if c.step < 0:
-                        raise ValueError("slicing with a negative step is not supported (as "
-                                         "in PyTorch); reverse with flip(dims) instead")
+                if c.step is not None and c.step < 0:  # (a zero step: indices() refuses it)
+                    raise ValueError("slicing with a negative step is not supported (as in "
+                                     "PyTorch); reverse with flip(dims) instead")
                 # clamp out-of-range bounds as Python does; the array API leaves them undefined
                 comps[i] = slice(*c.indices(shape[dim]))
             if c is not None:
