@@ -434,12 +434,18 @@ def batch_norm(input: Any, running_mean: Any, running_var: Any, weight: Any = No
                                            training, momentum, eps)
 
 
+def _normalized_shape(normalized_shape: Any) -> tuple[int, ...]:
+    """``normalized_shape`` (an int or a sequence of them) as a tuple of ints."""
+    if isinstance(normalized_shape, int):
+        return (int(normalized_shape),)
+    return tuple(int(s) for s in normalized_shape)
+
+
 def rms_norm(input: Any, normalized_shape: Any, weight: Any = None, eps: Any = None) -> Any:
     """Root-mean-square normalization over the trailing dims ``normalized_shape``:
     ``input / sqrt(mean(input**2) + eps) * weight`` (``eps`` None: the dtype's machine
     epsilon, ``finfo(dtype).eps``)."""
-    shape = (int(normalized_shape),) if isinstance(normalized_shape, int) else tuple(
-        int(s) for s in normalized_shape)
+    shape = _normalized_shape(normalized_shape)
     n = len(shape)
     if n == 0 or input.dim() < n or tuple(input.shape[input.dim() - n:]) != shape:
         raise RuntimeError(f"Given normalized_shape={list(shape)}, expected input with shape "

@@ -20,9 +20,7 @@ class LayerNorm(Module):
                  bias: bool = True, device: Any = None, dtype: Any = None, *,
                  backend: Any = None) -> None:
         super().__init__()
-        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(
-            normalized_shape)
-        self.normalized_shape, self.eps = tuple(int(s) for s in shape), eps
+        self.normalized_shape, self.eps = F._normalized_shape(normalized_shape), eps
         self.elementwise_affine = elementwise_affine
         if elementwise_affine:
             backend = self._parameter_backend(backend)
@@ -85,9 +83,7 @@ class RMSNorm(Module):
                  elementwise_affine: bool = True, device: Any = None, dtype: Any = None, *,
                  backend: Any = None) -> None:
         super().__init__()
-        shape = (normalized_shape,) if isinstance(normalized_shape, int) else tuple(
-            normalized_shape)
-        self.normalized_shape, self.eps = tuple(int(s) for s in shape), eps
+        self.normalized_shape, self.eps = F._normalized_shape(normalized_shape), eps
         self.elementwise_affine = elementwise_affine
         if elementwise_affine:
             backend = self._parameter_backend(backend)
