@@ -220,3 +220,30 @@ def test_one_hot_and_max_pool_indices(backend_name, reference):
     )
     assert B.to_numpy(idx).tolist() == ref_idx.tolist()
     np.testing.assert_allclose(B.to_numpy(out), ref_out.numpy())
+
+
+SPEC_CE_REFUSALS = {
+    "batch mismatch": (lambda B: B.tensor([0, 1, 2]), {}, ValueError),
+    "float target of a vector's shape": (lambda B: B.tensor([0.0, 1, 2, 3]), {}, RuntimeError),
+    "out of range": (lambda B: B.tensor([0, 1, 2, 5]), {}, IndexError),
+    "negative": (lambda B: B.tensor([0, -3, 1, 2]), {}, IndexError),
+    "reduction": (lambda B: B.tensor([0, 1, 2, 3]), {"reduction": "avg"}, ValueError),
+}
+
+
+@pytest.mark.parametrize("case", sorted(SPEC_CE_REFUSALS))
+def test_spec_cross_entropy_words_a_refusal_alike_on_every_backend(case):
+    """gradspec.nn.functional.cross_entropy runs the backend's own op first; when that refuses,
+    the spec's checks word the error, so the error kind and message do not depend on the
+    backend (torch's own words differ)."""
+    from gradspec.nn import functional as F
+
+    make_target, options, kind = SPEC_CE_REFUSALS[case]
+    messages = {}
+    for name in ("numpy", "strict", "torch"):
+        B = load_or_skip(name)
+        with pytest.raises(kind) as caught:
+            F.cross_entropy(B.randn(4, 5), make_target(B), **options)
+        messages[name] = str(caught.value)
+    assert len(set(messages.values())) == 1, messages
+    assert "cross_entropy" in messages["numpy"] or "reduction" in messages["numpy"]

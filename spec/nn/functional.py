@@ -707,22 +707,17 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, size_average: Any
     ``-log_softmax(input)`` picked (or weighted) by the target; per-class ``weight``,
     ``ignore_index``, ``label_smoothing``.  A backend without the op gets the plain form
     (scores (N, C), no options) composed of elementary ops."""
-    _check_reduction(reduction)
-    matrix = input.dim() == 2
-    # a vector target of (N, C) scores holds class indices: no shapes to compare
-    probabilities = not (matrix and target.dim() == 1) and tuple(target.shape) == tuple(
-        input.shape)
-    if matrix and not probabilities:
-        _check_indices(input, target)
     fused = _fused(input, "cross_entropy")
     if fused is not None:
+        # the backend's own op checks its arguments: the checks below run only to word a
+        # refusal the same way on every backend (a training loop's call pays for none of them)
         try:
             return fused(input, target, weight, size_average, ignore_index, reduce, reduction,
                          label_smoothing)
-        except IndexError:
-            if input.dim() == 2 and not probabilities:
-                _check_range(input, target, ignore_index)  # our message for a bad target
+        except (IndexError, ValueError, RuntimeError):
+            _check_cross_entropy(input, target, reduction, ignore_index)
             raise
+    probabilities = _check_cross_entropy(input, target, reduction)
     options = (weight is not None or ignore_index != -100 or label_smoothing
                or size_average is not None or reduce is not None)
     if options or input.dim() != 2:
@@ -739,6 +734,23 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, size_average: Any
     backend = backend_of(input)
     one_hot = target.unsqueeze(1) == backend.arange(classes).unsqueeze(0)
     return _reduce(-(log_p * one_hot.to(log_p.dtype)).sum(dim=1), reduction)
+
+
+def _check_cross_entropy(input: Any, target: Any, reduction: str,
+                         ignore_index: int | None = None) -> bool:
+    """Raise PyTorch's error kind, in our words, for a reduction or target that cross_entropy
+    refuses (with ``ignore_index``, also a class index out of range); otherwise whether the
+    target holds class probabilities."""
+    _check_reduction(reduction)
+    matrix = input.dim() == 2
+    # a vector target of (N, C) scores holds class indices: no shapes to compare
+    probabilities = not (matrix and target.dim() == 1) and tuple(target.shape) == tuple(
+        input.shape)
+    if matrix and not probabilities:
+        _check_indices(input, target)
+        if ignore_index is not None:
+            _check_range(input, target, ignore_index)
+    return probabilities
 
 
 def _check_indices(input: Any, target: Any) -> None:
