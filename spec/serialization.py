@@ -280,14 +280,21 @@ def _on_backend(backend: Any, array: Any, dtype_name: str) -> Any:
 
 
 # ------------------------------------------------------------------- pickle's rebuilders
-def _rebuild_tensor(backend_name: str, array: Any, dtype_name: str, requires_grad: bool) -> Any:
+def _rebuild_tensor(backend_name: str, array: Any, dtype_name: str, requires_grad: bool,
+                    parameter: bool = False) -> Any:
     """Unpickling a gradspec tensor: on the backend `load` is loading onto, else on the backend
-    of the name it was pickled from."""
+    of the name it was pickled from (``parameter``: it was an ``nn.Parameter``, and is again)."""
     from .plugins import load_backend
 
     backend = loading_backend() or load_backend(backend_name)
     t = _on_backend(backend, array, dtype_name)
-    return t.requires_grad_(True) if requires_grad else t
+    if requires_grad:
+        t.requires_grad_(True)
+    if parameter:
+        mark = getattr(t, "_mark_parameter", None)  # (a torch backend's Parameter is its own)
+        if mark is not None:
+            mark()
+    return t
 
 
 def _dtype(name: str) -> Any:

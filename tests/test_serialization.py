@@ -182,6 +182,24 @@ def test_tensors_pickle_and_deepcopy(bk):
     assert pickle.loads(pickle.dumps(bk.ones(2).shape)) == (2,)
 
 
+
+def test_parameters_stay_parameters_through_pickle_and_deepcopy(bk):
+    """A parameter copied with its model, or pickled, prints as PyTorch prints one ("Parameter
+    containing:"); a plain tensor that requires grad does not."""
+    from gradspec import nn
+
+    param = nn.Parameter(bk.ones(2))
+    plain = bk.ones(2, requires_grad=True)
+    expect = repr(param)
+    assert expect.startswith("Parameter containing:") or bk.name == "torch"  # (a plain tensor)
+    for back in (pickle.loads(pickle.dumps(param)), copy.deepcopy(param)):
+        assert repr(back) == expect and back.requires_grad and back.is_leaf
+    model = nn.Linear(2, 1, backend=bk)
+    assert repr(copy.deepcopy(model).bias) == repr(model.bias)
+    for back in (pickle.loads(pickle.dumps(plain)), copy.deepcopy(plain)):
+        assert repr(back) == repr(plain) and not repr(back).startswith("Parameter")
+
+
 def test_copying_a_copied_array_does_not_share_memory():
     numpy = load_or_skip("numpy")
     t = numpy.ones(3)

@@ -528,6 +528,8 @@ class Tensor:
         t = type(self)._wrap(self._eng.copy(self._data), None, self._requires_grad)
         if self._grad is not None:
             t._grad = type(self)._wrap(self._eng.copy(self._grad._data))
+        if PARAMETERS.get(id(self)) is self:  # a copied model's parameters print as parameters
+            t._mark_parameter()
         memo[id(self)] = t
         return t
 
@@ -536,8 +538,11 @@ class Tensor:
         # of gradspec.load, else a backend of the same name (see gradspec.serialization).
         from gradspec.serialization import _rebuild_tensor
 
-        return (_rebuild_tensor, (self._eng.name, self._eng.to_host(self._data),
-                                  self._eng.dtype_name(self._data.dtype), self._requires_grad))
+        args = (self._eng.name, self._eng.to_host(self._data),
+                self._eng.dtype_name(self._data.dtype), self._requires_grad)
+        if PARAMETERS.get(id(self)) is self:
+            args += (True,)  # (a plain tensor's pickle stays as before: older gradspec loads it)
+        return (_rebuild_tensor, args)
 
 
 def _new(T: type, data: Any, grad_fn: Any, requires_grad: bool) -> Tensor:
