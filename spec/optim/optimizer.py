@@ -113,9 +113,11 @@ class Optimizer:
         """Restore hyperparameters and state saved by `state_dict` (tensors are copied)."""
         groups = state_dict.get("param_groups")
         if not isinstance(groups, list) or len(groups) != len(self.param_groups):
+            # PyTorch's words first (scripts match on them), then the counts
             raise ValueError(
-                f"loaded state dict has {len(groups) if isinstance(groups, list) else 'no'} "
-                f"parameter groups, this optimizer has {len(self.param_groups)}"
+                "loaded state dict has a different number of parameter groups "
+                f"({len(groups) if isinstance(groups, list) else 'none'} against this "
+                f"optimizer's {len(self.param_groups)})"
             )
         for saved, own in zip(groups, self.param_groups):
             if len(saved["params"]) != len(own["params"]):

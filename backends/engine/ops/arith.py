@@ -117,7 +117,12 @@ class PowBackward1(Node):
     saves_output = True
 
     def forward(self, xp, a, b):
-        return a**b
+        try:
+            return a**b
+        except ValueError:  # numpy refuses integers to negative integer powers
+            if not (_integral(xp, a) and _integral(xp, b)):
+                raise  # (e.g. shapes that do not broadcast)
+        return integer_power(xp, a, b)
 
     def backward(self, F, g, a, b, out):
         ga, gb = self._next
@@ -128,6 +133,25 @@ class PowBackward1(Node):
             safe = F.where((a == 0) & (b >= 0), F.ones_like(a), a)
             db = F.where((a == 0) & (b >= 0), F.zeros_like(g), g * out * F.log(safe))
         return da, db
+
+
+def _integral(xp: Any, v: Any) -> bool:
+    return (type(v) is int) or (hasattr(v, "dtype") and xp.isdtype(v.dtype, "integral"))
+
+
+def integer_power(xp: Any, a: Any, b: Any) -> Any:
+    """``a ** b`` of integers where the exponent ``b`` (an array) may be negative, as PyTorch
+    computes it: a negative power truncates toward zero, so it is 1 for a base of 1, 1 or -1 for
+    a base of -1 (by the exponent's parity) and 0 for any other base (0 included)."""
+    if type(a) is int:  # a Python integer takes the tensor's dtype (PyTorch's promotion)
+        a = xp.asarray(a, dtype=b.dtype)
+    negative = b < 0
+    out = a ** xp.where(negative, xp.zeros_like(b), b)
+    unit = a == 1
+    if not xp.isdtype(a.dtype, "unsigned integer"):  # (-1 is no unsigned value to compare)
+        unit = unit | (a == -1)
+    truncated = xp.where(unit, xp.where(b % 2 != 0, a, a * a), xp.zeros_like(a))
+    return xp.where(negative, xp.astype(truncated, out.dtype), out)
 
 
 @register("rpow")
@@ -223,11 +247,22 @@ def pow(a: Any, b: Any) -> Any:
             return binary(PowBackward1, a, b)
         if isinstance(b, bool) or not isinstance(b, (int, float)):
             raise TypeError(f"pow(): exponent must be a number or a tensor, got {type(b).__name__}")
-        if isinstance(b, float) and not type(a)._eng.is_floating(a._data.dtype):
-            a = a.to(type(a)._eng.float32)
+        eng = type(a)._eng
+        kind = eng.kind(a._data.dtype)
+        if isinstance(b, float) and not eng.is_floating(a._data.dtype):
+            a = a.to(eng.float32)
+        elif kind in "iu" and b < 0:
+            raise RuntimeError("Integers to negative integer powers are not allowed.")
+        elif kind == "b":  # a bool tensor to an integer power: int64, as in PyTorch
+            a = a.to(eng.int64)
         return unary(PowBackward0, a, exponent=b)
     if not isinstance(b, Tensor):
         raise TypeError("pow(): one of the arguments must be a tensor")
-    if not type(b)._eng.is_floating(b._data.dtype):
-        b = b.to(type(b)._eng.float32)
+    eng = type(b)._eng
+    if type(a) is int and eng.kind(b._data.dtype) in "iub":
+        # an integer to integer powers stays an integer of the tensor's dtype (a bool tensor's:
+        # int64), as in PyTorch; negative powers truncate (`integer_power`)
+        return binary(PowBackward1, a, b if eng.kind(b._data.dtype) != "b" else b.to(eng.int64))
+    if not eng.is_floating(b._data.dtype):
+        b = b.to(eng.float32)
     return unary(PowBackward2, b, base=a)
