@@ -25,10 +25,23 @@ def _as_tuple(value: Any, what: str, fn_name: str) -> tuple[bool, tuple]:
     items = tuple(value) if is_tuple else (value,)
     for i, item in enumerate(items):
         if not hasattr(item, "requires_grad"):
-            label = f"{what} at index {i}" if is_tuple else what
-            raise TypeError(f"The {label} given to {fn_name} must be a Tensor (or a tuple of "
-                            f"Tensors), but got {type(item).__name__}.")
+            # PyTorch's sentence, word for word: scripts print and match it
+            where = f"the value at index {i}" if is_tuple else f"the given {what}"
+            raise TypeError(f"The {what} given to {fn_name} must be either a Tensor or a tuple "
+                            f"of Tensors but {where} has type {type(item)}.")
     return is_tuple, items
+
+
+def _check_differentiable(outputs: tuple, strict: bool) -> None:
+    """In strict mode, an output that does not require grad at all is refused first (before
+    the per-input check), in PyTorch's words."""
+    if strict:
+        for i, out in enumerate(outputs):
+            if not out.requires_grad:
+                raise RuntimeError(
+                    f"Output {i} of the user-provided function does not require gradients. The "
+                    "outputs must be computed in a differentiable manner from the input when "
+                    "running in strict mode.")
 
 
 def _leaves(inputs: tuple, create_graph: bool) -> tuple:
@@ -83,6 +96,7 @@ def jacobian(func: Callable[..., Any], inputs: Any, create_graph: bool = False,
     outputs = func(*leaves)
     outputs_tuple, outs = _as_tuple(outputs, "outputs of the user-provided function",
                                     "jacobian")
+    _check_differentiable(outs, strict)
     blocks = []
     for i, out in enumerate(outs):
         backend = backend_of(out)
@@ -133,10 +147,20 @@ def hessian(func: Callable[..., Any], inputs: Any, create_graph: bool = False,
     def gradient(*xs: Any) -> Any:
         out = func(*xs)
         _scalar_output(out, "hessian")
-        grads = _grads(out.reshape(()), xs, None, True)
+        _check_differentiable((out,), strict)
+        grads = _grads(out.reshape(()), xs, None, True) if out.requires_grad else (
+            (None,) * len(xs))  # a constant function: a zero Hessian
         grads = _zeros_for_unused(grads, xs, strict,
                                   "The output of the user-provided function is independent of "
                                   "input {i}. This is not allowed in strict mode.")
+        for i, g in enumerate(grads):
+            if strict and not g.requires_grad:  # a gradient that is a constant (a linear func)
+                raise RuntimeError(
+                    "While computing the hessian, found that the jacobian of the user-provided "
+                    f"function with respect to input {i} is independent of the input. This is "
+                    "not allowed in strict mode. You should ensure that your function is twice "
+                    "differentiable and that the jacobian depends on the inputs (this would be "
+                    "violated by a linear function for example).")
         return grads
 
     result = jacobian(gradient, given, create_graph=create_graph, strict=strict,
@@ -154,6 +178,7 @@ def vjp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
     leaves = _leaves(given, create_graph)
     outputs = func(*leaves)
     outputs_tuple, outs = _as_tuple(outputs, "outputs of the user-provided function", "vjp")
+    _check_differentiable(outs, strict)
     vs = _vectors(v, outs, "vjp")
     grads = _grads(outs, leaves, vs, create_graph) if any(o.requires_grad for o in outs) else (
         (None,) * len(leaves))
@@ -190,6 +215,7 @@ def jvp(func: Callable[..., Any], inputs: Any, v: Any = None, create_graph: bool
     vs = _vectors(v, leaves, "jvp")
     outputs = func(*leaves)
     outputs_tuple, outs = _as_tuple(outputs, "outputs of the user-provided function", "jvp")
+    _check_differentiable(outs, strict)
     # J v = d/du (u^T J v) ... computed as the gradient of (J^T u) . v in u, at any u
     us = tuple(backend_of(o).zeros_like(o).requires_grad_(True) for o in outs)
     grads = _grads(outs, leaves, us, True) if any(o.requires_grad for o in outs) else (

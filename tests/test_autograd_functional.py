@@ -156,3 +156,38 @@ def test_argument_errors_name_the_problem(bk):
     # (torch asserts; ours is a ValueError)
     with pytest.raises(AssertionError if bk.name == "torch" else ValueError, match="strategy"):
         AF.jacobian(lambda x: x, bk.tensor(Y), strategy="sideways")
+
+
+STRICT_REFUSALS = {
+    # a constant output: refused before any input is looked at, in jacobian, vjp, jvp, hessian
+    "jacobian constant": lambda t, AF: AF.jacobian(lambda z: t.ones(2), t.tensor(Y), strict=True),
+    "vjp constant": lambda t, AF: AF.vjp(lambda z: t.ones(3), t.tensor(Y), t.ones(3), strict=True),
+    "jvp constant": lambda t, AF: AF.jvp(lambda z: t.ones(3), t.tensor(Y), t.ones(3), strict=True),
+    "hessian constant": lambda t, AF: AF.hessian(lambda z: t.ones(()), t.tensor(Y), strict=True),
+    # a linear function: its gradient is a constant, so the Hessian's inputs go unused
+    "hessian linear": lambda t, AF: AF.hessian(lambda z: z.sum(), t.tensor(Y), strict=True),
+}
+ARGUMENT_ERRORS = {
+    "input not a tensor": lambda t, AF: AF.jacobian(lambda z, w: z, (t.tensor(Y), 3)),
+    "single input not a tensor": lambda t, AF: AF.jacobian(lambda z: z, 3),
+    "output not a tensor": lambda t, AF: AF.jacobian(lambda z: 3, t.tensor(Y)),
+}
+
+
+@pytest.mark.parametrize("case", sorted(STRICT_REFUSALS) + sorted(ARGUMENT_ERRORS))
+def test_refusals_in_pytorch_words(bk, T, case):
+    """Scripts print these errors: the kind and the sentence are PyTorch's."""
+    make = STRICT_REFUSALS.get(case) or ARGUMENT_ERRORS[case]
+    kind = RuntimeError if case in STRICT_REFUSALS else TypeError
+    words = []
+    for torch in (bk, T):
+        with pytest.raises(kind) as caught:
+            make(torch, torch.autograd.functional)
+        words.append(str(caught.value))
+    assert words[0] == words[1]
+
+
+def test_hessian_of_a_constant_is_zero_without_strict(bk, T):
+    got = bk.autograd.functional.hessian(lambda z: bk.ones(()), bk.tensor(Y))
+    want = T.autograd.functional.hessian(lambda z: T.ones(()), T.tensor(Y))
+    _compare(got, want)
