@@ -235,11 +235,76 @@ def once(torch):
         twice = "no error"
     except RuntimeError as exc:
         twice = "once_differentiable" in str(exc)
-    return g, h, h.requires_grad, twice
+    return g, h, h.requires_grad, twice, repr(h).endswith("grad_fn=<Error>)"), h.grad_fn.name()
+
+
+def _add_in_place(torch):
+    class AddInPlace(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x, y):
+            x.add_(y)
+            ctx.mark_dirty(x)
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            return g, g * 2
+
+    return AddInPlace
+
+
+def dirty_input(torch):
+    """mark_dirty: the modified input is the output itself, its grad_fn the function's node
+    (leading to its old grad_fn), its version moved on; a leaf that did not require grad
+    becomes a non-leaf; unrecorded (no_grad), the output is an alias and nothing is rebased."""
+    AddInPlace = _add_in_place(torch)
+    a = torch.tensor([1.0, 2.0, 3.0], requires_grad=True)
+    base = a * 1
+    before = base._version
+    out = AddInPlace.apply(base, torch.tensor([1.0, 2.0, 3.0]))
+    nexts = [type(n).__name__ if n is not None else None for n, _ in out.grad_fn.next_functions]
+    (out * out).sum().backward()
+    plain, b = torch.zeros(3), torch.ones(3, requires_grad=True)
+    made = AddInPlace.apply(plain, b)
+    (made * 3).sum().backward()
+    with torch.no_grad():
+        quiet = AddInPlace.apply(base, torch.ones(3))
+    return (out is base, out, type(out.grad_fn).__name__, base._version - before, nexts, a.grad,
+            made is plain, plain.is_leaf, b.grad, quiet is base, quiet.grad_fn is None, base)
+
+
+def dirty_view(torch):
+    """mark_dirty on a view of a non-leaf: its base is rebased (CopySlices), so gradients of the
+    base see the function; a saved dirty output is checked, unpacked and used."""
+    AddInPlace = _add_in_place(torch)
+    a = torch.arange(4.0, requires_grad=True)
+    c = a * 1
+    v = c[1:3]
+    out = AddInPlace.apply(v, torch.ones(2))
+    (c * c).sum().backward()
+
+    class SquareInPlace(torch.autograd.Function):
+        @staticmethod
+        def forward(ctx, x):
+            x.mul_(x)
+            ctx.mark_dirty(x)
+            ctx.save_for_backward(x)
+            return x
+
+        @staticmethod
+        def backward(ctx, g):
+            (squared,) = ctx.saved_tensors
+            return g * 2 * squared.sqrt()
+
+    w = torch.tensor([2.0, 3.0], requires_grad=True)
+    sq = SquareInPlace.apply(w.clone())
+    sq.sum().backward()
+    return out is v, c, type(c.grad_fn).__name__, a.grad, sq, w.grad
 
 
 PROGRAMS = [scale_add, exp_double_backward, two_outputs, non_differentiable,
-            gradient_reduced_and_cast, setup_context_style, identity_and_no_grad, once]
+            gradient_reduced_and_cast, setup_context_style, identity_and_no_grad, once,
+            dirty_input, dirty_view]
 
 
 @pytest.mark.parametrize("program", PROGRAMS, ids=[p.__name__ for p in PROGRAMS])
@@ -359,3 +424,33 @@ def test_anomaly_mode_names_the_custom_node(bk):
         a, b = Nan.apply(x)
         with pytest.raises(errors.AnomalyError, match="NanBackward"):
             (a + b).sum().backward()
+
+
+@pytest.mark.parametrize("case", ["leaf", "not returned", "not an input"])
+def test_dirty_inputs_refused_as_in_pytorch(bk, real, case):
+    """A leaf that requires grad may not be modified in place (recorded); a dirty input must
+    be returned; a tensor that is not an input is ignored (PyTorch says nothing)."""
+    for torch in (bk, real):
+        class Dirty(torch.autograd.Function):
+            @staticmethod
+            def forward(ctx, x):
+                if case == "not an input":
+                    other = x * 1
+                    ctx.mark_dirty(other)
+                    return other
+                x.mul_(2)
+                ctx.mark_dirty(x)
+                return x if case == "leaf" else x * 1
+
+            @staticmethod
+            def backward(ctx, g):
+                return g
+
+        x = torch.ones(2, requires_grad=True)
+        if case == "not an input":
+            out = Dirty.apply(x * 1)
+            out.sum().backward()
+            assert x.grad.tolist() == [1.0, 1.0]
+            continue
+        with pytest.raises(RuntimeError):
+            Dirty.apply(x if case == "leaf" else x * 1)

@@ -222,7 +222,8 @@ def tensor_repr(t: Any) -> str:
         if dtype not in (eng.default_float, eng.int64, eng.bool):
             suffixes.append(f"dtype=torch.{eng.dtype_name(dtype)}")
     if t._grad_fn is not None:
-        suffixes.append(f"grad_fn=<{t._grad_fn.name()}>")
+        # (a node named with a C++ namespace, torch::autograd::Error, prints by its last part)
+        suffixes.append(f"grad_fn=<{t._grad_fn.name().rsplit('::', 1)[-1]}>")
     elif t._requires_grad:
         suffixes.append("requires_grad=True")
     text = _with_suffixes(prefix + body, suffixes, indent)

@@ -61,11 +61,14 @@ class FunctionCtx:
         self._materialize = bool(value)
 
     def mark_dirty(self, *tensors: Any) -> None:
-        """In-place custom functions are not supported by the engine (a clear error)."""
-        raise NotImplementedError(
-            "ctx.mark_dirty: custom functions that modify their inputs in place are not supported "
-            "by gradspec's engine; return a new tensor from forward instead (out = x.clone(); "
-            "modify out; return out)")
+        """Declare inputs that ``forward`` modified in place; ``forward`` must return them.
+        Each becomes an output of this call itself (the same tensor object, its version moved
+        on, its ``grad_fn`` this node), as an in-place op's result does."""
+        for t in tensors:
+            if not isinstance(t, Tensor):
+                raise TypeError(f"mark_dirty takes the input tensors forward modified in place, "
+                                f"got {type(t).__name__}")
+        self._dirty = tensors
 
 
 class BackwardCFunction(FunctionCtx, Node):
@@ -339,8 +342,8 @@ class Function(metaclass=_FunctionMeta):
                                     f"backends ({T._eng.name} and {type(a)._eng.name})")
         state = ctx.__dict__
         state["_needs"] = tuple(isinstance(a, Tensor) and a.requires_grad for a in args)
-        state.update(_T=T, _to_save=(), _non_diff=(), _materialize=True, _single=None,
-                     _proxies={})
+        state.update(_T=T, _to_save=(), _non_diff=(), _dirty=(), _materialize=True,
+                     _single=None, _proxies={})
         recording = STATE.enabled and any(state["_needs"])
         custom_setup = cls.setup_context is not Function.setup_context
         prev, STATE.enabled = STATE.enabled, False
@@ -355,25 +358,51 @@ class Function(metaclass=_FunctionMeta):
         if T is None:
             return output
         outs = list(output) if isinstance(output, tuple) else [output]
+        dirty = _check_dirty(state.pop("_dirty"), args, outs, recording)
         inputs = {id(a) for a in args if isinstance(a, Tensor)}
+        kept = dirty if recording else {}  # (unrecorded, a dirty input comes back as an alias too)
         for j, o in enumerate(outs):
-            if isinstance(o, Tensor) and id(o) in inputs:
+            if isinstance(o, Tensor) and id(o) in inputs and id(o) not in kept:
                 # an input returned as it is: the output is a new tensor sharing its data
                 outs[j] = alias = type(o)._wrap(o._data)
                 alias._vc = o._counter()
         if recording:
-            _record(ctx, args, outs)
+            _record(ctx, args, outs, dirty)
         else:
             ctx.__dict__.pop("_to_save", None)
+            for t in dirty.values():
+                t._bump()
         return tuple(outs) if isinstance(output, tuple) else outs[0]
 
 
 _NO_SETUP = object()
 
 
-def _record(ctx: BackwardCFunction, args: tuple, outs: list) -> None:
+def _check_dirty(dirty: tuple, args: tuple, outs: list, recording: bool) -> dict[int, Tensor]:
+    """The inputs ``forward`` marked dirty, by id, once checked as PyTorch checks them: each
+    is returned, and none is a leaf that requires grad (or a view of one) while the call is
+    recorded."""
+    if not dirty:
+        return {}
+    inputs = {id(a) for a in args if isinstance(a, Tensor)}
+    returned = {id(o) for o in outs if isinstance(o, Tensor)}
+    dirty = tuple(t for t in dirty if id(t) in inputs)  # (PyTorch ignores any other tensor)
+    for t in dirty:
+        if id(t) not in returned:
+            raise RuntimeError(
+                "Some elements marked as dirty during the forward method were not returned as "
+                "output. The inputs that are modified inplace must all be outputs of the "
+                "Function.")
+        if recording:
+            t._guard_inplace()  # (the data is already written, as in PyTorch)
+    return {id(t): t for t in dirty}
+
+
+def _record(ctx: BackwardCFunction, args: tuple, outs: list,
+            dirty: dict[int, Tensor] | None = None) -> None:
     """Wire ``ctx`` into the graph: edges to the tensor inputs, ``grad_fn`` on the
-    differentiable outputs, saved tensors with their versions."""
+    differentiable outputs (for ``dirty`` inputs, the tensors themselves: a view's base is
+    rebased as an in-place op rebases it), saved tensors with their versions."""
     state = ctx.__dict__
     edges, ins = [], []
     for a in args:
@@ -401,6 +430,13 @@ def _record(ctx: BackwardCFunction, args: tuple, outs: list) -> None:
         o = outs[j]
         o._grad_fn = ctx if len(diff) == 1 else _new_output_node(ctx, j)
         o._requires_grad = True
+    for t in (dirty or {}).values():
+        x = t._x
+        if x is not None and x.base is not None and t._requires_grad:
+            from .ops.views import rebase  # (views import this module's neighbours)
+
+            rebase(x.base, x.steps, None, type(t)._wrap(t._data, t._grad_fn, True))
+        t._bump()  # after rebasing, so the view re-derives its grad_fn from its base
     positions = {id(outs[j]): j for j in diff}
     entries = []
     for t in state.pop("_to_save"):
@@ -417,9 +453,13 @@ def _record(ctx: BackwardCFunction, args: tuple, outs: list) -> None:
 
 
 # -- once_differentiable -------------------------------------------------------------------------
-class DelayedError(Node):
+class Error(Node):
     """Stands after the results of a ``@once_differentiable`` backward run under
-    ``create_graph=True``: differentiating them again is an error."""
+    ``create_graph=True``: differentiating them again is an error.  (PyTorch's DelayedError
+    node, whose class is named ``Error``: a printed gradient shows ``grad_fn=<Error>``.)"""
+
+    def name(self) -> str:
+        return "torch::autograd::Error"
 
     def backward(self, F: Any, g: Any, *saved: Any) -> tuple[Any, ...]:  # type: ignore[override]
         raise RuntimeError("trying to differentiate twice a function that was marked with "
@@ -447,7 +487,7 @@ def once_differentiable(fn: Callable[..., Any]) -> Callable[..., Any]:
         wrapped = []
         for r in (outputs,) if single else outputs:
             if isinstance(r, Tensor):
-                node = DelayedError.__new__(DelayedError)
+                node = Error.__new__(Error)
                 _init_node(node)
                 node._next = edges
                 r = type(r)._wrap(r._data, node, True)
