@@ -112,3 +112,25 @@ def test_multihead_attention_refuses_mismatched_inputs_with_pytorchs_kinds(B, ca
     if layer == "kv":  # the right sizes pass
         out, _ = m(B.randn(3, 2, 8), B.randn(4, 2, 5), B.randn(4, 2, 6))
         assert tuple(out.shape) == (3, 2, 8)
+
+
+LEAF_WRITES = {
+    "t[0] = v": (lambda w: w.__setitem__(0, 5.0), "a view of a leaf Variable"),
+    "t[0:2] = v": (lambda w: w.__setitem__(slice(0, 2), 5.0), "a view of a leaf Variable"),
+    "t[:] = v": (lambda w: w.__setitem__(slice(None), 5.0), "a leaf Variable"),
+    "t[...] = v": (lambda w: w.__setitem__(Ellipsis, 5.0), "a leaf Variable"),
+    "t[[0, 1]] = v": (lambda w: w.__setitem__([0, 1], 5.0), "a leaf Variable"),
+    "t[mask] = v": (lambda w: w.__setitem__(w > 0, 5.0), "a leaf Variable"),
+}
+
+
+@pytest.mark.parametrize("case", sorted(LEAF_WRITES))
+def test_writing_into_a_leaf_names_the_view_as_pytorch_does(B, case):
+    """An assignment into a leaf that requires grad is refused; PyTorch's message says "a view
+    of a leaf" when the write goes through a view (an int or a partial slice), "a leaf"
+    otherwise; nothing is written."""
+    write, words = LEAF_WRITES[case]
+    w = B.ones(3, requires_grad=True)
+    with pytest.raises(RuntimeError, match=f"^{words} that requires grad is being used"):
+        write(w)
+    assert w.tolist() == [1.0, 1.0, 1.0]

@@ -297,10 +297,17 @@ class Tensor:
         self._data = self._xp.asarray(self._data)
         return True
 
-    def _guard_inplace(self) -> None:
-        """PyTorch's leaf guard: no in-place ops on leaves that require grad (in grad mode)."""
+    def _guard_inplace(self, through_view: bool = False) -> None:
+        """PyTorch's leaf guard: no in-place ops on leaves that require grad (in grad mode).
+        ``through_view``: the write goes through a view of this tensor (``t[0] = v``), which
+        PyTorch's message names."""
         if not STATE.enabled:
             return
+        if self._grad_fn is None and self._requires_grad and through_view:
+            raise LeafInPlaceError(
+                "a view of a leaf Variable that requires grad is being used in an in-place "
+                "operation. Update it inside `with no_grad():`, or clone the leaf first."
+            )
         if self._grad_fn is None and self._requires_grad:
             raise LeafInPlaceError(
                 "a leaf Variable that requires grad is being used in an in-place operation. "

@@ -426,16 +426,23 @@ def getitem(a: Any, key: Any) -> Any:
     return unary(IndexBackward0, a, index=index, eng=eng)
 
 
+def _selects_all(key: Any) -> bool:
+    """A key of full slices and ellipses only (``t[:]``, ``t[...]``, ``t[:, :]``)."""
+    keys = key if isinstance(key, tuple) else (key,)
+    return all(k is Ellipsis or (type(k) is slice and k == slice(None)) for k in keys)
+
+
 def setitem(t: Any, key: Any, value: Any) -> None:
     """``t[key] = value``: in place; recorded as CopySlices when autograd is involved."""
     from ..grad_mode import STATE
 
-    t._guard_inplace()
-    t._fresh()
     eng = type(t)._eng
+    index = indexing.normalize(key, tuple(t.shape), eng)
+    # t[0] = v writes through a view (t[:] = v and t[...] = v, as in PyTorch, into t itself)
+    t._guard_inplace(through_view=index.basic is not None and not _selects_all(key))
+    t._fresh()
     if not isinstance(value, Tensor) and not isinstance(value, (int, float, bool)):
         value = type(t)._wrap(eng.asarray(value, dtype=t._data.dtype))
-    index = indexing.normalize(key, tuple(t.shape), eng)
     x = t._x
     base = x.base if x is not None else None
     tracked = STATE.enabled and (t._requires_grad or (isinstance(value, Tensor) and value._requires_grad)
