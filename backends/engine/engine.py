@@ -104,6 +104,7 @@ class Engine:
         self.uint8 = xp.uint8
         self.bool = xp.bool
         self._kinds: dict[Any, str] = {}
+        self._int_bounds: dict[Any, tuple[int, int]] = {}  # integer dtype -> (min, max)
         self._names: dict[Any, str] = {}
         #: the dtypes users see (``torch.float32``), by name and by the namespace's dtype
         self.dtypes: dict[str, dtype] = {}
@@ -260,7 +261,21 @@ class Engine:
             arr = self.xp.astype(arr, self.default_float)
         elif isinstance(scalar, builtins.int) and not isinstance(scalar, builtins.bool) and kind == "b":
             arr = self.xp.astype(arr, self.int64)
+        elif kind in "iu" and isinstance(scalar, builtins.int):
+            scalar = self.wrap_int(scalar, arr.dtype)
         return (arr, scalar) if ta else (scalar, arr)
+
+    def wrap_int(self, value: int, dtype: Any) -> int:
+        """A Python integer as an integer tensor's dtype holds it: wrapped around when out of
+        range, as PyTorch casts it (uint8 - 1 adds 255; numpy refuses -1 for uint8)."""
+        bounds = self._int_bounds.get(dtype)
+        if bounds is None:
+            info = self.xp.iinfo(dtype)
+            bounds = self._int_bounds[dtype] = (int(info.min), int(info.max))
+        lo, hi = bounds
+        if lo <= value <= hi:
+            return value
+        return (value - lo) % (hi - lo + 1) + lo
 
     # -------------------------------------------------------------- conversions
     def asarray(self, data: Any, dtype: Any = None) -> Any:

@@ -180,8 +180,8 @@ def add(a: Any, b: Any, alpha: Any = 1) -> Any:
 
 
 def refuses_bool(x: Any) -> bool:
-    """A bool tensor: ``-`` refuses it."""
-    return isinstance(x, Tensor) and type(x)._eng.kind(x._data.dtype) == "b"
+    """A bool tensor, or a Python bool (PyTorch refuses ``t - True`` too): ``-`` refuses it."""
+    return type(x) is bool or (isinstance(x, Tensor) and type(x)._eng.kind(x._data.dtype) == "b")
 
 
 def refuse_bool_subtraction(a: Any, b: Any) -> None:
@@ -245,13 +245,17 @@ def pow(a: Any, b: Any) -> Any:
     if isinstance(a, Tensor):
         if isinstance(b, Tensor):
             return binary(PowBackward1, a, b)
-        if isinstance(b, bool) or not isinstance(b, (int, float)):
+        if not isinstance(b, (int, float)):
             raise TypeError(f"pow(): exponent must be a number or a tensor, got {type(b).__name__}")
         eng = type(a)._eng
         kind = eng.kind(a._data.dtype)
+        if type(b) is bool:  # True and False are 1 and 0 that keep the tensor's dtype
+            if kind == "b":
+                return unary(PowBackward0, a.to(eng.int64), exponent=int(b)).to(eng.bool)
+            b = int(b)
         if isinstance(b, float) and not eng.is_floating(a._data.dtype):
             a = a.to(eng.float32)
-        elif kind in "iu" and b < 0:
+        elif kind in "iub" and b < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         elif kind == "b":  # a bool tensor to an integer power: int64, as in PyTorch
             a = a.to(eng.int64)
@@ -259,7 +263,7 @@ def pow(a: Any, b: Any) -> Any:
     if not isinstance(b, Tensor):
         raise TypeError("pow(): one of the arguments must be a tensor")
     eng = type(b)._eng
-    if type(a) is int and eng.kind(b._data.dtype) in "iub":
+    if type(a) in (int, bool) and eng.kind(b._data.dtype) in "iub":
         # an integer to integer powers stays an integer of the tensor's dtype (a bool tensor's:
         # int64), as in PyTorch; negative powers truncate (`integer_power`)
         return binary(PowBackward1, a, b if eng.kind(b._data.dtype) != "b" else b.to(eng.int64))
