@@ -318,20 +318,26 @@ def isfinite(a: Tensor) -> Tensor:
     return constant(type(a), type(a)._xp.isfinite(a._data))
 
 
+def _truth(a: Tensor, found: Any) -> Tensor:
+    """The result of ``any``/``all``: bool, but uint8 for a uint8 input (PyTorch's rule)."""
+    eng = type(a)._eng
+    if a._data.dtype == eng.uint8:
+        found = eng.xp.astype(found, eng.uint8)
+    return constant(type(a), found)
+
+
 def any(a: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
         keepdims: Any = None) -> Tensor:
     if axis is not None or keepdims is not None:
         dim, keepdim = _aliases("any", dim, axis, keepdim, keepdims)
-    xp = type(a)._xp
-    return constant(type(a), xp.any(a._data, axis=dim, keepdims=keepdim))
+    return _truth(a, type(a)._xp.any(a._data, axis=dim, keepdims=keepdim))
 
 
 def all(a: Tensor, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
         keepdims: Any = None) -> Tensor:
     if axis is not None or keepdims is not None:
         dim, keepdim = _aliases("all", dim, axis, keepdim, keepdims)
-    xp = type(a)._xp
-    return constant(type(a), xp.all(a._data, axis=dim, keepdims=keepdim))
+    return _truth(a, type(a)._xp.all(a._data, axis=dim, keepdims=keepdim))
 
 
 clip = clamp

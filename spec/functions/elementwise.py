@@ -176,6 +176,17 @@ def rad2deg(backend: Any, input: Any) -> Any:
     return _floating(backend, input) * (180 / math.pi)
 
 
+@_composed("angle", what="the argument of each element (0 or pi, for real tensors)")
+def angle(backend: Any, input: Any) -> Any:
+    """pi where the element is negative, 0 elsewhere, NaN at NaN (a floating result; the
+    gradient is 0, as PyTorch's for real tensors)."""
+    x = _floating(backend, input)
+    turned = (x < 0).to(x.dtype) * math.pi
+    value = backend.where(backend.isnan(x), x.detach(), turned)
+    # + 0 * x (0 at infinities too): the result stays in x's graph with a zero gradient
+    return value + backend.where(backend.isfinite(x), x, backend.zeros_like(x)) * 0
+
+
 @_composed("sgn", what="the sign (torch.sign, for real tensors)")
 def sgn(backend: Any, input: Any) -> Any:
     """``torch.sign``: gradspec's tensors are real."""

@@ -27,7 +27,7 @@ def _composed(*names: str, what: str) -> Callable[[Callable[..., Any]], Callable
 
 #: the composed functions PyTorch also has as tensor methods (``x.log2()``, ``p.multinomial(1)``)
 METHODS = frozenset({
-    "absolute", "acos", "addbmm", "addcdiv", "addcmul", "addmv", "addr", "aminmax", "arccos",
+    "absolute", "acos", "addbmm", "angle", "addcdiv", "addcmul", "addmv", "addr", "aminmax", "arccos",
     "arcsin", "arctan", "argwhere", "asin", "atan", "bincount", "corrcoef", "cosh",
     "count_nonzero", "cov", "deg2rad", "diff", "dist", "divide", "exp2", "fliplr", "flipud",
     "float_power", "floor_divide", "fmax", "fmin", "frac", "greater", "greater_equal", "histc",

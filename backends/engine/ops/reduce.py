@@ -178,8 +178,11 @@ def _route(F: Any, g: Any, node: Any) -> Any:
 
 # ------------------------------------------------------------------ user-facing functions
 def _float_or_int(a: Any) -> Any:
+    """``a`` as a sum takes it: bools and every integer dtype are summed as int64 (PyTorch's
+    rule; numpy sums uint8 as uint64 and int32 as the platform's integer)."""
     eng = type(a)._eng
-    if eng.is_bool(a._data.dtype):
+    dtype = a._data.dtype
+    if eng.kind(dtype) != "f" and dtype != eng.int64:
         return a.to(eng.int64)
     return a
 

@@ -12,6 +12,8 @@ from ..tensor import Tensor
 def sign_raw(xp: Any, a: Any) -> Any:
     """PyTorch's sign: 0 for NaN and +0 for -0.0, where numpy's gives NaN and -0.0 (and so
     abs's gradient at a NaN is 0 there: ``g * sign(x)``)."""
+    if xp.isdtype(a.dtype, "bool"):  # (numpy has no sign of bools; PyTorch's is the bool)
+        return xp.asarray(a, copy=True)
     s = xp.sign(a)
     if not xp.isdtype(s.dtype, "real floating"):
         return s
