@@ -196,6 +196,28 @@ def test_norm_reprs_are_torchs(bk, T):
         bk.nn.BatchNorm3d(2)(bk.zeros(2, 2, 3))
 
 
+def test_sync_batch_norm_is_batch_norm_in_one_process(bk, T):
+    """SyncBatchNorm (what DistributedDataParallel scripts convert their models to) normalizes
+    as BatchNorm does; convert_sync_batchnorm swaps every BatchNorm, nested ones too, keeping
+    the same parameter and buffer tensors."""
+    for lib in (bk, T):
+        nn = lib.nn
+        model = nn.Sequential(nn.Conv2d(2, 3, 1), nn.BatchNorm2d(3),
+                              nn.Sequential(nn.BatchNorm1d(4, affine=False)))
+        weight, mean = model[1].weight, model[1].running_mean
+        model.eval()
+        converted = nn.SyncBatchNorm.convert_sync_batchnorm(model)
+        assert [type(m).__name__ for m in converted.modules()] == [
+            "Sequential", "Conv2d", "SyncBatchNorm", "Sequential", "SyncBatchNorm"]
+        assert converted[1].weight is weight and converted[1].running_mean is mean
+        assert not converted[1].training and converted[2][0].weight is None
+    assert repr(bk.nn.SyncBatchNorm(3, momentum=None)) == repr(T.nn.SyncBatchNorm(3, momentum=None))
+    x = data(2, 3, 4, seed=3)
+    same(bk, T, lambda lib, t: (lambda m: m(t))(lib.nn.SyncBatchNorm(3, dtype=t.dtype).eval()), x)
+    with pytest.raises(ValueError, match="expected at least 2D input"):
+        bk.nn.SyncBatchNorm(3)(bk.ones(3))
+
+
 # ------------------------------------------------------------------------ 3. unfold and fold
 BLOCKS = [dict(kernel_size=2), dict(kernel_size=(2, 3), dilation=(1, 2), padding=1, stride=(2, 1)),
           dict(kernel_size=3, padding=(0, 2), stride=2), dict(kernel_size=(1, 2), dilation=2)]
@@ -496,7 +518,8 @@ def test_new_names_have_docstrings(bk):
              "max_unpool2d", "lp_pool1d", "lp_pool2d"]
     for name in names:
         assert getattr(F, name).__doc__, name
-    for name in ["RReLU", "BatchNorm3d", "RMSNorm", "Fold", "Unfold", "UpsamplingBilinear2d",
+    for name in ["RReLU", "BatchNorm3d", "SyncBatchNorm", "RMSNorm", "Fold", "Unfold",
+                 "UpsamplingBilinear2d",
                  "UpsamplingNearest2d", "MaxUnpool1d", "MaxUnpool2d", "LPPool1d", "LPPool2d"]:
         assert getattr(nn, name).__doc__, name
     for name in ["dirac_", "sparse_", "_calculate_fan_in_and_fan_out"]:

@@ -134,3 +134,14 @@ def test_writing_into_a_leaf_names_the_view_as_pytorch_does(B, case):
     with pytest.raises(RuntimeError, match=f"^{words} that requires grad is being used"):
         write(w)
     assert w.tolist() == [1.0, 1.0, 1.0]
+
+
+def test_only_a_0d_tensor_takes_a_number_format(B):
+    """f"{t:.2f}" formats a 0-d tensor's number; PyTorch refuses a format string for any other
+    tensor (one element or more) with TypeError, and "" gives the tensor's repr."""
+    assert f"{B.tensor(2.71828):.3f}" == "2.718" and f"{B.tensor(7):03d}" == "007"
+    t = B.tensor([0.5, 1.25])
+    assert f"{t}" == repr(t)
+    for bad in (t, B.tensor([2.5])):
+        with pytest.raises(TypeError, match="^unsupported format string passed to Tensor.__format__"):
+            f"{bad:.2f}"

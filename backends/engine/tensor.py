@@ -515,8 +515,11 @@ class Tensor:
         return (self[i] for i in range(self._data.shape[0]))
 
     def __format__(self, spec: str) -> str:
-        if self._data.ndim == 0 or self.numel() == 1 and spec:
+        if self._data.ndim == 0:
             return format(self.item(), spec)
+        if spec:  # as PyTorch: only a 0-d tensor takes a number's format
+            raise TypeError(f"unsupported format string passed to Tensor.__format__ (a tensor "
+                            f"of shape {tuple(self._data.shape)}): format t.item() or t.tolist()")
         return repr(self)
 
     def __repr__(self) -> str:

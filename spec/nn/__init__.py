@@ -166,6 +166,7 @@ from .modules import (
     NonDynamicallyQuantizableLinear,
     RReLU,
     BatchNorm3d,
+    SyncBatchNorm,
     RMSNorm,
     Fold,
     Unfold,
@@ -210,7 +211,7 @@ __all__ = [
     "EmbeddingBag",
     # torch.nn's remaining everyday layers: randomized ReLU, 3-d batch norm, RMS norm,
     # sliding blocks, fixed-mode upsampling, unpooling, power-average pooling
-    "RReLU", "BatchNorm3d", "RMSNorm", "Fold", "Unfold", "UpsamplingBilinear2d",
+    "RReLU", "BatchNorm3d", "SyncBatchNorm", "RMSNorm", "Fold", "Unfold", "UpsamplingBilinear2d",
     "UpsamplingNearest2d", "MaxUnpool1d", "MaxUnpool2d", "LPPool1d", "LPPool2d",
 ]
 

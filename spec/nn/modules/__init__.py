@@ -25,7 +25,7 @@ from .fold import Fold, Unfold
 from .rnn import GRU, LSTM, RNN, GRUCell, LSTMCell, RNNBase, RNNCell, RNNCellBase
 from .transformer import (Transformer, TransformerDecoder, TransformerDecoderLayer,
                           TransformerEncoder, TransformerEncoderLayer)
-from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d
+from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d, SyncBatchNorm
 from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d
 from .dropout import Dropout, Dropout1d, Dropout2d, Dropout3d
 from .flatten import Flatten, Unflatten
@@ -70,6 +70,6 @@ __all__ = [
     "EmbeddingBag",
     # torch.nn's remaining everyday layers: randomized ReLU, 3-d batch norm, RMS norm,
     # sliding blocks, fixed-mode upsampling, unpooling, power-average pooling
-    "RReLU", "BatchNorm3d", "RMSNorm", "Fold", "Unfold", "UpsamplingBilinear2d",
+    "RReLU", "BatchNorm3d", "SyncBatchNorm", "RMSNorm", "Fold", "Unfold", "UpsamplingBilinear2d",
     "UpsamplingNearest2d", "MaxUnpool1d", "MaxUnpool2d", "LPPool1d", "LPPool2d",
 ]

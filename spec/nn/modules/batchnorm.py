@@ -1,6 +1,6 @@
-"""Batch normalization layers: BatchNorm1d, BatchNorm2d, BatchNorm3d, with torch's buffers
-(``running_mean``, ``running_var``, ``num_batches_tracked``), its ``bias`` switch and train/eval
-behaviour."""
+"""Batch normalization layers: BatchNorm1d, BatchNorm2d, BatchNorm3d and SyncBatchNorm, with
+torch's buffers (``running_mean``, ``running_var``, ``num_batches_tracked``), its ``bias``
+switch and train/eval behaviour."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from ..parameter import Parameter
 from . import _draw
 from .module import Module
 
-__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d"]
+__all__ = ["BatchNorm1d", "BatchNorm2d", "BatchNorm3d", "SyncBatchNorm"]
 
 
 class _BatchNorm(Module):
@@ -95,3 +95,42 @@ class BatchNorm3d(_BatchNorm):
     """Batch normalization of (N, C, D, H, W), per channel C."""
 
     _dims = (5,)
+
+
+class SyncBatchNorm(_BatchNorm):
+    """Batch normalization of (N, C, ...) inputs whose statistics PyTorch gathers over the
+    processes of a distributed job.  Here one process holds the whole batch (gradspec trains
+    data-parallel on Dask, `gradspec.distributed`, with its own reduction of gradients), so
+    the batch's statistics are already the job's: it normalizes exactly as BatchNorm does.
+    ``process_group`` is accepted and kept; `convert_sync_batchnorm` swaps a model's
+    BatchNorm layers for this one, as DistributedDataParallel scripts do."""
+
+    def __init__(self, num_features: int, eps: float = 1e-5, momentum: Any = 0.1,
+                 affine: bool = True, track_running_stats: bool = True,
+                 process_group: Any = None, device: Any = None, dtype: Any = None, *,
+                 backend: Any = None) -> None:
+        super().__init__(num_features, eps, momentum, affine, track_running_stats, device,
+                         dtype, backend=backend)
+        self.process_group = process_group
+
+    def _check_input_dim(self, input: Any) -> None:
+        if input.dim() < 2:
+            raise ValueError(f"expected at least 2D input (got {input.dim()}D input)")
+
+    @classmethod
+    def convert_sync_batchnorm(cls, module: Module, process_group: Any = None) -> Module:
+        """``module`` with every BatchNorm layer in it (itself included) replaced by a
+        SyncBatchNorm holding the same parameters and running statistics (the same tensors,
+        not copies) and the same training mode."""
+        converted = module
+        if isinstance(module, _BatchNorm) and not isinstance(module, SyncBatchNorm):
+            converted = cls(module.num_features, module.eps, module.momentum, module.affine,
+                            module.track_running_stats, process_group)
+            for name in ("weight", "bias"):  # shared: an optimizer made before still updates them
+                setattr(converted, name, getattr(module, name))
+            for name in ("running_mean", "running_var", "num_batches_tracked"):
+                setattr(converted, name, getattr(module, name))
+            converted.train(module.training)
+        for name, child in module.named_children():
+            converted.add_module(name, cls.convert_sync_batchnorm(child, process_group))
+        return converted
