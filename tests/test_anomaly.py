@@ -197,3 +197,15 @@ def test_anomaly_blocks_warn_and_traces_start_at_the_script_under_exec(tmp_path,
     trace = err[err.index("the forward call's stack"):]
     assert f'File "{script}", line 4' in trace
     assert "click" not in trace and "scripts.py" not in trace
+
+
+def test_set_detect_anomaly_sets_at_once_and_restores_as_a_context_manager(torch):
+    """torch.autograd.set_detect_anomaly(mode) switches at once; used in a with-statement,
+    leaving the block restores the previous setting (PyTorch's class of the same name)."""
+    setting = torch.autograd.set_detect_anomaly(False)
+    assert type(setting).__name__ == "set_detect_anomaly" and not torch.is_anomaly_enabled()
+    with torch.autograd.set_detect_anomaly(True, check_nan=False):
+        assert torch.is_anomaly_enabled() and not torch.is_anomaly_check_nan_enabled()
+    assert not torch.is_anomaly_enabled() and torch.is_anomaly_check_nan_enabled()
+    torch.autograd.set_detect_anomaly(True)
+    assert torch.is_anomaly_enabled()

@@ -137,11 +137,12 @@ class EngineBackend:
         raise surface.not_in_surface("torch", name, self, surface.surface_names())
 
     # -- debugging ----------------------------------------------------------------------------
-    def set_detect_anomaly(self, mode: bool, check_nan: bool = True) -> None:
+    def set_detect_anomaly(self, mode: bool, check_nan: bool = True) -> "set_detect_anomaly":
         """Anomaly mode: record where each node is created, show it when a backward step fails,
-        and (``check_nan``) fail a backward step that returns NaN.  Off by default."""
-        self.engine.anomaly = bool(mode)
-        self.engine.check_nan = bool(check_nan)
+        and (``check_nan``) fail a backward step that returns NaN.  Off by default.  Set at
+        once; used as ``with torch.autograd.set_detect_anomaly(True):`` the block's end
+        restores the previous setting, as in PyTorch."""
+        return set_detect_anomaly(self.engine, mode, check_nan)
 
     def is_anomaly_enabled(self) -> bool:
         """Whether anomaly mode is on."""
@@ -166,6 +167,23 @@ class EngineBackend:
 
     def __repr__(self) -> str:
         return f"<gradspec backend {self.name} {self.version} on {self.device}>"
+
+
+class set_detect_anomaly:  # noqa: N801  (PyTorch's class name: scripts print and check it)
+    """What ``torch.autograd.set_detect_anomaly(mode)`` returns: the mode is already set; as a
+    context manager, leaving the block restores the setting from before."""
+
+    def __init__(self, engine: Any, mode: bool, check_nan: bool = True) -> None:
+        self._engine = engine
+        self._prev = (engine.anomaly, engine.check_nan)
+        engine.anomaly, engine.check_nan = bool(mode), bool(check_nan)
+
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: Any) -> bool:
+        self._engine.anomaly, self._engine.check_nan = self._prev
+        return False
 
 
 #: Options of the engine's plugins: ``--backend-option KEY=VALUE``, ``load_backend(name, KEY=...)``.
