@@ -145,3 +145,29 @@ def test_only_a_0d_tensor_takes_a_number_format(B):
     for bad in (t, B.tensor([2.5])):
         with pytest.raises(TypeError, match="^unsupported format string passed to Tensor.__format__"):
             f"{bad:.2f}"
+
+
+LINALG_REFUSALS = {
+    "det of a vector": lambda t: t.linalg.det(t.ones(3)),
+    "inv of a vector": lambda t: t.linalg.inv(t.ones(3)),
+    "svd of a vector": lambda t: t.linalg.svd(t.ones(3)),
+    "det not square": lambda t: t.linalg.det(t.ones(2, 3)),
+    "det of int64": lambda t: t.linalg.det(t.ones(2, 2, dtype=t.int64)),
+    "qr of int32": lambda t: t.linalg.qr(t.ones(2, 2, dtype=t.int32)),
+    "solve of mixed dtypes": lambda t: t.linalg.solve(t.eye(2), t.ones(2, dtype=t.float64)),
+    "where of a float condition": lambda t: t.where(t.ones(2), t.ones(2), t.zeros(2)),
+    "bitwise of float64": lambda t: t.ones(2, dtype=t.float64) & t.ones(2, dtype=t.float64),
+    "bitwise of a Python float": lambda t: t.ones(2, dtype=t.int64) & 1.5,
+}
+
+
+@pytest.mark.parametrize("case", sorted(LINALG_REFUSALS))
+def test_refusals_name_dtypes_and_dimensions_as_pytorch(B, case):
+    """PyTorch's messages name dtypes by its C++ names (Long, Int, Float, Double) and say when
+    a matrix function got fewer than two dimensions; ours open with the same words."""
+    torch = pytest.importorskip("torch")
+    with pytest.raises(Exception) as theirs:
+        LINALG_REFUSALS[case](torch)
+    with pytest.raises(type(theirs.value)) as ours:
+        LINALG_REFUSALS[case](B)
+    assert str(ours.value).startswith(str(theirs.value).split(" (")[0].rstrip("."))

@@ -233,7 +233,7 @@ def _logical(a: Tensor, b: Any, op: str) -> Tensor:
 
 _BITWISE = {"and": "bitwise_and", "or": "bitwise_or", "xor": "bitwise_xor",
             "left_shift": "bitwise_left_shift", "right_shift": "bitwise_right_shift"}
-_KINDS = {"b": "Bool", "i": "Long", "u": "Byte", "f": "Float", "c": "ComplexFloat"}
+_KINDS = {"b": "Bool", "i": "Long", "f": "Float"}  # a Python number's, in PyTorch's words
 
 
 def _bitwise(a: Any, b: Any, op: str) -> Tensor:
@@ -246,7 +246,7 @@ def _bitwise(a: Any, b: Any, op: str) -> Tensor:
         kind = eng.kind(x._data.dtype) if is_tensor else (
             "b" if isinstance(x, bool) else "i" if isinstance(x, int) else "f")
         if kind not in "biu":
-            name = _KINDS.get(kind) or (str(x._data.dtype) if is_tensor else type(x).__name__)
+            name = eng.scalar_type_name(x._data.dtype) if is_tensor else _KINDS[kind]
             raise NotImplementedError(f'"{_BITWISE[op]}_cpu" not implemented for \'{name}\': '
                                       "bitwise ops take integer or bool tensors")
     da, db = eng.promote(a._data if ta else a, b._data if tb else b, ta, tb)

@@ -23,7 +23,7 @@ from gradspec.return_types import linalg_svd as SVD
 from ..apply import apply
 from ..node import Node, register
 from ..tensor import Tensor
-from .linsolve import LinalgSolveExBackward0
+from .linsolve import LinalgSolveExBackward0, _matrices
 
 
 def _t(F: Any, x: Any) -> Any:
@@ -304,18 +304,3 @@ def qr(A: Any, mode: str = "reduced") -> QR:
     if mode == "r":
         q = T._wrap(T._xp.zeros((0,), dtype=A._data.dtype))
     return QR(q, r)
-
-
-# ------------------------------------------------------------------------------ checks
-def _matrices(op: str, a: Any, square: bool = False) -> None:
-    if not isinstance(a, Tensor):
-        raise TypeError(f"linalg.{op}(): argument 'A' must be a tensor, not {type(a).__name__}")
-    if a.ndim < 2:
-        raise RuntimeError(f"linalg.{op}: The input tensor A must have at least 2 dimensions.")
-    if square and a.shape[-1] != a.shape[-2]:
-        raise RuntimeError(f"linalg.{op}: A must be batches of square matrices, but they are "
-                           f"{a.shape[-2]} by {a.shape[-1]} matrices")
-    eng = type(a)._eng
-    if not eng.is_floating(a._data.dtype):
-        raise RuntimeError(f"linalg.{op}: Expected a floating point or complex tensor as input. "
-                           f"Got {eng.dtype_name(a._data.dtype).capitalize()}")

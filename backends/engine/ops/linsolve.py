@@ -131,36 +131,38 @@ class LinalgCholeskyExBackward0(Node):
 
 
 # ------------------------------------------------------------------ user-facing functions
-def _square(op: str, a: Any) -> None:
+def _matrices(op: str, a: Any, square: bool = False) -> None:
+    """PyTorch's checks of a linalg input: a tensor of matrices (square ones with ``square``)
+    of a floating dtype, refused in its words."""
     if not isinstance(a, Tensor):
         raise TypeError(f"linalg.{op}(): argument 'A' must be a tensor, not {type(a).__name__}")
-    eng = type(a)._eng
-    if a.ndim < 2 or a.shape[-1] != a.shape[-2]:
-        rows = a.shape[-2] if a.ndim >= 2 else 1
-        cols = a.shape[-1] if a.ndim >= 1 else 1
+    if a.ndim < 2:
+        raise RuntimeError(f"linalg.{op}: The input tensor A must have at least 2 dimensions.")
+    if square and a.shape[-1] != a.shape[-2]:
         raise RuntimeError(f"linalg.{op}: A must be batches of square matrices, but they are "
-                           f"{rows} by {cols} matrices")
+                           f"{a.shape[-2]} by {a.shape[-1]} matrices")
+    eng = type(a)._eng
     if not eng.is_floating(a._data.dtype):
         raise RuntimeError(f"linalg.{op}: Expected a floating point or complex tensor as input. "
-                           f"Got {eng.dtype_name(a._data.dtype).capitalize()}")
+                           f"Got {eng.scalar_type_name(a._data.dtype)}")
 
 
 def inv(A: Any) -> Any:
     """The inverse of a square matrix (or of each in a batch), as torch.linalg.inv."""
-    _square("inv", A)
+    _matrices("inv", A, square=True)
     return apply(LinalgInvExBackward0, (A,), type(A))
 
 
 def det(A: Any) -> Any:
     """The determinant of a square matrix (or of each in a batch), as torch.linalg.det."""
-    _square("det", A)
+    _matrices("det", A, square=True)
     return apply(LinalgDetBackward0, (A,), type(A))
 
 
 def slogdet(A: Any) -> Slogdet:
     """``(sign, logabsdet)`` of the determinant, as torch.linalg.slogdet: ``sign`` is -1, 0 or
     1 (outside the graph), ``logabsdet`` differentiable."""
-    _square("slogdet", A)
+    _matrices("slogdet", A, square=True)
     T = type(A)
     with T._eng.quiet():  # a singular matrix: log(0) inside, as PyTorch quietly
         sign = T._wrap(T._xp.linalg.slogdet(A._data)[0])
@@ -170,14 +172,14 @@ def slogdet(A: Any) -> Slogdet:
 def solve(A: Any, B: Any, *, left: bool = True) -> Any:
     """``X`` with ``A X = B`` (``X A = B`` when ``left=False``), as torch.linalg.solve: ``B`` a
     matrix, a batch of them, or a vector (then ``X`` is a vector); batch dims broadcast."""
-    _square("solve", A)
+    _matrices("solve", A, square=True)
     if not isinstance(B, Tensor):
         raise TypeError(f"linalg.solve(): argument 'B' must be a tensor, not {type(B).__name__}")
     if B._data.dtype != A._data.dtype:
         eng = type(A)._eng
         raise RuntimeError(f"linalg.solve: Expected A and B to have the same dtype, but found "
-                           f"A of type {eng.dtype_name(A._data.dtype).capitalize()} and B of "
-                           f"type {eng.dtype_name(B._data.dtype).capitalize()} instead")
+                           f"A of type {eng.scalar_type_name(A._data.dtype)} and B of "
+                           f"type {eng.scalar_type_name(B._data.dtype)} instead")
     if not left:  # X A = B  <=>  A^T X^T = B^T
         if B.ndim < 2:
             raise RuntimeError("linalg.solve: Vector broadcasting of the left hand side is not "
@@ -197,6 +199,6 @@ def cholesky(A: Any, *, upper: bool = False) -> Any:
     """The lower Cholesky factor ``L`` of a symmetric positive-definite ``A = L L^T`` (its
     transpose, the upper factor, with ``upper=True``), as torch.linalg.cholesky; only ``A``'s
     lower triangle is read."""
-    _square("cholesky", A)
+    _matrices("cholesky", A, square=True)
     factor = apply(LinalgCholeskyExBackward0, (A,), type(A))
     return factor.mT if upper else factor

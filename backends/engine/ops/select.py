@@ -93,7 +93,7 @@ def where(condition: Any, input: Any = None, other: Any = None) -> Any:
     c = condition._data if isinstance(condition, Tensor) else eng.asarray(condition)
     if not eng.is_bool(c.dtype):
         raise RuntimeError(f"where expected condition to be a boolean tensor, but got a tensor "
-                           f"with dtype {eng.dtype_name(c.dtype).capitalize()}; compare it first "
+                           f"with dtype {eng.scalar_type_name(c.dtype)}; compare it first "
                            "(x > 0) or convert it with .bool()")
     xp = T._xp
     if not isinstance(a, Tensor) and not isinstance(b, Tensor):  # two numbers
