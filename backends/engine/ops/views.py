@@ -441,7 +441,11 @@ def setitem(t: Any, key: Any, value: Any) -> None:
     # t[0] = v writes through a view (t[:] = v and t[...] = v, as in PyTorch, into t itself)
     t._guard_inplace(through_view=index.basic is not None and not _selects_all(key))
     t._fresh()
-    if not isinstance(value, Tensor) and not isinstance(value, (int, float, bool)):
+    if isinstance(value, Tensor):
+        # a view whose base changed in place since (t[0] += v assigns t[0] back to itself)
+        # takes its graph from the base now, before this assignment moves the base on
+        value._fresh()
+    elif not isinstance(value, (int, float, bool)):
         value = type(t)._wrap(eng.asarray(value, dtype=t._data.dtype))
     x = t._x
     base = x.base if x is not None else None
