@@ -218,3 +218,52 @@ def test_transposes_and_select_are_named_as_in_pytorch(B):
     assert picked.grad_fn.name() == "SelectBackward0" and tuple(picked.shape) == (4,)
     picked.sum().backward()
     assert x.grad.tolist() == [[0.0, 0.0, 0.0, 1.0, 0.0]] * 4
+
+
+#: keys whose result PyTorch orders differently from numpy (an integer selects before the
+#: arrays index) or that numpy reads its own way (a 0-d bool), as builders (module -> key)
+TORCH_ORDER_KEYS = {
+    "int, slice, list": lambda m: (0, slice(None), [1, 2]),
+    "int, slice, two lists": lambda m: (0, slice(None), [1, 2], [3, 4]),
+    "int, slice, tensor": lambda m: (1, slice(None), m.tensor([3, 0, 3])),
+    "negative int, ellipsis, list": lambda m: (-1, Ellipsis, [1, 2]),
+    "int, partial slice, list": lambda m: (0, slice(1, 3), [1, 2]),
+    "int, None, list": lambda m: (0, None, [1, 2]),
+    "0-d tensor, slice, list": lambda m: (m.tensor(0), slice(None), [1, 2]),
+    "lists around an int": lambda m: ([0, 1], 0, [1, 2]),
+    "slice, list, int, list": lambda m: (slice(None), [0, 1], 0, [1, 2]),
+    "int, mask": lambda m: (1, slice(None), m.tensor([True, False, True, False])),
+    "True": lambda m: True,
+    "False": lambda m: False,
+    "slice, True": lambda m: (slice(None), True),
+    "True, list": lambda m: (True, [0, 1]),
+    "0-d bool tensor": lambda m: m.tensor(True),
+}
+BASE4 = np.arange(120.0).reshape(2, 3, 4, 5) / 7
+
+
+@pytest.mark.parametrize("name", list(TORCH_ORDER_KEYS))
+def test_keys_pytorch_orders_its_own_way(B, name):
+    """Values, shapes, gradients and assignment through the key, as PyTorch gives them."""
+    T = load_or_skip("torch")
+    make = TORCH_ORDER_KEYS[name]
+    results = []
+    for m in (B, T):
+        x = m.tensor(BASE4.tolist(), dtype=m.float64, requires_grad=True)
+        y = x[make(m)]
+        weights = m.tensor(np.arange(float(np.prod(tuple(y.shape)))).reshape(tuple(y.shape)),
+                           dtype=m.float64)
+        (y * weights).sum().backward()
+        z = m.tensor(BASE4.tolist(), dtype=m.float64)
+        z[make(m)] = weights * 0 - 1.0
+        results.append((tuple(y.shape), _np(y), _np(x.grad), _np(z)))
+    (shape, value, grad, assigned), theirs = results
+    assert shape == theirs[0]
+    for a, b in zip((value, grad, assigned), theirs[1:]):
+        np.testing.assert_allclose(a, b, rtol=1e-12)
+
+
+def test_arrays_that_do_not_broadcast_raise_index_error(B):
+    x = B.tensor(BASE.tolist())
+    with pytest.raises(IndexError, match="shape mismatch: indexing tensors could not be broadcast"):
+        x[0, [0, 1], [0, 1, 0]]

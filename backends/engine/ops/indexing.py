@@ -153,17 +153,31 @@ def _advanced(comps: list, shape: tuple[int, ...], eng: Any, used: int) -> Index
                 raise IndexError(
                     f"the shape of the mask {tuple(c.shape)} does not match the shape of the "
                     f"indexed tensor {tuple(want)} starting at dimension {dim}")
-            expanded.extend(xp.nonzero(c) if c.ndim else [xp.asarray([0], dtype=eng.int64)])
+            if c.ndim:
+                expanded.extend(xp.nonzero(c))
+            else:  # x[True], x[False]: a new dimension, taken whole or not at all
+                expanded.append(_Unit(xp.asarray([0] if bool(c) else [], dtype=eng.int64)))
             dim += c.ndim
         else:
             expanded.append(c)
             dim += c is not None
     comps = expanded
-    adv = [i for i, c in enumerate(comps) if c is not None and not isinstance(c, slice)]
-    adjacent = adv == list(range(adv[0], adv[-1] + 1))
-    arrays = [xp.asarray(comps[i], dtype=eng.int64) if isinstance(comps[i], int)
-              else xp.astype(comps[i], eng.int64) for i in adv]
-    arrays = list(xp.broadcast_arrays(*arrays)) if len(arrays) > 1 else arrays
+    # PyTorch's rule, not numpy's: an integer selects (its dimension goes) before the arrays
+    # index, so x[0, :, [1, 2]] is x[0][:, [1, 2]], and only the arrays decide whether their
+    # block stays in place (adjacent once the integers are gone) or moves to the front
+    ints = [i for i, c in enumerate(comps) if isinstance(c, int)]
+    adv = [i for i, c in enumerate(comps) if c is not None and not isinstance(c, (int, slice))]
+    rank = {i: r for r, i in enumerate(j for j in range(len(comps)) if j not in ints)}
+    adjacent = [rank[i] for i in adv] == list(range(rank[adv[0]], rank[adv[-1]] + 1))
+    arrays = [comps[i].array if isinstance(comps[i], _Unit) else xp.astype(comps[i], eng.int64)
+              for i in adv]
+    if len(arrays) > 1:
+        try:
+            arrays = list(xp.broadcast_arrays(*arrays))
+        except ValueError:
+            shapes = ", ".join(str(list(a.shape)) for a in arrays)
+            raise IndexError(f"shape mismatch: indexing tensors could not be broadcast together "
+                             f"with shapes {shapes}") from None
     bshape = tuple(arrays[0].shape)
     # output layout: basic dims in order, the broadcast block where numpy puts it
     layout: list = []  # entries: ("dim", input_dim, length, slice) | ("new",) | ("adv",)
@@ -176,10 +190,10 @@ def _advanced(comps: list, shape: tuple[int, ...], eng: Any, used: int) -> Index
             layout.append(("dim", dim, len(range(start, stop, step)), (start, step)))
             dim += 1
         else:
-            if i == adv[0] or not adjacent:
+            if not isinstance(c, int) and (i == adv[0] or not adjacent):
                 if not layout or layout[-1] != ("adv",):
                     layout.append(("adv",))
-            dim += 1
+            dim += _consumes(c)
     if not adjacent:
         layout = [("adv",)] + [e for e in layout if e != ("adv",)]
     out_shape: list[int] = []
@@ -208,8 +222,16 @@ def _advanced(comps: list, shape: tuple[int, ...], eng: Any, used: int) -> Index
             pos += 1
         else:
             pos += len(bshape)
-    adv_dims = [sum(1 for c in comps[:i] if c is not None) for i in adv]
-    for arr, d in zip(arrays, adv_dims):
+    for i in ints:  # a constant offset each
+        d = sum(_consumes(c) for c in comps[:i])
+        size, c = shape[d], comps[i]
+        if not -size <= c < size:
+            raise IndexError(f"index {c} is out of bounds for dimension {d} with size {size}")
+        lin = lin + (c + size if c < 0 else c) * strides[d]
+    adv_dims = [sum(_consumes(c) for c in comps[:i]) for i in adv]
+    for arr, d, i in zip(arrays, adv_dims, adv):
+        if isinstance(comps[i], _Unit):
+            continue  # (position 0 of a new dimension: no offset)
         size = shape[d]
         if arr.size and bool(xp.any((arr < -size) | (arr >= size))):
             bad = int(xp.max(xp.where((arr < -size) | (arr >= size), arr, xp.zeros_like(arr))) or
@@ -218,7 +240,23 @@ def _advanced(comps: list, shape: tuple[int, ...], eng: Any, used: int) -> Index
         arr = xp.where(arr < 0, arr + size, arr)
         block = (1,) * adv_at + bshape + (1,) * (nout - adv_at - len(bshape))
         lin = lin + xp.reshape(arr, block) * strides[d]
-    return Index(None, shape, lin, tuple(out_shape), native)
+    # (numpy would order an integer-and-array key its own way: no native key for one)
+    return Index(None, shape, lin, tuple(out_shape), None if ints else native)
+
+
+class _Unit:
+    """A 0-d bool index, ``x[True]`` or ``x[False]``: an array ([0] or empty) in the advanced
+    block over a new dimension of length 1, so it takes no dimension of the input."""
+
+    __slots__ = ("array",)
+
+    def __init__(self, array: Any) -> None:
+        self.array = array
+
+
+def _consumes(c: Any) -> bool:
+    """Whether key component ``c`` (after masks are expanded) takes a dimension of the input."""
+    return c is not None and not isinstance(c, _Unit)
 
 
 def _whole(c: Any) -> bool:
@@ -334,7 +372,7 @@ def put(eng: Any, target: Any, index: Index, values: Any) -> None:
     if index.basic is not None:
         set_basic(xp, target, index.basic, values)
         return
-    if eng.ext.index_put is not None:
+    if eng.ext.index_put is not None and index.native is not None:
         eng.ext.index_put(target, index.native, values)
         return
     # portable: the mean of the values written to each position (the value itself where
