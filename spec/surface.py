@@ -233,8 +233,24 @@ def _construct(cls: type, *args: Any, **kwargs: Any) -> Any:
 def _bound_metaclass(base: type) -> type:
     meta = _METACLASSES.get(base)
     if meta is None:
+        # A bound class answers isinstance and issubclass as the class it binds:
+        # torch.nn.Linear(1, 1) is an instance of the bound Linear, a subclass of gradspec's
+        # Linear and never of the bound Module, yet PyTorch code expects a torch.nn.Module
+        # (a user's own subclass of a bound class keeps the metaclass's usual answer).
+        def instancecheck(cls: type, obj: Any) -> bool:
+            plain = cls.__dict__.get("_binding_of")
+            return isinstance(obj, plain) if plain is not None else base.__instancecheck__(
+                cls, obj)
+
+        def subclasscheck(cls: type, sub: type) -> bool:
+            plain = cls.__dict__.get("_binding_of")
+            return issubclass(sub, plain) if plain is not None else base.__subclasscheck__(
+                cls, sub)
+
         meta = _METACLASSES[base] = type(f"Bound{base.__name__.title()}", (base,),
-                                         {"__call__": _construct})
+                                         {"__call__": _construct,
+                                          "__instancecheck__": instancecheck,
+                                          "__subclasscheck__": subclasscheck})
         copyreg.pickle(meta, _reduce_bound_class)
     return meta
 

@@ -281,3 +281,26 @@ def test_layers_built_inside_a_bound_module_follow_it():
     assert isinstance(Net().block.inner.weight, strict.Tensor)
     assert isinstance(strict.nn.Sequential(nn.Linear(2, 2))[0].weight, strict.Tensor) is False
     assert isinstance(Block().inner.weight, gradspec.load_backend().Tensor)
+
+
+def test_bound_layers_are_instances_of_the_bound_module(bk):
+    """torch.nn.Linear(1, 1) is a torch.nn.Module, a bound Conv2d a subclass of it, an LSTM an
+    RNNBase, as PyTorch code checks (isinstance(m, nn.Module) to collect submodules); a user's
+    own subclass keeps Python's answer."""
+    nn = bk.nn
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.fc = nn.Linear(2, 1)
+
+    class Wide(nn.Linear):
+        pass
+
+    net = Net()
+    assert isinstance(nn.Linear(1, 1), nn.Module) and isinstance(nn.Sequential(), nn.Module)
+    assert issubclass(nn.Conv2d, nn.Module) and isinstance(nn.LSTM(1, 1), nn.RNNBase)
+    assert isinstance(Wide(1, 1), nn.Module) and isinstance(Wide(1, 1), nn.Linear)
+    assert isinstance(net, nn.Module) and isinstance(net.fc, nn.Linear)
+    assert not isinstance(net.fc, Net) and not isinstance(net.fc, nn.Conv2d)
+    assert not isinstance(bk.ones(1), nn.Module)
