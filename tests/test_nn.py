@@ -98,7 +98,10 @@ def test_registered_members_read_as_before_once_the_class_caches_their_names(bk)
     replaced = nn.Parameter(bk.zeros(2))
     first._parameters["w"] = replaced  # torch-style utilities write the registry directly
     assert first.w is replaced
-    first.register_buffer("w", bk.ones(3))  # moved to the buffers
+    with pytest.raises(KeyError, match="attribute 'w' already exists"):  # (PyTorch's rule)
+        first.register_buffer("w", bk.ones(3))
+    del first.w
+    first.register_buffer("w", bk.ones(3))  # a buffer once the parameter is gone
     assert first.w is first._buffers["w"]
 
     class Forwarding(Layer):  # a subclass's own __getattr__ still decides
@@ -415,3 +418,38 @@ def test_loss_input_errors(bk):
         nn.CrossEntropyLoss()(scores, bk.tensor([0.0, 1.0]))
     with pytest.raises(RuntimeError, match=r"Expected target size \[2, 4\], got \[2, 3\]"):
         nn.CrossEntropyLoss()(bk.zeros(2, 3, 4), bk.zeros(2, 3, dtype=bk.int64))
+
+
+def test_frozen_parameters_register_and_plain_tensors_are_refused_as_in_torch(bk):
+    """nn.Parameter(t, requires_grad=False) assigned to a module is a parameter (in
+    state_dict, parameters(), moved by .double()); a plain tensor is refused where a parameter
+    is expected, and a name the module already has is not taken over (PyTorch's TypeError and
+    KeyError)."""
+    nn = bk.nn
+
+    class Encoder(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.pe = nn.Parameter(bk.ones(3), requires_grad=False)
+            self.fc = nn.Linear(2, 2)
+
+    model = Encoder()
+    assert list(model.state_dict()) == ["pe", "fc.weight", "fc.bias"]
+    assert [n for n, _ in model.named_parameters()] == ["pe", "fc.weight", "fc.bias"]
+    model.double()
+    assert model.pe.dtype == bk.float64 and not model.pe.requires_grad
+    lin = nn.Linear(2, 2)
+    weight = lin.weight
+    with pytest.raises(TypeError, match=r"^cannot assign 'torch.FloatTensor' as parameter 'weight'"):
+        lin.weight = bk.zeros(2, 2)
+    with pytest.raises(TypeError, match=r"object to parameter 'p' \(torch.nn.Parameter or None"):
+        lin.register_parameter("p", bk.zeros(2))
+    for register in (lambda: lin.register_buffer("weight", bk.zeros(1, 2)),
+                     lambda: lin.add_module("weight", nn.ReLU()),
+                     lambda: lin.register_parameter("forward", None)):
+        with pytest.raises(KeyError, match="already exists"):
+            register()
+    assert lin.weight is weight and list(lin.state_dict()) == ["weight", "bias"]
+    lin.weight = nn.Parameter(bk.zeros(2, 2))
+    lin.bias = None
+    assert [n for n, _ in lin.named_parameters()] == ["weight"]

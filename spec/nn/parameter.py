@@ -7,9 +7,14 @@ registers as a parameter every leaf that requires grad assigned to one of its at
 
 from __future__ import annotations
 
+import weakref
 from typing import Any, Iterator
 
 __all__ = ["Parameter", "clear_grads", "is_tensor"]
+
+#: the tensors `Parameter` made, by id (weakly): a frozen one (requires_grad=False) is still a
+#: parameter when assigned to a module, as torch.nn.Parameter is
+_MADE: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 
 
 def is_tensor(value: Any) -> bool:
@@ -52,7 +57,23 @@ class Parameter(metaclass=_ParameterType):
         mark = getattr(param, "_mark_parameter", None)  # the engine's tensors print as one
         if mark is not None:
             mark()
+        _MADE[id(param)] = param
         return param
+
+
+def made_by_parameter(value: Any) -> bool:
+    """Whether ``value`` was made by `Parameter` (frozen or not): a module registers it as a
+    parameter, as it registers any leaf that requires grad."""
+    try:
+        return _MADE.get(id(value)) is value
+    except TypeError:  # (not weakly referenceable: no tensor of ours)
+        return False
+
+
+def parameter_like(value: Any) -> bool:
+    """What a module accepts as a parameter: a tensor `Parameter` made, or a leaf that
+    requires grad (the tensor classes of the backends cannot be subclassed generically)."""
+    return made_by_parameter(value) or (value.is_leaf and value.requires_grad)
 
 
 def clear_grads(params: Iterator[Any], set_to_none: bool = True) -> None:

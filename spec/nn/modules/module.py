@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterator, Mapping, NamedTuple
 from ...errors import BackendMismatchError
 from ...plugins import _by_tensor_type, backend_of, load_backend
 from ...surface import constructing_backend
-from ..parameter import _is_tensor, clear_grads
+from ..parameter import _is_tensor, clear_grads, parameter_like
 from .backward_hooks import call_with_backward_hooks
 
 __all__ = ["Module", "RemovableHandle"]
@@ -105,10 +105,15 @@ class Module:
         if isinstance(value, Module):
             kind = modules
         elif _is_tensor(value) and name in params:
-            kind = params  # a registered parameter stays one (frozen ones included)
+            if value.is_leaf and not parameter_like(value):
+                # as PyTorch: a parameter is replaced by a parameter (or None), so that a
+                # plain tensor does not end up silently frozen in the model
+                raise TypeError(f"cannot assign '{_typename(value)}' as parameter {name!r} "
+                                "(torch.nn.Parameter or None expected)")
+            kind = params
         elif _is_tensor(value) and name in buffers:
             kind = buffers
-        elif _is_tensor(value) and value.is_leaf and value.requires_grad:
+        elif _is_tensor(value) and value.is_leaf and parameter_like(value):
             kind = params
         elif value is None and (name in params or name in buffers or name in modules):
             kind = params if name in params else buffers if name in buffers else modules
@@ -168,6 +173,9 @@ class Module:
                     f"parameter {name!r} must be a leaf tensor; it was computed by "
                     f"{param.grad_fn.name()}. Wrap a leaf instead: nn.Parameter(t.detach())"
                 )
+            if not parameter_like(param):
+                raise TypeError(f"cannot assign '{_typename(param)}' object to parameter "
+                                f"{name!r} (torch.nn.Parameter or None required)")
         for registry in (buffers, modules):
             registry.pop(name, None)
         self.__dict__.pop(name, None)
@@ -694,10 +702,20 @@ def _check_name(module: Module, name: str, what: str) -> None:
         raise TypeError(f"{what} name should be a string. Got {type(name).__name__}")
     if not name or "." in name:
         raise KeyError(f'{what} name can\'t be empty string "" or contain "."; got {name!r}')
-    if hasattr(type(module), name) and name not in module.__dict__.get("_parameters", {}) \
-            and name not in module.__dict__.get("_buffers", {}) \
-            and name not in module.__dict__.get("_modules", {}):
+    # as PyTorch: a name the module already has (a method, an attribute, a member of another
+    # kind) is not taken over; re-registering a member of the same kind replaces it
+    own = module.__dict__.get({"parameter": "_parameters", "buffer": "_buffers",
+                               "module": "_modules"}[what], {})
+    if name not in own and hasattr(module, name):
         raise KeyError(f"attribute '{name}' already exists")
+
+
+def _typename(t: Any) -> str:
+    """PyTorch's name of a tensor's type (``torch.FloatTensor``), as its messages show it."""
+    try:
+        return t.type()
+    except (AttributeError, TypeError):
+        return type(t).__name__
 
 
 def _as_backend_tensor(value: Any, like: Any) -> Any:
