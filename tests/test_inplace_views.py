@@ -72,3 +72,19 @@ def test_augmented_assignment_into_a_subscript_like_pytorch(B, program):
         else:
             np.testing.assert_allclose(np.asarray(a.detach().tolist()),
                                        np.asarray(b.detach().tolist()))
+
+
+@pytest.mark.parametrize("make", [lambda t: t.arange(6.0).reshape(2, 3).requires_grad_(),
+                                  lambda t: t.linspace(0, 1, 6).view(2, 3).requires_grad_()],
+                         ids=["reshape", "view"])
+def test_a_view_made_a_leaf_guards_its_own_views(B, make):
+    """A leaf cut from another tensor and then made to require grad is the root of its views:
+    writing through one in place is refused (PyTorch's RuntimeError), and its gradient stays
+    right afterwards."""
+    w = make(B)
+    before = w.tolist()
+    with pytest.raises(RuntimeError, match="^a view of a leaf Variable that requires grad"):
+        w[0].mul_(2)
+    assert w.tolist() == before and w.is_leaf
+    (w * w).sum().backward()
+    np.testing.assert_allclose(np.asarray(w.grad.tolist()), 2 * np.asarray(before), rtol=1e-6)

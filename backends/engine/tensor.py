@@ -105,6 +105,7 @@ class Tensor:
             )
         if flag:
             self._check_float("setting requires_grad=True")
+            self._become_root()
         self._requires_grad = bool(flag)
 
     def requires_grad_(self, requires_grad: bool = True) -> "Tensor":
@@ -120,8 +121,18 @@ class Tensor:
             return self  # already requires grad (PyTorch: a no-op)
         if requires_grad:
             self._check_float("requires_grad_()")
+            self._become_root()
         self._requires_grad = bool(requires_grad)
         return self
+
+    def _become_root(self) -> None:
+        """A leaf view that starts to require grad (``arange(6.).reshape(2, 3)
+        .requires_grad_()``) is the root of its own views from now on, as in PyTorch: a view
+        of it is a view of a leaf that requires grad (in-place writes through it are refused),
+        not of the tensor it was cut from, which needs no gradient."""
+        x = self._x
+        if x is not None and x.base is not None:
+            x.base, x.steps = None, ()
 
     def _check_float(self, what: str) -> None:
         if not self._eng.is_floating(self._data.dtype):
