@@ -171,3 +171,25 @@ def test_refusals_name_dtypes_and_dimensions_as_pytorch(B, case):
     with pytest.raises(type(theirs.value)) as ours:
         LINALG_REFUSALS[case](B)
     assert str(ours.value).startswith(str(theirs.value).split(" (")[0].rstrip("."))
+
+
+ACCEPTED_AS_IN_TORCH = {
+    "sum(dim=[]) reduces everything": lambda t: t.arange(6.0).reshape(2, 3).sum(dim=[]),
+    "mean(dim=[])": lambda t: t.arange(6.0).reshape(2, 3).mean(dim=[]),
+    "std(dim=[])": lambda t: t.arange(6.0).reshape(2, 3).std(dim=[]),
+    "var(dim=[])": lambda t: t.arange(6.0).reshape(2, 3).var(dim=[]),
+    "amax(dim=[])": lambda t: t.arange(6.0).reshape(2, 3).amax(dim=[]),
+    "add a number times alpha": lambda t: t.ones(3).add(1, alpha=2),
+    "sub a number times alpha": lambda t: t.ones(3).sub(1, alpha=2),
+    "add_ a number times alpha": lambda t: t.ones(2).add_(1, alpha=2),
+    "cat skips a 1-d empty tensor": lambda t: t.cat([t.tensor([]), t.arange(12.0).reshape(3, 4)]),
+    "cat skips it on dim 1": lambda t: t.cat([t.arange(4.0).reshape(2, 2), t.tensor([])], 1),
+}
+
+
+@pytest.mark.parametrize("case", sorted(ACCEPTED_AS_IN_TORCH))
+def test_calls_pytorch_accepts(B, case):
+    torch = pytest.importorskip("torch")
+    ours, theirs = ACCEPTED_AS_IN_TORCH[case](B), ACCEPTED_AS_IN_TORCH[case](torch)
+    assert tuple(ours.shape) == tuple(theirs.shape)
+    assert ours.flatten().tolist() == pytest.approx(theirs.flatten().tolist(), rel=1e-6)

@@ -51,7 +51,7 @@ def add_(self, other, alpha=1):
     if alpha != 1:
         if _update_scaled(self, other, alpha):
             return self
-        other = F.mul(other, alpha)
+        other = F.mul(other, alpha) if isinstance(other, Tensor) else other * alpha
     raw = "__iadd__" if _same_kind(self, other) else None
     if raw is not None and _update(self, raw, other):  # no_grad (the optimizer's case)
         return self
@@ -61,7 +61,8 @@ def add_(self, other, alpha=1):
 def sub_(self, other, alpha=1):
     if refuses_bool(self) or refuses_bool(other):
         refuse_bool_subtraction(self, other)
-    other = other if alpha == 1 else F.mul(other, alpha)
+    if alpha != 1:
+        other = F.mul(other, alpha) if isinstance(other, Tensor) else other * alpha
     raw = "__isub__" if _same_kind(self, other) else None
     if raw is not None and _update(self, raw, other):
         return self

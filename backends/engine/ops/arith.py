@@ -173,9 +173,14 @@ class PowBackward2(Node):
 
 
 # ------------------------------------------------------------------ user-facing functions
+def _scaled(b: Any, alpha: Any) -> Any:
+    """``alpha * b`` for add/sub's ``alpha``: a number times a number stays a number."""
+    return mul(b, alpha) if isinstance(b, Tensor) else b * alpha
+
+
 def add(a: Any, b: Any, alpha: Any = 1) -> Any:
     if alpha != 1:
-        b = mul(b, alpha)
+        b = _scaled(b, alpha)
     return binary(AddBackward0, a, b)
 
 
@@ -196,7 +201,7 @@ def refuse_bool_subtraction(a: Any, b: Any) -> None:
 
 def sub(a: Any, b: Any, alpha: Any = 1) -> Any:
     if alpha != 1:
-        b = mul(b, alpha)
+        b = _scaled(b, alpha)
     if refuses_bool(a) or refuses_bool(b):
         refuse_bool_subtraction(a, b)
     if not isinstance(a, Tensor):

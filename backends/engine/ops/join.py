@@ -67,6 +67,11 @@ def _tensors(tensors: Sequence[Any], what: str) -> tuple[list, type]:
 
 def cat(tensors: Sequence[Any], dim: int = 0) -> Any:
     items, T = _tensors(tensors, "cat")
+    # PyTorch's legacy rule: a 1-d empty tensor is left out next to others (code that grows a
+    # result from torch.tensor([]) concatenates it with matrices)
+    kept = [t for t in items if t._data.shape != (0,)]
+    if kept and len(kept) < len(items):
+        items = kept
     ndim = items[0].ndim
     if ndim == 0:
         raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated; "

@@ -16,12 +16,15 @@ from ..tensor import Tensor
 
 def normalize_dims(dim: Any, ndim: int) -> tuple[int, ...] | None:
     """``dim`` (None, int, or sequence) as a sorted tuple of non-negative axes (empty for a 0-d
-    tensor, whose only valid dims, 0 and -1, reduce nothing)."""
+    tensor, whose only valid dims, 0 and -1, reduce nothing); None (every dimension) for None
+    or an empty sequence."""
     if dim is None:
         return None
     if type(dim) is int and ndim and -ndim <= dim < ndim:  # one valid dim, the common call
         return (dim % ndim,)
     dims = (dim,) if isinstance(dim, int) else tuple(dim)
+    if not dims:  # dim=[]: every dimension, as PyTorch's reductions read it
+        return None
     out = []
     for d in dims:
         n = builtins.max(ndim, 1)  # this module defines its own max()
