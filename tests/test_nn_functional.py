@@ -247,3 +247,21 @@ def test_spec_cross_entropy_words_a_refusal_alike_on_every_backend(case):
         messages[name] = str(caught.value)
     assert len(set(messages.values())) == 1, messages
     assert "cross_entropy" in messages["numpy"] or "reduction" in messages["numpy"]
+
+
+@pytest.mark.parametrize("loss", ["mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss"])
+def test_regression_losses_take_integer_targets_as_pytorch(loss):
+    """An integer target (class labels used as regression targets) is promoted to the input's
+    dtype, as PyTorch promotes it; two integer tensors are still refused."""
+    torch = pytest.importorskip("torch")
+    results = []
+    for lib in (load_or_skip("numpy"), load_or_skip("strict"), torch):
+        x = lib.tensor([0.5, 1.5, 2.0], requires_grad=True)
+        out = getattr(lib.nn.functional, loss)(x, lib.tensor([0, 1, 3]))
+        if loss != "huber_loss":  # (torch 2.13's own huber backward fails on an int target)
+            out.backward()
+        results.append((round(out.item(), 6), str(out.dtype),
+                        None if x.grad is None else [round(v, 6) for v in x.grad.tolist()]))
+        with pytest.raises((NotImplementedError, RuntimeError)):
+            getattr(lib.nn.functional, loss)(lib.tensor([1, 2]), lib.tensor([0, 1]))
+    assert results[0] == results[2] and results[1] == results[2]

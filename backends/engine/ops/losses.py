@@ -513,14 +513,23 @@ class HuberLossBackward0(Node):
 
 
 def _pair(op: str, input: Any, target: Any, error: type = NotImplementedError,
-          warn: bool = True) -> None:
+          warn: bool = True) -> tuple[Any, Any]:
+    """``input`` and ``target`` checked, the one of them that is not floating (class
+    indices used as regression targets) converted to the other's dtype, as PyTorch promotes
+    them; two integer tensors are refused."""
     _tensor(op, "input", input)
     _tensor(op, "target", target)
+    eng = type(input)._eng
+    fi, ft = eng.is_floating(input._data.dtype), eng.is_floating(target._data.dtype)
+    if fi and not ft:
+        target = target.to(input.dtype)
+    elif ft and not fi:
+        input = input.to(target.dtype)
     _floating(op, input, error)
-    _floating(op, target, error)
     if warn:
         _warn_size(input, target)
     _broadcast_shape(input, target)
+    return input, target
 
 
 def _broadcast_shape(a: Any, b: Any) -> tuple:
@@ -557,7 +566,7 @@ def mse_loss(input: Any, target: Any, size_average: Any = None, reduce: Any = No
     shapes differ), reduced; ``weight`` (the input's shape) weights each term, the mean then
     divides by the summed weights; as torch.nn.functional.mse_loss."""
     reduction = _reduction(size_average, reduce, reduction)
-    _pair("mse_loss", input, target)
+    input, target = _pair("mse_loss", input, target)
     if weight is not None:
         d = input - target
         return _weighted("mse_loss", d * d, weight, input, reduction, True)
@@ -569,7 +578,7 @@ def l1_loss(input: Any, target: Any, size_average: Any = None, reduce: Any = Non
     """Absolute error ``|input - target|``, reduced, as torch.nn.functional.l1_loss (composed
     of sub, abs and the reduction, as PyTorch composes it; ``weight`` as in mse_loss)."""
     reduction = _reduction(size_average, reduce, reduction)
-    _pair("l1_loss", input, target, RuntimeError)
+    input, target = _pair("l1_loss", input, target, RuntimeError)
     losses = (input - target).abs()
     if weight is not None:
         return _weighted("l1_loss", losses, weight, input, reduction, True)
@@ -585,7 +594,7 @@ def smooth_l1_loss(input: Any, target: Any, size_average: Any = None, reduce: An
         raise RuntimeError("smooth_l1_loss does not support negative values for beta.")
     if beta == 0:
         return l1_loss(input, target, reduction=reduction)
-    _pair("smooth_l1_loss", input, target)
+    input, target = _pair("smooth_l1_loss", input, target)
     return apply(SmoothL1LossBackward0, (input, target), type(input), reduction=reduction,
                  beta=float(beta))
 
@@ -598,7 +607,7 @@ def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 
     reduction = _reduction(None, None, reduction)
     if delta <= 0:
         raise RuntimeError("huber_loss does not support non-positive values for delta.")
-    _pair("huber_loss", input, target)
+    input, target = _pair("huber_loss", input, target)
     if weight is not None:
         losses = apply(HuberLossBackward0, (input, target), type(input), reduction="none",
                        delta=float(delta))
@@ -626,7 +635,7 @@ def kl_div(input: Any, target: Any, size_average: Any = None, reduce: Any = None
                 "support size.'batchmean' divides only by the batch size, and aligns with the "
                 "KL div math definition.'mean' will be changed to behave the same as "
                 "'batchmean' in the next major release.", UserWarning, stacklevel=2)
-    _pair("kl_div", input, target, RuntimeError, warn=False)
+    input, target = _pair("kl_div", input, target, RuntimeError, warn=False)
     if log_target:
         losses = target.exp() * (target - input)
     else:
