@@ -64,6 +64,26 @@ def test_default_collate_is_torchs(bk, T):
         assert [t.tolist() for t in ot] == [t.tolist() for t in tt]
 
 
+def test_strings_and_named_tuples_collate_as_torchs(bk, T):
+    """The strings of one position of tuple samples come back as a tuple (a list at the top),
+    a named tuple stays one."""
+    import collections
+
+    from torch.utils.data import DataLoader as TorchLoader, default_collate as torch_collate
+
+    Pair = collections.namedtuple("Pair", "x y")
+    results = []
+    for m, loader, collate in ((bk, bk.utils.data.DataLoader, bk.utils.data.default_collate),
+                               (T, TorchLoader, torch_collate)):
+        _, names = next(iter(loader([(m.ones(1), "a.jpg"), (m.ones(1), "b.jpg")], batch_size=2)))
+        pair = collate([Pair(m.ones(2), 1), Pair(m.zeros(2), 2)])
+        mixed = collate([[1, "a"], [2, "b"]])
+        results.append((names, type(pair).__name__, pair.y.tolist(), collate(["a", "b"]),
+                        mixed[1]))
+    assert results[0] == results[1]
+    assert results[0][0] == ("a.jpg", "b.jpg")
+
+
 def test_shuffle_is_a_permutation_each_epoch_and_repeatable(bk):
     ds = bk.utils.data.TensorDataset(bk.arange(12.0))
 

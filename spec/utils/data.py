@@ -295,8 +295,9 @@ class BatchSampler(Sampler[list]):
 def default_collate(batch: Sequence[Any], *, backend: Any = None) -> Any:
     """Samples into a batch, as PyTorch's: tensors are stacked on a new first dim; Python
     floats, ints and bools become a tensor (float64, int64, bool); numpy arrays become tensors
-    and are stacked; tuples and lists are collated position by position (a list comes back),
-    dicts key by key; strings are kept as a list."""
+    and are stacked; tuples and lists are collated position by position (a list comes back,
+    a named tuple stays one), dicts key by key; strings are kept as they come (the strings of
+    one position of tuple samples as a tuple)."""
     first = batch[0]
     if is_tensor(first):
         return backend_of(first).stack(list(batch), 0)
@@ -310,14 +311,17 @@ def default_collate(batch: Sequence[Any], *, backend: Any = None) -> Any:
     if type(first).__module__ == "numpy":
         return backend.stack([backend.as_tensor(b) for b in batch], 0)
     if isinstance(first, (str, bytes)):
-        return list(batch)
+        return batch  # as given: a list, or within a tuple sample's column a tuple (PyTorch's)
     if isinstance(first, dict):
         return {k: default_collate([b[k] for b in batch], backend=backend) for k in first}
     if isinstance(first, (tuple, list)):
         lengths = {len(b) for b in batch}
         if len(lengths) != 1:
             raise RuntimeError("each element in list of batch should be of equal size")
-        return [default_collate(list(column), backend=backend) for column in zip(*batch)]
+        columns = [default_collate(column, backend=backend) for column in zip(*batch)]
+        if hasattr(first, "_fields"):  # a named tuple stays one (PyTorch's rule)
+            return type(first)(*columns)
+        return columns
     raise TypeError(f"default_collate: batch must contain tensors, numbers, numpy arrays, "
                     f"dicts or lists; found {type(first).__name__}")
 
