@@ -193,3 +193,52 @@ def test_calls_pytorch_accepts(B, case):
     ours, theirs = ACCEPTED_AS_IN_TORCH[case](B), ACCEPTED_AS_IN_TORCH[case](torch)
     assert tuple(ours.shape) == tuple(theirs.shape)
     assert ours.flatten().tolist() == pytest.approx(theirs.flatten().tolist(), rel=1e-6)
+
+
+#: calls PyTorch answers in a way numpy would not (a shape, a dtype, an error kind): each must
+#: give what torch gives, or raise what it raises
+EDGE_CALLS = {
+    "argmax keepdim without dim": lambda t: t.arange(6.0).reshape(2, 3).argmax(keepdim=True),
+    "argmin keepdim without dim": lambda t: t.arange(6.0).reshape(2, 3).argmin(keepdim=True),
+    "arange of a 0-d float tensor": lambda t: t.arange(t.tensor(3.5)),
+    "arange of 0-d int tensors": lambda t: t.arange(t.tensor(2), t.tensor(5)),
+    "int64 arange of float bounds": lambda t: t.arange(0.5, 5.7, 1.5, dtype=t.int64),
+    "int32 arange of float bounds": lambda t: t.arange(-3.5, 2, 1.7, dtype=t.int32),
+    "int64 arange counting down": lambda t: t.arange(5.5, -2, -1.5, dtype=t.int64),
+    "bool arange": lambda t: t.arange(3, dtype=t.bool),
+    "int arange of a zero int step": lambda t: t.arange(0, 1, 0.3, dtype=t.int64),
+    "chunks of an empty dim": lambda t: t.stack([c.sum() for c in t.arange(0).chunk(3)]),
+    "max along an empty dim": lambda t: t.empty(0, 3).max(0).values,
+    "argmax along an empty dim": lambda t: t.empty(0, 3).argmax(0),
+    "argmax of nothing": lambda t: t.empty(0, 3).argmax(),
+    "add_ into an expanded view": lambda t: t.ones(3, 1).expand(2, 3, 1).add_(1),
+    "allclose of shapes that do not broadcast": lambda t: t.tensor(t.allclose(t.ones(3), t.ones(2))),
+    "masked_fill of ints with NaN": lambda t: t.arange(4).masked_fill(t.tensor([True, False] * 2), float("nan")),
+    "index_select out of range": lambda t: t.zeros(4).index_select(0, t.tensor([4])),
+    "index_add out of range": lambda t: t.zeros(4).index_add(0, t.tensor([4]), t.ones(1)),
+    "index_fill out of range": lambda t: t.zeros(4).index_fill(0, t.tensor([4]), 1.0),
+    "index_fill from the end": lambda t: t.zeros(4).index_fill(0, t.tensor([-1]), 1.0),
+    "mT of a vector": lambda t: t.arange(4.0).mT,
+    "clamp without bounds": lambda t: t.clamp(t.ones(2)),
+    "tensor_split by a 0-d tensor": lambda t: t.stack(t.arange(6.0).reshape(2, 3).tensor_split(t.tensor(3), dim=1)),
+    "tensor_split at a tensor of indices": lambda t: t.arange(6.0).tensor_split(t.tensor([1, 4]))[1],
+    "lerp with a float64 0-d weight": lambda t: t.lerp(t.zeros(2), t.ones(2), t.tensor(0.25, dtype=t.float64)),
+    "flatten start after end": lambda t: t.ones(3, 4).flatten(1, 0),
+    "stack of one tensor": lambda t: t.stack(t.ones(2, 3)),
+    "cat of one tensor": lambda t: t.cat(t.ones(2, 3)),
+    "an integer beyond int64": lambda t: t.tensor([2**63]),
+}
+
+
+@pytest.mark.parametrize("case", sorted(EDGE_CALLS))
+def test_edge_calls_answer_as_pytorch(B, case):
+    torch = pytest.importorskip("torch")
+    try:
+        theirs = EDGE_CALLS[case](torch)
+    except Exception as exc:  # PyTorch refuses: so must we, with the same kind
+        with pytest.raises(type(exc)):
+            EDGE_CALLS[case](B)
+        return
+    ours = EDGE_CALLS[case](B)
+    assert tuple(ours.shape) == tuple(theirs.shape) and str(ours.dtype) == str(theirs.dtype)
+    assert ours.flatten().tolist() == pytest.approx(theirs.flatten().tolist(), rel=1e-6)

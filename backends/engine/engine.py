@@ -305,6 +305,10 @@ class Engine:
             data = _plain(data)
             np = self.host.numpy
             host = np.asarray(data)
+            if host.dtype == np.uint64 or (host.dtype == object and _too_big(data)):
+                # a Python integer beyond int64 (numpy would wrap it, or keep an object)
+                raise ValueError("Overflow when unpacking long long: integers must fit in "
+                                 "int64 (-2**63 to 2**63 - 1); give floats for larger values")
             if host.dtype.kind not in "biuf":
                 raise TypeError(
                     f"can't build a tensor from {type(data).__name__} data of numpy dtype "
@@ -418,6 +422,13 @@ def _list_dtype(np: Any, data: list, default_float: str) -> Any:
     if "i" in kinds and result.kind == "b":
         return np.dtype(np.int64)
     return result
+
+
+def _too_big(data: Any) -> bool:
+    """Whether nested Python data holds an integer outside int64."""
+    if isinstance(data, (list, tuple)):
+        return builtins.any(_too_big(d) for d in data)
+    return type(data) is int and not -2**63 <= data < 2**63
 
 
 def _plain(data: Any, nested: bool = False) -> Any:

@@ -330,11 +330,17 @@ class Factories:
         """``start, start + step, ...`` below ``end`` (int64 for integers, else the default dtype)."""
         if end is None:
             start, end = 0, start
+        # 0-d tensors and numpy scalars as the numbers they hold (a float one makes a float
+        # range, as in PyTorch)
+        start, end, step = (v.item() if hasattr(v, "item") and not isinstance(v, (int, float))
+                            else v for v in (start, end, step))
         self.eng.check_device(device)
+        floats = any(isinstance(v, float) for v in (start, end, step))
         if dtype is None:
-            floats = any(isinstance(v, float) for v in (start, end, step))
             dtype = self.eng.default_float if floats else self.eng.int64
         dt = self.eng.dtype(dtype)
+        if self.eng.is_bool(dt):
+            raise NotImplementedError("\"arange_cpu\" not implemented for 'Bool'")
         if step == 0:
             raise RuntimeError("arange(): step must be nonzero")
         if (step > 0 and end < start) or (step < 0 and end > start):
@@ -343,10 +349,28 @@ class Factories:
         if type(start) is int and type(end) is int and type(step) is int and dt == self.eng.int64:
             # integers: the namespace's own range is exact, without the float round trip
             return self._leaf(self.xp.arange(start, end, step, dtype=dt), requires_grad)
+        if floats and not self.eng.is_floating(dt):
+            return self._leaf(self._integer_range(start, end, step, dt), requires_grad)
         n = max(0, math.ceil((end - start) / step))
         data = self.xp.arange(n, dtype=self.eng.float64 if self.eng.is_floating(dt) else self.eng.int64)
         data = self.xp.astype(data * step + start, dt)
         return self._leaf(data, requires_grad)
+
+    def _integer_range(self, start: float, end: float, step: float, dt: Any) -> Any:
+        """arange of an integer dtype from float bounds, as PyTorch computes it: start and step
+        truncated to integers; the length from the truncated bounds for int64, else from the
+        given ones."""
+        first, stride = int(start), int(step)
+        if stride == 0:
+            raise ValueError("step must be nonzero")
+        if dt == self.eng.int64:
+            sign = (stride > 0) - (stride < 0)
+            span = int(end) - first + stride - sign
+            n = abs(span) // abs(stride) * (1 if (span >= 0) == (stride > 0) else -1)
+        else:
+            n = math.ceil((end - start) / step)
+        values = self.xp.arange(max(0, n), dtype=self.eng.int64) * stride + first
+        return self.xp.astype(values, dt)
 
     def linspace(self, start: float, end: float, steps: int, dtype: Any = None,
                  device: Any = None, requires_grad: bool = False) -> Tensor:

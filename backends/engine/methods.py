@@ -99,6 +99,13 @@ def _update_scaled(self, other, alpha) -> bool:
     return _update(self, "__iadd__", o * _constant(T._eng, T._xp, alpha, d.dtype))
 
 
+def _mT(self):
+    if self.ndim < 2:
+        raise RuntimeError(f"tensor.mT is only supported on matrices or batches of matrices. Got "
+                           f"{self.ndim}-D tensor.")
+    return F.transpose(self, -2, -1)
+
+
 def _same_kind(self, other) -> bool:
     """True when a raw in-place update keeps the tensor's dtype and shape."""
     eng = type(self)._eng
@@ -483,6 +490,6 @@ def attach(cls: type) -> None:
         setattr(cls, name, fn)
     # x.T reverses the dims by permute in PyTorch, also for a matrix (x.t() is TBackward0)
     cls.T = property(reverse_dims)
-    cls.mT = property(lambda self: F.transpose(self, -2, -1))
+    cls.mT = property(_mT)
     cls.itemsize = property(_element_size)
     cls.nbytes = property(lambda self: self.numel() * self.dtype.itemsize)

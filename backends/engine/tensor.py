@@ -354,8 +354,13 @@ class Tensor:
                                      or (base is not None and base._requires_grad))
         if not tracked:
             if raw is not None:
-                getattr(self._data, raw)(args[0]._data if isinstance(args[0], Tensor)
-                                         else args[0])
+                try:
+                    getattr(self._data, raw)(args[0]._data if isinstance(args[0], Tensor)
+                                             else args[0])
+                except ValueError as exc:
+                    if "read-only" not in str(exc):
+                        raise
+                    raise _shared_memory(exc) from exc
             else:
                 with grad_mode.no_grad():
                     new = fn(type(self)._wrap(self._data), *args)
@@ -413,9 +418,7 @@ class Tensor:
         try:
             self._data[...] = data
         except ValueError as exc:  # read-only, e.g. an expanded view
-            raise RuntimeError(
-                f"cannot write into this tensor in place ({exc}); it is probably an expanded "
-                "view whose elements share memory. Clone it first.") from exc
+            raise _shared_memory(exc) from exc
 
     # ------------------------------------------------------------------ metadata
     @property
@@ -564,6 +567,15 @@ class Tensor:
         if PARAMETERS.get(id(self)) is self:
             args += (True,)  # (a plain tensor's pickle stays as before: older gradspec loads it)
         return (_rebuild_tensor, args)
+
+
+def _shared_memory(exc: Exception) -> RuntimeError:
+    """PyTorch's error for an in-place write into an expanded view (numpy: a read-only
+    array), with how to avoid it."""
+    return RuntimeError(
+        "unsupported operation: more than one element of the written-to tensor refers to a "
+        f"single memory location. Please clone() the tensor before performing the operation. "
+        f"({exc})")
 
 
 def _new(T: type, data: Any, grad_fn: Any, requires_grad: bool) -> Tensor:

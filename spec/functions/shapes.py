@@ -319,6 +319,10 @@ def tensor_split(backend: Any, input: Any, indices_or_sections: Any, dim: int = 
     int, or cut before each given index (clamped to the size) for a list."""
     d = _dim(dim, input.dim(), "tensor_split")
     size = input.shape[d]
+    if hasattr(indices_or_sections, "dim") and indices_or_sections.dim() == 0:
+        indices_or_sections = int(indices_or_sections.item())  # a 0-d tensor: a count of parts
+    elif hasattr(indices_or_sections, "tolist"):
+        indices_or_sections = indices_or_sections.tolist()  # a 1-d tensor: the indices
     if isinstance(indices_or_sections, int):
         n = indices_or_sections
         if n <= 0:
@@ -372,8 +376,17 @@ def unflatten(backend: Any, input: Any, dim: int, sizes: Sequence[int]) -> Any:
 
 
 def _index_mask(backend: Any, input: Any, d: int, index: Any) -> Any:
-    """True at the positions of ``index`` along dim ``d``, broadcastable to ``input``."""
-    hits = backend.arange(input.shape[d]).reshape(-1, 1) == index.reshape(1, -1)
+    """True at the positions of ``index`` along dim ``d`` (negative ones from the end; out of
+    range: PyTorch's IndexError), broadcastable to ``input``."""
+    size = input.shape[d]
+    index = index.reshape(-1)
+    if index.numel():
+        low, high = index.min().item(), index.max().item()
+        if low < -size or high >= size:
+            raise IndexError(f"index {low if low < -size else high} is out of bounds for "
+                             f"dimension {d} with size {size}")
+    index = backend.where(index < 0, index + size, index)
+    hits = backend.arange(size).reshape(-1, 1) == index.reshape(1, -1)
     mask = hits.any(dim=1)
     return mask.reshape(*[input.shape[d] if i == d else 1 for i in range(input.dim())])
 

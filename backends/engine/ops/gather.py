@@ -10,6 +10,7 @@ namespace's native one where the plugin supplies it), both already differentiabl
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from ..apply import apply, constant, unary
@@ -248,7 +249,7 @@ def _index_array(index: Any, what: str) -> Any:
     return index._data
 
 
-def _check_range(eng: Any, values: Any, size: int, dim: int) -> None:
+def _check_range(eng: Any, values: Any, size: int, dim: int, kind: type = RuntimeError) -> None:
     xp = eng.xp
     if values.size == 0:
         return
@@ -257,7 +258,7 @@ def _check_range(eng: Any, values: Any, size: int, dim: int) -> None:
     bad = (values < 0) | (values >= size)
     if bool(xp.any(bad)):
         first = int(xp.reshape(values[bad], (-1,))[0])
-        raise RuntimeError(f"index {first} is out of bounds for dimension {dim} with size {size}")
+        raise kind(f"index {first} is out of bounds for dimension {dim} with size {size}")
 
 
 def along(eng: Any, shape: tuple[int, ...], index: Any, axis: int) -> indexing.Index:
@@ -391,7 +392,7 @@ def index_select(input: Any, dim: Any = None, index: Any = None, *, axis: Any = 
     idx = xp.reshape(idx, (-1,))
     d = axis_of(dim, input.ndim, "index_select")
     shape = tuple(input.shape) or (1,)
-    _check_range(eng, idx, shape[d], d)
+    _check_range(eng, idx, shape[d], d, IndexError)  # (gather's is a RuntimeError in PyTorch)
     ishape = shape[:d] + (idx.shape[0],) + shape[d + 1:]
     full = xp.broadcast_to(xp.reshape(idx, tuple(-1 if j == d else 1 for j in range(len(shape)))),
                            ishape)
@@ -535,7 +536,7 @@ def index_add(input: Any, dim: int, index: Any, source: Any, *, alpha: Any = 1) 
     if source._data.dtype != input._data.dtype:
         raise RuntimeError(f"index_add(): self ({eng.dtype_name(input.dtype)}) and source "
                            f"({eng.dtype_name(source.dtype)}) must have the same scalar type")
-    _check_range(eng, idx, shape[d], d)
+    _check_range(eng, idx, shape[d], d, IndexError)
     full = xp.broadcast_to(xp.reshape(idx, tuple(-1 if j == d else 1 for j in range(len(shape)))),
                            want)
     target = input if input.ndim else input.reshape(1)
@@ -560,6 +561,9 @@ def masked_fill(input: Any, mask: Any, value: Any) -> Any:
         raise TypeError(f"masked_fill(): value must be a number or a 0-d tensor, got "
                         f"{type(value).__name__}")
     elif not T._eng.is_floating(input._data.dtype):  # the value takes the input's dtype
+        if isinstance(value, float) and not math.isfinite(value):
+            raise RuntimeError(f"value cannot be converted to type "
+                               f"{T._eng.dtype_name(input._data.dtype)}_t without overflow")
         value = bool(value) if T._eng.is_bool(input._data.dtype) else int(value)
     _broadcast_shape("masked_fill", tuple(input.shape), tuple(m.shape))
     return apply(MaskedFillBackward0, (input, value), T, mask=m)

@@ -48,6 +48,9 @@ class StackBackward0(Node):
 
 
 def _tensors(tensors: Sequence[Any], what: str) -> tuple[list, type]:
+    if isinstance(tensors, Tensor):  # (iterating would split it into rows)
+        raise TypeError(f"{what}(): argument 'tensors' (position 1) must be tuple of Tensors, "
+                        "not Tensor")
     items = list(tensors)
     if not items:
         raise RuntimeError(f"{what}(): expected a non-empty list of tensors")

@@ -534,6 +534,10 @@ def lerp(input: Any, end: Any, weight: Any) -> Any:
     if not (isinstance(input, Tensor) and isinstance(end, Tensor)):
         raise TypeError("lerp(): input and end must be tensors")
     eng = type(input)._eng
+    if (isinstance(weight, Tensor) and weight.ndim == 0 and eng.is_floating(weight._data.dtype)
+            and weight._data.dtype != input._data.dtype):
+        weight = weight.to(input.dtype)  # a 0-d weight is a scalar: it takes the input's dtype
+        tensors = [input, end, weight]
     same_dtype("lerp", *tensors)
     if not eng.is_floating(input._data.dtype):
         raise NotImplementedError(f"lerp() is not implemented for {eng.dtype_name(input.dtype)} "

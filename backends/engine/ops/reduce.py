@@ -238,9 +238,12 @@ def _full_or_dim(node_full: type, node_dim: type, a: Any, dim: Any, keepdim: boo
         return maximum(a, dim) if what == "max" else minimum(a, dim)
     if dim is None:
         if a.numel() == 0:
-            raise RuntimeError(f"{what}(): expected a non-empty tensor (reduction over no elements)")
+            raise RuntimeError(f"{what}(): Expected reduction dim to be specified for "
+                               "input.numel() == 0. Specify the reduction dim with the 'dim' "
+                               "argument.")
         return unary(node_full, a)
     (axis,) = normalize_dims(dim, a.ndim) or (0,)
+    _nonempty_along(a, axis, what)
     if a.ndim == 0:
         return (MaxResult if what == "max" else MinResult)(
             unary(node_full, a), constant(type(a), type(a)._xp.asarray(0)))
@@ -270,26 +273,40 @@ def min(a: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
     return _full_or_dim(MinBackward1, MinBackward0, a, dim, keepdim, "min")
 
 
+def _nonempty_along(a: Any, axis: Any, what: str) -> None:
+    """PyTorch's refusal of a max/min (or their positions) along a dimension of size 0."""
+    if axis is not None and a.ndim and a._data.shape[axis] == 0:
+        raise IndexError(f"{what}(): Expected reduction dim {axis} to have non-zero size.")
+
+
+def _position(a: Any, dim: Any, keepdim: bool, what: str) -> Any:
+    """argmax/argmin: the flat position over everything (kept as 1s in every dimension with
+    ``keepdim``, as PyTorch keeps it), else along ``dim``."""
+    xp = type(a)._xp
+    find = xp.argmax if what == "argmax" else xp.argmin
+    if dim is None:
+        if a.numel() == 0:
+            raise IndexError(f"{what}(): Expected reduction dim to be specified for "
+                             "input.numel() == 0.")
+        found = find(xp.reshape(a._data, (-1,)))
+        return constant(type(a), xp.reshape(found, (1,) * a.ndim) if keepdim else found)
+    (axis,) = normalize_dims(dim, a.ndim) or (None,)
+    _nonempty_along(a, axis, what)
+    return constant(type(a), find(a._data, axis=axis, keepdims=keepdim))
+
+
 def argmax(a: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
            keepdims: Any = None) -> Any:
     if axis is not None or keepdims is not None:
         dim, keepdim = _aliases("argmax", dim, axis, keepdim, keepdims)
-    xp = type(a)._xp
-    if dim is None:
-        return constant(type(a), xp.argmax(xp.reshape(a._data, (-1,))))
-    (axis,) = normalize_dims(dim, a.ndim) or (None,)
-    return constant(type(a), xp.argmax(a._data, axis=axis, keepdims=keepdim))
+    return _position(a, dim, keepdim, "argmax")
 
 
 def argmin(a: Any, dim: Any = None, keepdim: bool = False, *, axis: Any = None,
            keepdims: Any = None) -> Any:
     if axis is not None or keepdims is not None:
         dim, keepdim = _aliases("argmin", dim, axis, keepdim, keepdims)
-    xp = type(a)._xp
-    if dim is None:
-        return constant(type(a), xp.argmin(xp.reshape(a._data, (-1,))))
-    (axis,) = normalize_dims(dim, a.ndim) or (None,)
-    return constant(type(a), xp.argmin(a._data, axis=axis, keepdims=keepdim))
+    return _position(a, dim, keepdim, "argmin")
 
 
 def _aliases(what: str, dim: Any, axis: Any, keepdim: Any, keepdims: Any) -> tuple[Any, bool]:

@@ -124,6 +124,8 @@ def chunk(input: Any, chunks: int, dim: Any = 0, *, axis: Any = None) -> tuple:
     if input.ndim == 0:
         raise RuntimeError("chunk expects at least a 1-dimensional tensor")
     size = input.shape[d]
+    if size == 0:  # PyTorch's rule: ``chunks`` empty pieces
+        return tuple(narrow(input, d, 0, 0) for _ in range(chunks))
     step = max(-(-size // chunks), 1)
     return split(input, step, d)
 

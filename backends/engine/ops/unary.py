@@ -298,7 +298,7 @@ def threshold_grad(g, x):
 
 def clamp(a: Any, min: Any = None, max: Any = None) -> Any:
     if min is None and max is None:
-        raise ValueError("clamp(): at least one of min and max must be given")
+        raise RuntimeError("torch.clamp: At least one of 'min' or 'max' must not be None")
 
     if isinstance(min, Tensor) or isinstance(max, Tensor):
         from .select import maximum, minimum

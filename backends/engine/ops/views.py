@@ -280,6 +280,8 @@ def flatten(a: Any, start_dim: int = 0, end_dim: int = -1) -> Any:
     if not shape:
         return reshape(a, (1,))
     s, e = start_dim % len(shape), end_dim % len(shape)
+    if s > e:
+        raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if s == e:
         return a  # nothing to flatten: the tensor itself, as PyTorch documents
     n = 1
