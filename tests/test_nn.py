@@ -231,8 +231,9 @@ def test_load_state_dict_accepts_arrays_lists_and_other_backends(bk):
 def test_load_state_dict_strict_reports_keys_and_changes_nothing(bk):
     lin = nn.Linear(2, 1, backend=bk)
     before = host(lin.weight).tolist()
-    with pytest.raises(RuntimeError, match=r'(?s)Unexpected key\(s\) in state_dict: "extra".*'
-                                           r'Missing key\(s\) in state_dict: "bias".*strict=False'):
+    # PyTorch's order: missing keys, then unexpected ones
+    with pytest.raises(RuntimeError, match=r'(?s)Missing key\(s\) in state_dict: "bias".*'
+                                           r'Unexpected key\(s\) in state_dict: "extra".*strict=False'):
         lin.load_state_dict({"weight": [[9.0, 9.0]], "extra": [1.0]})
     assert host(lin.weight).tolist() == before
     keys = lin.load_state_dict({"weight": [[9.0, 9.0]], "extra": [1.0]}, strict=False)
@@ -240,10 +241,31 @@ def test_load_state_dict_strict_reports_keys_and_changes_nothing(bk):
     assert host(lin.weight).tolist() == [[9.0, 9.0]]
 
 
+def test_load_state_dict_takes_older_layouts_as_pytorch(bk):
+    """A BatchNorm checkpoint without num_batches_tracked (saved before PyTorch counted
+    batches) loads and keeps the count; a scalar saved as a 1-vector loads into a 0-d
+    buffer."""
+    norm = bk.nn.BatchNorm1d(3)
+    old = {k: v for k, v in norm.state_dict().items() if k != "num_batches_tracked"}
+    norm.num_batches_tracked.fill_(5)
+    keys = norm.load_state_dict(old)
+    assert not keys.missing_keys and norm.num_batches_tracked.item() == 5
+
+    class Scaled(bk.nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.register_buffer("scale", bk.tensor(2.0))
+
+    scaled = Scaled()
+    scaled.load_state_dict({"scale": bk.tensor([3.0])})
+    assert scaled.scale.shape == () and scaled.scale.item() == 3.0
+
+
 def test_load_state_dict_shape_mismatch_changes_nothing(bk):
     lin = nn.Linear(2, 1, backend=bk)
     before = host(lin.bias).tolist()
-    with pytest.raises(RuntimeError, match=r"size mismatch for weight: .*shape \(2,\).*\(1, 2\)"):
+    with pytest.raises(RuntimeError, match=r"size mismatch for weight: .*shape torch.Size\(\[2\]\)"
+                                           r".*torch.Size\(\[1, 2\]\)"):
         lin.load_state_dict({"bias": [5.0], "weight": [1.0, 2.0]})
     assert host(lin.bias).tolist() == before
 

@@ -21,6 +21,8 @@ class _BatchNorm(Module):
     ``weight`` (ones) and, unless ``bias=False``, ``bias`` (zeros) are learned."""
 
     _dims: tuple[int, ...] = ()
+    #: entries a checkpoint saved before PyTorch tracked batches lacks: the count stays
+    _state_defaults = {"num_batches_tracked": lambda current: current.detach().clone()}
 
     def __init__(self, num_features: int, eps: float = 1e-5, momentum: Any = 0.1,
                  affine: bool = True, track_running_stats: bool = True, device: Any = None,

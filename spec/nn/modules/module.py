@@ -584,24 +584,27 @@ class Module:
         if not isinstance(state_dict, Mapping):
             raise TypeError(f"Expected state_dict to be dict-like, got {type(state_dict)}.")
         own = self.state_dict(keep_vars=True)
+        state_dict = _with_defaults(self, state_dict, own)
         missing = [k for k in own if k not in state_dict]
         unexpected = [k for k in state_dict if k not in own]
-        problems = []
-        if strict and unexpected:
-            problems.append("Unexpected key(s) in state_dict: "
-                            + ", ".join(f'"{k}"' for k in unexpected) + ". ")
+        problems = []  # in PyTorch's order: missing keys, unexpected keys, sizes
         if strict and missing:
             problems.append("Missing key(s) in state_dict: "
                             + ", ".join(f'"{k}"' for k in missing) + ". ")
+        if strict and unexpected:
+            problems.append("Unexpected key(s) in state_dict: "
+                            + ", ".join(f'"{k}"' for k in unexpected) + ". ")
         staged = []
         for key, target in own.items():
             if key not in state_dict:
                 continue
             value = _as_backend_tensor(state_dict[key], target)
+            if target.dim() == 0 and tuple(value.shape) == (1,):
+                value = value.reshape(())  # a scalar saved as a 1-vector (PyTorch accepts it)
             if tuple(value.shape) != tuple(target.shape):
                 problems.append(
-                    f"size mismatch for {key}: copying a param with shape {tuple(value.shape)} "
-                    f"from checkpoint, the shape in current model is {tuple(target.shape)}.")
+                    f"size mismatch for {key}: copying a param with shape {value.shape} from "
+                    f"checkpoint, the shape in current model is {target.shape}.")
                 continue
             staged.append((key, target, value))
         if problems:
@@ -695,6 +698,20 @@ class _Registered:
                 if members is not None and name in members:
                     return members[name]
         raise AttributeError(self.name)
+
+
+def _with_defaults(model: Module, state_dict: Mapping[str, Any], own: Mapping[str, Any]
+                   ) -> Mapping[str, Any]:
+    """``state_dict`` with the entries a checkpoint of an older layout may lack and a module
+    can do without (``_state_defaults``: a BatchNorm's ``num_batches_tracked``, which
+    checkpoints saved before PyTorch counted batches lack, keeps its value)."""
+    added: dict[str, Any] = {}
+    for prefix, module in model.named_modules():
+        for name, make in getattr(type(module), "_state_defaults", {}).items():
+            key = f"{prefix}.{name}" if prefix else name
+            if key in own and key not in state_dict:
+                added[key] = make(own[key])
+    return {**state_dict, **added} if added else state_dict
 
 
 def _check_name(module: Module, name: str, what: str) -> None:
