@@ -183,6 +183,52 @@ def test_checkpoint_gives_the_same_values_and_gradients(bk):
     np.testing.assert_allclose(x.grad.tolist(), expected, rtol=1e-6)
 
 
+def _checkpointed_training(torch):
+    import warnings
+
+    from_utils = torch.utils.checkpoint
+    lin = torch.nn.Linear(2, 2)
+    with torch.no_grad():
+        lin.weight.copy_(torch.tensor([[0.5, -0.2], [0.1, 0.3]]))
+        lin.bias.copy_(torch.tensor([0.1, -0.1]))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # (use_reentrant's and "None of the inputs" warnings)
+        y = from_utils.checkpoint(lin, torch.ones(1, 2), use_reentrant=False)
+        y.sum().backward()
+        weight_grad = lin.weight.grad.tolist()
+        reentrant_without_grad = from_utils.checkpoint(lin, torch.ones(1, 2)).requires_grad
+        calls = []
+
+        def f(a):
+            calls.append(1)
+            return (a * 2).sin()
+
+        a = torch.ones(3, requires_grad=True)
+        from_utils.checkpoint(f, a, use_reentrant=True).sum().backward()
+        norm = torch.nn.BatchNorm1d(2)
+        x = torch.arange(8.0).reshape(4, 2).requires_grad_()
+        from_utils.checkpoint(norm, x, use_reentrant=False).sum().backward()
+        seq = torch.nn.Sequential(torch.nn.Tanh(), torch.nn.ReLU(), torch.nn.Tanh())
+        b = torch.tensor([1.0, -2.0, 0.5], requires_grad=True)
+        from_utils.checkpoint_sequential(seq, 2, b, use_reentrant=True).sum().backward()
+    return [weight_grad, reentrant_without_grad, len(calls), a.grad.tolist(),
+            norm.num_batches_tracked.item(), norm.running_mean.tolist(), b.grad.tolist()]
+
+
+def test_checkpoint_recomputes_as_pytorch(bk):
+    """The checkpointed call runs again in backward (a BatchNorm inside counts two batches),
+    parameters inside get their gradients, use_reentrant=True without an input that requires
+    grad gives none (PyTorch's rule)."""
+    T = pytest.importorskip("torch")
+    ours, theirs = _checkpointed_training(bk), _checkpointed_training(T)
+    assert ours[1:3] == theirs[1:3] and ours[4] == theirs[4]
+    for a, b in zip(ours[:1] + ours[3:4] + ours[5:], theirs[:1] + theirs[3:4] + theirs[5:]):
+        np.testing.assert_allclose(np.asarray(a), np.asarray(b), rtol=1e-5)
+    with pytest.raises(ValueError, match="Unexpected keyword arguments: k"):
+        bk.utils.checkpoint.checkpoint(lambda t, k=1: t * k, bk.ones(1, requires_grad=True),
+                                       use_reentrant=True, k=2)
+
+
 def _cube_functions(torch):
     class Cube(torch.autograd.Function):
         @staticmethod
