@@ -475,3 +475,21 @@ def test_frozen_parameters_register_and_plain_tensors_are_refused_as_in_torch(bk
     lin.weight = nn.Parameter(bk.zeros(2, 2))
     lin.bias = None
     assert [n for n, _ in lin.named_parameters()] == ["weight"]
+
+
+def test_buffers_marked_with_nn_buffer_register_on_assignment(bk):
+    """nn.Buffer(t) assigned to a module attribute is a buffer (persistent or not), moved by
+    .double() like any; share_memory returns the module."""
+    nn = bk.nn
+
+    class Stats(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.mean = nn.Buffer(bk.ones(2))
+            self.scratch = nn.Buffer(bk.zeros(1), persistent=False)
+
+    stats = Stats()
+    assert list(stats.state_dict()) == ["mean"]
+    assert [n for n, _ in stats.named_buffers()] == ["mean", "scratch"]
+    assert not list(stats.parameters())
+    assert stats.share_memory() is stats and stats.double().mean.dtype == bk.float64

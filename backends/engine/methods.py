@@ -106,6 +106,13 @@ def _mT(self):
     return F.transpose(self, -2, -1)
 
 
+def _H(self):
+    if self.ndim not in (0, 2):
+        raise RuntimeError(f"tensor.H is only supported on matrices (2-D tensors). Got "
+                           f"{self.ndim}-D tensor.")
+    return F.transpose(self, 0, 1) if self.ndim == 2 else self
+
+
 def _same_kind(self, other) -> bool:
     """True when a raw in-place update keeps the tensor's dtype and shape."""
     eng = type(self)._eng
@@ -491,5 +498,7 @@ def attach(cls: type) -> None:
     # x.T reverses the dims by permute in PyTorch, also for a matrix (x.t() is TBackward0)
     cls.T = property(reverse_dims)
     cls.mT = property(_mT)
+    cls.mH = property(_mT)  # (the conjugate transpose: the engine's tensors are real)
+    cls.H = property(_H)
     cls.itemsize = property(_element_size)
     cls.nbytes = property(lambda self: self.numel() * self.dtype.itemsize)

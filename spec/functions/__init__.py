@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from . import (  # noqa: F401 - they fill the registry
     elementwise,
+    everyday,
     matrices,
     reductions,
     sampling,

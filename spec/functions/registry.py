@@ -40,7 +40,9 @@ METHODS = frozenset({
     "logdet", "cholesky", "svd", "qr", "triangular_solve", "cholesky_solve", "cholesky_inverse",
     "pinverse", "matrix_exp", "cummax", "cummin", "logcumsumexp", "quantile", "nanquantile",
     "mode", "take", "unique_consecutive", "index_put", "lgamma", "digamma", "polygamma",
-    "mvlgamma", "erfinv", "erfc", "i0", "to_dense", "to_sparse",
+    "mvlgamma", "erfinv", "erfc", "i0", "to_dense", "to_sparse", "cross", "ger", "adjoint",
+    "diagflat", "copysign", "heaviside", "fix", "is_complex", "is_signed", "sum_to_size",
+    "is_nonzero",
 })
 
 

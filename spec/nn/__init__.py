@@ -58,7 +58,7 @@ from .modules import (
     Sigmoid,
     Tanh,
 )
-from .parameter import Parameter, _is_tensor, clear_grads  # noqa: F401  (optim, viz, cli use them)
+from .parameter import Buffer, Parameter, _is_tensor, clear_grads  # noqa: F401  (optim, viz, cli use them)
 
 # nnlib: convolution, pooling, normalization, embedding, dropout, reshaping, activations,
 # attention, losses
@@ -179,7 +179,7 @@ from .modules import (
 )
 
 __all__ = [
-    "Module", "Parameter", "Linear", "Identity", "Sigmoid", "ReLU", "Tanh", "Sequential",
+    "Module", "Parameter", "Buffer", "Linear", "Identity", "Sigmoid", "ReLU", "Tanh", "Sequential",
     "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
     "BCELoss", "BCEWithLogitsLoss", "MSELoss", "CrossEntropyLoss", "functional", "init",
     "modules", "utils",

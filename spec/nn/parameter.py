@@ -10,7 +10,7 @@ from __future__ import annotations
 import weakref
 from typing import Any, Iterator
 
-__all__ = ["Parameter", "clear_grads", "is_tensor"]
+__all__ = ["Buffer", "Parameter", "clear_grads", "is_tensor"]
 
 #: the tensors `Parameter` made, by id (weakly): a frozen one (requires_grad=False) is still a
 #: parameter when assigned to a module, as torch.nn.Parameter is
@@ -59,6 +59,43 @@ class Parameter(metaclass=_ParameterType):
             mark()
         _MADE[id(param)] = param
         return param
+
+
+#: the tensors `Buffer` made, by id (weakly), with their ``persistent`` flag
+_BUFFERS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+_PERSISTENT: dict[int, bool] = {}
+
+
+class Buffer:
+    """``Buffer(data, persistent=True)`` marks ``data`` (a tensor of any backend, returned as
+    it is) so that assigning it to a `Module` attribute registers it as a buffer, as
+    ``torch.nn.Buffer`` does: state that is not a parameter (in ``state_dict`` unless
+    ``persistent=False``)."""
+
+    def __new__(cls, data: Any = None, *, persistent: bool = True) -> Any:  # type: ignore[misc]
+        if data is None:
+            from ..plugins import load_backend
+            from ..surface import constructing_backend
+
+            data = (constructing_backend() or load_backend()).empty(0)
+        if not _is_tensor(data):
+            raise TypeError(f"Buffer() takes a tensor of a gradspec backend, got "
+                            f"{type(data).__name__}")
+        if _BUFFERS.get(id(data)) is not data:
+            weakref.finalize(data, _PERSISTENT.pop, id(data), None)  # (forgotten with it)
+        _BUFFERS[id(data)] = data
+        _PERSISTENT[id(data)] = bool(persistent)
+        return data
+
+
+def made_by_buffer(value: Any) -> bool | None:
+    """``persistent`` of a tensor `Buffer` made (None for any other value)."""
+    try:
+        if _BUFFERS.get(id(value)) is value:
+            return _PERSISTENT.get(id(value), True)
+    except TypeError:
+        pass
+    return None
 
 
 def made_by_parameter(value: Any) -> bool:

@@ -15,7 +15,7 @@ from typing import Any, Callable, Iterator, Mapping, NamedTuple
 from ...errors import BackendMismatchError
 from ...plugins import _by_tensor_type, backend_of, load_backend
 from ...surface import constructing_backend
-from ..parameter import _is_tensor, clear_grads, parameter_like
+from ..parameter import _is_tensor, clear_grads, made_by_buffer, parameter_like
 from .backward_hooks import call_with_backward_hooks
 
 __all__ = ["Module", "RemovableHandle"]
@@ -101,6 +101,13 @@ class Module:
             ) from None
 
     def __setattr__(self, name: str, value: Any) -> None:
+        persistent = made_by_buffer(value) if _is_tensor(value) else None
+        if persistent is not None:  # nn.Buffer(t): a buffer, whatever the name held before
+            self.__dict__.get("_parameters", {}).pop(name, None)
+            self.__dict__.get("_modules", {}).pop(name, None)
+            self.__dict__.pop(name, None)
+            self.register_buffer(name, value, persistent)
+            return
         params, buffers, modules = self._registries()
         if isinstance(value, Module):
             kind = modules
@@ -534,6 +541,11 @@ class Module:
     def type(self, dst_type: Any) -> "Module":
         """Cast every parameter and buffer to ``dst_type``."""
         return self._apply(lambda t: t.to(dst_type))
+
+    def share_memory(self) -> "Module":
+        """Returns the module: PyTorch moves its tensors into shared memory for worker
+        processes; gradspec's data-parallel workers (Dask) receive copies, so nothing moves."""
+        return self
 
     def cpu(self) -> "Module":
         """Every parameter and buffer's ``cpu()``: on the CPU (a backend that keeps its tensors

@@ -1,0 +1,174 @@
+"""Everyday torch functions that ordinary programs call and the op catalogue composes: cross
+products, sign and step functions, small predicates and factories.  Each follows PyTorch's
+signature, values, dtype and errors (compared in tests/test_everyday_functions.py)."""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+from .registry import _composed, _dim
+
+
+# ------------------------------------------------------------------------- products and views
+def _cross(backend: Any, input: Any, other: Any, dim: int, name: str) -> Any:
+    if input.shape[dim] != 3 or other.shape[dim] != 3:
+        raise RuntimeError(f"{name}: inputs dimension {dim} must have length 3. Got "
+                           f"{input.shape[dim]} and {other.shape[dim]}")
+    a = [input.select(dim, i) for i in range(3)]
+    b = [other.select(dim, i) for i in range(3)]
+    parts = [a[1] * b[2] - a[2] * b[1], a[2] * b[0] - a[0] * b[2], a[0] * b[1] - a[1] * b[0]]
+    return backend.stack(parts, dim=dim)
+
+
+@_composed("linalg.cross", what="the cross product of 3-vectors along a dim")
+def linalg_cross(backend: Any, input: Any, other: Any, *, dim: int = -1) -> Any:
+    """The cross product of 3-vectors along ``dim`` (default the last), broadcasting the other
+    dims; both inputs have the same number of dims, as PyTorch requires."""
+    if input.dim() != other.dim():
+        raise RuntimeError("linalg.cross: inputs must have the same number of dimensions.")
+    shape = backend.broadcast_shapes(tuple(input.shape), tuple(other.shape))
+    d = _dim(dim, len(shape), "linalg.cross")
+    input = input.expand(*shape[:d], input.shape[d], *shape[d + 1:])
+    other = other.expand(*shape[:d], other.shape[d], *shape[d + 1:])
+    return _cross(backend, input, other, d - len(shape), "linalg.cross")
+
+
+@_composed("cross", what="the cross product of 3-vectors (the first dim of size 3 by default)")
+def cross(backend: Any, input: Any, other: Any, dim: int | None = None) -> Any:
+    """``linalg.cross``, but without ``dim`` along the first dimension of size 3, with PyTorch's
+    deprecation warning."""
+    if dim is None:
+        warnings.warn("Using torch.cross without specifying the dim arg is deprecated.\nPlease "
+                      "either pass the dim explicitly or simply use torch.linalg.cross.\nThe "
+                      "default value of dim will change to agree with that of linalg.cross in a "
+                      "future release.", UserWarning, stacklevel=3)
+        sizes = list(backend.broadcast_shapes(tuple(input.shape), tuple(other.shape)))
+        if 3 not in sizes:
+            raise RuntimeError("no dimension of size 3 in input")
+        dim = sizes.index(3)
+    return linalg_cross(backend, input, other, dim=dim)
+
+
+@_composed("ger", what="the outer product (torch.outer's old name)")
+def ger(backend: Any, input: Any, vec2: Any) -> Any:
+    """``torch.outer(input, vec2)``."""
+    return backend.outer(input, vec2)
+
+
+@_composed("adjoint", what="the transpose of the last two dims (real tensors)")
+def adjoint(backend: Any, input: Any) -> Any:
+    """``input.transpose(-2, -1)`` (the conjugate transpose: gradspec's tensors are real)."""
+    if input.dim() < 2:
+        raise RuntimeError(f"tensor.adjoint() is only supported on matrices or batches of "
+                           f"matrices. Got {input.dim()}-D tensor.")
+    return input.transpose(-2, -1)
+
+
+@_composed("diagflat", what="a diagonal matrix of the flattened input")
+def diagflat(backend: Any, input: Any, offset: int = 0) -> Any:
+    """The square matrix with ``input``'s elements (flattened) on diagonal ``offset``."""
+    return backend.diag(input.reshape(-1), offset)
+
+
+# ------------------------------------------------------------------------- signs and steps
+@_composed("copysign", what="the magnitude of input with the sign of other")
+def copysign(backend: Any, input: Any, other: Any) -> Any:
+    """``|input|`` with ``other``'s sign bit (-0.0 counts as negative); a floating result."""
+    if not hasattr(other, "dim"):
+        other = backend.tensor(float(other))
+    x = input if input.is_floating_point() else input.to(backend.get_default_dtype())
+    negative = backend.signbit(other)
+    return backend.where(negative, -x.abs(), x.abs())
+
+
+@_composed("heaviside", what="the step function, with values where input is 0")
+def heaviside(backend: Any, input: Any, values: Any) -> Any:
+    """0 where ``input`` < 0, 1 where it is > 0, ``values`` where it is 0 (broadcast)."""
+    step = (input > 0).to(input.dtype)
+    return backend.where(input == 0, values.to(input.dtype), step)
+
+
+@_composed("fix", what="rounding toward zero (torch.trunc)")
+def fix(backend: Any, input: Any) -> Any:
+    """``torch.trunc(input)``."""
+    return backend.trunc(input)
+
+
+# ------------------------------------------------------------------------- predicates
+@_composed("is_complex", what="whether the dtype is complex (never, here)")
+def is_complex(backend: Any, input: Any) -> bool:
+    """False: gradspec's tensors are real."""
+    return False
+
+
+@_composed("is_signed", what="whether the dtype holds negative values")
+def is_signed(backend: Any, input: Any) -> bool:
+    """True for floating and signed integer dtypes, False for uint8 and bool."""
+    return str(input.dtype).rsplit(".", 1)[-1] not in ("uint8", "uint16", "uint32", "uint64",
+                                                        "bool")
+
+
+@_composed("is_nonzero", what="the truth of a one-element tensor")
+def is_nonzero(backend: Any, input: Any) -> bool:
+    """Whether the single element is nonzero; PyTorch's RuntimeError for more or none."""
+    n = input.numel()
+    if n != 1:
+        raise RuntimeError("Boolean value of Tensor with "
+                           + ("no values" if n == 0 else "more than one value") + " is ambiguous")
+    return bool(input.reshape(()).item() != 0)
+
+
+@_composed("sum_to_size", what="the sum down to a broadcast-compatible size")
+def sum_to_size(backend: Any, input: Any, *size: Any) -> Any:
+    """``input`` summed over the dims where ``size`` has 1 (and the leading extra ones), so the
+    result has ``size``: the reverse of broadcasting ``size`` up to ``input``'s shape."""
+    if len(size) == 1 and hasattr(size[0], "__iter__"):  # one sequence of sizes
+        size = tuple(size[0])
+    size = tuple(int(s) for s in size)
+    shape = tuple(input.shape)
+    lead = len(shape) - len(size)
+    if lead < 0 or any(s != 1 and s != n for s, n in zip(size, shape[lead:])):
+        raise RuntimeError(f"size {{{list(size)}}} is not expandable to size {{{list(shape)}}}.")
+    out = input.sum(dim=tuple(range(lead))) if lead else input
+    dims = tuple(i for i, (s, n) in enumerate(zip(size, out.shape)) if s == 1 and n != 1)
+    return out.sum(dim=dims, keepdim=True) if dims else out
+
+
+# ------------------------------------------------------------------------- factories
+@_composed("scalar_tensor", what="a 0-d tensor of a number")
+def scalar_tensor(backend: Any, s: Any, *, dtype: Any = None, device: Any = None,
+                  requires_grad: bool = False, **kwargs: Any) -> Any:
+    """A 0-d tensor holding ``s``, float32 unless ``dtype`` says otherwise."""
+    return backend.tensor(s, dtype=dtype or backend.get_default_dtype(), device=device,
+                          requires_grad=requires_grad)
+
+
+@_composed("range", what="the inclusive range (deprecated in PyTorch)")
+def range_(backend: Any, start: Any = 0, end: Any = None, step: Any = 1, *, dtype: Any = None,
+           device: Any = None, requires_grad: bool = False, **kwargs: Any) -> Any:
+    """``start, start + step, ...`` up to and including ``end``, floating by default, with
+    PyTorch's deprecation warning (use arange, whose end is excluded)."""
+    warnings.warn("torch.range is deprecated and will be removed in a future release because "
+                  "its behavior is inconsistent with Python's range builtin. Instead, use "
+                  "torch.arange, which produces values in [start, end).", UserWarning,
+                  stacklevel=3)
+    if end is None:
+        start, end = 0, start
+    count = int((end - start) // step) + 1
+    values = backend.arange(max(count, 0), dtype=backend.float64) * step + start
+    out = values.to(dtype or backend.get_default_dtype())
+    return out.requires_grad_(True) if requires_grad else out
+
+
+@_composed("asarray", what="a tensor of the data, sharing memory where it can")
+def asarray(backend: Any, obj: Any, *, dtype: Any = None, device: Any = None,
+            copy: bool | None = None, requires_grad: bool = False) -> Any:
+    """``obj`` as a tensor: a tensor of the backend as it is (or converted to ``dtype``), a
+    numpy array sharing its memory where the backend can (``torch.as_tensor``), other data
+    copied; ``copy=True`` always copies."""
+    if copy:
+        out = backend.tensor(obj.tolist() if hasattr(obj, "dim") else obj, dtype=dtype)
+    else:
+        out = backend.as_tensor(obj, dtype=dtype)
+    return out.requires_grad_(True) if requires_grad else out
