@@ -51,6 +51,7 @@ CASES = {
     "range int64": lambda t: t.range(1, 4, dtype=t.int64),
     "asarray of a list": lambda t: t.asarray([1, 2]),
     "asarray of a float": lambda t: t.asarray(3.5),
+    "asarray copied keeps the dtype": lambda t: t.asarray(t.ones(2, dtype=t.float64), copy=True),
 }
 
 

@@ -309,24 +309,21 @@ class Tensor:
         return True
 
     def _guard_inplace(self, through_view: bool = False) -> None:
-        """PyTorch's leaf guard: no in-place ops on leaves that require grad (in grad mode).
-        ``through_view``: the write goes through a view of this tensor (``t[0] = v``), which
-        PyTorch's message names."""
+        """PyTorch's leaf guard: no in-place ops on leaves that require grad (in grad mode),
+        nor on views of them.  ``through_view``: the write goes through a view of this tensor
+        (``t[0] = v``), which PyTorch's message names."""
         if not STATE.enabled:
             return
-        if self._grad_fn is None and self._requires_grad and through_view:
-            raise LeafInPlaceError(
-                "a view of a leaf Variable that requires grad is being used in an in-place "
-                "operation. Update it inside `with no_grad():`, or clone the leaf first."
-            )
-        if self._grad_fn is None and self._requires_grad:
+        x = self._x
+        view_of_leaf = (x is not None and x.base is not None and x.base._grad_fn is None
+                        and x.base._requires_grad)
+        if self._grad_fn is None and self._requires_grad and not through_view:
             raise LeafInPlaceError(
                 "a leaf Variable that requires grad is being used in an in-place operation. "
                 "Update parameters inside `with no_grad():` (as optimizers do), or work on a "
                 "copy: w = w.clone()."
             )
-        x = self._x
-        if x is not None and x.base is not None and x.base._grad_fn is None and x.base._requires_grad:
+        if view_of_leaf or (self._grad_fn is None and self._requires_grad):
             raise LeafInPlaceError(
                 "a view of a leaf Variable that requires grad is being used in an in-place "
                 "operation. Update it inside `with no_grad():`, or clone the leaf first."

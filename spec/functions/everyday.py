@@ -167,8 +167,7 @@ def asarray(backend: Any, obj: Any, *, dtype: Any = None, device: Any = None,
     """``obj`` as a tensor: a tensor of the backend as it is (or converted to ``dtype``), a
     numpy array sharing its memory where the backend can (``torch.as_tensor``), other data
     copied; ``copy=True`` always copies."""
+    out = backend.as_tensor(obj, dtype=dtype)
     if copy:
-        out = backend.tensor(obj.tolist() if hasattr(obj, "dim") else obj, dtype=dtype)
-    else:
-        out = backend.as_tensor(obj, dtype=dtype)
+        out = out.clone()
     return out.requires_grad_(True) if requires_grad else out

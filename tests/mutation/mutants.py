@@ -84,8 +84,8 @@ MUTANTS: tuple[Mutant, ...] = (
            "    def _bump(self) -> None:\n        self._counter()\n",
            ("VERSION-1", "VERSION-2"), "recorded in-place ops do not move the version counter"),
     Mutant("leaf-guard-removed", E + "tensor.py",
-           "        if self._grad_fn is None and self._requires_grad:\n            raise "
-           "LeafInPlaceError(",
+           "        if self._grad_fn is None and self._requires_grad and not through_view:\n"
+           "            raise LeafInPlaceError(",
            "        if False:\n            raise LeafInPlaceError(",
            ("INPLACE-1",), "in-place ops on leaves that require grad are allowed"),
     Mutant("detach-own-version-counter", E + "tensor.py",
