@@ -96,3 +96,15 @@ def strides(shape: tuple[int, ...]) -> list[int]:
     for d in range(len(shape) - 2, -1, -1):
         out[d] = out[d + 1] * shape[d + 1]
     return out
+
+
+def broadcast_shapes(a: tuple, b: tuple) -> tuple:
+    """The shape ``a`` and ``b`` broadcast to; PyTorch's RuntimeError (naming the first
+    dimension, from the right, where they differ) when they do not."""
+    n = max(len(a), len(b))
+    a, b = (1,) * (n - len(a)) + tuple(a), (1,) * (n - len(b)) + tuple(b)
+    for d in range(n - 1, -1, -1):
+        if a[d] != b[d] and 1 not in (a[d], b[d]):
+            raise RuntimeError(f"The size of tensor a ({a[d]}) must match the size of tensor b "
+                               f"({b[d]}) at non-singleton dimension {d}")
+    return tuple(y if x == 1 else x for x, y in zip(a, b))

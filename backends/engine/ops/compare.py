@@ -6,18 +6,7 @@ from typing import Any
 
 from ..apply import constant
 from ..tensor import Tensor
-
-
-def _mismatch(sa: tuple, sb: tuple) -> str:
-    """PyTorch's message for two shapes that do not broadcast (the first dimension, from the
-    right, where they differ)."""
-    for i in range(1, max(len(sa), len(sb)) + 1):
-        x = sa[-i] if i <= len(sa) else 1
-        y = sb[-i] if i <= len(sb) else 1
-        if x != y and 1 not in (x, y):
-            return (f"The size of tensor a ({x}) must match the size of tensor b ({y}) at "
-                    f"non-singleton dimension {max(len(sa), len(sb)) - i}")
-    return f"shapes {sa} and {sb} do not broadcast"
+from .args import broadcast_shapes
 
 
 def isclose(input: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
@@ -35,10 +24,8 @@ def isclose(input: Any, other: Any, rtol: float = 1e-05, atol: float = 1e-08,
     if rtol < 0 or atol < 0:
         raise RuntimeError(f"isclose(): rtol and atol must be non-negative, got rtol={rtol}, "
                            f"atol={atol}")
-    try:
-        same = a == b
-    except ValueError:  # numpy's words for shapes that do not broadcast
-        raise RuntimeError(_mismatch(tuple(a.shape), tuple(b.shape))) from None
+    broadcast_shapes(tuple(a.shape), tuple(b.shape))  # (PyTorch's error, not numpy's)
+    same = a == b
     if not eng.is_floating(a.dtype):
         if eng.is_bool(a.dtype) or (rtol == 0 and atol == 0):
             return constant(T, same)

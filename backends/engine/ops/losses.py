@@ -20,6 +20,7 @@ from ..grad_mode import STATE
 from ..node import Node, register
 from ..tensor import Tensor
 from . import loss as fused
+from .args import broadcast_shapes
 from .softmax import log_softmax
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -528,21 +529,8 @@ def _pair(op: str, input: Any, target: Any, error: type = NotImplementedError,
     _floating(op, input, error)
     if warn:
         _warn_size(input, target)
-    _broadcast_shape(input, target)
+    broadcast_shapes(tuple(input.shape), tuple(target.shape))
     return input, target
-
-
-def _broadcast_shape(a: Any, b: Any) -> tuple:
-    sa, sb = tuple(a.shape), tuple(b.shape)
-    n = max(len(sa), len(sb))
-    sa, sb = (1,) * (n - len(sa)) + sa, (1,) * (n - len(sb)) + sb
-    out = []
-    for x, y in zip(sa, sb):
-        if x != y and 1 not in (x, y):
-            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b "
-                               f"({y})")
-        out.append(y if x == 1 else x)
-    return tuple(out)
 
 
 def _weighted(op: str, losses: Any, weight: Any, input: Any, reduction: str,
