@@ -88,3 +88,83 @@ def test_a_view_made_a_leaf_guards_its_own_views(B, make):
     assert w.tolist() == before and w.is_leaf
     (w * w).sum().backward()
     np.testing.assert_allclose(np.asarray(w.grad.tolist()), 2 * np.asarray(before), rtol=1e-6)
+
+
+# -- in-place shape ops: the tensor keeps its identity and storage, its shape changes ----------
+def shape_ops_in_a_chain(torch):
+    x = torch.arange(6.0).reshape(2, 3).requires_grad_()
+    y = x.clone()
+    same = [y.unsqueeze_(0) is y, y.squeeze_() is y, y.t_() is y, y.transpose_(0, 1) is y,
+            y.swapdims_(1, 0) is y, y.swapaxes_(0, 1) is y]
+    weights = torch.arange(6.0).reshape(2, 3) + 1
+    (y * weights).sum().backward()
+    return [x.grad, y, all(same), tuple(y.shape) == (2, 3)]
+
+
+def squeeze_by_dims(torch):
+    x = torch.ones(1, 3, 1, requires_grad=True)
+    a, b = x.clone(), x.clone()
+    a.squeeze_(0)
+    b.squeeze_((0, 2))
+    (a.sum(1) * 2).sum().backward()
+    (b * 3).sum().backward()
+    return [x.grad, list(a.shape) == [3, 1], list(b.shape) == [3]]
+
+
+def storage_shared_with_earlier_aliases(torch):
+    a = torch.zeros(2, 3)
+    alias = a.detach()
+    a.unsqueeze_(0)
+    a[0, 1, 2] = 5.0
+    return [alias, tuple(alias.shape) == (2, 3), tuple(a.shape) == (1, 2, 3)]
+
+
+def a_view_changes_shape(torch):
+    x = torch.arange(6.0).reshape(2, 3).requires_grad_()
+    y = x.clone()
+    row = y[1]
+    row.unsqueeze_(0)
+    (row * torch.tensor([[1.0, 2.0, 3.0]])).sum().backward()
+    return [x.grad, row._base is y, tuple(row.shape) == (1, 3)]
+
+
+SHAPE_PROGRAMS = [shape_ops_in_a_chain, squeeze_by_dims, storage_shared_with_earlier_aliases,
+                  a_view_changes_shape]
+
+
+@pytest.mark.parametrize("program", SHAPE_PROGRAMS, ids=[p.__name__ for p in SHAPE_PROGRAMS])
+def test_inplace_shape_ops_like_pytorch(B, program):
+    torch = pytest.importorskip("torch")
+    ours, theirs = program(B), program(torch)
+    for a, b in zip(ours, theirs):
+        if isinstance(b, bool):
+            assert a is b
+        else:
+            np.testing.assert_allclose(np.asarray(a.detach().tolist()),
+                                       np.asarray(b.detach().tolist()))
+
+
+@pytest.mark.parametrize("call, name", [
+    (lambda y: y.unsqueeze_(0), "UnsqueezeBackward1"), (lambda y: y.squeeze_(), "SqueezeBackward3"),
+    (lambda y: y.squeeze_(0), "SqueezeBackward4"), (lambda y: y.squeeze_((0,)), "SqueezeBackward5"),
+    (lambda y: y.t_(), "TBackward1"), (lambda y: y.transpose_(0, 1), "TransposeBackward1")])
+def test_inplace_shape_ops_name_their_nodes_and_move_the_version(B, call, name):
+    y = B.ones(1, 3, requires_grad=True).clone()
+    before = y._version
+    call(y)
+    assert y.grad_fn.name() == name and y._version == before + 1
+
+
+def test_inplace_shape_ops_keep_pytorchs_guards(B):
+    leaf = B.ones(2, 3, requires_grad=True)
+    with pytest.raises(RuntimeError, match="^a leaf Variable that requires grad"):
+        leaf.unsqueeze_(0)
+    with pytest.raises(RuntimeError, match="^a view of a leaf Variable"):
+        leaf[0].unsqueeze_(0)
+    assert tuple(leaf.shape) == (2, 3)
+    with pytest.raises(RuntimeError, match=r"^t_\(\) expects a tensor with <= 2 dimensions"):
+        B.ones(2, 3, 4).t_()
+    with B.no_grad():
+        leaf.unsqueeze_(0)  # the optimizer's kind of update: allowed, the leaf stays a leaf
+    assert tuple(leaf.shape) == (1, 2, 3) and leaf.is_leaf
+    assert B.zeros(3)._base is None

@@ -15,7 +15,7 @@ from .grad_mode import STATE
 from .tensor import Tensor, _constant, _update
 from .ops.arith import refuse_bool_subtraction, refuses_bool
 from .ops.cast import contiguous, data_ptr, is_contiguous, storage_offset, stride
-from .ops.views import reverse_dims
+from .ops.views import reverse_dims, squeeze_, t_, transpose_, unsqueeze_
 
 
 def backward(self, gradient: Any = None, retain_graph: bool | None = None,
@@ -40,8 +40,10 @@ def _bitwise_inplace(fn):
     def update(self, other):
         out = fn(self, other)
         if out.dtype != self.dtype:
-            raise RuntimeError(f"result type {out.dtype} can't be cast to the desired output type "
-                               f"{self.dtype}")
+            eng = type(self)._eng
+            raise RuntimeError(f"result type {eng.scalar_type_name(out._data.dtype)} can't be cast "
+                               f"to the desired output type "
+                               f"{eng.scalar_type_name(self._data.dtype)}")
         return self.copy_(out)
 
     return update
@@ -193,7 +195,7 @@ def copy_(self, src, non_blocking=False):
         except Exception:
             raise RuntimeError(f"copy_(): the source shape {tuple(src.shape)} cannot be broadcast "
                                f"to the destination shape {tuple(self.shape)}") from None
-    return self._inplace(lambda s, v: F.filled(s, v, "CopyBackwards"), src)
+    return self._inplace(lambda s, v: F.filled(s, v, "torch::autograd::CopyBackwards"), src)
 
 
 def clamp_(self, min=None, max=None):
@@ -385,6 +387,13 @@ OPS_METHODS = {
 }
 
 
+def _base(self):
+    """The tensor a view was cut from (the first base, also for a view of a view), or None
+    for a tensor that is not a view: PyTorch's ``Tensor._base``."""
+    x = self._x
+    return None if x is None else x.base
+
+
 def _pin_memory(self, device=None):
     """The tensor itself: the engines' host memory needs no pinning (a DataLoader with
     ``pin_memory=True`` calls this)."""
@@ -491,6 +500,8 @@ def attach(cls: type) -> None:
         "sqrt_": _unary_(F.sqrt), "abs_": _unary_(F.abs), "sigmoid_": _unary_(F.sigmoid),
         "tanh_": _unary_(F.tanh), "relu_": _unary_(F.relu),
         "addcmul_": _addcmul_, "addcdiv_": _addcdiv_,
+        "squeeze_": squeeze_, "unsqueeze_": unsqueeze_, "t_": t_, "transpose_": transpose_,
+        "swapdims_": transpose_, "swapaxes_": transpose_,
     }
     table.update(OPS_METHODS)
     for name, fn in table.items():
@@ -501,4 +512,5 @@ def attach(cls: type) -> None:
     cls.mH = property(_mT)  # (the conjugate transpose: the engine's tensors are real)
     cls.H = property(_H)
     cls.itemsize = property(_element_size)
+    cls._base = property(_base)
     cls.nbytes = property(lambda self: self.numel() * self.dtype.itemsize)

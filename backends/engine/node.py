@@ -295,7 +295,7 @@ class AccumulateGrad:
     next_functions: tuple = ()
 
     def name(self) -> str:
-        return "AccumulateGrad"
+        return "torch::autograd::AccumulateGrad"  # PyTorch's name for its C++ node
 
     def __repr__(self) -> str:
         return f"<AccumulateGrad object at {id(self):#x}>"

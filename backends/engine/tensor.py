@@ -401,9 +401,9 @@ class Tensor:
         eng = self._eng
         if "bif".index(eng.kind(dtype)) > "bif".index(eng.kind(self._data.dtype)):
             raise RuntimeError(
-                f"result type {eng.dtype_name(dtype)} can't be cast to the desired output type "
-                f"{eng.dtype_name(self._data.dtype)} of an in-place op; use the out-of-place op "
-                "instead.")
+                f"result type {eng.scalar_type_name(dtype)} can't be cast to the desired output "
+                f"type {eng.scalar_type_name(self._data.dtype)} (an in-place op keeps its "
+                "tensor's dtype; use the out-of-place op instead)")
 
     def _write(self, data: Any) -> None:
         if tuple(data.shape) != tuple(self._data.shape):
@@ -472,8 +472,8 @@ class Tensor:
         n = self.numel()
         if n != 1:
             raise RuntimeError(
-                f"a tensor with {n} elements cannot be converted to a Python scalar; index it or "
-                "reduce it first (e.g. .sum())")
+                f"a Tensor with {n} elements cannot be converted to Scalar: index it or reduce "
+                "it first (e.g. .sum())")
         return self._eng.item(self._data)
 
     def tolist(self) -> Any:
@@ -515,8 +515,9 @@ class Tensor:
 
     def __bool__(self) -> bool:
         if self.numel() != 1:
+            many = "no values" if self.numel() == 0 else "more than one value"
             raise RuntimeError(
-                f"Boolean value of a tensor with {self.numel()} values is ambiguous; use "
+                f"Boolean value of Tensor with {many} is ambiguous ({self.numel()} values): use "
                 ".any() or .all()")
         return bool(self.item())
 

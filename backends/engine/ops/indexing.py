@@ -73,11 +73,13 @@ def _component(k: Any, eng: Any) -> Any:
             return operator.index(k)
         except TypeError:
             raise IndexError(
-                "only integers, slices (`:`), ellipsis (`...`), None and integer or boolean "
-                f"tensors are valid indices, got {type(k).__name__}") from None
+                "only integers, slices (`:`), ellipsis (`...`), None and long or byte Variables "
+                f"are valid indices (got {type(k).__name__}; integer or boolean tensors index)"
+            ) from None
     if not (eng.is_integer(data.dtype) or eng.is_bool(data.dtype)):
         raise IndexError(
-            f"tensors used as indices must be integer or boolean, got {eng.dtype_name(data.dtype)}")
+            f"tensors used as indices must be long, int, byte or bool tensors, got "
+            f"{eng.dtype_name(data.dtype)}")
     return data
 
 

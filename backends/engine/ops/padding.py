@@ -52,7 +52,7 @@ class ConstantPadNdBackward0(Node):
         if self.mode == "constant":
             return "ConstantPadNdBackward0"
         if self.mode == "circular":
-            return "CopySlices"  # PyTorch composes circular padding of slice assignments
+            return "torch::autograd::CopySlices"  # PyTorch composes circular padding of slice assignments
         kind = "Reflection" if self.mode == "reflect" else "Replication"
         return f"{kind}Pad{self.dims}DBackward0"
 

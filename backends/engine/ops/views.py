@@ -174,7 +174,7 @@ class CopySlices(Node):
         return out
 
     def name(self):
-        return "CopySlices"
+        return "torch::autograd::CopySlices"
 
     def backward(self, F, g, base, value):
         gb, gv = self._next
@@ -313,41 +313,107 @@ def reverse_dims(a: Any) -> Any:
 
 
 def transpose(a: Any, dim0: int, dim1: int) -> Any:
+    return _transpose(a, dim0, dim1, "TransposeBackward0")
+
+
+def _transpose(a: Any, dim0: int, dim1: int, label: str) -> Any:
     axes = list(range(a.ndim))
     d0, d1 = _axis(dim0, a.ndim), _axis(dim1, a.ndim)
     axes[d0], axes[d1] = axes[d1], axes[d0]
     if a.ndim < 2:
-        return _reshape(a, tuple(a.shape), view=True)
-    return permute(a, *axes, label="TransposeBackward0")
+        return _reshape(a, tuple(a.shape), view=True, label=label)
+    return permute(a, *axes, label=label)
 
 
 def t(a: Any) -> Any:
+    return _t(a, "TBackward0")
+
+
+def _t(a: Any, label: str) -> Any:
     if a.ndim > 2:
-        raise RuntimeError(f"t() expects a tensor with <= 2 dimensions, but self is {a.ndim}D")
+        name = "t_" if label == "TBackward1" else "t"
+        raise RuntimeError(f"{name}() expects a tensor with <= 2 dimensions, but self is "
+                           f"{a.ndim}D")
     if a.ndim < 2:
-        return _reshape(a, tuple(a.shape), view=True)
-    return _view(a, PermuteBackward0, ("permute", (1, 0)), axes=(1, 0), label="TBackward0")
+        return _reshape(a, tuple(a.shape), view=True, label=label)
+    return _view(a, PermuteBackward0, ("permute", (1, 0)), axes=(1, 0), label=label)
 
 
 def squeeze(a: Any, dim: Any = None) -> Any:
+    return _squeeze(a, dim, "SqueezeBackward0" if dim is None else "SqueezeBackward1")
+
+
+def _squeeze(a: Any, dim: Any, label: str) -> Any:
     shape = tuple(a._data.shape)  # (not a.shape: a Size made for nothing)
     if dim is None:
         new = tuple([s for s in shape if s != 1])
     else:
         dims = {_axis(d, a.ndim) for d in ((dim,) if isinstance(dim, int) else dim)}
         new = tuple(s for i, s in enumerate(shape) if not (i in dims and s == 1))
-    label = "SqueezeBackward0" if dim is None else "SqueezeBackward1"
     return _reshape(a, new, view=True, label=label, valid=True)
 
 
 def unsqueeze(a: Any, dim: int) -> Any:
+    return _unsqueeze(a, dim, "UnsqueezeBackward0")
+
+
+def _unsqueeze(a: Any, dim: int, label: str) -> Any:
     n = a.ndim + 1
     if not -n <= dim < n:
         raise IndexError(f"dimension {dim} is out of range for unsqueeze of a {a.ndim}-d tensor")
     d = dim % n
     shape = tuple(a._data.shape)
-    return _reshape(a, shape[:d] + (1,) + shape[d:], view=True, label="UnsqueezeBackward0",
-                    valid=True)
+    return _reshape(a, shape[:d] + (1,) + shape[d:], view=True, label=label, valid=True)
+
+
+def _become(a: Any, make: Any) -> Any:
+    """``a`` itself takes on the view ``make()`` cuts from it: the in-place shape ops
+    (squeeze_, unsqueeze_, t_, transpose_).  As in PyTorch the tensor keeps its identity and
+    its storage (aliases made before keep their own shape), its version moves on, and where
+    the op is recorded the view's node becomes its grad_fn (the view's own name, e.g.
+    UnsqueezeBackward1)."""
+    a._guard_inplace()
+    a._fresh()
+    a._own()  # a 0-d numpy result is an immutable scalar: give it storage to alias
+    out = make()
+    a._data = out._data
+    x, ox = a._x, out._x
+    if x is not None and x.base is not None:  # a view: one step more from its base
+        x.steps = ox.steps
+    node = out._grad_fn
+    if node is not None:
+        old = a._grad_fn
+        a._grad_fn, a._requires_grad = node, out._requires_grad
+        if old is not None and old._x is not None and old._x.retain is not None:
+            node._extra().retain = old._x.retain  # retain_grad follows the new version
+            old._x.retain = None
+    a._bump()
+    if x is not None and x.base is not None:
+        x.view_version = a._vc.value  # its grad_fn is current: no replay from the base
+    return a
+
+
+def squeeze_(a: Any, dim: Any = None) -> Any:
+    """``a.squeeze_(dim)``: `squeeze` in place (the tensor's shape changes, not its data)."""
+    label = ("SqueezeBackward3" if dim is None else
+             "SqueezeBackward4" if isinstance(dim, int) else "SqueezeBackward5")
+    return _become(a, lambda: _squeeze(a, dim, label))
+
+
+def unsqueeze_(a: Any, dim: int) -> Any:
+    """``a.unsqueeze_(dim)``: `unsqueeze` in place."""
+    return _become(a, lambda: _unsqueeze(a, dim, "UnsqueezeBackward1"))
+
+
+def transpose_(a: Any, dim0: int, dim1: int) -> Any:
+    """``a.transpose_(dim0, dim1)`` (also ``swapdims_``/``swapaxes_``): `transpose` in
+    place."""
+    return _become(a, lambda: _transpose(a, dim0, dim1, "TransposeBackward1"))
+
+
+def t_(a: Any) -> Any:
+    """``a.t_()``: `t` in place (tensors of at most 2 dimensions)."""
+    return _become(a, lambda: _t(a, "TBackward1"))
 
 
 def expand(a: Any, *sizes: Any, size: Any = None) -> Any:
