@@ -79,7 +79,8 @@ NAMES: dict[str, str] = {
     # grad mode and autograd
     "no_grad": "context: record nothing", "enable_grad": "context: record",
     "set_grad_enabled": "switch recording", "is_grad_enabled": "whether recording",
-    "inference_mode": "context: no_grad for inference", "autograd": "backward, grad, anomaly, Function (custom ops), functional (jacobian, hessian, "
+    "inference_mode": "context: no_grad for inference",
+    "is_inference_mode_enabled": "whether inside inference_mode", "autograd": "backward, grad, anomaly, Function (custom ops), functional (jacobian, hessian, "
                 "vjp, jvp, vhp, hvp), gradcheck and gradgradcheck",
     "is_anomaly_enabled": "whether anomaly mode is on",
     "is_anomaly_check_nan_enabled": "whether anomaly mode checks NaN",

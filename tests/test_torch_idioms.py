@@ -400,3 +400,36 @@ def test_sparse_coo_tensors_are_held_dense_with_torchs_values_and_gradients(bk, 
                         torch.sparse.sum(adjacency).item()))
     assert results[0] == results[1]
     assert not bk.sparse_coo_tensor([[0, 2]], [1.0, 2.0]).is_sparse  # held dense, as documented
+
+
+def _inference_mode_trace(torch):
+    """What a program sees of inference mode: nesting, False inside True, both decorators."""
+    seen = [torch.is_inference_mode_enabled()]
+    with torch.inference_mode():
+        seen += [torch.is_inference_mode_enabled(), torch.is_grad_enabled()]
+        with torch.inference_mode(False):
+            seen += [torch.is_inference_mode_enabled(), torch.is_grad_enabled()]
+        seen += [torch.is_inference_mode_enabled(), torch.is_grad_enabled()]
+    with torch.no_grad(), torch.inference_mode(False):
+        seen += [torch.is_inference_mode_enabled(), torch.is_grad_enabled()]
+
+    @torch.inference_mode
+    def bare():
+        return torch.is_inference_mode_enabled(), torch.is_grad_enabled()
+
+    @torch.inference_mode(False)
+    def off():
+        return torch.is_inference_mode_enabled(), torch.is_grad_enabled()
+
+    seen += list(bare())
+    with torch.inference_mode():
+        seen += list(off()) + [torch.is_inference_mode_enabled()]
+    x = torch.ones(2, requires_grad=True)
+    with torch.inference_mode():
+        y = x * 2
+    seen += [y.requires_grad, torch.is_inference_mode_enabled(), torch.is_grad_enabled()]
+    return seen
+
+
+def test_inference_mode_reports_itself_as_torch(bk, real):
+    assert _inference_mode_trace(bk) == _inference_mode_trace(real)

@@ -70,7 +70,8 @@ class EngineBackend:
         self.enable_grad = grad_mode.enable_grad
         self.set_grad_enabled = grad_mode.set_grad_enabled
         self.is_grad_enabled = grad_mode.is_grad_enabled
-        self.inference_mode = _inference_mode
+        self.inference_mode = grad_mode.inference_mode
+        self.is_inference_mode_enabled = grad_mode.is_inference_mode_enabled
         self.set_printoptions = formatting.set_printoptions
         self.autograd = surface.Namespace(
             "torch.autograd", self, backward=autograd.backward, grad=autograd.grad,
@@ -203,14 +204,3 @@ def configure(backend: EngineBackend, options: Mapping[str, str]) -> EngineBacke
                              "anomaly=1 or anomaly=0")
         backend.set_detect_anomaly(value in ("1", "true", "on", "yes"))
     return backend
-
-
-class _inference_mode(grad_mode.no_grad):
-    """``inference_mode()`` is ``no_grad()`` here (allowed by the spec: NOGRAD-4)."""
-
-    def __init__(self, mode: Any = True) -> None:
-        if callable(mode):
-            super().__init__(mode)
-        else:
-            super().__init__()
-            self._target = not bool(mode)

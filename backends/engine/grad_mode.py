@@ -12,7 +12,8 @@ from typing import Any, Callable
 
 
 class _State(threading.local):
-    enabled = True  # class attribute: the default every new thread starts from
+    enabled = True  # class attributes: the defaults every new thread starts from
+    inference = False
 
 
 STATE = _State()
@@ -20,6 +21,12 @@ STATE = _State()
 
 def is_grad_enabled() -> bool:
     return STATE.enabled
+
+
+def is_inference_mode_enabled() -> bool:
+    """Whether code runs inside ``inference_mode()`` (and not inside ``inference_mode(False)``
+    within it)."""
+    return STATE.inference
 
 
 class _Mode:
@@ -42,22 +49,54 @@ class _Mode:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self._func is not None:
-            with type(self)():
+            with self._again():
                 return self._func(*args, **kwargs)
         (func,) = args  # used as @no_grad(): decorate func
 
         @functools.wraps(func)
         def wrapper(*a: Any, **k: Any) -> Any:
-            with type(self)():
+            with self._again():
                 return func(*a, **k)
 
         return wrapper
+
+    def _again(self) -> "_Mode":
+        """A new switch of the same setting, for one call of a decorated function (calls may
+        nest or run in several threads)."""
+        return type(self)()
 
 
 class no_grad(_Mode):
     """Ops inside record nothing: results do not require grad."""
 
     _target = False
+
+
+class inference_mode(_Mode):
+    """``inference_mode(mode=True)``: inside, ops record nothing, as under ``no_grad`` (the
+    spec allows no more: NOGRAD-4), and ``is_inference_mode_enabled()`` is True.
+    ``inference_mode(False)`` turns recording back on and inference mode off, as in PyTorch.
+    A context manager and a decorator (``@inference_mode`` and ``@inference_mode()``)."""
+
+    def __init__(self, mode: Any = True) -> None:
+        if callable(mode):  # a bare decorator: @inference_mode
+            super().__init__(mode)
+            mode = True
+        else:
+            super().__init__()
+        self._mode = bool(mode)
+        self._target = not self._mode
+        self._saved: list[tuple[bool, bool]] = []
+
+    def __enter__(self) -> None:
+        self._saved.append((STATE.enabled, STATE.inference))
+        STATE.enabled, STATE.inference = self._target, self._mode
+
+    def __exit__(self, *exc: object) -> None:
+        STATE.enabled, STATE.inference = self._saved.pop()
+
+    def _again(self) -> "inference_mode":
+        return inference_mode(self._mode)
 
 
 class enable_grad(_Mode):
