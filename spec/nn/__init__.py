@@ -176,6 +176,14 @@ from .modules import (
     MaxUnpool2d,
     LPPool1d,
     LPPool2d,
+    LazyLinear,
+    LazyConv1d,
+    LazyConv2d,
+    LazyConvTranspose1d,
+    LazyConvTranspose2d,
+    LazyBatchNorm1d,
+    LazyBatchNorm2d,
+    LazyBatchNorm3d,
 )
 
 __all__ = [
@@ -213,6 +221,9 @@ __all__ = [
     # sliding blocks, fixed-mode upsampling, unpooling, power-average pooling
     "RReLU", "BatchNorm3d", "SyncBatchNorm", "RMSNorm", "Fold", "Unfold", "UpsamplingBilinear2d",
     "UpsamplingNearest2d", "MaxUnpool1d", "MaxUnpool2d", "LPPool1d", "LPPool2d",
+    # lazy layers: the input size from the first batch
+    "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConvTranspose1d", "LazyConvTranspose2d",
+    "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d",
 ]
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 import weakref
 from typing import Any, Iterator
 
-__all__ = ["Buffer", "Parameter", "clear_grads", "is_tensor"]
+__all__ = ["Buffer", "Parameter", "UninitializedBuffer", "UninitializedParameter",
+           "clear_grads", "is_tensor"]
 
 #: the tensors `Parameter` made, by id (weakly): a frozen one (requires_grad=False) is still a
 #: parameter when assigned to a module, as torch.nn.Parameter is
@@ -88,23 +89,80 @@ class Buffer:
         return data
 
 
+#: the tensors that wait for their shape (a lazy layer's, until its first call), by id (weakly)
+_UNINITIALIZED: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
+
+
+def is_uninitialized(value: Any) -> bool:
+    """Whether ``value`` is an `UninitializedParameter` or `UninitializedBuffer` still."""
+    return value is not None and _UNINITIALIZED.get(id(value)) is value
+
+
+def mark_uninitialized(value: Any) -> Any:
+    """Mark the tensor ``value`` as waiting for its shape (a copy of an uninitialized one)."""
+    _UNINITIALIZED[id(value)] = value
+    return value
+
+
+def forget_uninitialized(value: Any) -> None:
+    """``value`` has its shape and values now (a lazy layer filled it in)."""
+    if is_uninitialized(value):
+        del _UNINITIALIZED[id(value)]
+
+
+class _UninitializedType(type):
+    def __instancecheck__(cls, obj: Any) -> bool:
+        if not is_uninitialized(obj):
+            return False
+        parameter = made_by_parameter(obj)
+        return parameter if cls is UninitializedParameter else not parameter
+
+
+def _placeholder(backend: Any, dtype: Any, device: Any) -> Any:
+    if backend is None:
+        from ..plugins import load_backend
+        from ..surface import constructing_backend
+
+        backend = constructing_backend() or load_backend()
+    elif isinstance(backend, str):
+        from ..plugins import load_backend
+
+        backend = load_backend(backend)
+    where = {} if device is None else {"device": device}
+    return backend.empty(0, dtype=dtype, **where)
+
+
+class UninitializedParameter(metaclass=_UninitializedType):
+    """A parameter whose shape is not known yet: an empty tensor of the backend that a lazy
+    layer (``nn.LazyLinear``) gives its shape and values on its first call.  Until then
+    ``isinstance(p, UninitializedParameter)`` is True (and ``isinstance(p, Parameter)`` too, as
+    in PyTorch)."""
+
+    def __new__(cls, requires_grad: bool = True, device: Any = None,  # type: ignore[misc]
+                dtype: Any = None, *, backend: Any = None) -> Any:
+        return mark_uninitialized(Parameter(_placeholder(backend, dtype, device), requires_grad))
+
+
+class UninitializedBuffer(metaclass=_UninitializedType):
+    """A buffer whose shape is not known yet (a lazy batch norm's running statistics)."""
+
+    def __new__(cls, requires_grad: bool = False, device: Any = None,  # type: ignore[misc]
+                dtype: Any = None, *, backend: Any = None) -> Any:
+        buffer = _placeholder(backend, dtype, device).requires_grad_(requires_grad)
+        return mark_uninitialized(buffer)
+
+
 def made_by_buffer(value: Any) -> bool | None:
     """``persistent`` of a tensor `Buffer` made (None for any other value)."""
-    try:
-        if _BUFFERS.get(id(value)) is value:
-            return _PERSISTENT.get(id(value), True)
-    except TypeError:
-        pass
+    if value is not None and _BUFFERS.get(id(value)) is value:
+        return _PERSISTENT.get(id(value), True)
     return None
 
 
 def made_by_parameter(value: Any) -> bool:
     """Whether ``value`` was made by `Parameter` (frozen or not): a module registers it as a
     parameter, as it registers any leaf that requires grad."""
-    try:
-        return _MADE.get(id(value)) is value
-    except TypeError:  # (not weakly referenceable: no tensor of ours)
-        return False
+    return value is not None and _MADE.get(id(value)) is value
 
 
 def parameter_like(value: Any) -> bool:

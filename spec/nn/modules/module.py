@@ -15,7 +15,8 @@ from typing import Any, Callable, Iterator, Mapping, NamedTuple
 from ...errors import BackendMismatchError
 from ...plugins import _by_tensor_type, backend_of, load_backend
 from ...surface import constructing_backend
-from ..parameter import _is_tensor, clear_grads, made_by_buffer, parameter_like
+from ..parameter import (_is_tensor, clear_grads, forget_uninitialized, is_uninitialized,
+                         made_by_buffer, parameter_like)
 from .backward_hooks import call_with_backward_hooks
 
 __all__ = ["Module", "RemovableHandle"]
@@ -613,6 +614,9 @@ class Module:
             value = _as_backend_tensor(state_dict[key], target)
             if target.dim() == 0 and tuple(value.shape) == (1,):
                 value = value.reshape(())  # a scalar saved as a 1-vector (PyTorch accepts it)
+            if is_uninitialized(target):  # a lazy layer's: it takes the checkpoint's shape
+                staged.append((key, target, value))
+                continue
             if tuple(value.shape) != tuple(target.shape):
                 problems.append(
                     f"size mismatch for {key}: copying a param with shape {value.shape} from "
@@ -625,7 +629,11 @@ class Module:
             raise RuntimeError(f"Error(s) in loading state_dict for {self._get_name()}:\n\t"
                                + "\n\t".join(problems) + hint)
         for key, target, value in staged:
-            if assign:
+            if is_uninitialized(target):
+                with backend_of(target).no_grad():
+                    target.data = value.detach().clone()
+                forget_uninitialized(target)
+            elif assign:
                 self._assign(key, target, value)
             else:
                 with backend_of(target).no_grad():
