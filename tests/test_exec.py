@@ -61,7 +61,7 @@ def test_an_exception_prints_the_scripts_traceback(tmp_path, capsys):
     err = capsys.readouterr().err.strip().splitlines()
     assert err[0] == "Traceback (most recent call last):"
     assert err[1] == f'  File "{path}", line 7, in <module>'  # no gradspec or runpy frames
-    assert err[-1].startswith("RuntimeError: a tensor with 2 elements")
+    assert err[-1].startswith("RuntimeError: a Tensor with 2 elements")
 
 
 @pytest.mark.parametrize("statement,error,names", [
