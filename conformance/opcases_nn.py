@@ -60,6 +60,11 @@ def _convolution(case: Any, linear: Any, X: Any, K: Any) -> None:
     case(f"{op}-conv_transpose1d-groups-dilation", op,
          lambda B, x, w: B.conv_transpose1d(x, w, groups=2, dilation=2),
          (X(1, 2, 3), X(2, 1, 2)), "conv_transpose1d")
+    case(f"{op}-conv3d", op, lambda B, x, w, b: B.conv3d(x, w, b, stride=(1, 2, 1), padding=1),
+         (X(1, 2, 3, 4, 2), X(2, 2, 2, 2, 2), X(2)), "conv3d")
+    case(f"{op}-conv_transpose3d", op,
+         lambda B, x, w: B.conv_transpose3d(x, w, stride=2, output_padding=(1, 0, 0)),
+         (X(1, 2, 2, 2, 1), X(2, 1, 2, 1, 2)), "conv_transpose3d")
 
 
 def _same_padding(B: Any, x: Any, w: Any) -> Any:

@@ -124,7 +124,8 @@ linalg = SimpleNamespace(vector_norm=vector_norm, norm=linalg_norm, matrix_norm=
 # losses (the fused cross_entropy of .ops.loss is reached through .ops.losses.cross_entropy)
 from .ops import padding as _padding, sparse as _sparse, tie as _tie, windows as _windows
 from .ops.attention import scaled_dot_product_attention
-from .ops.conv import conv1d, conv2d, conv_transpose1d, conv_transpose2d
+from .ops.conv import (conv1d, conv2d, conv3d, conv_transpose1d, conv_transpose2d,
+                       conv_transpose3d)
 from .ops.dropout import dropout
 from .ops.losses import (
     binary_cross_entropy_with_logits,
@@ -153,7 +154,8 @@ __all__ = [
     "isinf", "isfinite", "any", "all", "linear", "binary_cross_entropy",
     "cross_entropy",
     # nnlib
-    "conv1d", "conv2d", "conv_transpose1d", "conv_transpose2d", "max_pool2d", "avg_pool2d",
+    "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+    "max_pool2d", "avg_pool2d",
     "adaptive_avg_pool2d", "layer_norm", "batch_norm", "group_norm", "embedding", "one_hot",
     "dropout", "pad", "interpolate", "scaled_dot_product_attention", "nll_loss",
     "binary_cross_entropy_with_logits", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",

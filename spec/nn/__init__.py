@@ -184,6 +184,10 @@ from .modules import (
     LazyBatchNorm1d,
     LazyBatchNorm2d,
     LazyBatchNorm3d,
+    LazyConv3d,
+    LazyConvTranspose3d,
+    Conv3d,
+    ConvTranspose3d,
 )
 
 __all__ = [
@@ -223,7 +227,9 @@ __all__ = [
     "UpsamplingNearest2d", "MaxUnpool1d", "MaxUnpool2d", "LPPool1d", "LPPool2d",
     # lazy layers: the input size from the first batch
     "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConvTranspose1d", "LazyConvTranspose2d",
-    "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d",
+    "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyConv3d", "LazyConvTranspose3d",
+    # 3-d convolutions
+    "Conv3d", "ConvTranspose3d",
 ]
 
 

@@ -47,8 +47,8 @@ __all__ = [
     "softplus",
     # nnlib: convolution, pooling, normalization, embedding, dropout, padding, resizing,
     # attention, losses
-    "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "conv1d", "conv2d", "conv_transpose1d",
-    "conv_transpose2d", "dropout", "embedding", "group_norm", "huber_loss", "interpolate",
+    "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "conv1d", "conv2d", "conv3d",
+    "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "dropout", "embedding", "group_norm", "huber_loss", "interpolate",
     "kl_div", "l1_loss", "layer_norm", "max_pool2d", "nll_loss", "one_hot", "pad",
     "scaled_dot_product_attention", "smooth_l1_loss",
     # composed of protocol ops (gradspec.nn.composed), and 1-d pooling by the 2-d ops
@@ -333,6 +333,13 @@ def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
     return backend_op(input, "conv2d")(input, weight, bias, stride, padding, dilation, groups)
 
 
+def conv3d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
+           dilation: Any = 1, groups: int = 1) -> Any:
+    """3-D convolution of ``input`` (N, C, D, H, W) with ``weight`` (OC, C / groups, KD, KH,
+    KW); ``padding`` an int, a triple, ``'valid'`` or ``'same'``."""
+    return backend_op(input, "conv3d")(input, weight, bias, stride, padding, dilation, groups)
+
+
 def conv_transpose1d(input: Any, weight: Any, bias: Any = None, stride: Any = 1,
                      padding: Any = 0, output_padding: Any = 0, groups: int = 1,
                      dilation: Any = 1) -> Any:
@@ -346,6 +353,14 @@ def conv_transpose2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1,
                      dilation: Any = 1) -> Any:
     """2-D transposed convolution, ``weight`` (C, OC / groups, KH, KW): conv2d's adjoint."""
     return backend_op(input, "conv_transpose2d")(input, weight, bias, stride, padding,
+                                                 output_padding, groups, dilation)
+
+
+def conv_transpose3d(input: Any, weight: Any, bias: Any = None, stride: Any = 1,
+                     padding: Any = 0, output_padding: Any = 0, groups: int = 1,
+                     dilation: Any = 1) -> Any:
+    """3-D transposed convolution, ``weight`` (C, OC / groups, KD, KH, KW): conv3d's adjoint."""
+    return backend_op(input, "conv_transpose3d")(input, weight, bias, stride, padding,
                                                  output_padding, groups, dilation)
 
 

@@ -1,5 +1,5 @@
-"""Convolution: conv1d, conv2d, conv_transpose1d, conv_transpose2d (stride, padding, dilation,
-groups) as one node, ``ConvolutionBackward0``, as in PyTorch.
+"""Convolution: conv1d/2d/3d and conv_transpose1d/2d/3d (stride, padding, dilation, groups) as
+one node, ``ConvolutionBackward0``, as in PyTorch.
 
 The formulation is im2col: the input's windows (`.windows.unfold_raw`) times the weight as a
 matrix, one batched matrix product per group.  A transposed convolution is the adjoint: the
@@ -206,6 +206,14 @@ def conv2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: 
     return _convolution("conv2d", 2, input, weight, bias, stride, padding, dilation, groups)
 
 
+def conv3d(input: Any, weight: Any, bias: Any = None, stride: Any = 1, padding: Any = 0,
+           dilation: Any = 1, groups: int = 1) -> Any:
+    """3-D convolution of ``input`` (N, C, D, H, W) or (C, D, H, W) with ``weight``
+    (OC, C/groups, KD, KH, KW), as torch.nn.functional.conv3d (padding: an int, a triple,
+    'valid' or 'same')."""
+    return _convolution("conv3d", 3, input, weight, bias, stride, padding, dilation, groups)
+
+
 def _transposed(op: str, dims: int, input: Any, weight: Any, bias: Any, stride: Any,
                 padding: Any, output_padding: Any, groups: int, dilation: Any) -> Any:
     _check_tensors(op, input, weight, bias, dims)
@@ -265,4 +273,13 @@ def conv_transpose2d(input: Any, weight: Any, bias: Any = None, stride: Any = 1,
     """2-D transposed convolution of ``input`` (N, C, H, W) with ``weight``
     (C, OC/groups, KH, KW), as torch.nn.functional.conv_transpose2d."""
     return _transposed("conv_transpose2d", 2, input, weight, bias, stride, padding,
+                       output_padding, groups, dilation)
+
+
+def conv_transpose3d(input: Any, weight: Any, bias: Any = None, stride: Any = 1,
+                     padding: Any = 0, output_padding: Any = 0, groups: int = 1,
+                     dilation: Any = 1) -> Any:
+    """3-D transposed convolution of ``input`` (N, C, D, H, W) with ``weight``
+    (C, OC/groups, KD, KH, KW), as torch.nn.functional.conv_transpose3d."""
+    return _transposed("conv_transpose3d", 3, input, weight, bias, stride, padding,
                        output_padding, groups, dilation)

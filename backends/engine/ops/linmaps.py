@@ -19,7 +19,12 @@ def apply_raw(xp: Any, x: Any, maps: Sequence[Any]) -> Any:
         return x @ xp.matrix_transpose(maps[0])
     if len(maps) == 2:
         return maps[0] @ (x @ xp.matrix_transpose(maps[1]))
-    raise ValueError(f"linear maps over {len(maps)} dims are not supported (1 or 2)")
+    if len(maps) == 3:  # the last two dims as one, for the first map
+        y = maps[1] @ (x @ xp.matrix_transpose(maps[2]))
+        lead, (n, h, w) = tuple(y.shape[:-3]), tuple(y.shape[-3:])
+        z = maps[0] @ xp.reshape(y, lead + (n, h * w))
+        return xp.reshape(z, lead + (maps[0].shape[0], h, w))
+    raise ValueError(f"linear maps over {len(maps)} dims are not supported (1 to 3)")
 
 
 def adjoint(F: Any, g: Any, maps: Sequence[Any]) -> Any:
@@ -27,7 +32,12 @@ def adjoint(F: Any, g: Any, maps: Sequence[Any]) -> Any:
     mats = [F.constant(g, m) for m in maps]
     if len(mats) == 1:
         return g @ mats[0]
-    return F.matrix_transpose(mats[0]) @ (g @ mats[1])
+    if len(mats) == 2:
+        return F.matrix_transpose(mats[0]) @ (g @ mats[1])
+    y = F.matrix_transpose(mats[1]) @ (g @ mats[2])
+    lead, (n, h, w) = tuple(y.shape[:-3]), tuple(y.shape[-3:])
+    z = F.matrix_transpose(mats[0]) @ F.reshape(y, lead + (n, h * w))
+    return F.reshape(z, lead + (mats[0].shape[1], h, w))
 
 
 def matrix(xp: Any, rows: Sequence[Sequence[tuple[int, float]]], n: int, dtype: Any) -> Any:

@@ -1,5 +1,5 @@
 """Padding: pad with a constant (negative widths crop) or by reflecting, replicating or wrapping
-the edges of the last one or two dims, as torch.nn.functional.pad.
+the edges of the last one, two or three dims, as torch.nn.functional.pad.
 
 A constant pad's backward crops (a pad with the widths negated), which is itself this op;
 the other modes copy input elements by a fixed index map, one matrix per padded dim
@@ -86,7 +86,7 @@ def pad(input: Any, pad: Any, mode: str = "constant", value: Any = None) -> Any:
     """Pad the last ``len(pad) // 2`` dims of ``input``: ``pad`` lists (before, after) widths
     from the last dim backwards, as torch.nn.functional.pad.  ``constant`` fills with
     ``value`` (default 0; negative widths crop); ``reflect``, ``replicate`` and ``circular``
-    pad the last one or two dims from the input's edges."""
+    pad the last one, two or three dims from the input's edges."""
     if not isinstance(input, Tensor):
         raise TypeError(f"pad(): input must be a tensor, got {type(input).__name__}")
     widths_list = [int(p) for p in pad]
@@ -115,11 +115,12 @@ def pad(input: Any, pad: Any, mode: str = "constant", value: Any = None) -> Any:
                      value=0 if value is None else value, mode=mode, maps=())
     if value is not None and value != 0:
         raise RuntimeError(f'pad(): Padding mode "{mode}" doesn\'t take in value argument.')
-    if k > 2 or nd not in (k + 1, k + 2):
+    if k > 3 or nd not in (k + 1, k + 2):
         raise NotImplementedError(
             f"pad(): padding size {len(widths_list)} is not supported for {nd}D input tensor "
             f"in mode {mode!r}; supported: 2D or 3D input with padding size 2 (last dim), 3D "
-            "or 4D input with padding size 4 (last 2 dims)")
+            "or 4D input with padding size 4 (last 2 dims), 4D or 5D input with padding size 6 "
+            "(last 3 dims)")
     if not eng.is_floating(input._data.dtype):
         raise RuntimeError(f"pad(): mode {mode!r} needs a floating input, got "
                            f"{eng.dtype_name(input._data.dtype)}")

@@ -16,13 +16,15 @@ from typing import Any
 from ..parameter import (UninitializedBuffer, UninitializedParameter, forget_uninitialized,
                          is_uninitialized, mark_uninitialized)
 from .batchnorm import BatchNorm1d, BatchNorm2d, BatchNorm3d, _BatchNorm
-from .conv import Conv1d, Conv2d, ConvTranspose1d, ConvTranspose2d, _ConvNd, _ntuple
+from .conv import (Conv1d, Conv2d, Conv3d, ConvTranspose1d, ConvTranspose2d, ConvTranspose3d,
+                   _ConvNd, _ntuple)
 from .linear import Linear
 from ...plugins import backend_of
 from .module import Module
 
 __all__ = ["LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyConv1d", "LazyConv2d",
-           "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyLinear", "LazyModuleMixin"]
+           "LazyConv3d", "LazyConvTranspose1d", "LazyConvTranspose2d", "LazyConvTranspose3d",
+           "LazyLinear", "LazyModuleMixin"]
 
 
 class LazyModuleMixin:
@@ -210,6 +212,21 @@ class LazyConv2d(_LazyConvNd):
                          padding_mode, 0, device, dtype, backend)
 
 
+class LazyConv3d(_LazyConvNd):
+    """`Conv3d` with ``in_channels`` from the first input."""
+
+    _dims = 3
+    cls_to_become = Conv3d
+    forward = Conv3d.forward
+
+    def __init__(self, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
+                 dilation: Any = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None, *,
+                 backend: Any = None) -> None:
+        super().__init__(out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, 0, device, dtype, backend)
+
+
 class LazyConvTranspose1d(_LazyConvNd):
     """`ConvTranspose1d` with ``in_channels`` from the first input."""
 
@@ -235,6 +252,23 @@ class LazyConvTranspose2d(_LazyConvNd):
     cls_to_become = ConvTranspose2d
     forward = ConvTranspose2d.forward
     _output_padding = ConvTranspose2d._output_padding
+
+    def __init__(self, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
+                 output_padding: Any = 0, groups: int = 1, bias: bool = True,
+                 dilation: Any = 1, padding_mode: str = "zeros", device: Any = None,
+                 dtype: Any = None, *, backend: Any = None) -> None:
+        super().__init__(out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                         padding_mode, output_padding, device, dtype, backend)
+
+
+class LazyConvTranspose3d(_LazyConvNd):
+    """`ConvTranspose3d` with ``in_channels`` from the first input."""
+
+    _dims = 3
+    _transposed = True
+    cls_to_become = ConvTranspose3d
+    forward = ConvTranspose3d.forward
+    _output_padding = ConvTranspose3d._output_padding
 
     def __init__(self, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
                  output_padding: Any = 0, groups: int = 1, bias: bool = True,

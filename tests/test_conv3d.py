@@ -1,0 +1,120 @@
+"""3-d convolutions (``F.conv3d``, ``F.conv_transpose3d``, ``nn.Conv3d``, ``nn.ConvTranspose3d``
+and their lazy forms) and the padding of three dims that their padding modes use, against
+torch: values and gradients from the same numbers, the printed layers and refusals, on numpy,
+strict and the torch adapter."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+from support import load_or_skip
+
+BACKENDS = ["numpy", "strict", "torch"]
+
+
+@pytest.fixture(params=BACKENDS)
+def bk(request):
+    return load_or_skip(request.param)
+
+
+@pytest.fixture(scope="module")
+def T():
+    return pytest.importorskip("torch", reason="torch.nn.functional is the reference")
+
+
+def draws(*shapes, seed=0):
+    rng = np.random.default_rng(seed)
+    return [rng.standard_normal(s) for s in shapes]
+
+
+def run(torch, fn, arrays):
+    """``fn`` on float64 leaves made from ``arrays``: the output and each input's gradient of
+    a weighted sum of it (the weights fixed, so that every output element counts)."""
+    leaves = [torch.tensor(a.tolist(), dtype=torch.float64, requires_grad=True) for a in arrays]
+    out = fn(torch, *leaves)
+    weights = torch.tensor(np.linspace(-1, 1, out.numel()).reshape(tuple(out.shape)).tolist(),
+                           dtype=torch.float64)
+    (out * weights).sum().backward()
+    return [np.asarray(out.tolist())] + [np.asarray(t.grad.tolist()) for t in leaves]
+
+
+CASES = {
+    "plain": (lambda B, x, w, b: B.nn.functional.conv3d(x, w, b), ((2, 2, 4, 4, 3), (3, 2, 2, 2, 2), (3,))),
+    "stride-padding-dilation": (
+        lambda B, x, w: B.nn.functional.conv3d(x, w, stride=(1, 2, 1), padding=1, dilation=(2, 1, 1)),
+        ((1, 1, 5, 5, 4), (2, 1, 2, 2, 2))),
+    "groups-same": (lambda B, x, w: _same(B, x, w), ((1, 4, 3, 4, 3), (2, 2, 3, 2, 1))),
+    "unbatched": (lambda B, x, w: B.nn.functional.conv3d(x, w), ((2, 3, 3, 3), (1, 2, 2, 2, 2))),
+    "transposed": (
+        lambda B, x, w, b: B.nn.functional.conv_transpose3d(x, w, b, stride=2, padding=1,
+                                                            output_padding=1),
+        ((1, 2, 2, 3, 2), (2, 3, 2, 2, 2), (3,))),
+    "transposed-groups-dilation": (
+        lambda B, x, w: B.nn.functional.conv_transpose3d(x, w, groups=2, dilation=(1, 2, 1)),
+        ((1, 2, 2, 2, 2), (2, 1, 2, 2, 2))),
+}
+
+
+for _mode in ("reflect", "replicate", "circular"):
+    CASES[f"pad-{_mode}"] = (
+        lambda B, x, mode=_mode: B.nn.functional.pad(x, (1, 1, 1, 0, 0, 2), mode=mode),
+        ((2, 1, 3, 3, 4),))
+CASES["pad-reflect-unbatched"] = (
+    lambda B, x: B.nn.functional.pad(x, (1, 1, 1, 1, 1, 1), mode="reflect"), ((2, 3, 3, 3),))
+
+
+def _same(B, x, w):
+    with warnings.catch_warnings():  # (torch: an even kernel makes it copy the input)
+        warnings.filterwarnings("ignore", "Using padding='same'")
+        return B.nn.functional.conv3d(x, w, padding="same", groups=2)
+
+
+@pytest.mark.parametrize("case", list(CASES))
+def test_conv3d_values_and_gradients_match_torch(bk, T, case):
+    fn, shapes = CASES[case]
+    arrays = draws(*shapes)
+    for ours, theirs in zip(run(bk, fn, arrays), run(T, fn, arrays)):
+        np.testing.assert_allclose(ours, theirs, rtol=1e-10, atol=1e-12)
+
+
+def layers(torch):
+    nn = torch.nn
+    return [nn.Conv3d(2, 4, 3, stride=2, padding=1, bias=False),
+            nn.Conv3d(2, 2, (1, 2, 3), padding=(0, 1, 1), padding_mode="reflect"),
+            nn.ConvTranspose3d(2, 3, 2, stride=2, groups=1, dilation=1),
+            nn.Conv3d(4, 4, 3, groups=2, padding="same", padding_mode="circular")]
+
+
+def test_conv3d_layers_print_and_shape_as_torch(bk, T):
+    for mine, reference in zip(layers(bk), layers(T)):
+        assert repr(mine) == repr(reference)
+        for (name, p), (_, q) in zip(mine.state_dict().items(), reference.state_dict().items()):
+            assert tuple(p.shape) == tuple(q.shape), name
+        channels = reference.in_channels
+        shape = (2, channels, 4, 5, 6)
+        reference.load_state_dict({k: v.clone() for k, v in reference.state_dict().items()})
+        mine.load_state_dict({k: v.tolist() for k, v in reference.state_dict().items()})
+        x = draws(shape, seed=1)[0]
+        ours = mine(bk.tensor(x.tolist(), dtype=bk.float32))
+        theirs = reference(T.tensor(x.tolist(), dtype=T.float32))
+        np.testing.assert_allclose(np.asarray(ours.tolist()), theirs.tolist(), rtol=1e-4,
+                                   atol=1e-5)
+
+
+def test_lazy_3d_convolutions_become_their_layers(bk, T):
+    for make, shape in ((lambda t: t.nn.LazyConv3d(3, 2), (1, 2, 3, 3, 3)),
+                        (lambda t: t.nn.LazyConvTranspose3d(2, 2, stride=2), (2, 3, 2, 2, 2))):
+        mine, reference = make(bk), make(T)
+        assert repr(mine) == repr(reference)
+        assert tuple(mine(bk.ones(*shape)).shape) == tuple(reference(T.ones(*shape)).shape)
+        assert repr(mine) == repr(reference)
+
+
+def test_conv3d_refuses_what_torch_refuses(bk):
+    F = bk.nn.functional
+    with pytest.raises(RuntimeError, match=r"Expected 4D \(unbatched\) or 5D \(batched\) input"):
+        F.conv3d(bk.ones(2, 3, 3), bk.ones(1, 1, 2, 2, 2))
+    with pytest.raises(RuntimeError, match="Kernel size can't be greater than actual input size"):
+        F.conv3d(bk.ones(1, 1, 2, 2, 2), bk.ones(1, 1, 3, 3, 3))
