@@ -139,7 +139,8 @@ from .ops.losses import (
 )
 from .ops.normalization import batch_norm, group_norm, layer_norm
 from .ops.padding import pad
-from .ops.pooling import adaptive_avg_pool2d, avg_pool2d, max_pool2d
+from .ops.pooling import (adaptive_avg_pool2d, adaptive_avg_pool3d, avg_pool2d, avg_pool3d,
+                          max_pool2d, max_pool3d)
 from .ops.sparse import embedding, one_hot
 from .ops.upsampling import interpolate
 from .ops.unique import unique  # surface2
@@ -155,7 +156,7 @@ __all__ = [
     "cross_entropy",
     # nnlib
     "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
-    "max_pool2d", "avg_pool2d",
+    "max_pool2d", "avg_pool2d", "max_pool3d", "avg_pool3d", "adaptive_avg_pool3d",
     "adaptive_avg_pool2d", "layer_norm", "batch_norm", "group_norm", "embedding", "one_hot",
     "dropout", "pad", "interpolate", "scaled_dot_product_attention", "nll_loss",
     "binary_cross_entropy_with_logits", "mse_loss", "l1_loss", "smooth_l1_loss", "huber_loss",

@@ -188,6 +188,10 @@ from .modules import (
     LazyConvTranspose3d,
     Conv3d,
     ConvTranspose3d,
+    MaxPool3d,
+    AvgPool3d,
+    AdaptiveAvgPool3d,
+    AdaptiveMaxPool3d,
 )
 
 __all__ = [
@@ -228,8 +232,8 @@ __all__ = [
     # lazy layers: the input size from the first batch
     "LazyLinear", "LazyConv1d", "LazyConv2d", "LazyConvTranspose1d", "LazyConvTranspose2d",
     "LazyBatchNorm1d", "LazyBatchNorm2d", "LazyBatchNorm3d", "LazyConv3d", "LazyConvTranspose3d",
-    # 3-d convolutions
-    "Conv3d", "ConvTranspose3d",
+    # 3-d convolutions and pooling
+    "Conv3d", "ConvTranspose3d", "MaxPool3d", "AvgPool3d", "AdaptiveAvgPool3d", "AdaptiveMaxPool3d",
 ]
 
 

@@ -2,7 +2,7 @@
 (`celu`, `rrelu`, `hardswish`, `hardsigmoid`, `softsign`, `tanhshrink`, `threshold`, `softmin`,
 `glu`, `prelu`, `softshrink`, `hardshrink`) and similarities (`normalize`, `cosine_similarity`,
 `pairwise_distance`) and the sub-pixel rearrangements (`pixel_shuffle`,
-`pixel_unshuffle`) and adaptive max pooling (`adaptive_max_pool1d`, `adaptive_max_pool2d`:
+`pixel_unshuffle`) and adaptive max pooling (`adaptive_max_pool1d`, `2d`, `3d`:
 each window's max by ``max(dim)``, whose gradient goes to the first maximum, as torch's
 kernel's), channel dropout (`dropout1d`/`2d`/`3d`), `channel_shuffle`, `bilinear` and
 `embedding_bag`.  `gradspec.nn.functional` re-exports them.
@@ -20,15 +20,17 @@ torch refuses it; a non-leaf gets the right gradients).
 
 from __future__ import annotations
 
+import itertools
+import math
 from typing import Any
 
 from ..plugins import backend_of
 
-__all__ = ["adaptive_max_pool1d", "adaptive_max_pool2d", "bilinear", "celu", "channel_shuffle",
-           "cosine_similarity", "dropout1d", "dropout2d", "dropout3d", "embedding_bag", "glu",
-           "hardshrink", "hardsigmoid", "hardswish", "normalize", "pairwise_distance",
-           "pixel_shuffle", "pixel_unshuffle", "prelu", "rrelu", "softmin", "softshrink",
-           "softsign", "tanhshrink", "threshold"]
+__all__ = ["adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d", "bilinear", "celu",
+           "channel_shuffle", "cosine_similarity", "dropout1d", "dropout2d", "dropout3d",
+           "embedding_bag", "glu", "hardshrink", "hardsigmoid", "hardswish", "normalize",
+           "pairwise_distance", "pixel_shuffle", "pixel_unshuffle", "prelu", "rrelu", "softmin",
+           "softshrink", "softsign", "tanhshrink", "threshold"]
 
 
 def _source(input: Any, inplace: bool) -> Any:
@@ -233,31 +235,43 @@ def adaptive_max_pool2d(input: Any, output_size: Any, return_indices: bool = Fal
     """The max of each of the windows that tile the last two dims into ``output_size`` (an int,
     a pair; None keeps a dim); with ``return_indices`` also each max's position in its flattened
     plane."""
-    if input.dim() not in (3, 4):
-        raise RuntimeError(f"adaptive_max_pool2d(): Expected 3D or 4D tensor, but got "
+    return _adaptive_max_pool("adaptive_max_pool2d", 2, input, output_size, return_indices)
+
+
+def adaptive_max_pool3d(input: Any, output_size: Any, return_indices: bool = False) -> Any:
+    """The max of each of the windows that tile the last three dims into ``output_size`` (an
+    int, a triple; None keeps a dim); with ``return_indices`` also each max's position in its
+    flattened volume."""
+    return _adaptive_max_pool("adaptive_max_pool3d", 3, input, output_size, return_indices)
+
+
+def _adaptive_max_pool(name: str, dims: int, input: Any, output_size: Any,
+                       return_indices: bool) -> Any:
+    if input.dim() not in (dims + 1, dims + 2):
+        raise RuntimeError(f"{name}(): Expected {dims + 1}D or {dims + 2}D tensor, but got "
                            f"{tuple(input.shape)}")
-    h, w = input.shape[-2], input.shape[-1]
-    oh, ow = (output_size, output_size) if isinstance(output_size, int) else tuple(output_size)
-    oh, ow = h if oh is None else int(oh), w if ow is None else int(ow)
-    lead = tuple(input.shape[:-2])
+    size = tuple(input.shape[-dims:])
+    wanted = (output_size,) * dims if isinstance(output_size, int) else tuple(output_size)
+    out_size = tuple(n if m is None else int(m) for m, n in zip(wanted, size))
+    lead = tuple(input.shape[:-dims])
     B = backend_of(input)
     values, indices = [], []
-    for hs, he in _windows(h, oh):
-        row_values, row_indices = [], []
-        for ws, we in _windows(w, ow):
-            window = input[..., hs:he, ws:we].reshape(*lead, -1)
-            value, index = window.max(-1)
-            row_values.append(value)
-            if return_indices:  # (row, column) in the window, then in the plane
-                width = we - ws
-                column = index % width
-                row = ((index - column) / width).long()  # exact: the difference divides
-                row_indices.append((row + hs) * w + column + ws)
-        values.append(B.stack(row_values, -1))
-        if return_indices:
-            indices.append(B.stack(row_indices, -1))
-    out = B.stack(values, -2)
-    return (out, B.stack(indices, -2)) if return_indices else out
+    for spans in itertools.product(*(_windows(n, m) for n, m in zip(size, out_size))):
+        window = input[(...,) + tuple(slice(s, e) for s, e in spans)].reshape(*lead, -1)
+        value, index = window.max(-1)
+        values.append(value)
+        if return_indices:  # the window's row-major position, then the input's
+            position, rest = 0, index
+            for d in range(dims - 1, -1, -1):
+                width = spans[d][1] - spans[d][0]
+                along = rest % width
+                rest = ((rest - along) / width).long()  # exact: the difference divides
+                position = position + (along + spans[d][0]) * math.prod(size[d + 1:])
+            indices.append(position)
+    out = B.stack(values, -1).reshape(*lead, *out_size)
+    if not return_indices:
+        return out
+    return out, B.stack(indices, -1).reshape(*lead, *out_size)
 
 
 def adaptive_max_pool1d(input: Any, output_size: Any, return_indices: bool = False) -> Any:

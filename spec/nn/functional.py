@@ -28,7 +28,7 @@ from typing import Any
 from ..errors import OpNotSupportedError
 from ..plugins import backend_of
 from .composed import (  # re-exported: members of torch.nn.functional composed of protocol ops
-    adaptive_max_pool1d, adaptive_max_pool2d, bilinear, celu, channel_shuffle,
+    adaptive_max_pool1d, adaptive_max_pool2d, adaptive_max_pool3d, bilinear, celu, channel_shuffle,
     cosine_similarity, dropout1d, dropout2d, dropout3d, embedding_bag, glu, hardshrink,
     hardsigmoid, hardswish, normalize, pairwise_distance, pixel_shuffle, pixel_unshuffle, prelu,
     rrelu, softmin, softshrink, softsign, tanhshrink, threshold,
@@ -47,13 +47,14 @@ __all__ = [
     "softplus",
     # nnlib: convolution, pooling, normalization, embedding, dropout, padding, resizing,
     # attention, losses
-    "adaptive_avg_pool2d", "avg_pool2d", "batch_norm", "conv1d", "conv2d", "conv3d",
-    "conv_transpose1d", "conv_transpose2d", "conv_transpose3d", "dropout", "embedding", "group_norm", "huber_loss", "interpolate",
-    "kl_div", "l1_loss", "layer_norm", "max_pool2d", "nll_loss", "one_hot", "pad",
+    "adaptive_avg_pool2d", "adaptive_avg_pool3d", "avg_pool2d", "avg_pool3d", "batch_norm",
+    "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d", "conv_transpose3d",
+    "dropout", "embedding", "group_norm", "huber_loss", "interpolate", "kl_div", "l1_loss",
+    "layer_norm", "max_pool2d", "max_pool3d", "nll_loss", "one_hot", "pad",
     "scaled_dot_product_attention", "smooth_l1_loss",
     # composed of protocol ops (gradspec.nn.composed), and 1-d pooling by the 2-d ops
-    "adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool2d", "avg_pool1d",
-    "bilinear", "celu", "channel_shuffle", "cosine_similarity", "dropout1d", "dropout2d",
+    "adaptive_avg_pool1d", "adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d",
+    "avg_pool1d", "bilinear", "celu", "channel_shuffle", "cosine_similarity", "dropout1d", "dropout2d",
     "dropout3d", "embedding_bag", "glu", "hardshrink", "hardsigmoid", "hardswish", "max_pool1d",
     "normalize", "pairwise_distance", "pixel_shuffle", "pixel_unshuffle", "prelu", "softmin",
     "softshrink", "softsign", "tanhshrink", "threshold",
@@ -383,6 +384,28 @@ def avg_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
 def adaptive_avg_pool2d(input: Any, output_size: Any) -> Any:
     """Means over the windows that tile ``input`` into ``output_size`` (None keeps a dim)."""
     return backend_op(input, "adaptive_avg_pool2d")(input, output_size)
+
+
+def max_pool3d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False) -> Any:
+    """The largest element of each 3-D window (stride defaults to the kernel size); with
+    ``return_indices`` also each one's position in its flattened input volume."""
+    return backend_op(input, "max_pool3d")(input, kernel_size, stride, padding, dilation,
+                                           ceil_mode=ceil_mode, return_indices=return_indices)
+
+
+def avg_pool3d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: Any = None) -> Any:
+    """The mean of each 3-D window (stride defaults to the kernel size)."""
+    return backend_op(input, "avg_pool3d")(input, kernel_size, stride, padding, ceil_mode,
+                                           count_include_pad, divisor_override)
+
+
+def adaptive_avg_pool3d(input: Any, output_size: Any) -> Any:
+    """Means over the 3-D windows that tile ``input`` into ``output_size`` (None keeps a
+    dim)."""
+    return backend_op(input, "adaptive_avg_pool3d")(input, output_size)
 
 
 # 1-d pooling: the 2-d op on a plane of height 1 (an (N, C, L) input viewed as (N, C, 1, L)),

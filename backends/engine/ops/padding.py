@@ -52,7 +52,8 @@ class ConstantPadNdBackward0(Node):
         if self.mode == "constant":
             return "ConstantPadNdBackward0"
         if self.mode == "circular":
-            return "torch::autograd::CopySlices"  # PyTorch composes circular padding of slice assignments
+            # PyTorch composes circular padding of slice assignments
+            return "torch::autograd::CopySlices"
         kind = "Reflection" if self.mode == "reflect" else "Replication"
         return f"{kind}Pad{self.dims}DBackward0"
 

@@ -1,6 +1,6 @@
-"""Pooling: max_pool2d, avg_pool2d (over sliding windows, `.windows`) and adaptive_avg_pool2d
-(one averaging matrix per spatial dim, `.linmaps`), with PyTorch's output sizes, ceil_mode,
-padding rules and node names."""
+"""Pooling over two or three spatial dims: max_pool2d/3d, avg_pool2d/3d (over sliding windows,
+`.windows`) and adaptive_avg_pool2d/3d (one averaging matrix per spatial dim, `.linmaps`), with
+PyTorch's output sizes, ceil_mode, padding rules and node names."""
 
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ from .windows import Windows, cached_windows, unfold_raw
 @register("max_pool2d")
 class MaxPool2DWithIndicesBackward0(Node):
     """The largest element of each window (padding never wins); the gradient goes to it (the
-    first one, on ties, as PyTorch)."""
+    first one, on ties, as PyTorch).  Over two or three spatial dims (named for them)."""
 
     __slots__ = ("win", "winners")
     saves = (0,)  # as PyTorch's node (an in-place change of the input is caught)
@@ -33,13 +33,16 @@ class MaxPool2DWithIndicesBackward0(Node):
         shape = (g.shape[0], g.shape[1], self.win.taps) + tuple(g.shape[2:])
         hits = F.onehot(g, self.winners, shape, 2)
         gx = F.col2im(hits * F.expand_dims(g, 2), self.win)
-        return (F.tie(gx, "MaxPool2DWithIndicesBackwardBackward0", x),)
+        return (F.tie(gx, self.name().replace("Backward0", "BackwardBackward0"), x),)
+
+    def name(self):
+        return f"MaxPool{len(self.win.kernel)}DWithIndicesBackward0"  # 2-d or 3-d
 
 
 @register("avg_pool2d")
 class AvgPool2DBackward0(Node):
     """The mean of each window: its sum over the divisor PyTorch uses (taps inside the padded
-    input, taps inside the input, or ``divisor_override``)."""
+    input, taps inside the input, or ``divisor_override``); two or three spatial dims."""
 
     quiet = True
     __slots__ = ("win", "divisor")
@@ -58,7 +61,10 @@ class AvgPool2DBackward0(Node):
         share = F.expand_dims(g / (d if isinstance(d, float) else F.constant(g, d)), 2)
         shape = (g.shape[0], g.shape[1], self.win.taps) + tuple(g.shape[2:])
         gx = F.col2im(F.broadcast_to(share, shape), self.win)
-        return (F.tie(gx, "AvgPool2DBackwardBackward0", x),)
+        return (F.tie(gx, self.name().replace("Backward0", "BackwardBackward0"), x),)
+
+    def name(self):
+        return f"AvgPool{len(self.win.kernel)}DBackward0"
 
 
 @register("adaptive_avg_pool2d")
@@ -67,50 +73,57 @@ class AdaptiveAvgPool2DBackward0(Node):
     as one averaging matrix per spatial dim."""
 
     quiet = True
-    __slots__ = ("maps",)
+    __slots__ = ("maps", "dims")
     saves = (0,)
     keeps = ("maps",)
 
     def forward(self, xp, x, maps):
-        self.maps = maps
+        self.maps, self.dims = maps, len(maps)  # (the name outlives the freed maps)
         return linmaps.apply_raw(xp, x, maps)
 
     def backward(self, F, g, x):
-        return (F.tie(linmaps.adjoint(F, g, self.maps), "AdaptiveAvgPool2DBackwardBackward0", x),)
+        label = self.name().replace("Backward0", "BackwardBackward0")
+        return (F.tie(linmaps.adjoint(F, g, self.maps), label, x),)
+
+    def name(self):
+        return f"AdaptiveAvgPool{self.dims}DBackward0"
 
 
 # ------------------------------------------------------------------ user-facing functions
-def _pair(value: Any, what: str, op: str) -> tuple[int, int]:
+_COUNTS = {2: "two", 3: "three"}
+
+
+def _ntuple(value: Any, n: int, what: str, op: str) -> tuple[int, ...]:
     if isinstance(value, bool):
-        raise TypeError(f"{op}(): {what} must be an int or a pair of ints, got a bool")
+        raise TypeError(f"{op}(): {what} must be an int or a tuple of {n} ints, got a bool")
     if isinstance(value, int):
-        return (value, value)
+        return (value,) * n
     items = tuple(int(v) for v in value)
     if len(items) == 1:
-        return (items[0], items[0])
-    if len(items) != 2:
-        raise RuntimeError(f"{op}(): {what} must either be a single int, or a tuple of two "
-                           f"ints, got {list(items)}")
-    return items  # type: ignore[return-value]
+        return items * n
+    if len(items) != n:
+        raise RuntimeError(f"{op}(): {what} must either be a single int, or a tuple of "
+                           f"{_COUNTS[n]} ints, got {list(items)}")
+    return items
 
 
-def _spatial(op: str, x: Any) -> tuple[Any, bool]:
-    """``x`` as (N, C, H, W), and whether it came without the batch dim."""
+def _spatial(op: str, x: Any, dims: int = 2) -> tuple[Any, bool]:
+    """``x`` with a batch dim (N, C, *spatial), and whether it came without one."""
     if not isinstance(x, Tensor):
         raise TypeError(f"{op}(): input must be a tensor, got {type(x).__name__}")
-    if x.ndim not in (3, 4) or 0 in x.shape[x.ndim - 3:]:
-        raise RuntimeError(f"{op}(): non-empty 3D or 4D (batch mode) tensor expected for input, "
-                           f"got shape {list(x.shape)}")
-    return (x.unsqueeze(0), True) if x.ndim == 3 else (x, False)
+    if x.ndim not in (dims + 1, dims + 2) or 0 in x.shape[x.ndim - dims - 1:]:
+        raise RuntimeError(f"{op}(): non-empty {dims + 1}D or {dims + 2}D (batch mode) tensor "
+                           f"expected for input, got shape {list(x.shape)}")
+    return (x.unsqueeze(0), True) if x.ndim == dims + 1 else (x, False)
 
 
 def _pool_windows(op: str, x: Any, kernel: Any, stride: Any, padding: Any, dilation: Any,
-                  ceil_mode: bool) -> Windows:
-    kernel = _pair(kernel, "kernel_size", op)
+                  ceil_mode: bool, dims: int = 2) -> Windows:
+    kernel = _ntuple(kernel, dims, "kernel_size", op)
     stride = kernel if stride is None or (not isinstance(stride, int) and len(stride) == 0) \
-        else _pair(stride, "stride", op)
-    padding = _pair(padding, "padding", op)
-    dilation = _pair(dilation, "dilation", op)
+        else _ntuple(stride, dims, "stride", op)
+    padding = _ntuple(padding, dims, "padding", op)
+    dilation = _ntuple(dilation, dims, "dilation", op)
     if any(k <= 0 for k in kernel):
         raise RuntimeError(f"{op}(): kernel size should be greater than zero, but got "
                            f"kernel_size={list(kernel)}")
@@ -133,9 +146,10 @@ def _pool_windows(op: str, x: Any, kernel: Any, stride: Any, padding: Any, dilat
             o -= 1
         out.append(o)
     if any(o < 1 for o in out):
-        raise RuntimeError(
-            f"{op}(): given input size: ({x.shape[1]}x{size[0]}x{size[1]}). Calculated output "
-            f"size: ({x.shape[1]}x{out[0]}x{out[1]}). Output size is too small")
+        given = "x".join(map(str, (x.shape[1],) + size))
+        got = "x".join(map(str, (x.shape[1],) + tuple(out)))
+        raise RuntimeError(f"{op}(): given input size: ({given}). Calculated output size: "
+                           f"({got}). Output size is too small")
     return cached_windows(size, kernel, stride, dilation, padding, tuple(out))
 
 
@@ -144,8 +158,23 @@ def max_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
     """The maximum of each window of ``input`` (N, C, H, W) or (C, H, W), as
     torch.nn.functional.max_pool2d; with ``return_indices`` also each maximum's position in its
     input plane (flattened H * W), as PyTorch gives them to max_unpool2d."""
-    x, unbatched = _spatial("max_pool2d", input)
-    win = _pool_windows("max_pool2d", x, kernel_size, stride, padding, dilation, ceil_mode)
+    return _max_pool("max_pool2d", 2, MaxPool2DWithIndicesBackward0, input, kernel_size, stride,
+                     padding, dilation, ceil_mode, return_indices)
+
+
+def max_pool3d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               dilation: Any = 1, ceil_mode: bool = False, return_indices: bool = False) -> Any:
+    """The maximum of each window of ``input`` (N, C, D, H, W) or (C, D, H, W), as
+    torch.nn.functional.max_pool3d; with ``return_indices`` also each maximum's position in its
+    input volume (flattened D * H * W)."""
+    return _max_pool("max_pool3d", 3, MaxPool2DWithIndicesBackward0, input, kernel_size, stride,
+                     padding, dilation, ceil_mode, return_indices)
+
+
+def _max_pool(op: str, dims: int, node_cls: type, input: Any, kernel_size: Any, stride: Any,
+              padding: Any, dilation: Any, ceil_mode: bool, return_indices: bool) -> Any:
+    x, unbatched = _spatial(op, input, dims)
+    win = _pool_windows(op, x, kernel_size, stride, padding, dilation, ceil_mode, dims)
     eng = type(x)._eng
     xp = type(x)._xp
     dtype = x._data.dtype
@@ -154,13 +183,13 @@ def max_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
     elif eng.is_integer(dtype):
         fill = xp.iinfo(dtype).min
     else:
-        raise RuntimeError(f"max_pool2d(): not implemented for {eng.dtype_name(dtype)} input")
-    pooled = unary(MaxPool2DWithIndicesBackward0, x, win=win, fill=fill)
+        raise RuntimeError(f"{op}(): not implemented for {eng.dtype_name(dtype)} input")
+    pooled = unary(node_cls, x, win=win, fill=fill)
     out = pooled.squeeze(0) if unbatched else pooled
     if not return_indices:
         return out
     node = pooled._grad_fn
-    if node is not None and node.op == "max_pool2d":
+    if node is not None and node.op == "max_pool2d":  # (the node of 2-d and 3-d pooling)
         winners = node.winners
     else:  # nothing recorded: find the winners again
         winners = xp.argmax(unfold_raw(xp, x._data, win, fill), axis=2, keepdims=True)
@@ -169,15 +198,19 @@ def max_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
 
 
 def _positions(xp: Any, winners: Any, win: Windows, eng: Any) -> Any:
-    """Each window's winning tap as a position in its (unpadded) input plane, h * W + w."""
-    kw = win.kernel[1]
+    """Each window's winning tap as a position in its (unpadded) input plane or volume,
+    flattened in row-major order (h * W + w in a plane)."""
     tap = xp.squeeze(winners, axis=2)
-    th, tw = tap // kw, tap % kw
-    oh = xp.reshape(xp.arange(win.out[0], dtype=eng.int64), (-1, 1))
-    ow = xp.reshape(xp.arange(win.out[1], dtype=eng.int64), (1, -1))
-    h = oh * win.stride[0] - win.lo[0] + th * win.dilation[0]
-    w = ow * win.stride[1] - win.lo[1] + tw * win.dilation[1]
-    return h * win.size[1] + w
+    dims = len(win.kernel)
+    position = None
+    for d in range(dims):
+        inner = math.prod(win.kernel[d + 1:])  # the tap's coordinate along d, row-major
+        offset = (tap // inner) % win.kernel[d]
+        shape = tuple(-1 if e == d else 1 for e in range(dims))
+        start = xp.reshape(xp.arange(win.out[d], dtype=eng.int64), shape)
+        coord = start * win.stride[d] - win.lo[d] + offset * win.dilation[d]
+        position = coord if position is None else position * win.size[d] + coord
+    return position
 
 
 def avg_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
@@ -186,14 +219,30 @@ def avg_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
     """The mean of each window of ``input`` (N, C, H, W) or (C, H, W), as
     torch.nn.functional.avg_pool2d (padding counts as zeros unless ``count_include_pad`` is
     False; ``divisor_override`` replaces the window size)."""
-    x, unbatched = _spatial("avg_pool2d", input)
-    win = _pool_windows("avg_pool2d", x, kernel_size, stride, padding, 1, ceil_mode)
+    return _avg_pool("avg_pool2d", 2, AvgPool2DBackward0, input, kernel_size, stride, padding,
+                     ceil_mode, count_include_pad, divisor_override)
+
+
+def avg_pool3d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 0,
+               ceil_mode: bool = False, count_include_pad: bool = True,
+               divisor_override: Any = None) -> Any:
+    """The mean of each window of ``input`` (N, C, D, H, W) or (C, D, H, W), as
+    torch.nn.functional.avg_pool3d."""
+    return _avg_pool("avg_pool3d", 3, AvgPool2DBackward0, input, kernel_size, stride, padding,
+                     ceil_mode, count_include_pad, divisor_override)
+
+
+def _avg_pool(op: str, dims: int, node_cls: type, input: Any, kernel_size: Any, stride: Any,
+              padding: Any, ceil_mode: bool, count_include_pad: bool,
+              divisor_override: Any) -> Any:
+    x, unbatched = _spatial(op, input, dims)
+    win = _pool_windows(op, x, kernel_size, stride, padding, 1, ceil_mode, dims)
     eng = type(x)._eng
     if eng.is_bool(x._data.dtype):
-        raise RuntimeError("avg_pool2d(): not implemented for bool input")
+        raise RuntimeError(f"{op}(): not implemented for bool input")
     if divisor_override is not None:
         if isinstance(divisor_override, bool) or int(divisor_override) == 0:
-            raise RuntimeError("avg_pool2d(): divisor must be not zero")
+            raise RuntimeError(f"{op}(): divisor must be not zero")
         divisor: Any = float(divisor_override)
     else:
         counts = []
@@ -208,11 +257,14 @@ def avg_pool2d(input: Any, kernel_size: Any, stride: Any = None, padding: Any = 
             counts.append(per)
         xp = type(x)._xp
         wide = eng.float64 if x._data.dtype == eng.float64 else eng.float32
-        divisor = (xp.reshape(xp.asarray(counts[0], dtype=wide), (-1, 1))
-                   * xp.reshape(xp.asarray(counts[1], dtype=wide), (1, -1)))
+        divisor = None
+        for d, per in enumerate(counts):
+            shape = tuple(-1 if e == d else 1 for e in range(dims))
+            factor = xp.reshape(xp.asarray(per, dtype=wide), shape)
+            divisor = factor if divisor is None else divisor * factor
         if eng.is_floating(x._data.dtype) and divisor.dtype != x._data.dtype:
             divisor = xp.astype(divisor, x._data.dtype)
-    out = unary(AvgPool2DBackward0, x, win=win, divisor=divisor)
+    out = unary(node_cls, x, win=win, divisor=divisor)
     return out.squeeze(0) if unbatched else out
 
 
@@ -220,23 +272,36 @@ def adaptive_avg_pool2d(input: Any, output_size: Any) -> Any:
     """Averages of ``input`` (N, C, H, W) or (C, H, W) over windows that tile it into
     ``output_size`` (an int, a pair, None keeping a dim), as
     torch.nn.functional.adaptive_avg_pool2d."""
-    x, unbatched = _spatial("adaptive_avg_pool2d", input)
+    return _adaptive_avg_pool("adaptive_avg_pool2d", 2, AdaptiveAvgPool2DBackward0, input,
+                              output_size)
+
+
+def adaptive_avg_pool3d(input: Any, output_size: Any) -> Any:
+    """Averages of ``input`` (N, C, D, H, W) or (C, D, H, W) over windows that tile it into
+    ``output_size`` (an int, a triple, None keeping a dim), as
+    torch.nn.functional.adaptive_avg_pool3d."""
+    return _adaptive_avg_pool("adaptive_avg_pool3d", 3, AdaptiveAvgPool2DBackward0, input,
+                              output_size)
+
+
+def _adaptive_avg_pool(op: str, dims: int, node_cls: type, input: Any, output_size: Any) -> Any:
+    x, unbatched = _spatial(op, input, dims)
     eng = type(x)._eng
     if not eng.is_floating(x._data.dtype):
-        raise NotImplementedError(f"adaptive_avg_pool2d(): not implemented for "
-                           f"{eng.dtype_name(x._data.dtype)} input; convert with .float()")
+        raise NotImplementedError(f"{op}(): not implemented for "
+                                  f"{eng.dtype_name(x._data.dtype)} input; convert with .float()")
     if isinstance(output_size, int) or output_size is None:
-        output_size = (output_size, output_size)
+        output_size = (output_size,) * dims
     sizes = tuple(output_size)
-    if len(sizes) != 2:
-        raise RuntimeError(f"adaptive_avg_pool2d(): output_size must be 2, got {list(sizes)}")
+    if len(sizes) != dims:
+        raise RuntimeError(f"{op}(): output_size must be {dims}, got {list(sizes)}")
     size = tuple(x.shape[2:])
     sizes = tuple(n if m is None else int(m) for m, n in zip(sizes, size))
     if any(m < 0 for m in sizes) or (0 in sizes and x.numel()):
-        raise RuntimeError(f"adaptive_avg_pool2d(): elements of output_size must be greater "
-                           f"than or equal to 0 but received {list(sizes)}")
-    if sizes == (1, 1):  # PyTorch's route for a global average: a mean (MeanBackward1)
-        return input.mean(dim=(-1, -2), keepdim=True)
+        raise RuntimeError(f"{op}(): elements of output_size must be greater than or equal to "
+                           f"0 but received {list(sizes)}")
+    if sizes == (1,) * dims:  # PyTorch's route for a global average: a mean (MeanBackward1)
+        return input.mean(dim=tuple(range(-1, -dims - 1, -1)), keepdim=True)
     maps = []
     for m, n in zip(sizes, size):
         rows = []
@@ -244,5 +309,5 @@ def adaptive_avg_pool2d(input: Any, output_size: Any) -> Any:
             start, end = (i * n) // m, -((-(i + 1) * n) // m)
             rows.append([(j, 1.0 / (end - start)) for j in range(start, end)])
         maps.append(linmaps.matrix(type(x)._xp, rows, n, x._data.dtype))
-    out = unary(AdaptiveAvgPool2DBackward0, x, maps=tuple(maps))
+    out = unary(node_cls, x, maps=tuple(maps))
     return out.squeeze(0) if unbatched else out

@@ -1,7 +1,9 @@
-"""3-d convolutions (``F.conv3d``, ``F.conv_transpose3d``, ``nn.Conv3d``, ``nn.ConvTranspose3d``
-and their lazy forms) and the padding of three dims that their padding modes use, against
-torch: values and gradients from the same numbers, the printed layers and refusals, on numpy,
-strict and the torch adapter."""
+"""Layers over three spatial dims, against torch: convolutions (``F.conv3d``,
+``F.conv_transpose3d``, ``nn.Conv3d``, ``nn.ConvTranspose3d`` and their lazy forms), the padding
+of three dims that their padding modes use, and pooling (``max_pool3d``, ``avg_pool3d``,
+``adaptive_avg_pool3d``, ``adaptive_max_pool3d`` and their layers): values and gradients from
+the same numbers, indices, the printed layers and refusals, on numpy, strict and the torch
+adapter."""
 
 from __future__ import annotations
 
@@ -61,6 +63,25 @@ for _mode in ("reflect", "replicate", "circular"):
     CASES[f"pad-{_mode}"] = (
         lambda B, x, mode=_mode: B.nn.functional.pad(x, (1, 1, 1, 0, 0, 2), mode=mode),
         ((2, 1, 3, 3, 4),))
+CASES.update({
+    "max_pool3d": (lambda B, x: B.nn.functional.max_pool3d(x, 2, stride=(1, 2, 1), padding=1),
+                   ((2, 2, 3, 4, 3),)),
+    "max_pool3d-dilation-ceil": (
+        lambda B, x: B.nn.functional.max_pool3d(x, (2, 1, 2), dilation=(1, 1, 2), ceil_mode=True),
+        ((1, 3, 5, 3, 6),)),
+    "avg_pool3d": (lambda B, x: B.nn.functional.avg_pool3d(x, 2, stride=1, padding=1,
+                                                           count_include_pad=False),
+                   ((2, 1, 3, 3, 4),)),
+    "avg_pool3d-ceil-divisor": (
+        lambda B, x: B.nn.functional.avg_pool3d(x, (3, 2, 2), ceil_mode=True, divisor_override=5),
+        ((1, 2, 4, 5, 3),)),
+    "adaptive_avg_pool3d": (lambda B, x: B.nn.functional.adaptive_avg_pool3d(x, (2, None, 3)),
+                            ((2, 2, 5, 3, 7),)),
+    "adaptive_avg_pool3d-global": (lambda B, x: B.nn.functional.adaptive_avg_pool3d(x, 1),
+                                   ((2, 3, 2, 3, 2),)),
+    "adaptive_max_pool3d": (lambda B, x: B.nn.functional.adaptive_max_pool3d(x, (2, 1, 3)),
+                            ((1, 2, 5, 3, 7),)),
+})
 CASES["pad-reflect-unbatched"] = (
     lambda B, x: B.nn.functional.pad(x, (1, 1, 1, 1, 1, 1), mode="reflect"), ((2, 3, 3, 3),))
 
@@ -118,3 +139,44 @@ def test_conv3d_refuses_what_torch_refuses(bk):
         F.conv3d(bk.ones(2, 3, 3), bk.ones(1, 1, 2, 2, 2))
     with pytest.raises(RuntimeError, match="Kernel size can't be greater than actual input size"):
         F.conv3d(bk.ones(1, 1, 2, 2, 2), bk.ones(1, 1, 3, 3, 3))
+
+
+def indices(torch):
+    F = torch.nn.functional
+    x = torch.tensor(np.random.default_rng(3).permutation(120).reshape(1, 2, 3, 4, 5).tolist(),
+                     dtype=torch.float32)
+    return [F.max_pool3d(x, 2, stride=1, padding=1, return_indices=True)[1],
+            F.max_pool3d(x[0], (1, 2, 3), return_indices=True)[1],
+            F.adaptive_max_pool3d(x, (2, 3, 2), return_indices=True)[1],
+            torch.nn.MaxPool3d(2, return_indices=True)(x)[1]]
+
+
+def test_pool3d_indices_match_torch(bk, T):
+    for ours, theirs in zip(indices(bk), indices(T)):
+        assert ours.tolist() == theirs.tolist()
+
+
+def pools(torch):
+    nn = torch.nn
+    return [nn.MaxPool3d(2), nn.MaxPool3d((1, 2, 2), stride=(1, 1, 2), padding=(0, 1, 1)),
+            nn.AvgPool3d((1, 2, 2)), nn.AvgPool3d(3, stride=2, padding=1, ceil_mode=True),
+            nn.AdaptiveAvgPool3d((1, None, 2)), nn.AdaptiveMaxPool3d(1)]
+
+
+def test_pool3d_layers_print_and_compute_as_torch(bk, T):
+    x = draws((2, 3, 4, 5, 6), seed=2)[0]
+    for mine, reference in zip(pools(bk), pools(T)):
+        assert repr(mine) == repr(reference)
+        ours = mine(bk.tensor(x.tolist(), dtype=bk.float64))
+        theirs = reference(T.tensor(x.tolist(), dtype=T.float64))
+        np.testing.assert_allclose(np.asarray(ours.tolist()), theirs.tolist(), rtol=1e-12)
+
+
+def test_pool3d_refuses_what_torch_refuses(bk):
+    F = bk.nn.functional
+    with pytest.raises(RuntimeError, match=r"non-empty 4D or 5D \(batch mode\) tensor expected"):
+        F.max_pool3d(bk.ones(2, 3, 3), 2)
+    with pytest.raises(RuntimeError, match="must either be a single int, or a tuple of three ints"):
+        F.max_pool3d(bk.ones(1, 1, 2, 2, 2), (2, 2))
+    with pytest.raises(RuntimeError, match="Output size is too small|smaller than kernel size"):
+        F.avg_pool3d(bk.ones(1, 1, 1, 1, 1), 2)
