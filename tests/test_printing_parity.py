@@ -455,3 +455,10 @@ def test_result_reprs_recorded_from_torch(bk):
         "torch.return_types.linalg_slogdet(\nsign=tensor(1.),\nlogabsdet=tensor(1.7918))")
     values, indices = bk.min(x, dim=1)
     assert values.tolist() == [1.0, 0.0] and indices.tolist() == [1, 0]
+
+
+def test_the_tensor_class_prints_as_torchs(bk, T):
+    """``print(type(x))`` in a tutorial script: the class of the namespace called torch."""
+    for make in (lambda t: t.ones(2), lambda t: t.tensor(3), lambda t: t.ones(2).sum()):
+        assert str(type(make(bk))) == str(type(make(T))) == "<class 'torch.Tensor'>"
+    assert type(bk.ones(1)) is bk.Tensor and type(bk.ones(1)).__name__ == "Tensor"

@@ -129,8 +129,10 @@ class Engine:
         #: whether ``a *= mask`` scales a float array by a boolean one in place (numpy, CuPy;
         #: the standard does not promote bool with float, array_api_strict refuses)
         self.masks_scale = _masks_scale(xp)
+        # printed as PyTorch prints its tensor class, <class 'torch.Tensor'>: it is the Tensor
+        # of the namespace a program calls torch (torch = gradspec.load_backend(...))
         self.Tensor = type("Tensor", (Tensor,), {"__slots__": (), "_xp": xp, "_eng": self,
-                                                  "__module__": Tensor.__module__})
+                                                  "__module__": "torch"})
         from .methods import attach
 
         attach(self.Tensor)  # PyTorch's methods, on this engine's class (the base may be compiled)
