@@ -112,6 +112,7 @@ BOUND: dict[str, str] = {
     "distributions": "gradspec.distributions (Normal, Categorical, ...: sample, log_prob, "
                      "entropy, kl_divergence)",
     "amp": "gradspec.amp (autocast, which keeps dtypes here, and GradScaler)",
+    "func": "gradspec.func (grad, vjp, jacrev, jacfwd, hessian, vmap, functional_call)",
     "save": "gradspec.save (loadable on every backend)",
     "load": "gradspec.load (tensors come back on this backend)",
 }
@@ -123,7 +124,8 @@ INSTEAD: dict[str, str] = {
 }
 
 _MODULES = {"nn": "gradspec.nn", "optim": "gradspec.optim", "utils": "gradspec.utils",
-            "distributions": "gradspec.distributions", "amp": "gradspec.amp"}
+            "distributions": "gradspec.distributions", "amp": "gradspec.amp",
+            "func": "gradspec.func"}
 
 
 def surface_names() -> list[str]:
