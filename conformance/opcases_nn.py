@@ -95,13 +95,13 @@ def _pooling(case: Any, linear: Any, X: Any, K: Any) -> None:
     linear("adaptive_avg_pool2d-3x2", "adaptive_avg_pool2d",
            lambda B, x: B.adaptive_avg_pool2d(x, (3, 2)), X(1, 2, 5, 3), "adaptive_avg_pool2d")
     # (the 2-d ops' nodes pool three dims too)
-    linear("max_pool3d-stride-padding", "max_pool2d",
+    linear("max_pool2d-3d-stride-padding", "max_pool2d",
            lambda B, x: B.max_pool3d(x, 2, stride=(1, 2, 1), padding=(1, 0, 1)),
            X(1, 1, 3, 4, 3, **distinct), "max_pool3d")
-    linear("avg_pool3d-ceil-exclude-pad", "avg_pool2d",
+    linear("avg_pool2d-3d-ceil-exclude-pad", "avg_pool2d",
            lambda B, x: B.avg_pool3d(x, 2, stride=2, padding=1, ceil_mode=True,
                                      count_include_pad=False), X(1, 2, 3, 3, 2), "avg_pool3d")
-    linear("adaptive_avg_pool3d-2x1x3", "adaptive_avg_pool2d",
+    linear("adaptive_avg_pool2d-3d-2x1x3", "adaptive_avg_pool2d",
            lambda B, x: B.adaptive_avg_pool3d(x, (2, 1, 3)), X(1, 1, 3, 2, 4),
            "adaptive_avg_pool3d")
 
