@@ -16,7 +16,7 @@ from ...errors import BackendMismatchError
 from ...plugins import _by_tensor_type, backend_of, load_backend
 from ...surface import constructing_backend
 from ..parameter import (_is_tensor, clear_grads, forget_uninitialized, is_uninitialized,
-                         made_by_buffer, parameter_like)
+                         made_by_buffer, made_by_parameter, parameter_like)
 from .backward_hooks import call_with_backward_hooks
 
 __all__ = ["Module", "RemovableHandle"]
@@ -102,6 +102,9 @@ class Module:
             ) from None
 
     def __setattr__(self, name: str, value: Any) -> None:
+        if isinstance(getattr(type(self), name, None), property) and not made_by_parameter(value):
+            object.__setattr__(self, name, value)  # the class's setter (a parametrized tensor)
+            return
         persistent = made_by_buffer(value) if _is_tensor(value) else None
         if persistent is not None:  # nn.Buffer(t): a buffer, whatever the name held before
             self.__dict__.get("_parameters", {}).pop(name, None)
