@@ -1,6 +1,6 @@
 """Function transforms as ``torch.func`` spells them: ``grad``, ``grad_and_value``, ``vjp``,
-``jacrev``, ``jacfwd``, ``hessian``, ``vmap`` and ``functional_call``, written once over any
-backend's autograd.
+``jacrev``, ``jacfwd``, ``hessian``, ``vmap``, ``functional_call`` and ``stack_module_state``,
+written once over any backend's autograd.
 
 PyTorch implements these as transforms of its dispatcher; here each is what it computes:
 ``grad`` and ``vjp`` run the function on fresh leaves (or on the given tensors, inside another
@@ -19,8 +19,8 @@ from typing import Any, Callable, Sequence
 from .nn.parameter import is_tensor
 from .plugins import backend_of
 
-__all__ = ["functional_call", "grad", "grad_and_value", "hessian", "jacfwd", "jacrev", "vjp",
-           "vmap"]
+__all__ = ["functional_call", "grad", "grad_and_value", "hessian", "jacfwd", "jacrev",
+           "stack_module_state", "vjp", "vmap"]
 
 
 # -- pytrees: tensors inside tuples, lists and dicts ----------------------------------------
@@ -371,3 +371,30 @@ def functional_call(module: Any, parameter_and_buffer_dicts: Any, args: Any = No
     finally:
         for registry, attr, old in reversed(swapped):
             registry[attr] = old
+
+
+def stack_module_state(models: Sequence[Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The parameters and buffers of ``models`` (modules of one architecture), each name's
+    tensors stacked along a new first dim: ``(params, buffers)``, as torch.func's, for
+    `functional_call` under `vmap` (model ensembling).  Stacked parameters are new leaves that
+    require grad where the models' do."""
+    if not models:
+        raise RuntimeError("stack_module_state: Expected at least one model, got 0.")
+    first = models[0]
+    if not all(m.training == first.training for m in models):
+        raise RuntimeError("stack_module_state: Expected all models to have the same training/"
+                           "eval mode.")
+    if not all(type(m) is type(first) for m in models):
+        raise RuntimeError("stack_module_state: Expected all models to be of the same class.")
+    named = [dict(m.named_parameters()) for m in models]
+    B = None
+    params = {}
+    for name, p in named[0].items():
+        B = backend_of(p)
+        stacked = B.stack([n[name].detach() for n in named])
+        params[name] = stacked.requires_grad_(p.requires_grad)
+    buffers = {}
+    for name, b in dict(first.named_buffers()).items():
+        B = backend_of(b)
+        buffers[name] = B.stack([dict(m.named_buffers())[name] for m in models])
+    return params, buffers

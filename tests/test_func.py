@@ -146,3 +146,32 @@ def test_transforms_refuse_as_torch_func(bk):
         F.vmap(lambda a, k: a * k)(bk.ones(2), 3)
     with pytest.raises(RuntimeError, match="argnums"):
         F.grad(lambda a: a.sum(), argnums=2)(bk.ones(2))
+
+
+def ensemble(torch):
+    """The model-ensembling recipe: stacked states, one vmap over the models."""
+    torch.manual_seed(0)
+    rng = np.random.default_rng(1)
+    models = []
+    for _ in range(3):
+        m = torch.nn.Sequential(torch.nn.Linear(3, 4), torch.nn.ReLU(), torch.nn.Linear(4, 2))
+        m.load_state_dict({k: torch.tensor(rng.standard_normal(tuple(v.shape)).tolist())
+                           for k, v in m.state_dict().items()})
+        models.append(m)
+    params, buffers = torch.func.stack_module_state(models)
+    x = torch.tensor(rng.standard_normal((5, 3)).tolist())
+
+    def run(p, b, xb):
+        return torch.func.functional_call(models[0], (p, b), (xb,))
+
+    out = torch.func.vmap(run, in_dims=(0, 0, None))(params, buffers, x)
+    return [out, {k: v.requires_grad for k, v in params.items()},
+            [m(x) for m in models]]
+
+
+def test_model_ensembling_as_in_torch(bk, T):
+    ours, theirs = ensemble(bk), ensemble(T)
+    same(host(ours[0]), host(theirs[0]))
+    assert ours[1] == theirs[1]
+    for i, per_model in enumerate(ours[2]):  # the stacked run is each model's own
+        same(host(ours[0])[i], host(per_model))
