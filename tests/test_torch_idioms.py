@@ -433,3 +433,49 @@ def _inference_mode_trace(torch):
 
 def test_inference_mode_reports_itself_as_torch(bk, real):
     assert _inference_mode_trace(bk) == _inference_mode_trace(real)
+
+
+def _post_accumulate_trace(torch):
+    w = torch.ones(2, requires_grad=True)
+    seen = []
+    handle = w.register_post_accumulate_grad_hook(lambda t: seen.append(t.grad.tolist()))
+    (w * 3).sum().backward()
+    (w * 2).sum().backward(inputs=[w])
+    torch.autograd.grad((w * 5).sum(), [w])  # no accumulation: no call
+    handle.remove()
+    (w * 1).sum().backward()
+    refusals = []
+    for make in (lambda: (w * 2).register_post_accumulate_grad_hook(print),
+                 lambda: torch.ones(2).register_post_accumulate_grad_hook(print)):
+        try:
+            make()
+        except RuntimeError as exc:
+            refusals.append(str(exc).split(":")[0])
+    v = torch.ones(2, requires_grad=True)
+    v.register_post_accumulate_grad_hook(lambda t: 1)
+    try:
+        v.sum().backward()
+    except TypeError as exc:
+        refusals.append(str(exc).split(":")[0])
+    return seen, w.grad.tolist(), refusals
+
+
+def test_post_accumulate_grad_hooks_as_torch(bk, real):
+    assert _post_accumulate_trace(bk) == _post_accumulate_trace(real)
+
+
+def test_a_post_accumulate_hook_can_step_the_optimizer(bk):
+    """The optimizer-in-backward recipe: each parameter updated as soon as its .grad is in."""
+    model = bk.nn.Linear(2, 1)
+    opts = {p: bk.optim.SGD([p], lr=0.5) for p in model.parameters()}
+
+    def step(t):
+        opts[t].step()
+        opts[t].zero_grad()
+
+    for p in model.parameters():
+        p.register_post_accumulate_grad_hook(step)
+    before = [p.detach().clone() for p in model.parameters()]
+    model(bk.ones(1, 2)).sum().backward()
+    for b, p in zip(before, model.parameters()):
+        assert p.grad is None and (p - b).abs().sum().item() == pytest.approx(0.5 * p.numel())

@@ -354,6 +354,9 @@ def _walk(outputs: list, grads: list, retain_graph: bool | None, create_graph: b
     if capture is None:
         for k, leaf in leaves.items():
             _accumulate(leaf, leaf_grads[k], raw, k in owned)
+            x = leaf._x
+            if x is not None and x.post_hooks:
+                _post_accumulate(leaf, x.post_hooks)
         return None
     results: list[Any] = [None] * len(inputs)  # type: ignore[arg-type]
     for k, positions in capture.items():
@@ -364,6 +367,9 @@ def _walk(outputs: list, grads: list, retain_graph: bool | None, create_graph: b
             if accumulate:
                 if inputs[j]._grad_fn is None:  # type: ignore[index]
                     _accumulate(inputs[j], g, raw)  # type: ignore[index]
+                    x = inputs[j]._x  # type: ignore[index]
+                    if x is not None and x.post_hooks:
+                        _post_accumulate(inputs[j], x.post_hooks)  # type: ignore[index]
                 # (a non-leaf input retains its grad: the walk gave it its gradient)
             else:
                 results[j] = _as_input(inputs[j], g, raw)  # type: ignore[index]
@@ -501,6 +507,16 @@ def _accumulate(t: Tensor, g: Any, raw: bool, owned: bool = False) -> None:
         t._grad = clone(g) if t._grad is None else t._grad + g
     finally:
         STATE.enabled = prev
+
+
+def _post_accumulate(t: Tensor, hooks: list) -> None:
+    """Call the leaf's post-accumulate hooks; each must return None (PyTorch's rule)."""
+    for hook in list(hooks):
+        out = hook(t)
+        if out is not None:
+            raise TypeError(f"expected Variable, but hook returned '{type(out).__name__}': a "
+                            "post-accumulate-grad hook must return None (change t.grad in "
+                            "place instead)")
 
 
 def _retain(t: Tensor, g: Any, raw: bool) -> None:

@@ -18,6 +18,7 @@ cdef class TensorExtra:
     cdef public Py_ssize_t view_version
     cdef public bint tracked
     cdef public object acc
+    cdef public object post_hooks
 
 
 cdef class Tensor:

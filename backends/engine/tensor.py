@@ -49,7 +49,8 @@ PARAMETERS: weakref.WeakValueDictionary = weakref.WeakValueDictionary()
 class TensorExtra:
     """Rarely used per-tensor state."""
 
-    __slots__ = ("hooks", "retains_grad", "base", "steps", "view_version", "tracked", "acc")
+    __slots__ = ("hooks", "retains_grad", "base", "steps", "view_version", "tracked", "acc",
+                 "post_hooks")
 
     def __init__(self) -> None:
         self.hooks: list | None = None  # leaf hooks (non-leaf hooks live on the grad_fn)
@@ -59,6 +60,7 @@ class TensorExtra:
         self.view_version = 0  # version of the base when this view's grad_fn was last set
         self.tracked = False  # the view was made with grad recording on
         self.acc: Any = None  # weakref to this leaf's AccumulateGrad node
+        self.post_hooks: list | None = None  # called with the leaf once its .grad is summed
 
 
 class Tensor:
@@ -213,6 +215,22 @@ class Tensor:
             owner.hooks = []
         owner.hooks.append(hook)
         return RemovableHandle(owner.hooks, hook)
+
+    def register_post_accumulate_grad_hook(self, hook: Callable[["Tensor"], None]
+                                           ) -> RemovableHandle:
+        """Call ``hook(self)`` after each backward pass has accumulated into this leaf's
+        ``.grad`` (an optimizer step per parameter, for instance)."""
+        if self._grad_fn is not None:
+            raise RuntimeError("post accumulate grad hooks cannot be registered on non-leaf "
+                               "tensors")
+        if not self._requires_grad:
+            raise RuntimeError("cannot register a hook on a tensor that doesn't require "
+                               "gradient")
+        x = self._extra()
+        if x.post_hooks is None:
+            x.post_hooks = []
+        x.post_hooks.append(hook)
+        return RemovableHandle(x.post_hooks, hook)
 
     def detach(self) -> "Tensor":
         self._own()
