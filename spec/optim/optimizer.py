@@ -1,21 +1,84 @@
-"""`Optimizer`: parameter groups, per-parameter state, the step loop, and saving (as
-``torch.optim.Optimizer``)."""
+"""`Optimizer`: parameter groups, per-parameter state, the step loop, saving, and the hooks
+around ``step``, ``state_dict`` and ``load_state_dict`` (as ``torch.optim.Optimizer``)."""
 
 from __future__ import annotations
 
-from collections import defaultdict
+import functools
+import itertools
+from collections import OrderedDict, defaultdict
 from typing import Any, Callable, Iterable, Mapping
 
 from ..nn.parameter import _is_tensor, clear_grads
 from ..plugins import backend_of
 
-__all__ = ["Optimizer"]
+__all__ = ["Optimizer", "register_optimizer_step_post_hook", "register_optimizer_step_pre_hook"]
+
+#: hooks around every optimizer's step (torch.optim.optimizer's globals)
+_GLOBAL_PRE: OrderedDict[int, Callable[..., Any]] = OrderedDict()
+_GLOBAL_POST: OrderedDict[int, Callable[..., Any]] = OrderedDict()
+
+
+def _handle(hooks: OrderedDict, hook: Callable[..., Any], prepend: bool = False) -> Any:
+    from ..nn.modules.module import RemovableHandle
+
+    handle = RemovableHandle(hooks)
+    hooks[handle.id] = hook
+    if prepend:
+        hooks.move_to_end(handle.id, last=False)
+    return handle
+
+
+def register_optimizer_step_pre_hook(hook: Callable[..., Any]) -> Any:
+    """Call ``hook(optimizer, args, kwargs)`` before every optimizer's ``step`` (``args``
+    starts with the optimizer, as in PyTorch; a non-None result replaces ``(args, kwargs)``);
+    returns a handle whose ``remove()`` unregisters it."""
+    return _handle(_GLOBAL_PRE, hook)
+
+
+def register_optimizer_step_post_hook(hook: Callable[..., Any]) -> Any:
+    """Call ``hook(optimizer, args, kwargs)`` after every optimizer's ``step``."""
+    return _handle(_GLOBAL_POST, hook)
+
+
+def _hooked(step: Callable[..., Any]) -> Callable[..., Any]:
+    """``step`` with the registered step hooks around it (once per call: a subclass's step
+    that calls its base's runs them once)."""
+
+    @functools.wraps(step)
+    def wrapper(self: "Optimizer", *args: Any, **kwargs: Any) -> Any:
+        own = self.__dict__
+        pre, post = own.get("_step_pre_hooks"), own.get("_step_post_hooks")
+        if not (pre or post or _GLOBAL_PRE or _GLOBAL_POST) or own.get("_in_step"):
+            return step(self, *args, **kwargs)
+        args = (self, *args)  # as PyTorch passes them: the optimizer first
+        for hook in itertools.chain(list(_GLOBAL_PRE.values()), list((pre or {}).values())):
+            result = hook(self, args, kwargs)
+            if result is not None:
+                if not (isinstance(result, tuple) and len(result) == 2):
+                    raise RuntimeError(f"{hook} must return None or a tuple of (new_args, "
+                                       f"new_kwargs), but got {result}.")
+                args, kwargs = result
+        own["_in_step"] = True
+        try:
+            out = step(*args, **kwargs)
+        finally:
+            own["_in_step"] = False
+        for hook in itertools.chain(list(_GLOBAL_POST.values()), list((post or {}).values())):
+            hook(self, args, kwargs)
+        return out
+
+    return wrapper
 
 
 class Optimizer:
     """Holds parameter groups and per-parameter state; subclasses implement ``_update``."""
 
     defaults: dict[str, Any]
+
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        super().__init_subclass__(**kwargs)
+        if "step" in cls.__dict__:  # an optimizer's own step runs the hooks too
+            cls.step = _hooked(cls.__dict__["step"])  # type: ignore[method-assign]
 
     def __init__(self, params: Iterable[Any] | Iterable[Mapping[str, Any]],
                  defaults: Mapping[str, Any]) -> None:
@@ -97,11 +160,59 @@ class Optimizer:
     def _update(self, p: Any, grad: Any, state: dict[str, Any], group: Mapping[str, Any]) -> None:
         raise NotImplementedError(f"{type(self).__name__} must implement _update()")
 
+    # -- hooks ------------------------------------------------------------------------------------
+    def _hooks(self, name: str) -> OrderedDict:
+        found = self.__dict__.get(name)
+        if found is None:
+            found = self.__dict__[name] = OrderedDict()
+        return found
+
+    def register_step_pre_hook(self, hook: Callable[..., Any]) -> Any:
+        """Call ``hook(optimizer, args, kwargs)`` before each ``step`` (a non-None result
+        replaces ``(args, kwargs)``); returns a handle whose ``remove()`` unregisters it."""
+        return _handle(self._hooks("_step_pre_hooks"), hook)
+
+    def register_step_post_hook(self, hook: Callable[..., Any]) -> Any:
+        """Call ``hook(optimizer, args, kwargs)`` after each ``step``."""
+        return _handle(self._hooks("_step_post_hooks"), hook)
+
+    def register_state_dict_pre_hook(self, hook: Callable[..., Any],
+                                     prepend: bool = False) -> Any:
+        """Call ``hook(optimizer)`` before ``state_dict`` builds the dict."""
+        return _handle(self._hooks("_state_dict_pre_hooks"), hook, prepend)
+
+    def register_state_dict_post_hook(self, hook: Callable[..., Any],
+                                      prepend: bool = False) -> Any:
+        """Call ``hook(optimizer, state_dict)`` on the dict ``state_dict`` built (a non-None
+        result is returned instead)."""
+        return _handle(self._hooks("_state_dict_post_hooks"), hook, prepend)
+
+    def register_load_state_dict_pre_hook(self, hook: Callable[..., Any],
+                                          prepend: bool = False) -> Any:
+        """Call ``hook(optimizer, state_dict)`` before ``load_state_dict`` (a non-None result
+        is loaded instead)."""
+        return _handle(self._hooks("_load_state_dict_pre_hooks"), hook, prepend)
+
+    def register_load_state_dict_post_hook(self, hook: Callable[..., Any],
+                                           prepend: bool = False) -> Any:
+        """Call ``hook(optimizer)`` after ``load_state_dict``."""
+        return _handle(self._hooks("_load_state_dict_post_hooks"), hook, prepend)
+
     # -- saving and loading ---------------------------------------------------------------------
     def state_dict(self) -> dict[str, Any]:
         """``{"state": {index: {...}}, "param_groups": [{..., "params": [index, ...]}]}``;
         parameters are numbered across groups in order, as torch does.  As in torch, the state's
         tensors are the optimizer's own, updated by later steps: clone them for a snapshot."""
+        for hook in list(self.__dict__.get("_state_dict_pre_hooks", {}).values()):
+            hook(self)
+        out = self._state_dict()
+        for hook in list(self.__dict__.get("_state_dict_post_hooks", {}).values()):
+            result = hook(self, out)
+            if result is not None:
+                out = result
+        return out
+
+    def _state_dict(self) -> dict[str, Any]:
         index = {id(p): i for i, p in enumerate(p for g in self.param_groups for p in g["params"])}
         groups = [{**{k: v for k, v in g.items() if k != "params"},
                    "params": [index[id(p)] for p in g["params"]]} for g in self.param_groups]
@@ -111,6 +222,15 @@ class Optimizer:
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
         """Restore hyperparameters and state saved by `state_dict` (tensors are copied)."""
+        for hook in list(self.__dict__.get("_load_state_dict_pre_hooks", {}).values()):
+            result = hook(self, state_dict)
+            if result is not None:
+                state_dict = result
+        self._load_state_dict(state_dict)
+        for hook in list(self.__dict__.get("_load_state_dict_post_hooks", {}).values()):
+            hook(self)
+
+    def _load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
         groups = state_dict.get("param_groups")
         if not isinstance(groups, list) or len(groups) != len(self.param_groups):
             # PyTorch's words first (scripts match on them), then the counts
@@ -173,3 +293,6 @@ def non_negative(name: str, value: float) -> None:
     """Raise ``ValueError`` unless ``value`` is a number >= 0 (NaN refused)."""
     if not value >= 0.0:  # also refuses NaN
         raise ValueError(f"invalid {name}: {value} (must be >= 0)")
+
+
+Optimizer.step = _hooked(Optimizer.step)  # type: ignore[method-assign]
