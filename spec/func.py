@@ -1,14 +1,15 @@
 """Function transforms as ``torch.func`` spells them: ``grad``, ``grad_and_value``, ``vjp``,
-``jacrev``, ``jacfwd``, ``hessian``, ``vmap``, ``functional_call`` and ``stack_module_state``,
-written once over any backend's autograd.
+``jvp``, ``jacrev``, ``jacfwd``, ``hessian``, ``vmap``, ``functional_call`` and
+``stack_module_state``, written once over any backend's autograd.
 
 PyTorch implements these as transforms of its dispatcher; here each is what it computes:
 ``grad`` and ``vjp`` run the function on fresh leaves (or on the given tensors, inside another
-transform, so that transforms nest) and call ``autograd.grad``; the Jacobians are one
-vector-Jacobian product per output element; ``vmap`` runs the function once per slice along
-the mapped dims and stacks the results.  Arguments may be tensors or tuples, lists and dicts of
-them (``in_dims`` and ``argnums`` as in PyTorch).  The values and gradients are PyTorch's; the
-cost is a Python loop where PyTorch batches (``vmap``), and ``jacfwd`` uses reverse mode.
+transform, so that transforms nest) and call ``autograd.grad``; ``jvp`` differentiates the
+vector-Jacobian product once more, in its cotangent; the Jacobians are one vector-Jacobian
+product per output element; ``vmap`` runs the function once per slice along the mapped dims
+and stacks the results.  Arguments may be tensors or tuples, lists and dicts of them
+(``in_dims`` and ``argnums`` as in PyTorch).  The values and gradients are PyTorch's; the cost
+is a Python loop where PyTorch batches (``vmap``), and ``jvp``/``jacfwd`` use reverse mode.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from typing import Any, Callable, Sequence
 from .nn.parameter import is_tensor
 from .plugins import backend_of
 
-__all__ = ["functional_call", "grad", "grad_and_value", "hessian", "jacfwd", "jacrev",
+__all__ = ["functional_call", "grad", "grad_and_value", "hessian", "jacfwd", "jacrev", "jvp",
            "stack_module_state", "vjp", "vmap"]
 
 
@@ -167,6 +168,52 @@ def vjp(func: Callable[..., Any], *primals: Any, has_aux: bool = False) -> Any:
         return value, vjp_fn, aux if nested else _map(
             lambda t: t.detach() if is_tensor(t) else t, aux)
     return value, vjp_fn
+
+
+def jvp(func: Callable[..., Any], primals: Any, tangents: Any, *, strict: bool = False,
+        has_aux: bool = False) -> Any:
+    """``(output, jvp_out)``: ``func(*primals)`` and its Jacobian times ``tangents`` (one per
+    primal, of its structure), as torch.func.jvp (with ``has_aux``: ``(output, jvp_out,
+    aux)``).  Computed in reverse mode, as the vector-Jacobian product's own derivative: the
+    values are PyTorch's, a zero may carry the other sign."""
+    if not isinstance(primals, tuple) or not isinstance(tangents, tuple):
+        raise RuntimeError("jvp(f, primals, tangents): Expected primals and tangents to be "
+                           "tuples")
+    if len(primals) != len(tangents):
+        raise RuntimeError(f"jvp(f, primals, tangents): Expected primals and tangents to have "
+                           f"the same length, got {len(primals)} and {len(tangents)}")
+    given = _tensors("jvp", primals)
+    directions = _tensors("jvp", tangents)
+    for p, t in zip(given, directions):
+        if tuple(p.shape) != tuple(t.shape):
+            raise RuntimeError(f"jvp(f, primals, tangents): Expected primals and tangents to "
+                               f"have the same shape, got {tuple(p.shape)} and "
+                               f"{tuple(t.shape)}")
+    nested = any(t.requires_grad for t in given)
+    tracked = tuple(_map(_track, p) for p in primals)
+    B = backend_of(given[0])
+    with B.enable_grad():
+        out, aux = _split_aux(func(*tracked), has_aux, "jvp")
+        outputs = _tensors("jvp", out)
+        inputs = _leaves(tracked)
+        # J^T u is linear in u: differentiating it in u along the tangents gives J t
+        dummies = [B.zeros_like(o).requires_grad_() for o in outputs]
+        pulled = _differentiate(outputs, inputs, dummies, True)
+        live = [(g, t) for g, t in zip(pulled, directions) if g.requires_grad]
+        if live:
+            pushed = B.autograd.grad([g for g, _ in live], dummies,
+                                     grad_outputs=[t for _, t in live], create_graph=nested,
+                                     allow_unused=True)
+        else:
+            pushed = [None] * len(dummies)
+    jvps = [B.zeros_like(o) if t is None else t for t, o in zip(pushed, outputs)]
+    value = out
+    if not nested:
+        value = _map(lambda t: t.detach(), out)
+        jvps = [t.detach() for t in jvps]
+        aux = _map(lambda t: t.detach() if is_tensor(t) else t, aux)
+    result = (value, _rebuild(out, iter(jvps)))
+    return result + (aux,) if has_aux else result
 
 
 def jacrev(func: Callable[..., Any], argnums: Any = 0, *, has_aux: bool = False,

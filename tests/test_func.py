@@ -65,6 +65,12 @@ PROGRAMS = {
     "jacrev-matrix": lambda t, F: F.jacrev(lambda m: m @ m.T)(t.arange(6.0).reshape(2, 3)),
     "jacfwd-argnums": lambda t, F: F.jacfwd(lambda a, b: a * b.exp(), argnums=1)(
         x_of(t), x_of(t).flip(0)),
+    "jvp": lambda t, F: F.jvp(lambda a: a.sin() * a.sum(), (x_of(t),),
+                              (t.tensor([1.0, 0.5, -2.0]),)),
+    "jvp-two-inputs": lambda t, F: F.jvp(lambda a, b: (a * b, (a ** 2).sum()),
+                                         (x_of(t), x_of(t) + 1), (t.ones(3), t.zeros(3))),
+    "jvp-unused": lambda t, F: F.jvp(lambda a, b: a.exp(), (x_of(t), x_of(t)),
+                                     (t.zeros(3), t.ones(3))),
     "hessian": lambda t, F: F.hessian(lambda a: (a ** 3).sum() + a[0] * a[1])(x_of(t)),
     "vmap": lambda t, F: F.vmap(lambda a: a.sum())(t.arange(6.0).reshape(2, 3)),
     "vmap-in-dims": lambda t, F: F.vmap(lambda a, b: a * b, in_dims=(1, None))(

@@ -43,9 +43,11 @@ def run(torch, fn, arrays):
 
 
 CASES = {
-    "plain": (lambda B, x, w, b: B.nn.functional.conv3d(x, w, b), ((2, 2, 4, 4, 3), (3, 2, 2, 2, 2), (3,))),
+    "plain": (lambda B, x, w, b: B.nn.functional.conv3d(x, w, b),
+              ((2, 2, 4, 4, 3), (3, 2, 2, 2, 2), (3,))),
     "stride-padding-dilation": (
-        lambda B, x, w: B.nn.functional.conv3d(x, w, stride=(1, 2, 1), padding=1, dilation=(2, 1, 1)),
+        lambda B, x, w: B.nn.functional.conv3d(x, w, stride=(1, 2, 1), padding=1,
+                                               dilation=(2, 1, 1)),
         ((1, 1, 5, 5, 4), (2, 1, 2, 2, 2))),
     "groups-same": (lambda B, x, w: _same(B, x, w), ((1, 4, 3, 4, 3), (2, 2, 3, 2, 1))),
     "unbatched": (lambda B, x, w: B.nn.functional.conv3d(x, w), ((2, 3, 3, 3), (1, 2, 2, 2, 2))),
