@@ -11,6 +11,7 @@ import pytest
 
 from support import load_or_skip
 
+NAN = float("nan")
 A = [[1.0, 0, 0], [0, 1, 0]]
 B = [[0.0, 1, 0], [0, 0, 1]]
 CASES = {
@@ -52,6 +53,20 @@ CASES = {
     "asarray of a list": lambda t: t.asarray([1, 2]),
     "asarray of a float": lambda t: t.asarray(3.5),
     "asarray copied keeps the dtype": lambda t: t.asarray(t.ones(2, dtype=t.float64), copy=True),
+    "gcd": lambda t: t.gcd(t.tensor([12, -18, 0, 7]), t.tensor([8, 12, 0, -21])),
+    "gcd broadcast and promoted": lambda t: t.gcd(t.tensor([12, 9], dtype=t.int32),
+                                                  t.tensor([[8], [6]])),
+    "gcd method with a 0-d": lambda t: t.tensor([6, 4]).gcd(t.tensor(4)),
+    "gcd of floats": lambda t: t.gcd(t.tensor([1.0]), t.tensor([2.0])),
+    "lcm": lambda t: t.lcm(t.tensor([4, -6, 0, 5]), t.tensor([6, 4, 5, 0])),
+    "lcm method": lambda t: t.tensor([[3, 9], [4, 10]]).lcm(t.tensor([6, 4])),
+    "nanmedian": lambda t: t.nanmedian(t.tensor([[1.0, NAN, 3, 2], [5, NAN, NAN, 0]])),
+    "nanmedian of integers": lambda t: t.nanmedian(t.tensor([1, 3, 2])),
+    "nanmedian all NaN": lambda t: t.nanmedian(t.tensor([NAN, NAN])),
+    "nanmedian values by dim": lambda t: t.tensor([[1.0, NAN, 3, 2], [5, NAN, NAN, 0]]).nanmedian(
+        dim=1).values,
+    "nanmedian indices by dim": lambda t: t.nanmedian(
+        t.tensor([[1.0, NAN, 3, 2], [5, NAN, NAN, 0]]), 0, keepdim=True).indices,
 }
 
 
@@ -85,7 +100,9 @@ def test_gradients_and_sharing_like_torch(bk):
         t.copysign(x, t.tensor([-1.0, -1.0])).sum().backward()
         u = t.tensor([[1.0, 2, 3]], requires_grad=True)
         (t.linalg.cross(u, t.tensor([[0.0, 1, 0]])) * t.tensor([[1.0, 2, 3]])).sum().backward()
-        results.append((x.grad.tolist(), u.grad.tolist()))
+        m = t.tensor([[1.0, float("nan"), 3, 2], [4, 1, float("nan"), 0]], requires_grad=True)
+        (t.nanmedian(m, 1).values * t.tensor([1.0, 2.0])).sum().backward()
+        results.append((x.grad.tolist(), u.grad.tolist(), m.grad.tolist()))
     assert results[0] == results[1]
     if bk.name == "numpy":  # numpy's arrays are shared, as PyTorch shares them
         data = np.arange(3.0)

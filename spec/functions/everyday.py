@@ -1,5 +1,5 @@
 """Everyday torch functions that ordinary programs call and the op catalogue composes: cross
-products, sign and step functions, small predicates and factories.  Each follows PyTorch's
+products, sign and step functions, integer gcd/lcm, small predicates and factories.  Each follows PyTorch's
 signature, values, dtype and errors (compared in tests/test_everyday_functions.py)."""
 
 from __future__ import annotations
@@ -93,6 +93,47 @@ def heaviside(backend: Any, input: Any, values: Any) -> Any:
 def fix(backend: Any, input: Any) -> Any:
     """``torch.trunc(input)``."""
     return backend.trunc(input)
+
+
+# ------------------------------------------------------------------------- integer arithmetic
+def _integers(name: str, *tensors: Any) -> None:
+    for t in tensors:
+        if t.is_floating_point() or t.dtype == _bool_of(t):
+            kind = {"float32": "Float", "float64": "Double", "float16": "Half",
+                    "bool": "Bool"}.get(str(t.dtype).replace("torch.", ""), str(t.dtype))
+            raise NotImplementedError(f'"{name}_cpu" not implemented for \'{kind}\'')
+
+
+def _bool_of(t: Any) -> Any:
+    from ..plugins import backend_of
+
+    return backend_of(t).bool
+
+
+@_composed("gcd", what="the greatest common divisor of integers, elementwise")
+def gcd(backend: Any, input: Any, other: Any) -> Any:
+    """The non-negative greatest common divisor (0 for two zeros), by Euclid's algorithm on
+    the whole tensors at once, as ``torch.gcd`` (integer tensors only)."""
+    other = other if hasattr(other, "dim") else backend.tensor(other, dtype=input.dtype)
+    _integers("gcd", input, other)
+    a, b = input.abs(), other.abs()
+    a, b = a + b * 0, b + a * 0  # one shape and dtype, as PyTorch broadcasts and promotes
+    while bool((b != 0).any()):
+        nonzero = b != 0
+        divisor = backend.where(nonzero, b, backend.ones_like(b))
+        a, b = backend.where(nonzero, b, a), backend.where(nonzero, a % divisor,
+                                                            backend.zeros_like(b))
+    return a
+
+
+@_composed("lcm", what="the least common multiple of integers, elementwise")
+def lcm(backend: Any, input: Any, other: Any) -> Any:
+    """The non-negative least common multiple (0 where either is 0), as ``torch.lcm``."""
+    other = other if hasattr(other, "dim") else backend.tensor(other, dtype=input.dtype)
+    _integers("lcm", input, other)
+    g = gcd(backend, input, other)
+    safe = backend.where(g == 0, backend.ones_like(g), g)
+    return backend.where(g == 0, backend.zeros_like(g), (input // safe * other).abs())
 
 
 # ------------------------------------------------------------------------- predicates

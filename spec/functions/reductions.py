@@ -1,5 +1,5 @@
-"""Reductions and products: nansum, nanmean, count_nonzero, aminmax, cov, corrcoef, addmv,
-matrix_power, ..."""
+"""Reductions and products: nansum, nanmean, nanmedian, count_nonzero, aminmax, cov, corrcoef,
+addmv, matrix_power, ..."""
 
 from __future__ import annotations
 
@@ -38,6 +38,32 @@ def nanmean(backend: Any, input: Any, dim: Any = None, keepdim: bool = False, *,
     present = (~backend.isnan(x)).to(x.dtype)
     dims = _reduce_args(x, dim)
     return (nansum(backend, x, dims, keepdim) / present.sum(dim=dims, keepdim=keepdim))
+
+
+_NanMedian = return_types.nanmedian
+
+
+@_composed("nanmedian", what="the lower median ignoring NaN")
+def nanmedian(backend: Any, input: Any, dim: int | None = None, keepdim: bool = False) -> Any:
+    """The lower median of the elements that are not NaN (NaN where all are), as
+    ``torch.nanmedian``: over everything (a 0-d tensor), or along ``dim`` as a named tuple
+    ``(values, indices)``, the indices pointing into ``input``; the gradient goes to the
+    chosen element."""
+    if dim is None:
+        flat = input.reshape(-1)
+        values, _ = nanmedian(backend, flat, 0)
+        return values
+    d = dim % max(input.dim(), 1)
+    x = input if input.dim() else input.reshape(1)
+    ordered, order = x.sort(dim=d)  # NaN sorts last
+    present = (~backend.isnan(x)).to(backend.int64).sum(dim=d, keepdim=True) if (
+        x.is_floating_point()) else backend.full_like(x.select(d, 0).unsqueeze(d), x.shape[d],
+                                                      dtype=backend.int64)
+    middle = ((present - 1).clamp_min(0)) // 2
+    values, indices = ordered.gather(d, middle), order.gather(d, middle)
+    if not keepdim or not input.dim():
+        values, indices = values.squeeze(d), indices.squeeze(d)
+    return _NanMedian(values, indices)
 
 
 @_composed("count_nonzero", what="the number of non-zero elements")
