@@ -168,3 +168,26 @@ def test_inplace_shape_ops_keep_pytorchs_guards(B):
         leaf.unsqueeze_(0)  # the optimizer's kind of update: allowed, the leaf stays a leaf
     assert tuple(leaf.shape) == (1, 2, 3) and leaf.is_leaf
     assert B.zeros(3)._base is None
+
+
+# -- the outputs of split/chunk/unbind: several views of one call, not writable in grad mode ----
+@pytest.mark.parametrize("make, words", [
+    (lambda t, y: t.split(y, 2)[0], "Output 0 of Split is a view"),
+    (lambda t, y: y.chunk(2)[1], "Output 1 of Split is a view"),
+    (lambda t, y: y.split([1, 3])[1], "Output 1 of SplitWithSizes is a view"),
+    (lambda t, y: y.unbind()[2], "Output 2 of Unbind is a view"),
+], ids=["split", "chunk", "split-with-sizes", "unbind"])
+def test_pieces_of_a_multi_view_call_refuse_in_place_writes(B, make, words):
+    x = B.ones(4, requires_grad=True)
+    y = x.clone()
+    piece = make(B, y)
+    with pytest.raises(RuntimeError, match=words + " and is being modified inplace"):
+        piece.mul_(2)
+    assert y.tolist() == [1.0, 1.0, 1.0, 1.0]  # refused before anything was written
+    with B.no_grad():
+        make(B, y).mul_(3)  # outside grad mode the write goes through, as in PyTorch
+    clean = make(B, B.ones(4))  # a piece that needs no gradient may be written too
+    clean.add_(1)
+    assert clean.tolist() in ([2.0, 2.0], [2.0, 2.0, 2.0], 2.0)
+    (make(B, y).clone() * 2).sum().backward()  # an out-of-place use differentiates
+    assert x.grad is not None

@@ -456,15 +456,20 @@ def test_split_chunk_and_unbind_pieces_are_views_as_in_torch(B, T):
         assert c.tolist() == base.tolist()
 
 
-def test_in_place_on_a_split_piece_rebases_the_gradient(B, T):
+def test_in_place_on_a_split_piece_is_refused_as_in_torch_and_narrow_rebases(B, T):
     # torch refuses in-place on the outputs of split while recording ("a function that returns
-    # multiple views"); the engine records it as on any view, with the gradient of narrow's
+    # multiple views"), and so does the engine; a narrow()ed view of the same rows is written
+    # and rebases the gradient
     x = _leaf(B, [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
     base = x * 1
-    base.split(1)[0].mul_(3)
+    with pytest.raises(RuntimeError, match="Output 0 of Split is a view"):
+        base.split(1)[0].mul_(3)
+    base.narrow(0, 0, 1).mul_(3)
     (ours,) = B.autograd.grad((base * base).sum(), x)
     xt = _leaf(T, [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
     base_t = xt * 1
+    with pytest.raises(RuntimeError, match="Output 0 of Split is a view"):
+        base_t.split(1)[0].mul_(3)
     base_t.narrow(0, 0, 1).mul_(3)
     (theirs,) = T.autograd.grad((base_t * base_t).sum(), xt)
     _same(ours, theirs)

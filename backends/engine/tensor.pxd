@@ -19,6 +19,7 @@ cdef class TensorExtra:
     cdef public bint tracked
     cdef public object acc
     cdef public object post_hooks
+    cdef public object piece
 
 
 cdef class Tensor:

@@ -50,7 +50,7 @@ class TensorExtra:
     """Rarely used per-tensor state."""
 
     __slots__ = ("hooks", "retains_grad", "base", "steps", "view_version", "tracked", "acc",
-                 "post_hooks")
+                 "post_hooks", "piece")
 
     def __init__(self) -> None:
         self.hooks: list | None = None  # leaf hooks (non-leaf hooks live on the grad_fn)
@@ -61,6 +61,8 @@ class TensorExtra:
         self.tracked = False  # the view was made with grad recording on
         self.acc: Any = None  # weakref to this leaf's AccumulateGrad node
         self.post_hooks: list | None = None  # called with the leaf once its .grad is summed
+        #: for the outputs of split/chunk/unbind: (the function's name, the output's index)
+        self.piece: tuple | None = None
 
 
 class Tensor:
@@ -341,6 +343,13 @@ class Tensor:
                 "Update parameters inside `with no_grad():` (as optimizers do), or work on a "
                 "copy: w = w.clone()."
             )
+        if x is not None and x.piece is not None and self._requires_grad:
+            name, index = x.piece
+            raise RuntimeError(
+                f"Output {index} of {name} is a view and is being modified inplace. This view is "
+                "the output of a function that returns multiple views. Such functions do not "
+                "allow the output views to be modified inplace. You should replace the inplace "
+                "operation by an out-of-place one (or clone() the piece first).")
         if view_of_leaf or (self._grad_fn is None and self._requires_grad):
             raise LeafInPlaceError(
                 "a view of a leaf Variable that requires grad is being used in an in-place "

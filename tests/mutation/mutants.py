@@ -35,9 +35,9 @@ MUTANTS: tuple[Mutant, ...] = (
            ("NOGRAD-1",), "a one-input op records a graph inside no_grad"),
     Mutant("create-graph-accumulation-overwrites", E + "autograd.py",
            "        t._grad = clone(g) if t._grad is None else t._grad + g\n    finally:\n"
-           "        STATE.enabled = prev\n\n\ndef _retain(",
+           "        STATE.enabled = prev\n\n\ndef _post_accumulate(",
            "        t._grad = clone(g)\n    finally:\n        STATE.enabled = prev\n\n\n"
-           "def _retain(",
+           "def _post_accumulate(",
            ("ACC-6", "HIGHER-2"), "create_graph accumulation replaces .grad instead of adding"),
     Mutant("relu-big-path-wrong-mask", E + "ops/unary.py",
            "    out = xp.astype(x > 0, g.dtype)\n",

@@ -82,9 +82,13 @@ class RollBackward0(Node):
 
 
 # ------------------------------------------------------------------ user-facing functions
-def _piece(a: Any, axis: int, index: Any, label: str) -> Any:
+def _piece(a: Any, axis: int, index: Any, label: str, position: int) -> Any:
     key = (slice(None),) * axis + (index, Ellipsis)
-    return _view(a, SplitBackward0, ("getitem", key), key=key, label=label)
+    out = _view(a, SplitBackward0, ("getitem", key), key=key, label=label)
+    # PyTorch refuses in-place writes into the outputs of a function that returns several
+    # views (their one node cannot be rebased): remembered on the piece itself
+    out._extra().piece = (label[:-len("Backward0")], position)
+    return out
 
 
 def split(tensor: Any, split_size_or_sections: Any, dim: Any = 0, *, axis: Any = None) -> tuple:
@@ -109,8 +113,8 @@ def split(tensor: Any, split_size_or_sections: Any, dim: Any = 0, *, axis: Any =
         sizes = [min(step, size - start) for start in range(0, size, step)] if step else [0]
         label = "SplitBackward0"
     out, start = [], 0
-    for s in sizes:
-        out.append(_piece(tensor, d, slice(start, start + s), label))
+    for i, s in enumerate(sizes):
+        out.append(_piece(tensor, d, slice(start, start + s), label, i))
         start += s
     return tuple(out)
 
@@ -135,7 +139,7 @@ def unbind(input: Any, dim: Any = 0, *, axis: Any = None) -> tuple:
     if input.ndim == 0:
         raise IndexError("unbind(): a 0-d tensor has no dimension to unbind")
     d = axis_of(dim_of(dim, axis, "unbind", 0), input.ndim, "unbind")
-    return tuple(_piece(input, d, i, "UnbindBackward0") for i in range(input.shape[d]))
+    return tuple(_piece(input, d, i, "UnbindBackward0", i) for i in range(input.shape[d]))
 
 
 def narrow(input: Any, dim: int, start: Any, length: int) -> Any:
