@@ -47,6 +47,11 @@ def _map(fn: Callable[[Any], Any], tree: Any) -> Any:
     return _rebuild(tree, iter([fn(leaf) for leaf in _leaves(tree)]))
 
 
+def _detached(tree: Any) -> Any:
+    """``tree`` with its tensors detached: what an outermost transform returns (no graph)."""
+    return _map(lambda t: t.detach() if is_tensor(t) else t, tree)
+
+
 def _tensors(name: str, tree: Any) -> list[Any]:
     found = _leaves(tree)
     for leaf in found:
@@ -121,8 +126,7 @@ def grad_and_value(func: Callable[..., Any], argnums: Any = 0,
         per_arg = tuple(_rebuild(args[k], grads) for k in nums)
         gradient = per_arg[0] if isinstance(argnums, int) else per_arg
         if not nested:  # the values of an outermost transform leave no graph behind
-            out = out.detach()
-            aux = _map(lambda t: t.detach() if is_tensor(t) else t, aux)
+            out, aux = out.detach(), _detached(aux)
         return (gradient, (out, aux)) if has_aux else (gradient, out)
 
     return wrapper
@@ -163,10 +167,9 @@ def vjp(func: Callable[..., Any], *primals: Any, has_aux: bool = False) -> Any:
             grads = iter(_differentiate(outputs, inputs, cots, nested))
         return tuple(_rebuild(p, grads) for p in tracked)
 
-    value = out if nested else _map(lambda t: t.detach(), out)
+    value = out if nested else _detached(out)
     if has_aux:
-        return value, vjp_fn, aux if nested else _map(
-            lambda t: t.detach() if is_tensor(t) else t, aux)
+        return value, vjp_fn, aux if nested else _detached(aux)
     return value, vjp_fn
 
 
@@ -209,9 +212,7 @@ def jvp(func: Callable[..., Any], primals: Any, tangents: Any, *, strict: bool =
     jvps = [B.zeros_like(o) if t is None else t for t, o in zip(pushed, outputs)]
     value = out
     if not nested:
-        value = _map(lambda t: t.detach(), out)
-        jvps = [t.detach() for t in jvps]
-        aux = _map(lambda t: t.detach() if is_tensor(t) else t, aux)
+        value, jvps, aux = _detached(out), _detached(jvps), _detached(aux)
     result = (value, _rebuild(out, iter(jvps)))
     return result + (aux,) if has_aux else result
 

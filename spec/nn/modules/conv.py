@@ -113,68 +113,75 @@ class _ConvNd(Module):
         return text
 
 
-class Conv1d(_ConvNd):
+class _Conv(_ConvNd):
+    """What Conv1d/2d/3d share: torch's constructor signature, and a forward that pads as
+    ``padding_mode`` says and convolves with the ``F`` function of their dims."""
+
+    _function = "conv2d"  # the name in gradspec.nn.functional
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None, *,
+                 backend: Any = None) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, 0, device, dtype, backend)
+
+    def forward(self, input: Any) -> Any:
+        """The convolution of ``input``."""
+        return self._conv_forward(input, self.weight, self.bias)
+
+    def _conv_forward(self, input: Any, weight: Any, bias: Any) -> Any:
+        """The layer's convolution with a given weight and bias (torch's name: subclasses
+        that transform the weight, e.g. weight standardization, call it)."""
+        x, padding = self._padded(input)
+        return getattr(F, self._function)(x, weight, bias, self.stride, padding, self.dilation,
+                                          self.groups)
+
+
+class Conv1d(_Conv):
     """1-D convolution over (N, C_in, L) (or (C_in, L)): weight (C_out, C_in / groups, K),
     bias (C_out,), initialised as torch's (kaiming_uniform with a=sqrt(5): U(+-1/sqrt(fan_in)),
     drawn with the backend's seeded generator)."""
 
-    _dims = 1
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None, *,
-                 backend: Any = None) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, 0, device, dtype, backend)
-
-    def forward(self, input: Any) -> Any:
-        x, padding = self._padded(input)
-        return F.conv1d(x, self.weight, self.bias, self.stride, padding, self.dilation,
-                        self.groups)
+    _dims, _function = 1, "conv1d"
 
 
-class Conv2d(_ConvNd):
+class Conv2d(_Conv):
     """2-D convolution over (N, C_in, H, W) (or (C_in, H, W)): weight
     (C_out, C_in / groups, KH, KW), bias (C_out,), initialised as torch's (kaiming_uniform with
     a=sqrt(5): U(+-1/sqrt(fan_in)), drawn with the backend's seeded generator)."""
 
-    _dims = 2
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None, *,
-                 backend: Any = None) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, 0, device, dtype, backend)
-
-    def forward(self, input: Any) -> Any:
-        x, padding = self._padded(input)
-        return F.conv2d(x, self.weight, self.bias, self.stride, padding, self.dilation,
-                        self.groups)
+    _dims, _function = 2, "conv2d"
 
 
-class Conv3d(_ConvNd):
+class Conv3d(_Conv):
     """3-D convolution over (N, C_in, D, H, W) (or (C_in, D, H, W)): weight
     (C_out, C_in / groups, KD, KH, KW), bias (C_out,), initialised as torch's (kaiming_uniform
     with a=sqrt(5): U(+-1/sqrt(fan_in)), drawn with the backend's seeded generator)."""
 
-    _dims = 3
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-                 padding: Any = 0, dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None, *,
-                 backend: Any = None) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, 0, device, dtype, backend)
-
-    def forward(self, input: Any) -> Any:
-        x, padding = self._padded(input)
-        return F.conv3d(x, self.weight, self.bias, self.stride, padding, self.dilation,
-                        self.groups)
+    _dims, _function = 3, "conv3d"
 
 
 class _ConvTransposeNd(_ConvNd):
+    """What ConvTranspose1d/2d/3d share: torch's constructor signature, the output padding
+    ``forward(input, output_size)`` asks for, and the ``F`` function of their dims."""
+
     _transposed = True
+    _function = "conv_transpose2d"  # the name in gradspec.nn.functional
+
+    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
+                 padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
+                 dilation: Any = 1, padding_mode: str = "zeros", device: Any = None,
+                 dtype: Any = None, *, backend: Any = None) -> None:
+        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
+                         groups, bias, padding_mode, output_padding, device, dtype, backend)
+        self._check_mode()
+
+    def forward(self, input: Any, output_size: Any = None) -> Any:
+        """The transposed convolution of ``input`` (of ``output_size``, when given)."""
+        return getattr(F, self._function)(input, self.weight, self.bias, self.stride,
+                                          self.padding, self._output_padding(input, output_size),
+                                          self.groups, self.dilation)
 
     def _output_padding(self, input: Any, output_size: Any) -> tuple[int, ...]:
         """The output padding that gives ``output_size`` (torch's rule), or the layer's."""
@@ -205,57 +212,18 @@ class ConvTranspose1d(_ConvTransposeNd):
     """1-D transposed convolution (Conv1d's adjoint): weight (C_in, C_out / groups, K);
     ``forward(input, output_size=None)`` picks the output padding that gives the size."""
 
-    _dims = 1
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-                 padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
-                 dilation: Any = 1, padding_mode: str = "zeros", device: Any = None,
-                 dtype: Any = None, *, backend: Any = None) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, output_padding, device, dtype, backend)
-        self._check_mode()
-
-    def forward(self, input: Any, output_size: Any = None) -> Any:
-        return F.conv_transpose1d(input, self.weight, self.bias, self.stride, self.padding,
-                                  self._output_padding(input, output_size), self.groups,
-                                  self.dilation)
+    _dims, _function = 1, "conv_transpose1d"
 
 
 class ConvTranspose2d(_ConvTransposeNd):
     """2-D transposed convolution (Conv2d's adjoint): weight (C_in, C_out / groups, KH, KW);
     ``forward(input, output_size=None)`` picks the output padding that gives the size."""
 
-    _dims = 2
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-                 padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
-                 dilation: Any = 1, padding_mode: str = "zeros", device: Any = None,
-                 dtype: Any = None, *, backend: Any = None) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, output_padding, device, dtype, backend)
-        self._check_mode()
-
-    def forward(self, input: Any, output_size: Any = None) -> Any:
-        return F.conv_transpose2d(input, self.weight, self.bias, self.stride, self.padding,
-                                  self._output_padding(input, output_size), self.groups,
-                                  self.dilation)
+    _dims, _function = 2, "conv_transpose2d"
 
 
 class ConvTranspose3d(_ConvTransposeNd):
     """3-D transposed convolution (Conv3d's adjoint): weight (C_in, C_out / groups, KD, KH,
     KW); ``forward(input, output_size=None)`` picks the output padding that gives the size."""
 
-    _dims = 3
-
-    def __init__(self, in_channels: int, out_channels: int, kernel_size: Any, stride: Any = 1,
-                 padding: Any = 0, output_padding: Any = 0, groups: int = 1, bias: bool = True,
-                 dilation: Any = 1, padding_mode: str = "zeros", device: Any = None,
-                 dtype: Any = None, *, backend: Any = None) -> None:
-        super().__init__(in_channels, out_channels, kernel_size, stride, padding, dilation,
-                         groups, bias, padding_mode, output_padding, device, dtype, backend)
-        self._check_mode()
-
-    def forward(self, input: Any, output_size: Any = None) -> Any:
-        return F.conv_transpose3d(input, self.weight, self.bias, self.stride, self.padding,
-                                  self._output_padding(input, output_size), self.groups,
-                                  self.dilation)
+    _dims, _function = 3, "conv_transpose3d"

@@ -139,13 +139,20 @@ class LazyLinear(LazyModuleMixin, Linear):
 
 
 class _LazyConvNd(LazyModuleMixin, _ConvNd):
-    """A lazy `Conv1d`/`Conv2d`/`ConvTranspose1d`/`ConvTranspose2d`: ``in_channels`` is the
-    channel dim of the first input (dim 1, or dim 0 of an unbatched input)."""
+    """A lazy convolution: ``in_channels`` is the channel dim of the first input (dim 1, or dim
+    0 of an unbatched input).  Its subclasses name the layer they become; this constructor has
+    the signature of `Conv1d`/`Conv2d`/`Conv3d` less ``in_channels``."""
 
     def __init__(self, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
                  dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", output_padding: Any = 0, device: Any = None,
-                 dtype: Any = None, backend: Any = None) -> None:
+                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None, *,
+                 backend: Any = None) -> None:
+        self._lazy_conv(out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                        padding_mode, 0, device, dtype, backend)
+
+    def _lazy_conv(self, out_channels: int, kernel_size: Any, stride: Any, padding: Any,
+                   dilation: Any, groups: int, bias: bool, padding_mode: str,
+                   output_padding: Any, device: Any, dtype: Any, backend: Any) -> None:
         Module.__init__(self)
         name = type(self).__name__
         _positive(name, "out_channels", out_channels)
@@ -181,101 +188,62 @@ class _LazyConvNd(LazyModuleMixin, _ConvNd):
         built = target(channels, self.out_channels, self.kernel_size, **common)
         self._take(built, backend, "in_channels")
 
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
+        """The layer it becomes, on its first call (which initializes it first)."""
+        return self.cls_to_become.forward(self, *args, **kwargs)
+
+
+class _LazyConvTransposeNd(_LazyConvNd):
+    """A lazy transposed convolution: the signature of `ConvTranspose1d`/`2d`/`3d` less
+    ``in_channels``."""
+
+    _transposed = True
+
+    def __init__(self, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
+                 output_padding: Any = 0, groups: int = 1, bias: bool = True,
+                 dilation: Any = 1, padding_mode: str = "zeros", device: Any = None,
+                 dtype: Any = None, *, backend: Any = None) -> None:
+        self._lazy_conv(out_channels, kernel_size, stride, padding, dilation, groups, bias,
+                        padding_mode, output_padding, device, dtype, backend)
+
+    def _output_padding(self, input: Any, output_size: Any) -> tuple[int, ...]:
+        return self.cls_to_become._output_padding(self, input, output_size)
+
 
 class LazyConv1d(_LazyConvNd):
     """`Conv1d` with ``in_channels`` from the first input."""
 
-    _dims = 1
-    cls_to_become = Conv1d
-    forward = Conv1d.forward
-
-    def __init__(self, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
-                 dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None, *,
-                 backend: Any = None) -> None:
-        super().__init__(out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, 0, device, dtype, backend)
+    _dims, cls_to_become = 1, Conv1d
 
 
 class LazyConv2d(_LazyConvNd):
     """`Conv2d` with ``in_channels`` from the first input."""
 
-    _dims = 2
-    cls_to_become = Conv2d
-    forward = Conv2d.forward
-
-    def __init__(self, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
-                 dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None, *,
-                 backend: Any = None) -> None:
-        super().__init__(out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, 0, device, dtype, backend)
+    _dims, cls_to_become = 2, Conv2d
 
 
 class LazyConv3d(_LazyConvNd):
     """`Conv3d` with ``in_channels`` from the first input."""
 
-    _dims = 3
-    cls_to_become = Conv3d
-    forward = Conv3d.forward
-
-    def __init__(self, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
-                 dilation: Any = 1, groups: int = 1, bias: bool = True,
-                 padding_mode: str = "zeros", device: Any = None, dtype: Any = None, *,
-                 backend: Any = None) -> None:
-        super().__init__(out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, 0, device, dtype, backend)
+    _dims, cls_to_become = 3, Conv3d
 
 
-class LazyConvTranspose1d(_LazyConvNd):
+class LazyConvTranspose1d(_LazyConvTransposeNd):
     """`ConvTranspose1d` with ``in_channels`` from the first input."""
 
-    _dims = 1
-    _transposed = True
-    cls_to_become = ConvTranspose1d
-    forward = ConvTranspose1d.forward
-    _output_padding = ConvTranspose1d._output_padding
-
-    def __init__(self, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
-                 output_padding: Any = 0, groups: int = 1, bias: bool = True,
-                 dilation: Any = 1, padding_mode: str = "zeros", device: Any = None,
-                 dtype: Any = None, *, backend: Any = None) -> None:
-        super().__init__(out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, output_padding, device, dtype, backend)
+    _dims, cls_to_become = 1, ConvTranspose1d
 
 
-class LazyConvTranspose2d(_LazyConvNd):
+class LazyConvTranspose2d(_LazyConvTransposeNd):
     """`ConvTranspose2d` with ``in_channels`` from the first input."""
 
-    _dims = 2
-    _transposed = True
-    cls_to_become = ConvTranspose2d
-    forward = ConvTranspose2d.forward
-    _output_padding = ConvTranspose2d._output_padding
-
-    def __init__(self, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
-                 output_padding: Any = 0, groups: int = 1, bias: bool = True,
-                 dilation: Any = 1, padding_mode: str = "zeros", device: Any = None,
-                 dtype: Any = None, *, backend: Any = None) -> None:
-        super().__init__(out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, output_padding, device, dtype, backend)
+    _dims, cls_to_become = 2, ConvTranspose2d
 
 
-class LazyConvTranspose3d(_LazyConvNd):
+class LazyConvTranspose3d(_LazyConvTransposeNd):
     """`ConvTranspose3d` with ``in_channels`` from the first input."""
 
-    _dims = 3
-    _transposed = True
-    cls_to_become = ConvTranspose3d
-    forward = ConvTranspose3d.forward
-    _output_padding = ConvTranspose3d._output_padding
-
-    def __init__(self, out_channels: int, kernel_size: Any, stride: Any = 1, padding: Any = 0,
-                 output_padding: Any = 0, groups: int = 1, bias: bool = True,
-                 dilation: Any = 1, padding_mode: str = "zeros", device: Any = None,
-                 dtype: Any = None, *, backend: Any = None) -> None:
-        super().__init__(out_channels, kernel_size, stride, padding, dilation, groups, bias,
-                         padding_mode, output_padding, device, dtype, backend)
+    _dims, cls_to_become = 3, ConvTranspose3d
 
 
 class _LazyBatchNorm(LazyModuleMixin, _BatchNorm):
