@@ -40,32 +40,48 @@ def register_optimizer_step_post_hook(hook: Callable[..., Any]) -> Any:
     return _handle(_GLOBAL_POST, hook)
 
 
+def _hooks_due(optimizer: "Optimizer") -> bool:
+    """Whether a call of ``step`` must run hooks: some are registered (globally or on this
+    optimizer) and this is not a step that another step of the same optimizer called."""
+    own = optimizer.__dict__
+    return bool(_GLOBAL_PRE or _GLOBAL_POST or "_step_pre_hooks" in own
+                or "_step_post_hooks" in own) and not own.get("_in_step")
+
+
+def _call_with_hooks(step: Callable[..., Any], optimizer: "Optimizer", args: tuple,
+                     kwargs: dict) -> Any:
+    """``step(optimizer, *args, **kwargs)`` between the step hooks, as PyTorch runs them: the
+    global ones first, each given the optimizer, ``args`` (starting with the optimizer) and
+    ``kwargs``; a pre-hook's non-None result replaces ``(args, kwargs)``."""
+    own = optimizer.__dict__
+    pre, post = own.get("_step_pre_hooks") or {}, own.get("_step_post_hooks") or {}
+    args = (optimizer, *args)
+    for hook in itertools.chain(list(_GLOBAL_PRE.values()), list(pre.values())):
+        result = hook(optimizer, args, kwargs)
+        if result is not None:
+            if not (isinstance(result, tuple) and len(result) == 2):
+                raise RuntimeError(f"{hook} must return None or a tuple of (new_args, "
+                                   f"new_kwargs), but got {result}.")
+            args, kwargs = result
+    own["_in_step"] = True
+    try:
+        out = step(*args, **kwargs)
+    finally:
+        own["_in_step"] = False
+    for hook in itertools.chain(list(_GLOBAL_POST.values()), list(post.values())):
+        hook(optimizer, args, kwargs)
+    return out
+
+
 def _hooked(step: Callable[..., Any]) -> Callable[..., Any]:
-    """``step`` with the registered step hooks around it (once per call: a subclass's step
-    that calls its base's runs them once)."""
+    """A subclass's own ``step`` with the step hooks around it (once per call: a step that
+    calls its base's runs them once)."""
 
     @functools.wraps(step)
     def wrapper(self: "Optimizer", *args: Any, **kwargs: Any) -> Any:
-        own = self.__dict__
-        pre, post = own.get("_step_pre_hooks"), own.get("_step_post_hooks")
-        if not (pre or post or _GLOBAL_PRE or _GLOBAL_POST) or own.get("_in_step"):
-            return step(self, *args, **kwargs)
-        args = (self, *args)  # as PyTorch passes them: the optimizer first
-        for hook in itertools.chain(list(_GLOBAL_PRE.values()), list((pre or {}).values())):
-            result = hook(self, args, kwargs)
-            if result is not None:
-                if not (isinstance(result, tuple) and len(result) == 2):
-                    raise RuntimeError(f"{hook} must return None or a tuple of (new_args, "
-                                       f"new_kwargs), but got {result}.")
-                args, kwargs = result
-        own["_in_step"] = True
-        try:
-            out = step(*args, **kwargs)
-        finally:
-            own["_in_step"] = False
-        for hook in itertools.chain(list(_GLOBAL_POST.values()), list((post or {}).values())):
-            hook(self, args, kwargs)
-        return out
+        if _hooks_due(self):
+            return _call_with_hooks(step, self, args, kwargs)
+        return step(self, *args, **kwargs)
 
     return wrapper
 
@@ -146,6 +162,12 @@ class Optimizer:
     def step(self, closure: Callable[[], Any] | None = None) -> Any:
         """One update of every parameter that has a gradient.  ``closure`` (optional)
         re-evaluates the model and returns the loss, which ``step`` returns."""
+        # (the hooks checked here, not by a wrapper: the training loop's call pays no frame)
+        own = self.__dict__
+        if ((_GLOBAL_PRE or _GLOBAL_POST or "_step_pre_hooks" in own
+             or "_step_post_hooks" in own) and not own.get("_in_step")):
+            return _call_with_hooks(Optimizer.step, self, () if closure is None else (closure,),
+                                    {})
         loss = None
         if closure is not None:
             with self._backend.enable_grad():
@@ -294,5 +316,3 @@ def non_negative(name: str, value: float) -> None:
     if not value >= 0.0:  # also refuses NaN
         raise ValueError(f"invalid {name}: {value} (must be >= 0)")
 
-
-Optimizer.step = _hooked(Optimizer.step)  # type: ignore[method-assign]
