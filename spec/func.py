@@ -146,15 +146,22 @@ def grad(func: Callable[..., Any], argnums: Any = 0, has_aux: bool = False) -> C
     return wrapper
 
 
-def vjp(func: Callable[..., Any], *primals: Any, has_aux: bool = False) -> Any:
-    """``(output, vjp_fn)`` (with ``has_aux``: ``(output, vjp_fn, aux)``): ``vjp_fn(cotangents)``
-    returns the vector-Jacobian products with respect to each primal, as a tuple."""
-    given = _tensors("vjp", primals)
-    nested = any(t.requires_grad for t in given)
+def _traced(name: str, func: Callable[..., Any], primals: tuple, has_aux: bool) -> tuple:
+    """``func`` run on the primals as tensors to differentiate with respect to: ``(backend,
+    nested, tracked primals, output, aux)``; ``nested``: the primals already take part in a
+    graph (another transform's), so results keep theirs."""
+    given = _tensors(name, primals)
     tracked = tuple(_map(_track, p) for p in primals)
     B = backend_of(given[0])
     with B.enable_grad():
-        out, aux = _split_aux(func(*tracked), has_aux, "vjp")
+        out, aux = _split_aux(func(*tracked), has_aux, name)
+    return B, any(t.requires_grad for t in given), tracked, out, aux
+
+
+def vjp(func: Callable[..., Any], *primals: Any, has_aux: bool = False) -> Any:
+    """``(output, vjp_fn)`` (with ``has_aux``: ``(output, vjp_fn, aux)``): ``vjp_fn(cotangents)``
+    returns the vector-Jacobian products with respect to each primal, as a tuple."""
+    B, nested, tracked, out, aux = _traced("vjp", func, primals, has_aux)
     outputs = _tensors("vjp", out)
     inputs = _leaves(tracked)
 
@@ -192,11 +199,8 @@ def jvp(func: Callable[..., Any], primals: Any, tangents: Any, *, strict: bool =
             raise RuntimeError(f"jvp(f, primals, tangents): Expected primals and tangents to "
                                f"have the same shape, got {tuple(p.shape)} and "
                                f"{tuple(t.shape)}")
-    nested = any(t.requires_grad for t in given)
-    tracked = tuple(_map(_track, p) for p in primals)
-    B = backend_of(given[0])
+    B, nested, tracked, out, aux = _traced("jvp", func, primals, has_aux)
     with B.enable_grad():
-        out, aux = _split_aux(func(*tracked), has_aux, "jvp")
         outputs = _tensors("jvp", out)
         inputs = _leaves(tracked)
         # J^T u is linear in u: differentiating it in u along the tangents gives J t
