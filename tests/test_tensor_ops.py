@@ -409,6 +409,37 @@ def test_scatter_with_a_larger_src_gives_src_the_gradient_of_the_block_it_used(B
     assert gs.tolist() == [[1.0, 3.0, 0.0], [2.0, 1.0, 0.0]]
 
 
+
+def test_scatter_reduce_multiply_gives_torchs_values_and_refuses_backward_as_torch(B, T):
+    import warnings
+    got = {}
+    for t in (B, T):
+        x = _leaf(t, [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]])
+        idx = t.tensor([[0, 1, 0], [1, 0, 1]])
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            y = x.scatter(0, idx, x * 2, reduce="multiply")
+        # (torch says it once per process, so only the engine's notice is checked)
+        assert t is T or any("deprecated" in str(w.message) for w in caught)
+        z = t.ones(3).scatter(0, t.tensor([0, 0, 2]), 2.5, reduce="multiply")
+        assert y.grad_fn.name() == "torch::autograd::NotImplemented"
+        assert repr(y).endswith("grad_fn=<NotImplemented>)")
+        with pytest.raises(RuntimeError, match="derivative for aten::scatter is not implemented"):
+            y.sum().backward()
+        got[t] = (y.tolist(), z.tolist())
+    assert got[B] == got[T]
+
+
+def test_einsum_sublist_form_matches_torch(B, T):
+    a, b = np.arange(6.0).reshape(2, 3), np.arange(12.0).reshape(3, 4)
+    for call in (lambda t, x, y: t.einsum(x, [0, 1], y, [1, 2], [0, 2]),
+                 lambda t, x, y: t.einsum(x, [0, 1], y, [1, 2]),
+                 lambda t, x, y: t.einsum(x, [Ellipsis, 1], [1, Ellipsis])):
+        _same(call(B, _leaf(B, a), _leaf(B, b)), call(T, _leaf(T, a), _leaf(T, b)))
+    with pytest.raises(ValueError, match="valid range"):
+        B.einsum(_leaf(B, a), [0, 60])
+
+
 # --------------------------------------------------------------------- aliases
 ALIASES = {
     "sum": lambda x: x.sum(axis=1, keepdims=True),

@@ -11,6 +11,7 @@ namespace's native one where the plugin supplies it), both already differentiabl
 from __future__ import annotations
 
 import math
+import warnings
 from typing import Any
 
 from ..apply import apply, constant, unary
@@ -176,6 +177,28 @@ class ScatterReduceBackward0(Node):
         gs = F.where(single, F.index_gather(g * masked_src_result, index),
                      F.index_gather(g * out, index) / F.where(src_zero, one_src, src))
         return ga, gs
+
+
+@register("scatter_multiply", public=False)
+class ScatterMultiply(ScatterReduceBackward0):
+    """``scatter(..., reduce='multiply')``: each position ``index`` picks multiplied by the
+    ``src`` values sent to it (its own value included).  PyTorch records it without a
+    derivative (grad_fn ``NotImplemented``, and backward raises); so does this node."""
+
+    save_map: dict = {}
+    saves_output = False
+    fresh = ()
+
+    def forward(self, xp, a, src, index, eng):
+        return ScatterReduceBackward0.forward(self, xp, a, src, index, eng, "prod", True)
+
+    def name(self):
+        return "torch::autograd::NotImplemented"
+
+    def backward(self, F, g, a, src):
+        raise RuntimeError("derivative for aten::scatter is not implemented (as in PyTorch: "
+                           "scatter with reduce= has no gradient); use scatter_reduce(..., "
+                           "reduce='prod'), which has one")
 
 
 def _xp(x: Any) -> Any:
@@ -431,13 +454,16 @@ def scatter(input: Any, dim: Any = None, index: Any = None, src: Any = None, *,
         if reduce not in ("add", "multiply"):
             raise RuntimeError(f"scatter(): reduce argument must be either add or multiply, got "
                                f"{reduce!r}")
+        if isinstance(src, Tensor):  # (PyTorch's own notice, for the same call)
+            warnings.warn("The reduce argument of torch.scatter with Tensor src is deprecated "
+                          "and will be removed in a future PyTorch release. Use "
+                          "torch.scatter_reduce instead for more reduction options.",
+                          UserWarning, stacklevel=3)
         if reduce == "add":
             if not isinstance(src, Tensor):
                 src = type(input)._wrap(type(input)._xp.full(tuple(index.shape), src,
                                                              dtype=input._data.dtype))
             return scatter_add(input, dim, index, src)
-        raise NotImplementedError("scatter(reduce='multiply') is not implemented by gradspec's "
-                                  "engine (PyTorch gives it no gradient either)")
     eng = type(input)._eng
     idx, axis, shape = _prepare("scatter", input, dim, index)
     index_obj = along(eng, shape, idx, axis)
@@ -446,6 +472,12 @@ def scatter(input: Any, dim: Any = None, index: Any = None, src: Any = None, *,
     elif isinstance(src, bool) or not isinstance(src, (int, float)):
         raise TypeError(f"scatter(): src must be a tensor or a number, got {type(src).__name__}")
     target = input if input.ndim else input.reshape(1)
+    if reduce == "multiply":
+        if not isinstance(src, Tensor):
+            src = type(input)._wrap(type(input)._xp.full(tuple(idx.shape), src,
+                                                         dtype=input._data.dtype))
+        out = apply(ScatterMultiply, (target, src), type(input), index=index_obj, eng=eng)
+        return out if input.ndim else out.reshape(())
     out = apply(ScatterBackward0, (target, src), type(input), index=index_obj, eng=eng)
     return out if input.ndim else out.reshape(())
 

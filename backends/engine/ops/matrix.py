@@ -375,6 +375,8 @@ def einsum(equation: str, *operands: Any) -> Any:
     repeated subscripts (diagonals), implicit output (the subscripts seen once, sorted),
     ``...`` for broadcast dimensions, size-1 dimensions broadcasting.  Operands are contracted
     left to right with matrix products."""
+    if not isinstance(equation, str) and not isinstance(equation, (list, tuple)):
+        equation, operands = _sublist_form(equation, operands)
     if len(operands) == 1 and isinstance(operands[0], (list, tuple)):
         operands = tuple(operands[0])
     if not isinstance(equation, str):
@@ -399,6 +401,38 @@ def einsum(equation: str, *operands: Any) -> Any:
         t, labels = _contract(t, labels, *work[j], keep)
     t, labels = _sum_out(t, labels, [lab for lab in labels if lab not in out_labels])
     return _arrange(t, labels, out_labels)
+
+
+_SUBLIST_LETTERS = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _sublist_form(first: Any, rest: Sequence[Any]) -> tuple[str, tuple]:
+    """``einsum(a, [0, 1], b, [1, 2], [0, 2])`` (operands each followed by its subscripts as
+    integers in [0, 52) or ``...``, then optionally the output's) as an equation and its
+    operands: ``("ab,bc->ac", (a, b))``."""
+    args = (first,) + tuple(rest)
+    pairs, out = args[:len(args) - len(args) % 2], args[len(args) - len(args) % 2:]
+    operands = pairs[0::2]
+
+    def letters(sub: Any) -> str:
+        if not isinstance(sub, (list, tuple)):
+            raise TypeError(f"einsum(): in the sublist form each operand is followed by a list "
+                            f"of subscripts, got {type(sub).__name__}")
+        text = []
+        for s in sub:
+            if s is Ellipsis:
+                text.append("...")
+            elif isinstance(s, int) and not isinstance(s, bool) and 0 <= s < 52:
+                text.append(_SUBLIST_LETTERS[s])
+            else:
+                raise ValueError(f"einsum(): subscript in subscript list is not within the valid "
+                                 f"range [0, 52), got {s!r}")
+        return "".join(text)
+
+    equation = ",".join(letters(sub) for sub in pairs[1::2])
+    if out:
+        equation += "->" + letters(out[0])
+    return equation, operands
 
 
 def _parse_einsum(equation: str, operands: Sequence[Any]) -> tuple[list, list, dict]:

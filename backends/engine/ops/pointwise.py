@@ -177,7 +177,7 @@ class FloorDivideBackward0(Node):
         return xp.floor_divide(a, b)
 
     def name(self):
-        return "NotImplemented"
+        return "torch::autograd::NotImplemented"
 
     def backward(self, F, g, a, b):
         raise RuntimeError("derivative for floor_divide is not implemented (as in PyTorch): "
