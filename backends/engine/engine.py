@@ -348,8 +348,7 @@ class Engine:
         return self.host.to_numpy(a)
 
     def item(self, a: Any) -> Any:
-        v = self.to_host(a).reshape(-1)[0]
-        return v.item()
+        return self.to_host(a).item()  # (a host array of one element, of any shape)
 
     def tolist(self, a: Any) -> Any:
         return self.to_host(a).tolist()

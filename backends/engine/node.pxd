@@ -29,6 +29,7 @@ cdef class NodeExtra:
     cdef public object hooks
     cdef public object retain
     cdef public object trace
+    cdef public object shown
 
 
 cdef class SavedInput:

@@ -110,12 +110,13 @@ def op_info(cls: type) -> OpInfo:
 class NodeExtra:
     """Rare per-node state, kept out of the hot path."""
 
-    __slots__ = ("hooks", "retain", "trace")
+    __slots__ = ("hooks", "retain", "trace", "shown")
 
     def __init__(self) -> None:
         self.hooks: list | None = None  # tensor hooks of the non-leaf this node produced
         self.retain: Any = None  # weakref to the non-leaf tensor that retains its grad
         self.trace: Any = None  # anomaly mode: where the node was created
+        self.shown: Any = None  # next_functions as PyTorch's graph has them (see shown_next)
 
 
 class SavedInput:
@@ -173,6 +174,11 @@ class Node:
     quiet: ClassVar[bool] = False
     #: optional: backward writing into a ``g`` that nothing else holds (see the module's doc)
     backward_owned: ClassVar[Any] = None
+    #: optional: ``shown_next(node, edges)``, the ``next_functions`` PyTorch's graph has where
+    #: one node computes what PyTorch records as several (linear: the weight's transpose, the
+    #: reshapes of an N-d input), built from the node's own ``(node, 0)`` edges with
+    #: `ShownNode` for the folded steps
+    shown_next: ClassVar[Any] = None
 
     # -- the per-op contract --------------------------------------------------------------------
     def forward(self, xp: Any, *args: Any, **params: Any) -> Any:  # pragma: no cover - abstract
@@ -195,7 +201,13 @@ class Node:
                 out.append((edge._accumulator(), 0))
             else:
                 out.append((edge, 0))
-        return tuple(out)
+        shown = type(self).shown_next
+        if shown is None:
+            return tuple(out)
+        x = self._extra()
+        if x.shown is None:  # made once: the same node objects on every read, as PyTorch's
+            x.shown = shown(self, tuple(out))
+        return x.shown
 
     @property
     def needs_input_grad(self) -> tuple[bool, ...]:
@@ -299,6 +311,34 @@ class AccumulateGrad:
 
     def __repr__(self) -> str:
         return f"<AccumulateGrad object at {id(self):#x}>"
+
+
+class ShownNode:
+    """A step of PyTorch's graph that the engine computes inside a neighbouring node (a
+    linear layer's weight transpose, say): listed in that node's ``next_functions``, with
+    PyTorch's ``name()``, so a printed or drawn graph has PyTorch's shape.  The backward walk
+    never visits it; its gradient flows through the node that holds it."""
+
+    __slots__ = ("_name", "next_functions", "__weakref__")
+
+    def __init__(self, name: str, next_functions: tuple) -> None:
+        self._name = name
+        self.next_functions = next_functions
+
+    def name(self) -> str:
+        """PyTorch's name for this step (e.g. ``TBackward0``)."""
+        return self._name
+
+    def __repr__(self) -> str:
+        return f"<{self._name} object at {id(self):#x}>"
+
+
+def shown(name: str, *edges: tuple) -> tuple:
+    """``(ShownNode(name, edges), 0)``, the edge to a folded step; ``(None, 0)`` when no
+    gradient flows through it (its one input does not require grad, as PyTorch records)."""
+    if all(e[0] is None for e in edges):
+        return (None, 0)
+    return (ShownNode(name, edges), 0)
 
 
 class RemovableHandle:

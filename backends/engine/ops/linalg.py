@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..apply import apply, binary
-from ..node import Node, register
+from ..node import Node, register, shown
 from ..tensor import Tensor
 
 
@@ -99,19 +99,38 @@ class AddmmBackward0(Node):
     """``input @ weight.T + bias`` (bias optional) for a matrix ``weight``: a layer's affine map
     in one node.  The weight's gradient is ``g.T @ input``, in the weight's own layout."""
 
-    __slots__ = ("scalar_bias",)
+    __slots__ = ("scalar_bias", "biased", "ndim")
     save_map = {0: (1,), 1: (0,)}  # d/dinput needs the weight, d/dweight the input
     fresh = (0, 1, 2)  # matrix products and a sum: new arrays a leaf's .grad may keep
 
     def forward(self, xp, a, w, b):
-        self.scalar_bias = b is not None and b.ndim == 0
+        self.biased = b is not None
+        self.scalar_bias = self.biased and b.ndim == 0
+        self.ndim = a.ndim
         out = a @ w.T  # (w is a matrix here: linear composes the vector case)
         if b is not None:
             out += b  # in the fresh product (one dtype, w is a matrix): no second full-size array
         return out
 
+    # PyTorch records linear as addmm(bias, input, weight.t()) (mm without a bias), an input of
+    # other than two dimensions flattened to a matrix first and the result shaped back: the
+    # names and next_functions below show that graph; the node computes it all at once.
     def name(self):
-        return "MmBackward0" if self._next[2] is None else "AddmmBackward0"
+        if self.ndim == 2:
+            return "AddmmBackward0" if self.biased else "MmBackward0"
+        if self.biased:
+            return "ViewBackward0"
+        return "SqueezeBackward4" if self.ndim == 1 else "UnsafeViewBackward0"
+
+    def shown_next(self, edges):
+        x_edge, w_edge, b_edge = edges
+        weight_t = shown("TBackward0", w_edge)
+        if self.ndim == 2:
+            return (b_edge, x_edge, weight_t) if self.biased else (x_edge, weight_t)
+        matrix = shown("UnsqueezeBackward0" if self.ndim == 1 and not self.biased
+                       else "ViewBackward0", x_edge)
+        inner = (b_edge, matrix, weight_t) if self.biased else (matrix, weight_t)
+        return (shown("AddmmBackward0" if self.biased else "MmBackward0", *inner),)
 
     def backward(self, F, g, a, w, b):
         ea, ew, eb = self._next
