@@ -134,6 +134,10 @@ def test_linear_is_one_node_on_the_engine_shown_as_torchs_graph(name):
             graphs.append(_graph(out.grad_fn))
             first, again = out.grad_fn.next_functions, out.grad_fn.next_functions
             assert all(a is b for (a, _), (b, _) in zip(first, again))  # the same nodes
+            assert [type(f).__name__ for f, _ in first if f is not None] == [
+                f.name().rsplit("::", 1)[-1] for f, _ in first if f is not None]
+            for f, _ in first:
+                assert f is None or repr(f).startswith(f"<{type(f).__name__} object at")
         assert graphs[0] == graphs[1], (shape, bias, frozen)
 
 

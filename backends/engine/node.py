@@ -214,7 +214,8 @@ class Node:
         return tuple(e is not None for e in self._next)
 
     def __repr__(self) -> str:
-        return f"<{self.name()} object at {id(self):#x}>"
+        # (a name with a C++ namespace, torch::autograd::CopySlices, shows by its last part)
+        return f"<{self.name().rsplit('::', 1)[-1]} object at {id(self):#x}>"
 
     # -- engine internals -----------------------------------------------------------------------
     def _unpack(self, raw: bool) -> tuple[Any, ...]:
@@ -334,11 +335,18 @@ class ShownNode:
 
 
 def shown(name: str, *edges: tuple) -> tuple:
-    """``(ShownNode(name, edges), 0)``, the edge to a folded step; ``(None, 0)`` when no
-    gradient flows through it (its one input does not require grad, as PyTorch records)."""
+    """``(node, 0)``, the edge to a folded step, its node of a `ShownNode` class named as
+    PyTorch's (``type(node).__name__`` is ``TBackward0`` too); ``(None, 0)`` when no gradient
+    flows through it (its inputs do not require grad: PyTorch records no node then)."""
     if all(e[0] is None for e in edges):
         return (None, 0)
-    return (ShownNode(name, edges), 0)
+    kind = _SHOWN.get(name)
+    if kind is None:
+        kind = _SHOWN[name] = type(name, (ShownNode,), {"__slots__": ()})
+    return (kind(name, edges), 0)
+
+
+_SHOWN: dict[str, type] = {}
 
 
 class RemovableHandle:
