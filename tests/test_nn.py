@@ -429,8 +429,15 @@ def test_loss_input_errors(bk):
     p = bk.tensor([0.5, 1.5])
     with pytest.raises(RuntimeError, match="between 0 and 1"):
         nn.BCELoss()(p, bk.tensor([0.0, 1.0]))
-    with pytest.raises(ValueError, match=r"target shape \(2, 1\) differs from input shape \(2,\)"):
-        nn.MSELoss()(bk.tensor([0.5, 0.5]), bk.tensor([[0.0], [1.0]]))
+    # another target shape: broadcast, with PyTorch's warning (its value is (2, 2)'s mean)
+    with pytest.warns(UserWarning, match=r"target size \(torch.Size\(\[2, 1\]\)\) that is "
+                      r"different to the input size \(torch.Size\(\[2\]\)\)"):
+        loss = nn.MSELoss()(bk.tensor([0.5, 1.5]), bk.tensor([[0.0], [1.0]]))
+    assert host(loss).item() == pytest.approx((0.25 + 2.25 + 0.25 + 0.25) / 4)
+    with pytest.warns(UserWarning), pytest.raises(
+            RuntimeError, match=r"^The size of tensor a \(3\) must match the size of tensor b "
+                                r"\(2\) at non-singleton dimension 0"):
+        nn.L1Loss()(bk.tensor([0.5, 0.5, 1.0]), bk.tensor([0.0, 1.0]))
     with pytest.raises(ValueError, match="not a valid value for reduction"):
         nn.MSELoss(reduction="avg")
     scores = bk.tensor([[1.0, 2.0], [0.5, 0.1]])

@@ -136,6 +136,31 @@ def _same_shape(what: str, input: Any, target: Any) -> None:
         )
 
 
+def _broadcast_pair(what: str, input: Any, target: Any) -> tuple[Any, Any]:
+    """The regression losses' rule, as PyTorch's: a target of another shape than the input is
+    broadcast against it, with a warning (an (N, 1) prediction against an (N,) target is a
+    common slip that PyTorch lets run); shapes that do not broadcast are an error."""
+    a, b = tuple(input.shape), tuple(target.shape)
+    if a == b:
+        return input, target
+    warnings.warn(f"Using a target size (torch.Size({list(b)})) that is different to the input "
+                  f"size (torch.Size({list(a)})). This will likely lead to incorrect results due "
+                  "to broadcasting. Please ensure they have the same size.", UserWarning,
+                  stacklevel=3)
+    n = max(len(a), len(b))
+    pa, pb = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
+    shape = []
+    for i, (x, y) in enumerate(zip(pa, pb)):
+        if x != y and 1 not in (x, y):
+            raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor b "
+                               f"({y}) at non-singleton dimension {i}: {what} broadcasts the "
+                               f"target {b} against the input {a}")
+        shape.append(y if x == 1 else x)
+    shape = tuple(shape)
+    return (input if pa == shape and len(a) == n else input.expand(*shape),
+            target if pb == shape and len(b) == n else target.expand(*shape))
+
+
 # ---------------------------------------------------------------------------------- layers
 def linear(input: Any, weight: Any, bias: Any = None) -> Any:
     """``input @ weight.T + bias``, with ``weight`` of shape ``(out_features, in_features)``."""
@@ -619,7 +644,7 @@ def mse_loss(input: Any, target: Any, size_average: Any = None, reduce: Any = No
     """Squared error ``(input - target) ** 2``, reduced (``weight``: per element, the mean then
     divides by the summed weights)."""
     _check_reduction(reduction)
-    _same_shape("mse_loss", input, target)
+    input, target = _broadcast_pair("mse_loss", input, target)
     op = _fused(input, "mse_loss")
     if op is not None:
         return op(input, target, size_average, reduce, reduction, weight=weight)
@@ -637,7 +662,7 @@ def l1_loss(input: Any, target: Any, size_average: Any = None, reduce: Any = Non
             reduction: str = "mean", weight: Any = None) -> Any:
     """Absolute error ``|input - target|``, reduced (``weight`` as in `mse_loss`)."""
     _check_reduction(reduction)
-    _same_shape("l1_loss", input, target)
+    input, target = _broadcast_pair("l1_loss", input, target)
     return backend_op(input, "l1_loss")(input, target, size_average, reduce, reduction,
                                         weight=weight)
 
@@ -646,7 +671,7 @@ def smooth_l1_loss(input: Any, target: Any, size_average: Any = None, reduce: An
                    reduction: str = "mean", beta: float = 1.0) -> Any:
     """``0.5 d ** 2 / beta`` where ``|d| < beta``, else ``|d| - 0.5 beta``, reduced."""
     _check_reduction(reduction)
-    _same_shape("smooth_l1_loss", input, target)
+    input, target = _broadcast_pair("smooth_l1_loss", input, target)
     return backend_op(input, "smooth_l1_loss")(input, target, size_average, reduce, reduction,
                                                beta=beta)
 
@@ -655,7 +680,7 @@ def huber_loss(input: Any, target: Any, reduction: str = "mean", delta: float = 
                weight: Any = None) -> Any:
     """``0.5 d ** 2`` where ``|d| < delta``, else ``delta (|d| - 0.5 delta)``, reduced."""
     _check_reduction(reduction)
-    _same_shape("huber_loss", input, target)
+    input, target = _broadcast_pair("huber_loss", input, target)
     return backend_op(input, "huber_loss")(input, target, reduction, delta, weight=weight)
 
 
