@@ -440,6 +440,32 @@ def test_einsum_sublist_form_matches_torch(B, T):
         B.einsum(_leaf(B, a), [0, 60])
 
 
+
+INT_TO_FLOAT = {
+    "true-divide": lambda t, a: a / 2, "divide-tensors": lambda t, a: a / a,
+    "div": lambda t, a: t.div(a, 2), "sqrt": lambda t, a: t.sqrt(a), "exp": lambda t, a: a.exp(),
+    "sigmoid": lambda t, a: t.sigmoid(a), "pow-float": lambda t, a: a ** 0.5,
+    "number-pow": lambda t, a: 2.5 ** a, "atan2": lambda t, a: t.atan2(a, a),
+    "bool-times-float": lambda t, a: (a > 1) * 1.5,
+    "legacy-constructor": lambda t, a: t.Tensor([1, 2]),
+    "legacy-sized": lambda t, a: t.Tensor(2, 1), "log": lambda t, a: t.log(a),
+}
+
+
+@pytest.mark.parametrize("name", sorted(INT_TO_FLOAT))
+def test_integers_become_the_default_float_dtype_as_in_torch(B, T, name):
+    # set_default_dtype(float64): what turns integers into floats gives float64, as in PyTorch
+    for t in (B, T):
+        before = t.get_default_dtype()
+        t.set_default_dtype(t.float64)
+        try:
+            out = INT_TO_FLOAT[name](t, t.tensor([1, 2, 3]))
+            assert _dtype(out) == "float64", (t, _dtype(out))
+        finally:
+            t.set_default_dtype(before)
+    assert _dtype(INT_TO_FLOAT[name](B, B.tensor([1, 2, 3]))) == "float32"
+
+
 # --------------------------------------------------------------------- aliases
 ALIASES = {
     "sum": lambda x: x.sum(axis=1, keepdims=True),

@@ -79,14 +79,14 @@ class Tensor:
         return _new(cls, data, grad_fn, requires_grad)
 
     def __init__(self, *args: Any) -> None:
-        # The legacy constructor ``Tensor([1, 2])`` / ``Tensor(2, 3)``: float32, like torch.Tensor.
+        # The legacy constructor ``Tensor([1, 2])`` / ``Tensor(2, 3)``: the default float dtype, like torch.Tensor.
         eng = self._eng
         if len(args) == 1 and not isinstance(args[0], int):
-            data = eng.asarray(args[0], dtype=eng.float32)
+            data = eng.asarray(args[0], dtype=eng.default_float)
         elif not args:  # torch.Tensor(): an empty float tensor
-            data = self._xp.zeros((0,), dtype=eng.float32)
+            data = self._xp.zeros((0,), dtype=eng.default_float)
         else:
-            data = self._xp.zeros(tuple(args), dtype=eng.float32)
+            data = self._xp.zeros(tuple(args), dtype=eng.default_float)
         self._data = data
         self._grad_fn = None
         self._requires_grad = False

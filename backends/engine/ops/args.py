@@ -68,10 +68,10 @@ def floating(a: Any, what: str) -> None:
 
 
 def as_float(a: Any) -> Any:
-    """``a`` itself when floating, else converted to the default float dtype (float32), as
-    PyTorch's functions of real numbers do with integer inputs."""
+    """``a`` itself when floating, else converted to the default float dtype (float32 unless
+    set), as PyTorch's functions of real numbers do with integer inputs."""
     eng = type(a)._eng
-    return a if eng.is_floating(a._data.dtype) else a.to(eng.float32)
+    return a if eng.is_floating(a._data.dtype) else a.to(eng.default_float)
 
 
 def same_dtype(what: str, *tensors: Any) -> None:

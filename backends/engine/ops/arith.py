@@ -227,9 +227,9 @@ def div(a: Any, b: Any, *, rounding_mode: Any = None) -> Any:
     eng = type(ta)._eng
     # true division of integers gives the default float dtype, as in PyTorch
     if isinstance(a, Tensor) and not eng.is_floating(a._data.dtype) and not _is_float(b):
-        a = a.to(eng.float32)
+        a = a.to(eng.default_float)
     elif isinstance(b, Tensor) and not eng.is_floating(b._data.dtype) and not _is_float(a):
-        b = b.to(eng.float32)
+        b = b.to(eng.default_float)
     return binary(DivBackward0, a, b)
 
 
@@ -259,7 +259,7 @@ def pow(a: Any, b: Any) -> Any:
                 return unary(PowBackward0, a.to(eng.int64), exponent=int(b)).to(eng.bool)
             b = int(b)
         if isinstance(b, float) and not eng.is_floating(a._data.dtype):
-            a = a.to(eng.float32)
+            a = a.to(eng.default_float)
         elif kind in "iub" and b < 0:
             raise RuntimeError("Integers to negative integer powers are not allowed.")
         elif kind == "b":  # a bool tensor to an integer power: int64, as in PyTorch
@@ -273,5 +273,5 @@ def pow(a: Any, b: Any) -> Any:
         # int64), as in PyTorch; negative powers truncate (`integer_power`)
         return binary(PowBackward1, a, b if eng.kind(b._data.dtype) != "b" else b.to(eng.int64))
     if not eng.is_floating(b._data.dtype):
-        b = b.to(eng.float32)
+        b = b.to(eng.default_float)
     return unary(PowBackward2, b, base=a)

@@ -429,7 +429,7 @@ def atan2(input: Any, other: Any) -> Any:
                         f"{type(other).__name__}")
     eng = type(input)._eng
     if not eng.is_floating(input._data.dtype) and not eng.is_floating(other._data.dtype):
-        input, other = input.to(eng.float32), other.to(eng.float32)
+        input, other = input.to(eng.default_float), other.to(eng.default_float)
     return binary(Atan2Backward0, input, other)
 
 

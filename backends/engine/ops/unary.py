@@ -249,7 +249,7 @@ def threshold_grad_into_raw(eng: Any, g: Any, x: Any) -> Any:
 # ------------------------------------------------------------------ user-facing functions
 def _float(a: Any) -> Any:
     eng = type(a)._eng
-    return a if eng.is_floating(a._data.dtype) else a.to(eng.float32)
+    return a if eng.is_floating(a._data.dtype) else a.to(eng.default_float)
 
 
 def exp(a):
