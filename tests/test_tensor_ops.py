@@ -192,6 +192,11 @@ def test_grad_fn_name_is_the_catalogues_and_torchs(B, T, op):
 
 # --------------------------------------------------------------------- dtypes
 DTYPE_CALLS = {
+    "sum-dtype-int8": lambda t: t.tensor([100, 100]).sum(dtype=t.int8),
+    "sum-dim-dtype-int32": lambda t: t.tensor([[1, 2], [3, 4]]).sum(1, dtype=t.int32),
+    "prod-dtype-int16": lambda t: t.tensor([300, 300]).prod(dtype=t.int16),
+    "cumsum-dtype-int32": lambda t: t.tensor([1, 2]).cumsum(0, dtype=t.int32),
+    "cumprod-bool-dtype-uint8": lambda t: t.tensor([True, True]).cumprod(0, dtype=t.uint8),
     "log1p-int": lambda t: t.tensor([1, 2]).log1p(),
     "erf-int": lambda t: t.tensor([0, 1]).erf(),
     "reciprocal-int": lambda t: t.tensor([1, 2]).reciprocal(),

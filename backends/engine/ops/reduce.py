@@ -196,9 +196,12 @@ def sum(a: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None, *, ax
         dim, keepdim = _aliases("sum", dim, axis, keepdim, keepdims)
     if dtype is not None:
         a = a.to(dtype)
+    wanted = a.dtype
     a = _float_or_int(a)
     axes = normalize_dims(dim, a.ndim)
-    return _c_order(unary(SumBackward0, a, axes=axes, keepdim=keepdim), a, axes)
+    out = _c_order(unary(SumBackward0, a, axes=axes, keepdim=keepdim), a, axes)
+    # an integer dtype= is the result's (summed in int64: the same bits modulo its width)
+    return out if dtype is None or wanted == out.dtype else out.to(wanted)
 
 
 def mean(a: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None, *, axis: Any = None,

@@ -107,11 +107,14 @@ def _scan(node: type, what: str, input: Any, dim: Any, dtype: Any, axis: Any) ->
     if dim is UNSET:
         raise TypeError(f"{what}() missing 1 required positional argument: 'dim'")
     eng = type(input)._eng
-    if dtype is not None:
-        input = input.to(eng.dtype(dtype))
-    elif not eng.is_floating(input._data.dtype):
+    wanted = None if dtype is None else eng.dtype(dtype)
+    if wanted is not None:
+        input = input.to(wanted)
+    if not eng.is_floating(input._data.dtype):
         input = input.to(eng.int64)  # integers and bools accumulate in int64, as in PyTorch
-    return unary(node, input, axis=axis_of(dim, input.ndim, what))
+    out = unary(node, input, axis=axis_of(dim, input.ndim, what))
+    # an integer dtype= is the result's (the same bits modulo its width)
+    return out if wanted is None or out._data.dtype == wanted else out.to(wanted)
 
 
 def cumsum(input: Any, dim: Any = UNSET, *, dtype: Any = None, axis: Any = None) -> Any:

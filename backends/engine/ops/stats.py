@@ -296,9 +296,10 @@ def prod(input: Any, dim: Any = None, keepdim: Any = False, *, dtype: Any = None
          axis: Any = None, keepdims: Any = None) -> Any:
     """The product of all elements, or over one ``dim``; integers and bools multiply in int64."""
     eng = type(input)._eng
-    if dtype is not None:
-        input = input.to(eng.dtype(dtype))
-    elif not eng.is_floating(input._data.dtype):
+    wanted = None if dtype is None else eng.dtype(dtype)
+    if wanted is not None:
+        input = input.to(wanted)
+    if not eng.is_floating(input._data.dtype):
         input = input.to(eng.int64)
     dim = dim_of(dim, axis, "prod")
     keep = keepdim_of(keepdim, keepdims, "prod")
@@ -307,7 +308,9 @@ def prod(input: Any, dim: Any = None, keepdim: Any = False, *, dtype: Any = None
     axes = normalize_dims(dim, input.ndim)
     if axes == ():  # a 0-d tensor along dim 0
         axes = None
-    return unary(ProdBackward0, input, axes=axes, keepdim=keep)
+    out = unary(ProdBackward0, input, axes=axes, keepdim=keep)
+    # an integer dtype= is the result's (multiplied in int64: the same bits modulo its width)
+    return out if wanted is None or out._data.dtype == wanted else out.to(wanted)
 
 
 def median_all(input: Any) -> Any:
