@@ -375,6 +375,7 @@ def bind(backend: Any, where: str = "torch") -> Any:
     """
     from . import functions, serialization
     from .devices import BackendDevice
+    from .versions import VersionInfo, torch_version
     from .functions import FUNCTIONS
 
     for attr, module in _MODULES.items():
@@ -386,7 +387,7 @@ def bind(backend: Any, where: str = "torch") -> Any:
     if type(device) is str:
         backend.device = BackendDevice(device)
     defaults: dict[str, Callable[[], Any]] = {
-        "__version__": lambda: str(getattr(backend, "version", "")),
+        "__version__": lambda: torch_version(backend),
         "is_tensor": lambda: (lambda obj: isinstance(obj, backend.Tensor)),
         "is_floating_point": lambda: (lambda t: bool(t.is_floating_point())),
         "get_default_dtype": lambda: (lambda: backend.float32),
@@ -409,6 +410,10 @@ def bind(backend: Any, where: str = "torch") -> Any:
     for attr, make in defaults.items():
         if not _own(backend, attr):
             setattr(backend, attr, make())
+    own = getattr(backend, "version", None)
+    if isinstance(own, str):  # torch.version.cuda and kin, on the protocol's version string
+        backend.version = VersionInfo(str(own), str(backend.__version__),
+                                      getattr(backend, "cuda_version", None))
     for dtype_name, attr in LEGACY_TYPES.items():
         if not _own(backend, attr) and _own(backend, dtype_name):
             setattr(backend, attr, _legacy_type(backend, attr, getattr(backend, dtype_name)))

@@ -240,12 +240,26 @@ def test_a_third_party_backend_gets_the_binding(registry):
     assert isinstance(be.nn, surface.BoundNamespace) and be.nn.Linear(2, 1).weight.requires_grad
     assert be.device == "cpu" and str(be.device("cpu")) == "cpu" and be.cuda.is_available() is False
     assert sorted(be.randperm(5).tolist()) == [0, 1, 2, 3, 4]
-    assert be.__version__ == be.version and be.is_tensor(be.ones(1)) and be.get_default_dtype()
+    assert be.is_tensor(be.ones(1)) and be.get_default_dtype()
+    assert be.version.__version__ == be.__version__ and be.version.cuda is None
     net = be.nn.Sequential(be.nn.Linear(2, 1), be.nn.Sigmoid())
     opt = be.optim.SGD(net.parameters(), lr=0.1)
     net(be.ones(4, 2)).sum().backward()
     opt.step()
     assert [type(b) for b in be.utils.data.DataLoader(be.utils.data.TensorDataset(be.ones(3)))]
+
+
+def test_torch_version_compares_and_reports_as_torchs():
+    import torch as T
+    numpy = gradspec.load_backend("numpy")
+    for t in (numpy, T):
+        v = t.__version__
+        assert v >= "2.0" and v >= (2, 0) and v < "3" and v > (1, 13, 1) and not v < (2, 13)
+        assert isinstance(v, str) and v.startswith("2.13.0+") and v != "2.13.0"
+        assert t.version.cuda is None and t.version.hip is None and not t.version.debug
+    assert numpy.version == gradspec.__version__  # the protocol's own version stays
+    with pytest.raises(ValueError, match="cannot compare a version"):
+        numpy.__version__ < "latest"
 
 
 def test_submodules_are_found_when_first_used(tmp_path, monkeypatch):

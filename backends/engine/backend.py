@@ -127,10 +127,6 @@ class EngineBackend:
         """Whether ``obj`` is a tensor of this backend."""
         return isinstance(obj, self.Tensor)
 
-    @property
-    def __version__(self) -> str:
-        return self.version
-
     def __getattr__(self, name: str) -> Any:
         # Only names the object lacks arrive here: outside the surface.
         if name.startswith("__"):
