@@ -198,6 +198,9 @@ def test_load_state_dict_assign(bk):
     new = bk.ones(1, 2)
     net.load_state_dict({"weight": new, "bias": bk.zeros(1)}, assign=True)
     assert net.weight.tolist() == [[1.0, 1.0]] and net.weight.requires_grad and net.weight.is_leaf
+    # still parameters: they print as PyTorch's do after assign=True
+    assert repr(net.bias).startswith("Parameter containing:\n")
+    assert [n for n, _ in net.named_parameters()] == ["weight", "bias"]
 
 
 def test_registration_errors(bk):

@@ -15,8 +15,8 @@ from typing import Any, Callable, Iterator, Mapping, NamedTuple
 from ...errors import BackendMismatchError
 from ...plugins import _by_tensor_type, backend_of, load_backend
 from ...surface import constructing_backend
-from ..parameter import (_is_tensor, clear_grads, forget_uninitialized, is_uninitialized,
-                         made_by_buffer, made_by_parameter, parameter_like)
+from ..parameter import (Parameter, _is_tensor, clear_grads, forget_uninitialized,
+                         is_uninitialized, made_by_buffer, made_by_parameter, parameter_like)
 from .backward_hooks import call_with_backward_hooks
 
 __all__ = ["Module", "RemovableHandle"]
@@ -646,8 +646,8 @@ class Module:
     def _assign(self, key: str, target: Any, value: Any) -> None:
         path, _, name = key.rpartition(".")
         module = self.get_submodule(path)
-        if name in module._parameters:
-            module._parameters[name] = value.detach().requires_grad_(target.requires_grad)
+        if name in module._parameters:  # still a Parameter (it prints as one), as PyTorch's
+            module._parameters[name] = Parameter(value, requires_grad=target.requires_grad)
         else:
             module._buffers[name] = value.detach()
 
