@@ -22,6 +22,7 @@ from gradspec.errors import (
     UnusedInputError,
 )
 
+from . import notices
 from .functional import GRAPH_F
 from .grad_mode import STATE
 from .node import Node, op_info
@@ -57,6 +58,13 @@ def backward(tensors: Any, grad_tensors: Any = None, retain_graph: bool | None =
         for t in targets:  # as PyTorch: a non-leaf input retains its grad from now on (BWD-7)
             if t._grad_fn is not None:
                 t.retain_grad()
+    if create_graph:  # (PyTorch's notice, once per process as there)
+        notices.warn("Using backward() with create_graph=True will create a reference cycle "
+                     "between the parameter and its gradient which can cause a memory leak. We "
+                     "recommend using autograd.grad when creating the graph to avoid this. If "
+                     "you have to use this function, make sure to reset the .grad fields of "
+                     "your parameters to None after use to break the cycle and avoid the leak.",
+                     once="backward-create-graph")
     _run(outputs, grads, retain_graph, create_graph, targets, accumulate=True)
 
 

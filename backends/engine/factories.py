@@ -164,6 +164,11 @@ class Factories:
 
     def from_numpy(self, array: Any) -> Tensor:
         """A tensor sharing memory with the numpy array (as PyTorch's)."""
+        if any(s < 0 for s in getattr(array, "strides", ())):  # (a[::-1]) as PyTorch refuses
+            raise ValueError("At least one stride in the given numpy array is negative, and "
+                             "tensors with negative strides are not currently supported. (You "
+                             "can probably work around this by making a copy of your array "
+                             "with array.copy().)")
         return self.T._wrap(self.eng.host.from_numpy(array))
 
     def zeros(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import autograd
+from . import autograd, notices
 from . import functional as F
 from .grad_mode import STATE
 from .tensor import Tensor, _constant, _update
@@ -99,6 +99,20 @@ def _update_scaled(self, other, alpha) -> bool:
     if T._eng._kinds.get(d.dtype) != "f":
         return False
     return _update(self, "__iadd__", o * _constant(T._eng, T._xp, alpha, d.dtype))
+
+
+def _T(self):
+    n = self._data.ndim
+    if n == 0:  # (PyTorch's notices, once per process as there)
+        notices.warn("Tensor.T is deprecated on 0-D tensors. This function is the identity in "
+                     "these cases.", once="T-0d")
+    elif n != 2:
+        notices.warn("The use of `x.T` on tensors of dimension other than 2 to reverse their "
+                     "shape is deprecated and it will throw an error in a future release. "
+                     "Consider `x.mT` to transpose batches of matrices or `x.permute(*torch."
+                     "arange(x.ndim - 1, -1, -1))` to reverse the dimensions of a tensor.",
+                     once="T-nd")
+    return reverse_dims(self)
 
 
 def _mT(self):
@@ -507,7 +521,7 @@ def attach(cls: type) -> None:
     for name, fn in table.items():
         setattr(cls, name, fn)
     # x.T reverses the dims by permute in PyTorch, also for a matrix (x.t() is TBackward0)
-    cls.T = property(reverse_dims)
+    cls.T = property(_T)
     cls.mT = property(_mT)
     cls.mH = property(_mT)  # (the conjugate transpose: the engine's tensors are real)
     cls.H = property(_H)

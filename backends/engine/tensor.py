@@ -523,6 +523,12 @@ class Tensor:
 
     def __float__(self) -> float:
         self._one_element("float")
+        if self._requires_grad:
+            from . import notices
+
+            notices.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
+                         "unexpected behavior.\nConsider using tensor.detach() first.",
+                         once="float-requires-grad")
         return float(self.item())
 
     def __int__(self) -> int:

@@ -11,9 +11,9 @@ namespace's native one where the plugin supplies it), both already differentiabl
 from __future__ import annotations
 
 import math
-import warnings
 from typing import Any
 
+from .. import notices
 from ..apply import apply, constant, unary
 from ..node import Node, register
 from ..tensor import Tensor
@@ -455,10 +455,10 @@ def scatter(input: Any, dim: Any = None, index: Any = None, src: Any = None, *,
             raise RuntimeError(f"scatter(): reduce argument must be either add or multiply, got "
                                f"{reduce!r}")
         if isinstance(src, Tensor):  # (PyTorch's own notice, for the same call)
-            warnings.warn("The reduce argument of torch.scatter with Tensor src is deprecated "
-                          "and will be removed in a future PyTorch release. Use "
-                          "torch.scatter_reduce instead for more reduction options.",
-                          UserWarning, stacklevel=3)
+            notices.warn("The reduce argument of torch.scatter with Tensor src is deprecated "
+                         "and will be removed in a future PyTorch release. Use "
+                         "torch.scatter_reduce instead for more reduction options.",
+                         once="scatter-reduce")
         if reduce == "add":
             if not isinstance(src, Tensor):
                 src = type(input)._wrap(type(input)._xp.full(tuple(index.shape), src,

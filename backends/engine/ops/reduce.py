@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import builtins
+import warnings
 from typing import Any
 
 # what max(dim)/min(dim) return: torch.return_types.max / .min
@@ -216,6 +217,10 @@ def mean(a: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None, *, a
             f"mean(): could not infer output dtype. Input dtype must be floating point, got "
             f"{eng.dtype_name(a.dtype)}; call .float() first or pass dtype=")
     axes = normalize_dims(dim, a.ndim)
+    if 0 in a.shape:  # the mean of nothing is NaN, without the host's notices (PyTorch has none)
+        with warnings.catch_warnings(), eng.quiet():
+            warnings.simplefilter("ignore", RuntimeWarning)
+            return _c_order(unary(MeanBackward0, a, axes=axes, keepdim=keepdim), a, axes)
     return _c_order(unary(MeanBackward0, a, axes=axes, keepdim=keepdim), a, axes)
 
 
