@@ -471,7 +471,10 @@ def describe_failure(excinfo: pytest.ExceptionInfo[BaseException]) -> str:
         if explanation:
             return _clip(explanation)
         return _clip(f"expected {expected}" if expected else "assertion failed")
-    return _clip(f"{type(exc).__name__}: {text}" if text else type(exc).__name__)
+    from gradspec.errors import classify  # a raised kind shows as RuntimeError: name the kind
+
+    name = getattr(classify(exc), "__name__", type(exc).__name__)
+    return _clip(f"{name}: {text}" if text else name)
 
 
 def _clip(text: str, limit: int = 400) -> str:

@@ -12,12 +12,44 @@ from __future__ import annotations
 
 
 class AutogradError(RuntimeError):
-    """Base of every error kind.  ``kind`` is a stable identifier used in reports."""
+    """Base of every error kind.  ``kind`` is a stable identifier used in reports.
+
+    A raised kind shows itself as PyTorch's exception does: ``type(e).__name__`` is
+    ``RuntimeError`` and a traceback ends ``RuntimeError: ...``, as a PyTorch program prints
+    them.  What it is stays in the class hierarchy and ``kind``: ``except LeafInPlaceError``,
+    ``isinstance(e, LeafInPlaceError)`` and ``e.kind`` tell the kinds apart (the instance's
+    class is a subclass of the kind, made once per kind, named as PyTorch's)."""
 
     kind: str = "autograd-error"
     """A stable identifier of the kind (``"graph-freed"``), used in reports."""
     summary: str = "autograd misuse"
     """What the kind is raised for, in a few words (the spec pages' error table)."""
+
+    def __new__(cls, *args: object, **kwargs: object) -> "AutogradError":
+        return super().__new__(_shown_class(cls), *args)
+
+    def __reduce__(self) -> tuple:
+        # pickled as the kind itself (the shown class's name is a builtin's, RuntimeError)
+        cls = type(self)
+        return (cls.__mro__[1] if cls in _SHOWN.values() else cls, self.args)
+
+
+_SHOWN: dict[type, type] = {}
+
+
+def _shown_class(kind: type) -> type:
+    """The class a raised ``kind`` has: a subclass named as the builtin exception PyTorch
+    raises (its first builtin base, ``RuntimeError``), in ``builtins`` so tracebacks print
+    just that name."""
+    if kind in _SHOWN.values():  # already the shown one (unpickling, copying)
+        return kind
+    shown = _SHOWN.get(kind)
+    if shown is None:
+        name = next(c.__name__ for c in kind.__mro__ if c.__module__ == "builtins")
+        shown = _SHOWN[kind] = type(name, (kind,), {"__module__": "builtins",
+                                                    "__qualname__": name,
+                                                    "__doc__": kind.__doc__})
+    return shown
 
 
 class GraphFreedError(AutogradError):

@@ -133,7 +133,9 @@ def test_divergence_programs_run_on_gradspec_and_name_a_clause(run_python, tmp_p
     assert done.returncode == 0, done.stderr[-2000:]
     doc = json.loads(out.read_text())
     answers = {row["program"]: row["answers"]["gradspec"] for row in doc["programs"]}
-    assert answers["01_nonscalar_backward.py"].startswith("error: NonScalarBackwardError")
+    # (a raised kind shows as PyTorch's exception does: RuntimeError, with its first words)
+    assert answers["01_nonscalar_backward.py"].startswith(
+        "error: RuntimeError: grad can be implicitly created only for scalar outputs")
     assert answers["03_two_graphs_accumulate.py"] == "[4, 6]"
     assert "03_two_graphs_accumulate.py" in done.stdout
 
