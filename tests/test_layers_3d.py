@@ -182,3 +182,21 @@ def test_pool3d_refuses_what_torch_refuses(bk):
         F.max_pool3d(bk.ones(1, 1, 2, 2, 2), (2, 2))
     with pytest.raises(RuntimeError, match="Output size is too small|smaller than kernel size"):
         F.avg_pool3d(bk.ones(1, 1, 1, 1, 1), 2)
+
+
+@pytest.mark.parametrize("shape, size", [((2, 3, 13, 11), (5, 4)), ((1, 1, 7, 7), (3, 3)),
+                                         ((2, 2, 9, 8, 7), (4, 3, 2)), ((3, 10, 10), (3, 4)),
+                                         ((1, 2, 32, 32), (7, 7))])
+def test_adaptive_average_pooling_gives_torchs_float32_bits(bk, T, shape, size):
+    # each window is added in PyTorch's order and divided by its sizes in turn: the same bits
+    # (``8.`` prints as torch prints it, not ``8.0000`` from an average one rounding off)
+    data = np.random.default_rng(3).standard_normal(shape).astype(np.float32)
+    outs = []
+    for t in (bk, T):
+        x = t.tensor(data.tolist(), dtype=t.float32, requires_grad=True)
+        pool = t.nn.functional.adaptive_avg_pool2d if len(size) == 2 else \
+            t.nn.functional.adaptive_avg_pool3d
+        y = pool(x, size)
+        outs.append((np.asarray(y.tolist(), dtype=np.float32), y.grad_fn.name()))
+    assert outs[0][1] == outs[1][1]
+    np.testing.assert_array_equal(outs[0][0], outs[1][0])

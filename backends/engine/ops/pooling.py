@@ -1,9 +1,11 @@
 """Pooling over two or three spatial dims: max_pool2d/3d, avg_pool2d/3d (over sliding windows,
-`.windows`) and adaptive_avg_pool2d/3d (one averaging matrix per spatial dim, `.linmaps`), with
+`.windows`) and adaptive_avg_pool2d/3d (each window added in PyTorch's order; its gradient one
+averaging matrix per spatial dim, `.linmaps`), with
 PyTorch's output sizes, ceil_mode, padding rules and node names."""
 
 from __future__ import annotations
 
+import itertools
 import math
 from typing import Any
 
@@ -69,19 +71,38 @@ class AvgPool2DBackward0(Node):
 
 @register("adaptive_avg_pool2d")
 class AdaptiveAvgPool2DBackward0(Node):
-    """Averages over PyTorch's adaptive windows (``floor(i n / m)`` to ``ceil((i + 1) n / m)``),
-    as one averaging matrix per spatial dim."""
+    """Averages over PyTorch's adaptive windows (``floor(i n / m)`` to ``ceil((i + 1) n / m)``).
+    The forward adds each window's elements in PyTorch's order (row by row, one after the
+    other) and divides by the window's size along each dim in turn, so the values are
+    PyTorch's to the bit; the gradient divides the same way and spreads each share over its
+    window with one 0/1 matrix per spatial dim."""
 
     quiet = True
-    __slots__ = ("maps", "dims")
+    __slots__ = ("maps", "dims", "counts")
     saves = (0,)
-    keeps = ("maps",)
+    keeps = ("maps", "counts")
 
-    def forward(self, xp, x, maps):
+    def forward(self, xp, x, maps, plan):
         self.maps, self.dims = maps, len(maps)  # (the name outlives the freed maps)
-        return linmaps.apply_raw(xp, x, maps)
+        index, counts, out_size = plan
+        counts = tuple(xp.astype(c, x.dtype) for c in counts)
+        self.counts = counts
+        lead = tuple(x.shape[:-len(maps)])
+        flat = xp.reshape(x, lead + (-1,))
+        # one zero after the elements: where a window shorter than the longest one points
+        flat = xp.concat([flat, xp.zeros(lead + (1,), dtype=x.dtype)], axis=-1)
+        picked = xp.reshape(xp.take(flat, xp.reshape(index, (-1,)), axis=len(lead)),
+                            lead + tuple(index.shape))
+        # the window's position is not the fastest axis: the host adds in order, not pairwise
+        out = xp.reshape(xp.sum(picked, axis=len(lead)), lead + out_size)
+        for count in counts:
+            out = out / count
+        return out
 
     def backward(self, F, g, x):
+        # each window's share, divided as the forward divides, then spread over its elements
+        for count in self.counts:
+            g = g / count
         label = self.name().replace("Backward0", "BackwardBackward0")
         return (F.tie(linmaps.adjoint(F, g, self.maps), label, x),)
 
@@ -307,7 +328,45 @@ def _adaptive_avg_pool(op: str, dims: int, node_cls: type, input: Any, output_si
         rows = []
         for i in range(m):
             start, end = (i * n) // m, -((-(i + 1) * n) // m)
-            rows.append([(j, 1.0 / (end - start)) for j in range(start, end)])
+            rows.append([(j, 1.0) for j in range(start, end)])  # (the sizes divide apart)
         maps.append(linmaps.matrix(type(x)._xp, rows, n, x._data.dtype))
-    out = unary(node_cls, x, maps=tuple(maps))
-    return out.squeeze(0) if unbatched else out
+    # (the node pools the trailing dims whatever leads them: an unbatched input as it is, so
+    # its grad_fn is the pooling node, as PyTorch's)
+    return unary(node_cls, input if unbatched else x, maps=tuple(maps),
+                 plan=_window_plan(type(x)._xp, size, sizes))
+
+
+def _window_plan(xp: Any, size: tuple[int, ...], out_size: tuple[int, ...]) -> tuple:
+    """Adaptive pooling's windows as `AdaptiveAvgPool2DBackward0` adds them: ``index`` (K, M),
+    for each of the M output cells the flat positions of its window's elements in row-major
+    order (the position one past the last element where the window has fewer than K), the
+    windows' sizes along each dim (shaped to divide the output), and the output size.  Made
+    once per namespace and shape: a model pools the same shapes at every step."""
+    key = (xp, size, out_size)
+    found = _PLANS.get(key)
+    if found is not None:
+        return found
+    per_dim = [[((i * n) // m, -((-(i + 1) * n) // m)) for i in range(m)]
+               for n, m in zip(size, out_size)]
+    strides = [math.prod(size[d + 1:]) for d in range(len(size))]
+    cells = list(itertools.product(*per_dim))
+    total = math.prod(size)
+    windows = []
+    for cell in cells:
+        ranges = [range(start, end) for start, end in cell]
+        windows.append([sum(i * st for i, st in zip(pos, strides))
+                        for pos in itertools.product(*ranges)])
+    k = max((len(w) for w in windows), default=0)
+    index = [[w[j] if j < len(w) else total for w in windows] for j in range(k)]
+    counts = []
+    for d, spans in enumerate(per_dim):
+        shape = tuple(-1 if e == d else 1 for e in range(len(size)))
+        counts.append(xp.reshape(xp.asarray([end - start for start, end in spans]), shape))
+    plan = (xp.asarray(index, dtype=xp.int64), tuple(counts), tuple(out_size))
+    if len(_PLANS) >= 64:  # a few shapes per model: forget the oldest beyond that
+        del _PLANS[next(iter(_PLANS))]
+    _PLANS[key] = plan
+    return plan
+
+
+_PLANS: dict[tuple, tuple] = {}
