@@ -160,3 +160,20 @@ def test_lstm_projections_match_torch(bk, T, kw):
 def test_flatten_parameters_is_accepted(bk):
     m = bk.nn.GRU(2, 3)
     assert m.flatten_parameters() is None and len(m.all_weights) == 1
+
+
+@pytest.mark.parametrize("name, kw", CASES, ids=[f"{n}-{i}" for i, (n, _) in enumerate(CASES)])
+def test_outputs_end_in_torchs_nodes(bk, T, name, kw):
+    # a bidirectional layer's output is the two directions' sequences concatenated
+    # (CatBackward0), batch_first GRU/RNN outputs are swapped in place (TransposeBackward1);
+    # torch's one-direction LSTM on the CPU is its own fused kernel, the one difference
+    ours, theirs = _pair(bk, T, name, kw)
+    shown = []
+    for torch, model in ((bk, ours), (T, theirs)):
+        out = _states(name, model(torch.ones(5, 2, 3, dtype=torch.float64)))[0]
+        first = out.grad_fn.next_functions[0][0]
+        shown.append((out.grad_fn.name(), first.name() if first is not None else None))
+    if name == "LSTM" and not kw.get("bidirectional"):
+        assert shown[0][0] == shown[1][0]
+    else:
+        assert shown[0] == shown[1]

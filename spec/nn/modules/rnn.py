@@ -129,8 +129,9 @@ class RNNBase(Module):
             if directions == 1:
                 layer_output = backend.stack(outputs[0])
             else:
-                layer_output = backend.stack([backend.cat([f, b], -1)
-                                              for f, b in zip(*outputs)])
+                # both directions' sequences side by side (CatBackward0, as PyTorch's)
+                layer_output = backend.cat([backend.stack(outputs[0]),
+                                            backend.stack(outputs[1])], -1)
             if self.dropout and self.training and layer < self.num_layers - 1:
                 layer_output = F.dropout(layer_output, self.dropout, True)
             layer_input = layer_output
@@ -141,7 +142,8 @@ class RNNBase(Module):
             output, h_n = output.squeeze(1), h_n.squeeze(1)
             c_out = c_out.squeeze(1) if lstm else None
         elif self.batch_first:
-            output = output.transpose(0, 1)
+            # (PyTorch's GRU and RNN swap in place: their output's grad_fn is TransposeBackward1)
+            output = output.transpose(0, 1) if lstm else output.transpose_(0, 1)
         return (output, (h_n, c_out)) if lstm else (output, h_n)
 
     def _forward_packed(self, packed: PackedSequence, hx: Any) -> Any:
