@@ -274,6 +274,9 @@ def _walk(outputs: list, grads: list, retain_graph: bool | None, create_graph: b
                     if owner is not None:
                         retained.append((owner, g))
                         own = False
+                if x.pre:
+                    g = _call_node_prehooks(x.pre, g, raw, T)
+                    own = False
             if capture is not None:
                 if id(node) in capture:
                     captured[id(node)] = g
@@ -297,6 +300,8 @@ def _walk(outputs: list, grads: list, retain_graph: bool | None, create_graph: b
                     else:
                         grads_in = type(node).backward(node, F, g, *(
                             saved if type(saved) is tuple else node._unpack(raw)))
+                if x is not None and x.post:
+                    grads_in = _call_node_hooks(x.post, grads_in, g, raw, T)
                 if not retain_graph:
                     node._release()
             meta = node._meta
@@ -473,6 +478,48 @@ def _call_hooks(hooks: list, g: Any, raw: bool, T: type) -> Any:
                     f"from {tuple(cur.shape)} to {tuple(out.shape)}; a hook must keep its shape")
             cur = out
     return cur._data if raw else cur
+
+
+def _call_node_prehooks(hooks: list, g: Any, raw: bool, T: type) -> Any:
+    """A node's pre-hooks on ``(g,)``, each one's tuple replacing it (Node.register_prehook)."""
+    cur = (T._wrap(g) if raw else g,)
+    for hook in list(hooks):
+        out = hook(cur)
+        if out is not None:
+            cur = _hook_tuple(hook, out, cur, "grad_outputs")
+    return cur[0]._data if raw else cur[0]
+
+
+def _call_node_hooks(hooks: list, grads_in: Any, g: Any, raw: bool, T: type) -> tuple:
+    """A node's hooks on ``(grad_inputs, grad_outputs)`` after its backward, each one's tuple
+    replacing ``grad_inputs`` (Node.register_hook)."""
+    cur = tuple(None if v is None else (T._wrap(v) if raw else v) for v in grads_in)
+    outputs = (T._wrap(g) if raw else g,)
+    for hook in list(hooks):
+        out = hook(cur, outputs)
+        if out is not None:
+            cur = _hook_tuple(hook, out, cur, "grad_inputs")
+    return tuple(None if v is None else (v._data if raw else v) for v in cur)
+
+
+def _hook_tuple(hook: Any, out: Any, cur: tuple, what: str) -> tuple:
+    """A node hook's result checked: a tuple of as many gradients (or None), each of the
+    shape it replaces."""
+    name = getattr(hook, "__name__", hook)
+    if not isinstance(out, (tuple, list)) or len(out) != len(cur):
+        raise RuntimeError(f"hook {name!r} returned {type(out).__name__} where a tuple of "
+                           f"{len(cur)} {what} (tensors or None) or None was expected")
+    for new, old in zip(out, cur):
+        if new is None:
+            continue
+        if not isinstance(new, Tensor):
+            raise TypeError(f"hook {name!r} must return tensors or None in its {what}, got "
+                            f"{type(new).__name__}")
+        if old is not None and tuple(new.shape) != tuple(old.shape):
+            raise GradientShapeError(
+                f"hook {name!r} has changed the size of a gradient from {tuple(old.shape)} to "
+                f"{tuple(new.shape)}; a hook must keep its shape")
+    return tuple(out)
 
 
 def _accumulate(t: Tensor, g: Any, raw: bool, owned: bool = False) -> None:

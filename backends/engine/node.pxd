@@ -30,6 +30,9 @@ cdef class NodeExtra:
     cdef public object retain
     cdef public object trace
     cdef public object shown
+    cdef public object pre
+    cdef public object post
+    cdef public object metadata
 
 
 cdef class SavedInput:

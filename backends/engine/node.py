@@ -35,7 +35,7 @@ A node is a tensor's ``grad_fn``.  Its class declares
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import Any, Callable, ClassVar
 
 from gradspec.errors import GraphFreedError, SavedTensorModifiedError
 
@@ -110,13 +110,16 @@ def op_info(cls: type) -> OpInfo:
 class NodeExtra:
     """Rare per-node state, kept out of the hot path."""
 
-    __slots__ = ("hooks", "retain", "trace", "shown")
+    __slots__ = ("hooks", "retain", "trace", "shown", "pre", "post", "metadata")
 
     def __init__(self) -> None:
         self.hooks: list | None = None  # tensor hooks of the non-leaf this node produced
         self.retain: Any = None  # weakref to the non-leaf tensor that retains its grad
         self.trace: Any = None  # anomaly mode: where the node was created
         self.shown: Any = None  # next_functions as PyTorch's graph has them (see shown_next)
+        self.pre: list | None = None  # the node's own pre-hooks (register_prehook)
+        self.post: list | None = None  # the node's hooks (register_hook)
+        self.metadata: dict | None = None  # Node.metadata, made when first read
 
 
 class SavedInput:
@@ -208,6 +211,34 @@ class Node:
         if x.shown is None:  # made once: the same node objects on every read, as PyTorch's
             x.shown = shown(self, tuple(out))
         return x.shown
+
+    def register_prehook(self, fn: Callable[[tuple], Any]) -> "RemovableHandle":
+        """Call ``fn(grad_outputs)`` (a tuple of one gradient) before this node's backward
+        runs; a tuple it returns replaces ``grad_outputs``.  Returns a handle whose
+        ``remove()`` unregisters it (as ``torch.autograd.graph.Node.register_prehook``)."""
+        x = self._extra()
+        if x.pre is None:
+            x.pre = []
+        x.pre.append(fn)
+        return RemovableHandle(x.pre, fn)
+
+    def register_hook(self, fn: Callable[[tuple, tuple], Any]) -> "RemovableHandle":
+        """Call ``fn(grad_inputs, grad_outputs)`` after this node's backward has computed the
+        gradients of its inputs (None where an input needs none); a tuple it returns replaces
+        ``grad_inputs`` (as ``torch.autograd.graph.Node.register_hook``)."""
+        x = self._extra()
+        if x.post is None:
+            x.post = []
+        x.post.append(fn)
+        return RemovableHandle(x.post, fn)
+
+    @property
+    def metadata(self) -> dict:
+        """A dict of the user's own, kept with the node (PyTorch's ``Node.metadata``)."""
+        x = self._extra()
+        if x.metadata is None:
+            x.metadata = {}
+        return x.metadata
 
     @property
     def needs_input_grad(self) -> tuple[bool, ...]:
