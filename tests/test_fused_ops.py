@@ -403,3 +403,31 @@ def test_cross_entropy_one_hot_either_way_matches_torch(bk, T, classes):
         nn.functional.cross_entropy(got, bk.tensor(np.array([0, classes, 1, 2, 0])))
     with pytest.raises(IndexError, match="-1"):
         nn.functional.cross_entropy(got, bk.tensor(np.array([0, -1, 1, 2, 0])))
+
+
+GRAPHS = {
+    "matmul-3d-2d": lambda t, x, w, v: x @ w,
+    "matmul-3d-1d": lambda t, x, w, v: x @ v,
+    "matmul-3d-3d": lambda t, x, w, v: x @ x.transpose(1, 2),
+    "bmm": lambda t, x, w, v: t.bmm(x, x.transpose(1, 2)),
+    "reshape-copies": lambda t, x, w, v: x.transpose(1, 2).reshape(-1),
+    "flatten-copies": lambda t, x, w, v: x.transpose(1, 2).flatten(),
+    "reshape-views": lambda t, x, w, v: x.reshape(6, 4),
+    "repeat-interleave": lambda t, x, w, v: v.repeat_interleave(2),
+}
+
+
+@pytest.mark.parametrize("name", sorted(GRAPHS))
+@pytest.mark.parametrize("backend", ["numpy", "strict"])
+def test_products_and_reshapes_show_torchs_graph(backend, name):
+    # batched matmul is PyTorch's folded product viewed back; a reshape that copies is
+    # _unsafe_view of a clone: the engine computes each in one node and shows that graph
+    torch = pytest.importorskip("torch")
+    bk = load_or_skip(backend)
+    graphs = []
+    for t in (bk, torch):
+        x = t.ones(2, 3, 4, dtype=t.float64, requires_grad=True)
+        w = t.ones(4, 5, dtype=t.float64, requires_grad=True)
+        v = t.ones(4, dtype=t.float64, requires_grad=True)
+        graphs.append(_graph(GRAPHS[name](t, x, w, v).grad_fn))
+    assert graphs[0] == graphs[1]

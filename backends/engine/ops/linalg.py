@@ -28,7 +28,23 @@ class MmBackward0(Node):
             return "MvBackward0"
         if na == nb == 2:
             return "MmBackward0"
-        return "BmmBackward0" if na > 2 or nb > 2 else "MmBackward0"
+        if na > 2:  # PyTorch folds the batch into one product and views the result back
+            return "UnsafeViewBackward0"
+        return "BmmBackward0" if nb > 2 else "MmBackward0"
+
+    def shown_next(self, edges):
+        # the graph PyTorch's matmul records for a batched first operand: the product of its
+        # rows flattened (mm, mv), or of both expanded to a batch (bmm), viewed back
+        na, nb = self.nd
+        a_edge, b_edge = edges
+        if na <= 2:
+            return edges
+        if nb == 2:
+            return (shown("MmBackward0", shown("ViewBackward0", a_edge), b_edge),)
+        if nb == 1:
+            return (shown("MvBackward0", shown("ViewBackward0", a_edge), b_edge),)
+        return (shown("BmmBackward0", shown("ViewBackward0", shown("ExpandBackward0", a_edge)),
+                      shown("ViewBackward0", shown("ExpandBackward0", b_edge))),)
 
     def backward(self, F, g, a, b):
         na, nb = self.nd
@@ -50,6 +66,22 @@ class MmBackward0(Node):
             if nb == 1:
                 gb = F.reshape(gb, gb.shape[:-1])
         return ga, gb
+
+
+@register("bmm", public=False)
+class BmmBackward0(Node):
+    """``torch.bmm`` of (b, n, m) and (b, m, p): one node over its two inputs, as PyTorch's
+    (matmul of batches shows PyTorch's folded graph instead, `MmBackward0.shown_next`)."""
+
+    save_map = {0: (1,), 1: (0,)}
+
+    def forward(self, xp, a, b):
+        return xp.matmul(a, b)
+
+    def backward(self, F, g, a, b):
+        ea, eb = self._next
+        return (g @ F.matrix_transpose(b) if ea is not None else None,
+                F.matrix_transpose(a) @ g if eb is not None else None)
 
 
 def matmul(a: Any, b: Any) -> Any:

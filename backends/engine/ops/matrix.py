@@ -239,11 +239,16 @@ def _check_bmm(what: str, a: Any, b: Any) -> None:
 
 def bmm(input: Any, mat2: Any) -> Any:
     """Batched matrix product of (b, n, m) and (b, m, p) tensors (no broadcasting)."""
-    from .linalg import matmul
+    from ..apply import binary
+    from .linalg import BmmBackward0
 
     _matrix_args("bmm", input, mat2)
     _check_bmm("bmm", input, mat2)
-    return matmul(input, mat2)
+    if input._data.dtype != mat2._data.dtype:  # (no promotion in products, as matmul's)
+        from .linalg import matmul
+
+        return matmul(input, mat2)
+    return binary(BmmBackward0, input, mat2)
 
 
 def outer(input: Any, vec2: Any) -> Any:

@@ -215,10 +215,12 @@ def repeat_interleave(input: Any, repeats: Any = None, dim: Any = None, *,
     if r < 0:
         raise RuntimeError(f"repeat_interleave(): repeats must be non-negative, got {r}")
     shape = tuple(input.shape)
-    from .views import expand, unsqueeze
+    from .views import _reshape, expand, unsqueeze
 
     wide = expand(unsqueeze(input, d + 1), shape[:d + 1] + (r,) + shape[d + 1:])
-    return reshape(wide, shape[:d] + (shape[d] * r,) + shape[d + 1:])
+    # (PyTorch clones the expanded tensor and views it: ViewBackward0 over CloneBackward0)
+    return _reshape(wide, shape[:d] + (shape[d] * r,) + shape[d + 1:], view=False,
+                    copied="ViewBackward0")
 
 
 def flip(input: Any, *axes: Any, dims: Any = None) -> Any:

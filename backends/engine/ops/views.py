@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..apply import _edge, apply, unary
-from ..node import Node, register
+from ..node import Node, register, shown
 from ..tensor import Tensor
 from . import indexing
 
@@ -51,14 +51,18 @@ def infer_shape(shape: tuple, numel: int) -> tuple[int, ...]:
 
 @register("reshape")
 class ViewBackward0(Node):
-    __slots__ = ("shape", "label")
+    __slots__ = ("shape", "label", "copied")
 
     def forward(self, xp, a, shape, view, label="ViewBackward0"):
-        self.shape, self.label = a.shape, label
+        self.shape, self.label, self.copied = a.shape, label, not view
         return xp.reshape(a, shape, copy=False) if view else xp.reshape(a, shape)
 
     def name(self):
         return self.label
+
+    def shown_next(self, edges):
+        # a reshape that had to copy is PyTorch's _unsafe_view of a clone
+        return (shown("CloneBackward0", edges[0]),) if self.copied else edges
 
     def backward(self, F, g, a):
         return (F.reshape(g, self.shape),)
@@ -251,9 +255,10 @@ def _view(a: Any, node_cls: type, step: tuple, **params: Any) -> Any:
 
 
 def _reshape(a: Any, shape: tuple, view: bool, label: str = "ViewBackward0",
-             valid: bool = False) -> Any:
+             valid: bool = False, copied: str = "UnsafeViewBackward0") -> Any:
     """``a`` in ``shape`` (checked and -1 inferred unless ``valid``): a view where the memory
-    layout allows, else (unless ``view`` is required) a copy."""
+    layout allows, else (unless ``view`` is required) a copy, named ``copied`` then (PyTorch's
+    reshape copies as ``_unsafe_view(clone(a))``)."""
     if not valid:
         shape = infer_shape(shape, a.numel())
     step = ("reshape", shape)
@@ -264,6 +269,8 @@ def _reshape(a: Any, shape: tuple, view: bool, label: str = "ViewBackward0",
             raise RuntimeError(
                 f"view size is not compatible with input tensor's size and stride ({exc}); use "
                 ".reshape(...) instead") from None
+    if label == "ViewBackward0":  # (shown over CloneBackward0, as PyTorch's graph has it)
+        label = copied
     return unary(ViewBackward0, a, shape=shape, view=False, label=label)  # reshape copies
 
 
