@@ -418,12 +418,12 @@ GRAPHS = {
 
 
 @pytest.mark.parametrize("name", sorted(GRAPHS))
-@pytest.mark.parametrize("backend", ["numpy", "strict"])
-def test_products_and_reshapes_show_torchs_graph(backend, name):
+@pytest.mark.parametrize("engine", ["numpy", "strict"])
+def test_products_and_reshapes_show_torchs_graph(engine, name):
     # batched matmul is PyTorch's folded product viewed back; a reshape that copies is
     # _unsafe_view of a clone: the engine computes each in one node and shows that graph
     torch = pytest.importorskip("torch")
-    bk = load_or_skip(backend)
+    bk = load_or_skip(engine)
     graphs = []
     for t in (bk, torch):
         x = t.ones(2, 3, 4, dtype=t.float64, requires_grad=True)
