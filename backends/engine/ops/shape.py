@@ -188,8 +188,8 @@ def repeat_interleave(input: Any, repeats: Any = None, dim: Any = None, *,
         counts = input._data
         return type(input)._wrap(xp.repeat(xp.arange(counts.shape[0], dtype=eng.int64), counts))
     dim = dim_of(dim, axis, "repeat_interleave")
-    if dim is None:
-        input, d = reshape(input, (-1,)), 0
+    if dim is None:  # flattened first (a vector as it is: no view node, as in PyTorch)
+        input, d = (input if input.ndim == 1 else reshape(input, (-1,))), 0
     else:
         d = axis_of(dim, input.ndim, "repeat_interleave")
         if input.ndim == 0:
