@@ -33,6 +33,7 @@ SIGNS4 = np.where(RNG.normal(size=(6, 4)) > 0, 1.0, -1.0)
 LABELS = (RNG.uniform(size=(6, 4)) > 0.5).astype(float)
 COUNTS = RNG.poisson(3.0, size=(6, 4)).astype(float)
 VAR = RNG.uniform(0.0, 2.0, size=(6, 4))
+CLASSES = RNG.integers(0, 4, size=(6,))
 VAR[0, 0] = 1e-9  # below eps: floored for the value, the gradient passes
 
 # name -> (make the module from its nn namespace, arrays that get gradients, constants)
@@ -56,6 +57,9 @@ CASES = {
                               [np.abs(X) + 0.1], [COUNTS]),
     "multilabel-soft-margin": (lambda nn, r: nn.MultiLabelSoftMarginLoss(reduction=r), [X],
                                [LABELS]),
+    "multi-margin": (lambda nn, r: nn.MultiMarginLoss(reduction=r), [X], [CLASSES]),
+    "multi-margin-p2": (lambda nn, r: nn.MultiMarginLoss(p=2, margin=0.7, reduction=r), [X],
+                        [CLASSES]),
 }
 
 
@@ -111,3 +115,25 @@ def test_losses_check_their_arguments(bk):
         nn.CosineEmbeddingLoss()(bk.zeros(2, 3), bk.zeros(2, 4), bk.ones(2))
     with pytest.raises(ValueError, match="not a valid value for reduction"):
         nn.SoftMarginLoss(reduction="average")
+
+
+def test_multi_margin_weight_and_a_single_sample_like_torch(bk, T):
+    outs = []
+    for torch in (bk, T):
+        x = torch.tensor(X, requires_grad=True)
+        weighted = torch.nn.MultiMarginLoss(
+            p=2, weight=torch.tensor([0.5, 1.0, 2.0, 0.1], dtype=torch.float64))
+        one = torch.nn.functional.multi_margin_loss(x[0], torch.tensor(CLASSES[:1]),
+                                                    reduction="none")
+        scalar = torch.nn.functional.multi_margin_loss(x[1], torch.tensor(int(CLASSES[1])),
+                                                       reduction="none")
+        assert tuple(scalar.shape) == ()
+        loss = weighted(x, torch.tensor(CLASSES)) + one.sum() + scalar
+        loss.backward()
+        outs.append((tuple(one.shape), host(loss), host(x.grad)))
+    assert outs[0][0] == outs[1][0]
+    np.testing.assert_allclose(outs[0][1], outs[1][1], rtol=1e-10)
+    np.testing.assert_allclose(outs[0][2], outs[1][2], rtol=1e-10, atol=1e-12)
+    with pytest.raises(ValueError, match="only p == 1 and p == 2"):
+        bk.nn.MultiMarginLoss(p=3)
+

@@ -140,6 +140,7 @@ from .modules import (
     GaussianNLLLoss,
     PoissonNLLLoss,
     MultiLabelSoftMarginLoss,
+    MultiMarginLoss,
     InstanceNorm1d,
     InstanceNorm2d,
     InstanceNorm3d,
@@ -222,6 +223,7 @@ __all__ = [
     # margin, ranking and likelihood losses
     "SoftMarginLoss", "MarginRankingLoss", "HingeEmbeddingLoss", "CosineEmbeddingLoss",
     "TripletMarginLoss", "GaussianNLLLoss", "PoissonNLLLoss", "MultiLabelSoftMarginLoss",
+    "MultiMarginLoss",
     "AdaptiveMaxPool1d", "AdaptiveMaxPool2d",
     "Dropout1d", "Dropout2d", "Dropout3d", "Softmax2d", "ChannelShuffle", "Bilinear",
     "EmbeddingBag",

@@ -60,7 +60,8 @@ __all__ = [
     "softshrink", "softsign", "tanhshrink", "threshold",
     # margin, ranking and likelihood losses, composed
     "cosine_embedding_loss", "gaussian_nll_loss", "hinge_embedding_loss", "margin_ranking_loss",
-    "multilabel_soft_margin_loss", "poisson_nll_loss", "soft_margin_loss", "triplet_margin_loss",
+    "multi_margin_loss", "multilabel_soft_margin_loss", "poisson_nll_loss", "soft_margin_loss",
+    "triplet_margin_loss",
     # in-place activations, rrelu; sliding blocks, sampling, unpooling, power pooling;
     # deprecated resizing names; rms_norm, gumbel_softmax
     "celu_", "elu_", "hardtanh_", "leaky_relu_", "relu_", "rrelu", "rrelu_", "selu_",
@@ -957,6 +958,33 @@ def poisson_nll_loss(input: Any, target: Any, log_input: bool = True, full: bool
         B = backend_of(input)
         stirling = target * target.log() - target + 0.5 * (2 * math.pi * target).log()
         losses = losses + B.where(target > 1, stirling, B.zeros_like(stirling))
+    return _reduced(losses, size_average, reduce, reduction)
+
+
+def multi_margin_loss(input: Any, target: Any, p: int = 1, margin: float = 1.0,
+                      weight: Any = None, size_average: Any = None, reduce: Any = None,
+                      reduction: str = "mean") -> Any:
+    """The multi-class hinge loss of (N, C) (or (C,)) scores against class indices: for each
+    sample, ``max(0, margin - x[y] + x[i]) ** p`` summed over the classes ``i != y`` (each
+    times ``weight[y]`` when given) and divided by C, then reduced over the batch."""
+    if p not in (1, 2):
+        raise ValueError(f"only p == 1 and p == 2 supported, got p={p!r}")
+    if input.dim() not in (1, 2):
+        raise RuntimeError(f"multi_margin_loss: expected a 1-D or 2-D input (scores by class), "
+                           f"got {input.dim()}-D of shape {tuple(input.shape)}")
+    scores = input if input.dim() == 2 else input.unsqueeze(0)
+    picks = target.reshape(-1, 1)
+    if picks.shape[0] != scores.shape[0]:
+        raise RuntimeError(f"multi_margin_loss: {scores.shape[0]} samples but "
+                           f"{picks.shape[0]} targets; give one class index per sample")
+    hinge = (margin - scores.gather(1, picks) + scores).clamp(min=0)
+    if p == 2:
+        hinge = hinge * hinge
+    if weight is not None:
+        hinge = hinge * weight.gather(0, picks.reshape(-1)).unsqueeze(1)
+    losses = hinge.scatter(1, picks, 0.0).sum(1) / scores.shape[1]  # (the target's own: none)
+    if input.dim() == 1 and target.dim() == 0:  # (a 1-element target keeps its dim)
+        losses = losses.squeeze(0)
     return _reduced(losses, size_average, reduce, reduction)
 
 
