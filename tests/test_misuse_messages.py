@@ -33,7 +33,9 @@ HIGHER = (r"does not require grad and does not have a grad_fn", r"create_graph=T
 DTYPE = (r"only tensors of floating point dtype can require gradients, got (int64|bool)",
          r"t\.float\(\)")
 NON_LEAF = (r"only change requires_grad flags of leaf tensors", r"detach\(\)")
-BROADCAST = (r"operands of shapes .* do not broadcast", r"equal or 1")
+BROADCAST = (r"^The size of tensor a \(\d+\) must match the size of tensor b \(\d+\) at "
+             r"non-singleton dimension \d+: .*operands of shapes .* do not broadcast",
+             r"equal or 1")
 
 MESSAGES: dict[str, tuple[str, str]] = {
     "backward_twice": GRAPH_FREED,

@@ -249,10 +249,21 @@ def apply(cls: type, args: Sequence[Any], T: type, **params: Any) -> Tensor:
 
 
 def _shape_error(cls: type, raw: Sequence[Any], exc: ValueError) -> RuntimeError:
-    shapes = " and ".join(str(tuple(getattr(a, "shape", ()))) for a in raw)
+    shapes = [tuple(getattr(a, "shape", ())) for a in raw]
+    where = ""
+    if len(shapes) == 2:  # PyTorch's words: the first clash from the last dimension back
+        a, b = shapes
+        n = max(len(a), len(b))
+        a, b = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
+        for d in range(n - 1, -1, -1):
+            if a[d] != b[d] and 1 not in (a[d], b[d]):
+                where = (f"The size of tensor a ({a[d]}) must match the size of tensor b "
+                         f"({b[d]}) at non-singleton dimension {d}: ")
+                break
+    listed = " and ".join(str(s) for s in shapes)
     return RuntimeError(
-        f"{cls.op}: operands of shapes {shapes} do not broadcast together ({exc}); make the "
-        "trailing dimensions equal or 1, e.g. with unsqueeze() or reshape()")
+        f"{where}{cls.op}: operands of shapes {listed} do not broadcast together ({exc}); make "
+        "the trailing dimensions equal or 1, e.g. with unsqueeze() or reshape()")
 
 
 def constant(T: type, data: Any) -> Tensor:

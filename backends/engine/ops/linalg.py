@@ -73,6 +73,7 @@ class BmmBackward0(Node):
     """``torch.bmm`` of (b, n, m) and (b, m, p): one node over its two inputs, as PyTorch's
     (matmul of batches shows PyTorch's folded graph instead, `MmBackward0.shown_next`)."""
 
+    quiet = True  # (products may overflow or meet NaN: PyTorch says nothing)
     save_map = {0: (1,), 1: (0,)}
 
     def forward(self, xp, a, b):
