@@ -400,6 +400,10 @@ class DataLoader(Generic[T]):
         return _backend_for(self, self.dataset, self._backend)
 
     def __iter__(self) -> Iterator[Any]:
+        if self.pin_memory and not str(getattr(self._data_backend(), "device", "cpu")).startswith(
+                "cuda"):  # (PyTorch's notice; the batches are the same either way)
+            warnings.warn("'pin_memory' argument is set as true but no accelerator is found, "
+                          "then device pinned memory won't be used.", UserWarning, stacklevel=2)
         if self._iterable:
             return self._iter_stream()
         if self.batch_sampler is None:  # batch_size=None: samples one by one, not collated
