@@ -51,8 +51,13 @@ def test_node_hooks_and_metadata_as_torchs(bk, T):
 def test_a_hook_returning_the_wrong_thing_says_so(bk):
     y = bk.ones(2, requires_grad=True) * 2
     y.grad_fn.register_hook(lambda gi, go: gi[0])
-    with pytest.raises(RuntimeError, match="where a tuple of 2 grad_inputs"):
+    with pytest.raises(TypeError, match="where a tuple of 2 grad_inputs"):
         y.sum().backward()
+    u = bk.ones(2, requires_grad=True) * 2
+    u.grad_fn.register_hook(lambda gi, go: (gi[0],))
+    with pytest.raises(RuntimeError, match=r"^hook '<lambda>' has returned an incorrect number "
+                                           r"of values \(got 1, but expected 2\)"):
+        u.sum().backward()
     z = bk.ones(2, requires_grad=True) * 2
     z.grad_fn.register_prehook(lambda go: (bk.ones(3),))
     with pytest.raises(RuntimeError, match="changed the size of a gradient from"):

@@ -506,9 +506,13 @@ def _hook_tuple(hook: Any, out: Any, cur: tuple, what: str) -> tuple:
     """A node hook's result checked: a tuple of as many gradients (or None), each of the
     shape it replaces."""
     name = getattr(hook, "__name__", hook)
-    if not isinstance(out, (tuple, list)) or len(out) != len(cur):
-        raise RuntimeError(f"hook {name!r} returned {type(out).__name__} where a tuple of "
-                           f"{len(cur)} {what} (tensors or None) or None was expected")
+    if not isinstance(out, (tuple, list)):
+        raise TypeError(f"hook {name!r} returned {type(out).__name__} where a tuple of "
+                        f"{len(cur)} {what} (tensors or None) or None was expected")
+    if len(out) != len(cur):  # (PyTorch's words first)
+        raise RuntimeError(f"hook {name!r} has returned an incorrect number of values (got "
+                           f"{len(out)}, but expected {len(cur)}): return one of the {what} "
+                           "per input of the node, None where it has none")
     for new, old in zip(out, cur):
         if new is None:
             continue
