@@ -476,3 +476,21 @@ def test_nodes_print_by_the_last_part_of_their_names_as_torchs(bk, T):
         assert ours.name() == theirs.name()
         assert re.sub(" at 0x[0-9a-f]+", "", repr(ours)) == re.sub(" at 0x[0-9a-f]+", "",
                                                                    repr(theirs))
+
+
+def test_node_types_are_named_as_torchs(bk, T):
+    """``type(fn).__name__`` (what graph tools such as torchviz print) is the node's PyTorch
+    name also where one engine class serves several (matmul's Dot/Mv, linear's View)."""
+    def types(t):
+        x = t.ones(3, dtype=t.float64, requires_grad=True)
+        w = t.ones(2, 3, dtype=t.float64, requires_grad=True)
+        b = t.ones(2, dtype=t.float64, requires_grad=True)
+        out = []
+        for y in (x @ x, w @ x, t.nn.functional.linear(x, w, b), (w.t() * 2).reshape(-1)):
+            fn = y.grad_fn
+            out.append((type(fn).__name__, fn.name(),
+                        [type(f).__name__ for f, _ in fn.next_functions if f is not None]))
+            assert isinstance(y.grad_fn, type(fn))  # the same node, read again
+        return out
+
+    assert types(bk) == types(T)

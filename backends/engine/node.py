@@ -203,7 +203,7 @@ class Node:
             if isinstance(edge, Tensor):
                 out.append((edge._accumulator(), 0))
             else:
-                out.append((edge, 0))
+                out.append((as_named(edge), 0))
         shown = type(self).shown_next
         if shown is None:
             return tuple(out)
@@ -343,6 +343,30 @@ class AccumulateGrad:
 
     def __repr__(self) -> str:
         return f"<AccumulateGrad object at {id(self):#x}>"
+
+
+def as_named(node: Any) -> Any:
+    """``node``, its class made one whose ``__name__`` is the node's ``name()`` where the two
+    differ (one node class serves several of PyTorch's: ``MmBackward0`` is also
+    ``DotBackward0``); ``type(fn).__name__`` is what graph tools such as torchviz print.  Done
+    when a user reads the node (``grad_fn``, ``next_functions``), once per node."""
+    cls = type(node)
+    if node is None or "_named" in cls.__dict__:
+        return node
+    name = node.name().rsplit("::", 1)[-1]
+    if name == cls.__name__ or not name.isidentifier():
+        return node
+    key = (cls, name)
+    named = _NAMED.get(key)
+    if named is None:
+        named = _NAMED[key] = type(name, (cls,), {"__slots__": (), "_named": True,
+                                                  "__module__": "gradspec.graph_names",
+                                                  "__doc__": cls.__doc__})
+    node.__class__ = named
+    return node
+
+
+_NAMED: dict[tuple, type] = {}
 
 
 class ShownNode:

@@ -23,7 +23,7 @@ from gradspec.errors import (
 
 from . import grad_mode
 from .grad_mode import STATE
-from .node import AccumulateGrad, RemovableHandle
+from .node import AccumulateGrad, RemovableHandle, as_named
 from .size import Size
 
 try:
@@ -153,7 +153,8 @@ class Tensor:
     @property
     def grad_fn(self) -> Any:
         self._fresh()
-        return self._grad_fn
+        fn = self._grad_fn
+        return fn if fn is None else as_named(fn)
 
     @property
     def grad(self) -> "Tensor | None":
