@@ -62,3 +62,16 @@ def test_a_hook_returning_the_wrong_thing_says_so(bk):
     z.grad_fn.register_prehook(lambda go: (bk.ones(3),))
     with pytest.raises(RuntimeError, match="changed the size of a gradient from"):
         z.sum().backward()
+
+
+def test_a_gradient_a_node_hook_kept_is_not_reused_by_the_walk(bk):
+    # linear's weight gradient is a fresh array the walk may hand to .grad and later add into
+    # in place; once a hook has seen it, it is the hook's as well: the next backward copies
+    x, w = bk.ones(2, 3), bk.ones(4, 3, requires_grad=True)
+    kept = []
+    for _ in range(2):
+        y = bk.nn.functional.linear(x, w)
+        y.grad_fn.register_hook(lambda gi, go: kept.append(gi[1]))
+        y.sum().backward()
+    assert [k.tolist()[0] for k in kept] == [[2.0, 2.0, 2.0]] * 2
+    assert w.grad.tolist()[0] == [4.0, 4.0, 4.0]

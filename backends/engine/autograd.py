@@ -305,7 +305,8 @@ def _walk(outputs: list, grads: list, retain_graph: bool | None, create_graph: b
                 if not retain_graph:
                     node._release()
             meta = node._meta
-            fresh = op_info(type(node)).fresh if raw else ()
+            # (a node hook may keep the gradients it saw: none of them is the walk's to reuse)
+            fresh = op_info(type(node)).fresh if raw and (x is None or not x.post) else ()
             nxt = node._next
             gis = tuple(grads_in)  # the same tuple when backward returned one
             for i in range(min(len(nxt), len(gis))):
