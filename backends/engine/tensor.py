@@ -21,7 +21,7 @@ from gradspec.errors import (
     RequiresGradDtypeError,
 )
 
-from . import grad_mode
+from . import grad_mode, notices
 from .grad_mode import STATE
 from .node import AccumulateGrad, RemovableHandle, as_named
 from .size import Size
@@ -524,9 +524,7 @@ class Tensor:
 
     def __float__(self) -> float:
         self._one_element("float")
-        if self._requires_grad:
-            from . import notices
-
+        if self._requires_grad and "float-requires-grad" not in notices._GIVEN:
             notices.warn("Converting a tensor with requires_grad=True to a scalar may lead to "
                          "unexpected behavior.\nConsider using tensor.detach() first.",
                          once="float-requires-grad")

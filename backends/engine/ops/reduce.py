@@ -195,14 +195,17 @@ def sum(a: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None, *, ax
         keepdims: Any = None) -> Any:
     if axis is not None or keepdims is not None:  # numpy's spellings, as PyTorch accepts them
         dim, keepdim = _aliases("sum", dim, axis, keepdim, keepdims)
-    if dtype is not None:
-        a = a.to(dtype)
+    if dtype is None:
+        a = _float_or_int(a)
+        axes = normalize_dims(dim, a.ndim)
+        return _c_order(unary(SumBackward0, a, axes=axes, keepdim=keepdim), a, axes)
+    a = a.to(dtype)
     wanted = a.dtype
     a = _float_or_int(a)
     axes = normalize_dims(dim, a.ndim)
     out = _c_order(unary(SumBackward0, a, axes=axes, keepdim=keepdim), a, axes)
     # an integer dtype= is the result's (summed in int64: the same bits modulo its width)
-    return out if dtype is None or wanted == out.dtype else out.to(wanted)
+    return out if wanted == out.dtype else out.to(wanted)
 
 
 def mean(a: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None, *, axis: Any = None,
@@ -217,7 +220,7 @@ def mean(a: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None, *, a
             f"mean(): could not infer output dtype. Input dtype must be floating point, got "
             f"{eng.dtype_name(a.dtype)}; call .float() first or pass dtype=")
     axes = normalize_dims(dim, a.ndim)
-    if 0 in a.shape:  # the mean of nothing is NaN, without the host's notices (PyTorch has none)
+    if 0 in a._data.shape:  # the mean of nothing is NaN, without the host's notices (as PyTorch)
         with warnings.catch_warnings(), eng.quiet():
             warnings.simplefilter("ignore", RuntimeWarning)
             return _c_order(unary(MeanBackward0, a, axes=axes, keepdim=keepdim), a, axes)
