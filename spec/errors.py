@@ -26,10 +26,11 @@ class AutogradError(RuntimeError):
     """What the kind is raised for, in a few words (the spec pages' error table)."""
 
     def __new__(cls, *args: object, **kwargs: object) -> "AutogradError":
+        """An instance of the kind's shown class (named as the builtin PyTorch raises)."""
         return super().__new__(_shown_class(cls), *args)
 
     def __reduce__(self) -> tuple:
-        # pickled as the kind itself (the shown class's name is a builtin's, RuntimeError)
+        """Pickled as the kind itself: the shown class's name is a builtin's."""
         cls = type(self)
         return (cls.__mro__[1] if cls in _SHOWN.values() else cls, self.args)
 
