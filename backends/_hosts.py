@@ -67,6 +67,29 @@ def numpy_quiet(np: Any) -> tuple[Any, Any] | None:
         return state, state.get()
 
 
+def keep_bits(xp: Any) -> Callable[[Any, Any, bool], Any]:
+    """The ``Host.keep`` of numpy and CuPy: ``g`` where the boolean ``keep`` is true, ``+0.0``
+    elsewhere, as ``where(keep, g, 0)`` gives, bit for bit, for a floating ``g`` of ``keep``'s
+    shape (``inplace``: written into ``g``).
+
+    The floats' bits are multiplied, as integers of their width, by the mask: a kept element
+    keeps its bits (NaN, inf and -0.0 included) and a dropped one becomes all zero bits
+    (``+0.0``, even where ``g`` held inf or NaN, which a float product would turn into NaN).
+    One pass, as cheap as ``g * keep``, where numpy's ``where`` branches per element (several
+    times slower on the random masks of a ReLU layer)."""
+    widths = {2: xp.int16, 4: xp.int32, 8: xp.int64}
+
+    def keep(g: Any, mask: Any, inplace: bool) -> Any:
+        ints = widths[g.dtype.itemsize]
+        if inplace:
+            view = g.view(ints)
+            view *= mask
+            return g
+        return (g.view(ints) * mask).view(g.dtype)
+
+    return keep
+
+
 def version() -> str:
     from importlib import metadata
 

@@ -79,7 +79,7 @@ def gradspec_backend_create(options: Mapping[str, str]) -> Any:
     import cupyx
     import numpy as np
 
-    from ._hosts import version
+    from ._hosts import keep_bits, version
     from .engine import EngineBackend, Host
 
     index = int(options.get("device", 0))
@@ -99,5 +99,6 @@ def gradspec_backend_create(options: Mapping[str, str]) -> Any:
         index_put=index_put,
         numpy=np,
         c_order=lambda a: cp.asarray(a, order="C"),
+        keep=keep_bits(cp),
     )
     return EngineBackend("cupy", xp, host, version(), "gradspec's engine over CuPy")

@@ -19,7 +19,7 @@ from gradspec.plugins import hookimpl
 def build() -> Any:
     import numpy as np
 
-    from ._hosts import NumpyRNG, numpy_quiet, version
+    from ._hosts import NumpyRNG, keep_bits, numpy_quiet, version
     from ._tuned_numpy import namespace
     from .engine import EngineBackend, Host
 
@@ -39,6 +39,7 @@ def build() -> Any:
         numpy=np,
         c_order=functools.partial(np.asarray, order="C"),  # (no Python frame per call)
         quiet=numpy_quiet(np),
+        keep=keep_bits(np),
     )
     return EngineBackend("numpy", namespace(), host, version(),
                          "gradspec's engine over numpy (CPU)")

@@ -45,6 +45,18 @@ def test_relu_passes_nothing_where_masked_whatever_the_incoming_gradient(backend
 
 @pytest.mark.clause("NONDIFF-1")
 @pytest.mark.parametrize("n", SIZES)
+def test_relu_passes_the_gradient_at_a_nan_input(backend, n):
+    # PyTorch masks where relu's output is <= 0; NaN is not, so its gradient passes
+    values = [(math.nan, -1.0, 3.0)[i % 3] for i in range(n)]
+    incoming = [(5.0, 7.0, -2.0)[i % 3] for i in range(n)]
+    x = backend.tensor(values, requires_grad=True)
+    backend.relu(x).backward(backend.tensor(incoming))
+    assert x.grad.tolist()[:3] == [5.0, 0.0, -2.0]
+    assert x.grad.sum().item() == (n // 3) * 3.0 + (5.0 if n % 3 else 0.0)
+
+
+@pytest.mark.clause("NONDIFF-1")
+@pytest.mark.parametrize("n", SIZES)
 @pytest.mark.requires("float64")
 def test_binary_cross_entropy_clamps_at_certain_probabilities(backend, n):
     if not hasattr(backend, "binary_cross_entropy"):

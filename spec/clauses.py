@@ -897,8 +897,9 @@ assert x.grad.tolist() == [[3.0, 3.0, 3.0], [3.0, 3.0, 3.0]]
        """At non-differentiable points gradients SHOULD follow PyTorch: ``relu'(0) = 0``,
        ``abs'(0) = 0``, ``clamp`` at its boundary passes the gradient, ties in ``max()``/``min()`` and
        ``maximum``/``minimum`` split it evenly, ``max(dim)`` sends it to the index it returns.
-       ``relu`` passes nothing where its input is not positive, even an infinite or NaN incoming
-       gradient; ``binary_cross_entropy`` clamps each log at -100 and floors its gradient's
+       ``relu`` passes nothing where its output is 0 (its input is not positive), even an
+       infinite or NaN incoming gradient, and passes the gradient on at a NaN input (PyTorch
+       masks where the output is ``<= 0``); ``binary_cross_entropy`` clamps each log at -100 and floors its gradient's
        ``p (1 - p)`` at 1e-12 (``p = 0, y = 1``: loss 100, gradient -1e12).  This holds at every
        size (an engine's faster path for large tensors included).""",
        "Programs should train the same on every backend, including at kinks.",

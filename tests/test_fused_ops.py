@@ -245,33 +245,48 @@ def test_a_kept_bias_gradient_is_not_the_callers_gradient(name, rows):
     assert g.tolist() == (B.ones_like(out) * 2).tolist(), "the caller's gradient changed"
 
 
-def _relu_inputs(seed, special):
-    """8192 inputs and incoming gradients of ReLU (the big path), with infinities, NaN or
-    values whose sum of squares overflows in the gradient, both kept and masked."""
+def _relu_inputs(seed, special, size=8192):
+    """Inputs and incoming gradients of ReLU, with infinities, NaN or values whose sum of
+    squares overflows in the gradient, both kept and masked; the inputs hold a NaN (whose
+    gradient PyTorch passes on), 0.0 and -0.0."""
     rng = np.random.default_rng(seed)
-    xs = rng.standard_normal(8192).astype(np.float32)
-    gs = rng.standard_normal(8192).astype(np.float32)
+    xs = rng.standard_normal(size).astype(np.float32)
+    gs = rng.standard_normal(size).astype(np.float32)
     if special == "inf":
         gs[:4] = [np.inf, -np.inf, np.inf, -np.inf]
     elif special == "nan":
         gs[:2] = np.nan
     elif special == "overflowing sum":
         gs[:] = 3e38
-    xs[:4] = [1.0, -1.0, -2.0, 2.0]  # inf/NaN both kept and masked
+    xs[:7] = [1.0, -1.0, -2.0, 2.0, np.nan, 0.0, -0.0]  # inf/NaN both kept and masked
+    gs[6] = -0.0
     return xs, gs
+
+
+def _relu_grad(xs, gs):
+    """PyTorch's threshold_backward(g, relu(x), 0): 0 where relu(x) <= 0, else g."""
+    with np.errstate(invalid="ignore"):
+        return np.where(np.maximum(xs, 0) <= 0, np.float32(0), gs)
+
+
+def _same_bits(got, want):
+    """Equal bit for bit: the sign of zero and NaN included."""
+    np.testing.assert_array_equal(np.asarray(got).view(np.uint32), want.view(np.uint32))
 
 
 @pytest.mark.parametrize("name", ["numpy", "strict"])
 @pytest.mark.parametrize("special", ["finite", "inf", "nan", "overflowing sum"])
-def test_relu_gradient_on_big_arrays_is_where_exactly(name, special):
-    # big arrays take the mask product; it must still give where(x > 0, g, 0) exactly, also
-    # where g holds inf or NaN at masked positions (the product would give NaN there)
+@pytest.mark.parametrize("size", [8, 8192])
+def test_relu_gradient_is_pytorchs_threshold_backward_bit_for_bit(name, special, size):
+    # the host's keep (the gradient's bits times the mask) must give where()'s answer, also
+    # where g holds inf or NaN at masked positions (a float product would give NaN there),
+    # and pass the gradient at a NaN input, as PyTorch does
     B = load_or_skip(name)
-    xs, gs = _relu_inputs(0, special)
+    xs, gs = _relu_inputs(0, special, size)
     x = B.tensor(xs, requires_grad=True)
     B.relu(x).backward(B.tensor(gs))
-    want = np.where(xs > 0, gs, np.float32(0))
-    np.testing.assert_array_equal(B.to_numpy(x.grad), want)  # (-0.0 equals 0.0 here)
+    _same_bits(B.to_numpy(x.grad), _relu_grad(xs, gs))
+    assert B.to_numpy(x.grad)[4] == gs[4]  # the NaN input passes its gradient on
 
 
 def _relu_into_linear(B, xs, gs):
@@ -297,13 +312,14 @@ def _patched_away(monkeypatch, method):
 def test_relu_writing_into_the_walks_own_gradient_is_where_exactly(name, special,
                                                                    monkeypatch):
     # the gradient linear's backward makes is nobody else's: relu's backward_owned masks it
-    # in place (where the namespace can), and must still give where(x > 0, g, 0) exactly
+    # in place (where the namespace can), and must still give where()'s answer bit for bit
     B = load_or_skip(name)
     xs, gs = _relu_inputs(1, special)
+    gs[4:7] = [2.5, 1.5, 0.5]  # (linear's backward makes gs * 1.0: a -0.0 would come out +0.0)
     _patched_away(monkeypatch, "backward")  # the owned path is the one taken
     x, _, out = _relu_into_linear(B, xs, gs)
     out.backward()
-    np.testing.assert_array_equal(B.to_numpy(x.grad)[0], np.where(xs > 0, gs, np.float32(0)))
+    _same_bits(B.to_numpy(x.grad)[0], _relu_grad(xs, gs))
 
 
 @pytest.mark.parametrize("name", ["numpy", "strict"])

@@ -55,6 +55,10 @@ class Host:
     # forward of node classes marked ``quiet``, never per cheap arithmetic op.  None: the
     # namespace never warns (CuPy), or keeps that state where no variable reaches it.
     quiet: tuple[Any, Any] | None = None
+    # (g, keep, inplace) -> ``where(keep, g, 0)`` exactly, for a floating ``g`` and a boolean
+    # ``keep`` of its shape, written into ``g`` when ``inplace`` (`_hosts.keep_bits`): ReLU's
+    # backward in one pass.  None: the engine calls the namespace's ``where``.
+    keep: Callable[[Any, Any, bool], Any] | None = None
     extra: dict = field(default_factory=dict)
 
 
@@ -72,16 +76,6 @@ class _Quiet:
 
     def __exit__(self, *exc: Any) -> None:
         self.var.reset(self.token)
-
-
-def _masks_scale(xp: Any) -> bool:
-    """Whether the namespace multiplies a float array by a boolean mask in place, exactly."""
-    try:
-        a = xp.asarray([2.5, -3.0], dtype=xp.float32)
-        a *= xp.asarray([True, False])
-    except Exception:  # the namespace refuses the mix (a TypeError, in array_api_strict)
-        return False
-    return a.dtype == xp.float32 and bool(a[0] == 2.5) and bool(a[1] == 0)
 
 
 class Engine:
@@ -126,9 +120,6 @@ class Engine:
         self.constants: dict[Any, dict[float, Any]] = {}
         self.anomaly = False  # anomaly mode: record where nodes are created (apply._finish)
         self.check_nan = True  # ... and fail a backward step that returns NaN
-        #: whether ``a *= mask`` scales a float array by a boolean one in place (numpy, CuPy;
-        #: the standard does not promote bool with float, array_api_strict refuses)
-        self.masks_scale = _masks_scale(xp)
         # printed as PyTorch prints its tensor class, <class 'torch.Tensor'>: it is the Tensor
         # of the namespace a program calls torch (torch = gradspec.load_backend(...))
         self.Tensor = type("Tensor", (Tensor,), {"__slots__": (), "_xp": xp, "_eng": self,

@@ -15,7 +15,7 @@ from .ops import padding, sparse, windows  # nnlib
 from .ops.loss import clamp_min_raw, onehot_raw
 from .ops.reduce import sum_to_raw
 from .ops.softmax import log_softmax_raw
-from .ops.unary import sign_raw, threshold_grad_raw
+from .ops.unary import relu_grad_raw, sign_raw
 
 NAMES = (
     "zeros_like", "ones_like", "where", "exp", "log", "sign", "sin", "cos", "threshold_grad",
@@ -50,7 +50,7 @@ class RawF:
         return sign_raw(self.xp, a)
 
     def threshold_grad(self, g: Any, x: Any) -> Any:
-        return threshold_grad_raw(self.xp, g, x)
+        return relu_grad_raw(self.eng, g, x)
 
     def sum(self, x: Any, axis: Any = None, keepdims: bool = False) -> Any:
         return self.xp.sum(x, axis=axis, keepdims=keepdims)

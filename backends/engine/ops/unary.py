@@ -170,15 +170,14 @@ class ReluBackward0(Node):
         return (F.threshold_grad(g, out),)
 
     def backward_owned(self, F, g, a, out):
-        return (threshold_grad_into_raw(F.eng, g, out),)
+        return (relu_grad_raw(F.eng, g, out, True),)
 
 
 @register("threshold_grad", public=False)
 class ThresholdBackwardBackward0(Node):
-    """``where(x > 0, g, 0)``, differentiable in ``g``; zero gradient in ``x``, which stays in
+    """``where(x <= 0, 0, g)``, differentiable in ``g``; zero gradient in ``x``, which stays in
     the graph so that relu's derivative keeps a graph under create_graph, as in PyTorch."""
 
-    quiet = True  # the masked product may meet 0 * inf before where() answers
     saves = (1,)
 
     def forward(self, xp, g, x):
@@ -209,41 +208,21 @@ class ClampBackward1(Node):
 
 
 def threshold_grad_raw(xp: Any, g: Any, x: Any) -> Any:
-    """``where(x > 0, g, 0)`` on raw arrays.  numpy's where branches per element, which costs
-    ten times a multiplication on the random masks of a ReLU layer: big arrays take
-    ``g * (x > 0)``, exact wherever it holds no NaN (zeros may come out as -0.0).  A NaN there
-    comes from a NaN in ``g``, or from an infinity at a masked position (0 * inf), so then
-    where() answers.  The product's dot product with itself finds a NaN in one BLAS pass (a
-    sum of squares: NaN exactly when an element is NaN), half the cost of isfinite and all."""
-    if g.size < MASK_MULTIPLY_FROM or g.shape != x.shape:
-        return xp.where(x > 0, g, xp.zeros_like(g))
-    out = xp.astype(x > 0, g.dtype)
-    out *= g  # in the fresh mask: one full-size array, not two
-    flat = xp.reshape(out, (-1,))
-    square = flat @ flat
-    if bool(square != square):
-        return xp.where(x > 0, g, xp.zeros_like(g))
-    return out
+    """PyTorch's ``threshold_backward(g, x, 0)`` on raw arrays: 0 where ``x <= 0``, ``g``
+    elsewhere, so a NaN in ``x`` passes ``g`` on (ReLU's derivative at NaN is taken as 1)."""
+    return xp.where(x <= 0, xp.zeros_like(g), g)
 
 
-MASK_MULTIPLY_FROM = 4096  # elements
-
-
-def threshold_grad_into_raw(eng: Any, g: Any, x: Any) -> Any:
-    """`threshold_grad_raw` written into ``g``, an array nothing else holds, where the
-    namespace multiplies by a boolean mask in place (``Engine.masks_scale``): the same values,
-    and no full-size array made (the mask is a quarter of one).  At a NaN, unmasked elements
-    still hold ``g``'s own values (times 1), so where() gives the same answer as from ``g``."""
-    xp = eng.xp
-    if not eng.masks_scale or g.size < MASK_MULTIPLY_FROM or g.shape != x.shape:
-        return threshold_grad_raw(xp, g, x)
-    mask = x > 0
-    g *= mask
-    flat = xp.reshape(g, (-1,))
-    square = flat @ flat
-    if bool(square != square):  # a NaN: where() answers, as in threshold_grad_raw
-        return xp.where(mask, g, xp.zeros_like(g))
-    return g
+def relu_grad_raw(eng: Any, g: Any, out: Any, inplace: bool = False) -> Any:
+    """ReLU's backward on raw arrays, from its output ``out`` (>= 0, or NaN): `threshold_grad_raw`,
+    where ``x <= 0`` is ``out == 0``.  With the host's ``keep`` (`Host.keep`: ``g``'s bits times
+    the mask, one pass as cheap as a product) the result is where()'s bit for bit: +0.0 where
+    dropped, even under an inf or NaN in ``g``; ``inplace`` writes it into ``g``, an array
+    nothing else holds."""
+    keep = eng.host.keep
+    if keep is None or g.shape != out.shape or not eng.is_floating(g.dtype):
+        return threshold_grad_raw(eng.xp, g, out)
+    return keep(g, out != 0, inplace)
 
 
 # ------------------------------------------------------------------ user-facing functions
