@@ -21,6 +21,7 @@ import math
 from collections.abc import Iterator
 from typing import Any
 
+from .node import short_name
 from .tensor import PARAMETERS
 
 PRECISION = 4
@@ -222,8 +223,7 @@ def tensor_repr(t: Any) -> str:
         if dtype not in (eng.default_float, eng.int64, eng.bool):
             suffixes.append(f"dtype=torch.{eng.dtype_name(dtype)}")
     if t._grad_fn is not None:
-        # (a node named with a C++ namespace, torch::autograd::Error, prints by its last part)
-        suffixes.append(f"grad_fn=<{t._grad_fn.name().rsplit('::', 1)[-1]}>")
+        suffixes.append(f"grad_fn=<{short_name(t._grad_fn)}>")
     elif t._requires_grad:
         suffixes.append("requires_grad=True")
     text = _with_suffixes(prefix + body, suffixes, indent)

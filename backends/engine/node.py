@@ -245,8 +245,7 @@ class Node:
         return tuple(e is not None for e in self._next)
 
     def __repr__(self) -> str:
-        # (a name with a C++ namespace, torch::autograd::CopySlices, shows by its last part)
-        return f"<{self.name().rsplit('::', 1)[-1]} object at {id(self):#x}>"
+        return f"<{short_name(self)} object at {id(self):#x}>"
 
     # -- engine internals -----------------------------------------------------------------------
     def _unpack(self, raw: bool) -> tuple[Any, ...]:
@@ -345,6 +344,12 @@ class AccumulateGrad:
         return f"<AccumulateGrad object at {id(self):#x}>"
 
 
+def short_name(node: Any) -> str:
+    """``node.name()`` without a C++ namespace: ``torch::autograd::CopySlices`` is shown, in
+    printed tensors and nodes, as ``CopySlices``."""
+    return node.name().rsplit("::", 1)[-1]
+
+
 def as_named(node: Any) -> Any:
     """``node``, its class made one whose ``__name__`` is the node's ``name()`` where the two
     differ (one node class serves several of PyTorch's: ``MmBackward0`` is also
@@ -353,7 +358,7 @@ def as_named(node: Any) -> Any:
     cls = type(node)
     if node is None or "_named" in cls.__dict__:
         return node
-    name = node.name().rsplit("::", 1)[-1]
+    name = short_name(node)
     if name == cls.__name__ or not name.isidentifier():
         return node
     key = (cls, name)
