@@ -113,6 +113,7 @@ BOUND: dict[str, str] = {
                      "entropy, kl_divergence)",
     "amp": "gradspec.amp (autocast, which keeps dtypes here, and GradScaler)",
     "func": "gradspec.func (grad, vjp, jacrev, jacfwd, hessian, vmap, functional_call)",
+    "testing": "gradspec.testing (assert_close, make_tensor)",
     "save": "gradspec.save (loadable on every backend)",
     "load": "gradspec.load (tensors come back on this backend)",
 }
@@ -125,7 +126,7 @@ INSTEAD: dict[str, str] = {
 
 _MODULES = {"nn": "gradspec.nn", "optim": "gradspec.optim", "utils": "gradspec.utils",
             "distributions": "gradspec.distributions", "amp": "gradspec.amp",
-            "func": "gradspec.func"}
+            "func": "gradspec.func", "testing": "gradspec.testing"}
 
 
 def surface_names() -> list[str]:
