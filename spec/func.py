@@ -116,11 +116,14 @@ def grad_and_value(func: Callable[..., Any], argnums: Any = 0,
         B = backend_of(given[0])
         with B.enable_grad():
             out, aux = _split_aux(func(*args, **kwargs), has_aux, "grad_and_value")
-            if not is_tensor(out) or out.numel() != 1:
-                shape = tuple(out.shape) if is_tensor(out) else type(out).__name__
+            if not is_tensor(out):
+                raise RuntimeError(f"grad_and_value(f)(*args): Expected f(*args) to return a "
+                                   f"Tensor, got {type(out)}")
+            if out.dim() != 0:  # (a one-element vector too, as in PyTorch)
                 raise RuntimeError(
                     f"grad_and_value(f)(*args): Expected f(*args) to return a scalar Tensor, "
-                    f"got {shape}. Maybe you wanted to use the vjp or jacrev APIs instead?")
+                    f"got tensor with {out.dim()} dims. Maybe you wanted to use the vjp or "
+                    "jacrev APIs instead?")
             inputs = [t for k in nums for t in _leaves(args[k])]
             grads = iter(_differentiate([out], inputs, None, nested))
         per_arg = tuple(_rebuild(args[k], grads) for k in nums)

@@ -109,8 +109,9 @@ def gradcheck(func: Callable[..., Any], inputs: Any, *, eps: float = 1e-6, atol:
     for i in wrt:
         if str(inputs[i].dtype).rsplit(".", 1)[-1] != "float64":
             warnings.warn(f"Input #{i} requires gradient and is not a double precision floating "
-                          "point. This check will likely fail if all the inputs are not of "
-                          "double precision floating point. ", UserWarning, stacklevel=2)
+                          "point or complex. This check will likely fail if all the inputs are "
+                          "not of double precision floating point or complex. ", UserWarning,
+                          stacklevel=2)
     outputs = _flat_outputs(func(*inputs))
     analytical = _analytical(backend, outputs, inputs, wrt)
     numerical = _numerical(func, inputs, wrt, eps)

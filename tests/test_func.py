@@ -144,8 +144,14 @@ def test_functional_call_restores_the_module(bk):
 
 def test_transforms_refuse_as_torch_func(bk):
     F = bk.func
-    with pytest.raises(RuntimeError, match="Expected f\\(\\*args\\) to return a scalar Tensor"):
+    with pytest.raises(RuntimeError, match="Expected f\\(\\*args\\) to return a scalar Tensor, "
+                       "got tensor with 1 dims"):
         F.grad(lambda a: a * 2)(bk.ones(3))
+    with pytest.raises(RuntimeError, match="got tensor with 1 dims"):  # one element: not 0-d
+        F.grad(lambda a: (a * 2).sum(0, keepdim=True))(bk.ones(3))
+    with pytest.raises(RuntimeError, match="Expected f\\(\\*args\\) to return a Tensor, got "
+                       "<class 'float'>"):
+        F.grad(lambda a: 2.0)(bk.ones(3))
     with pytest.raises(ValueError, match="same size in the mapped dimension"):
         F.vmap(lambda a, b: a + b)(bk.ones(2, 3), bk.ones(3, 3))
     with pytest.raises(ValueError, match="We cannot vmap over non-Tensor arguments"):
