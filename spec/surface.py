@@ -120,8 +120,7 @@ BOUND: dict[str, str] = {
 
 #: What to write for a torch name the surface lacks, where the surface has a way to do it.
 INSTEAD: dict[str, str] = {
-    "bernoulli": "torch.distributions.Bernoulli(probs=p).sample(), or "
-                 "torch.empty_like(p).bernoulli_(p)",
+    "poisson": "torch.distributions.Poisson(rates).sample()",
 }
 
 _MODULES = {"nn": "gradspec.nn", "optim": "gradspec.optim", "utils": "gradspec.utils",

@@ -69,7 +69,7 @@ def test_an_exception_prints_the_scripts_traceback(tmp_path, capsys):
     ("from torch import fft", "ImportError", "torch.fft"),
     ("import torch.nn as nn; nn.Conv9d", "AttributeError", "torch.nn.Conv9d"),
     ("from torch.nn import Lineaar", "ImportError", "torch.nn.Lineaar"),
-    ("import torch; torch.vmap", "AttributeError", "torch.vmap"),
+    ("import torch; torch.stft", "AttributeError", "torch.stft"),
 ])
 def test_a_name_outside_the_surface_names_itself_and_the_backend(tmp_path, capsys, statement,
                                                                  error, names):

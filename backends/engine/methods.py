@@ -358,6 +358,31 @@ def _inplace_of(fn):
     return method
 
 
+def _inplace_named(name):
+    """``x.NAME_(...)``: the method ``NAME``'s result written into ``x``, recorded as the
+    engine records its in-place ops (the method is looked up at the call: it may be one of
+    the composed functions, attached after the engine's own)."""
+    def method(self, *args, **kwargs):
+        return self._inplace(lambda s, *a: getattr(s, name)(*a, **kwargs), *args)
+
+    method.__name__ = method.__qualname__ = f"{name}_"
+    method.__doc__ = f"In place: ``{name}``'s result written into this tensor."
+    return method
+
+
+#: methods whose in-place form (``x.NAME_()``) is their result written back, as PyTorch's
+INPLACE_FORMS = (
+    "absolute", "acos", "arccos", "asin", "arcsin", "atan", "arctan", "acosh", "arccosh",
+    "asinh", "arcsinh", "atanh", "arctanh", "cos", "cosh", "sin", "sinh", "tan", "sign", "sgn",
+    "frac", "fix", "exp2", "log2", "log10", "logit", "sinc", "deg2rad", "rad2deg", "negative",
+    "nan_to_num", "atan2", "arctan2", "hypot", "copysign", "heaviside", "xlogy", "float_power",
+    "multiply", "divide", "subtract", "true_divide", "gcd", "lcm", "ldexp", "logical_and",
+    "logical_or", "logical_xor", "logical_not", "eq", "ne", "not_equal", "lt", "less", "le",
+    "less_equal", "gt", "greater", "ge", "greater_equal", "addmm", "addmv", "addr", "addbmm",
+    "baddbmm", "cumsum", "cumprod", "renorm", "masked_scatter",
+)
+
+
 OPS_METHODS = {
     # linear algebra
     "addmm": F.addmm, "baddbmm": F.baddbmm, "bmm": F.bmm, "outer": F.outer,
@@ -518,6 +543,8 @@ def attach(cls: type) -> None:
         "swapdims_": transpose_, "swapaxes_": transpose_,
     }
     table.update(OPS_METHODS)
+    for name in INPLACE_FORMS:
+        table.setdefault(f"{name}_", _inplace_named(name))
     for name, fn in table.items():
         setattr(cls, name, fn)
     # x.T reverses the dims by permute in PyTorch, also for a matrix (x.t() is TBackward0)

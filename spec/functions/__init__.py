@@ -13,6 +13,7 @@ chosen to give the same one.  Functions are called as ``fn(backend, *args, **kwa
 from __future__ import annotations
 
 from . import (  # noqa: F401 - they fill the registry
+    aliases,
     elementwise,
     everyday,
     matrices,
@@ -22,6 +23,7 @@ from . import (  # noqa: F401 - they fill the registry
     settings,
     shapes,
     special,
+    windows,
 )
 from .registry import FUNCTIONS, INPLACE, METHODS, attach_methods, bound
 

@@ -164,6 +164,54 @@ def acos(backend: Any, input: Any) -> Any:
     return backend.atan2(((1 - x) * (1 + x)).sqrt(), x)
 
 
+@_composed("acosh", "arccosh", what="inverse hyperbolic cosine")
+def acosh(backend: Any, input: Any) -> Any:
+    """``log1p((x - 1) + sqrt((x - 1)(x + 1)))``: the inverse hyperbolic cosine, accurate near
+    1 (NaN below 1)."""
+    x = _floating(backend, input)
+    below = x - 1
+    # (two square roots, not one of the product: at 1 the derivative is inf, not 0 * inf)
+    return (below + below.sqrt() * (x + 1).sqrt()).log1p()
+
+
+def _asinh_of_positive(a: Any) -> Any:
+    # log1p(a + a**2 / (1 + sqrt(1 + a**2))) is log(a + sqrt(a**2 + 1)) without cancellation
+    square = a * a
+    return (a + square / (1 + (1 + square).sqrt())).log1p()
+
+
+@_composed("asinh", "arcsinh", what="inverse hyperbolic sine")
+def asinh(backend: Any, input: Any) -> Any:
+    """The inverse hyperbolic sine, an odd function computed on ``|x|`` (accurate near 0; its
+    derivative ``1 / sqrt(x**2 + 1)``, 1 at 0).  Beyond about 1e19 (float32) the square
+    overflows and the result is NaN, where PyTorch's is finite."""
+    x = _floating(backend, input)
+    # each side sees only its own half (clamped, whose boundary passes the gradient), so the
+    # side where() leaves out stays finite and its zero gradient stays zero
+    return backend.where(x < 0, -_asinh_of_positive((-x).clamp(min=0)),
+                         _asinh_of_positive(x.clamp(min=0)))
+
+
+@_composed("atanh", "arctanh", what="inverse hyperbolic tangent")
+def atanh(backend: Any, input: Any) -> Any:
+    """``(log1p(x) - log1p(-x)) / 2``: the inverse hyperbolic tangent (+-inf at +-1, NaN
+    beyond)."""
+    x = _floating(backend, input)
+    return (x.log1p() - (-x).log1p()) / 2
+
+
+@_composed("arctan2", what="torch.atan2")
+def arctan2(backend: Any, input: Any, other: Any) -> Any:
+    """``torch.atan2``."""
+    return backend.atan2(input, other)
+
+
+@_composed("ldexp", what="input * 2 ** other")
+def ldexp(backend: Any, input: Any, other: Any) -> Any:
+    """``input * 2 ** other``, in a floating dtype."""
+    return _floating(backend, input) * (2.0 ** _floating(backend, other))
+
+
 @_composed("deg2rad", what="degrees to radians")
 def deg2rad(backend: Any, input: Any) -> Any:
     """``input * pi / 180``."""

@@ -42,7 +42,8 @@ METHODS = frozenset({
     "mode", "take", "unique_consecutive", "index_put", "lgamma", "digamma", "polygamma",
     "mvlgamma", "erfinv", "erfc", "i0", "to_dense", "to_sparse", "cross", "ger", "adjoint",
     "diagflat", "copysign", "heaviside", "fix", "is_complex", "is_signed", "sum_to_size",
-    "is_nonzero", "gcd", "lcm", "nanmedian",
+    "is_nonzero", "gcd", "lcm", "nanmedian", "acosh", "arccosh", "asinh", "arcsinh", "atanh",
+    "arctanh", "arctan2", "ldexp", "renorm", "masked_scatter", "bernoulli", "hardshrink", "prelu",
 })
 
 

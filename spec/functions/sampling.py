@@ -180,3 +180,31 @@ def multinomial(backend: Any, input: Any, num_samples: int, replacement: bool = 
         picks = keys.topk(num_samples, dim=1)[1]
     picks = picks.to(backend.int64)
     return picks.reshape(-1) if input.dim() == 1 else picks
+
+
+@_composed("bernoulli", what="0 or 1 drawn with the input's probabilities")
+def bernoulli(backend: Any, input: Any, p: Any = None, *, generator: Any = None) -> Any:
+    """1 with probability ``input`` (or the number ``p``) at each element, else 0, in the
+    input's (floating) dtype; drawn from the backend's generator, not differentiable."""
+    if not input.is_floating_point():
+        raise RuntimeError(f"bernoulli only supports floating-point dtypes, got "
+                           f"{str(input.dtype).rsplit('.', 1)[-1]}")
+    probabilities = input.detach() if p is None else p
+    if p is None and (bool((probabilities < 0).any()) or bool((probabilities > 1).any())):
+        raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
+    out = backend.empty_like(input.detach())
+    if generator is None:
+        return out.bernoulli_(probabilities)
+    return out.bernoulli_(probabilities, generator=generator)
+
+
+@_composed("randint_like", what="random integers of the input's shape and dtype")
+def randint_like(backend: Any, input: Any, low: int = 0, high: Any = None, *, dtype: Any = None,
+                 device: Any = None, requires_grad: bool = False, **_: Any) -> Any:
+    """``randint(low, high, input.shape)`` in ``input``'s dtype (or ``dtype``);
+    ``randint_like(x, high)`` draws from ``[0, high)``."""
+    if high is None:
+        low, high = 0, low
+    out = backend.randint(int(low), int(high), tuple(input.shape),
+                          dtype=dtype if dtype is not None else input.dtype)
+    return out.requires_grad_() if requires_grad else out

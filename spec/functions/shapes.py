@@ -463,3 +463,36 @@ def fill_diagonal(backend: Any, input: Any, fill_value: Any, wrap: bool = False)
     flat = backend.arange(numel)
     mask = backend.logical_and(flat % step == 0, flat < limit).reshape(*shape)
     return backend.where(mask, backend.full_like(input, fill_value), input)
+
+
+@_composed("masked_scatter", what="a copy with the masked positions filled from a source, in order")
+def masked_scatter(backend: Any, input: Any, mask: Any, source: Any) -> Any:
+    """``input`` with the positions where ``mask`` (broadcast to its shape) is True filled by
+    the first elements of ``source``, in row-major order; differentiable in both."""
+    if str(mask.dtype).rsplit(".", 1)[-1] != "bool":
+        raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with "
+                           f"dtype {str(mask.dtype).rsplit('.', 1)[-1]}")
+    mask = mask.expand(*input.shape) if tuple(mask.shape) != tuple(input.shape) else mask
+    count = int(mask.sum())
+    if count > source.numel():
+        raise RuntimeError("masked_scatter: expected source to have at least as many "
+                           f"elements as ones in mask ({count}), got {source.numel()}")
+    out = input.clone()
+    out[mask] = source.reshape(-1)[:count].to(input.dtype)
+    return out
+
+
+@_composed("renorm", what="sub-tensors along a dim scaled down to a maximum p-norm")
+def renorm(backend: Any, input: Any, p: float, dim: int, maxnorm: float) -> Any:
+    """Each slice of ``input`` along ``dim`` whose ``p``-norm exceeds ``maxnorm`` scaled by
+    ``maxnorm / (norm + 1e-7)``; the others unchanged."""
+    if p <= 0:
+        raise RuntimeError(f"renorm: non-positive-norm not supported, got p={p}")
+    if maxnorm < 0:
+        raise RuntimeError(f"renorm: expected maxnorm to be >= 0 but got {maxnorm}")
+    d = _dim(dim, input.dim(), "renorm")
+    others = [i for i in range(input.dim()) if i != d]
+    norms = input.abs().pow(p).sum(dim=others, keepdim=True).pow(1.0 / p) if others else \
+        input.abs()
+    factor = backend.where(norms > maxnorm, maxnorm / (norms + 1e-7), backend.ones_like(norms))
+    return input * factor
