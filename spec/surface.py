@@ -114,6 +114,7 @@ BOUND: dict[str, str] = {
     "amp": "gradspec.amp (autocast, which keeps dtypes here, and GradScaler)",
     "func": "gradspec.func (grad, vjp, jacrev, jacfwd, hessian, vmap, functional_call)",
     "testing": "gradspec.testing (assert_close, make_tensor)",
+    "jit": "gradspec.jit (script and trace give back the model, run eagerly; is_scripting())",
     "save": "gradspec.save (loadable on every backend)",
     "load": "gradspec.load (tensors come back on this backend)",
 }
@@ -125,7 +126,7 @@ INSTEAD: dict[str, str] = {
 
 _MODULES = {"nn": "gradspec.nn", "optim": "gradspec.optim", "utils": "gradspec.utils",
             "distributions": "gradspec.distributions", "amp": "gradspec.amp",
-            "func": "gradspec.func", "testing": "gradspec.testing"}
+            "func": "gradspec.func", "testing": "gradspec.testing", "jit": "gradspec.jit"}
 
 
 def surface_names() -> list[str]:
@@ -327,6 +328,10 @@ class BoundNamespace(types.ModuleType):
         source, backend = self.__dict__["_source"], self.__dict__["_backend"]
         value = _MISSING
         if name in self._public():
+            value = getattr(source, name)
+        elif name.startswith("_") and callable(getattr(source, name, None)):
+            # a private class or function library code imports as it does PyTorch's
+            # (``from torch.nn.modules.batchnorm import _BatchNorm``)
             value = getattr(source, name)
         elif not name.startswith("_") and hasattr(source, "__path__"):
             try:  # a submodule not imported yet (gradspec.optim.lr_scheduler)

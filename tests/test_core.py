@@ -232,3 +232,21 @@ def test_a_build_without_a_c_compiler_installs_the_pure_engine(tmp_path):
     assert "no working C compiler" in manifest["pure"]
     assert not [n for n in names if n.endswith(".so")]
     assert "gradspec/backends/engine/node.pxd" in names
+
+
+def test_every_package_of_the_source_is_one_the_install_lists():
+    # a package left out of pyproject's list is missing from a wheel (pip install .), though
+    # an editable install finds it through the package-dir mapping
+    import tomllib
+
+    setup = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]
+    listed = set(setup["setuptools"]["packages"])
+    roots = {folder: name for name, folder in setup["setuptools"]["package-dir"].items()}
+    found = set()
+    for folder, name in roots.items():
+        for init in (ROOT / folder).rglob("__init__.py"):
+            rel = init.parent.relative_to(ROOT / folder)
+            if "_compiled" in rel.parts:
+                continue
+            found.add(".".join([name, *rel.parts]))
+    assert found <= listed, f"packages missing from pyproject.toml: {sorted(found - listed)}"

@@ -15,6 +15,7 @@ from typing import Any, Iterator, Mapping
 
 from gradspec import autograd_functional, errors, functions, gradcheck, surface
 from gradspec.devices import BackendDevice
+from gradspec.nn.parameter import Variable
 from gradspec.ops import CATALOGUE
 from gradspec.protocol import CAPABILITIES
 
@@ -76,7 +77,7 @@ class EngineBackend:
         self.autograd = surface.Namespace(
             "torch.autograd", self, backward=autograd.backward, grad=autograd.grad,
             set_detect_anomaly=self.set_detect_anomaly, detect_anomaly=self.detect_anomaly,
-            Function=function.Function, gradcheck=gradcheck.gradcheck,
+            Function=function.Function, gradcheck=gradcheck.gradcheck, Variable=Variable,
             gradgradcheck=gradcheck.gradgradcheck,
             function=surface.Namespace(
                 "torch.autograd.function", self, Function=function.Function,

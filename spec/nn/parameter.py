@@ -10,7 +10,7 @@ from __future__ import annotations
 import weakref
 from typing import Any, Iterator
 
-__all__ = ["Buffer", "Parameter", "UninitializedBuffer", "UninitializedParameter",
+__all__ = ["Buffer", "Parameter", "UninitializedBuffer", "UninitializedParameter", "Variable",
            "clear_grads", "is_tensor"]
 
 #: the tensors `Parameter` made, by id (weakly): a frozen one (requires_grad=False) is still a
@@ -60,6 +60,24 @@ class Parameter(metaclass=_ParameterType):
             mark()
         _MADE[id(param)] = param
         return param
+
+
+class _VariableType(type):
+    def __instancecheck__(cls, obj: Any) -> bool:
+        return _is_tensor(obj)
+
+
+class Variable(metaclass=_VariableType):
+    """``torch.autograd.Variable(data, requires_grad=False)``, from before tensors and
+    Variables merged: ``data`` detached (sharing its values), requiring grad as asked; every
+    tensor is an instance, as in PyTorch."""
+
+    def __new__(cls, data: Any = None, requires_grad: bool = False,  # type: ignore[misc]
+                volatile: bool = False) -> Any:
+        if data is None or not _is_tensor(data):
+            raise TypeError(f"Variable data has to be a tensor, but got "
+                            f"{type(data).__name__}")
+        return data.detach().requires_grad_(requires_grad)
 
 
 #: the tensors `Buffer` made, by id (weakly), with their ``persistent`` flag

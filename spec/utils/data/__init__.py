@@ -26,14 +26,15 @@ import math
 import warnings
 from typing import Any, Callable, Generic, Iterable, Iterator, Sequence, TypeVar
 
-from ..nn.parameter import is_tensor
-from ..plugins import backend_of, load_backend
-from ..surface import takes_backend
+from ...nn.parameter import is_tensor
+from ...plugins import backend_of, load_backend
+from ...surface import takes_backend
 
 __all__ = [
-    "BatchSampler", "ConcatDataset", "DataLoader", "Dataset", "IterableDataset", "RandomSampler",
-    "Sampler", "SequentialSampler", "Subset", "SubsetRandomSampler", "TensorDataset",
-    "WeightedRandomSampler", "default_collate", "default_convert", "random_split",
+    "BatchSampler", "ChainDataset", "ConcatDataset", "DataLoader", "Dataset", "IterableDataset",
+    "RandomSampler", "Sampler", "SequentialSampler", "StackDataset", "Subset",
+    "SubsetRandomSampler", "TensorDataset", "WeightedRandomSampler", "default_collate",
+    "default_convert", "get_worker_info", "random_split",
 ]
 
 T = TypeVar("T")
@@ -122,6 +123,58 @@ class ConcatDataset(Dataset[T]):
         which = bisect.bisect_right(self.cumulative_sizes, index)
         start = self.cumulative_sizes[which - 1] if which else 0
         return self.datasets[which][index - start]
+
+
+class ChainDataset(IterableDataset[T]):
+    """Iterable datasets one after another, as one stream."""
+
+    def __init__(self, datasets: Iterable[Dataset[T]]) -> None:
+        self.datasets = datasets
+
+    def __iter__(self) -> Iterator[T]:
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise AssertionError("ChainDataset only supports IterableDataset")
+            yield from d
+
+    def __len__(self) -> int:
+        total = 0
+        for d in self.datasets:
+            if not isinstance(d, IterableDataset):
+                raise AssertionError("ChainDataset only supports IterableDataset")
+            total += len(d)  # type: ignore[arg-type]
+        return total
+
+
+class StackDataset(Dataset[Any]):
+    """Datasets of one length side by side: sample ``i`` is the tuple of their ``i``-th
+    samples (``StackDataset(a, b)``), or a dict of them by name (``StackDataset(x=a, y=b)``)."""
+
+    def __init__(self, *args: Dataset[Any], **kwargs: Dataset[Any]) -> None:
+        if args and kwargs:
+            raise ValueError("Supported either ``tuple``- (via ``args``) or``dict``- (via "
+                             "``kwargs``) like input/output, but both types are given.")
+        parts = list(args) if args else list(kwargs.values())
+        if not parts:
+            raise ValueError("At least one dataset should be passed")
+        self._length = len(parts[0])  # type: ignore[arg-type]
+        if any(self._length != len(d) for d in parts):  # type: ignore[arg-type]
+            raise ValueError("Size mismatch between datasets")
+        self.datasets: Any = tuple(args) if args else dict(kwargs)
+
+    def __getitem__(self, index: int) -> Any:
+        if isinstance(self.datasets, dict):
+            return {k: d[index] for k, d in self.datasets.items()}
+        return tuple(d[index] for d in self.datasets)
+
+    def __len__(self) -> int:
+        return self._length
+
+
+def get_worker_info() -> None:
+    """None: batches are always loaded in the calling process (``num_workers`` is accepted
+    and changes nothing), which is what PyTorch returns outside a worker."""
+    return None
 
 
 # ---------------------------------------------------------------------------------- samplers
