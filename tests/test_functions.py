@@ -742,6 +742,13 @@ def test_logdet_of_negative_and_singular_matrices_matches_torch(bk, real):
         ours = bk.logdet(bk.tensor(matrix.tolist()))
         theirs = real.logdet(real.tensor(matrix.tolist()))
         np.testing.assert_array_equal(_host(ours), _host(theirs))
+    # a negative determinant: NaN, and a zero gradient (PyTorch's where picks a constant)
+    grads = []
+    for lib in (bk, real):
+        m = lib.tensor([[0.0, 1.0], [1.0, 0.0]], requires_grad=True)
+        lib.logdet(m).backward()
+        grads.append(m.grad.tolist())
+    assert grads[0] == grads[1] == [[0.0, 0.0], [0.0, 0.0]]
 
 
 def test_matrix_errors_say_what_torch_says(bk, real):

@@ -46,9 +46,14 @@ def test_channel_dropout_zeroes_whole_channels(bk, T, n, shape):
     assert repr(ours) == repr(theirs)
     bk.manual_seed(0)
     x = bk.tensor(np.ones(shape), requires_grad=True)
-    out = ours(x)
+    if n == 2 and len(shape) == 3:  # PyTorch reads it as (N, C, L), and says so
+        with pytest.warns(UserWarning, match="interpreted as shape \\(N, C, L\\)"):
+            out = ours(x)
+    else:
+        out = ours(x)
     values = host(out)
-    channels = values.reshape(int(np.prod(shape[:len(shape) - n])), -1)
+    lead = 2 if n == 2 or len(shape) == n + 2 else 1  # the batch and channel dims, by torch's rule
+    channels = values.reshape(int(np.prod(shape[:lead])), -1)
     for row in channels:  # each channel all zero or all 1/(1-p)
         assert set(np.round(row, 12)) <= {0.0, round(1 / 0.7, 12)} and len(set(row)) == 1
     dropped = np.mean(channels[:, 0] == 0)
@@ -65,8 +70,13 @@ def test_channel_dropout_edges_and_errors(bk):
     assert host(F.dropout1d(x, 1.0)).sum() == 0 and F.dropout1d(x, 0.0) is x
     with pytest.raises(ValueError, match="between 0 and 1"):
         bk.nn.Dropout2d(1.5)
-    with pytest.raises(RuntimeError, match="dropout2d: expected 3D or 4D input"):
-        F.dropout2d(bk.ones(2, 3), 0.5)
+    with pytest.warns(UserWarning, match="Received a 2-D input to dropout2d"):
+        assert tuple(F.dropout2d(bk.ones(2, 3), 0.5).shape) == (2, 3)  # elementwise, as torch
+    with pytest.raises(RuntimeError, match="dropout1d: Expected 2D or 3D input, but received "
+                                           "a 1D input"):
+        F.dropout1d(bk.ones(3), 0.5)
+    with pytest.warns(UserWarning, match="Received a 3-D input to dropout3d"):
+        F.dropout3d(bk.ones(2, 3, 4), 0.5)
 
 
 def test_softmax2d_and_channel_shuffle_like_torch(bk, T):

@@ -43,10 +43,11 @@ def slogdet(backend: Any, input: Any) -> Any:
 
 @_composed("logdet", what="log of the determinant (NaN where it is negative)")
 def logdet(backend: Any, input: Any) -> Any:
-    """``log(det(input))``: from `slogdet`, NaN for a negative determinant and -inf for a
-    singular matrix, as PyTorch's."""
+    """``log(det(input))``: from `slogdet`, NaN for a negative determinant (whose gradient is
+    then 0, as PyTorch's: the NaN is a constant picked by ``where``) and -inf for a singular
+    matrix."""
     sign, logabsdet = _linalg(backend, "slogdet")(input)
-    return logabsdet + sign.log()
+    return backend.where(sign < 0, backend.full_like(logabsdet, float("nan")), logabsdet)
 
 
 @_composed("cholesky", what="torch.linalg.cholesky, with torch.cholesky's upper argument")

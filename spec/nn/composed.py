@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import itertools
 import math
+import warnings
 from typing import Any
 
 from ..plugins import backend_of
@@ -288,20 +289,44 @@ def adaptive_max_pool1d(input: Any, output_size: Any, return_indices: bool = Fal
 
 def _channel_dropout(input: Any, p: float, training: bool, inplace: bool, spatial: int) -> Any:
     """Zero whole channels with probability ``p`` (the rest scaled by ``1 / (1 - p)``): the mask
-    has the input's batch and channel dims and 1 elsewhere; unbatched input has one dim
-    fewer."""
+    has the batch and channel dims and 1 elsewhere, by PyTorch's rules for each ``spatial``:
+    dropout1d takes (C, L) or (N, C, L); dropout3d (C, D, H, W) or (N, C, D, H, W), other
+    shapes with a deprecation warning, read as unbatched; dropout2d reads any input as
+    (N, C, ...), warning unless it is 4-D, and for 3-D that it is taken as (N, C, L)."""
     name = f"dropout{spatial}d"
     if isinstance(p, bool) or not 0.0 <= p <= 1.0:
         raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
-    if input.dim() not in (spatial + 1, spatial + 2):
-        raise RuntimeError(f"{name}: expected {spatial + 1}D or {spatial + 2}D input (channels, "
-                           f"{spatial} spatial dims, an optional batch dim), got "
-                           f"{input.dim()}D")
+    dim = input.dim()
+    if spatial == 1 and dim not in (2, 3):
+        raise RuntimeError(
+            f"dropout1d: Expected 2D or 3D input, but received a {dim}D input. Note that "
+            "dropout1d exists to provide channel-wise dropout on inputs with 1 spatial "
+            "dimension, a channel dimension, and an optional batch dimension (i.e. 2D or 3D "
+            "inputs).")
+    if spatial > 1 and dim not in (spatial + 1, spatial + 2):
+        warnings.warn(
+            f"{name}: Received a {dim}-D input to {name}, which is deprecated and will result "
+            "in an error in a future release. To retain the behavior and silence this warning, "
+            f"please use dropout instead. Note that {name} exists to provide channel-wise "
+            f"dropout on inputs with {spatial} spatial dimensions, a channel dimension, and an "
+            f"optional batch dimension (i.e. {spatial + 1}D or {spatial + 2}D inputs).",
+            stacklevel=3)
+    if spatial == 2 and dim == 3:
+        warnings.warn(
+            "dropout2d: Received a 3D input to dropout2d and assuming that channel-wise 1D "
+            "dropout behavior is desired - input is interpreted as shape (N, C, L), where C is "
+            "the channel dim. This behavior will change in a future release to interpret the "
+            "input as one without a batch dimension, i.e. shape (C, H, W). To maintain the 1D "
+            "channel-wise dropout behavior, please switch to using dropout1d instead.",
+            stacklevel=3)
+    batched = True if spatial == 2 else dim == spatial + 2
+    if dim + (0 if batched else 1) < 2:
+        raise RuntimeError("Feature dropout requires at least 2 dimensions in the input")
     if not training or p == 0.0:
         return input
     B = backend_of(input)
-    channels = input.dim() - spatial  # the batch (if any) and the channel dim
-    mask_shape = tuple(input.shape[:channels]) + (1,) * spatial
+    channels = 2 if batched else 1  # the batch (if any) and the channel dim
+    mask_shape = tuple(input.shape[:channels]) + (1,) * (dim - channels)
     x = _source(input, inplace)
     if p == 1.0:
         out = x * B.zeros(mask_shape, dtype=input.dtype)
@@ -317,8 +342,8 @@ def dropout1d(input: Any, p: float = 0.5, training: bool = True, inplace: bool =
 
 
 def dropout2d(input: Any, p: float = 0.5, training: bool = True, inplace: bool = False) -> Any:
-    """Channel dropout of (N, C, H, W) or (C, H, W): whole feature maps zeroed with
-    probability ``p``."""
+    """Channel dropout of (N, C, H, W): whole feature maps zeroed with probability ``p``
+    (other shapes as PyTorch reads them, with its warnings: see `_channel_dropout`)."""
     return _channel_dropout(input, p, training, inplace, 2)
 
 
