@@ -147,3 +147,16 @@ def test_ldexp_bernoulli_and_randint_like(gs):
     ints = gs.randint_like(gs.zeros(100, dtype=gs.int64), 3)
     assert ints.dtype == gs.int64 and set(ints.tolist()) <= {0, 1, 2}
     assert math.isclose(gs.asinh(gs.tensor(0.0)).item(), 0.0)
+
+
+@pytest.mark.parametrize("divisor", [5.0, -5.0, 2.5, "tensor"])
+def test_remainder_and_fmod_give_zeros_pytorchs_signs(gs, divisor):
+    values = [0.0, -0.0, 5.0, -5.0, 7.5, -7.5, 3.0]
+
+    def run(lib):
+        a = lib.tensor(values)
+        b = lib.tensor(-5.0) if divisor == "tensor" else divisor
+        return [(v, math.copysign(1.0, v)) for op in (lib.remainder, lib.fmod)
+                for v in op(a, b).tolist()]
+
+    assert run(gs) == run(torch)

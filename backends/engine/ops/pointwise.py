@@ -154,7 +154,12 @@ class RemainderBackward0(Node):
 
     def forward(self, xp, a, b):
         self.tensor_divisor = hasattr(b, "shape")
-        return xp.remainder(a, b)
+        r = xp.remainder(a, b)
+        if not _is_float(xp, r):
+            return r
+        # a zero result has the dividend's sign in PyTorch (it adds the divisor to C's fmod
+        # only where that is not 0), the divisor's in numpy: remainder(0., -5.) is 0., not -0.
+        return xp.where(r == 0, xp.copysign(r, a), r)
 
     def name(self):
         return "RemainderBackward1" if self.tensor_divisor else "RemainderBackward0"
@@ -383,9 +388,15 @@ def erf_raw(xp: Any, x: Any) -> Any:
     return xp.where(y <= 0.46875, small, xp.where(x < 0, -large, large))
 
 
+def _is_float(xp: Any, a: Any) -> bool:
+    return xp.isdtype(a.dtype, "real floating")
+
+
 def fmod_raw(xp: Any, a: Any, b: Any) -> Any:
     """C's fmod: ``|a| mod |b|`` with the sign of ``a`` (the standard has remainder only)."""
     r = xp.remainder(xp.abs(a), xp.abs(b) if hasattr(b, "shape") else abs(b))
+    if _is_float(xp, r):  # (the sign bit: fmod(-0., 5.) is -0.)
+        return xp.copysign(r, a)
     return xp.where(a < 0, -r, r)
 
 
