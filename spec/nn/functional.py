@@ -68,6 +68,9 @@ __all__ = [
     "threshold_", "affine_grid", "fold", "grid_sample", "lp_pool1d", "lp_pool2d",
     "max_unpool1d", "max_unpool2d", "unfold", "upsample", "upsample_bilinear",
     "upsample_nearest", "gumbel_softmax", "rms_norm",
+    # more layers and losses
+    "alpha_dropout", "feature_alpha_dropout", "instance_norm", "local_response_norm",
+    "multilabel_margin_loss", "pdist", "triplet_margin_with_distance_loss",
 ]
 
 REDUCTIONS = ("mean", "sum", "none")
@@ -998,3 +1001,145 @@ def multilabel_soft_margin_loss(input: Any, target: Any, weight: Any = None,
         losses = losses * weight
     losses = losses.sum(-1) / input.shape[-1]
     return _reduced(losses, size_average, reduce, reduction)
+
+
+# ------------------------------------------------------------- more layers and losses
+def instance_norm(input: Any, running_mean: Any = None, running_var: Any = None,
+                  weight: Any = None, bias: Any = None, use_input_stats: bool = True,
+                  momentum: float = 0.1, eps: float = 1e-5) -> Any:
+    """Each channel of each sample of (N, C, ...) normalized over its own positions (group
+    normalization with one group per channel), then ``* weight + bias`` per channel; the
+    running statistics, when given, move towards the batch's average instance mean and
+    unbiased variance by ``momentum``.  ``use_input_stats=False`` normalizes by them."""
+    if input.dim() < 3:
+        raise ValueError(f"instance_norm expects an input of at least 3 dimensions (N, C, ...), "
+                         f"got {input.dim()}-D")
+    if not use_input_stats:
+        return batch_norm(input, running_mean, running_var, weight, bias, False, 0.0, eps)
+    if running_mean is not None or running_var is not None:
+        dims = tuple(range(2, input.dim()))
+        with backend_of(input).no_grad():
+            if running_mean is not None:
+                running_mean.mul_(1 - momentum).add_(input.mean(dims).mean(0) * momentum)
+            if running_var is not None:
+                var = input.var(dims, correction=1).mean(0)
+                running_var.mul_(1 - momentum).add_(var * momentum)
+    return group_norm(input, input.shape[1], weight, bias, eps)
+
+
+def local_response_norm(input: Any, size: int, alpha: float = 1e-4, beta: float = 0.75,
+                        k: float = 1.0) -> Any:
+    """Each element divided by ``(k + alpha * mean of the squares of the ``size`` channels
+    around it) ** beta`` (AlexNet's normalization across channels, of (N, C, ...))."""
+    dim = input.dim()
+    if dim < 3:
+        raise ValueError(f"Expected 3D or higher dimensionality input (got {dim} dimensions)")
+    if input.numel() == 0:
+        return input
+    squares = input * input
+    if dim == 3:
+        windows = pad(squares.unsqueeze(1), (0, 0, size // 2, (size - 1) // 2))
+        div = avg_pool2d(windows, (size, 1), stride=1).squeeze(1)
+    else:
+        sizes = tuple(input.shape)
+        windows = pad(squares.reshape(sizes[0], 1, sizes[1], sizes[2], -1),
+                      (0, 0, 0, 0, size // 2, (size - 1) // 2))
+        div = avg_pool3d(windows, (size, 1, 1), stride=1).squeeze(1).reshape(sizes)
+    return input / (div * alpha + k) ** beta
+
+
+def pdist(input: Any, p: float = 2.0) -> Any:
+    """The p-norm distances between the rows of the (N, M) ``input``, each pair ``i < j``
+    once, in row-major order: N (N - 1) / 2 values."""
+    if input.dim() != 2:
+        raise RuntimeError(f"pdist only supports 2D tensors, got: {input.dim()}D")
+    if p < 0:
+        raise RuntimeError("pdist only supports non-negative p values")
+    B = backend_of(input)
+    n = input.shape[0]
+    if n < 2:
+        return B.zeros(0, dtype=input.dtype)
+    rows, cols = B.triu_indices(n, n, offset=1)
+    diffs = input[rows] - input[cols]
+    return B.linalg.vector_norm(diffs, ord=p, dim=1)
+
+
+def triplet_margin_with_distance_loss(anchor: Any, positive: Any, negative: Any, *,
+                                      distance_function: Any = None, margin: float = 1.0,
+                                      swap: bool = False, reduction: str = "mean") -> Any:
+    """``max(0, d(anchor, positive) - d(anchor, negative) + margin)`` with any distance
+    ``d`` (default `pairwise_distance`; ``swap``: the smaller negative distance), reduced."""
+    _check_reduction(reduction)
+    if margin <= 0:
+        raise ValueError(f"triplet_margin_with_distance_loss: expected margin to be greater "
+                         f"than 0, got {margin} instead")
+    distance = pairwise_distance if distance_function is None else distance_function
+    d_pos = distance(anchor, positive)
+    d_neg = distance(anchor, negative)
+    if swap:
+        d_neg = backend_of(anchor).minimum(d_neg, distance(positive, negative))
+    return _reduce((margin + d_pos - d_neg).clamp_min(0), reduction)
+
+
+def multilabel_margin_loss(input: Any, target: Any, size_average: Any = None,
+                           reduce: Any = None, reduction: str = "mean") -> Any:
+    """The multi-label hinge loss of (N, C) (or (C,)) scores: each sample's target row lists
+    its classes, ended by the first -1; the loss sums ``max(0, 1 - (x[y] - x[i]))`` over its
+    classes ``y`` and the other classes ``i``, divided by C, then reduced over the batch."""
+    if input.dim() not in (1, 2) or tuple(target.shape) != tuple(input.shape):
+        raise RuntimeError(f"multilabel_margin_loss: expected input and target of one shape, "
+                           f"(C,) or (N, C); got {tuple(input.shape)} and {tuple(target.shape)}")
+    B = backend_of(input)
+    scores = input if input.dim() == 2 else input.unsqueeze(0)
+    labels = target if target.dim() == 2 else target.unsqueeze(0)
+    classes = scores.shape[1]
+    # the targets of a row are those before its first -1
+    listed = (labels != -1).to(B.int64).cumprod(1).to(B.bool)
+    picks = B.where(listed, labels, B.zeros_like(labels))
+    hits = (labels.unsqueeze(2) == B.arange(classes)) & listed.unsqueeze(2)  # (N, j, class)
+    is_target = hits.any(1)
+    picked = scores.gather(1, picks)  # (N, C): the score of each listed target
+    hinge = (1 - (picked.unsqueeze(2) - scores.unsqueeze(1))).clamp_min(0)  # (N, target, i)
+    mask = listed.unsqueeze(2) & ~is_target.unsqueeze(1)
+    losses = B.where(mask, hinge, B.zeros_like(hinge)).sum((1, 2)) / classes
+    if input.dim() == 1:
+        losses = losses.squeeze(0)
+    return _reduced(losses, size_average, reduce, reduction)
+
+
+_SELU_NEGATIVE = -1.7580993408473766  # -scale * alpha of selu: where dropped values go
+
+
+def _alpha_dropout(input: Any, p: float, training: bool, inplace: bool, features: bool) -> Any:
+    if isinstance(p, bool) or not 0.0 <= p <= 1.0:
+        raise ValueError(f"dropout probability has to be between 0 and 1, but got {p}")
+    if not training or p == 0.0:
+        return input
+    B = backend_of(input)
+    if p == 1.0:
+        out = input * 0.0
+    else:
+        shape = (tuple(input.shape[:2]) + (1,) * (input.dim() - 2) if features
+                 else tuple(input.shape))
+        keep = (B.rand(shape, dtype=input.dtype) >= p).to(input.dtype)
+        a = ((1 - p) * (1 + p * _SELU_NEGATIVE ** 2)) ** -0.5
+        b = -a * _SELU_NEGATIVE * p
+        out = (input * keep + _SELU_NEGATIVE * (1 - keep)) * a + b
+    if inplace:
+        with B.no_grad():
+            input.copy_(out)
+        return input
+    return out
+
+
+def alpha_dropout(input: Any, p: float = 0.5, training: bool = False,
+                  inplace: bool = False) -> Any:
+    """Dropout that keeps SELU's self-normalizing mean and variance: dropped elements take
+    SELU's negative saturation value, then all are scaled and shifted back (in training)."""
+    return _alpha_dropout(input, p, training, inplace, False)
+
+
+def feature_alpha_dropout(input: Any, p: float = 0.5, training: bool = False,
+                          inplace: bool = False) -> Any:
+    """`alpha_dropout` of whole channels of (N, C, ...)."""
+    return _alpha_dropout(input, p, training, inplace, True)
