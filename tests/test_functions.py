@@ -129,8 +129,8 @@ def test_the_methods_are_the_ones_torch_has(real):
     from gradspec.functions import aliases
 
     # (the aliases of methods are those methods: the engine's tensors have them already)
-    assert functions.METHODS == {n for n in functions.FUNCTIONS if hasattr(real.Tensor, n)
-                                 and n not in aliases.AS_METHOD}
+    assert functions.METHODS | functions.PROPERTIES == {
+        n for n in functions.FUNCTIONS if hasattr(real.Tensor, n) and n not in aliases.AS_METHOD}
 
 
 def test_engine_tensors_have_the_methods(bk, real):

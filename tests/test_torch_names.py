@@ -160,3 +160,15 @@ def test_remainder_and_fmod_give_zeros_pytorchs_signs(gs, divisor):
                 for v in op(a, b).tolist()]
 
     assert run(gs) == run(torch)
+
+
+def test_real_tensors_are_their_own_real_part_and_conjugate(gs):
+    def run(lib):
+        x = lib.tensor([1.0, 2.0], requires_grad=True) * 2
+        same = [x.real is x, lib.real(x) is x, x.conj() is x, lib.conj(x) is x,
+                x.resolve_conj() is x, x.resolve_neg() is x, x.is_conj(), x.is_neg()]
+        with pytest.raises(RuntimeError) as refused:
+            x.imag
+        return same, str(refused.value)
+
+    assert run(gs) == run(torch)

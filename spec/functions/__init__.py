@@ -25,9 +25,9 @@ from . import (  # noqa: F401 - they fill the registry
     special,
     windows,
 )
-from .registry import FUNCTIONS, INPLACE, METHODS, attach_methods, bound
+from .registry import FUNCTIONS, INPLACE, METHODS, PROPERTIES, attach_methods, bound
 
 INPLACE.update(fill_diagonal_=shapes.fill_diagonal, index_fill_=shapes.index_fill,
                index_copy_=shapes.index_copy, index_put_=scans.index_put)
 
-__all__ = ["FUNCTIONS", "INPLACE", "METHODS", "attach_methods", "bound"]
+__all__ = ["FUNCTIONS", "INPLACE", "METHODS", "PROPERTIES", "attach_methods", "bound"]

@@ -143,6 +143,25 @@ def is_complex(backend: Any, input: Any) -> bool:
     return False
 
 
+@_composed("real", "conj", "resolve_conj", "resolve_neg", "conj_physical",
+           what="the tensor itself (its real part, its conjugate: the tensors are real)")
+def real(backend: Any, input: Any) -> Any:
+    """``input`` itself: a real tensor is its own real part and its own conjugate."""
+    return input
+
+
+@_composed("imag", what="refused: real tensors have no imaginary part")
+def imag(backend: Any, input: Any) -> Any:
+    """PyTorch's refusal: real tensors have no imaginary part."""
+    raise RuntimeError("imag is not implemented for tensors with non-complex dtypes.")
+
+
+@_composed("is_conj", "is_neg", what="False: no lazy conjugation or negation here")
+def is_conj(backend: Any, input: Any) -> bool:
+    """False: gradspec's tensors carry no lazy conjugate or negative bit."""
+    return False
+
+
 @_composed("is_signed", what="whether the dtype holds negative values")
 def is_signed(backend: Any, input: Any) -> bool:
     """True for floating and signed integer dtypes, False for uint8 and bool."""

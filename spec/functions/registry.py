@@ -9,7 +9,7 @@ import inspect
 from collections.abc import Callable
 from typing import Any
 
-__all__ = ["FUNCTIONS", "INPLACE", "METHODS", "attach_methods", "bound"]
+__all__ = ["FUNCTIONS", "INPLACE", "METHODS", "PROPERTIES", "attach_methods", "bound"]
 
 #: name -> (function taking the backend first, what it is): the surface's composed names; a
 #: dotted name ("linalg.pinv") lives in that sub-namespace of the backend
@@ -44,7 +44,12 @@ METHODS = frozenset({
     "diagflat", "copysign", "heaviside", "fix", "is_complex", "is_signed", "sum_to_size",
     "is_nonzero", "gcd", "lcm", "nanmedian", "acosh", "arccosh", "asinh", "arcsinh", "atanh",
     "arctanh", "arctan2", "ldexp", "renorm", "masked_scatter", "bernoulli", "hardshrink", "prelu",
+    "conj", "resolve_conj", "resolve_neg", "conj_physical", "is_conj", "is_neg",
 })
+
+
+#: the composed functions PyTorch also has as tensor properties (``x.real``)
+PROPERTIES = frozenset({"real", "imag"})
 
 
 #: in-place methods: name -> the composed function whose result they write back
@@ -62,6 +67,14 @@ def attach_methods(backend: Any, cls: type) -> None:
     for name, fn in INPLACE.items():
         if not hasattr(cls, name):
             setattr(cls, name, _inplace(backend, name, fn))
+    for name in sorted(PROPERTIES):
+        if not hasattr(cls, name):
+            setattr(cls, name, _property(backend, name))
+
+
+def _property(backend: Any, name: str) -> property:
+    fn = FUNCTIONS[name][0]
+    return property(lambda self: fn(backend, self), doc=fn.__doc__)
 
 
 def _inplace(backend: Any, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
