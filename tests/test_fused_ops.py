@@ -98,9 +98,9 @@ def test_cross_entropy_keeps_its_messages(bk, composed):
     for hide in (False, True):
         if hide:
             composed(bk)
-        with pytest.raises(IndexError, match="^cross_entropy: target 2 is out of bounds"):
+        with pytest.raises(IndexError, match="^Target 2 is out of bounds"):
             nn.CrossEntropyLoss()(scores, bk.tensor([0, 2]))
-        with pytest.raises(IndexError, match="^cross_entropy: target -1 is out of bounds"):
+        with pytest.raises(IndexError, match="^Target -1 is out of bounds"):
             nn.CrossEntropyLoss()(scores, bk.tensor([-1, 0]))
         with pytest.raises(RuntimeError, match="class indices"):  # as PyTorch's
             nn.CrossEntropyLoss()(scores, bk.tensor([0.0, 1.0]))
@@ -143,10 +143,10 @@ def test_linear_is_one_node_on_the_engine_shown_as_torchs_graph(name):
 
 def test_bce_keeps_its_message_for_out_of_range_input(bk, composed):
     p, y = bk.tensor([0.5, 1.5]), bk.tensor([0.0, 1.0])
-    with pytest.raises(RuntimeError, match="^binary_cross_entropy: all elements of input should be between"):
+    with pytest.raises(RuntimeError, match="^all elements of input should be between 0 and 1"):
         nn.BCELoss()(p, y)
     composed(bk)
-    with pytest.raises(RuntimeError, match="^binary_cross_entropy: all elements of input should be between"):
+    with pytest.raises(RuntimeError, match="^all elements of input should be between 0 and 1"):
         nn.BCELoss()(p, y)
 
 
@@ -180,7 +180,7 @@ def test_engine_op_errors_say_what_to_fix(name):
         B.binary_cross_entropy(p, y, B.tensor([1.0, 2.0], requires_grad=True))
     with pytest.raises(RuntimeError, match="one floating dtype"):
         B.binary_cross_entropy(p, B.tensor([0.0, 1.0], dtype=B.float64))
-    with pytest.raises(IndexError, match="target 3 is out of bounds for 3 classes"):
+    with pytest.raises(IndexError, match="^Target 3 is out of bounds"):
         B.cross_entropy(B.tensor([[0.0, 1.0, 2.0]]), B.tensor([3]))
     with pytest.raises(RuntimeError, match="class indices must be an int64"):  # as PyTorch
         B.cross_entropy(B.tensor([[0.0, 1.0, 2.0]]), B.tensor([0.5]))

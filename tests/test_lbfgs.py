@@ -449,8 +449,8 @@ def test_other_optimizers_defaults_match_torch(bk, T):
 
 
 @pytest.mark.parametrize("make, match", [
-    (lambda p: optim.ASGD([p], lr=-0.1), "invalid lr"),
-    (lambda p: optim.ASGD([p], weight_decay=-1.0), "invalid weight_decay"),
+    (lambda p: optim.ASGD([p], lr=-0.1), "Invalid learning rate"),
+    (lambda p: optim.ASGD([p], weight_decay=-1.0), "Invalid weight_decay value"),
     (lambda p: optim.Rprop([p], etas=(1.5, 1.2)), "Invalid eta values: 1.5, 1.2"),
     (lambda p: optim.Rprop([p], etas=(0.5,)), "etas must be a pair"),
     (lambda p: optim.Adafactor([p], beta2_decay=0.5), "beta2_decay should be <= 0"),

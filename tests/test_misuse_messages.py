@@ -22,15 +22,17 @@ ENGINES = ["numpy", "strict"]
 # case name -> (what was wrong, how to fix it): regular expressions over the message
 GRAPH_FREED = (r"second time", r"retain_graph=True")
 LEAF = (r"leaf Variable that requires grad is being used in an in-place", r"no_grad\(\)|clone\(\)")
-SAVED = (r"modified by an inplace operation: a tensor of shape \(2,\) saved by \w+Backward0",
+SAVED = (r"^one of the variables needed for gradient computation has been modified by an "
+         r"inplace operation: \[torch\.FloatTensor \[2\]\].* saved by \w+Backward0",
          r"clone\(\)|after backward\(\)")
 NON_SCALAR = (r"only for scalar outputs: output \d has shape \(2,\)", r"pass a gradient|\.sum\(\)")
-SHAPE = (r"shape of \(\d?,?\) and output\[0\] has a shape of", r"must have exactly its output's")
+SHAPE = (r"^Mismatch in shape: grad_output\[0\] has a shape of torch\.Size\(\[\d?\]\) and "
+         r"output\[0\] has a shape of", r"must have exactly its output's")
 COUNT = (r"got 2 tensors and 1 gradients", r"one gradient per output")
 UNUSED = (r"index 1 appears to not have been used", r"allow_unused=True")
 NO_PATH = (r"does not require grad and does not have a grad_fn", r"requires_grad=True")
 HIGHER = (r"does not require grad and does not have a grad_fn", r"create_graph=True")
-DTYPE = (r"only tensors of floating point dtype can require gradients, got (int64|bool)",
+DTYPE = (r"^only Tensors of floating point dtype can require gradients \(.*got (int64|bool)",
          r"t\.float\(\)")
 NON_LEAF = (r"only change requires_grad flags of leaf tensors", r"detach\(\)")
 BROADCAST = (r"^The size of tensor a \(\d+\) must match the size of tensor b \(\d+\) at "
@@ -104,22 +106,23 @@ MESSAGES: dict[str, tuple[str, str]] = {
     "matmul_of_mismatched_shapes": (r"cannot be multiplied \(1x3 and 1x3\)",
                                     r"transpose or reshape"),
     "matmul_of_mixed_dtypes": (r"same dtype, got float32 and float64", r"convert one with"),
-    "cat_of_mismatched_shapes": (r"tensor 0 has shape \(1, 2\), tensor 1 has shape \(2, 1\)",
-                                 r"must match except in dimension 0"),
+    "cat_of_mismatched_shapes": (r"Expected size 2 but got size 1 for tensor number 1",
+                                 r"^Sizes of tensors must match except in dimension 0"),
     "cat_of_0d_tensors": (r"zero-dimensional tensor", r"stack\(\) or unsqueeze\(\)"),
-    "stack_of_different_shapes": (r"got \(2,\) at entry 0 and \(3,\) at entry 1",
-                                  r"expects each tensor to be equal size"),
+    "stack_of_different_shapes": (r"got \[2\] at entry 0 and \[3\] at entry 1",
+                                  r"^stack expects each tensor to be equal size"),
     "add_of_shapes_that_do_not_broadcast": BROADCAST,
     "where_of_shapes_that_do_not_broadcast": BROADCAST,
-    "in_place_op_that_would_grow_its_target": (r"shape \(3,\) doesn't match the broadcast shape "
-                                               r"\(2, 3\)", r"out-of-place op"),
+    "in_place_op_that_would_grow_its_target": (r"^output with shape \[3\] doesn't match the "
+                                               r"broadcast shape \[2, 3\]", r"out-of-place op"),
     "view_of_a_transposed_tensor": (r"not compatible with input tensor's size and stride",
                                     r"\.reshape\("),
-    "reshape_to_a_different_size": (r"\[4, 2\] is invalid for input of size 6",
+    "reshape_to_a_different_size": (r"^shape '\[4, 2\]' is invalid for input of size 6",
                                     r"must multiply to 6"),
     "index_out_of_range": (r"index 5 is out of bounds for dimension 0 with size 3",
                            r"valid: -3 to 2"),
-    "sum_over_a_missing_dim": (r"dimension 2 is out of range", r"expected a dim in \[-1, 0\]"),
+    "sum_over_a_missing_dim": (r"^Dimension out of range .* but got 2",
+                               r"expected to be in range of \[-1, 0\]"),
     "tensor_from_a_string": (r"from str data", r"give numbers"),
     "adding_a_string": (r"operand is a str", r"torch\.tensor\("),
     "nan_in_backward_under_anomaly_mode": (r"'SqrtBackward0' returned nan values",

@@ -441,7 +441,7 @@ def test_loss_input_errors(bk):
     with pytest.raises(ValueError, match="not a valid value for reduction"):
         nn.MSELoss(reduction="avg")
     scores = bk.tensor([[1.0, 2.0], [0.5, 0.1]])
-    with pytest.raises(IndexError, match="target 2 is out of bounds for 2 classes"):
+    with pytest.raises(IndexError, match="^Target 2 is out of bounds"):
         nn.CrossEntropyLoss()(scores, bk.tensor([0, 2]))
     with pytest.raises(RuntimeError, match="class indices"):  # RuntimeError, as PyTorch's
         nn.CrossEntropyLoss()(scores, bk.tensor([0.0, 1.0]))

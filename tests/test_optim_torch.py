@@ -282,14 +282,14 @@ def test_adamw_stays_decoupled_after_loading_an_adam_state_dict(bk):
 
 # ------------------------------------------------------------------------------ errors
 @pytest.mark.parametrize("make, match", [
-    (lambda p: optim.AdamW([p], lr=-0.1), "invalid lr"),
+    (lambda p: optim.AdamW([p], lr=-0.1), "Invalid learning rate"),
     (lambda p: optim.AdamW([p], betas=(1.0, 0.9)), "beta parameter at index 0"),
-    (lambda p: optim.RMSprop([p], alpha=-0.5), "invalid alpha"),
-    (lambda p: optim.RMSprop([p], momentum=float("nan")), "invalid momentum"),
-    (lambda p: optim.Adagrad([p], lr_decay=-1.0), "invalid lr_decay"),
+    (lambda p: optim.RMSprop([p], alpha=-0.5), "Invalid alpha value"),
+    (lambda p: optim.RMSprop([p], momentum=float("nan")), "Invalid momentum value"),
+    (lambda p: optim.Adagrad([p], lr_decay=-1.0), "Invalid lr_decay value"),
     (lambda p: optim.Adagrad([p], initial_accumulator_value=-1.0),
-     "invalid initial_accumulator_value"),
-    (lambda p: optim.Adagrad([p], eps=-1e-10), "invalid eps"),
+     "Invalid initial_accumulator_value value"),
+    (lambda p: optim.Adagrad([p], eps=-1e-10), "Invalid epsilon value"),
     (lambda p: optim.SGD([p], lr=0.1, differentiable=True), "differentiable=True"),
 ], ids=["adamw-lr", "adamw-beta", "rmsprop-alpha", "rmsprop-nan-momentum", "adagrad-lr-decay",
         "adagrad-accumulator", "adagrad-eps", "differentiable"])

@@ -100,7 +100,7 @@ def grad(outputs: Any, inputs: Any, grad_outputs: Any = None, retain_graph: bool
                 r = type(t)._wrap(type(t)._xp.zeros_like(t._data))
             elif not allow_unused:
                 raise UnusedInputError(
-                    f"The differentiated tensor at index {i} appears to not have been used in the "
+                    f"The differentiated Tensor at index {i} appears to not have been used in the "
                     "graph. Set allow_unused=True if this is the desired behavior.")
         out.append(r)
     return tuple(out)
@@ -166,8 +166,8 @@ def _root_grad(i: int, t: Tensor, g: Any, raw: bool) -> Any:
                         "make it a tensor of the output's shape, e.g. torch.ones_like(output)")
     if tuple(g.shape) != tuple(t.shape):
         raise GradientShapeError(
-            f"Mismatch in shape: grad_output[{i}] has a shape of {tuple(g.shape)} and output[{i}] "
-            f"has a shape of {tuple(t.shape)}; a gradient must have exactly its output's shape")
+            f"Mismatch in shape: grad_output[{i}] has a shape of {g.shape} and output[{i}] "
+            f"has a shape of {t.shape}. (A gradient must have exactly its output's shape.)")
     if g._data.dtype != t._data.dtype:
         g = g.detach().to(t.dtype) if raw else g.to(t.dtype)
     return g._data if raw else g

@@ -92,10 +92,12 @@ class BackwardCFunction(FunctionCtx, Node):
         saved = self._saved
         if saved is FREED:
             raise GraphFreedError(
-                f"Trying to backward through the graph a second time (or directly access saved "
-                f"tensors after they have already been freed): the tensors {self.name()} saved "
-                "for backward were freed by an earlier backward() or autograd.grad(). Pass "
-                "retain_graph=True to the first call if you need them again.")
+                "Trying to backward through the graph a second time (or directly access saved "
+                "tensors after they have already been freed). Saved intermediate values of the "
+                "graph are freed when you call .backward() or autograd.grad(). Specify "
+                "retain_graph=True if you need to backward through the graph a second time or if "
+                "you need to access saved tensors after calling backward. (The freed tensors "
+                f"were saved by {self.name()}.)")
         if not saved:
             return ()
         out = []
@@ -106,7 +108,9 @@ class BackwardCFunction(FunctionCtx, Node):
             t, vc, version, position = entry
             if vc.value != version:
                 raise _modified(self, tuple(t.shape) if position is None else t[0].shape,
-                                version, vc.value, t if position is None else None)
+                                version, vc.value, t if position is None else None,
+                                t._eng.dtype_name(t._data.dtype) if position is None
+                                else "float32")
             if position is None:
                 out.append(t)
             else:  # an output: rebuilt (holding it would make a cycle output -> node -> output)

@@ -255,10 +255,12 @@ class Node:
             return saved
         if saved is FREED:
             raise GraphFreedError(
-                f"Trying to backward through the graph a second time: the tensors {self.name()} "
-                "saved for backward were freed by an earlier backward() or autograd.grad(). "
-                "Pass retain_graph=True to the first call if you need to backward through the "
-                "graph again, or recompute the forward pass."
+                "Trying to backward through the graph a second time (or directly access saved "
+                "tensors after they have already been freed). Saved intermediate values of the "
+                "graph are freed when you call .backward() or autograd.grad(). Specify "
+                "retain_graph=True if you need to backward through the graph a second time or if "
+                "you need to access saved tensors after calling backward. (The freed tensors "
+                f"were saved by {short_name(self)}; recomputing the forward pass also works.)"
             )
         out = []
         for entry in saved:
@@ -267,12 +269,14 @@ class Node:
                 t = entry.tensor
                 now = t._vc.value if t._vc is not None else 0
                 if now != entry.version:
-                    raise _modified(self, t._data.shape, entry.version, now, t)
+                    raise _modified(self, t._data.shape, entry.version, now, t,
+                                    t._eng.dtype_name(t._data.dtype))
                 out.append(t._data if raw else t)
             elif kind is SavedOutput:
                 now = entry.vc.value
                 if now != entry.version:
-                    raise _modified(self, entry.data.shape, entry.version, now, None)
+                    raise _modified(self, entry.data.shape, entry.version, now, None,
+                                    entry.dtype_owner._eng.dtype_name(entry.data.dtype))
                 if raw:
                     out.append(entry.data)
                 else:
@@ -314,17 +318,28 @@ def _holds_any(saved: tuple) -> bool:
     return False
 
 
-def _modified(node: Node, shape: tuple[int, ...], saved: int, now: int, tensor: Any) -> Exception:
+def _modified(node: Node, shape: tuple[int, ...], saved: int, now: int, tensor: Any,
+              dtype_name: str = "float32") -> Exception:
+    # PyTorch's words first (the tensor by its legacy type and shape, the op whose output it
+    # now is), then which node saved it and how to avoid it
     origin = ""
     if tensor is not None and tensor._grad_fn is not None:
-        origin = f", now the output of {tensor._grad_fn.name()}"
+        origin = f", which is output 0 of {short_name(tensor._grad_fn)},"
+    legacy = LEGACY_TYPES.get(dtype_name, "Tensor")
     return SavedTensorModifiedError(
-        "one of the tensors needed for gradient computation has been modified by an inplace "
-        f"operation: a tensor of shape {tuple(shape)} saved by {node.name()}{origin} is at "
-        f"version {now}; expected version {saved} instead. Clone it before the in-place "
-        "operation (y = y.clone()) or move the in-place operation after backward(); "
-        "gradspec.detect_anomaly() shows where the saving op was created."
+        "one of the variables needed for gradient computation has been modified by an inplace "
+        f"operation: [torch.{legacy} {list(shape)}]{origin} is at version {now}; expected "
+        f"version {saved} instead. Hint: enable anomaly detection to find the operation that "
+        "failed to compute its gradient, with torch.autograd.set_detect_anomaly(True). (It was "
+        f"saved by {short_name(node)}: clone it before the in-place operation, y = y.clone(), "
+        "or move the in-place operation after backward().)"
     )
+
+
+#: dtype name -> PyTorch's legacy tensor type name (what its error messages print)
+LEGACY_TYPES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
+                "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
+                "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
 
 
 class AccumulateGrad:

@@ -141,8 +141,8 @@ class Tensor:
     def _check_float(self, what: str) -> None:
         if not self._eng.is_floating(self._data.dtype):
             raise RequiresGradDtypeError(
-                f"{what}: only tensors of floating point dtype can require gradients, got "
-                f"{self._eng.dtype_name(self._data.dtype)}; convert first, e.g. t.float()."
+                f"only Tensors of floating point dtype can require gradients ({what}: got "
+                f"{self._eng.dtype_name(self._data.dtype)}; convert first, e.g. t.float())"
             )
 
     @property
@@ -436,9 +436,9 @@ class Tensor:
     def _write(self, data: Any) -> None:
         if tuple(data.shape) != tuple(self._data.shape):
             raise RuntimeError(
-                f"output with shape {tuple(self._data.shape)} doesn't match the broadcast shape "
-                f"{tuple(data.shape)}: an in-place op cannot change its tensor's shape; use the "
-                "out-of-place op (y = y + other)")
+                f"output with shape {list(self._data.shape)} doesn't match the broadcast shape "
+                f"{list(data.shape)} (an in-place op cannot change its tensor's shape; use the "
+                "out-of-place op, y = y + other)")
         data = self._eng.cast_like(data, self._data)
         try:
             self._data[...] = data
@@ -510,7 +510,8 @@ class Tensor:
     def numpy(self) -> Any:
         if self._requires_grad:
             raise DetachRequiredError(
-                "can't call numpy() on a tensor that requires grad; use tensor.detach().numpy()")
+                "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
+                "instead.")
         return self._eng.to_host(self._data)
 
     # numpy's operators give way to the tensor's (np.float32(2) * t is t.__rmul__), as PyTorch's

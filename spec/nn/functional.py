@@ -738,8 +738,9 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None,
 def _check_probabilities(input: Any) -> None:
     if input.numel() and (input.min().item() < 0 or input.max().item() > 1):
         raise RuntimeError(
-            "binary_cross_entropy: all elements of input should be between 0 and 1; apply "
-            "sigmoid first, or use binary_cross_entropy_with_logits on the raw scores"
+            "all elements of input should be between 0 and 1 (binary_cross_entropy takes "
+            "probabilities: apply sigmoid first, or use binary_cross_entropy_with_logits on the "
+            "raw scores)"
         )
 
 
@@ -847,7 +848,7 @@ def _check_range(input: Any, target: Any, ignore_index: int = -100) -> None:
     kept = target[target != ignore_index] if ignore_index != -100 else target
     if kept.numel() and (kept.min().item() < 0 or kept.max().item() >= classes):
         bad = kept.min().item() if kept.min().item() < 0 else kept.max().item()
-        raise IndexError(f"cross_entropy: target {bad} is out of bounds for {classes} classes")
+        raise IndexError(f"Target {bad} is out of bounds. (cross_entropy: {classes} classes)")
 
 
 

@@ -314,5 +314,10 @@ def _state_value(param: Any, key: str, value: Any) -> Any:
 def non_negative(name: str, value: float) -> None:
     """Raise ``ValueError`` unless ``value`` is a number >= 0 (NaN refused)."""
     if not value >= 0.0:  # also refuses NaN
-        raise ValueError(f"invalid {name}: {value} (must be >= 0)")
+        raise ValueError(f"Invalid {_WORDS.get(name, name + ' value')}: {value}")
+
+
+#: how PyTorch's refusals name each option ("Invalid learning rate: -1")
+_WORDS = {"lr": "learning rate", "eps": "epsilon value", "momentum": "momentum value",
+          "weight_decay": "weight_decay value"}
 

@@ -76,7 +76,8 @@ MUTANTS: tuple[Mutant, ...] = (
     # -- versions and in-place (VERSION, INPLACE) ---------------------------------------------
     Mutant("saved-version-not-checked", E + "node.py",
            "                if now != entry.version:\n                    raise _modified(self, "
-           "t._data.shape, entry.version, now, t)\n",
+           "t._data.shape, entry.version, now, t,\n"
+           "                                    t._eng.dtype_name(t._data.dtype))\n",
            "",
            ("VERSION-2",), "a saved input modified in place is used silently"),
     Mutant("inplace-no-version-bump", E + "tensor.py",

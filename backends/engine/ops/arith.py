@@ -241,8 +241,9 @@ def _is_float(x: Any) -> bool:
 
 def neg(a: Any) -> Any:
     if refuses_bool(a):
-        raise RuntimeError("negating a bool tensor is not supported (PyTorch refuses it too): "
-                           "invert a mask with ~ or logical_not()")
+        raise RuntimeError("Negation, the `-` operator, on a bool tensor is not supported. If you "
+                           "are trying to invert a mask, use the `~` or `logical_not()` operator "
+                           "instead.")
     return unary(NegBackward0, a)
 
 

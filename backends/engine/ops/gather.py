@@ -272,6 +272,12 @@ def _index_array(index: Any, what: str) -> Any:
     return index._data
 
 
+#: dtype name -> the C type PyTorch's kernels name it by in their refusals
+_C_NAMES = {"float32": "float", "float64": "double", "float16": "c10::Half", "int64": "long int",
+            "int32": "int", "int16": "short int", "int8": "signed char", "uint8": "unsigned char",
+            "bool": "bool"}
+
+
 def _check_range(eng: Any, values: Any, size: int, dim: int, kind: type = RuntimeError) -> None:
     xp = eng.xp
     if values.size == 0:
@@ -625,8 +631,12 @@ def _bool_mask(mask: Any, what: str) -> Any:
         raise TypeError(f"{what}(): mask must be a boolean tensor, got {type(mask).__name__}")
     eng = type(mask)._eng
     if not eng.is_bool(mask._data.dtype):
-        raise RuntimeError(f"{what}(): only supports boolean masks, but got mask with dtype "
-                           f"{eng.dtype_name(mask._data.dtype)}; compare first, e.g. mask != 0")
+        if what == "masked_select":  # (PyTorch's words, which differ by op)
+            raise RuntimeError("masked_select: expected BoolTensor for mask (compare first, e.g. "
+                               "mask != 0)")
+        raise RuntimeError(f"{what}_ only supports boolean masks, but got mask with dtype "
+                           f"{_C_NAMES.get(eng.dtype_name(mask._data.dtype), 'int')} (compare "
+                           f"first, e.g. mask != 0)")
     return mask._data
 
 

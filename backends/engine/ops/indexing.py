@@ -102,7 +102,7 @@ def normalize(key: Any, shape: tuple[int, ...], eng: Any) -> Index:
         else:
             used += c.ndim if eng.is_bool(c.dtype) else 1
     if used > ndim:
-        raise IndexError(f"too many indices for a tensor of dimension {ndim} ({used} given)")
+        raise IndexError(f"too many indices for tensor of dimension {ndim} ({used} given)")
     if all(c is None or c is Ellipsis or isinstance(c, (int, slice)) for c in comps):
         dim = 0
         for i, c in enumerate(comps):

@@ -52,8 +52,10 @@ def _tensors(tensors: Sequence[Any], what: str) -> tuple[list, type]:
         raise TypeError(f"{what}(): argument 'tensors' (position 1) must be tuple of Tensors, "
                         "not Tensor")
     items = list(tensors)
-    if not items:
-        raise RuntimeError(f"{what}(): expected a non-empty list of tensors")
+    if not items:  # (PyTorch's words; cat's is a ValueError there)
+        if what == "cat":
+            raise ValueError("torch.cat(): expected a non-empty list of Tensors")
+        raise RuntimeError(f"{what} expects a non-empty TensorList")
     for i, t in enumerate(items):
         if not isinstance(t, Tensor):
             raise TypeError(f"{what}(): expected a sequence of tensors, element {i} is {type(t).__name__}")
@@ -80,18 +82,22 @@ def cat(tensors: Sequence[Any], dim: int = 0) -> Any:
         raise RuntimeError("zero-dimensional tensor (at position 0) cannot be concatenated; "
                            "use stack() or unsqueeze() them first")
     if not -ndim <= dim < ndim:
-        raise IndexError(f"cat(): dimension {dim} out of range for {ndim}-d tensors")
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-ndim}, "
+                         f"{ndim - 1}], but got {dim})")
     axis = dim % ndim
     first = items[0]._data.shape
     for i, t in enumerate(items):
         shape = t._data.shape
         if shape == first:
             continue
-        if len(shape) != ndim or shape[:axis] != first[:axis] or \
-                shape[axis + 1:] != first[axis + 1:]:
-            raise RuntimeError(
-                f"cat(): sizes of tensors must match except in dimension {axis}: tensor 0 has shape "
-                f"{tuple(items[0].shape)}, tensor {i} has shape {tuple(t.shape)}")
+        if len(shape) != ndim:
+            raise RuntimeError(f"Tensors must have same number of dimensions: got {ndim} and "
+                               f"{len(shape)}")
+        for d in range(ndim):
+            if d != axis and shape[d] != first[d]:
+                raise RuntimeError(
+                    f"Sizes of tensors must match except in dimension {axis}. Expected size "
+                    f"{first[d]} but got size {shape[d]} for tensor number {i} in the list.")
     return apply(CatBackward0, items, T, axis=axis, eng=T._eng)
 
 
@@ -101,9 +107,10 @@ def stack(tensors: Sequence[Any], dim: int = 0) -> Any:
     for i, t in enumerate(items):
         if tuple(t._data.shape) != shape:
             raise RuntimeError(
-                f"stack(): expects each tensor to be equal size, but got {shape} at entry 0 and "
-                f"{tuple(t.shape)} at entry {i}")
+                f"stack expects each tensor to be equal size, but got {list(shape)} at entry 0 "
+                f"and {list(t.shape)} at entry {i}")
     n = len(shape) + 1
     if not -n <= dim < n:
-        raise IndexError(f"stack(): dimension {dim} out of range")
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {dim})")
     return apply(StackBackward0, items, T, axis=dim % n, eng=T._eng)

@@ -216,8 +216,8 @@ class CrossEntropyBackward0(Node):
             if n:
                 lo, hi = int(xp.min(t)), int(xp.max(t))
                 if lo < 0 or hi >= classes:
-                    raise IndexError(f"cross_entropy: target {lo if lo < 0 else hi} is out of "
-                                     f"bounds for {classes} classes (0 to {classes - 1})")
+                    raise IndexError(f"Target {lo if lo < 0 else hi} is out of bounds. "
+                                     f"(cross_entropy: {classes} classes, 0 to {classes - 1})")
             if classes <= EYE_UP_TO:  # the one-hot as rows of the identity: one gather
                 hits = xp.take(_identity(xp, classes, a.dtype), t, axis=0)
             else:  # (n, 1) against the class row (C,)

@@ -201,8 +201,8 @@ def _check_range(op: str, input: Any, target: Any, ignore_index: int) -> None:
         found = int(xp.max(xp.where(bad, t, xp.full_like(t, -(1 << 62)))))
         if found < classes:
             found = int(xp.min(xp.where(bad, t, xp.full_like(t, 1 << 62))))
-        raise IndexError(f"{op}: target {found} is out of bounds for {classes} classes (valid: "
-                         f"0 to {classes - 1}, or ignore_index={ignore_index})")
+        raise IndexError(f"Target {found} is out of bounds. ({op}: {classes} classes, valid "
+                         f"targets 0 to {classes - 1}, or ignore_index={ignore_index})")
 
 
 def nll_loss(input: Any, target: Any, weight: Any = None, size_average: Any = None,

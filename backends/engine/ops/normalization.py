@@ -258,7 +258,7 @@ def _batch_statistics(input: Any, running_mean: Any, running_var: Any, training:
         count = x.size // c if c else 0
         if count <= 1:
             raise ValueError(f"Expected more than 1 value per channel when training, got input "
-                             f"size {list(input.shape)}")
+                             f"size {input.shape}")
         mean = xp.mean(x, axis=axes, keepdims=True)
         centred = x - mean
         var = xp.mean(centred * centred, axis=axes, keepdims=True)

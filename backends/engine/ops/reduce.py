@@ -30,9 +30,8 @@ def normalize_dims(dim: Any, ndim: int) -> tuple[int, ...] | None:
     for d in dims:
         n = builtins.max(ndim, 1)  # this module defines its own max()
         if not -n <= d < n:
-            raise IndexError(
-                f"dimension {d} is out of range for a tensor of {ndim} dimension(s) "
-                f"(expected a dim in [{-n}, {n - 1}])")
+            raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                             f"but got {d})")
         out.append(d % n)
     if len(set(out)) != len(out):
         raise ValueError(f"dimension list {dims} repeats a dimension")
@@ -217,8 +216,9 @@ def mean(a: Any, dim: Any = None, keepdim: bool = False, dtype: Any = None, *, a
     eng = type(a)._eng
     if not eng.is_floating(a._data.dtype):
         raise RuntimeError(
-            f"mean(): could not infer output dtype. Input dtype must be floating point, got "
-            f"{eng.dtype_name(a.dtype)}; call .float() first or pass dtype=")
+            f"mean(): could not infer output dtype. Input dtype must be either a floating point "
+            f"or complex dtype. Got: {eng.scalar_type_name(a._data.dtype)} (call .float() "
+            f"first, or pass dtype=)")
     axes = normalize_dims(dim, a.ndim)
     if 0 in a._data.shape:  # the mean of nothing is NaN, without the host's notices (as PyTorch)
         with warnings.catch_warnings(), eng.quiet():

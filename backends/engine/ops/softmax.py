@@ -47,7 +47,8 @@ def _axis(a: Any, dim: Any, what: str) -> int:
         raise TypeError(f"{what}() requires dim= (the dimension to normalise over)")
     n = max(a.ndim, 1)
     if not -n <= dim < n:
-        raise IndexError(f"{what}(): dimension {dim} out of range for a {a.ndim}-d tensor")
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {dim})")
     return dim % n
 
 

@@ -71,7 +71,7 @@ def topk(input: Any, k: int, dim: Any = -1, largest: bool = True, sorted: bool =
     x, d = _dim(input, dim, axis, "topk")
     k = operator.index(k)
     if not 0 <= k <= x.shape[d]:
-        raise RuntimeError(f"topk(): selected index k out of range (k={k} for a dimension of "
+        raise RuntimeError(f"selected index k out of range (topk(): k={k} for a dimension of "
                            f"size {x.shape[d]})")
     key = (slice(None),) * d + (slice(0, k), Ellipsis)
     idx = _order(x, d, descending=largest)[key]

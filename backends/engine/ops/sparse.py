@@ -154,8 +154,8 @@ def embedding(input: Any, weight: Any, padding_idx: Any = None, max_norm: Any = 
         idx = xp.astype(idx, eng.int64)
     if idx.size and (int(xp.min(idx)) < 0 or int(xp.max(idx)) >= rows):
         bad = int(xp.min(idx)) if int(xp.min(idx)) < 0 else int(xp.max(idx))
-        raise IndexError(f"embedding(): index {bad} is out of range for {rows} embeddings "
-                         "(index out of range in self)")
+        raise IndexError(f"index out of range in self (embedding(): index {bad}, for {rows} "
+                         "embeddings)")
     if max_norm is not None and idx.size:
         _renorm(weight, idx, float(max_norm), float(norm_type))
     return _embed(weight, type(input)._wrap(idx) if idx is not input._data else input,

@@ -40,12 +40,12 @@ def infer_shape(shape: tuple, numel: int) -> tuple[int, ...]:
             known *= s
     if free >= 0:
         if known == 0 or numel % known:
-            raise RuntimeError(f"shape {list(shape)} is invalid for input of size {numel}: the "
-                               f"sizes must multiply to {numel}")
+            raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}: "
+                               f"the sizes must multiply to {numel}")
         return tuple(shape[:free]) + (numel // known,) + tuple(shape[free + 1:])
     if known != numel:
-        raise RuntimeError(f"shape {list(shape)} is invalid for input of size {numel}: the sizes "
-                           f"must multiply to {numel} (-1 lets one size be inferred)")
+        raise RuntimeError(f"shape '{list(shape)}' is invalid for input of size {numel}: the "
+                           f"sizes must multiply to {numel} (-1 lets one size be inferred)")
     return tuple(shape)
 
 
@@ -300,15 +300,33 @@ def flatten(a: Any, start_dim: int = 0, end_dim: int = -1) -> Any:
 def _axis(d: int, ndim: int) -> int:
     n = max(ndim, 1)
     if not -n <= d < n:
-        raise IndexError(f"dimension {d} is out of range for a tensor of {ndim} dimension(s)")
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {d})")
     return d % n
+
+
+def _expand_refused(sizes: tuple, shape: tuple, lead: int) -> None:
+    """PyTorch's refusal of an expand, naming the last dimension that cannot grow."""
+    for i in range(len(sizes) - 1, lead - 1, -1):
+        cur = shape[i - lead]
+        want = cur if sizes[i] == -1 else sizes[i]
+        if cur != 1 and want != cur:
+            raise RuntimeError(
+                f"The expanded size of the tensor ({want}) must match the existing size ({cur}) "
+                f"at non-singleton dimension {i}.  Target sizes: {list(sizes)}.  Tensor sizes: "
+                f"{list(shape)}")
 
 
 def permute(a: Any, *order: Any, dims: Any = None, label: str = "PermuteBackward0") -> Any:
     n = a._data.ndim
-    axes = tuple([_axis(d, n) for d in _shape_arg(order if dims is None else (dims,))])
+    given = _shape_arg(order if dims is None else (dims,))
+    if len(given) != n:
+        raise RuntimeError(f"permute(sparse_coo): number of dimensions in the tensor input does "
+                           f"not match the length of the desired ordering of dimensions i.e. "
+                           f"input.dim() = {n} is not equal to len(dims) = {len(given)}")
+    axes = tuple([_axis(d, n) for d in given])
     if sorted(axes) != list(range(n)):
-        raise RuntimeError(f"permute(): dims {axes} are not a permutation of {a.ndim} dimensions")
+        raise RuntimeError("permute(): duplicate dims are not allowed.")
     return _view(a, PermuteBackward0, ("permute", axes), axes=axes, label=label)
 
 
@@ -441,8 +459,7 @@ def expand(a: Any, *sizes: Any, size: Any = None) -> Any:
             cur = shape[i - lead]
             want = cur if s == -1 else s
             if cur != 1 and want != cur:
-                raise RuntimeError(
-                    f"expand: size {want} does not match the existing size {cur} at dimension {i}")
+                _expand_refused(sizes, shape, lead)
             out.append(want)
     out = tuple(out)
     return _view(a, ExpandBackward0, ("expand", out), shape=out)
