@@ -23,6 +23,7 @@ from typing import Any, Callable
 
 import gradspec
 from gradspec.devices import device
+from gradspec.errors import SCALAR_TYPE_NAMES
 
 from .core import HERE as ENGINE_FOLDER
 from .dtypes import dtype
@@ -171,7 +172,7 @@ class Engine:
         """PyTorch's C++ name of ``dtype`` (``Long`` for int64, ``Float`` for float32), the
         word its error messages use."""
         name = self.dtype_name(dtype)
-        return _SCALAR_TYPES.get(name, name.capitalize())
+        return SCALAR_TYPE_NAMES.get(name, name.capitalize())
 
     def public_dtype(self, native: Any) -> dtype:
         """The user-facing dtype (``torch.float32``) of a dtype of this namespace."""
@@ -379,9 +380,6 @@ _RUNNER = os.path.join(os.path.dirname(os.path.abspath(gradspec.__file__)), "scr
 
 
 _PYTHON_NUMBERS = (builtins.int, builtins.float, builtins.bool)
-_SCALAR_TYPES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short", "int32": "Int",
-                 "int64": "Long", "float16": "Half", "bfloat16": "BFloat16", "float32": "Float",
-                 "float64": "Double", "complex64": "ComplexFloat", "complex128": "ComplexDouble"}
 
 
 def _list_dtype(np: Any, data: list, default_float: str) -> Any:

@@ -39,6 +39,8 @@ from typing import Any, Callable, ClassVar
 
 from gradspec.errors import GraphFreedError, SavedTensorModifiedError
 
+from .dtypes import TENSOR_TYPES
+
 #: op name -> node class; tests enumerate it, the docs list it.
 REGISTRY: dict[str, type["Node"]] = {}
 
@@ -325,7 +327,7 @@ def _modified(node: Node, shape: tuple[int, ...], saved: int, now: int, tensor: 
     origin = ""
     if tensor is not None and tensor._grad_fn is not None:
         origin = f", which is output 0 of {short_name(tensor._grad_fn)},"
-    legacy = LEGACY_TYPES.get(dtype_name, "Tensor")
+    legacy = TENSOR_TYPES.get(dtype_name, "Tensor")  # (the name its messages print)
     return SavedTensorModifiedError(
         "one of the variables needed for gradient computation has been modified by an inplace "
         f"operation: [torch.{legacy} {list(shape)}]{origin} is at version {now}; expected "
@@ -335,11 +337,6 @@ def _modified(node: Node, shape: tuple[int, ...], saved: int, now: int, tensor: 
         "or move the in-place operation after backward().)"
     )
 
-
-#: dtype name -> PyTorch's legacy tensor type name (what its error messages print)
-LEGACY_TYPES = {"float32": "FloatTensor", "float64": "DoubleTensor", "float16": "HalfTensor",
-                "int64": "LongTensor", "int32": "IntTensor", "int16": "ShortTensor",
-                "int8": "CharTensor", "uint8": "ByteTensor", "bool": "BoolTensor"}
 
 
 class AccumulateGrad:

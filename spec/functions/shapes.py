@@ -6,6 +6,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+from ..errors import SCALAR_TYPE_NAMES
 from .registry import _composed, _dim, _tensors, _varargs
 
 
@@ -465,19 +466,14 @@ def fill_diagonal(backend: Any, input: Any, fill_value: Any, wrap: bool = False)
     return backend.where(mask, backend.full_like(input, fill_value), input)
 
 
-#: dtype name -> PyTorch's scalar type name, the word some of its refusals use
-_SCALAR_NAMES = {"float32": "Float", "float64": "Double", "float16": "Half", "int64": "Long",
-                 "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-                 "bool": "Bool"}
-
-
 @_composed("masked_scatter", what="a copy with the masked positions filled from a source, in order")
 def masked_scatter(backend: Any, input: Any, mask: Any, source: Any) -> Any:
     """``input`` with the positions where ``mask`` (broadcast to its shape) is True filled by
     the first elements of ``source``, in row-major order; differentiable in both."""
     if str(mask.dtype).rsplit(".", 1)[-1] != "bool":
+        name = str(mask.dtype).rsplit(".", 1)[-1]
         raise RuntimeError(f"masked_scatter_ only supports boolean masks, but got mask with "
-                           f"dtype {_SCALAR_NAMES.get(str(mask.dtype).rsplit('.', 1)[-1], 'Long')}")
+                           f"dtype {SCALAR_TYPE_NAMES.get(name, name)}")
     mask = mask.expand(*input.shape) if tuple(mask.shape) != tuple(input.shape) else mask
     count = int(mask.sum())
     if count > source.numel():
