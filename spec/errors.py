@@ -10,12 +10,12 @@ Messages are the backend's to write, but a good one says what was wrong and how 
 
 from __future__ import annotations
 
-#: dtype name -> the word PyTorch's messages name it by (``Long`` for int64, ``Float`` for
-#: float32): what a refusal says to read as PyTorch's
 SCALAR_TYPE_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "Short",
                      "int32": "Int", "int64": "Long", "float16": "Half", "bfloat16": "BFloat16",
                      "float32": "Float", "float64": "Double", "complex64": "ComplexFloat",
                      "complex128": "ComplexDouble"}
+"""dtype name -> the word PyTorch's messages name it by (``Long`` for int64, ``Float`` for
+float32), so that a refusal reads as PyTorch's."""
 
 
 class AutogradError(RuntimeError):
