@@ -22,10 +22,12 @@ AS_METHOD = (
 
 #: ``torch.NAME`` = ``torch.nn.functional.NAME`` (same arguments)
 AS_FUNCTIONAL = (
-    "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "celu", "selu", "rrelu", "prelu",
+    "pixel_shuffle", "pixel_unshuffle", "channel_shuffle", "celu", "rrelu", "prelu",
     "threshold", "hardshrink", "bilinear", "adaptive_avg_pool1d", "adaptive_max_pool1d",
-    "avg_pool1d", "max_pool1d", "celu_", "selu_", "rrelu_", "threshold_",
+    "avg_pool1d", "max_pool1d", "celu_", "rrelu_", "threshold_",
 )
+# (not selu: it is an op of the catalogue, which nn.functional.selu asks the backend for; an
+# alias of it would call itself on a backend without the op)
 
 
 def _as_method(name: str) -> Callable[..., Any]:
