@@ -92,3 +92,16 @@ def test_refusals_say_what_was_wrong(gs):
         gs.nn.TripletMarginWithDistanceLoss(margin=0)
     with pytest.raises(RuntimeError, match="multilabel_margin_loss: expected input and target"):
         F.multilabel_margin_loss(gs.ones(2, 3), gs.tensor([1, 2]))
+
+
+def test_alpha_dropout_in_place_keeps_the_graph_and_the_leaf_guard(gs):
+    x = gs.tensor([1.0, -2.0, 3.0, 0.5], requires_grad=True)
+    y = x * 2
+    out = gs.nn.functional.alpha_dropout(y, 0.5, training=True, inplace=True)
+    assert out is y and y.grad_fn is not None
+    y.sum().backward()
+    # each element's gradient is 2 * a where kept, 0 where dropped
+    a = ((1 - 0.5) * (1 + 0.5 * 1.7580993408473766 ** 2)) ** -0.5
+    assert all(g == pytest.approx(0.0) or g == pytest.approx(2 * a) for g in x.grad.tolist())
+    with pytest.raises(RuntimeError, match="leaf Variable that requires grad"):
+        gs.nn.functional.alpha_dropout(gs.ones(2, requires_grad=True), 0.5, True, True)

@@ -33,7 +33,7 @@ from .composed import (  # re-exported: members of torch.nn.functional composed 
     hardsigmoid, hardswish, normalize, pairwise_distance, pixel_shuffle, pixel_unshuffle, prelu,
     rrelu, softmin, softshrink, softsign, tanhshrink, threshold,
 )
-from .composed import _apply_inplace
+from .composed import _apply_inplace, _result, _source
 from .spatial import (  # re-exported: sliding blocks, sampling, unpooling, power pooling
     affine_grid, fold, grid_sample, lp_pool1d, lp_pool2d, max_unpool1d, max_unpool2d, unfold,
 )
@@ -1117,20 +1117,17 @@ def _alpha_dropout(input: Any, p: float, training: bool, inplace: bool, features
     if not training or p == 0.0:
         return input
     B = backend_of(input)
+    x = _source(input, inplace)
     if p == 1.0:
-        out = input * 0.0
+        out = x * 0.0
     else:
         shape = (tuple(input.shape[:2]) + (1,) * (input.dim() - 2) if features
                  else tuple(input.shape))
         keep = (B.rand(shape, dtype=input.dtype) >= p).to(input.dtype)
         a = ((1 - p) * (1 + p * _SELU_NEGATIVE ** 2)) ** -0.5
         b = -a * _SELU_NEGATIVE * p
-        out = (input * keep + _SELU_NEGATIVE * (1 - keep)) * a + b
-    if inplace:
-        with B.no_grad():
-            input.copy_(out)
-        return input
-    return out
+        out = (x * keep + _SELU_NEGATIVE * (1 - keep)) * a + b
+    return _result(input, out, inplace)
 
 
 def alpha_dropout(input: Any, p: float = 0.5, training: bool = False,
