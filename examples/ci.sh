@@ -14,7 +14,7 @@ python -c "import gradspec; names = [b.name for b in gradspec.list_backends()]; 
 assert 'tiny' in names, names; print('installed backends:', ', '.join(names))"
 
 cd "$work"  # nothing of the repository on sys.path: only installed packages
-python -m pytest --pyargs gradspec.conformance --backend=tiny -q -W ignore -p no:cacheprovider \
+python -m pytest --pyargs gradspec.conformance --backend=tiny -q -W ignore -p no:cacheprovider -n 2 \
   --conformance-report="$work/tiny.json"
 python -c "import json, sys; from gradspec.conformance import report; \
 report.validate(json.load(open(sys.argv[1])))" "$work/tiny.json"
@@ -26,7 +26,7 @@ python "$repo/examples/check_claims.py" "$work/tiny.json" --unsupported create_g
 # from PyTorch's), so pytest's own output goes to a file and only our summary is printed.
 python -m pip install -q "$repo/examples/mygrad-backend"
 set +e
-python -m pytest --pyargs gradspec.conformance --backend=mygrad -q -W ignore -p no:cacheprovider \
+python -m pytest --pyargs gradspec.conformance --backend=mygrad -q -W ignore -p no:cacheprovider -n 2 \
   --conformance-report="$work/mygrad.json" > "$work/mygrad.out" 2>&1
 rc=$?
 set -e
