@@ -18,6 +18,33 @@ SCALAR_TYPE_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "
 float32), so that a refusal reads as PyTorch's."""
 
 
+
+def check_class_target(op: str, input_shape: tuple, target_shape: tuple, dtype: str) -> None:
+    """Raise PyTorch's error, in its order and words, for a class-index ``target`` (of dtype
+    name ``dtype``) that ``op`` (nll_loss, cross_entropy) cannot pair with scores of
+    ``input_shape`` (C,), (N, C) or (N, C, d1, ...); return quietly for a valid one."""
+    nd = len(input_shape)
+    if nd == 1:
+        if len(target_shape) > 1 or (target_shape and target_shape[0] != 1):
+            raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: "
+                             f"{target_shape[0] if len(target_shape) == 1 else list(target_shape)}")
+    elif nd == 2 and len(target_shape) > 1:
+        raise RuntimeError(f"0D or 1D target tensor expected, multi-target not supported ({op}: "
+                           f"scores {list(input_shape)} take class indices of shape "
+                           f"[{input_shape[0]}], or probabilities of the scores' shape)")
+    elif (target_shape[0] if target_shape else 0) != input_shape[0]:
+        raise ValueError(f"Expected input batch_size ({input_shape[0]}) to match target "
+                         f"batch_size ({target_shape[0] if target_shape else 0}). ({op} takes "
+                         f"one class index per row of scores)")
+    if dtype not in ("int64", "uint8"):
+        raise RuntimeError(f"expected target dtype to be Long or Byte, but got "
+                           f"{SCALAR_TYPE_NAMES.get(dtype, dtype)}: the class indices of {op} "
+                           f"must be an int64 tensor (convert with .long())")
+    want = (input_shape[0],) + tuple(input_shape[2:])
+    if nd > 2 and tuple(target_shape) != want:
+        raise RuntimeError(f"Expected target size {list(want)}, got {list(target_shape)}")
+
+
 class AutogradError(RuntimeError):
     """Base of every error kind.  ``kind`` is a stable identifier used in reports.
 

@@ -182,7 +182,7 @@ def test_engine_op_errors_say_what_to_fix(name):
         B.binary_cross_entropy(p, B.tensor([0.0, 1.0], dtype=B.float64))
     with pytest.raises(IndexError, match="^Target 3 is out of bounds"):
         B.cross_entropy(B.tensor([[0.0, 1.0, 2.0]]), B.tensor([3]))
-    with pytest.raises(RuntimeError, match="class indices must be an int64"):  # as PyTorch
+    with pytest.raises(RuntimeError, match=r"class indices of \w+ must be an int64"):  # as PyTorch
         B.cross_entropy(B.tensor([[0.0, 1.0, 2.0]]), B.tensor([0.5]))
     # probabilities of another floating dtype promote, as in PyTorch (log(2) - 1/2 + log(1 + e))
     mixed = B.cross_entropy(B.tensor([[0.0, 1.0]]), B.tensor([[0.5, 0.5]], dtype=B.float64))

@@ -103,7 +103,7 @@ def test_second_derivatives_go_through_the_short_route(B, name):
     (lambda m: m.tensor([-6, 1]), "index -6 is out of bounds for dimension 0 with size 5"),
     (lambda m: 5, "index 5 is out of bounds for dimension 0 with size 5"),
     (lambda m: m.tensor([1.0]), "tensors used as indices must be long, int, byte or bool tensors"),
-    (lambda m: m.tensor([True, False]), "the shape of the mask"),
+    (lambda m: m.tensor([True, False]), "The shape of the mask"),
 ])
 def test_bad_keys_raise_index_errors_that_say_what_is_wrong(B, key, message):
     x = B.tensor(BASE.tolist())

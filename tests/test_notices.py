@@ -9,7 +9,7 @@ import warnings
 import numpy as np
 import pytest
 
-from gradspec.backends.engine import notices
+from gradspec import notices
 from support import load_or_skip
 
 
@@ -65,3 +65,32 @@ def test_from_numpy_refuses_negative_strides_as_torch():
                                          "negative"):
         numpy.from_numpy(np.arange(6)[::-1])
     assert numpy.from_numpy(np.arange(6)[::-1].copy()).tolist() == [5, 4, 3, 2, 1, 0]
+
+
+def _backward_through_a_hooked_layer(t):
+    layer = t.nn.Linear(2, 2)
+    layer.register_full_backward_hook(lambda module, grad_in, grad_out: None)
+    layer(t.ones(1, 2)).sum().backward()
+
+
+EVERY_TIME = {
+    "kl_div mean": (lambda t: t.nn.functional.kl_div(t.zeros(2, 3), t.ones(2, 3) / 3,
+                                                     reduction="mean"),
+                    "reduction: 'mean' divides the total loss by both the batch size"),
+    "mse_loss of mismatched shapes": (lambda t: t.nn.functional.mse_loss(t.ones(2, 1), t.ones(2)),
+                                      "Using a target size (torch.Size([2])) that is different"),
+    "size_average": (lambda t: t.nn.functional.l1_loss(t.ones(2), t.ones(2), size_average=True),
+                     "size_average and reduce args will be deprecated"),
+    "full backward hook without inputs that require grad": (
+        _backward_through_a_hooked_layer, "Full backward hook is firing when gradients are "
+                                          "computed with respect to module outputs"),
+}
+
+
+@pytest.mark.parametrize("key", sorted(EVERY_TIME))
+def test_warnings_of_layers_and_losses_name_the_callers_line(bk, key):
+    """Warnings given inside gradspec's nn (and during backward) point at the user's line, as
+    PyTorch's point at the line that called the layer or ran backward."""
+    call, text = EVERY_TIME[key]
+    seen = [w for w in _caught(lambda: call(bk)) if w[0].startswith(text)]
+    assert seen and {filename for _, filename in seen} == {__file__}

@@ -15,7 +15,7 @@ import pytest
 
 import gradspec
 from gradspec import ops
-from gradspec.backends.engine import notices
+from gradspec import notices
 from support import load_or_skip
 
 ENGINES = ["numpy", "strict"]

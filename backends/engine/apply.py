@@ -248,22 +248,31 @@ def apply(cls: type, args: Sequence[Any], T: type, **params: Any) -> Tensor:
     return _new(T, out, None, False)
 
 
+def broadcast_clash(shapes: Sequence[tuple]) -> str:
+    """PyTorch's sentence for operands that do not broadcast ("The size of tensor a (3) must
+    match ..."), or "" when they do: the operands broadcast in order, each against the shape of
+    those before it, and the first clash from the last dimension back is named."""
+    a = tuple(shapes[0]) if shapes else ()
+    for b in shapes[1:]:
+        n = max(len(a), len(b))
+        a, b = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + tuple(b)
+        clash = next((d for d in range(n - 1, -1, -1)
+                      if a[d] != b[d] and 1 not in (a[d], b[d])), None)
+        if clash is not None:
+            return (f"The size of tensor a ({a[clash]}) must match the size of tensor b "
+                    f"({b[clash]}) at non-singleton dimension {clash}")
+        a = tuple(y if x == 1 else x for x, y in zip(a, b))
+    return ""
+
+
 def _shape_error(cls: type, raw: Sequence[Any], exc: ValueError) -> RuntimeError:
     shapes = [tuple(getattr(a, "shape", ())) for a in raw]
-    where = ""
-    if len(shapes) == 2:  # PyTorch's words: the first clash from the last dimension back
-        a, b = shapes
-        n = max(len(a), len(b))
-        a, b = (1,) * (n - len(a)) + a, (1,) * (n - len(b)) + b
-        for d in range(n - 1, -1, -1):
-            if a[d] != b[d] and 1 not in (a[d], b[d]):
-                where = (f"The size of tensor a ({a[d]}) must match the size of tensor b "
-                         f"({b[d]}) at non-singleton dimension {d}: ")
-                break
+    where = broadcast_clash(shapes)
     listed = " and ".join(str(s) for s in shapes)
     return RuntimeError(
-        f"{where}{cls.op}: operands of shapes {listed} do not broadcast together ({exc}); make "
-        "the trailing dimensions equal or 1, e.g. with unsqueeze() or reshape()")
+        f"{where + ': ' if where else ''}{cls.op}: operands of shapes {listed} do not broadcast "
+        f"together ({exc}); make the trailing dimensions equal or 1, e.g. with unsqueeze() or "
+        "reshape()")
 
 
 def constant(T: type, data: Any) -> Tensor:

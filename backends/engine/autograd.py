@@ -22,7 +22,7 @@ from gradspec.errors import (
     UnusedInputError,
 )
 
-from . import notices
+from gradspec import notices
 from .functional import GRAPH_F
 from .grad_mode import STATE
 from .node import Node, op_info

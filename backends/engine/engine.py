@@ -298,7 +298,12 @@ class Engine:
             listed = dtype is None and isinstance(data, (list, tuple))
             data = _plain(data)
             np = self.host.numpy
-            host = np.asarray(data)
+            try:
+                host = np.asarray(data)
+            except ValueError:
+                if isinstance(data, (list, tuple)):
+                    _check_nesting(data)
+                raise
             if host.dtype == np.uint64 or (host.dtype == object and _too_big(data)):
                 # a Python integer beyond int64 (numpy would wrap it, or keep an object)
                 raise ValueError("Overflow when unpacking long long: integers must fit in "
@@ -435,3 +440,28 @@ def _plain(data: Any, nested: bool = False) -> Any:
     if isinstance(data, (list, tuple)):
         return [_plain(d, True) for d in data]
     return data
+
+
+def _check_nesting(data: Any) -> None:
+    """Raise PyTorch's error for ragged nested sequences (numpy's words say "inhomogeneous"):
+    the shape is read along the first elements, and every sequence must match it."""
+    shape = []
+    item = data
+    while isinstance(item, (list, tuple)):
+        shape.append(len(item))
+        if not item:
+            break
+        item = item[0]
+
+    def walk(seq: Any, dim: int) -> None:
+        if len(seq) != shape[dim]:
+            raise ValueError(f"expected sequence of length {shape[dim]} at dim {dim} (got "
+                             f"{len(seq)}): every row of nested data must have the same length")
+        for element in seq:
+            if dim + 1 < len(shape):
+                if not isinstance(element, (list, tuple)):
+                    raise TypeError(f"not a sequence: {element!r} where dim {dim + 1} expects a "
+                                    f"sequence of length {shape[dim + 1]}")
+                walk(element, dim + 1)
+
+    walk(data, 0)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from . import autograd, notices
+from gradspec import notices
+
+from . import autograd
 from . import functional as F
 from .grad_mode import STATE
 from .tensor import Tensor, _constant, _update

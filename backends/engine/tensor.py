@@ -21,7 +21,9 @@ from gradspec.errors import (
     RequiresGradDtypeError,
 )
 
-from . import grad_mode, notices
+from gradspec import notices
+
+from . import grad_mode
 from .grad_mode import STATE
 from .node import AccumulateGrad, RemovableHandle, as_named
 from .size import Size

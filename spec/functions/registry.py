@@ -137,8 +137,8 @@ def _varargs(items: tuple) -> list:
 
 def _dim(dim: int, ndim: int, name: str) -> int:
     if not -max(ndim, 1) <= dim < max(ndim, 1):
-        raise IndexError(f"{name}(): dimension out of range (expected to be in range of "
-                         f"[{-max(ndim, 1)}, {max(ndim, 1) - 1}], but got {dim})")
+        raise IndexError(f"Dimension out of range (expected to be in range of "
+                         f"[{-max(ndim, 1)}, {max(ndim, 1) - 1}], but got {dim}) in {name}()")
     return dim % max(ndim, 1)
 
 

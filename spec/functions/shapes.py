@@ -373,6 +373,14 @@ def unflatten(backend: Any, input: Any, dim: int, sizes: Sequence[int]) -> Any:
     """``input`` with dim ``dim`` replaced by ``sizes`` (one of them may be -1)."""
     d = _dim(dim, input.dim(), "unflatten")
     shape = list(input.shape)
+    sizes = [int(n) for n in sizes]
+    known = 1
+    for n in sizes:
+        known *= n if n != -1 else 1
+    if sizes.count(-1) <= 1 and (shape[d] % known if -1 in sizes and known else
+                                 known != shape[d]):
+        raise RuntimeError(f"unflatten: Provided sizes {sizes} don't multiply up to the size of "
+                           f"dim {dim} ({shape[d]}) in the input tensor")
     return input.reshape(*shape[:d], *sizes, *shape[d + 1:])
 
 
@@ -405,8 +413,12 @@ def index_copy(backend: Any, input: Any, dim: int, index: Any, source: Any) -> A
     """``input`` with slice ``index[i]`` along ``dim`` replaced by slice ``i`` of ``source``
     (indices distinct); gradients flow to the slice each value came from."""
     d = _dim(dim, input.dim(), "index_copy")
+    try:
+        mask = _index_mask(backend, input, d, index)
+    except IndexError as exc:  # PyTorch names its in-place kernel
+        raise IndexError(f"index_copy_(): {exc}") from None
     placed = backend.zeros_like(input).index_add(d, index, source)
-    return backend.where(_index_mask(backend, input, d, index), placed, input)
+    return backend.where(mask, placed, input)
 
 
 @_composed("vander", what="the Vandermonde matrix of a vector")

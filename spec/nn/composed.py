@@ -66,7 +66,8 @@ def hardswish(input: Any, inplace: bool = False) -> Any:
     B = backend_of(input)
     x = _source(input, inplace)
     inside = x.clamp(-3.0, 3.0)
-    out = B.where(x <= -3, B.zeros_like(x), B.where(x < 3, inside * (inside + 3) / 6, x))
+    # x * 0 below -3, as PyTorch's x * relu6(x + 3) / 6 gives there: -0.0 for a negative x
+    out = B.where(x <= -3, x * 0.0, B.where(x < 3, inside * (inside + 3) / 6, x))
     return _result(input, out, inplace)
 
 

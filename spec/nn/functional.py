@@ -25,7 +25,7 @@ import math
 import warnings
 from typing import Any
 
-from ..errors import OpNotSupportedError
+from ..errors import OpNotSupportedError, check_class_target
 from ..plugins import backend_of
 from .composed import (  # re-exported: members of torch.nn.functional composed of protocol ops
     adaptive_max_pool1d, adaptive_max_pool2d, adaptive_max_pool3d, bilinear, celu, channel_shuffle,
@@ -822,16 +822,8 @@ def _check_cross_entropy(input: Any, target: Any, reduction: str,
 
 
 def _check_indices(input: Any, target: Any) -> None:
-    n = input.shape[0]
-    if target.dim() != 1 or target.shape[0] != n or target.is_floating_point():
-        # PyTorch: a RuntimeError for probabilities of the wrong shape, a ValueError for
-        # class indices of the wrong batch size
-        kind = RuntimeError if target.is_floating_point() else ValueError
-        raise kind(
-            f"cross_entropy: target must be class indices of shape ({n},) (an integer tensor) "
-            f"or probabilities of shape {tuple(input.shape)}; got {tuple(target.shape)} of "
-            f"dtype {target.dtype}"
-        )
+    check_class_target("cross_entropy", tuple(input.shape), tuple(target.shape),
+                       str(target.dtype).rsplit(".", 1)[-1])
 
 
 def _check_index_dtype(target: Any) -> None:

@@ -53,8 +53,8 @@ def axis_of(dim: Any, ndim: int, what: str = "") -> int:
                             f"{type(dim).__name__}") from None
     n = max(ndim, 1)
     if not -n <= dim < n:
-        raise IndexError(f"{what + '(): ' if what else ''}Dimension out of range (expected to be "
-                         f"in range of [{-n}, {n - 1}], but got {dim})")
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {dim}){' in ' + what + '()' if what else ''}")
     return dim % n
 
 

@@ -182,9 +182,9 @@ def _convolution(op: str, dims: int, input: Any, weight: Any, bias: Any, stride:
     reach = tuple(d * (k - 1) + 1 for d, k in zip(dilation, kernel))
     if any(r > p for r, p in zip(reach, padded)):
         raise RuntimeError(
-            f"{op}(): calculated padded input size per channel: ({' x '.join(map(str, padded))})."
-            f" Kernel size: ({' x '.join(map(str, reach))}). Kernel size can't be greater than "
-            "actual input size")
+            f"Calculated padded input size per channel: ({' x '.join(map(str, padded))}). "
+            f"Kernel size: ({' x '.join(map(str, reach))}). Kernel size can't be greater than "
+            f"actual input size (in {op}(): pad the input or use a smaller kernel)")
     win = conv_windows(size, kernel, stride, dilation, lo, hi)
     out = apply(ConvolutionBackward0, (x, weight, bias), type(x), win=win, groups=groups,
                 transposed=False)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from .. import notices
+from gradspec import notices
 from ..apply import apply, constant, unary
 from ..node import Node, register
 from ..tensor import Tensor
@@ -341,8 +341,9 @@ def _grid(eng: Any, shape: tuple, ishape: tuple, axis: int) -> tuple[int, Any, t
 def _check_gather_shapes(what: str, shape: tuple, ishape: tuple, axis: int,
                          other: tuple | None = None, name: str = "self") -> None:
     if len(ishape) != len(shape) and not (len(shape) <= 1 and len(ishape) <= 1):
-        raise RuntimeError(f"{what}(): Index tensor must have the same number of dimensions as "
-                           f"{name} tensor ({len(ishape)} vs {len(shape)})")
+        raise RuntimeError(f"Index tensor must have the same number of dimensions as "
+                           f"{'input' if what == 'gather' else name} tensor ({what}(): "
+                           f"{len(ishape)} vs {len(shape)})")
     for d, (i, s) in enumerate(zip(ishape, shape)):
         if d != axis and i > s:
             raise RuntimeError(f"{what}(): Size does not match at dimension {d} expected index "
@@ -421,7 +422,15 @@ def index_select(input: Any, dim: Any = None, index: Any = None, *, axis: Any = 
     idx = xp.reshape(idx, (-1,))
     d = axis_of(dim, input.ndim, "index_select")
     shape = tuple(input.shape) or (1,)
-    _check_range(eng, idx, shape[d], d, IndexError)  # (gather's is a RuntimeError in PyTorch)
+    if idx.size and (int(xp.min(idx)) < 0 or int(xp.max(idx)) >= shape[d]):
+        bad = int(xp.reshape(idx[(idx < 0) | (idx >= shape[d])], (-1,))[0])
+        # PyTorch's two kernels word it differently: along dim 0, and along any other dim
+        if d == 0:
+            raise IndexError(f"index out of range in self (index_select(): index {bad} along "
+                             f"dim 0 of size {shape[0]}; valid indices are 0 to {shape[0] - 1})")
+        raise RuntimeError(f"INDICES element is out of DATA bounds, id={bad} axis_dim={shape[d]} "
+                           f"(index_select() along dim {d}: valid indices are 0 to "
+                           f"{shape[d] - 1})")
     ishape = shape[:d] + (idx.shape[0],) + shape[d + 1:]
     full = xp.broadcast_to(xp.reshape(idx, tuple(-1 if j == d else 1 for j in range(len(shape)))),
                            ishape)
@@ -574,7 +583,11 @@ def index_add(input: Any, dim: int, index: Any, source: Any, *, alpha: Any = 1) 
     if source._data.dtype != input._data.dtype:
         raise RuntimeError(f"index_add(): self ({eng.dtype_name(input.dtype)}) and source "
                            f"({eng.dtype_name(source.dtype)}) must have the same scalar type")
-    _check_range(eng, idx, shape[d], d, IndexError)
+    if d == 0 and idx.size and (int(xp.min(idx)) < 0 or int(xp.max(idx)) >= shape[0]):
+        # PyTorch's kernel along dim 0 words it so; along other dims, as _check_range
+        raise IndexError(f"index out of range in self (index_add(): an index along dim 0 of "
+                         f"size {shape[0]} is outside 0 to {shape[0] - 1})")
+    _check_range(eng, idx, shape[d], d)
     full = xp.broadcast_to(xp.reshape(idx, tuple(-1 if j == d else 1 for j in range(len(shape)))),
                            want)
     target = input if input.ndim else input.reshape(1)
@@ -642,12 +655,14 @@ def _bool_mask(mask: Any, what: str) -> Any:
 
 def _broadcast_shape(what: str, a: tuple, b: tuple) -> tuple:
     out = []
-    for i in range(1, max(len(a), len(b)) + 1):
+    n = max(len(a), len(b))
+    for i in range(1, n + 1):
         x = a[-i] if i <= len(a) else 1
         y = b[-i] if i <= len(b) else 1
-        if x != y and 1 not in (x, y):
-            raise RuntimeError(f"{what}(): the shapes of input {list(a)} and mask {list(b)} do not "
-                               f"broadcast (size {x} against {y} at dimension {-i})")
+        if x != y and 1 not in (x, y):  # PyTorch's words: the mask is its tensor a
+            raise RuntimeError(f"The size of tensor a ({y}) must match the size of tensor b "
+                               f"({x}) at non-singleton dimension {n - i}: {what}() takes a "
+                               f"mask {list(b)} that broadcasts to the input {list(a)}")
         out.append(max(x, y) if 0 not in (x, y) else 0)
     return tuple(reversed(out))
 
@@ -656,8 +671,8 @@ def _leading(src: Any, ishape: tuple, what: str, input: Any) -> Any:
     """The block of ``src`` the index uses (its leading ``ishape`` elements), as a view."""
     sshape = tuple(src.shape) or (1,)
     if len(sshape) != len(ishape):
-        raise RuntimeError(f"{what}(): Index tensor must have the same number of dimensions as "
-                           f"src tensor ({len(ishape)} vs {len(sshape)})")
+        raise RuntimeError(f"Index tensor must have the same number of dimensions as src tensor "
+                           f"({what}(): {len(ishape)} vs {len(sshape)})")
     if any(i > s for i, s in zip(ishape, sshape)):
         raise RuntimeError(f"{what}(): Expected index {list(ishape)} to be no larger than src "
                            f"{list(sshape)} in any dimension")

@@ -113,7 +113,7 @@ def normalize(key: Any, shape: tuple[int, ...], eng: Any) -> Index:
                 size = shape[dim]
                 if not -size <= c < size:
                     raise IndexError(
-                        f"index {c} is out of bounds for dimension {dim} with size {size} "
+                        f"index {c} is out of bounds for dimension {i} with size {size} "
                         f"(valid: {-size} to {size - 1})")
             elif isinstance(c, slice):
                 if c.step is not None and c.step < 0:  # (a zero step: indices() refuses it)
@@ -152,9 +152,10 @@ def _advanced(comps: list, shape: tuple[int, ...], eng: Any, used: int) -> Index
         if c is not None and not isinstance(c, (int, slice)) and eng.is_bool(c.dtype):
             want = shape[dim:dim + c.ndim]
             if tuple(c.shape) != tuple(want):
+                j = next(j for j, (m, n) in enumerate(zip(c.shape, want)) if m != n)
                 raise IndexError(
-                    f"the shape of the mask {tuple(c.shape)} does not match the shape of the "
-                    f"indexed tensor {tuple(want)} starting at dimension {dim}")
+                    f"The shape of the mask {list(c.shape)} at index {j} does not match the "
+                    f"shape of the indexed tensor {list(shape)} at index {dim + j}")
             if c.ndim:
                 expanded.extend(xp.nonzero(c))
             else:  # x[True], x[False]: a new dimension, taken whole or not at all

@@ -94,12 +94,8 @@ def matmul(a: Any, b: Any) -> Any:
                            f"{a.ndim}D and {b.ndim}D")
     ka = a.shape[-1]
     kb = b.shape[0] if b.ndim == 1 else b.shape[-2]
-    if ka != kb:
-        sa = tuple(a.shape) if a.ndim > 1 else (1,) + tuple(a.shape)
-        sb = tuple(b.shape) if b.ndim > 1 else tuple(b.shape) + (1,)
-        raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({sa[-2]}x{sa[-1]} and "
-                           f"{sb[-2]}x{sb[-1]}): the first's last dimension must equal the "
-                           "second's next-to-last; transpose or reshape one of them")
+    if ka != kb or (a.ndim > 2 and b.ndim > 2 and a.shape[:-2] != b.shape[:-2]):
+        _check_matmul_shapes(tuple(a.shape), tuple(b.shape))
     da, db = a._data.dtype, b._data.dtype
     if da != db:  # PyTorch does not promote in matrix products
         eng = type(a)._eng
@@ -109,21 +105,68 @@ def matmul(a: Any, b: Any) -> Any:
     return binary(MmBackward0, a, b)
 
 
+def _rows(shape: tuple) -> int:
+    n = 1
+    for size in shape:
+        n *= size
+    return n
+
+
+_MATMUL_HINT = ("the first's last dimension must equal the second's next-to-last; transpose or "
+                "reshape one of them")
+
+
+def _check_matmul_shapes(sa: tuple, sb: tuple) -> None:
+    """Raise PyTorch's error for operands ``matmul`` cannot multiply, in the words of the kernel
+    PyTorch hands each case to (dot, mv, mm on folded rows, bmm on broadcast batches)."""
+    ka, kb = sa[-1], sb[0] if len(sb) == 1 else sb[-2]
+    if len(sa) > 2 or len(sb) > 2:
+        batch_a, batch_b = sa[:-2] if len(sa) > 1 else (), sb[:-2]
+        if len(sb) > 2:  # a batched product: batch dimensions broadcast first
+            n = max(len(batch_a), len(batch_b))
+            pa, pb = (1,) * (n - len(batch_a)) + batch_a, (1,) * (n - len(batch_b)) + batch_b
+            for d, (x, y) in enumerate(zip(pa, pb)):
+                if x != y and x != 1 and y != 1:
+                    raise RuntimeError(f"The size of tensor a ({x}) must match the size of tensor "
+                                       f"b ({y}) at non-singleton dimension {d}: the batch "
+                                       f"dimensions of {list(sa)} and {list(sb)} must broadcast")
+            if ka == kb:
+                return
+            batch = _rows(max(x, y) for x, y in zip(pa, pb))
+            raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to be: "
+                               f"[{batch}, {ka}] but got: [{batch}, {kb}]. ({_MATMUL_HINT})")
+    if ka == kb:
+        return
+    if len(sb) == 1:
+        if len(sa) == 1:
+            raise RuntimeError(f"inconsistent tensor size, expected tensor [{ka}] and src [{kb}] "
+                               f"to have the same number of elements, but got {ka} and {kb} "
+                               "elements respectively")
+        rows = _rows(sa[:-1])
+        raise RuntimeError(f"size mismatch, got input ({rows}), mat ({rows}x{ka}), vec ({kb}): "
+                           "the matrix's last dimension must equal the vector's length")
+    raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({_rows(sa[:-1])}x{ka} and "
+                       f"{kb}x{sb[-1]}): {_MATMUL_HINT}")
+
+
 def mm(a: Any, b: Any) -> Any:
-    if a.ndim != 2 or b.ndim != 2:
-        raise RuntimeError(f"mm(): both arguments must be matrices, got {a.ndim}D and {b.ndim}D")
+    for name, t in (("self", a), ("mat2", b)):
+        if t.ndim != 2:
+            raise RuntimeError(f"{name} must be a matrix (mm() multiplies 2-D tensors, got "
+                               f"{a.ndim}-D and {b.ndim}-D; torch.matmul takes other shapes)")
     return matmul(a, b)
 
 
 def mv(a: Any, b: Any) -> Any:
     if a.ndim != 2 or b.ndim != 1:
-        raise RuntimeError(f"mv(): expected a matrix and a vector, got {a.ndim}D and {b.ndim}D")
+        raise RuntimeError(f"vector + matrix @ vector expected, got 1, {a.ndim}, {b.ndim} (mv() "
+                           "takes a 2-D matrix and a 1-D vector)")
     return matmul(a, b)
 
 
 def dot(a: Any, b: Any) -> Any:
     if a.ndim != 1 or b.ndim != 1:
-        raise RuntimeError(f"dot(): 1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
+        raise RuntimeError(f"1D tensors expected, but got {a.ndim}D and {b.ndim}D tensors")
     return matmul(a, b)
 
 
@@ -212,7 +255,7 @@ def linear(input: Any, weight: Any, bias: Any = None) -> Any:
         out = matmul(input, weight.t() if w.ndim == 2 else weight)
         return out if bias is None else out + bias
     if x.shape[-1] != w.shape[1]:
-        rows = x.shape[0] if x.ndim > 1 else 1
+        rows = _rows(x.shape[:-1])
         raise RuntimeError(
             f"mat1 and mat2 shapes cannot be multiplied ({rows}x{x.shape[-1]} and "
             f"{w.shape[1]}x{w.shape[0]}): the input's last dimension must equal the weight's "

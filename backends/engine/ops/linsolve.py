@@ -14,8 +14,45 @@ from ..node import Node, register
 from ..tensor import Tensor
 
 
-def _linalg_error(op: str, exc: Exception, what: str) -> RuntimeError:
-    return LinAlgError(f"linalg.{op}: {what} ({exc})")
+def _linalg_error(op: str, xp: Any, a: Any) -> RuntimeError:
+    """PyTorch's error for a singular (inv, solve) or not positive-definite (cholesky) matrix
+    ``a``: the first failing matrix of a batch, and where its factorization broke down."""
+    matrices = xp.reshape(a, (-1,) + tuple(a.shape[-2:]))
+    n = a.shape[-1]
+    where = ""
+    for b in range(matrices.shape[0]):
+        m = matrices[b, ...]
+        if op == "cholesky":  # the first leading minor that is not positive-definite
+            order = next((k for k in range(1, n + 1) if not _factors(xp.linalg.cholesky,
+                                                                     m[:k, :k])), None)
+            if order is None:
+                continue
+        else:  # LU's first zero pivot: the first column in the span of those before it
+            order = next((k for k in range(1, n + 1)
+                          if int(xp.linalg.matrix_rank(m[:, :k])) < k), None)
+            if order is None and _factors(xp.linalg.inv, m):
+                continue
+            order = order or n
+        if a.ndim > 2:
+            where = f"(Batch element {b}): "
+        break
+    if op == "cholesky":
+        return LinAlgError(f"linalg.cholesky: {where}The factorization could not be completed "
+                           f"because the input is not positive-definite (the leading minor of "
+                           f"order {order} is not positive-definite).")
+    if op == "solve":
+        return LinAlgError(f"torch.linalg.solve: {where}The solver failed because the input "
+                           "matrix is singular.")
+    return LinAlgError(f"linalg.inv: {where}The diagonal element {order} is zero, the inversion "
+                       "could not be completed because the input matrix is singular.")
+
+
+def _factors(f: Any, m: Any) -> bool:
+    try:
+        f(m)
+    except Exception:  # numpy's LinAlgError, and its kind in other namespaces
+        return False
+    return True
 
 
 @register("linalg_inv")
@@ -29,9 +66,8 @@ class LinalgInvExBackward0(Node):
     def forward(self, xp, a):
         try:
             return xp.linalg.inv(a)
-        except Exception as exc:  # numpy's LinAlgError, and its kind in other namespaces
-            raise _linalg_error("inv", exc, "the input matrix is singular, so it has no "
-                                "inverse") from None
+        except Exception:  # numpy's LinAlgError, and its kind in other namespaces
+            raise _linalg_error("inv", xp, a) from None
 
     def backward(self, F, g, a, out):
         t = F.matrix_transpose(out)
@@ -90,9 +126,8 @@ class LinalgSolveExBackward0(Node):
     def forward(self, xp, a, b):
         try:
             return xp.linalg.solve(a, b)
-        except Exception as exc:
-            raise _linalg_error("solve", exc, "the matrix A is singular, so AX = B has no "
-                                "unique solution") from None
+        except Exception:  # numpy's LinAlgError, and its kind in other namespaces
+            raise _linalg_error("solve", xp, a) from None
 
     def backward(self, F, g, a, b, out):
         gb = F.apply(LinalgSolveExBackward0, F.matrix_transpose(a), g)
@@ -119,9 +154,8 @@ class LinalgCholeskyExBackward0(Node):
         self.half = xp.astype(rows > cols, a.dtype) + 0.5 * xp.astype(rows == cols, a.dtype)
         try:
             return xp.linalg.cholesky(a)
-        except Exception as exc:
-            raise _linalg_error("cholesky", exc, "the factorization could not be completed "
-                                "because the input is not positive-definite") from None
+        except Exception:
+            raise _linalg_error("cholesky", xp, a) from None
 
     def backward(self, F, g, a, factor):
         phi = (F.matrix_transpose(factor) @ g) * F.constant(g, self.half)

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from gradspec.errors import check_class_target
+
 from ..apply import apply
 from ..node import Node, register
 from ..tensor import Tensor
@@ -222,13 +224,18 @@ class CrossEntropyBackward0(Node):
                 hits = xp.take(_identity(xp, classes, a.dtype), t, axis=0)
             else:  # (n, 1) against the class row (C,)
                 hits = xp.astype(xp.reshape(t, (n, 1)) == xp.arange(classes), a.dtype)
-            weights = hits
+            weights = None
         else:
             hits, weights = None, t
-        if reduction == "none":
+        if self.indices:
+            # each row's own score, picked (not a one-hot product: a -inf score of another
+            # class, a masked logit, would make 0 * -inf = nan)
+            picked = xp.take(xp.reshape(shifted, (-1,)), t + xp.arange(0, n * classes, classes))
+            losses = xp.reshape(log_total, (-1,)) - picked  # each row's -log_softmax
+            if reduction != "none":
+                losses = xp.sum(losses)
+        elif reduction == "none":
             losses = xp.sum(weights * (log_total - shifted), axis=1)
-        elif self.indices:  # every row's weights sum to 1
-            losses = xp.sum(log_total) - xp.sum(weights * shifted)
         else:
             losses = xp.sum(weights * (log_total - shifted))
         e /= total  # the softmax, in the fresh exponentials
@@ -289,14 +296,12 @@ def cross_entropy(input: Any, target: Any, reduction: str = "mean") -> Any:
                          f"shape {tuple(a.shape)} of dtype {eng.dtype_name(a.dtype)}")
     if t.shape == a.shape:
         if not eng.is_floating(t.dtype):
-            raise ValueError(f"cross_entropy: probability targets must be floating, got "
-                             f"{eng.dtype_name(t.dtype)}")
+            raise RuntimeError(f"Expected floating point type for target with class "
+                               f"probabilities, got {eng.scalar_type_name(t.dtype)}")
         if t.dtype != a.dtype:  # float32 and float64 meet in float64, as in PyTorch
             dtype = eng.result_dtype(a.dtype, t.dtype)
             input, target = input.to(dtype), target.to(dtype)
-    elif t.shape != (a.shape[0],) or not eng.is_integer(t.dtype):
-        raise ValueError(
-            f"cross_entropy: target must be class indices of shape ({a.shape[0]},) (an integer "
-            f"tensor) or probabilities of shape {tuple(a.shape)}; got {tuple(t.shape)} of "
-            f"dtype {eng.dtype_name(t.dtype)}")
+    else:
+        check_class_target("cross_entropy", tuple(a.shape), tuple(t.shape),
+                           eng.dtype_name(t.dtype))
     return apply(CrossEntropyBackward0, (input, target), type(input), reduction=reduction)

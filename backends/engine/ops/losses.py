@@ -12,8 +12,10 @@ probabilities, no options) go to the fused node of `.loss` unchanged; the rest i
 
 from __future__ import annotations
 
-import warnings
 from typing import Any
+
+from gradspec import notices
+from gradspec.errors import check_class_target
 
 from ..apply import apply, constant
 from ..grad_mode import STATE
@@ -31,8 +33,8 @@ MISSING = -100  # PyTorch's default ignore_index
 def _reduction(size_average: Any, reduce: Any, reduction: str) -> str:
     """``reduction``, or what the deprecated ``size_average``/``reduce`` pair means."""
     if size_average is not None or reduce is not None:
-        warnings.warn("size_average and reduce args will be deprecated, please use "
-                      "reduction='...' instead.", UserWarning, stacklevel=3)
+        notices.warn("size_average and reduce args will be deprecated, please use "
+                     "reduction='...' instead.", UserWarning)
         mean = True if size_average is None else bool(size_average)
         keep = True if reduce is None else bool(reduce)
         return ("mean" if mean else "sum") if keep else "none"
@@ -67,10 +69,10 @@ def _floating(op: str, t: Any, error: type = NotImplementedError) -> None:
 
 def _warn_size(input: Any, target: Any) -> None:
     if tuple(input.shape) != tuple(target.shape):
-        warnings.warn(
-            f"Using a target size ({list(target.shape)}) that is different to the input size "
-            f"({list(input.shape)}). This will likely lead to incorrect results due to "
-            "broadcasting. Please ensure they have the same size.", UserWarning, stacklevel=3)
+        notices.warn(
+            f"Using a target size (torch.Size({list(target.shape)})) that is different to the "
+            f"input size (torch.Size({list(input.shape)})). This will likely lead to incorrect results due to "
+            "broadcasting. Please ensure they have the same size.", UserWarning)
 
 
 def _reduce(losses: Any, reduction: str) -> Any:
@@ -150,26 +152,8 @@ def _check_target(op: str, input: Any, target: Any) -> None:
     """PyTorch's rules for class-index targets: int64 or uint8, the input's shape without the
     class dim."""
     eng = type(input)._eng
-    dtype = target._data.dtype
-    if dtype != eng.int64 and dtype != eng.uint8:
-        name = eng.dtype_name(dtype)
-        raise RuntimeError(
-            f"expected target dtype to be Long or Byte, but got {name}: class indices must be "
-            f"an int64 (or uint8) tensor (convert with .long())"
-            + ("; class probabilities must have the input's shape "
-               f"{list(input.shape)}" if eng.is_floating(target._data.dtype) else ""))
-    if input.ndim == 1:  # one sample (C,): a 0-d target, or one of shape (1,)
-        if target.ndim > 1 or target.ndim == 1 and target.shape[0] != 1:
-            raise ValueError(f"For 1D input, 1D target must have size 1, but got target size: "
-                             f"{target.shape[0] if target.ndim == 1 else list(target.shape)}")
-        return
-    if target.ndim == 0 or target.shape[0] != input.shape[0]:
-        got = target.shape[0] if target.ndim else "none (0-d target)"
-        raise ValueError(f"Expected input batch_size ({input.shape[0]}) to match target "
-                         f"batch_size ({got}).")
-    want = (input.shape[0],) + tuple(input.shape[2:])
-    if tuple(target.shape) != want:
-        raise RuntimeError(f"Expected target size {list(want)}, got {list(target.shape)}")
+    check_class_target(op, tuple(input.shape), tuple(target.shape),
+                       eng.dtype_name(target._data.dtype))
 
 
 def _check_weight(op: str, input: Any, weight: Any) -> None:
@@ -254,13 +238,16 @@ def cross_entropy(input: Any, target: Any, weight: Any = None, size_average: Any
                            "input")
     eng = type(input)._eng
     if not eng.is_floating(input._data.dtype):
-        raise NotImplementedError(f"cross_entropy(): log_softmax is not implemented for "
-                                  f"{eng.dtype_name(input._data.dtype)} scores; convert with "
-                                  ".float()")
+        raise NotImplementedError(f'"log_softmax_lastdim_kernel_impl" not implemented for '
+                                  f"'{eng.scalar_type_name(input._data.dtype)}' "
+                                  f"(cross_entropy() of integer scores: convert with .float())")
     if label_smoothing > 1.0:
         raise RuntimeError(f"label_smoothing must be between 0.0 and 1.0. Got: {label_smoothing}")
     smoothing = float(label_smoothing) if label_smoothing > 0 else 0.0
-    if eng.is_floating(target._data.dtype) and tuple(target.shape) == tuple(input.shape):
+    if tuple(target.shape) == tuple(input.shape):
+        if not eng.is_floating(target._data.dtype):
+            raise RuntimeError(f"Expected floating point type for target with class "
+                               f"probabilities, got {eng.scalar_type_name(target._data.dtype)}")
         return _probabilities(input, target, weight, ignore_index, reduction, smoothing)
     _check_target("cross_entropy", input, target)
     _check_weight("cross_entropy", input, weight)
@@ -618,19 +605,20 @@ def kl_div(input: Any, target: Any, size_average: Any = None, reduce: Any = None
     else:
         reduction = _reduction(size_average, reduce, reduction)
         if reduction == "mean":
-            warnings.warn(
+            notices.warn(
                 "reduction: 'mean' divides the total loss by both the batch size and the "
                 "support size.'batchmean' divides only by the batch size, and aligns with the "
                 "KL div math definition.'mean' will be changed to behave the same as "
-                "'batchmean' in the next major release.", UserWarning, stacklevel=2)
+                "'batchmean' in the next major release.", UserWarning)
     input, target = _pair("kl_div", input, target, RuntimeError, warn=False)
     if log_target:
         losses = target.exp() * (target - input)
     else:
         from .select import where
 
-        positive = target > 0
-        safe = where(positive, target, 1.0)  # log(1) = 0 where target = 0: 0 log 0 = 0
+        # xlogy(target, target), as PyTorch: 0 log 0 = 0 (log(1) stands in where the target
+        # is 0); a negative target's log is NaN, as there
+        safe = where(target == 0, 1.0, target)
         losses = target * safe.log() - target * input
     if reduction == "batchmean":
         total = losses.sum()

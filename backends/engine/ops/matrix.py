@@ -208,9 +208,9 @@ def _broadcastable(what: str, shape: tuple, target: tuple) -> None:
 def addmm(input: Any, mat1: Any, mat2: Any, *, beta: Any = 1, alpha: Any = 1) -> Any:
     """``beta * input + alpha * (mat1 @ mat2)``; ``input`` broadcasts to the product's shape."""
     _matrix_args("addmm", input, mat1, mat2)
-    if mat1.ndim != 2 or mat2.ndim != 2:
-        raise RuntimeError(f"addmm(): mat1 and mat2 must be matrices, got {mat1.ndim}-D and "
-                           f"{mat2.ndim}-D")
+    for name, t in (("mat1", mat1), ("mat2", mat2)):
+        if t.ndim != 2:
+            raise RuntimeError(f"{name} must be a matrix, got {t.ndim}-D tensor")
     if mat1.shape[1] != mat2.shape[0]:
         raise RuntimeError(f"mat1 and mat2 shapes cannot be multiplied ({mat1.shape[0]}x"
                            f"{mat1.shape[1]} and {mat2.shape[0]}x{mat2.shape[1]})")
@@ -228,11 +228,12 @@ def baddbmm(input: Any, batch1: Any, batch2: Any, *, beta: Any = 1, alpha: Any =
 
 
 def _check_bmm(what: str, a: Any, b: Any) -> None:
-    if a.ndim != 3 or b.ndim != 3:
-        raise RuntimeError(f"{what}(): batch1 must be a 3D tensor and batch2 too, got {a.ndim}-D "
-                           f"and {b.ndim}-D")
+    for name, t in (("batch1", a), ("batch2", b)):
+        if t.ndim != 3:
+            raise RuntimeError(f"{name} must be a 3D tensor ({what}() multiplies (b, n, m) by "
+                               f"(b, m, p) tensors, got {a.ndim}-D and {b.ndim}-D)")
     if b.shape[0] != a.shape[0] or b.shape[1] != a.shape[2]:
-        raise RuntimeError(f"{what}(): Expected size for first two dimensions of batch2 tensor to "
+        raise RuntimeError(f"Expected size for first two dimensions of batch2 tensor to "
                            f"be: [{a.shape[0]}, {a.shape[2]}] but got: [{b.shape[0]}, "
                            f"{b.shape[1]}].")
 

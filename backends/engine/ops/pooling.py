@@ -169,8 +169,9 @@ def _pool_windows(op: str, x: Any, kernel: Any, stride: Any, padding: Any, dilat
     if any(o < 1 for o in out):
         given = "x".join(map(str, (x.shape[1],) + size))
         got = "x".join(map(str, (x.shape[1],) + tuple(out)))
-        raise RuntimeError(f"{op}(): given input size: ({given}). Calculated output size: "
-                           f"({got}). Output size is too small")
+        raise RuntimeError(f"Given input size: ({given}). Calculated output size: ({got}). "
+                           f"Output size is too small (in {op}(): make the kernel smaller or "
+                           "pad the input)")
     return cached_windows(size, kernel, stride, dilation, padding, tuple(out))
 
 

@@ -34,7 +34,8 @@ def normalize_dims(dim: Any, ndim: int) -> tuple[int, ...] | None:
                              f"but got {d})")
         out.append(d % n)
     if len(set(out)) != len(out):
-        raise ValueError(f"dimension list {dims} repeats a dimension")
+        twice = next(d for d in out if out.count(d) > 1)
+        raise RuntimeError(f"dim {twice} appears multiple times in the list of dims (got {dims})")
     return tuple(sorted(out)) if ndim else ()
 
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..apply import apply, binary
+from ..apply import apply, binary, broadcast_clash
 from ..node import Node, register
 from ..tensor import Tensor
 
@@ -111,6 +111,14 @@ def where(condition: Any, input: Any = None, other: Any = None) -> Any:
         b = xp.asarray(db, dtype=a._data.dtype if isinstance(a, Tensor) else a.dtype)
     elif db is not b._data:
         b = b.to(db.dtype)
+    shapes = (tuple(c.shape), tuple(a.shape), tuple(b.shape))
+    if not shapes[0] == shapes[1] == shapes[2]:
+        clash = broadcast_clash(shapes)
+        if clash:
+            raise RuntimeError(f"{clash}: where: operands of shapes {shapes[0]} (the "
+                               f"condition), {shapes[1]} and {shapes[2]} do not broadcast "
+                               "together; make the trailing dimensions equal or 1, e.g. with "
+                               "unsqueeze() or reshape()")
     return apply(WhereBackward0, (a, b), T, cond=c)
 
 

@@ -107,9 +107,12 @@ def split(tensor: Any, split_size_or_sections: Any, dim: Any = 0, *, axis: Any =
         label = "SplitWithSizesBackward0"
     else:
         step = operator.index(split_size_or_sections)
-        if step < 0 or (step == 0 and size != 0):
-            raise RuntimeError(f"split(): split_size must be positive (it can only be 0 if the "
-                               f"dimension's size is 0), got {step} for size {size}")
+        if step < 0:
+            raise RuntimeError(f"split expects split_size be non-negative, but got "
+                               f"split_size={step}")
+        if step == 0 and size != 0:
+            raise RuntimeError(f"split_size can only be 0 if dimension size is 0, but got "
+                               f"dimension size of {size}")
         sizes = [min(step, size - start) for start in range(0, size, step)] if step else [0]
         label = "SplitBackward0"
     out, start = [], 0

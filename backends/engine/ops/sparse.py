@@ -12,6 +12,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..apply import constant, unary
+from ..dtypes import TENSOR_TYPES
 from ..node import Node, register
 from ..tensor import Tensor
 
@@ -123,8 +124,14 @@ def _index_check(op: str, t: Any, accepted: tuple[str, ...]) -> None:
     eng = type(t)._eng
     name = eng.dtype_name(t._data.dtype)
     if name not in accepted:
-        raise RuntimeError(f"{op}(): expected an index tensor of dtype "
-                           f"{' or '.join(accepted)}, got {name}; convert with .long()")
+        if op == "one_hot":
+            raise RuntimeError(f"one_hot is only applicable to index tensor of type LongTensor. "
+                               f"(got {name}; convert with .long())")
+        kinds = ", ".join(eng.scalar_type_name(eng.dtype(n)) for n in accepted)
+        raise RuntimeError(f"Expected tensor for argument #1 'indices' to have one of the "
+                           f"following scalar types: {kinds}; but got "
+                           f"torch.{TENSOR_TYPES.get(name, name)} instead (while checking "
+                           f"arguments for {op}); convert with .long()")
 
 
 def embedding(input: Any, weight: Any, padding_idx: Any = None, max_norm: Any = None,
@@ -198,9 +205,10 @@ def one_hot(tensor: Any, num_classes: int = -1) -> Any:
         num_classes = int(xp.max(idx)) + 1
     if idx.size:
         if int(xp.min(idx)) < 0:
-            raise RuntimeError("one_hot(): Class values must be non-negative.")
+            raise RuntimeError("Class values must be non-negative. (one_hot())")
         if int(xp.max(idx)) >= num_classes:
-            raise RuntimeError(f"one_hot(): Class values must be smaller than num_classes "
-                               f"({num_classes}).")
+            raise RuntimeError(f"Class values must be smaller than num_classes. (one_hot(): "
+                               f"num_classes={num_classes}, largest class "
+                               f"{int(xp.max(idx))})")
     hits = xp.expand_dims(idx, axis=-1) == xp.arange(num_classes, dtype=eng.int64)
     return constant(type(tensor), xp.astype(hits, eng.int64))

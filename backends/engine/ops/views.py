@@ -284,9 +284,9 @@ def view(a: Any, *sizes: Any, size: Any = None) -> Any:
 
 def flatten(a: Any, start_dim: int = 0, end_dim: int = -1) -> Any:
     shape = tuple(a.shape)
+    s, e = _axis(start_dim, len(shape)), _axis(end_dim, len(shape))
     if not shape:
         return reshape(a, (1,))
-    s, e = start_dim % len(shape), end_dim % len(shape)
     if s > e:
         raise RuntimeError("flatten() has invalid args: start_dim cannot come after end_dim")
     if s == e:
@@ -385,7 +385,8 @@ def unsqueeze(a: Any, dim: int) -> Any:
 def _unsqueeze(a: Any, dim: int, label: str) -> Any:
     n = a.ndim + 1
     if not -n <= dim < n:
-        raise IndexError(f"dimension {dim} is out of range for unsqueeze of a {a.ndim}-d tensor")
+        raise IndexError(f"Dimension out of range (expected to be in range of [{-n}, {n - 1}], "
+                         f"but got {dim}): unsqueeze() of a {a.ndim}-d tensor")
     d = dim % n
     shape = tuple(a._data.shape)
     return _reshape(a, shape[:d] + (1,) + shape[d:], view=True, label=label, valid=True)

@@ -8,9 +8,9 @@ sees the gradients with respect to the outputs (``grad_output``) and then to the
 
 from __future__ import annotations
 
-import warnings
 from typing import Any, Callable
 
+from ... import notices
 from ...plugins import backend_of
 from ..parameter import is_tensor
 
@@ -56,11 +56,11 @@ class _Call:
                 grads = _checked(result, len(grads), "backward pre-hook", "grad_output")
         self.grad_output = grads
         if not self.inputs_tracked and self.module.__dict__.get("_backward_hooks"):
-            warnings.warn("Full backward hook is firing when gradients are computed with respect "
-                          "to module outputs since no inputs require gradients. See "
-                          "https://docs.pytorch.org/docs/main/generated/torch.nn.Module.html"
-                          "#torch.nn.Module.register_full_backward_hook for more details.",
-                          UserWarning, stacklevel=2)
+            notices.warn("Full backward hook is firing when gradients are computed with respect "
+                         "to module outputs since no inputs require gradients. See "
+                         "https://docs.pytorch.org/docs/main/generated/torch.nn.Module.html"
+                         "#torch.nn.Module.register_full_backward_hook for more details.",
+                         UserWarning)
             self._full_hooks((None,) * self.n_inputs)
         return grads
 

@@ -32,7 +32,10 @@ def warn(message: str, category: type[Warning] = UserWarning, once: str | None =
         warnings.warn(message, category, stacklevel=2)
         return
     globs = frame.f_globals
-    warnings.warn_explicit(message, category, frame.f_code.co_filename, frame.f_lineno,
+    filename = frame.f_code.co_filename
+    # module_globals lets the warning show source held by a loader (a zip); code without a
+    # file (python -c, a REPL) has none, and its loader would refuse the request
+    warnings.warn_explicit(message, category, filename, frame.f_lineno,
                            module=globs.get("__name__"),
                            registry=globs.setdefault("__warningregistry__", {}),
-                           module_globals=globs)
+                           module_globals=None if filename.startswith("<") else globs)
