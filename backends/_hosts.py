@@ -25,10 +25,10 @@ class NumpyRNG:
         self.gen = self.np.random.default_rng(self.initial)
 
     def normal(self, shape: tuple, dtype: str) -> Any:
-        return self.to_array(self.gen.standard_normal(shape, dtype=getattr(self.np, dtype)))
+        return self.to_array(normal_draw(self.np, self.gen, shape, dtype))
 
     def uniform(self, shape: tuple, dtype: str) -> Any:
-        return self.to_array(self.gen.random(shape, dtype=getattr(self.np, dtype)))
+        return self.to_array(uniform_draw(self.np, self.gen, shape, dtype))
 
     def integers(self, low: int, high: int, shape: tuple) -> Any:
         return self.to_array(self.gen.integers(low, high, size=shape, dtype=self.np.int64))
@@ -47,6 +47,22 @@ class NumpyRNG:
         gen = self.np.random.default_rng(0)
         gen.bit_generator.state = state["state"]
         self.initial, self.gen = int(state["initial"]), gen
+
+
+def normal_draw(xp: Any, gen: Any, shape: tuple, dtype: str) -> Any:
+    """Standard normal samples of ``dtype`` from a numpy-style generator, which draws float32
+    and float64 only: half precision rounds float32 draws."""
+    if dtype == "float16":
+        return gen.standard_normal(shape, dtype=xp.float32).astype(xp.float16)
+    return gen.standard_normal(shape, dtype=getattr(xp, dtype))
+
+
+def uniform_draw(xp: Any, gen: Any, shape: tuple, dtype: str) -> Any:
+    """Samples uniform in [0, 1) of ``dtype``; half precision takes multiples of 2**-11 (its
+    mantissa's resolution), since rounding a float32 draw could give 1.0."""
+    if dtype == "float16":
+        return (gen.integers(0, 2048, size=shape) * (1 / 2048)).astype(xp.float16)
+    return gen.random(shape, dtype=getattr(xp, dtype))
 
 
 def numpy_quiet(np: Any) -> tuple[Any, Any] | None:

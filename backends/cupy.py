@@ -18,6 +18,8 @@ from typing import Any, Mapping
 
 from gradspec.plugins import hookimpl
 
+from ._hosts import normal_draw, uniform_draw
+
 
 def cuda_device_count() -> tuple[int, str]:
     """Number of CUDA devices the driver reports, and why it is zero."""
@@ -44,10 +46,10 @@ class CupyRNG:
         self.gen = self.cp.random.default_rng(self.initial)
 
     def normal(self, shape: tuple, dtype: str) -> Any:
-        return self.gen.standard_normal(shape, dtype=getattr(self.cp, dtype))
+        return normal_draw(self.cp, self.gen, shape, dtype)
 
     def uniform(self, shape: tuple, dtype: str) -> Any:
-        return self.gen.random(shape, dtype=getattr(self.cp, dtype))
+        return uniform_draw(self.cp, self.gen, shape, dtype)
 
     def integers(self, low: int, high: int, shape: tuple) -> Any:
         return self.gen.integers(low, high, size=shape, dtype=self.cp.int64)

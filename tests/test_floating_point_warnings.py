@@ -67,7 +67,8 @@ def test_the_engine_keeps_other_warnings():
 #: node classes left without ``quiet`` (module, class): the arithmetic of every model, where
 #: entering a context per op would cost more than the op's own engine work; they warn as
 #: numpy does on the compiled core (inf - inf, 0 * inf, overflow)
-HOT = {("arith", "AddBackward0"), ("arith", "SubBackward0"), ("arith", "RsubBackward1"),
+HOT = {("arith", "AddBackward0"), ("arith", "SubBackward0"), ("arith", "RsubBackward0"),
+       ("arith", "RsubBackward1"),
        ("arith", "MulBackward0"), ("arith", "NegBackward0"), ("linalg", "MmBackward0"),
        ("linalg", "AddmmBackward0"), ("reduce", "SumBackward0"), ("reduce", "MeanBackward0"),
        ("reduce", "SumToBackward")}

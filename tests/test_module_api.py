@@ -229,3 +229,30 @@ def test_parameter_isinstance_and_empty(bk, T):
     assert tuple(empty.shape) == tuple(T.nn.Parameter().shape) == (0,) and empty.requires_grad
     with pytest.raises(TypeError, match="takes a tensor"):
         bk.nn.Parameter([1.0])
+
+
+def test_global_forward_hooks_see_every_module_first_until_removed():
+    from gradspec.nn.modules.module import (register_module_forward_hook,
+                                            register_module_forward_pre_hook)
+
+    B = load_or_skip("numpy")
+    nn = B.nn
+    seen = []
+    layer = nn.Linear(2, 2)
+    layer.register_forward_hook(lambda m, args, out: seen.append("own"))
+    model = nn.Sequential(layer, nn.ReLU())
+    post = register_module_forward_hook(lambda m, args, out: seen.append(type(m).__name__))
+    pre = register_module_forward_pre_hook(lambda m, args: seen.append("pre " + type(m).__name__))
+    model(B.ones(1, 2))
+    assert seen == ["pre Sequential", "pre Linear", "Linear", "own", "pre ReLU", "ReLU",
+                    "Sequential"]
+    doubled = register_module_forward_hook(
+        lambda m, args, out: out * 2 if isinstance(m, nn.ReLU) else None)
+    assert model(B.ones(1, 2)).tolist() == (2 * B.relu(layer(B.ones(1, 2)))).tolist()
+    for handle in (post, pre, doubled):
+        handle.remove()
+    seen.clear()
+    model(B.ones(1, 2))
+    assert seen == ["own"]
+    with pytest.raises(TypeError, match="a hook must be callable"):
+        register_module_forward_hook("not a hook")

@@ -84,6 +84,8 @@ EVERY_TIME = {
     "full backward hook without inputs that require grad": (
         _backward_through_a_hooked_layer, "Full backward hook is firing when gradients are "
                                           "computed with respect to module outputs"),
+    "out= resized": (lambda t: t.add(t.ones(2), 1, out=t.zeros(3)),
+                     "An output with one or more elements was resized"),
 }
 
 

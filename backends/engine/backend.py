@@ -13,13 +13,13 @@ import contextlib
 import warnings
 from typing import Any, Iterator, Mapping
 
-from gradspec import autograd_functional, errors, functions, gradcheck, surface
+from gradspec import autograd_functional, errors, functions, gradcheck, layouts, surface
 from gradspec.devices import BackendDevice
 from gradspec.nn.parameter import Variable
 from gradspec.ops import CATALOGUE
 from gradspec.protocol import CAPABILITIES
 
-from . import autograd, dtypes, formatting, function, functional, grad_mode
+from . import autograd, dtypes, formatting, function, functional, grad_mode, outparams
 from .engine import Engine, Host
 from .factories import Factories
 from .size import Size
@@ -61,12 +61,18 @@ class EngineBackend:
         # runs on has it, so making a tensor of it says so (dtypes.dtype.native is None)
         self.bfloat16 = dtypes.dtype("bfloat16", None)
         self.Size = Size
+        self.memory_format, self.layout = layouts.memory_format, layouts.layout
+        for named in layouts.MEMORY_FORMATS + layouts.LAYOUTS:
+            setattr(self, named.name, named)
         factories = Factories(eng)
         for fname in _FACTORIES:
             setattr(self, fname, getattr(factories, fname))
         for fname in functional.__all__:
             if fname in _OPS:
                 setattr(self, fname, getattr(functional, fname))
+        for fname in outparams.NAMES:
+            if fname in vars(self):
+                setattr(self, fname, outparams.with_out(vars(self)[fname], fname))
         self.no_grad = grad_mode.no_grad
         self.enable_grad = grad_mode.enable_grad
         self.set_grad_enabled = grad_mode.set_grad_enabled

@@ -10,6 +10,8 @@ import math
 import warnings
 from typing import Any
 
+from gradspec import layouts
+
 from .tensor import Tensor
 
 
@@ -171,24 +173,31 @@ class Factories:
                              "with array.copy().)")
         return self.T._wrap(self.eng.host.from_numpy(array))
 
-    def zeros(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    def zeros(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+              layout: Any = None) -> Tensor:
         """A tensor of zeros (the default dtype unless ``dtype`` is given)."""
         self.eng.check_device(device)
+        _check_layout("zeros", layout, None)
         return self._leaf(self.xp.zeros(_size(size), dtype=self._float_dtype(dtype)), requires_grad)
 
-    def ones(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    def ones(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+             layout: Any = None) -> Tensor:
         """A tensor of ones (the default dtype unless ``dtype`` is given)."""
         self.eng.check_device(device)
+        _check_layout("ones", layout, None)
         return self._leaf(self.xp.ones(_size(size), dtype=self._float_dtype(dtype)), requires_grad)
 
-    def empty(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    def empty(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+              layout: Any = None, memory_format: Any = None, pin_memory: bool = False) -> Tensor:
         """Zeros (the engine never hands out uninitialised memory)."""
+        _check_layout("empty", layout, memory_format)
         return self.zeros(*size, dtype=dtype, device=device, requires_grad=requires_grad)
 
     def full(self, size: Any, fill_value: Any, dtype: Any = None, device: Any = None,
-             requires_grad: bool = False) -> Tensor:
+             requires_grad: bool = False, layout: Any = None) -> Tensor:
         """A tensor filled with ``fill_value`` (bool, int64 or the default dtype, from the value)."""
         self.eng.check_device(device)
+        _check_layout("full", layout, None)
         if dtype is None:
             if isinstance(fill_value, bool):
                 dtype = self.eng.bool
@@ -202,26 +211,34 @@ class Factories:
     def _like(self, t: Tensor, dtype: Any) -> tuple[tuple[int, ...], Any]:
         return tuple(t.shape), (t._data.dtype if dtype is None else self.eng.dtype(dtype))
 
-    def zeros_like(self, t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    def zeros_like(self, t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+                   layout: Any = None, memory_format: Any = None) -> Tensor:
         """Zeros with ``t``'s shape (and dtype unless given)."""
         self.eng.check_device(device)
+        _check_layout("zeros_like", layout, memory_format)
         shape, dt = self._like(t, dtype)
         return self._leaf(self.xp.zeros(shape, dtype=dt), requires_grad)
 
-    def ones_like(self, t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    def ones_like(self, t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+                  layout: Any = None, memory_format: Any = None) -> Tensor:
         """Ones with ``t``'s shape (and dtype unless given)."""
         self.eng.check_device(device)
+        _check_layout("ones_like", layout, memory_format)
         shape, dt = self._like(t, dtype)
         return self._leaf(self.xp.ones(shape, dtype=dt), requires_grad)
 
-    def empty_like(self, t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
+    def empty_like(self, t: Tensor, dtype: Any = None, device: Any = None, requires_grad: bool = False,
+                   layout: Any = None, memory_format: Any = None) -> Tensor:
         """``zeros_like`` (the engine never hands out uninitialised memory)."""
-        return self.zeros_like(t, dtype=dtype, device=device, requires_grad=requires_grad)
+        return self.zeros_like(t, dtype=dtype, device=device, requires_grad=requires_grad,
+                               layout=layout, memory_format=memory_format)
 
     def full_like(self, t: Tensor, fill_value: Any, dtype: Any = None, device: Any = None,
-                  requires_grad: bool = False) -> Tensor:
+                  requires_grad: bool = False, layout: Any = None,
+                  memory_format: Any = None) -> Tensor:
         """``fill_value`` everywhere, with ``t``'s shape (and dtype unless given)."""
         self.eng.check_device(device)
+        _check_layout("full_like", layout, memory_format)
         shape, dt = self._like(t, dtype)
         return self._leaf(self.xp.full(shape, fill_value, dtype=dt), requires_grad)
 
@@ -255,32 +272,38 @@ class Factories:
         _decode_state(self.eng.host.rng, new_state)
 
     def randn(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
-              generator: Any = None) -> Tensor:
+              generator: Any = None, layout: Any = None, pin_memory: bool = False) -> Tensor:
         """Samples of the standard normal distribution."""
         self.eng.check_device(device)
+        _check_layout("randn", layout, None)
         dt = self._float_dtype(dtype)
         data = self._rng(generator).normal(_size(size), self.eng.dtype_name(dt))
         return self._leaf(data, requires_grad)
 
     def rand(self, *size: Any, dtype: Any = None, device: Any = None, requires_grad: bool = False,
-             generator: Any = None) -> Tensor:
+             generator: Any = None, layout: Any = None, pin_memory: bool = False) -> Tensor:
         """Samples uniform in [0, 1)."""
         self.eng.check_device(device)
+        _check_layout("rand", layout, None)
         dt = self._float_dtype(dtype)
         data = self._rng(generator).uniform(_size(size), self.eng.dtype_name(dt))
         return self._leaf(data, requires_grad)
 
     def randn_like(self, t: Tensor, dtype: Any = None, device: Any = None,
-                   requires_grad: bool = False) -> Tensor:
+                   requires_grad: bool = False, layout: Any = None,
+                   memory_format: Any = None) -> Tensor:
         """``randn`` with ``t``'s shape (and dtype unless given)."""
+        _check_layout("randn_like", layout, memory_format)
         return self.randn(tuple(t.shape), dtype=dtype or t._data.dtype, device=device,
-                          requires_grad=requires_grad)
+                        requires_grad=requires_grad)
 
     def rand_like(self, t: Tensor, dtype: Any = None, device: Any = None,
-                  requires_grad: bool = False) -> Tensor:
+                  requires_grad: bool = False, layout: Any = None,
+                  memory_format: Any = None) -> Tensor:
         """``rand`` with ``t``'s shape (and dtype unless given)."""
+        _check_layout("rand_like", layout, memory_format)
         return self.rand(tuple(t.shape), dtype=dtype or t._data.dtype, device=device,
-                         requires_grad=requires_grad)
+                        requires_grad=requires_grad)
 
     def randint(self, low: int, high: Any = None, size: Any = None, generator: Any = None,
                 dtype: Any = None, device: Any = None, requires_grad: bool = False) -> Tensor:
@@ -412,3 +435,14 @@ def _torch_linspace(np: Any, start: float, end: float, steps: int, name: str) ->
     up = wide(step) * counted + wide(first)
     down = wide(last) - wide(step) * (wide(steps - 1) - counted)
     return np.where(index < steps // 2, up, down).astype(kind)
+
+
+def _check_layout(op: str, layout: Any, memory_format: Any) -> None:
+    """PyTorch's type checks of the layout arguments; their values change nothing here (every
+    tensor of the engine is dense and C-contiguous: see `gradspec.layouts`)."""
+    if layout is not None and not isinstance(layout, layouts.layout):
+        raise TypeError(f"{op}(): argument 'layout' must be torch.layout, not "
+                        f"{type(layout).__name__}")
+    if memory_format is not None and not isinstance(memory_format, layouts.memory_format):
+        raise TypeError(f"{op}(): argument 'memory_format' must be torch.memory_format, not "
+                        f"{type(memory_format).__name__}")

@@ -80,6 +80,9 @@ class BackwardCFunction(FunctionCtx, Node):
 
     _forward_cls: Any = None
 
+    def __repr__(self) -> str:
+        return f"<torch.autograd.function.{type(self).__name__} object at {id(self):#x}>"
+
     @property
     def needs_input_grad(self) -> tuple[bool, ...]:
         """One bool per positional argument of ``apply``: whether its gradient is needed."""
@@ -239,6 +242,9 @@ class _OutputNode(Node):
     def backward(self, F: Any, g: Any, *saved: Any) -> tuple[Any, ...]:  # type: ignore[override]
         return (_Grads({self._position: g}),)
 
+    def __repr__(self) -> str:
+        return f"<torch.autograd.function.{type(self).__name__} object at {id(self):#x}>"
+
     @property
     def next_functions(self) -> tuple[tuple[Any, int], ...]:
         return self._next[0].next_functions
@@ -274,10 +280,12 @@ class _FunctionMeta(type):
     def __init__(cls, name: str, bases: tuple, attrs: dict) -> None:
         super().__init__(name, bases, attrs)
         backward_name = f"{name}Backward"
+        # PyTorch makes these classes in torch.autograd.function, so a printed node reads
+        # <torch.autograd.function.MyFnBackward object at ...>
         cls._backward_cls = type(backward_name, (BackwardCFunction,),
-                                 {"_forward_cls": cls, "__module__": cls.__module__})
+                                 {"_forward_cls": cls, "__module__": "torch.autograd.function"})
         cls._backward_cls._output_cls = type(backward_name, (_OutputNode,),
-                                             {"__module__": cls.__module__})
+                                             {"__module__": "torch.autograd.function"})
 
 
 class Function(metaclass=_FunctionMeta):

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from gradspec import notices
+from gradspec import layouts, notices
 
 from . import autograd
 from . import functional as F
@@ -28,6 +28,22 @@ def backward(self, gradient: Any = None, retain_graph: bool | None = None,
 
 def _swap(fn):
     return lambda self, other: fn(other, self)
+
+
+# The reflected operators put the tensor first, as PyTorch's do: a node's next_functions list
+# the tensor's edge, then the number's None (2 * x is mul(x, 2)); 2 / x is reciprocal(x) * 2.
+def _radd(self, other):
+    return F.add(self, other)
+
+
+def _rmul(self, other):
+    return F.mul(self, other)
+
+
+def _rtruediv(self, other):
+    if type(other) is int or type(other) is float:
+        return F.mul(F.reciprocal(self), other)
+    return F.div(other, self)
 
 
 def _invert(self):
@@ -475,9 +491,9 @@ def attach(cls: type) -> None:
     table = {
         "backward": backward,
         # operators
-        "__add__": F.add, "__radd__": _swap(F.add), "__sub__": F.sub, "__rsub__": _swap(F.sub),
-        "__mul__": F.mul, "__rmul__": _swap(F.mul), "__truediv__": F.div,
-        "__rtruediv__": _swap(F.div), "__pow__": F.pow, "__rpow__": _swap(F.pow),
+        "__add__": F.add, "__radd__": _radd, "__sub__": F.sub, "__rsub__": _swap(F.sub),
+        "__mul__": F.mul, "__rmul__": _rmul, "__truediv__": F.div,
+        "__rtruediv__": _rtruediv, "__pow__": F.pow, "__rpow__": _swap(F.pow),
         "__matmul__": F.matmul, "__rmatmul__": _swap(F.matmul), "__neg__": F.neg,
         "__pos__": lambda self: self, "__abs__": F.abs,
         "__getitem__": F.getitem, "__setitem__": F.setitem,
@@ -557,3 +573,4 @@ def attach(cls: type) -> None:
     cls.itemsize = property(_element_size)
     cls._base = property(_base)
     cls.nbytes = property(lambda self: self.numel() * self.dtype.itemsize)
+    cls.layout = property(lambda self: layouts.strided)  # every engine tensor is dense

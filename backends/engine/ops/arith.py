@@ -35,8 +35,8 @@ class SubBackward0(Node):
 
 
 @register("rsub", public=False)
-class RsubBackward1(Node):
-    """``scalar - tensor`` (PyTorch's name for the reflected subtraction)."""
+class RsubBackward0(Node):
+    """``other - tensor`` for a constant array ``other`` (PyTorch's reflected subtraction)."""
 
     broadcasts = True
     numbers_as_arrays = True
@@ -46,6 +46,18 @@ class RsubBackward1(Node):
 
     def backward(self, F, g, a, b):
         return -g, None
+
+
+@register("rsub_scalar", public=False)
+class RsubBackward1(Node):
+    """``number - tensor``: as in PyTorch's node, the number is no input of the graph (the
+    node's one edge is the tensor's)."""
+
+    def forward(self, xp, a, other):
+        return other - a
+
+    def backward(self, F, g, a):
+        return (-g,)
 
 
 @register("mul")
@@ -205,7 +217,10 @@ def sub(a: Any, b: Any, alpha: Any = 1) -> Any:
     if refuses_bool(a) or refuses_bool(b):
         refuse_bool_subtraction(a, b)
     if not isinstance(a, Tensor):
-        return binary(RsubBackward1, b, a)
+        if (type(a) is int or type(a) is float) and isinstance(b, Tensor) and type(
+                b)._eng.is_floating(b._data.dtype):
+            return unary(RsubBackward1, b, other=a)
+        return binary(RsubBackward0, b, a)
     return binary(SubBackward0, a, b)
 
 

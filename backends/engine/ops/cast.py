@@ -80,7 +80,9 @@ def to(a: Any, *args: Any, dtype: Any = None, device: Any = None, **kwargs: Any)
     return unary(ToCopyBackward0, a, dtype=native)
 
 
-def clone(a: Any) -> Any:
+def clone(a: Any, *, memory_format: Any = None) -> Any:
+    """A copy of ``a`` (``memory_format`` is accepted for PyTorch's signature: every copy is C
+    order here)."""
     return unary(CloneBackward0, a, eng=type(a)._eng)
 
 

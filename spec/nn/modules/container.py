@@ -332,8 +332,15 @@ class ParameterDict(Module):
         return self._parameters.items()
 
     def update(self, parameters: Mapping[str, Any] | Iterable[tuple[str, Any]]) -> None:
-        """Add or replace parameters from a mapping or from ``(key, tensor)`` pairs."""
-        pairs = parameters.items() if isinstance(parameters, Mapping) else parameters
+        """Add or replace parameters from a mapping or from ``(key, tensor)`` pairs; a plain
+        mapping (not an ``OrderedDict`` or ``ParameterDict``) is taken in sorted key order, as
+        PyTorch takes it."""
+        if isinstance(parameters, (OrderedDict, ParameterDict)):
+            pairs = parameters.items()
+        elif isinstance(parameters, Mapping):
+            pairs = sorted(parameters.items())
+        else:
+            pairs = parameters
         for key, value in pairs:
             self[key] = value
 

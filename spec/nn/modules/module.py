@@ -19,7 +19,8 @@ from ..parameter import (Parameter, _is_tensor, clear_grads, forget_uninitialize
                          is_uninitialized, made_by_buffer, made_by_parameter, parameter_like)
 from .backward_hooks import call_with_backward_hooks
 
-__all__ = ["Module", "RemovableHandle"]
+__all__ = ["Module", "RemovableHandle", "register_module_forward_hook",
+           "register_module_forward_pre_hook"]
 
 
 class _IncompatibleKeys(NamedTuple):
@@ -260,7 +261,7 @@ class Module:
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         state = self.__dict__
         if state.get("_forward_pre_hooks") or state.get("_forward_hooks") or state.get(
-                "_backward_hooks") or state.get("_backward_pre_hooks"):
+                "_backward_hooks") or state.get("_backward_pre_hooks") or _GLOBAL_HOOKS:
             return self._call_with_hooks(args, kwargs)
         if args and state.get("_parameters"):
             self._check_backend(args)
@@ -290,6 +291,10 @@ class Module:
 
     def _call_with_hooks(self, args: tuple, kwargs: dict) -> Any:
         with_kwargs = self._hook_kwargs
+        for hook in list(_global_forward_pre_hooks.values()):  # every module's, first
+            result = hook(self, args)
+            if result is not None:
+                args = result if isinstance(result, tuple) else (result,)
         for hook_id, hook in list(self._forward_pre_hooks.items()):
             if hook_id in with_kwargs:
                 result = hook(self, args, kwargs)
@@ -312,8 +317,11 @@ class Module:
     def _forward_and_hooks(self, args: tuple, kwargs: dict) -> Any:
         with_kwargs = self._hook_kwargs
         output = self.forward(*args, **kwargs)
-        for hook_id, hook in list(self._forward_hooks.items()):
-            if hook_id in with_kwargs:
+        hooks = list(self._forward_hooks.items())
+        if _global_forward_hooks:
+            hooks = list(_global_forward_hooks.items()) + hooks
+        for hook_id, hook in hooks:
+            if hook_id in with_kwargs or hook_id in _global_hook_kwargs:
                 result = hook(self, args, kwargs, output)
             else:
                 result = hook(self, args, output)
@@ -691,6 +699,50 @@ def class_backend(cls: Any, backend: Any = None) -> Any:
 
 
 _REGISTRIES = ("_parameters", "_buffers", "_modules")
+
+# Hooks of every module (torch.nn.modules.module.register_module_forward_hook): they run before
+# each module's own.  _GLOBAL_HOOKS holds the registries that are not empty, so a call without
+# any global hook tests one list.
+_global_forward_pre_hooks: dict[int, Callable[..., Any]] = OrderedDict()
+_global_forward_hooks: dict[int, Callable[..., Any]] = OrderedDict()
+_global_hook_kwargs: set[int] = set()
+_GLOBAL_HOOKS: list[dict] = []
+
+
+class _GlobalHandle(RemovableHandle):
+    """The handle of a global hook: removing the last one puts modules back on the fast path."""
+
+    def remove(self) -> None:
+        """Unregister the hook."""
+        super().remove()
+        _GLOBAL_HOOKS[:] = [h for h in (_global_forward_pre_hooks, _global_forward_hooks) if h]
+
+
+def _add_global(hooks: dict, hook: Callable[..., Any], with_kwargs: bool = False
+                ) -> RemovableHandle:
+    if not callable(hook):
+        raise TypeError(f"a hook must be callable, got {type(hook).__name__}")
+    handle = _GlobalHandle(hooks)
+    hooks[handle.id] = hook
+    if with_kwargs:
+        _global_hook_kwargs.add(handle.id)
+    _GLOBAL_HOOKS[:] = [h for h in (_global_forward_pre_hooks, _global_forward_hooks) if h]
+    return handle
+
+
+def register_module_forward_pre_hook(hook: Callable[..., Any]) -> RemovableHandle:
+    """Call ``hook(module, args)`` before the ``forward`` of every module (before the module's
+    own pre-hooks); a non-None result replaces the positional arguments.  Meant for debugging
+    and profiling, as in PyTorch."""
+    return _add_global(_global_forward_pre_hooks, hook)
+
+
+def register_module_forward_hook(hook: Callable[..., Any], *, with_kwargs: bool = False,
+                                 always_call: bool = False) -> RemovableHandle:
+    """Call ``hook(module, args, output)`` after the ``forward`` of every module (before the
+    module's own hooks); a non-None result replaces the output.  With ``with_kwargs``:
+    ``hook(module, args, kwargs, output)``."""
+    return _add_global(_global_forward_hooks, hook, with_kwargs)
 _module_getattr = Module.__getattr__
 
 
