@@ -97,11 +97,11 @@ def keep_bits(xp: Any) -> Callable[[Any, Any, bool], Any]:
 
     def keep(g: Any, mask: Any, inplace: bool) -> Any:
         ints = widths[g.dtype.itemsize]
-        if inplace:
+        if inplace and g.ndim:  # (a 0-d sum can be a numpy scalar, which no view writes into)
             view = g.view(ints)
             view *= mask
             return g
-        return (g.view(ints) * mask).view(g.dtype)
+        return xp.asarray((g.view(ints) * mask)).view(g.dtype)
 
     return keep
 

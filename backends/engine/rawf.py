@@ -114,7 +114,7 @@ class RawF:
         return value
 
     def sigmoid(self, x: Any) -> Any:
-        return 0.5 * (self.xp.tanh(0.5 * x) + 1)
+        return 1 / (self.xp.exp(-x) + 1)  # PyTorch's form: exact for x < 0 too (backward runs quiet)
 
     def softmax(self, x: Any, axis: int) -> Any:
         e = self.xp.exp(x - self.xp.max(x, axis=axis, keepdims=True))

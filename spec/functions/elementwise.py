@@ -313,15 +313,21 @@ def logaddexp2(backend: Any, input: Any, other: Any) -> Any:
 @_composed("xlogy", what="x * log(y), 0 where x is 0")
 def xlogy(backend: Any, input: Any, other: Any) -> Any:
     """``x * log(y)``, 0 where ``x == 0`` (unless ``y`` is NaN), as ``torch.xlogy``, with its
-    gradients, except where ``x == y == 0``: the gradient in ``y`` is 0 there (PyTorch's,
-    ``x / y``, is NaN)."""
+    gradients (``log(y)`` in ``x``, also where ``x == 0``), except where ``x == 0``: the gradient
+    in ``y`` is 0 there (PyTorch's, ``x / y``, is NaN where ``y`` is 0 too), and where also
+    ``y <= 0`` the gradient in ``x`` is 0."""
     x = input if hasattr(input, "dim") else backend.tensor(input, dtype=other.dtype)
     y = other if hasattr(other, "dim") else backend.tensor(other, dtype=x.dtype)
     y = _floating(backend, y)
     zero = backend.logical_and(x == 0, backend.logical_not(backend.isnan(y)))
     safe = backend.where(zero, backend.ones_like(y), y)
     product = x * safe.log()
-    return backend.where(zero, backend.zeros_like(product), product)
+    # where x == 0 the value is 0, but the gradient in x is still log(y), as PyTorch's: x times
+    # a constant log(y) (finite logs only: 0 * -inf would make the value NaN)
+    with backend.no_grad():
+        slope = backend.where(zero, y, backend.ones_like(y)).log()
+        slope = backend.where(backend.isfinite(slope), slope, backend.zeros_like(slope))
+    return backend.where(zero, x * slope, product)
 
 
 @_composed("logit", what="log(p / (1 - p)), optionally clamped to [eps, 1 - eps]")

@@ -88,7 +88,7 @@ def logcumsumexp(backend: Any, input: Any, dim: int) -> Any:
     """``log(cumsum(exp(input), dim))`` computed without overflow or underflow (a doubling
     scan of logaddexp), as torch.logcumsumexp."""
     d = _dim(dim, input.dim(), "logcumsumexp")
-    if input.dim() == 0:
+    if input.dim() == 0 or input.shape[d] <= 1:  # a new tensor, never the input itself
         return input.clone()
     out = input
     n = input.shape[d]

@@ -181,6 +181,8 @@ def normalize(input: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12,
 
 def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Any:
     """``x1 . x2 / (max(|x1|, eps) * max(|x2|, eps))`` along ``dim`` (the two broadcast)."""
+    if tuple(x1.shape) != tuple(x2.shape):  # broadcast first, as PyTorch: norms of the pairs
+        x1, x2 = backend_of(x1).broadcast_tensors(x1, x2)
     n1 = x1.norm(2, dim, keepdim=True).clamp_min(eps)
     n2 = x2.norm(2, dim, keepdim=True).clamp_min(eps)
     return ((x1 / n1) * (x2 / n2)).sum(dim)

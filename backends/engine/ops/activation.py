@@ -11,7 +11,7 @@ from ..apply import unary
 from ..node import Node, register
 from .args import floating
 from .pointwise import ErfBackward0, erf_raw
-from .unary import SigmoidBackward0, TanhBackward0
+from .unary import SigmoidBackward0, TanhBackward0, constant_raw
 
 SQRT_HALF = math.sqrt(0.5)
 INV_SQRT_2PI = 1.0 / math.sqrt(2.0 * math.pi)
@@ -113,7 +113,7 @@ class SiluBackward0(Node):
     saves = (0,)
 
     def forward(self, xp, a):
-        return a * (0.5 * (xp.tanh(0.5 * a) + 1))
+        return a / (xp.exp(-a) + constant_raw(xp, 1.0, a.dtype))  # PyTorch's x / (1 + exp(-x))
 
     def backward(self, F, g, a):
         s = F.apply(SigmoidBackward0, a)
@@ -184,10 +184,9 @@ class LogSigmoidBackward0(Node):
         return xp.minimum(a, xp.zeros_like(a)) - xp.log1p(xp.exp(-xp.abs(a)))
 
     def backward(self, F, g, a):
-        e = F.exp(-(F.sign(a) * a))  # exp(-|x|) <= 1
-        negative = a < 0
-        # 1 - sigmoid(x) for x >= 0, sigmoid(-x) otherwise, each without overflow
-        return (g * F.where(negative, 1 / (1 + e), e / (1 + e)),)
+        # sigmoid(-x), through sigmoid's own node (exact for any x, and differentiable again:
+        # a form through |x| or sign(x) loses the second derivative at 0)
+        return (g * F.apply(SigmoidBackward0, -a),)
 
 
 def softplus_raw(xp: Any, a: Any, beta: float, threshold: float) -> Any:

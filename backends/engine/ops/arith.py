@@ -138,7 +138,9 @@ class PowBackward1(Node):
 
     def backward(self, F, g, a, b, out):
         ga, gb = self._next
-        da = g * (b * a ** (b - 1)) if ga is not None else None
+        da = None
+        if ga is not None:  # 0 where the exponent is 0 (PyTorch's mask: 0 * 0 ** -1 is NaN)
+            da = F.where(b == 0, F.zeros_like(g), g * (b * a ** (b - 1)))
         db = None
         if gb is not None:
             # 0 ** b for b >= 0 has derivative 0 in b (PyTorch masks the log(0) there)

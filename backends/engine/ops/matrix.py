@@ -62,13 +62,17 @@ class DiagonalBackward0(Node):
     dimension: a view (``steps``: dims moved last, the two flattened, every (m+1)-th element)
     where the input's layout allows, else a copy."""
 
-    __slots__ = ("offset", "dim1", "dim2", "shape")
+    __slots__ = ("offset", "dim1", "dim2", "shape", "copied")
 
-    def forward(self, xp, a, offset, dim1, dim2, steps=None):
+    def forward(self, xp, a, offset, dim1, dim2, steps=None, copied=False):
         self.offset, self.dim1, self.dim2, self.shape = offset, dim1, dim2, a.shape
+        self.copied = copied
         if steps is not None:
             return replay_raw(xp, a, steps)  # raises where the layout needs a copy
         return diagonal_raw(xp, a, offset, dim1, dim2)
+
+    def name(self):
+        return "DiagonalBackward0_copy" if self.copied else "DiagonalBackward0"
 
     def backward(self, F, g, a):
         return (F.apply(DiagEmbedBackward0, g, offset=self.offset, dim1=self.dim1,
@@ -349,8 +353,9 @@ def diag(input: Any, diagonal: int = 0) -> Any:
     """A vector's square diagonal matrix (on diagonal ``diagonal``), or a matrix's diagonal."""
     if input.ndim == 1:
         return diag_embed(input, diagonal, 0, 1)
-    if input.ndim == 2:
-        return _diagonal(input, operator.index(diagonal), 0, 1)
+    if input.ndim == 2:  # a copy, as PyTorch's (diagonal() is the view)
+        return unary(DiagonalBackward0, input, offset=operator.index(diagonal), dim1=0, dim2=1,
+                     copied=True)
     raise RuntimeError(f"diag(): Supports 1D or 2D tensors. Got {input.ndim}D")
 
 

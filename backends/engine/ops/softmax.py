@@ -16,6 +16,8 @@ class SoftmaxBackward0(Node):
 
     def forward(self, xp, a, axis, eng):
         self.axis = axis
+        if a.ndim and a.shape[axis] == 0:  # nothing to normalise
+            return xp.zeros(a.shape, dtype=a.dtype)
         e = xp.exp(a - xp.max(a, axis=axis, keepdims=True))
         return eng.c_order(e / xp.sum(e, axis=axis, keepdims=True))  # contiguous, as PyTorch
 
@@ -38,6 +40,8 @@ class LogSoftmaxBackward0(Node):
 
 
 def log_softmax_raw(xp: Any, a: Any, axis: int) -> Any:
+    if a.ndim and a.shape[axis] == 0:  # nothing to normalise (the max of nothing has no value)
+        return xp.zeros(a.shape, dtype=a.dtype)
     shifted = a - xp.max(a, axis=axis, keepdims=True)
     return shifted - xp.log(xp.sum(xp.exp(shifted), axis=axis, keepdims=True))
 

@@ -187,10 +187,13 @@ class CopySlices(Node):
 
 
 # ------------------------------------------------------------------ raw helpers (also used by F)
-def replay_raw(xp: Any, data: Any, steps: tuple) -> Any:
+def replay_raw(xp: Any, data: Any, steps: tuple, read_only: bool = False) -> Any:
+    """``data`` seen through the view ``steps``; writable (each reshape a view) unless
+    ``read_only``, where a reshape may copy (a gradient arriving broadcast, stride 0, has no
+    flat view)."""
     for kind, arg in steps:
         if kind == "reshape":
-            data = xp.reshape(data, arg, copy=False)
+            data = xp.reshape(data, arg, copy=None if read_only else False)
         elif kind == "permute":
             data = xp.permute_dims(data, arg)
         elif kind == "expand":
@@ -209,7 +212,7 @@ def write_region(eng: Any, target: Any, steps: tuple, key: Any, value: Any) -> N
 
 
 def region_raw(eng: Any, data: Any, steps: tuple, key: Any) -> Any:
-    region = replay_raw(eng.xp, data, steps)
+    region = replay_raw(eng.xp, data, steps, read_only=True)
     if key is None:
         return region
     return region[key.basic] if key.basic is not None else indexing.gather(eng, region, key)

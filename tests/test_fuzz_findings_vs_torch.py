@@ -1,0 +1,128 @@
+"""Values and gradients a differential fuzzer (random programs run on PyTorch 2.13 and on the
+engine) found different, each now PyTorch's: asserted against numbers PyTorch gives, and
+against PyTorch itself where it is installed."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from support import load_or_skip
+
+ENGINES = ["numpy", "strict"]
+
+
+@pytest.fixture(params=ENGINES)
+def B(request):
+    return load_or_skip(request.param)
+
+
+def _grad(B, f, *values, dtype=None):
+    xs = [B.tensor(v, requires_grad=True, dtype=dtype) for v in values]
+    f(*xs).sum().backward()
+    return [x.grad.tolist() for x in xs]
+
+
+def test_relu_of_a_0d_tensor_masks_a_gradient_summed_from_two_uses(B):
+    x = B.tensor(-2.0, requires_grad=True)
+    v = B.nn.functional.relu(x)
+    (v + v).backward()
+    assert x.grad.item() == 0.0
+    y = B.tensor(3.0, requires_grad=True)
+    w = B.relu(y)
+    (w * 3 + w).backward()
+    assert y.grad.item() == 4.0
+
+
+def test_sigmoid_and_silu_keep_their_precision_for_negative_inputs(B):
+    s = B.sigmoid(B.tensor([-10.0, -17.0, -20.0, -40.0])).tolist()
+    for got, x in zip(s, (-10.0, -17.0, -20.0, -40.0)):
+        assert got == pytest.approx(1 / (1 + math.exp(-x)), rel=1e-6)
+    assert B.nn.functional.silu(B.tensor([-17.0])).item() == pytest.approx(
+        -17 / (1 + math.exp(17)), rel=1e-6)
+    assert B.sigmoid(B.tensor([-200.0, 200.0])).tolist() == [0.0, 1.0]
+
+
+def test_cosine_similarity_broadcasts_before_its_norms(B):
+    F = B.nn.functional
+    assert F.cosine_similarity(B.tensor([3.0, 4.0]), B.tensor([1.0]), dim=0).item() == \
+        pytest.approx(7 / (5 * math.sqrt(2)), rel=1e-6)
+    assert F.cosine_similarity(B.ones(2, 3), B.ones(1, 3)).tolist() == pytest.approx([1.0, 1.0])
+    assert F.cosine_similarity(B.ones(3), B.ones(2, 3), dim=1).shape == (2,)
+
+
+def test_pow_of_tensors_has_no_gradient_in_the_base_where_the_exponent_is_0(B):
+    (g,) = _grad(B, lambda x: x ** B.tensor([0.0, 0.0]), [0.0, 2.0])
+    assert g == [0.0, 0.0]
+
+
+def test_xlogy_gradient_in_x_is_log_y_also_where_x_is_0(B):
+    (g,) = _grad(B, lambda x: B.xlogy(x, B.tensor([0.5, 0.5])), [0.0, 1.0])
+    assert g == pytest.approx([math.log(0.5)] * 2)
+    assert B.xlogy(B.tensor([0.0]), B.tensor([0.0])).item() == 0.0
+
+
+def test_clamp_by_tensors_gives_ties_to_the_input(B):
+    assert _grad(B, lambda a, b: B.clamp(a, min=b), [1.0, 2.0], [1.0, 3.0]) == [[1.0, 0.0],
+                                                                              [0.0, 1.0]]
+    assert _grad(B, lambda a, b: B.clamp(a, max=b), [1.0, 2.0], [1.0, 3.0]) == [[1.0, 1.0],
+                                                                              [0.0, 0.0]]
+    assert B.clamp(B.tensor([float("nan"), 0.0]), min=B.tensor([1.0, 1.0])).isnan().tolist() \
+        == [True, False]
+
+
+def test_logsigmoids_second_derivative_at_0(B):
+    x = B.tensor([0.0, 3.0], requires_grad=True)
+    (g,) = B.autograd.grad(B.nn.functional.logsigmoid(x).sum(), x, create_graph=True)
+    (h,) = B.autograd.grad(g.sum(), x)
+    s = 1 / (1 + math.exp(-3.0))
+    assert h.tolist() == pytest.approx([-0.25, -s * (1 - s)], rel=1e-6)
+
+
+def test_group_and_instance_norm_with_only_a_bias_that_requires_grad(B):
+    F = B.nn.functional
+    b = B.ones(3, requires_grad=True)
+    F.instance_norm(B.ones(2, 3, 4), weight=None, bias=b).sum().backward()
+    assert b.grad.tolist() == [8.0, 8.0, 8.0]
+
+
+def test_a_broadcast_gradient_reaches_through_a_diagonal_written_in_place(B):
+    x = B.ones(3, 3, requires_grad=True)
+    v = x * 1
+    v.diagonal().zero_()
+    v.mean(1).sum().backward()
+    third = 1 / 3
+    assert x.grad.reshape(-1).tolist() == pytest.approx(
+        [0.0 if i == j else third for i in range(3) for j in range(3)])
+
+
+def test_softmaxes_of_an_empty_dimension(B):
+    F = B.nn.functional
+    assert F.log_softmax(B.zeros(2, 0), 1).shape == (2, 0)
+    assert F.softmax(B.zeros(0, 3), 0).shape == (0, 3)
+
+
+def test_diag_of_a_matrix_is_a_copy_and_logcumsumexp_a_new_tensor(B):
+    y = B.ones(2, 2) * 1
+    d = B.diag(y)
+    d.mul_(10)
+    assert y.tolist() == [[1.0, 1.0], [1.0, 1.0]]
+    x = B.ones(2, 2, requires_grad=True)
+    assert B.diag(x).grad_fn.name() == "DiagonalBackward0_copy"
+    h = B.ones(1, 2) * 1
+    assert B.logcumsumexp(h, 0) is not h
+
+
+def _sigmoid_and_gradient(mod):
+    x = mod.tensor([-30.0, -17.0, -1.0, 0.0, 5.0], requires_grad=True)
+    y = mod.sigmoid(x)
+    y.sum().backward()
+    return y.tolist(), x.grad.tolist()
+
+
+def test_sigmoid_against_pytorch():
+    torch = pytest.importorskip("torch")
+    ours, theirs = _sigmoid_and_gradient(load_or_skip("numpy")), _sigmoid_and_gradient(torch)
+    assert ours[0] == pytest.approx(theirs[0], rel=1e-6)
+    assert ours[1] == pytest.approx(theirs[1], rel=1e-6)
