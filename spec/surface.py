@@ -515,13 +515,20 @@ def _amp() -> Any:
 def _device_amp(backend: Any, where: str, device: str) -> Namespace:
     """``torch.cuda.amp`` / ``torch.cpu.amp``: autocast and GradScaler for that device."""
     amp = _amp()
+    from . import notices
+
+    def deprecated(name: str) -> None:  # PyTorch's notice for these device-specific spellings
+        notices.warn(f"`torch.{device}.amp.{name}(args...)` is deprecated. Please use "
+                     f"`torch.amp.{name}('{device}', args...)` instead.", FutureWarning)
 
     def autocast(enabled: bool = True, dtype: Any = None, cache_enabled: bool = True) -> Any:
+        deprecated("autocast")
         return amp.autocast(device, dtype=dtype, enabled=enabled, cache_enabled=cache_enabled)
 
     def grad_scaler(init_scale: float = 2.0 ** 16, growth_factor: float = 2.0,
                     backoff_factor: float = 0.5, growth_interval: int = 2000,
                     enabled: bool = True) -> Any:
+        deprecated("GradScaler")
         return backend.amp.GradScaler(device, init_scale, growth_factor, backoff_factor,
                                       growth_interval, enabled)
 

@@ -168,9 +168,19 @@ def test_a_cuda_grad_scaler_without_cuda_disables_itself_as_torch(bk, real):
         assert not scaler.is_enabled() and scaler.get_scale() == 1.0
         loss = torch.ones(2).sum()
         assert scaler.scale(loss) is loss and scaler.state_dict() == {}
-    with bk.cuda.amp.autocast():
+    with pytest.warns(FutureWarning, match=r"`torch.cuda.amp.autocast\(args...\)` is "
+                                           r"deprecated. Please use `torch.amp.autocast"):
+        region = bk.cuda.amp.autocast()
+    with region:
         assert bk.is_autocast_enabled()
     assert not bk.is_autocast_enabled()
+    for torch in (bk, real):  # the same notice, in the same words, from both
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            torch.cuda.amp.GradScaler(enabled=False)
+        assert [str(w.message) for w in caught if w.category is FutureWarning] == [
+            "`torch.cuda.amp.GradScaler(args...)` is deprecated. Please use "
+            "`torch.amp.GradScaler('cuda', args...)` instead."]
 
 
 def test_checkpoint_gives_the_same_values_and_gradients(bk):
