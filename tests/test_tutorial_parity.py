@@ -159,3 +159,53 @@ def test_parameter_dict_sorts_a_plain_dicts_keys_as_pytorch(B):
     theirs = torch.nn.ParameterDict({"b": torch.nn.Parameter(torch.zeros(1)),
                                      "a": torch.nn.Parameter(torch.ones(1))})
     assert list(theirs.keys()) == ["a", "b"]
+
+
+#: functions gradspec composes from other ops, whose result shows PyTorch's node name
+COMPOSED_NODES = {
+    "hardswish": lambda t, x, y: t.nn.functional.hardswish(x),
+    "hardsigmoid": lambda t, x, y: t.nn.functional.hardsigmoid(x),
+    "celu": lambda t, x, y: t.nn.functional.celu(x),
+    "softshrink": lambda t, x, y: t.nn.functional.softshrink(x),
+    "hardshrink": lambda t, x, y: t.nn.functional.hardshrink(x),
+    "glu": lambda t, x, y: t.nn.functional.glu(x.reshape(3, 2), 1),
+    "prelu": lambda t, x, y: t.nn.functional.prelu(x, t.tensor([0.25])),
+    "pairwise_distance": lambda t, x, y: t.nn.functional.pairwise_distance(x, y),
+    "soft_margin_loss": lambda t, x, y: t.nn.functional.soft_margin_loss(x, t.ones(2, 3)),
+    "pixel_shuffle": lambda t, x, y: t.nn.functional.pixel_shuffle(
+        t.ones(1, 4, 1, 1) * x.sum(), 2),
+    "unfold": lambda t, x, y: t.nn.functional.unfold(x.reshape(1, 1, 2, 3), 2),
+    "embedding_bag": lambda t, x, y: t.nn.functional.embedding_bag(t.tensor([[0, 1]]), x),
+    "addcmul": lambda t, x, y: t.addcmul(x, x, y),
+    "addcdiv": lambda t, x, y: t.addcdiv(x, x, y + 3),
+    "hypot": lambda t, x, y: t.hypot(x, y),
+    "logaddexp": lambda t, x, y: t.logaddexp(x, y),
+    "xlogy": lambda t, x, y: t.xlogy(x.abs(), y.abs() + 1),
+    "sinc": lambda t, x, y: t.sinc(x),
+    "frac": lambda t, x, y: x.frac(),
+    "nan_to_num": lambda t, x, y: x.nan_to_num(),
+}
+
+
+@pytest.mark.parametrize("name", sorted(COMPOSED_NODES))
+def test_composed_functions_show_pytorchs_node(B, name):
+    torch = pytest.importorskip("torch")
+    shown = []
+    for t in (B, torch):
+        x = t.linspace(-2, 2, 6).reshape(2, 3).requires_grad_()
+        y = t.linspace(-1, 1, 6).reshape(2, 3).requires_grad_()
+        out = COMPOSED_NODES[name](t, x, y)
+        shown.append((out.grad_fn.name(), type(out.grad_fn).__name__))
+        out.sum().backward()  # the renamed node still computes its gradient
+        assert x.grad is not None
+    assert shown[0][0] == shown[1][0] == shown[0][1]
+
+
+def test_an_in_place_or_identity_result_is_not_renamed(B):
+    x = B.tensor([-4.0, 1.0], requires_grad=True) * 1
+    before = x.grad_fn.name()
+    B.nn.functional.hardswish(x, inplace=True)
+    assert x.grad_fn.name() != "HardswishBackward0" or before == "HardswishBackward0"
+    y = B.tensor([1.0, 2.0], requires_grad=True) * 2
+    assert B.nn.functional.hardshrink(y).grad_fn.name() == "HardshrinkBackward0"
+    assert y.grad_fn.name() == "MulBackward0"  # the input's own node keeps its name

@@ -20,6 +20,7 @@ from gradspec.ops import CATALOGUE
 from gradspec.protocol import CAPABILITIES
 
 from . import autograd, dtypes, formatting, function, functional, grad_mode, outparams
+from . import node as node_module
 from .engine import Engine, Host
 from .factories import Factories
 from .size import Size
@@ -129,6 +130,11 @@ class EngineBackend:
     def to_numpy(self, t: Any) -> Any:
         """A host numpy array with ``t``'s values."""
         return self.engine.to_host(t._data if hasattr(t, "_data") else t)
+
+    def _rename_grad_fn(self, t: Any, name: str) -> None:
+        """Show ``t.grad_fn`` as PyTorch's node ``name`` (for functions gradspec composes: see
+        `gradspec.graph_names`)."""
+        node_module.rename(t._grad_fn, name)
 
     def is_tensor(self, obj: Any) -> bool:
         """Whether ``obj`` is a tensor of this backend."""

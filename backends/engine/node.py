@@ -386,6 +386,23 @@ def as_named(node: Any) -> Any:
 _NAMED: dict[tuple, type] = {}
 
 
+def rename(node: Any, name: str) -> None:
+    """Show ``node`` as PyTorch's node ``name`` (its ``name()`` and its class's ``__name__``):
+    the last step of a function gradspec composes from others (hardswish's where) stands for
+    the whole function, as PyTorch's one node (``HardswishBackward0``) does.  Its backward is
+    unchanged."""
+    cls = type(node)
+    if "_named" in cls.__dict__:  # an `as_named` or earlier `rename` class: rename its base
+        cls = cls.__mro__[1]
+    key = (cls, name, "renamed")
+    renamed = _NAMED.get(key)
+    if renamed is None:
+        renamed = _NAMED[key] = type(name, (cls,), {
+            "__slots__": (), "_named": True, "name": lambda self: name,
+            "__module__": "gradspec.graph_names", "__doc__": cls.__doc__})
+    node.__class__ = renamed
+
+
 class ShownNode:
     """A step of PyTorch's graph that the engine computes inside a neighbouring node (a
     linear layer's weight transpose, say): listed in that node's ``next_functions``, with

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ..graph_names import shown_as
 from .registry import _composed, _floating
 
 
@@ -272,7 +273,7 @@ def isreal(backend: Any, input: Any) -> Any:
 @_composed("frac", what="the fractional part, x - trunc(x)")
 def frac(backend: Any, input: Any) -> Any:
     """``x - trunc(x)`` (sign of ``x``); its derivative is 1, as PyTorch's."""
-    return input - input.detach().trunc()
+    return shown_as(input - input.detach().trunc(), "FracBackward0", input)
 
 
 @_composed("sinc", what="the normalized sinc, sin(pi x) / (pi x)")
@@ -282,13 +283,13 @@ def sinc(backend: Any, input: Any) -> Any:
     zero = x == 0
     one = backend.ones_like(x)
     safe = backend.where(zero, one, x) * math.pi
-    return backend.where(zero, one, safe.sin() / safe)
+    return shown_as(backend.where(zero, one, safe.sin() / safe), "SincBackward0", input)
 
 
 @_composed("hypot", what="sqrt(a**2 + b**2), elementwise")
 def hypot(backend: Any, input: Any, other: Any) -> Any:
     """The length of the hypotenuse, ``sqrt(input**2 + other**2)``."""
-    return (input * input + other * other).sqrt()
+    return shown_as((input * input + other * other).sqrt(), "HypotBackward0", input, other)
 
 
 @_composed("logaddexp", what="log(exp(a) + exp(b)), without overflow")
@@ -300,7 +301,8 @@ def logaddexp(backend: Any, input: Any, other: Any) -> Any:
     top = backend.maximum(a, b)
     same = backend.logical_and(backend.isinf(a), a == b)  # both +inf or both -inf
     gap = backend.where(same, backend.zeros_like(a), a - b).abs()
-    return backend.where(same, a, top + (-gap).exp().log1p())
+    return shown_as(backend.where(same, a, top + (-gap).exp().log1p()), "LogaddexpBackward0",
+                    input, other)
 
 
 @_composed("logaddexp2", what="log2(2**a + 2**b), without overflow")
@@ -327,7 +329,7 @@ def xlogy(backend: Any, input: Any, other: Any) -> Any:
     with backend.no_grad():
         slope = backend.where(zero, y, backend.ones_like(y)).log()
         slope = backend.where(backend.isfinite(slope), slope, backend.zeros_like(slope))
-    return backend.where(zero, x * slope, product)
+    return shown_as(backend.where(zero, x * slope, product), "XlogyBackward0", input, other)
 
 
 @_composed("logit", what="log(p / (1 - p)), optionally clamped to [eps, 1 - eps]")
@@ -352,7 +354,8 @@ def nan_to_num(backend: Any, input: Any, nan: float = 0.0, posinf: float | None 
     low = info.min if neginf is None else neginf
     out = backend.where(backend.isnan(input), backend.full_like(input, nan), input)
     out = backend.where(isposinf(backend, input), backend.full_like(input, high), out)
-    return backend.where(isneginf(backend, input), backend.full_like(input, low), out)
+    out = backend.where(isneginf(backend, input), backend.full_like(input, low), out)
+    return shown_as(out, "NanToNumBackward0", input)
 
 
 @_composed("fmax", what="elementwise maximum ignoring NaN")
@@ -382,12 +385,14 @@ def float_power(backend: Any, input: Any, exponent: Any) -> Any:
 @_composed("addcmul", what="input + value * t1 * t2")
 def addcmul(backend: Any, input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Any:
     """``input + value * tensor1 * tensor2``."""
-    return input + (tensor1 * tensor2 if value == 1 else tensor1 * tensor2 * value)
+    out = input + (tensor1 * tensor2 if value == 1 else tensor1 * tensor2 * value)
+    return shown_as(out, "AddcmulBackward0", input, tensor1, tensor2)
 
 
 @_composed("addcdiv", what="input + value * t1 / t2")
 def addcdiv(backend: Any, input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Any:
     """``input + value * tensor1 / tensor2``."""
-    return input + (tensor1 / tensor2 if value == 1 else tensor1 / tensor2 * value)
+    out = input + (tensor1 / tensor2 if value == 1 else tensor1 / tensor2 * value)
+    return shown_as(out, "AddcdivBackward0", input, tensor1, tensor2)
 
 

@@ -25,6 +25,7 @@ import math
 import warnings
 from typing import Any
 
+from ..graph_names import shown_as
 from ..plugins import backend_of
 
 __all__ = ["adaptive_max_pool1d", "adaptive_max_pool2d", "adaptive_max_pool3d", "bilinear", "celu",
@@ -57,7 +58,8 @@ def celu(input: Any, alpha: float = 1.0, inplace: bool = False) -> Any:
         raise RuntimeError("celu: alpha must not be 0 (the formula divides by it)")
     x = _source(input, inplace)
     negative = (x.clamp_max(0.0) / alpha).exp() * alpha - alpha
-    return _result(input, backend_of(input).where(x > 0, x, negative), inplace)
+    return shown_as(_result(input, backend_of(input).where(x > 0, x, negative), inplace),
+                    "CeluBackward0", input)
 
 
 def hardswish(input: Any, inplace: bool = False) -> Any:
@@ -68,7 +70,7 @@ def hardswish(input: Any, inplace: bool = False) -> Any:
     inside = x.clamp(-3.0, 3.0)
     # x * 0 below -3, as PyTorch's x * relu6(x + 3) / 6 gives there: -0.0 for a negative x
     out = B.where(x <= -3, x * 0.0, B.where(x < 3, inside * (inside + 3) / 6, x))
-    return _result(input, out, inplace)
+    return shown_as(_result(input, out, inplace), "HardswishBackward0", input)
 
 
 def hardsigmoid(input: Any, inplace: bool = False) -> Any:
@@ -77,7 +79,7 @@ def hardsigmoid(input: Any, inplace: bool = False) -> Any:
     B = backend_of(input)
     x = _source(input, inplace)
     out = B.where(x <= -3, B.zeros_like(x), B.where(x >= 3, B.ones_like(x), (x + 3) / 6))
-    return _result(input, out, inplace)
+    return shown_as(_result(input, out, inplace), "HardsigmoidBackward0", input)
 
 
 def softsign(input: Any) -> Any:
@@ -136,7 +138,7 @@ def glu(input: Any, dim: int = -1) -> Any:
         raise RuntimeError(f"Halving dimension must be even, but dimension {axis} is size "
                            f"{size}")
     a, b = input.chunk(2, dim)
-    return a * b.sigmoid()
+    return shown_as(a * b.sigmoid(), "GluBackward0", input)
 
 
 def prelu(input: Any, weight: Any) -> Any:
@@ -152,7 +154,8 @@ def prelu(input: Any, weight: Any) -> Any:
         weight = weight.reshape(tuple(slopes if d == axis else 1 for d in range(input.dim())))
     elif weight.dim() != 0:
         weight = weight.reshape(())
-    return backend_of(input).where(input > 0, input, weight * input.clamp_max(0.0))
+    out = backend_of(input).where(input > 0, input, weight * input.clamp_max(0.0))
+    return shown_as(out, "PreluKernelBackward0", input, weight)
 
 
 def softshrink(input: Any, lambd: float = 0.5) -> Any:
@@ -160,14 +163,16 @@ def softshrink(input: Any, lambd: float = 0.5) -> Any:
     if lambd < 0:
         raise RuntimeError(f"lambda must be greater or equal to 0, but found to be {lambd}.")
     B = backend_of(input)
-    return B.where(input > lambd, input - lambd,
-                   B.where(input < -lambd, input + lambd, B.zeros_like(input)))
+    out = B.where(input > lambd, input - lambd,
+                  B.where(input < -lambd, input + lambd, B.zeros_like(input)))
+    return shown_as(out, "SoftshrinkBackward0", input)
 
 
 def hardshrink(input: Any, lambd: float = 0.5) -> Any:
     """``x`` where ``|x| > lambd``, else 0."""
     B = backend_of(input)
-    return B.where((input > lambd) | (input < -lambd), input, B.zeros_like(input))
+    out = B.where((input > lambd) | (input < -lambd), input, B.zeros_like(input))
+    return shown_as(out, "HardshrinkBackward0", input)
 
 
 def normalize(input: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12,
@@ -191,7 +196,7 @@ def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Any:
 def pairwise_distance(x1: Any, x2: Any, p: float = 2.0, eps: float = 1e-6,
                       keepdim: bool = False) -> Any:
     """The p-norm of ``x1 - x2 + eps`` along the last dimension."""
-    return (x1 - x2 + eps).norm(p, -1, keepdim=keepdim)
+    return shown_as((x1 - x2 + eps).norm(p, -1, keepdim=keepdim), "NormBackward1", x1, x2)
 
 
 def pixel_shuffle(input: Any, upscale_factor: int) -> Any:
@@ -209,7 +214,7 @@ def pixel_shuffle(input: Any, upscale_factor: int) -> Any:
     n = len(lead)
     x = input.reshape(*lead, c // (r * r), r, r, h, w)
     x = x.permute(*range(n), n, n + 3, n + 1, n + 4, n + 2)
-    return x.reshape(*lead, c // (r * r), h * r, w * r)
+    return shown_as(x.reshape(*lead, c // (r * r), h * r, w * r), "PixelShuffleBackward0", input)
 
 
 def pixel_unshuffle(input: Any, downscale_factor: int) -> Any:
@@ -227,7 +232,8 @@ def pixel_unshuffle(input: Any, downscale_factor: int) -> Any:
     n = len(lead)
     x = input.reshape(*lead, c, h // r, r, w // r, r)
     x = x.permute(*range(n), n, n + 2, n + 4, n + 1, n + 3)
-    return x.reshape(*lead, c * r * r, h // r, w // r)
+    return shown_as(x.reshape(*lead, c * r * r, h // r, w // r), "PixelUnshuffleBackward0",
+                    input)
 
 
 def _windows(size: int, out: int) -> list[tuple[int, int]]:
@@ -439,4 +445,4 @@ def embedding_bag(input: Any, weight: Any, offsets: Any = None, max_norm: Any = 
             bags.append(rows.max(0)[0])
     if not bags:
         return B.zeros(0, weight.shape[1], dtype=weight.dtype)
-    return B.stack(bags)
+    return shown_as(B.stack(bags), "EmbeddingBagBackward0", weight)

@@ -26,6 +26,7 @@ import warnings
 from typing import Any
 
 from ..errors import OpNotSupportedError, check_class_target
+from ..graph_names import shown_as
 from ..plugins import backend_of
 from .composed import (  # re-exported: members of torch.nn.functional composed of protocol ops
     adaptive_max_pool1d, adaptive_max_pool2d, adaptive_max_pool3d, bilinear, celu, channel_shuffle,
@@ -857,7 +858,8 @@ def soft_margin_loss(input: Any, target: Any, size_average: Any = None, reduce: 
                      reduction: str = "mean") -> Any:
     """``log(1 + exp(-target * input))`` (targets -1 or 1), reduced."""
     _same_shape("soft_margin_loss", input, target)
-    return _reduced((-target * input).exp().log1p(), size_average, reduce, reduction)
+    return shown_as(_reduced((-target * input).exp().log1p(), size_average, reduce, reduction),
+                    "SoftMarginLossBackward0", input, target)
 
 
 def margin_ranking_loss(input1: Any, input2: Any, target: Any, margin: float = 0.0,

@@ -18,6 +18,7 @@ import math
 import warnings
 from typing import Any
 
+from ..graph_names import shown_as
 from ..plugins import backend_of
 
 __all__ = ["affine_grid", "fold", "grid_sample", "interpolate_bicubic", "lp_pool1d",
@@ -86,7 +87,7 @@ def unfold(input: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
             left = j * dil[1]
             columns.append(x[:, :, rows, left:left + step[1] * (ow - 1) + 1:step[1]])
     out = backend_of(input).stack(columns, 2).reshape(n, c * kernel[0] * kernel[1], oh * ow)
-    return out.squeeze(0) if input.dim() == 3 else out
+    return shown_as(out.squeeze(0) if input.dim() == 3 else out, "Im2ColBackward0", input)
 
 
 def fold(input: Any, output_size: Any, kernel_size: Any, dilation: Any = 1, padding: Any = 0,
