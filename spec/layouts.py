@@ -7,8 +7,9 @@ names them runs, and computes the same numbers."""
 from __future__ import annotations
 
 
-class memory_format:
-    """A memory format (``torch.memory_format``): shown and compared by name."""
+class _Named:
+    """A named constant of PyTorch's (``torch.channels_last``): shown, compared and pickled by
+    name."""
 
     __slots__ = ("name",)
 
@@ -22,19 +23,16 @@ class memory_format:
         return self.name  # pickled as the module-level instance of that name
 
 
-class layout:
-    """A layout (``torch.layout``): shown and compared by name."""
+class memory_format(_Named):
+    """A memory format (``torch.memory_format``)."""
 
-    __slots__ = ("name",)
+    __slots__ = ()
 
-    def __init__(self, name: str) -> None:
-        self.name = name
 
-    def __repr__(self) -> str:
-        return f"torch.{self.name}"
+class layout(_Named):
+    """A layout (``torch.layout``)."""
 
-    def __reduce__(self) -> str:
-        return self.name
+    __slots__ = ()
 
 
 contiguous_format = memory_format("contiguous_format")
