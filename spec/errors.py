@@ -18,7 +18,6 @@ SCALAR_TYPE_NAMES = {"bool": "Bool", "uint8": "Byte", "int8": "Char", "int16": "
 float32), so that a refusal reads as PyTorch's."""
 
 
-
 def check_class_target(op: str, input_shape: tuple, target_shape: tuple, dtype: str) -> None:
     """Raise PyTorch's error, in its order and words, for a class-index ``target`` (of dtype
     name ``dtype``) that ``op`` (nll_loss, cross_entropy) cannot pair with scores of

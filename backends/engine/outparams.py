@@ -7,9 +7,9 @@ from __future__ import annotations
 import functools
 from typing import Any, Callable
 
+from gradspec import notices
 from gradspec.errors import SCALAR_TYPE_NAMES
 
-from gradspec import notices
 from .grad_mode import STATE, no_grad
 from .tensor import Tensor
 
