@@ -8,7 +8,9 @@ arithmetic: ``numpy.sum`` and ``numpy.min`` dispatch through Python before reach
 ``matrix_transpose``, ``astype``, ``asarray``, ``arange`` and ``ones_like`` (0.3 to 1.3 us
 each; on a numpy scalar, ``ones_like`` costs more: its dispatch fails a lookup on the
 scalar's type); its ``clip`` broadcasts Python bounds to full arrays and its descending
-``argsort`` flips through ``numpy.flip`` (several microseconds each on a small matrix).
+``argsort`` flips through ``numpy.flip`` (several microseconds each on a small matrix), and
+``numpy.broadcast_to`` builds an iterator in Python (6.6 us to spread a 0-d gradient, what
+every ``mean`` or ``sum`` of a loss does in its backward, against 1.3).
 Each replacement takes the fast route only where its result is known to be identical (a
 floating dtype for reductions, no ``device`` request, a ``copy`` request only where the fast
 route is compat's own call) and otherwise calls the compat function it replaces, so the
@@ -23,6 +25,23 @@ from typing import Any
 
 #: vectors up to this size take min/max by argmin/argmax (see ``_reduction``)
 SMALL = 16384
+
+
+def _broadcast_strides(x: Any, shape: tuple) -> tuple | None:
+    """The strides of ``x`` broadcast to ``shape`` (0 on new and repeated axes), or None where
+    the shapes do not broadcast."""
+    lead = len(shape) - x.ndim
+    if lead < 0:
+        return None
+    strides = [0] * lead
+    for have, step, want in zip(x.shape, x.strides, shape[lead:]):
+        if have == want:
+            strides.append(step)
+        elif have == 1:
+            strides.append(0)
+        else:
+            return None
+    return tuple(strides)
 
 
 def namespace() -> types.ModuleType:
@@ -181,7 +200,29 @@ def namespace() -> types.ModuleType:
         rev = (slice(None),) * ax + (slice(None, None, -1),)
         return (x.shape[ax] - 1) - x[rev].argsort(axis=ax, kind=kind)[rev]
 
+    def broadcast_to(x: Any, /, shape: Any) -> Any:
+        # numpy's broadcast_to builds an nditer in Python (6.6 us for a 0-d array, the gradient
+        # of every mean or sum of a scalar loss); a C-ordered array's broadcast is the same
+        # read-only view, zero strides on the repeated axes, made in one call
+        if isinstance(x, np.generic):  # (a 0-d result of numpy arithmetic)
+            x = np.asarray(x)
+        if type(x) is np.ndarray and type(shape) is tuple and x.flags.c_contiguous and x.size:
+            if not x.ndim:
+                strides: Any = (0,) * len(shape)
+            else:
+                strides = _broadcast_strides(x, shape)
+            if strides is not None:
+                try:
+                    if min(shape, default=0) < 0:  # (ndarray would infer a -1)
+                        raise ValueError(shape)
+                    out = np.ndarray(shape, x.dtype, x, 0, strides)
+                except (TypeError, ValueError):  # not a shape: numpy's error says so
+                    return compat.broadcast_to(x, shape)
+                out.setflags(write=False)
+                return out
+        return compat.broadcast_to(x, shape)
+
     for fn in (reshape, permute_dims, matrix_transpose, astype, asarray, ones_like, zeros_like, arange, eye,
-               take, clip, argsort):
+               take, clip, argsort, broadcast_to):
         setattr(ns, fn.__name__, fn)
     return ns

@@ -84,7 +84,7 @@ def test_copy_requests_take_the_compat_route():
 
 
 def test_everything_else_is_compat_itself():
-    for name in ("exp", "where", "matmul", "broadcast_to", "isdtype", "float32"):
+    for name in ("exp", "where", "matmul", "isdtype", "float32"):
         assert getattr(NS, name) is getattr(compat, name)
 
 
@@ -206,3 +206,39 @@ def test_permute_dims_agrees(key):
         same(NS.permute_dims(x, axes), compat.permute_dims(x, axes))
     with pytest.raises(ValueError):
         NS.permute_dims(x, (0,) * (x.ndim + 1))
+
+
+BROADCASTS = [
+    (np.array(1.0, dtype=np.float32), (4, 8)),  # a scalar loss's gradient, spread
+    (np.float64(2.5), (3,)),  # a numpy scalar
+    (np.ones((4, 1), dtype=np.float32), (4, 8)),  # a kept-dims sum's gradient
+    (np.arange(8.0), (2, 3, 8)),  # new leading axes
+    (np.ones((2, 1, 3)), (5, 2, 4, 3)),
+    (np.arange(6.0).reshape(2, 3).T, (4, 3, 2)),  # not C-ordered: the compat route
+    (np.ones((1, 3)), (0, 3)),  # to an empty shape
+    (np.ones(0), (2, 0)),  # from an empty array
+    (np.array(True), (2,)),
+    (np.arange(3), (3, 3)),
+    (np.array(1.0), ()),
+]
+
+
+@pytest.mark.parametrize("x,shape", BROADCASTS, ids=[str(s) for _, s in BROADCASTS])
+def test_broadcast_to_gives_numpys_read_only_view(x, shape):
+    got, want = NS.broadcast_to(x, shape), compat.broadcast_to(x, shape)
+    same(got, want)
+    assert got.strides == want.strides
+    assert not got.flags.writeable
+    base = np.asarray(x)
+    assert np.shares_memory(got, base) == np.shares_memory(want, base)
+
+
+@pytest.mark.parametrize("x,shape", [(np.ones(3), (4,)), (np.ones((2, 3)), (3,)),
+                                     (np.ones(3), (-1, 3)), (np.array(1.0), (-1,)),
+                                     (np.ones(3), (2.0, 3))])
+def test_broadcast_to_refuses_as_numpy(x, shape):
+    with pytest.raises(Exception) as ours:
+        NS.broadcast_to(x, shape)
+    with pytest.raises(Exception) as theirs:
+        compat.broadcast_to(x, shape)
+    assert (ours.type, str(ours.value)) == (theirs.type, str(theirs.value))
