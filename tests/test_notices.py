@@ -86,6 +86,12 @@ EVERY_TIME = {
                                           "computed with respect to module outputs"),
     "out= resized": (lambda t: t.add(t.ones(2), 1, out=t.zeros(3)),
                      "An output with one or more elements was resized"),
+    "var of one element": (lambda t: t.tensor([3.0]).var(), "var(): degrees of freedom is <= 0"),
+    "std with too large a correction": (lambda t: t.ones(3).std(correction=3),
+                                        "std(): degrees of freedom is <= 0"),
+    "a non-leaf's .grad read": (lambda t: (t.ones(2, requires_grad=True) * 2).grad,
+                                "The .grad attribute of a tensor that is not a leaf"),
+    "tensor() of a tensor": (lambda t: t.tensor(t.ones(2)), "To copy construct from a tensor"),
 }
 
 

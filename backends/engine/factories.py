@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import copy
 import math
-import warnings
 from typing import Any
 
-from gradspec import layouts
+from gradspec import layouts, notices
 
 from .tensor import Tensor
 
@@ -149,9 +148,8 @@ class Factories:
         """A leaf tensor with a copy of ``data`` (floats: the default dtype; ints: int64)."""
         self.eng.check_device(device)
         if isinstance(data, Tensor):
-            warnings.warn(
-                "To copy construct from a tensor, use t.detach().clone() rather than tensor(t)",
-                UserWarning, stacklevel=2)
+            notices.warn(
+                "To copy construct from a tensor, use t.detach().clone() rather than tensor(t)")
         arr = self.eng.asarray(data, dtype=dtype)
         if isinstance(data, Tensor) or hasattr(data, "__array_namespace__") or hasattr(data, "__array__"):
             arr = self.eng.copy(arr)  # tensor() always copies (from_numpy shares)

@@ -8,7 +8,6 @@ view bookkeeping, the AccumulateGrad node) lives in one optional ``_x`` object.
 
 from __future__ import annotations
 
-import warnings
 import weakref
 from typing import Any, Callable, Iterator
 
@@ -161,13 +160,10 @@ class Tensor:
     @property
     def grad(self) -> "Tensor | None":
         if self._grad_fn is not None and not self.retains_grad:
-            warnings.warn(
+            notices.warn(
                 "The .grad attribute of a tensor that is not a leaf is being read: backward() "
                 "does not populate it. Call .retain_grad() on it before backward() if you want "
-                "its gradient, or read the .grad of the leaf you meant.",
-                UserWarning,
-                stacklevel=2,
-            )
+                "its gradient, or read the .grad of the leaf you meant.")
         return self._grad
 
     @grad.setter

@@ -4,8 +4,9 @@ amax amin (ties share the gradient), median of all elements."""
 from __future__ import annotations
 
 import math
-import warnings
 from typing import Any
+
+from gradspec import notices
 
 from ..apply import unary
 from ..node import Node, register
@@ -236,9 +237,8 @@ def _moments(node: type, what: str, input: Any, dim: Any, unbiased: Any, keepdim
     axes, keep = _reduction_args(what, input, dim, keepdim, axis, keepdims)
     c = _correction(what, unbiased, correction)
     if _count(tuple(input.shape), axes) - c <= 0:
-        warnings.warn(f"{what}(): degrees of freedom is <= 0. Correction should be strictly less "
-                      "than the reduction factor (input numel divided by output numel).",
-                      UserWarning, stacklevel=3)
+        notices.warn(f"{what}(): degrees of freedom is <= 0. Correction should be strictly less "
+                     "than the reduction factor (input numel divided by output numel).")
     return unary(node, input, axes=axes, keepdim=keep, correction=c)
 
 
