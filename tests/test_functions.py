@@ -305,6 +305,8 @@ N = (np.where(rand(3, 4) > 0.8, np.nan, rand(3, 4, seed=5)), F32)
     ("chain_matmul", [A, (rand(3, 4), F32), (rand(4, 2), F32)], {}),
     ("matrix_power", [(rand(3, 3) / 2, F32), 3], {}), ("matrix_power", [(rand(2, 3, 3), F32), 2],
                                                           {}),
+    ("matrix_power", [(rand(3, 3) + 3 * np.eye(3), "float64"), -1], {}),
+    ("matrix_power", [(rand(2, 3, 3) + 3 * np.eye(3), "float64"), -2], {}),
 ])
 def test_reductions_match_torch(bk, real, name, args, kwargs):
     _compare(bk, real, name, args, kwargs)
@@ -336,8 +338,26 @@ def test_count_nonzero_matches_torch(bk, real):
 def test_matrix_power_zero_is_the_identity(bk):
     out = bk.matrix_power(bk.tensor([[2.0, 1.0], [0.0, 3.0]]), 0)
     assert out.tolist() == [[1.0, 0.0], [0.0, 1.0]]
-    with pytest.raises(NotImplementedError, match="inverse"):
+    with pytest.raises(RuntimeError, match="singular"):  # a negative power inverts first
         bk.matrix_power(bk.ones(2, 2), -1)
+    with pytest.raises(TypeError, match="must be int"):
+        bk.matrix_power(bk.ones(2, 2), 2.0)
+
+
+def test_rsub_matches_torch(bk, real):
+    x = rand(2, 3)
+    for other, kwargs in ((3.0, {}), (rand(2, 3), {}), (rand(3), {"alpha": 2.0}), (1, {"alpha": 3})):
+        ours_x, theirs_x = (m.tensor(x.tolist(), requires_grad=True) for m in (bk, real))
+        wrap = (lambda m: m.tensor(other.tolist())) if isinstance(other, np.ndarray) else (
+            lambda m: other)
+        ours, theirs = bk.rsub(ours_x, wrap(bk), **kwargs), real.rsub(theirs_x, wrap(real), **kwargs)
+        np.testing.assert_allclose(_host(ours), _host(theirs), rtol=1e-6)
+        assert ours.grad_fn.name() == theirs.grad_fn.name()
+        ours.sum().backward()
+        theirs.sum().backward()
+        np.testing.assert_allclose(_host(ours_x.grad), _host(theirs_x.grad))
+    with pytest.raises(TypeError, match="must be Tensor"):
+        bk.rsub(1.0, bk.ones(2))
 
 
 # -- indices, counts and sampling ----------------------------------------------------------------

@@ -45,7 +45,7 @@ def test_the_torch_backend_exposes_the_surface_and_nothing_more():
 
 
 def test_engine_backends_expose_no_engine_helpers_as_ops(bk):
-    for helper in ("getitem", "setitem", "rsub", "view", "expand_as", "to"):
+    for helper in ("getitem", "setitem", "view", "expand_as", "to"):
         assert not hasattr(bk, helper), helper
 
 

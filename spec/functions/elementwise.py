@@ -382,6 +382,16 @@ def float_power(backend: Any, input: Any, exponent: Any) -> Any:
     return base ** power
 
 
+@_composed("rsub", what="other - alpha * input (subtraction, operands reversed)")
+def rsub(backend: Any, input: Any, other: Any, *, alpha: Any = 1) -> Any:
+    """``other - alpha * input``: ``torch.rsub``, what ``number - tensor`` calls."""
+    if not hasattr(input, "dim"):
+        raise TypeError(f"rsub(): argument 'input' must be Tensor, not {type(input).__name__}")
+    out = other - (input if alpha == 1 else input * alpha)
+    return shown_as(out, "RsubBackward1" if not hasattr(other, "dim") else "RsubBackward0",
+                    input, other)
+
+
 @_composed("addcmul", what="input + value * t1 * t2")
 def addcmul(backend: Any, input: Any, tensor1: Any, tensor2: Any, *, value: Any = 1) -> Any:
     """``input + value * tensor1 * tensor2``."""

@@ -190,17 +190,18 @@ def chain_matmul(backend: Any, *matrices: Any) -> Any:
     return out
 
 
-@_composed("matrix_power", what="a square matrix to an integer power (n >= 0)")
+@_composed("matrix_power", what="a square matrix to an integer power")
 def matrix_power(backend: Any, input: Any, n: int) -> Any:
-    """``input @ input @ ...`` (``n`` times; the identity for 0), by repeated squaring; negative
-    powers need an inverse, which gradspec does not have."""
+    """``input @ input @ ...`` (``n`` times; the identity for 0), by repeated squaring; a
+    negative ``n`` powers the inverse (an error for a singular matrix, as in PyTorch)."""
     if input.dim() < 2 or input.shape[-1] != input.shape[-2]:
         raise RuntimeError(f"linalg.matrix_power: A must be batches of square matrices, but they "
                            f"are {input.shape[-2] if input.dim() > 1 else 1} by "
                            f"{input.shape[-1] if input.dim() else 1} matrices")
+    if isinstance(n, bool) or not isinstance(n, int):
+        raise TypeError(f"matrix_power(): argument 'n' must be int, not {type(n).__name__}")
     if n < 0:
-        raise NotImplementedError("matrix_power with a negative exponent needs a matrix inverse, "
-                                  "which gradspec's surface does not have")
+        input, n = backend.linalg.inv(input), -n
     size = input.shape[-1]
     result = None
     base = input
