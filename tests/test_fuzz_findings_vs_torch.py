@@ -126,3 +126,22 @@ def test_sigmoid_against_pytorch():
     ours, theirs = _sigmoid_and_gradient(load_or_skip("numpy")), _sigmoid_and_gradient(torch)
     assert ours[0] == pytest.approx(theirs[0], rel=1e-6)
     assert ours[1] == pytest.approx(theirs[1], rel=1e-6)
+
+
+@pytest.mark.parametrize("name", ["hardtanh", "relu6", "max", "min", "median"])
+def test_an_inf_or_nan_gradient_stays_out_of_the_masked_elements(B, name):
+    F = B.nn.functional
+    f = {"hardtanh": F.hardtanh, "relu6": F.relu6, "max": lambda t: t.max(),
+         "min": lambda t: t.min(), "median": lambda t: t.median()}[name]
+    values = [-2.0, -0.5, 0.5, 2.0, 7.0]
+    # PyTorch passes the upstream gradient only where the op lets it through: 0 elsewhere
+    passes = {"hardtanh": [0, 1, 1, 0, 0], "relu6": [0, 0, 1, 1, 0], "max": [0, 0, 0, 0, 1],
+              "min": [1, 0, 0, 0, 0], "median": [0, 0, 1, 0, 0]}[name]
+    for upstream in (math.inf, math.nan):
+        x = B.tensor(values, requires_grad=True)
+        y = f(x)
+        y.backward(B.full(tuple(y.shape), upstream))
+        got = x.grad.tolist()
+        assert [g == 0.0 for g in got] == [not p for p in passes], got
+        assert all(math.isnan(g) if math.isnan(upstream) else g == upstream
+                   for g, p in zip(got, passes) if p), got

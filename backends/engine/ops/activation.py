@@ -165,7 +165,9 @@ class SlopeGradBackward(Node):
     def forward(self, xp, g, x, lo, hi, inside, outside):
         self.lo, self.hi, self.inside, self.outside = lo, hi, inside, outside
         keep = x > lo if hi is None else (x > lo) & (x < hi)
-        return xp.where(keep, g * inside if inside != 1 else g, g * outside)
+        # a dropped gradient is 0, as PyTorch's, even where ``g`` is inf or NaN (inf * 0 is NaN)
+        dropped = xp.zeros_like(g) if outside == 0 else g * outside
+        return xp.where(keep, g * inside if inside != 1 else g, dropped)
 
     def backward(self, F, gg, g, x):
         gx = F.zeros_like(x) if self._next[1] is not None else None

@@ -133,8 +133,11 @@ class MinBackward1(Node):
 
 
 def _evenly(F: Any, g: Any, a: Any, out: Any) -> Any:
-    mask = F.astype(a == out, g.dtype)
-    return mask * (g / F.sum(mask))
+    """``g`` shared evenly by the elements of ``a`` equal to ``out``; the others get 0, as
+    PyTorch's, even where ``g`` is inf or NaN (a product with the mask would give NaN)."""
+    hit = a == out
+    mask = F.astype(hit, g.dtype)
+    return F.where(hit, g / F.sum(mask), F.zeros_like(mask))
 
 
 @register("max_dim")

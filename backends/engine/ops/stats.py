@@ -206,8 +206,10 @@ class MedianBackward0(Node):
 
     def backward(self, F, g, a, out):
         # x != x tests for NaN on arrays and tensors alike
-        hit = F.astype((a == out) | ((a != a) & (out != out)), g.dtype)
-        return (g * hit / F.sum(hit),)
+        hit = (a == out) | ((a != a) & (out != out))
+        mask = F.astype(hit, g.dtype)
+        return (F.where(hit, g / F.sum(mask), F.zeros_like(mask)),)  # (0 elsewhere, even for
+        # an inf or NaN g)
 
 
 # ------------------------------------------------------------------ user-facing functions
