@@ -145,3 +145,66 @@ def test_an_inf_or_nan_gradient_stays_out_of_the_masked_elements(B, name):
         assert [g == 0.0 for g in got] == [not p for p in passes], got
         assert all(math.isnan(g) if math.isnan(upstream) else g == upstream
                    for g, p in zip(got, passes) if p), got
+
+
+def test_an_ignored_row_with_non_finite_scores_adds_nothing_to_the_loss(B):
+    F = B.nn.functional
+    for bad in (math.nan, -math.inf):
+        scores = B.tensor([[1.0, 2.0], [bad, bad]], requires_grad=True)
+        target = B.tensor([0, -100])  # the second row ignored (PyTorch's default ignore_index)
+        assert F.cross_entropy(scores, target).item() == pytest.approx(1.3132617)
+        assert F.cross_entropy(scores, target, reduction="none").tolist() == \
+            pytest.approx([1.3132617, 0.0])
+        assert math.copysign(1, F.cross_entropy(scores, target, reduction="none")[1].item()) == 1
+        assert F.nll_loss(B.tensor([[1.0, 2.0], [bad, 1.0]]), target).item() == -1.0
+        F.cross_entropy(scores, target).backward()
+        assert scores.grad[0].tolist() == pytest.approx([-0.7310586, 0.7310586])
+
+
+def test_asinh_of_huge_and_infinite_values(B):
+    x = B.tensor([1e30, math.inf, -math.inf, 2e8, 0.5], requires_grad=True)
+    y = B.asinh(x)
+    assert y.tolist() == pytest.approx([69.77068, math.inf, -math.inf, 19.806975, 0.4812118])
+    y.backward(B.ones(5))
+    assert x.grad.tolist()[1:] == pytest.approx([0.0, 0.0, 5e-9, 0.8944272])
+    assert y.grad_fn.name() == "AsinhBackward0"
+
+
+def test_max_and_min_along_a_dim_keep_integer_and_bool_dtypes(B):
+    assert B.tensor([1, 3, 2], dtype=B.uint8).max(0).values.dtype == B.uint8
+    assert B.tensor([1, 3, 2], dtype=B.int32).min(0).values.dtype == B.int32
+    found = B.tensor([[True, False], [False, False]]).max(1)
+    assert found.values.dtype == B.bool and found.values.tolist() == [True, False]
+    assert found.indices.tolist() == [0, 0]
+    assert B.tensor([[1.0, 5.0], [math.nan, 2.0]]).max(1).indices.tolist() == [1, 0]
+
+
+def test_a_mask_clamped_by_integers_is_int64(B):
+    out = B.clamp(B.tensor([True, False]), 0, 2)
+    assert out.dtype == B.int64 and out.tolist() == [1, 0]
+
+
+def test_nanmedian_of_everything_shares_the_gradient_of_ties(B):
+    x = B.tensor([1.0, 1.0, 2.0], requires_grad=True)
+    x.nanmedian().backward()
+    assert x.grad.tolist() == [0.5, 0.5, 0.0]
+    y = B.tensor([1.0, math.nan, 2.0, 3.0], requires_grad=True)
+    m = y.nanmedian()
+    assert m.item() == 2.0 and m.grad_fn.name() == "NanmedianBackward0"
+    m.backward()
+    assert y.grad.tolist() == [0.0, 0.0, 1.0, 0.0]
+    assert math.isnan(B.tensor([math.nan, math.nan]).nanmedian().item())
+
+
+def test_multi_margin_loss_passes_no_gradient_exactly_at_the_margin(B):
+    x = B.tensor([[-1.5, -0.5]], requires_grad=True)
+    loss = B.nn.functional.multi_margin_loss(x, B.tensor([1]))
+    loss.backward()
+    assert loss.item() == 0.0 and x.grad.tolist() == [[0.0, 0.0]]
+
+
+def test_a_number_to_a_tensor_power_differentiates_for_a_zero_or_negative_base(B):
+    (g,) = _grad(B, lambda x: 0.0 ** x, [2.0, 0.0, -1.0])
+    assert g == [0.0, 0.0, -math.inf]
+    (g,) = _grad(B, lambda x: B.pow(-1.0, x), [2.0, 0.5])
+    assert all(math.isnan(v) for v in g)

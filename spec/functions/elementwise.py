@@ -175,22 +175,32 @@ def acosh(backend: Any, input: Any) -> Any:
     return (below + below.sqrt() * (x + 1).sqrt()).log1p()
 
 
-def _asinh_of_positive(a: Any) -> Any:
-    # log1p(a + a**2 / (1 + sqrt(1 + a**2))) is log(a + sqrt(a**2 + 1)) without cancellation
-    square = a * a
-    return (a + square / (1 + (1 + square).sqrt())).log1p()
+#: beyond this, asinh(a) is log(a) + log(2) to the last bit of float64 (the term dropped is
+#: 1 / (4 a**2)), and a**2 would overflow float32 from about 1.8e19
+_ASINH_LARGE = 1e8
+
+
+def _asinh_of_positive(backend: Any, a: Any) -> Any:
+    # log1p(a + a**2 / (1 + sqrt(1 + a**2))) is log(a + sqrt(a**2 + 1)) without cancellation;
+    # each branch sees only its own range (clamped), so neither overflows nor leaks a NaN
+    small = a.clamp(max=_ASINH_LARGE)
+    square = small * small
+    near = (small + square / (1 + (1 + square).sqrt())).log1p()
+    far = a.clamp(min=_ASINH_LARGE).log() + math.log(2.0)
+    return backend.where(a > _ASINH_LARGE, far, near)
 
 
 @_composed("asinh", "arcsinh", what="inverse hyperbolic sine")
 def asinh(backend: Any, input: Any) -> Any:
     """The inverse hyperbolic sine, an odd function computed on ``|x|`` (accurate near 0; its
-    derivative ``1 / sqrt(x**2 + 1)``, 1 at 0).  Beyond about 1e19 (float32) the square
-    overflows and the result is NaN, where PyTorch's is finite."""
+    derivative ``1 / sqrt(x**2 + 1)``, 1 at 0; ``log(2|x|)`` for huge ``|x|``, +-inf at
+    +-inf)."""
     x = _floating(backend, input)
     # each side sees only its own half (clamped, whose boundary passes the gradient), so the
     # side where() leaves out stays finite and its zero gradient stays zero
-    return backend.where(x < 0, -_asinh_of_positive((-x).clamp(min=0)),
-                         _asinh_of_positive(x.clamp(min=0)))
+    out = backend.where(x < 0, -_asinh_of_positive(backend, (-x).clamp(min=0)),
+                        _asinh_of_positive(backend, x.clamp(min=0)))
+    return shown_as(out, "AsinhBackward0", input)
 
 
 @_composed("atanh", "arctanh", what="inverse hyperbolic tangent")

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import return_types
+from ..graph_names import shown_as
 from .registry import _composed, _floating, _varargs
 
 
@@ -48,11 +49,12 @@ def nanmedian(backend: Any, input: Any, dim: int | None = None, keepdim: bool = 
     """The lower median of the elements that are not NaN (NaN where all are), as
     ``torch.nanmedian``: over everything (a 0-d tensor), or along ``dim`` as a named tuple
     ``(values, indices)``, the indices pointing into ``input``; the gradient goes to the
-    chosen element."""
+    chosen element (over everything: shared by the elements equal to it, as ``median()``)."""
     if dim is None:
         flat = input.reshape(-1)
-        values, _ = nanmedian(backend, flat, 0)
-        return values
+        if flat.is_floating_point():
+            flat = flat[~backend.isnan(flat)]
+        return shown_as(flat.median(), "NanmedianBackward0", input)  # (of nothing: NaN)
     d = dim % max(input.dim(), 1)
     x = input if input.dim() else input.reshape(1)
     ordered, order = x.sort(dim=d)  # NaN sorts last

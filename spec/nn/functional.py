@@ -975,7 +975,8 @@ def multi_margin_loss(input: Any, target: Any, p: int = 1, margin: float = 1.0,
     if picks.shape[0] != scores.shape[0]:
         raise RuntimeError(f"multi_margin_loss: {scores.shape[0]} samples but "
                            f"{picks.shape[0]} targets; give one class index per sample")
-    hinge = (margin - scores.gather(1, picks) + scores).clamp(min=0)
+    # relu, not clamp: exactly at the margin the loss passes no gradient (PyTorch's z > 0)
+    hinge = (margin - scores.gather(1, picks) + scores).relu()
     if p == 2:
         hinge = hinge * hinge
     if weight is not None:

@@ -182,8 +182,11 @@ class PowBackward2(Node):
 
     def backward(self, F, g, a, out):
         if self.base == 0:
-            return (F.where(a >= 0, F.zeros_like(g), g * out * -math.inf),)
-        return (g * out * math.log(self.base),)
+            # 0 where the exponent is >= 0 (the power is 0 or 1), as PyTorch's; -inf times g
+            # where it is negative (the power is inf); NaN stays NaN
+            return (F.where(out <= 1, F.zeros_like(g), g * out * -math.inf),)
+        # a negative base has no real logarithm: NaN, as PyTorch's log(base)
+        return (g * out * (math.log(self.base) if self.base > 0 else math.nan),)
 
 
 # ------------------------------------------------------------------ user-facing functions

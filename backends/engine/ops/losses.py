@@ -123,7 +123,9 @@ class NllLossBackward0(Node):
         if w is not None:
             weights = weights * xp.reshape(xp.take(w, xp.reshape(picks, (-1,)), axis=0),
                                            tuple(t.shape))
-        losses = -(chosen * weights)
+        # an ignored row's loss is exactly +0, even where its scores are NaN or infinite (a
+        # padded position whose logits are all masked): 0 * NaN would poison the whole loss
+        losses = xp.where(valid, -(chosen * weights), xp.zeros_like(chosen))
         if reduction == "none":
             self.coef = -weights
             return xp.reshape(losses, ()) if single else losses

@@ -168,12 +168,17 @@ class MinBackward0(Node):
 
 def _reduce_dim(node: Any, xp: Any, a: Any, axis: int, keepdim: bool, arg: Any) -> Any:
     node.axis, node.keepdim, node.shape = axis, keepdim, a.shape
-    idx = arg(a, axis=axis, keepdims=True)
+    idx = _positions(xp, arg, a, axis)
     node.indices = idx
-    hits = xp.reshape(xp.arange(a.shape[axis]), tuple(-1 if i == axis else 1 for i in range(a.ndim)))
-    onehot = hits == idx
-    values = xp.sum(xp.where(onehot, a, xp.zeros_like(a)), axis=axis, keepdims=keepdim)
-    return values
+    # the picked elements themselves: their dtype kept (a sum would widen uint8 and bool)
+    values = xp.take_along_axis(a, idx, axis=axis)
+    return values if keepdim else xp.squeeze(values, axis=axis)
+
+
+def _positions(xp: Any, arg: Any, a: Any, axis: int) -> Any:
+    """``arg`` (argmax or argmin) along ``axis``, kept dims; booleans as 0 and 1 (a namespace
+    may refuse argmax of booleans, which PyTorch's max(dim) takes)."""
+    return arg(xp.astype(a, xp.uint8) if a.dtype == xp.bool else a, axis=axis, keepdims=True)
 
 
 def _route(F: Any, g: Any, node: Any) -> Any:
@@ -268,7 +273,7 @@ def _full_or_dim(node_full: type, node_dim: type, a: Any, dim: Any, keepdim: boo
     if node is not None:
         idx = node.indices
     else:
-        idx = (xp.argmax if what == "max" else xp.argmin)(a._data, axis=axis, keepdims=True)
+        idx = _positions(xp, xp.argmax if what == "max" else xp.argmin, a._data, axis)
     if not keepdim:
         idx = xp.squeeze(idx, axis=axis)
     return (MaxResult if what == "max" else MinResult)(values, constant(type(a), idx))

@@ -295,4 +295,6 @@ def clamp(a: Any, min: Any = None, max: Any = None) -> Any:
         eng = type(a)._eng
         if not eng.is_floating(a._data.dtype):  # an integer tensor and a float bound: floats
             a = a.to(eng.default_float)  # (PyTorch promotes, as for arithmetic)
+    elif isinstance(a, Tensor) and a._data.dtype == type(a)._eng.bool:
+        a = a.to(type(a)._eng.int64)  # a mask clamped by integers: int64, as PyTorch promotes
     return unary(ClampBackward1, a, lo=min, hi=max)
