@@ -99,7 +99,7 @@ class _Pickler(pickle.Pickler):
         self.keep: list[Any] = []  # keeps ids unique while pickling
 
     def persistent_id(self, obj: Any) -> Any:
-        from .nn.parameter import is_tensor
+        from .nn.parameter import is_parameter, is_tensor
 
         if not is_tensor(obj):
             return None
@@ -109,8 +109,11 @@ class _Pickler(pickle.Pickler):
             index = self.seen[id(obj)] = len(self.arrays)
             self.keep.append(obj)
             self.arrays.append(array)
-            self.tensors.append({"dtype": _dtype_name(obj.dtype), "shape": list(array.shape),
-                                 "requires_grad": bool(obj.requires_grad)})
+            entry = {"dtype": _dtype_name(obj.dtype), "shape": list(array.shape),
+                     "requires_grad": bool(obj.requires_grad)}
+            if is_parameter(obj):  # (only then: a plain tensor's entry reads as before)
+                entry["parameter"] = True
+            self.tensors.append(entry)
         return ("tensor", index)
 
 
@@ -266,6 +269,10 @@ class _Unpickler(pickle.Unpickler):
         t = _on_backend(self.backend, array, str(meta.get("dtype", array.dtype.name)))
         if self.map_location is not None and str(self.map_location).split(":")[0] != "cpu":
             t = t.to(self.map_location)  # "cpu" is where every file's tensors are: a no-op
+        if meta.get("parameter"):  # an nn.Parameter, and one again (a module registers it)
+            from .nn.parameter import Parameter
+
+            return Parameter(t, requires_grad=bool(meta.get("requires_grad")))
         if meta.get("requires_grad"):
             t.requires_grad_(True)
         return t

@@ -231,6 +231,39 @@ def test_parameter_isinstance_and_empty(bk, T):
         bk.nn.Parameter([1.0])
 
 
+def test_only_parameters_register_as_torch_registers_them(bk, T):
+    """A plain tensor that requires grad stays a plain attribute, as in torch.nn (its
+    state_dict and an optimizer given parameters() + [it] would otherwise differ)."""
+    import copy
+    import io
+
+    def build(nn, torch):
+        class Scaled(nn.Module):
+            def __init__(self):
+                super().__init__()
+                self.lin = nn.Linear(2, 2)
+                self.scale = torch.ones(1, requires_grad=True)
+                self.shift = nn.Parameter(torch.zeros(1), requires_grad=False)
+        return Scaled()
+
+    ours, theirs = build(bk.nn, bk), build(T.nn, T)
+    names = [n for n, _ in theirs.named_parameters()]
+    assert [n for n, _ in ours.named_parameters()] == names == ["shift", "lin.weight", "lin.bias"]
+    assert list(ours.state_dict()) == list(theirs.state_dict())
+    assert not isinstance(ours.scale, bk.nn.Parameter)
+    assert isinstance(ours.shift, bk.nn.Parameter)  # frozen, still a parameter
+    bk.optim.SGD(list(ours.parameters()) + [ours.scale], lr=0.1)  # no parameter twice
+    with pytest.raises(TypeError, match="Parameter or None required"):
+        ours.register_parameter("extra", bk.ones(1, requires_grad=True))
+    copied = copy.deepcopy(ours)
+    assert [n for n, _ in copied.named_parameters()] == names
+    assert isinstance(copied.lin.weight, bk.nn.Parameter)
+    buffer = io.BytesIO()
+    bk.save(ours.lin.weight, buffer)
+    buffer.seek(0)
+    assert isinstance(bk.load(buffer), bk.nn.Parameter)
+
+
 def test_global_forward_hooks_see_every_module_first_until_removed():
     from gradspec.nn.modules.module import (register_module_forward_hook,
                                             register_module_forward_pre_hook)

@@ -259,8 +259,13 @@ class Tensor:
 
     # ------------------------------------------------------------------ internals
     def _mark_parameter(self) -> None:
-        """Made by ``nn.Parameter``: it prints as PyTorch prints a parameter."""
+        """Made by ``nn.Parameter``: it prints as PyTorch prints a parameter, and a module
+        registers it as one."""
         PARAMETERS[id(self)] = self
+
+    def _is_marked_parameter(self) -> bool:
+        """Whether ``nn.Parameter`` made it (or its original, copied or unpickled)."""
+        return PARAMETERS.get(id(self)) is self
 
     def _extra(self) -> TensorExtra:
         x = self._x

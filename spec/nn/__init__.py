@@ -20,12 +20,11 @@ The package has torch's shape: `modules` (one module per family of layers), `fun
 
 Differences from ``torch.nn``, all deliberate:
 
-* `Parameter` returns a plain tensor of the backend (a leaf that requires grad and shares
-  the data it was given); no backend's tensor class can be subclassed generically.  A module
-  therefore registers as a parameter every leaf that requires grad assigned to one of its
-  attributes, and keeps a name registered once it is (so freezing with
-  ``requires_grad_(False)`` keeps it a parameter).  It prints as a tensor, without
-  "Parameter containing:".
+* `Parameter` returns a tensor of the backend's own class (a leaf that requires grad and
+  shares the data it was given), marked as a parameter, where torch returns a subclass: no
+  backend's tensor class can be subclassed generically, so ``type(p).__name__`` is the
+  backend's.  A module registers what `Parameter` made (frozen or not), as torch's does; a
+  plain tensor that requires grad stays a plain attribute.
 * Losses raise ``ValueError`` when input and target shapes differ (``MSELoss`` only warns in
   torch, and silently broadcasts).
 * A module applied to tensors of another backend than its parameters' raises

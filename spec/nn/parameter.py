@@ -1,8 +1,10 @@
 """Parameters, and the tensor test nn and optim share.
 
 `Parameter` returns a plain tensor of the backend (a leaf that requires grad and shares the
-data it was given): no backend's tensor class can be subclassed generically, so a `Module`
-registers as a parameter every leaf that requires grad assigned to one of its attributes.
+data it was given), marked as a parameter: no backend's tensor class can be subclassed
+generically.  A `Module` registers as a parameter what `Parameter` made (the mark survives
+``deepcopy`` and pickling on the engine), as ``torch.nn.Module`` registers only
+``torch.nn.Parameter``: a plain tensor that requires grad stays a plain attribute.
 """
 
 from __future__ import annotations
@@ -11,7 +13,10 @@ import weakref
 from typing import Any, Iterator
 
 __all__ = ["Buffer", "Parameter", "UninitializedBuffer", "UninitializedParameter", "Variable",
-           "clear_grads", "is_tensor"]
+           "clear_grads", "is_parameter", "is_tensor"]
+
+#: the attribute that marks a tensor `Parameter` made, on backends other than the engine
+_MARK = "_gradspec_parameter"
 
 #: the tensors `Parameter` made, by id (weakly): a frozen one (requires_grad=False) is still a
 #: parameter when assigned to a module, as torch.nn.Parameter is
@@ -30,7 +35,7 @@ _is_tensor = is_tensor  # the name nn's siblings (optim, viz, the CLI) have alwa
 
 class _ParameterType(type):
     def __instancecheck__(cls, obj: Any) -> bool:
-        return _is_tensor(obj) and obj.is_leaf and obj.requires_grad
+        return _is_tensor(obj) and is_parameter(obj)
 
 
 class Parameter(metaclass=_ParameterType):
@@ -39,8 +44,8 @@ class Parameter(metaclass=_ParameterType):
     being built on, else the default backend).
 
     Assigning it to a `Module` attribute registers it, as ``torch.nn.Parameter`` does.  What
-    comes back is the backend's own tensor class, so ``isinstance(t, Parameter)`` asks whether
-    ``t`` is a leaf that requires grad (a frozen parameter, ``requires_grad=False``, is not one).
+    comes back is the backend's own tensor class, marked: ``isinstance(t, Parameter)`` asks
+    whether ``Parameter`` made ``t`` (frozen or not; a tensor computed from it is not one).
     """
 
     def __new__(cls, data: Any = None, requires_grad: bool = True) -> Any:  # type: ignore[misc]
@@ -58,6 +63,11 @@ class Parameter(metaclass=_ParameterType):
         mark = getattr(param, "_mark_parameter", None)  # the engine's tensors print as one
         if mark is not None:
             mark()
+        else:  # another backend's tensor (torch's) carries the mark as an attribute, which
+            try:  # its deepcopy and pickling keep
+                setattr(param, _MARK, True)
+            except (AttributeError, TypeError):  # (one that takes no attributes: _MADE)
+                pass
         _MADE[id(param)] = param
         return param
 
@@ -178,15 +188,29 @@ def made_by_buffer(value: Any) -> bool | None:
 
 
 def made_by_parameter(value: Any) -> bool:
-    """Whether ``value`` was made by `Parameter` (frozen or not): a module registers it as a
-    parameter, as it registers any leaf that requires grad."""
+    """Whether ``value`` was made by `Parameter` in this process (frozen or not)."""
     return value is not None and _MADE.get(id(value)) is value
 
 
+def is_parameter(value: Any) -> bool:
+    """Whether ``value`` is a parameter: made by `Parameter` (in this process, or copied or
+    unpickled from one on the engine, whose tensors carry the mark), or a
+    ``torch.nn.Parameter`` of the torch backend."""
+    if made_by_parameter(value):
+        return True
+    marked = getattr(value, "_is_marked_parameter", None)
+    if marked is not None:
+        return bool(marked())
+    if getattr(value, _MARK, False) is True:
+        return True
+    kind = type(value)
+    return kind.__name__ == "Parameter" and kind.__module__.startswith("torch.")
+
+
 def parameter_like(value: Any) -> bool:
-    """What a module accepts as a parameter: a tensor `Parameter` made, or a leaf that
-    requires grad (the tensor classes of the backends cannot be subclassed generically)."""
-    return made_by_parameter(value) or (value.is_leaf and value.requires_grad)
+    """What a module accepts as a parameter: `is_parameter` (a plain tensor that requires
+    grad is refused, as by ``torch.nn.Module``)."""
+    return is_parameter(value)
 
 
 def clear_grads(params: Iterator[Any], set_to_none: bool = True) -> None:

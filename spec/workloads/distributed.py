@@ -155,8 +155,8 @@ class Line(nn.Module):
 
     def __init__(self, backend: Any) -> None:
         super().__init__()
-        self.a = backend.tensor([0.0], requires_grad=True)
-        self.b = backend.tensor([0.0], requires_grad=True)
+        self.a = nn.Parameter(backend.tensor([0.0]))
+        self.b = nn.Parameter(backend.tensor([0.0]))
 
 
 def linefit_objective(model: Line, x: Any, y: Any) -> Any:
@@ -213,8 +213,8 @@ class Quadratic(nn.Module):
 
     def __init__(self, backend: Any, w0: np.ndarray) -> None:
         super().__init__()
-        self.w = backend.tensor(w0, requires_grad=True)
-        self.b = backend.zeros(1, 1, requires_grad=True)
+        self.w = nn.Parameter(backend.tensor(w0))
+        self.b = nn.Parameter(backend.zeros(1, 1))
 
     def forward(self, x: Any) -> Any:
         return x.pow(2).mm(self.w) + self.b
