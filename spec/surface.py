@@ -612,6 +612,14 @@ def _moments(backend: Any, spread: str, input: Any, *args: Any, **kwargs: Any) -
 
 
 def _cdist(backend: Any, x1: Any, x2: Any, p: float = 2.0, compute_mode: Any = None) -> Any:
+    """`_cdist_values`, shown as PyTorch's one node."""
+    from .graph_names import shown_as
+
+    return shown_as(_cdist_values(backend, x1, x2, p, compute_mode), "CdistBackward0", x1, x2)
+
+
+def _cdist_values(backend: Any, x1: Any, x2: Any, p: float = 2.0,
+                  compute_mode: Any = None) -> Any:
     """The ``p``-norm distances between the rows of ``x1`` (..., P, M) and of ``x2``
     (..., R, M), a (..., P, R) tensor, from protocol ops (for backends without ``cdist``).
 

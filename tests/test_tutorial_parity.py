@@ -186,6 +186,12 @@ COMPOSED_NODES = {
     "sinc": lambda t, x, y: t.sinc(x),
     "frac": lambda t, x, y: x.frac(),
     "nan_to_num": lambda t, x, y: x.nan_to_num(),
+    "rsub": lambda t, x, y: t.rsub(x, y),
+    "asinh": lambda t, x, y: t.asinh(x),
+    "nanmedian": lambda t, x, y: x.nanmedian(),
+    "dist": lambda t, x, y: t.dist(x, y),
+    "cdist": lambda t, x, y: t.cdist(x, y),
+    "clamp by tensors": lambda t, x, y: t.clamp(x, min=y, max=y + 1),
 }
 
 

@@ -141,7 +141,7 @@ def corrcoef(backend: Any, input: Any) -> Any:
 @_composed("dist", what="the p-norm of the difference of two tensors")
 def dist(backend: Any, input: Any, other: Any, p: float = 2) -> Any:
     """``torch.linalg.vector_norm(input - other, p)``."""
-    return backend.linalg.vector_norm(input - other, p)
+    return shown_as(backend.linalg.vector_norm(input - other, p), "DistBackward0", input, other)
 
 
 @_composed("inner", what="inner product over the last dimension")

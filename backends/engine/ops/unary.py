@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..apply import binary, unary
-from ..node import Node, register
+from ..node import Node, register, rename
 from ..tensor import Tensor
 
 
@@ -290,6 +290,8 @@ def clamp(a: Any, min: Any = None, max: Any = None) -> Any:
             out = where(logical_not(lt(out, min)), out, min)
         if max is not None:
             out = where(logical_not(lt(max, out)), out, max)
+        if out._grad_fn is not None and out is not a:  # one node, as PyTorch shows it
+            rename(out._grad_fn, "ClampBackward0")
         return out
     if isinstance(a, Tensor) and (isinstance(min, float) or isinstance(max, float)):
         eng = type(a)._eng
