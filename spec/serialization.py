@@ -5,8 +5,8 @@ torch.save(model.state_dict(), "model.pt")          # torch = gradspec.load_back
 model.load_state_dict(torch.load("model.pt"))        # on numpy, strict, torch, ...
 ```
 
-The file is a zip archive: ``gradspec.json`` (what it is, and each tensor's dtype, shape and
-``requires_grad``), ``data.pkl`` (the object, a pickle whose tensors are references) and one
+The file is a zip archive: ``gradspec.json`` (what it is, and each tensor's dtype, shape,
+``requires_grad`` and, for an ``nn.Parameter``, ``parameter``), ``data.pkl`` (the object, a pickle whose tensors are references) and one
 ``tensors/N.npy`` per tensor.  Tensors are stored by value, so a file saved on one backend loads
 on any other: `load` rebuilds them on the backend it was reached through (``torch.load`` of
 ``torch = gradspec.load_backend("strict")`` gives strict tensors; ``gradspec.load`` the default

@@ -208,8 +208,8 @@ class MedianBackward0(Node):
         # x != x tests for NaN on arrays and tensors alike
         hit = (a == out) | ((a != a) & (out != out))
         mask = F.astype(hit, g.dtype)
-        return (F.where(hit, g / F.sum(mask), F.zeros_like(mask)),)  # (0 elsewhere, even for
-        # an inf or NaN g)
+        # 0 elsewhere, as PyTorch's, even for an inf or NaN g (a product with the mask: NaN)
+        return (F.where(hit, g / F.sum(mask), F.zeros_like(mask)),)
 
 
 # ------------------------------------------------------------------ user-facing functions
