@@ -208,3 +208,26 @@ def test_a_number_to_a_tensor_power_differentiates_for_a_zero_or_negative_base(B
     assert g == [0.0, 0.0, -math.inf]
     (g,) = _grad(B, lambda x: B.pow(-1.0, x), [2.0, 0.5])
     assert all(math.isnan(v) for v in g)
+
+
+def test_lerp_takes_a_0d_weight_of_any_dtype_as_a_scalar(B):
+    a, b = B.tensor([1.0, 2.0], requires_grad=True), B.tensor([3.0, 4.0])
+    assert B.lerp(a, b, B.tensor(1)).tolist() == [3.0, 4.0]
+    assert B.lerp(a, b, B.tensor(2, dtype=B.uint8)).tolist() == [5.0, 6.0]
+    out = B.lerp(a, b, B.tensor(0.5, dtype=B.float64))
+    assert out.dtype == B.float32 and out.tolist() == [2.0, 3.0]
+    out.sum().backward()
+    assert a.grad.tolist() == [0.5, 0.5]
+    with pytest.raises(RuntimeError, match="same dtype"):  # a 1-d integer weight: refused
+        B.lerp(a, b, B.tensor([1, 1]))
+
+
+def test_cosine_similarity_of_a_float_and_an_integer_tensor(B):
+    F = B.nn.functional
+    x = B.tensor([1.0, 2.0], requires_grad=True)
+    out = F.cosine_similarity(x, B.tensor([1, 0]), dim=0)
+    assert out.dtype == B.float32 and out.item() == pytest.approx(1 / math.sqrt(5), rel=1e-6)
+    assert F.cosine_similarity(B.tensor([1, 0]), x, dim=0).item() == pytest.approx(
+        1 / math.sqrt(5), rel=1e-6)
+    out.backward()
+    assert x.grad is not None

@@ -186,6 +186,8 @@ def normalize(input: Any, p: float = 2.0, dim: int = 1, eps: float = 1e-12,
 
 def cosine_similarity(x1: Any, x2: Any, dim: int = 1, eps: float = 1e-8) -> Any:
     """``x1 . x2 / (max(|x1|, eps) * max(|x2|, eps))`` along ``dim`` (the two broadcast)."""
+    if x1.is_floating_point() != x2.is_floating_point():  # an integer side takes the other's
+        x1, x2 = (x1, x2.to(x1.dtype)) if x1.is_floating_point() else (x1.to(x2.dtype), x2)
     if tuple(x1.shape) != tuple(x2.shape):  # broadcast first, as PyTorch: norms of the pairs
         x1, x2 = backend_of(x1).broadcast_tensors(x1, x2)
     n1 = x1.norm(2, dim, keepdim=True).clamp_min(eps)

@@ -545,9 +545,11 @@ def lerp(input: Any, end: Any, weight: Any) -> Any:
     if not (isinstance(input, Tensor) and isinstance(end, Tensor)):
         raise TypeError("lerp(): input and end must be tensors")
     eng = type(input)._eng
-    if (isinstance(weight, Tensor) and weight.ndim == 0 and eng.is_floating(weight._data.dtype)
+    if (isinstance(weight, Tensor) and weight.ndim == 0
             and weight._data.dtype != input._data.dtype):
-        weight = weight.to(input.dtype)  # a 0-d weight is a scalar: it takes the input's dtype
+        # a 0-d weight is a scalar: it takes the input's dtype (an integer or bool one too, as
+        # PyTorch's torch.lerp(a, b, torch.tensor(1)))
+        weight = weight.to(input.dtype)
         tensors = [input, end, weight]
     same_dtype("lerp", *tensors)
     if not eng.is_floating(input._data.dtype):
