@@ -229,5 +229,15 @@ def test_cosine_similarity_of_a_float_and_an_integer_tensor(B):
     assert out.dtype == B.float32 and out.item() == pytest.approx(1 / math.sqrt(5), rel=1e-6)
     assert F.cosine_similarity(B.tensor([1, 0]), x, dim=0).item() == pytest.approx(
         1 / math.sqrt(5), rel=1e-6)
-    out.backward()
-    assert x.grad is not None
+    out.backward()  # d cos / dx = y / (|x||y|) - cos * x / |x|**2
+    assert x.grad.tolist() == pytest.approx([4 / (5 * math.sqrt(5)), -2 / (5 * math.sqrt(5))],
+                                            rel=1e-5)
+
+
+def test_the_max_of_a_tensor_with_nan_sends_its_gradient_to_the_nans(B):
+    for values, want in (([math.nan, 1.0, 2.0], [1.0, 0.0, 0.0]),
+                         ([math.nan, 1.0, math.nan], [0.5, 0.0, 0.5])):
+        for reduce in (lambda t: t.max(), lambda t: t.min(), lambda t: t.median()):
+            x = B.tensor(values, requires_grad=True)
+            reduce(x).backward()
+            assert x.grad.tolist() == want

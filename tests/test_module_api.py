@@ -252,7 +252,8 @@ def test_only_parameters_register_as_torch_registers_them(bk, T):
     assert list(ours.state_dict()) == list(theirs.state_dict())
     assert not isinstance(ours.scale, bk.nn.Parameter)
     assert isinstance(ours.shift, bk.nn.Parameter)  # frozen, still a parameter
-    bk.optim.SGD(list(ours.parameters()) + [ours.scale], lr=0.1)  # no parameter twice
+    optimizer = bk.optim.SGD(list(ours.parameters()) + [ours.scale], lr=0.1)  # none twice
+    assert len(optimizer.param_groups[0]["params"]) == 4
     with pytest.raises(TypeError, match="Parameter or None required"):
         ours.register_parameter("extra", bk.ones(1, requires_grad=True))
     copied = copy.deepcopy(ours)

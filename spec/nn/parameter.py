@@ -207,11 +207,6 @@ def is_parameter(value: Any) -> bool:
     return kind.__name__ == "Parameter" and kind.__module__.startswith("torch.")
 
 
-def parameter_like(value: Any) -> bool:
-    """What a module accepts as a parameter: `is_parameter` (a plain tensor that requires
-    grad is refused, as by ``torch.nn.Module``)."""
-    return is_parameter(value)
-
 
 def clear_grads(params: Iterator[Any], set_to_none: bool = True) -> None:
     """Reset the ``.grad`` of each tensor: to None (the default, as torch >= 2.0) or to zeros."""

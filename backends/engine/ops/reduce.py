@@ -117,7 +117,7 @@ class MaxBackward1(Node):
         return xp.max(a)
 
     def backward(self, F, g, a, out):
-        return (_evenly(F, g, a, out),)
+        return (evenly(F, g, a, out),)
 
 
 @register("min")
@@ -129,13 +129,15 @@ class MinBackward1(Node):
         return xp.min(a)
 
     def backward(self, F, g, a, out):
-        return (_evenly(F, g, a, out),)
+        return (evenly(F, g, a, out),)
 
 
-def _evenly(F: Any, g: Any, a: Any, out: Any) -> Any:
-    """``g`` shared evenly by the elements of ``a`` equal to ``out``; the others get 0, as
-    PyTorch's, even where ``g`` is inf or NaN (a product with the mask would give NaN)."""
-    hit = a == out
+def evenly(F: Any, g: Any, a: Any, out: Any) -> Any:
+    """The gradient of a full reduction that picks an element (max(), min(), median()):
+    ``g`` shared evenly by the elements of ``a`` equal to ``out`` (the NaNs, for a NaN
+    ``out``), 0 for the others even where ``g`` is inf or NaN (a product with the mask would
+    give NaN), as PyTorch's evenly_distribute_backward."""
+    hit = (a == out) | ((a != a) & (out != out))  # (x != x: NaN, on arrays and tensors alike)
     mask = F.astype(hit, g.dtype)
     return F.where(hit, g / F.sum(mask), F.zeros_like(mask))
 

@@ -11,7 +11,7 @@ from gradspec import notices
 from ..apply import unary
 from ..node import Node, register
 from .args import UNSET, as_float, dim_of, keepdim_of
-from .reduce import normalize_dims
+from .reduce import evenly, normalize_dims
 from .scan import exclusive_cumprod
 from .shape import FlipBackward0
 
@@ -205,11 +205,7 @@ class MedianBackward0(Node):
         return xp.sort(flat)[(n - 1) // 2]
 
     def backward(self, F, g, a, out):
-        # x != x tests for NaN on arrays and tensors alike
-        hit = (a == out) | ((a != a) & (out != out))
-        mask = F.astype(hit, g.dtype)
-        # 0 elsewhere, as PyTorch's, even for an inf or NaN g (a product with the mask: NaN)
-        return (F.where(hit, g / F.sum(mask), F.zeros_like(mask)),)
+        return (evenly(F, g, a, out),)
 
 
 # ------------------------------------------------------------------ user-facing functions

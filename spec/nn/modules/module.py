@@ -16,7 +16,7 @@ from ...errors import BackendMismatchError
 from ...plugins import _by_tensor_type, backend_of, load_backend
 from ...surface import constructing_backend
 from ..parameter import (Parameter, _is_tensor, clear_grads, forget_uninitialized,
-                         is_uninitialized, made_by_buffer, made_by_parameter, parameter_like)
+                         is_parameter, is_uninitialized, made_by_buffer, made_by_parameter)
 from .backward_hooks import call_with_backward_hooks
 
 __all__ = ["Module", "RemovableHandle", "register_module_forward_hook",
@@ -117,7 +117,7 @@ class Module:
         if isinstance(value, Module):
             kind = modules
         elif _is_tensor(value) and name in params:
-            if value.is_leaf and not parameter_like(value):
+            if value.is_leaf and not is_parameter(value):
                 # as PyTorch: a parameter is replaced by a parameter (or None), so that a
                 # plain tensor does not end up silently frozen in the model
                 raise TypeError(f"cannot assign '{_typename(value)}' as parameter {name!r} "
@@ -125,7 +125,7 @@ class Module:
             kind = params
         elif _is_tensor(value) and name in buffers:
             kind = buffers
-        elif _is_tensor(value) and value.is_leaf and parameter_like(value):
+        elif _is_tensor(value) and value.is_leaf and is_parameter(value):
             kind = params
         elif value is None and (name in params or name in buffers or name in modules):
             kind = params if name in params else buffers if name in buffers else modules
@@ -185,7 +185,7 @@ class Module:
                     f"parameter {name!r} must be a leaf tensor; it was computed by "
                     f"{param.grad_fn.name()}. Wrap a leaf instead: nn.Parameter(t.detach())"
                 )
-            if not parameter_like(param):
+            if not is_parameter(param):
                 raise TypeError(f"cannot assign '{_typename(param)}' object to parameter "
                                 f"{name!r} (torch.nn.Parameter or None required)")
         for registry in (buffers, modules):
