@@ -135,6 +135,19 @@ def test_sgd_momentum_by_hand(bk):
     assert p.is_leaf and p.requires_grad
 
 
+def test_plain_sgd_keeps_no_state_as_torch(bk):
+    # torch's SGD makes a state entry only for a momentum buffer; a group with momentum still
+    # gets one, in the same optimizer
+    plain = bk.tensor([1.0, 2.0], requires_grad=True)
+    heavy = bk.tensor([3.0], requires_grad=True)
+    opt = optim.SGD([{"params": [plain]}, {"params": [heavy], "momentum": 0.5}], lr=0.5)
+    ((plain * plain).sum() + heavy.sum()).backward()
+    opt.step()
+    assert plain.tolist() == [0.0, 0.0] and heavy.tolist() == [2.5]
+    assert plain not in opt.state and list(opt.state) == [heavy]
+    assert list(opt.state_dict()["state"]) == [1]
+
+
 def test_adam_first_step_is_lr_times_sign(bk):
     # After one step m/sqrt(v) with bias correction is grad/|grad|: each weight moves by lr.
     p = bk.tensor([1.0, -1.0, 3.0], requires_grad=True)

@@ -174,10 +174,17 @@ class Optimizer:
                 loss = closure()
         with self._backend.no_grad():
             for group in self.param_groups:
-                for p in group["params"]:
-                    if p.grad is not None:
-                        self._update(p, p.grad, self.state[p], group)
+                self._step_group(group)
         return loss
+
+    def _step_group(self, group: Mapping[str, Any]) -> None:
+        """Update each parameter of ``group`` that has a gradient (`_update` with its state);
+        an optimizer may take a shorter route for a group whose update keeps no state."""
+        state = self.state
+        for p in group["params"]:
+            grad = p.grad
+            if grad is not None:
+                self._update(p, grad, state[p], group)
 
     def _update(self, p: Any, grad: Any, state: dict[str, Any], group: Mapping[str, Any]) -> None:
         raise NotImplementedError(f"{type(self).__name__} must implement _update()")

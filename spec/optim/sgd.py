@@ -40,6 +40,19 @@ class SGD(Optimizer):
             raise ValueError("Nesterov momentum requires a momentum > 0 and zero dampening")
         check_unsupported(group)
 
+    def _step_group(self, group: Mapping[str, Any]) -> None:
+        """A group without momentum, weight decay or ``maximize`` (plain SGD, the common case)
+        is ``p -= lr * grad`` for each parameter: no state is made for it (torch keeps none
+        either) and the step costs no per-parameter call of `_update`."""
+        if group["momentum"] or group["weight_decay"] or group["maximize"]:
+            super()._step_group(group)
+            return
+        lr = group["lr"]
+        for p in group["params"]:
+            grad = p.grad
+            if grad is not None:
+                sub_scaled_(p, grad, lr)
+
     def _update(self, p: Any, grad: Any, state: dict[str, Any], group: Mapping[str, Any]) -> None:
         momentum, weight_decay = group["momentum"], group["weight_decay"]
         if group["maximize"]:
