@@ -7,7 +7,7 @@ import math
 from typing import Any
 
 from ..graph_names import shown_as
-from .registry import _composed, _floating
+from .registry import _composed, _floating, _floating_pair
 
 
 @_composed("absolute", what="torch.abs")
@@ -219,8 +219,9 @@ def arctan2(backend: Any, input: Any, other: Any) -> Any:
 
 @_composed("ldexp", what="input * 2 ** other")
 def ldexp(backend: Any, input: Any, other: Any) -> Any:
-    """``input * 2 ** other``, in a floating dtype."""
-    return _floating(backend, input) * (2.0 ** _floating(backend, other))
+    """``input * 2 ** other``, in the pair's floating dtype (`_floating_pair`)."""
+    x, e = _floating_pair(backend, input, other)
+    return x * (2.0 ** e)
 
 
 @_composed("deg2rad", what="degrees to radians")
@@ -307,7 +308,7 @@ def logaddexp(backend: Any, input: Any, other: Any) -> Any:
     """``log(exp(a) + exp(b))`` as ``max + log1p(exp(-|a - b|))``: no overflow, -inf and
     +inf where both are, and the derivative ``sigmoid(a - b)`` (1/2 each at a tie; also where
     both are the same infinity, at which PyTorch's is NaN)."""
-    a, b = _floating(backend, input), _floating(backend, other)
+    a, b = _floating_pair(backend, input, other)
     top = backend.maximum(a, b)
     same = backend.logical_and(backend.isinf(a), a == b)  # both +inf or both -inf
     gap = backend.where(same, backend.zeros_like(a), a - b).abs()
@@ -318,7 +319,7 @@ def logaddexp(backend: Any, input: Any, other: Any) -> Any:
 @_composed("logaddexp2", what="log2(2**a + 2**b), without overflow")
 def logaddexp2(backend: Any, input: Any, other: Any) -> Any:
     """``logaddexp`` in base 2."""
-    a, b = _floating(backend, input), _floating(backend, other)
+    a, b = _floating_pair(backend, input, other)
     return logaddexp(backend, a * _LN2, b * _LN2) * (1 / _LN2)
 
 
@@ -328,9 +329,7 @@ def xlogy(backend: Any, input: Any, other: Any) -> Any:
     gradients (``log(y)`` in ``x``, also where ``x == 0``), except where ``x == 0``: the gradient
     in ``y`` is 0 there (PyTorch's, ``x / y``, is NaN where ``y`` is 0 too), and where also
     ``y <= 0`` the gradient in ``x`` is 0."""
-    x = input if hasattr(input, "dim") else backend.tensor(input, dtype=other.dtype)
-    y = other if hasattr(other, "dim") else backend.tensor(other, dtype=x.dtype)
-    y = _floating(backend, y)
+    x, y = _floating_pair(backend, input, other)
     zero = backend.logical_and(x == 0, backend.logical_not(backend.isnan(y)))
     safe = backend.where(zero, backend.ones_like(y), y)
     product = x * safe.log()

@@ -7,7 +7,8 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
-from .registry import _composed, _dim
+from ..graph_names import shown_as
+from .registry import _composed, _dim, _floating_pair
 
 
 # ------------------------------------------------------------------------- products and views
@@ -74,12 +75,14 @@ def diagflat(backend: Any, input: Any, offset: int = 0) -> Any:
 # ------------------------------------------------------------------------- signs and steps
 @_composed("copysign", what="the magnitude of input with the sign of other")
 def copysign(backend: Any, input: Any, other: Any) -> Any:
-    """``|input|`` with ``other``'s sign bit (-0.0 counts as negative); a floating result."""
-    if not hasattr(other, "dim"):
-        other = backend.tensor(float(other))
-    x = input if input.is_floating_point() else input.to(backend.get_default_dtype())
-    negative = backend.signbit(other)
-    return backend.where(negative, -x.abs(), x.abs())
+    """``|input|`` with ``other``'s sign bit (-0.0 counts as negative), in the pair's floating
+    dtype (`_floating_pair`: float32 beside float64 is float64)."""
+    x, y = _floating_pair(backend, input, other)
+    out = backend.where(backend.signbit(y), -x.abs(), x.abs())
+    if y.requires_grad:  # as in PyTorch, other is in the graph, its gradient zero (0, not
+        # NaN, at infinities: the finite part of y times 0)
+        out = out + backend.where(backend.isfinite(y), y, backend.zeros_like(y)) * 0
+    return shown_as(out, "CopysignBackward0", input, other)
 
 
 @_composed("heaviside", what="the step function, with values where input is 0")
@@ -97,11 +100,22 @@ def fix(backend: Any, input: Any) -> Any:
 
 # ------------------------------------------------------------------------- integer arithmetic
 def _integers(name: str, *tensors: Any) -> None:
-    for t in tensors:
-        if t.is_floating_point() or t.dtype == _bool_of(t):
+    # a bool beside an integer tensor is promoted to it, as in PyTorch; two bools are refused
+    bools = [t.dtype == _bool_of(t) for t in tensors]
+    for t, is_bool in zip(tensors, bools):
+        if t.is_floating_point() or (is_bool and all(bools)):
             kind = {"float32": "Float", "float64": "Double", "float16": "Half",
                     "bool": "Bool"}.get(str(t.dtype).replace("torch.", ""), str(t.dtype))
             raise NotImplementedError(f'"{name}_cpu" not implemented for \'{kind}\'')
+
+
+def _bools_promoted(a: Any, b: Any) -> tuple[Any, Any]:
+    """A bool operand in the other's integer dtype (`_integers` refused two bools)."""
+    if a.dtype == _bool_of(a):
+        return a.to(b.dtype), b
+    if b.dtype == _bool_of(b):
+        return a, b.to(a.dtype)
+    return a, b
 
 
 def _bool_of(t: Any) -> Any:
@@ -116,6 +130,7 @@ def gcd(backend: Any, input: Any, other: Any) -> Any:
     the whole tensors at once, as ``torch.gcd`` (integer tensors only)."""
     other = other if hasattr(other, "dim") else backend.tensor(other, dtype=input.dtype)
     _integers("gcd", input, other)
+    input, other = _bools_promoted(input, other)
     a, b = input.abs(), other.abs()
     a, b = a + b * 0, b + a * 0  # one shape and dtype, as PyTorch broadcasts and promotes
     while bool((b != 0).any()):
@@ -131,6 +146,7 @@ def lcm(backend: Any, input: Any, other: Any) -> Any:
     """The non-negative least common multiple (0 where either is 0), as ``torch.lcm``."""
     other = other if hasattr(other, "dim") else backend.tensor(other, dtype=input.dtype)
     _integers("lcm", input, other)
+    input, other = _bools_promoted(input, other)
     g = gcd(backend, input, other)
     safe = backend.where(g == 0, backend.ones_like(g), g)
     return backend.where(g == 0, backend.zeros_like(g), (input // safe * other).abs())

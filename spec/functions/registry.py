@@ -148,3 +148,35 @@ def _floating(backend: Any, t: Any) -> Any:
     return t if t.is_floating_point() else t.to(backend.get_default_dtype())
 
 
+def _floating_pair(backend: Any, a: Any, b: Any) -> tuple[Any, Any]:
+    """``a`` and ``b`` (tensors, or one a Python number) as tensors of one floating dtype, the
+    one PyTorch's two-input floating functions compute in: the pair's promoted dtype, or the
+    default float dtype where that is an integer or bool one (float16 beside int64 stays
+    float16; float32 beside float64 is float64).  A backend without ``result_type`` floats
+    each side on its own."""
+    if not hasattr(a, "dim") and not hasattr(b, "dim"):
+        raise TypeError("expected at least one Tensor argument")
+    promote = getattr(backend, "result_type", None)
+    if promote is None:
+        a = backend.tensor(float(a)) if not hasattr(a, "dim") else _floating(backend, a)
+        b = backend.tensor(float(b)) if not hasattr(b, "dim") else _floating(backend, b)
+        return a, b
+    dtype = promote(a, b)
+    if not _is_floating_dtype(backend, dtype):
+        dtype = backend.get_default_dtype()
+    return _as_dtype(backend, a, dtype), _as_dtype(backend, b, dtype)
+
+
+def _is_floating_dtype(backend: Any, dtype: Any) -> bool:
+    known = getattr(dtype, "is_floating_point", None)
+    if isinstance(known, bool):
+        return known
+    return backend.zeros((), dtype=dtype).is_floating_point()
+
+
+def _as_dtype(backend: Any, t: Any, dtype: Any) -> Any:
+    if not hasattr(t, "dim"):
+        return backend.tensor(t, dtype=dtype)
+    return t if t.dtype == dtype else t.to(dtype)
+
+

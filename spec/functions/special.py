@@ -29,7 +29,8 @@ from collections.abc import Sequence
 from fractions import Fraction
 from typing import Any
 
-from .registry import INPLACE, _composed, _dim, _floating
+from ..graph_names import shown_as
+from .registry import INPLACE, _composed, _dim, _floating, _floating_pair
 
 __all__: list[str] = []
 
@@ -513,14 +514,19 @@ def _tensor_pair(backend: Any, input: Any, other: Any, name: str) -> tuple[Any, 
 
 @_composed("special.xlog1py", what="x * log1p(y), 0 where x is 0")
 def xlog1py(backend: Any, input: Any, other: Any) -> Any:
-    """``x * log1p(y)``, 0 where ``x == 0`` (unless ``y`` is NaN), as ``torch.special.xlog1py``
-    (the gradient in ``x`` is 0 there)."""
-    x, y = _tensor_pair(backend, input, other, "xlog1py")
-    y = _floating(backend, y)
+    """``x * log1p(y)``, 0 where ``x == 0`` (unless ``y`` is NaN), as ``torch.special.xlog1py``,
+    with its gradient in ``x``: ``log1p(y)``, also where ``x == 0`` (0 there where that is not
+    finite), as `xlogy`'s."""
+    _tensor_pair(backend, input, other, "xlog1py")  # (its error for two numbers)
+    x, y = _floating_pair(backend, input, other)
     zero = backend.logical_and(x == 0, backend.logical_not(backend.isnan(y)))
     safe = backend.where(zero, backend.zeros_like(y), y)
     product = x * safe.log1p()
-    return backend.where(zero, backend.zeros_like(product), product)
+    with backend.no_grad():  # where x == 0: x times a constant slope, as in xlogy
+        slope = backend.where(zero, y, backend.zeros_like(y)).log1p()
+        slope = backend.where(backend.isfinite(slope), slope, backend.zeros_like(slope))
+    return shown_as(backend.where(zero, x * slope, product), "SpecialXlog1PyBackward0", input,
+                    other)
 
 
 @_composed("special.xlogy", what="x * log(y), 0 where x is 0")
