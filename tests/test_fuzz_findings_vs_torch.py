@@ -241,3 +241,16 @@ def test_the_max_of_a_tensor_with_nan_sends_its_gradient_to_the_nans(B):
             x = B.tensor(values, requires_grad=True)
             reduce(x).backward()
             assert x.grad.tolist() == want
+
+
+def test_asin_acos_and_logit_have_infinite_gradients_at_the_ends_of_their_domain(B):
+    # PyTorch 2.13: asin' = inf at +-1, acos' = -inf there, logit' = inf at 0 and 1 (all were
+    # NaN: a product under one square root, a quotient under the log, made 0 * inf)
+    assert _grad(B, lambda x: x.asin(), [1.0, -1.0, 0.5])[0][:2] == [math.inf, math.inf]
+    assert _grad(B, lambda x: x.acos(), [1.0, -1.0])[0] == [-math.inf, -math.inf]
+    # (one end at a time: the sum of -inf and inf would be NaN, with the host's warning)
+    assert _grad(B, lambda x: x.logit(), [0.0])[0] == [math.inf]
+    assert _grad(B, lambda x: x.logit(), [1.0])[0] == [math.inf]
+    assert _grad(B, lambda x: x.logit(), [0.5])[0] == [4.0]
+    assert _grad(B, lambda x: x.logit(eps=0.1), [0.0, 0.5])[0] == [0.0, 4.0]
+    assert _grad(B, lambda x: x.asin(), [0.5])[0][0] == pytest.approx(1 / math.sqrt(0.75))

@@ -153,16 +153,24 @@ def atan(backend: Any, input: Any) -> Any:
 
 @_composed("asin", "arcsin", what="inverse sine")
 def asin(backend: Any, input: Any) -> Any:
-    """``atan2(x, sqrt((1 - x)(1 + x)))``: the inverse sine (NaN outside [-1, 1])."""
+    """``atan2(x, sqrt(1 - x) sqrt(1 + x))``: the inverse sine (NaN outside [-1, 1]); its
+    derivative ``1 / sqrt(1 - x**2)``, inf at +-1 as PyTorch's."""
     x = _floating(backend, input)
-    return backend.atan2(x, ((1 - x) * (1 + x)).sqrt())
+    return backend.atan2(x, _cosine_of_asin(x))
+
+
+def _cosine_of_asin(x: Any) -> Any:
+    """``sqrt(1 - x**2)`` as two square roots: at +-1 the derivative through it is inf, where
+    that of one root of the product is ``0 * inf``, NaN."""
+    return (1 - x).sqrt() * (1 + x).sqrt()
 
 
 @_composed("acos", "arccos", what="inverse cosine")
 def acos(backend: Any, input: Any) -> Any:
-    """``atan2(sqrt((1 - x)(1 + x)), x)``: the inverse cosine (NaN outside [-1, 1])."""
+    """``atan2(sqrt(1 - x) sqrt(1 + x), x)``: the inverse cosine (NaN outside [-1, 1]); its
+    derivative ``-1 / sqrt(1 - x**2)``, -inf at +-1 as PyTorch's."""
     x = _floating(backend, input)
-    return backend.atan2(((1 - x) * (1 + x)).sqrt(), x)
+    return backend.atan2(_cosine_of_asin(x), x)
 
 
 @_composed("acosh", "arccosh", what="inverse hyperbolic cosine")
@@ -343,12 +351,14 @@ def xlogy(backend: Any, input: Any, other: Any) -> Any:
 
 @_composed("logit", what="log(p / (1 - p)), optionally clamped to [eps, 1 - eps]")
 def logit(backend: Any, input: Any, eps: float | None = None) -> Any:
-    """The log-odds of ``input``; with ``eps`` the input is clamped to ``[eps, 1 - eps]`` first
-    (gradient 0 where it was clamped, as PyTorch's)."""
+    """The log-odds of ``input``, ``log(p) - log1p(-p)``; with ``eps`` the input is clamped to
+    ``[eps, 1 - eps]`` first (gradient 0 where it was clamped).  The gradient
+    ``1 / (p (1 - p))`` is inf at 0 and 1, as PyTorch's (outside [0, 1], where the value is
+    NaN, it is that formula's number, where PyTorch's is NaN)."""
     p = _floating(backend, input)
     if eps is not None:
         p = p.clamp(eps, 1 - eps)
-    return (p / (1 - p)).log()
+    return p.log() - (-p).log1p()
 
 
 @_composed("nan_to_num", what="NaN and infinities replaced by finite numbers")
