@@ -178,5 +178,3 @@ def _as_dtype(backend: Any, t: Any, dtype: Any) -> Any:
     if not hasattr(t, "dim"):
         return backend.tensor(t, dtype=dtype)
     return t if t.dtype == dtype else t.to(dtype)
-
-
