@@ -45,7 +45,7 @@ class SGD(Optimizer):
         is ``p -= lr * grad`` for each parameter: no state is made for it (torch keeps none
         either) and the step costs no per-parameter call of `_update`."""
         if group["momentum"] or group["weight_decay"] or group["maximize"]:
-            super()._step_group(group)
+            Optimizer._step_group(self, group)  # (named: super() cost more than it saved)
             return
         lr = group["lr"]
         for p in group["params"]:
