@@ -148,6 +148,21 @@ def test_plain_sgd_keeps_no_state_as_torch(bk):
     assert list(opt.state_dict()["state"]) == [1]
 
 
+def test_a_subclass_overriding_update_is_called_for_plain_groups_too(bk):
+    calls = []
+
+    class Logged(optim.SGD):
+        def _update(self, p, grad, state, group):
+            calls.append(p)
+            super()._update(p, grad, state, group)
+
+    p = bk.tensor([1.0], requires_grad=True)
+    opt = Logged([p], lr=0.5)
+    (p * 2.0).sum().backward()
+    opt.step()
+    assert calls == [p] and p.tolist() == [0.0]
+
+
 def test_adam_first_step_is_lr_times_sign(bk):
     # After one step m/sqrt(v) with bias correction is grad/|grad|: each weight moves by lr.
     p = bk.tensor([1.0, -1.0, 3.0], requires_grad=True)

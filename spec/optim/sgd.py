@@ -43,9 +43,11 @@ class SGD(Optimizer):
     def _step_group(self, group: Mapping[str, Any]) -> None:
         """A group without momentum, weight decay or ``maximize`` (plain SGD, the common case)
         is ``p -= lr * grad`` for each parameter: no state is made for it (torch keeps none
-        either) and the step costs no per-parameter call of `_update`."""
+        either) and the step costs no per-parameter call of `_update` (unless a subclass
+        overrides `_update`: then it is called for every parameter, as before)."""
         params = group["params"]
-        if group["momentum"] or group["weight_decay"] or group["maximize"]:
+        if (group["momentum"] or group["weight_decay"] or group["maximize"]
+                or type(self)._update is not SGD._update):
             state = self.state  # (Optimizer's loop written out: a call fewer per step)
             for p in params:
                 grad = p.grad
