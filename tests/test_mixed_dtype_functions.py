@@ -52,9 +52,11 @@ def test_float16_beside_an_integer_tensor_stays_float16(name):
     assert _fn(B, name)(ints, half).dtype == B.float16
 
 
-def test_copysign_of_float32_by_float64_keeps_the_float64_precision(B):
-    got = B.copysign(B.tensor([0.1], dtype=B.float32), B.tensor([-1.0], dtype=B.float64))
-    assert got.tolist() == [-float(np.float32(0.1))]
+def test_copysign_of_float32_by_float64_is_a_float64_with_other_s_signs(B):
+    got = B.copysign(B.tensor([0.1, -2.0, 3.0], dtype=B.float32),
+                     B.tensor([-1.0, 0.0, -0.0], dtype=B.float64))
+    assert got.dtype == B.float64
+    assert got.tolist() == [-float(np.float32(0.1)), 2.0, -3.0]
 
 
 def test_copysign_keeps_other_in_the_graph_with_a_zero_gradient(B):
