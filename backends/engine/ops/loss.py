@@ -182,6 +182,40 @@ def _identity(xp: Any, classes: int, dtype: Any) -> Any:
     return found
 
 
+_ROW_STARTS: dict = {}  # (namespace, rows, classes) -> each row's first flat index
+
+
+def _row_starts(xp: Any, n: int, classes: int) -> Any:
+    """``arange(0, n * classes, classes)``, made once per shape (a batch size repeats every
+    step): added to class indices, the flat positions of each row's own score."""
+    key = (xp, n, classes)
+    found = _ROW_STARTS.get(key)
+    if found is None:
+        if len(_ROW_STARTS) >= 16:  # a bound, as for the identities
+            _ROW_STARTS.clear()
+        found = _ROW_STARTS[key] = xp.arange(0, n * classes, classes)
+    return found
+
+
+def _class_hits(xp: Any, t: Any, n: int, classes: int, dtype: Any) -> Any:
+    """The one-hot rows (n, classes) of class indices ``t``, in ``dtype``; IndexError, in
+    PyTorch's words, for an index outside [0, classes)."""
+    if classes <= EYE_UP_TO:  # rows of the identity: one gather
+        try:
+            hits = xp.take(_identity(xp, classes, dtype), t, axis=0)
+        except IndexError:  # an index past the last class (the gather's own check)
+            hits = None
+        # the gather wraps negative indices, so only those are left to look for
+        if hits is not None and (not n or int(xp.min(t)) >= 0):
+            return hits
+    elif not n or (int(xp.min(t)) >= 0 and int(xp.max(t)) < classes):
+        # (n, 1) against the class row (C,)
+        return xp.astype(xp.reshape(t, (n, 1)) == xp.arange(classes), dtype)
+    lo, hi = int(xp.min(t)), int(xp.max(t))
+    raise IndexError(f"Target {lo if lo < 0 else hi} is out of bounds. "
+                     f"(cross_entropy: {classes} classes, 0 to {classes - 1})")
+
+
 def onehot_raw(xp: Any, like: Any, indices: Any, shape: tuple, axis: int) -> Any:
     """1 where ``indices`` (kept dims) point along ``axis``, in ``like``'s dtype."""
     hits = xp.reshape(xp.arange(shape[axis]),
@@ -215,29 +249,17 @@ class CrossEntropyBackward0(Node):
         total = xp.sum(e, axis=1, keepdims=True)
         log_total = xp.log(total)  # log_softmax = shifted - log_total
         if self.indices:
-            if n:
-                lo, hi = int(xp.min(t)), int(xp.max(t))
-                if lo < 0 or hi >= classes:
-                    raise IndexError(f"Target {lo if lo < 0 else hi} is out of bounds. "
-                                     f"(cross_entropy: {classes} classes, 0 to {classes - 1})")
-            if classes <= EYE_UP_TO:  # the one-hot as rows of the identity: one gather
-                hits = xp.take(_identity(xp, classes, a.dtype), t, axis=0)
-            else:  # (n, 1) against the class row (C,)
-                hits = xp.astype(xp.reshape(t, (n, 1)) == xp.arange(classes), a.dtype)
-            weights = None
-        else:
-            hits, weights = None, t
-        if self.indices:
+            hits = _class_hits(xp, t, n, classes, a.dtype)
             # each row's own score, picked (not a one-hot product: a -inf score of another
             # class, a masked logit, would make 0 * -inf = nan)
-            picked = xp.take(xp.reshape(shifted, (-1,)), t + xp.arange(0, n * classes, classes))
+            picked = xp.take(xp.reshape(shifted, (-1,)), t + _row_starts(xp, n, classes))
             losses = xp.reshape(log_total, (-1,)) - picked  # each row's -log_softmax
             if reduction != "none":
                 losses = xp.sum(losses)
-        elif reduction == "none":
-            losses = xp.sum(weights * (log_total - shifted), axis=1)
-        else:
-            losses = xp.sum(weights * (log_total - shifted))
+        else:  # class probabilities, weighting every class's -log_softmax
+            hits = None
+            per_class = t * (log_total - shifted)
+            losses = xp.sum(per_class, axis=1) if reduction == "none" else xp.sum(per_class)
         e /= total  # the softmax, in the fresh exponentials
         self.probs, self.hits = e, hits
         if reduction == "none":
