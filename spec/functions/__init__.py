@@ -6,7 +6,10 @@ wins: the torch adapter keeps PyTorch's), so ``torch.hstack``, ``torch.meshgrid`
 Each follows PyTorch's signature, result (values, dtype, shape) and errors; its gradient is the
 one of the ops it is made of, which the conformance suite checks op by op, and where PyTorch's
 derivative is defined by a convention (a tie, a kink, a replaced value) the composition is
-chosen to give the same one.  Functions are called as ``fn(backend, *args, **kwargs)``;
+chosen to give the same one; where no composition can (an infinite gradient at a pole beside
+a finite value), the function records one node with PyTorch's formula for its backward
+(`derivative.with_derivative`).  A result's node is shown under PyTorch's name
+(``grad_fn=<LgammaBackward0>``).  Functions are called as ``fn(backend, *args, **kwargs)``;
 `bound` makes the ``torch.NAME`` form.
 """
 

@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 from ..graph_names import shown_as
+from .derivative import with_derivative
 from .registry import _composed, _floating, _floating_pair
 
 
@@ -105,53 +106,53 @@ def _log_base(backend: Any, input: Any, scale: float) -> Any:
     return x.log() * scale
 
 
-@_composed("log2", what="base-2 logarithm")
+@_composed("log2", what="base-2 logarithm", shown="Log2Backward0")
 def log2(backend: Any, input: Any) -> Any:
     """The base-2 logarithm (computed in float64 for lower precisions: exact at powers of 2)."""
     return _log_base(backend, input, 1 / _LN2)
 
 
-@_composed("log10", what="base-10 logarithm")
+@_composed("log10", what="base-10 logarithm", shown="Log10Backward0")
 def log10(backend: Any, input: Any) -> Any:
     """The base-10 logarithm (computed in float64 for lower precisions)."""
     return _log_base(backend, input, 1 / _LN10)
 
 
-@_composed("exp2", what="2 to the power of the input")
+@_composed("exp2", what="2 to the power of the input", shown="Exp2Backward0")
 def exp2(backend: Any, input: Any) -> Any:
     """``2 ** input`` (exact at integers)."""
     return 2.0 ** _floating(backend, input)
 
 
-@_composed("tan", what="tangent")
+@_composed("tan", what="tangent", shown="TanBackward0")
 def tan(backend: Any, input: Any) -> Any:
     """``sin(x) / cos(x)``: the tangent, its derivative ``1 + tan(x)**2``."""
     x = _floating(backend, input)
     return x.sin() / x.cos()
 
 
-@_composed("sinh", what="hyperbolic sine")
+@_composed("sinh", what="hyperbolic sine", shown="SinhBackward0")
 def sinh(backend: Any, input: Any) -> Any:
     """``(expm1(x) - expm1(-x)) / 2``: the hyperbolic sine, accurate near 0 too."""
     x = _floating(backend, input)
     return (x.expm1() - (-x).expm1()) / 2
 
 
-@_composed("cosh", what="hyperbolic cosine")
+@_composed("cosh", what="hyperbolic cosine", shown="CoshBackward0")
 def cosh(backend: Any, input: Any) -> Any:
     """``(exp(x) + exp(-x)) / 2``."""
     x = _floating(backend, input)
     return (x.exp() + (-x).exp()) / 2
 
 
-@_composed("atan", "arctan", what="inverse tangent")
+@_composed("atan", "arctan", what="inverse tangent", shown="AtanBackward0")
 def atan(backend: Any, input: Any) -> Any:
     """``atan2(x, 1)``: the inverse tangent, its derivative ``1 / (1 + x**2)``."""
     x = _floating(backend, input)
     return backend.atan2(x, backend.ones_like(x))
 
 
-@_composed("asin", "arcsin", what="inverse sine")
+@_composed("asin", "arcsin", what="inverse sine", shown="AsinBackward0")
 def asin(backend: Any, input: Any) -> Any:
     """``atan2(x, sqrt(1 - x) sqrt(1 + x))``: the inverse sine (NaN outside [-1, 1]); its
     derivative ``1 / sqrt(1 - x**2)``, inf at +-1 as PyTorch's."""
@@ -165,7 +166,7 @@ def _cosine_of_asin(x: Any) -> Any:
     return (1 - x).sqrt() * (1 + x).sqrt()
 
 
-@_composed("acos", "arccos", what="inverse cosine")
+@_composed("acos", "arccos", what="inverse cosine", shown="AcosBackward0")
 def acos(backend: Any, input: Any) -> Any:
     """``atan2(sqrt(1 - x) sqrt(1 + x), x)``: the inverse cosine (NaN outside [-1, 1]); its
     derivative ``-1 / sqrt(1 - x**2)``, -inf at +-1 as PyTorch's."""
@@ -173,7 +174,7 @@ def acos(backend: Any, input: Any) -> Any:
     return backend.atan2(_cosine_of_asin(x), x)
 
 
-@_composed("acosh", "arccosh", what="inverse hyperbolic cosine")
+@_composed("acosh", "arccosh", what="inverse hyperbolic cosine", shown="AcoshBackward0")
 def acosh(backend: Any, input: Any) -> Any:
     """``log1p((x - 1) + sqrt((x - 1)(x + 1)))``: the inverse hyperbolic cosine, accurate near
     1 (NaN below 1)."""
@@ -211,7 +212,7 @@ def asinh(backend: Any, input: Any) -> Any:
     return shown_as(out, "AsinhBackward0", input)
 
 
-@_composed("atanh", "arctanh", what="inverse hyperbolic tangent")
+@_composed("atanh", "arctanh", what="inverse hyperbolic tangent", shown="AtanhBackward0")
 def atanh(backend: Any, input: Any) -> Any:
     """``(log1p(x) - log1p(-x)) / 2``: the inverse hyperbolic tangent (+-inf at +-1, NaN
     beyond)."""
@@ -225,26 +226,27 @@ def arctan2(backend: Any, input: Any, other: Any) -> Any:
     return backend.atan2(input, other)
 
 
-@_composed("ldexp", what="input * 2 ** other")
+@_composed("ldexp", what="input * 2 ** other", shown="LdexpBackward0")
 def ldexp(backend: Any, input: Any, other: Any) -> Any:
     """``input * 2 ** other``, in the pair's floating dtype (`_floating_pair`)."""
     x, e = _floating_pair(backend, input, other)
     return x * (2.0 ** e)
 
 
-@_composed("deg2rad", what="degrees to radians")
+@_composed("deg2rad", what="degrees to radians", shown="Deg2RadBackward0")
 def deg2rad(backend: Any, input: Any) -> Any:
     """``input * pi / 180``."""
     return _floating(backend, input) * (math.pi / 180)
 
 
-@_composed("rad2deg", what="radians to degrees")
+@_composed("rad2deg", what="radians to degrees", shown="Rad2DegBackward0")
 def rad2deg(backend: Any, input: Any) -> Any:
     """``input * 180 / pi``."""
     return _floating(backend, input) * (180 / math.pi)
 
 
-@_composed("angle", what="the argument of each element (0 or pi, for real tensors)")
+@_composed("angle", what="the argument of each element (0 or pi, for real tensors)",
+           shown="AngleBackward0")
 def angle(backend: Any, input: Any) -> Any:
     """pi where the element is negative, 0 elsewhere, NaN at NaN (a floating result; the
     gradient is 0, as PyTorch's for real tensors)."""
@@ -255,7 +257,7 @@ def angle(backend: Any, input: Any) -> Any:
     return value + backend.where(backend.isfinite(x), x, backend.zeros_like(x)) * 0
 
 
-@_composed("sgn", what="the sign (torch.sign, for real tensors)")
+@_composed("sgn", what="the sign (torch.sign, for real tensors)", shown="SgnBackward0")
 def sgn(backend: Any, input: Any) -> Any:
     """``torch.sign``: gradspec's tensors are real."""
     return backend.sign(input)
@@ -324,41 +326,61 @@ def logaddexp(backend: Any, input: Any, other: Any) -> Any:
                     input, other)
 
 
-@_composed("logaddexp2", what="log2(2**a + 2**b), without overflow")
+@_composed("logaddexp2", what="log2(2**a + 2**b), without overflow", shown="Logaddexp2Backward0")
 def logaddexp2(backend: Any, input: Any, other: Any) -> Any:
     """``logaddexp`` in base 2."""
     a, b = _floating_pair(backend, input, other)
     return logaddexp(backend, a * _LN2, b * _LN2) * (1 / _LN2)
 
 
-@_composed("xlogy", what="x * log(y), 0 where x is 0")
+@_composed("xlogy", what="x * log(y), 0 where x is 0", shown="XlogyBackward0")
 def xlogy(backend: Any, input: Any, other: Any) -> Any:
-    """``x * log(y)``, 0 where ``x == 0`` (unless ``y`` is NaN), as ``torch.xlogy``, with its
-    gradients (``log(y)`` in ``x``, also where ``x == 0``), except where ``x == 0``: the gradient
-    in ``y`` is 0 there (PyTorch's, ``x / y``, is NaN where ``y`` is 0 too), and where also
-    ``y <= 0`` the gradient in ``x`` is 0."""
+    """``x * log(y)``, 0 where ``x == 0`` (unless ``y`` is NaN), as ``torch.xlogy``, with
+    PyTorch's gradients: ``log(y)`` in ``x``, also where ``x == 0`` (0 there where ``y <= 0``),
+    and ``x / y`` in ``y`` (NaN where both are 0)."""
     x, y = _floating_pair(backend, input, other)
-    zero = backend.logical_and(x == 0, backend.logical_not(backend.isnan(y)))
-    safe = backend.where(zero, backend.ones_like(y), y)
-    product = x * safe.log()
-    # where x == 0 the value is 0, but the gradient in x is still log(y), as PyTorch's: x times
-    # a constant log(y) (finite logs only: 0 * -inf would make the value NaN)
-    with backend.no_grad():
-        slope = backend.where(zero, y, backend.ones_like(y)).log()
-        slope = backend.where(backend.isfinite(slope), slope, backend.zeros_like(slope))
-    return shown_as(backend.where(zero, x * slope, product), "XlogyBackward0", input, other)
+    return with_derivative(backend, "xlogy", _xlogy, _xlogy_derivative, (x, y))
 
 
-@_composed("logit", what="log(p / (1 - p)), optionally clamped to [eps, 1 - eps]")
+def _xlogy(backend: Any, x: Any, y: Any) -> Any:
+    return x * backend.where(_x_zero(backend, x, y), backend.ones_like(y), y).log()
+
+
+def _xlogy_derivative(backend: Any, g: Any, out: Any, x: Any, y: Any) -> tuple:
+    return g * _slope_at_zero(backend, x, y <= 0, y.log()), g * x / y
+
+
+def _x_zero(backend: Any, x: Any, y: Any) -> Any:
+    """Where ``x == 0`` makes ``x * f(y)`` zero: everywhere ``y`` is not NaN."""
+    return backend.logical_and(x == 0, backend.logical_not(backend.isnan(y)))
+
+
+def _slope_at_zero(backend: Any, x: Any, pole: Any, slope: Any) -> Any:
+    """``slope`` (``log(y)``, or ``log1p(y)``), the gradient of ``x * slope`` in ``x``, with
+    PyTorch's 0 where ``x == 0`` and ``y`` is at or below the log's pole (``pole``)."""
+    return backend.where(backend.logical_and(x == 0, pole), backend.zeros_like(slope), slope)
+
+
+@_composed("logit", what="log(p / (1 - p)), optionally clamped to [eps, 1 - eps]",
+           shown="LogitBackward0")
 def logit(backend: Any, input: Any, eps: float | None = None) -> Any:
     """The log-odds of ``input``, ``log(p) - log1p(-p)``; with ``eps`` the input is clamped to
     ``[eps, 1 - eps]`` first (gradient 0 where it was clamped).  The gradient
-    ``1 / (p (1 - p))`` is inf at 0 and 1, as PyTorch's (outside [0, 1], where the value is
-    NaN, it is that formula's number, where PyTorch's is NaN)."""
+    ``1 / (p (1 - p))`` is inf at 0 and 1 and NaN outside [0, 1], as PyTorch's."""
     p = _floating(backend, input)
     if eps is not None:
         p = p.clamp(eps, 1 - eps)
+        return p.log() - (-p).log1p()
+    return with_derivative(backend, "logit", _logit, _logit_derivative, (p,))
+
+
+def _logit(backend: Any, p: Any) -> Any:
     return p.log() - (-p).log1p()
+
+
+def _logit_derivative(backend: Any, g: Any, out: Any, p: Any) -> tuple:
+    outside = backend.logical_or(p < 0, p > 1)
+    return (backend.where(outside, backend.full_like(g, math.nan), g / (p * (1 - p))),)
 
 
 @_composed("nan_to_num", what="NaN and infinities replaced by finite numbers")
@@ -377,14 +399,14 @@ def nan_to_num(backend: Any, input: Any, nan: float = 0.0, posinf: float | None 
     return shown_as(out, "NanToNumBackward0", input)
 
 
-@_composed("fmax", what="elementwise maximum ignoring NaN")
+@_composed("fmax", what="elementwise maximum ignoring NaN", shown="FmaxBackward0")
 def fmax(backend: Any, input: Any, other: Any) -> Any:
     """The larger of the two, the other where one is NaN (NaN where both are); the gradient
     goes to ``input`` at a tie, as PyTorch's."""
     return backend.where(backend.logical_or(input >= other, backend.isnan(other)), input, other)
 
 
-@_composed("fmin", what="elementwise minimum ignoring NaN")
+@_composed("fmin", what="elementwise minimum ignoring NaN", shown="FminBackward0")
 def fmin(backend: Any, input: Any, other: Any) -> Any:
     """The smaller of the two, the other where one is NaN (NaN where both are); the gradient
     goes to ``input`` at a tie, as PyTorch's."""

@@ -50,7 +50,8 @@ def logdet(backend: Any, input: Any) -> Any:
     return backend.where(sign < 0, backend.full_like(logabsdet, float("nan")), logabsdet)
 
 
-@_composed("cholesky", what="torch.linalg.cholesky, with torch.cholesky's upper argument")
+@_composed("cholesky", what="torch.linalg.cholesky, with torch.cholesky's upper argument",
+           shown="CholeskyBackward0")
 def cholesky(backend: Any, input: Any, upper: bool = False) -> Any:
     """The Cholesky factor of a symmetric positive-definite matrix: lower, or upper with
     ``upper=True`` (PyTorch's older ``torch.cholesky``)."""
@@ -152,7 +153,8 @@ def cholesky_solve(backend: Any, input: Any, input2: Any, upper: bool = False) -
     return _linalg(backend, "solve")(lower.mT, step)
 
 
-@_composed("cholesky_inverse", what="inverse from a Cholesky factor")
+@_composed("cholesky_inverse", what="inverse from a Cholesky factor",
+           shown="CholeskyInverseBackward0")
 def cholesky_inverse(backend: Any, input: Any, upper: bool = False) -> Any:
     """``(L L^T)^-1`` given the lower Cholesky factor ``L`` (``(U^T U)^-1`` with ``upper``),
     as torch.cholesky_inverse."""
@@ -179,7 +181,7 @@ def _cutoff(backend: Any, s: Any, m: int, n: int, atol: Any, rtol: Any) -> Any:
     return s > backend.clamp(tol, min=float(atol))
 
 
-@_composed("linalg.pinv", what="pseudo-inverse, from linalg.svd")
+@_composed("linalg.pinv", what="pseudo-inverse, from linalg.svd", shown="LinalgPinvBackward0")
 def pinv(backend: Any, A: Any, *, atol: Any = None, rtol: Any = None,
          hermitian: bool = False) -> Any:
     """The Moore-Penrose pseudo-inverse, as torch.linalg.pinv: from the SVD, singular values at
@@ -193,7 +195,7 @@ def pinv(backend: Any, A: Any, *, atol: Any = None, rtol: Any = None,
     return vh.mT @ (inverse.unsqueeze(-1) * u.mT)
 
 
-@_composed("pinverse", what="torch.pinverse, from linalg.pinv")
+@_composed("pinverse", what="torch.pinverse, from linalg.pinv", shown="LinalgPinvBackward0")
 def pinverse(backend: Any, input: Any, rcond: float = 1e-15) -> Any:
     """``linalg.pinv(input, rtol=rcond)``."""
     return pinv(backend, input, rtol=rcond)
@@ -278,7 +280,8 @@ def vecdot(backend: Any, x: Any, y: Any, *, dim: int = -1) -> Any:
 _EXP_TERMS = 18
 
 
-@_composed("matrix_exp", "linalg.matrix_exp", what="matrix exponential by scaling and squaring")
+@_composed("matrix_exp", "linalg.matrix_exp", what="matrix exponential by scaling and squaring",
+           shown="LinalgMatrixExpBackward0")
 def matrix_exp(backend: Any, A: Any) -> Any:
     """``exp(A)`` of a square matrix (or of each in a batch), as torch.linalg.matrix_exp:
     a Taylor series of ``A / 2^s``, squared ``s`` times, with ``s`` chosen from A's 1-norm.

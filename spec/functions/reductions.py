@@ -16,7 +16,7 @@ def _reduce_args(input: Any, dim: Any) -> tuple:
     return tuple(dim) if isinstance(dim, (list, tuple)) else (dim,)
 
 
-@_composed("nansum", what="sum ignoring NaN")
+@_composed("nansum", what="sum ignoring NaN", shown="NansumBackward0")
 def nansum(backend: Any, input: Any, dim: Any = None, keepdim: bool = False, *,
            dtype: Any = None) -> Any:
     """The sum with NaN counted as 0 (gradient 0 there, as PyTorch's)."""
@@ -82,13 +82,18 @@ _AMinMax = return_types.aminmax
 
 @_composed("aminmax", what="(min, max) in one call")
 def aminmax(backend: Any, input: Any, *, dim: int | None = None, keepdim: bool = False) -> Any:
-    """``(amin, amax)`` of ``input`` (over ``dim``, or all), a named tuple ``min``, ``max``."""
+    """``(amin, amax)`` of ``input`` (over ``dim``, or all), a named tuple ``min``, ``max``
+    (both shown as PyTorch's one node, ``AminmaxBackward0``)."""
     if dim is None:
         if keepdim:
             dims = tuple(range(input.dim()))
-            return _AMinMax(input.amin(dim=dims, keepdim=True), input.amax(dim=dims, keepdim=True))
-        return _AMinMax(input.min(), input.max())
-    return _AMinMax(input.amin(dim=dim, keepdim=keepdim), input.amax(dim=dim, keepdim=keepdim))
+            low, high = input.amin(dim=dims, keepdim=True), input.amax(dim=dims, keepdim=True)
+        else:
+            low, high = input.min(), input.max()
+    else:
+        low, high = input.amin(dim=dim, keepdim=keepdim), input.amax(dim=dim, keepdim=keepdim)
+    return _AMinMax(shown_as(low, "AminmaxBackward0", input),
+                    shown_as(high, "AminmaxBackward0", input))
 
 
 @_composed("cov", what="covariance matrix of variables in rows")
@@ -152,7 +157,7 @@ def inner(backend: Any, input: Any, other: Any) -> Any:
     return backend.tensordot(input, other, dims=([input.dim() - 1], [other.dim() - 1]))
 
 
-@_composed("vdot", what="dot product of two 1-d tensors (real)")
+@_composed("vdot", what="dot product of two 1-d tensors (real)", shown="VdotBackward0")
 def vdot(backend: Any, input: Any, other: Any) -> Any:
     """``torch.dot`` (gradspec's tensors are real, so nothing to conjugate)."""
     return backend.dot(input, other)
@@ -186,6 +191,8 @@ def chain_matmul(backend: Any, *matrices: Any) -> Any:
     items = _varargs(matrices)
     if not items:
         raise RuntimeError("chain_matmul(): Expected one or more matrices")
+    if len(items) == 1:  # a new tensor, as PyTorch's (a copy: writing to it spares the input)
+        return items[0].clone()
     out = items[0]
     for m in items[1:]:
         out = out @ m

@@ -16,13 +16,30 @@ __all__ = ["FUNCTIONS", "INPLACE", "METHODS", "PROPERTIES", "attach_methods", "b
 FUNCTIONS: dict[str, tuple[Callable[..., Any], str]] = {}
 
 
-def _composed(*names: str, what: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+def _composed(*names: str, what: str,
+              shown: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """Register a composed function under ``names``; with ``shown``, its result's node is
+    shown as PyTorch's one node of that name (`_shown`)."""
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
+        target = fn if shown is None else _shown(fn, shown)
         for name in names:
-            FUNCTIONS[name] = (fn, what if name == names[0] else f"{what} ({names[0]})")
-        return fn
+            FUNCTIONS[name] = (target, what if name == names[0] else f"{what} ({names[0]})")
+        return target
 
     return deco
+
+
+def _shown(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
+    """``fn`` whose result's ``grad_fn`` is shown as PyTorch's ``name``: a printed result reads
+    ``grad_fn=<LgammaBackward0>`` where the composition ends in a cast or a ``where`` (the
+    backward is unchanged; a result that is an input, or carries an input's node, keeps it)."""
+    from ..graph_names import shown_as
+
+    @functools.wraps(fn)
+    def call(backend: Any, *args: Any, **kwargs: Any) -> Any:
+        return shown_as(fn(backend, *args, **kwargs), name, *args)
+
+    return call
 
 
 #: the composed functions PyTorch also has as tensor methods (``x.log2()``, ``p.multinomial(1)``)

@@ -15,6 +15,7 @@ import math
 from typing import Any
 
 from .. import return_types
+from ..graph_names import shown_as
 from .registry import _composed, _dim
 
 #: what they return, as torch.return_types
@@ -182,7 +183,8 @@ def mode(backend: Any, input: Any, dim: int = -1, keepdim: bool = False) -> Any:
     frequent ones) and the last position holding it, as torch.mode (counts compare every pair
     of a slice: n^2 work per slice)."""
     if input.dim() == 0:
-        return Mode(input.clone(), backend.zeros((), dtype=backend.int64))
+        return Mode(shown_as(input.clone(), "ModeBackward0", input),
+                    backend.zeros((), dtype=backend.int64))
     d = _dim(dim, input.dim(), "mode")
     x = input.detach().movedim(d, -1)
     same = x.unsqueeze(-1) == x.unsqueeze(-2)  # (..., n, n)
@@ -201,7 +203,7 @@ def mode(backend: Any, input: Any, dim: int = -1, keepdim: bool = False) -> Any:
     values = input.gather(d, index)
     if not keepdim:
         values, index = values.squeeze(d), index.squeeze(d)
-    return Mode(values, index)
+    return Mode(shown_as(values, "ModeBackward0", input), index)
 
 
 @_composed("isin", what="whether each element is among the test elements")

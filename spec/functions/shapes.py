@@ -153,7 +153,8 @@ def cartesian_prod(backend: Any, *tensors: Any) -> Any:
     return backend.stack([g.reshape(-1) for g in grids], dim=1)
 
 
-@_composed("block_diag", what="a block-diagonal matrix of the given blocks")
+@_composed("block_diag", what="a block-diagonal matrix of the given blocks",
+           shown="BlockDiagBackward0")
 def block_diag(backend: Any, *tensors: Any) -> Any:
     """The blocks (0-d as 1x1, 1-d as one row) along the diagonal of a matrix, zeros
     elsewhere; the result has the blocks' promoted dtype."""
@@ -193,7 +194,8 @@ def flipud(backend: Any, input: Any) -> Any:
     return input.flip(0)
 
 
-@_composed("rot90", what="a rotation by 90 degrees in the plane of two dims")
+@_composed("rot90", what="a rotation by 90 degrees in the plane of two dims",
+           shown="Rot90Backward0")
 def rot90(backend: Any, input: Any, k: int = 1, dims: Sequence[int] = (0, 1)) -> Any:
     """``input`` rotated ``k`` times by 90 degrees from the first of ``dims`` towards the
     second (a flip and a transpose, as PyTorch's)."""
@@ -234,7 +236,7 @@ def concat(backend: Any, tensors: Sequence[Any], dim: int = 0, *, axis: int | No
     return backend.cat(list(tensors), dim=dim if axis is None else axis)
 
 
-@_composed("kron", what="the Kronecker product")
+@_composed("kron", what="the Kronecker product", shown="UnsafeViewBackward0")
 def kron(backend: Any, input: Any, other: Any) -> Any:
     """The Kronecker product: every element of ``input`` times the whole of ``other``, tiled
     block by block (any number of dims; the shorter shape is padded with leading 1s)."""

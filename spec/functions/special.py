@@ -18,8 +18,11 @@ rational approximations; ``ndtri`` takes Newton steps on ``log_ndtr``; the modif
 their power series up to 20 and their asymptotic series beyond.
 
 Where a branch of a ``where`` is not taken its input is replaced by a harmless value first, so
-poles and infinities do not leak NaN into the gradients of the other elements.  At a pole or
-an infinite argument the gradient is 0 where PyTorch's is infinite (see each docstring).
+poles and infinities do not leak NaN into the gradients of the other elements.  The gamma
+family, ``erfinv``, ``entr`` and ``xlog1py`` differentiate by PyTorch's own formulas
+(`with_derivative`: ``digamma`` for ``lgamma``, ``sqrt(pi)/2 exp(erfinv(y)^2)`` for ``erfinv``,
+...), so their gradients at poles and domain ends are PyTorch's infinities and NaNs too; the
+others' may be 0 where PyTorch's is infinite (see each docstring).
 """
 
 from __future__ import annotations
@@ -30,6 +33,8 @@ from fractions import Fraction
 from typing import Any
 
 from ..graph_names import shown_as
+from .derivative import with_derivative
+from .elementwise import _slope_at_zero, _x_zero
 from .registry import INPLACE, _composed, _dim, _floating, _floating_pair
 
 __all__: list[str] = []
@@ -80,6 +85,11 @@ def _wide(backend: Any, input: Any, name: str) -> tuple[Any, Any]:
     if _is_low(dtype) and getattr(backend, "float64", None) is not None:
         return x.to(backend.float64), dtype
     return x, dtype
+
+
+def _check_tensor(input: Any, name: str) -> None:
+    if not hasattr(input, "dim"):
+        raise TypeError(f"{name}(): argument 'input' must be Tensor, not {type(input).__name__}")
 
 
 def _back(out: Any, dtype: Any) -> Any:
@@ -188,11 +198,21 @@ def _cot_derivative(n: int) -> list[int]:
 
 
 # ------------------------------------------------------------------------------ gamma family
-@_composed("lgamma", "special.gammaln", what="log of the absolute value of the gamma function")
+@_composed("lgamma", "special.gammaln", what="log of the absolute value of the gamma function",
+           shown="LgammaBackward0")
 def lgamma(backend: Any, input: Any) -> Any:
     """``log|Gamma(x)|``: Stirling's series after shifting the argument up, the reflection
     formula below 0; ``+inf`` at the poles (0, -1, -2, ...) and at +-inf.  Its gradient is
-    ``digamma`` (0 at +-inf, where PyTorch's is inf)."""
+    ``digamma``, as PyTorch's (-inf at +0, NaN at the negative poles)."""
+    _check_tensor(input, "lgamma")
+    return with_derivative(backend, "lgamma", _lgamma, _lgamma_derivative, (input,))
+
+
+def _lgamma_derivative(backend: Any, g: Any, out: Any, x: Any) -> tuple:
+    return (g * digamma(backend, x),)
+
+
+def _lgamma(backend: Any, input: Any) -> Any:
     x, dtype = _wide(backend, input, "lgamma")
     neg = x < 0
     positive = _lgamma_nonneg(backend, backend.where(neg, 1 - x, x))
@@ -205,11 +225,20 @@ def lgamma(backend: Any, input: Any) -> Any:
 
 
 @_composed("digamma", "special.digamma", "special.psi",
-           what="the digamma function, the derivative of lgamma")
+           what="the digamma function, the derivative of lgamma", shown="DigammaBackward0")
 def digamma(backend: Any, input: Any) -> Any:
     """``psi(x) = d/dx lgamma(x)``: the asymptotic series after shifting the argument up, the
     reflection formula below 0.  As torch: ``-inf`` at +0, ``+inf`` at -0, NaN at the negative
-    integers and at -inf, ``+inf`` at +inf."""
+    integers and at -inf, ``+inf`` at +inf.  Its gradient is ``polygamma(1, x)``."""
+    _check_tensor(input, "digamma")
+    return with_derivative(backend, "digamma", _digamma, _digamma_derivative, (input,))
+
+
+def _digamma_derivative(backend: Any, g: Any, out: Any, x: Any) -> tuple:
+    return (g * polygamma(backend, 1, x),)
+
+
+def _digamma(backend: Any, input: Any) -> Any:
     x, dtype = _wide(backend, input, "digamma")
     neg = x < 0
     positive = _digamma_nonneg(backend, backend.where(neg, 1 - x, x))
@@ -223,7 +252,8 @@ def digamma(backend: Any, input: Any) -> Any:
     return _back(backend.where(bad, _full(backend, x, math.nan), out), dtype)
 
 
-@_composed("polygamma", "special.polygamma", what="the n-th derivative of digamma")
+@_composed("polygamma", "special.polygamma", what="the n-th derivative of digamma",
+           shown="PolygammaBackward0")
 def polygamma(backend: Any, n: int, input: Any) -> Any:
     """``psi^(n)(x)``, the ``n``-th derivative of ``digamma`` (``n = 0`` is ``digamma``):
     the asymptotic series after shifting the argument up, the reflection formula below 0.
@@ -239,6 +269,16 @@ def polygamma(backend: Any, n: int, input: Any) -> Any:
         raise RuntimeError("polygamma(n, x) does not support negative n.")
     if n == 0:
         return digamma(backend, input)
+    _check_tensor(input, "polygamma")
+    return with_derivative(backend, "polygamma", _polygamma, _polygamma_derivative, (input,),
+                           (n,))
+
+
+def _polygamma_derivative(backend: Any, g: Any, out: Any, x: Any, n: int) -> tuple:
+    return (g * polygamma(backend, n + 1, x),)
+
+
+def _polygamma(backend: Any, input: Any, n: int) -> Any:
     x, dtype = _wide(backend, input, "polygamma")
     neg = x < 0
     positive = _polygamma_nonneg(backend, n, backend.where(neg, 1 - x, x))
@@ -263,7 +303,8 @@ def polygamma(backend: Any, n: int, input: Any) -> Any:
     return _back(backend.where(x == -math.inf, _full(backend, x, at_minus_inf), out), dtype)
 
 
-@_composed("mvlgamma", "special.multigammaln", what="the multivariate log-gamma function")
+@_composed("mvlgamma", "special.multigammaln", what="the multivariate log-gamma function",
+           shown="MvlgammaBackward0")
 def mvlgamma(backend: Any, input: Any, p: int) -> Any:
     """``p (p - 1) / 4 log(pi) + sum_{i < p} lgamma(x - i / 2)``, elementwise."""
     if isinstance(p, bool) or not isinstance(p, int):
@@ -339,7 +380,8 @@ def _erfcx_wide(backend: Any, x: Any) -> Any:
     return backend.where(x == math.inf, backend.zeros_like(x), out)
 
 
-@_composed("erfc", "special.erfc", what="the complementary error function, 1 - erf(x)")
+@_composed("erfc", "special.erfc", what="the complementary error function, 1 - erf(x)",
+           shown="ErfcBackward0")
 def erfc(backend: Any, input: Any) -> Any:
     """``1 - erf(x)``, accurate also where it is tiny (Cody's rational approximation of
     ``erfc(x) exp(x^2)`` beyond 0.46875)."""
@@ -347,7 +389,8 @@ def erfc(backend: Any, input: Any) -> Any:
     return _back(_erfc_wide(backend, x), dtype)
 
 
-@_composed("special.erfcx", what="the scaled complementary error function, exp(x^2) erfc(x)")
+@_composed("special.erfcx", what="the scaled complementary error function, exp(x^2) erfc(x)",
+           shown="SpecialErfcxBackward0")
 def erfcx(backend: Any, input: Any) -> Any:
     """``exp(x^2) erfc(x)``, without overflow for large ``x`` (inf for ``x < -26.7``)."""
     x, dtype = _wide(backend, input, "erfcx")
@@ -376,14 +419,23 @@ def _erfinv_wide(backend: Any, y: Any) -> Any:
     return backend.where(inside, x, edge)
 
 
-@_composed("erfinv", "special.erfinv", what="the inverse error function")
+@_composed("erfinv", "special.erfinv", what="the inverse error function", shown="ErfinvBackward0")
 def erfinv(backend: Any, input: Any) -> Any:
     """The inverse of ``erf`` on (-1, 1): PyTorch's rational first guess, then three Newton
     steps (on ``erfc`` where ``|y| > 0.7``, so the tails keep their digits); +-inf at +-1, NaN
-    beyond.  Its gradient is ``sqrt(pi)/2 exp(x^2)``
-    (0 at +-1, where PyTorch's is inf)."""
+    beyond.  Its gradient is ``sqrt(pi)/2 exp(erfinv(y)^2)``, as PyTorch's (inf at +-1, NaN
+    beyond)."""
+    _check_tensor(input, "erfinv")
+    return with_derivative(backend, "erfinv", _erfinv, _erfinv_derivative, (input,))
+
+
+def _erfinv(backend: Any, input: Any) -> Any:
     y, dtype = _wide(backend, input, "erfinv")
     return _back(_erfinv_wide(backend, y), dtype)
+
+
+def _erfinv_derivative(backend: Any, g: Any, out: Any, y: Any) -> tuple:
+    return (g * ((out * out).exp() * (math.sqrt(math.pi) / 2)),)
 
 
 def _log_ndtr_wide(backend: Any, x: Any) -> Any:
@@ -396,7 +448,8 @@ def _log_ndtr_wide(backend: Any, x: Any) -> Any:
     return backend.where(low, far, near)
 
 
-@_composed("special.ndtr", what="the standard normal cumulative distribution function")
+@_composed("special.ndtr", what="the standard normal cumulative distribution function",
+           shown="MulBackward1")
 def ndtr(backend: Any, input: Any) -> Any:
     """``(1 + erf(x / sqrt(2))) / 2``, computed as ``erfc(-x / sqrt(2)) / 2``: accurate in the
     lower tail too."""
@@ -404,14 +457,16 @@ def ndtr(backend: Any, input: Any) -> Any:
     return _back(_erfc_wide(backend, x * (-1 / math.sqrt(2))) / 2, dtype)
 
 
-@_composed("special.log_ndtr", what="the log of the standard normal cdf")
+@_composed("special.log_ndtr", what="the log of the standard normal cdf",
+           shown="SpecialLogNdtrBackward0")
 def log_ndtr(backend: Any, input: Any) -> Any:
     """``log(ndtr(x))``, accurate far into the lower tail (through ``erfcx``), as torch."""
     x, dtype = _wide(backend, input, "log_ndtr")
     return _back(_log_ndtr_wide(backend, x), dtype)
 
 
-@_composed("special.ndtri", what="the inverse of the standard normal cdf (the quantile)")
+@_composed("special.ndtri", what="the inverse of the standard normal cdf (the quantile)",
+           shown="SpecialNdtriBackward0")
 def ndtri(backend: Any, input: Any) -> Any:
     """The ``x`` with ``ndtr(x) = p``: a rational first guess (from ``min(p, 1 - p)`` so the
     tails keep their digits), then Newton's steps on ``log_ndtr``; -inf at 0, inf at 1, NaN
@@ -478,26 +533,30 @@ def _bessel(backend: Any, input: Any, order: int, scaled: bool, name: str) -> An
     return _back(out, dtype)
 
 
-@_composed("i0", "special.i0", what="the modified Bessel function of the first kind, order 0")
+@_composed("i0", "special.i0", what="the modified Bessel function of the first kind, order 0",
+           shown="I0Backward0")
 def i0(backend: Any, input: Any) -> Any:
     """``I0(x) = sum (x^2/4)^k / (k!)^2``; its gradient is ``I1(x)``.  NaN at +-inf, as
     torch's."""
     return _bessel(backend, input, 0, False, "i0")
 
 
-@_composed("special.i0e", what="the exponentially scaled modified Bessel function I0")
+@_composed("special.i0e", what="the exponentially scaled modified Bessel function I0",
+           shown="SpecialI0EBackward0")
 def i0e(backend: Any, input: Any) -> Any:
     """``exp(-|x|) I0(x)``."""
     return _bessel(backend, input, 0, True, "i0e")
 
 
-@_composed("special.i1", what="the modified Bessel function of the first kind, order 1")
+@_composed("special.i1", what="the modified Bessel function of the first kind, order 1",
+           shown="SpecialI1Backward0")
 def i1(backend: Any, input: Any) -> Any:
     """``I1(x) = x/2 sum (x^2/4)^k / (k! (k+1)!)`` (NaN at +-inf, as torch's)."""
     return _bessel(backend, input, 1, False, "i1")
 
 
-@_composed("special.i1e", what="the exponentially scaled modified Bessel function I1")
+@_composed("special.i1e", what="the exponentially scaled modified Bessel function I1",
+           shown="SpecialI1EBackward0")
 def i1e(backend: Any, input: Any) -> Any:
     """``exp(-|x|) I1(x)``."""
     return _bessel(backend, input, 1, True, "i1e")
@@ -512,21 +571,23 @@ def _tensor_pair(backend: Any, input: Any, other: Any, name: str) -> tuple[Any, 
     return x, y
 
 
-@_composed("special.xlog1py", what="x * log1p(y), 0 where x is 0")
+@_composed("special.xlog1py", what="x * log1p(y), 0 where x is 0",
+           shown="SpecialXlog1PyBackward0")
 def xlog1py(backend: Any, input: Any, other: Any) -> Any:
     """``x * log1p(y)``, 0 where ``x == 0`` (unless ``y`` is NaN), as ``torch.special.xlog1py``,
-    with its gradient in ``x``: ``log1p(y)``, also where ``x == 0`` (0 there where that is not
-    finite), as `xlogy`'s."""
+    with PyTorch's gradients: ``log1p(y)`` in ``x``, also where ``x == 0`` (0 there where
+    ``y <= -1``), and ``x / (1 + y)`` in ``y``, as `xlogy`'s."""
     _tensor_pair(backend, input, other, "xlog1py")  # (its error for two numbers)
     x, y = _floating_pair(backend, input, other)
-    zero = backend.logical_and(x == 0, backend.logical_not(backend.isnan(y)))
-    safe = backend.where(zero, backend.zeros_like(y), y)
-    product = x * safe.log1p()
-    with backend.no_grad():  # where x == 0: x times a constant slope, as in xlogy
-        slope = backend.where(zero, y, backend.zeros_like(y)).log1p()
-        slope = backend.where(backend.isfinite(slope), slope, backend.zeros_like(slope))
-    return shown_as(backend.where(zero, x * slope, product), "SpecialXlog1PyBackward0", input,
-                    other)
+    return with_derivative(backend, "xlog1py", _xlog1py, _xlog1py_derivative, (x, y))
+
+
+def _xlog1py(backend: Any, x: Any, y: Any) -> Any:
+    return x * backend.where(_x_zero(backend, x, y), backend.zeros_like(y), y).log1p()
+
+
+def _xlog1py_derivative(backend: Any, g: Any, out: Any, x: Any, y: Any) -> tuple:
+    return g * _slope_at_zero(backend, x, y <= -1, y.log1p()), g * x / (y + 1)
 
 
 @_composed("special.xlogy", what="x * log(y), 0 where x is 0")
@@ -536,9 +597,19 @@ def special_xlogy(backend: Any, input: Any, other: Any) -> Any:
     return backend.xlogy(x, y)
 
 
-@_composed("special.entr", what="the elementwise entropy, -x log(x)")
+@_composed("special.entr", what="the elementwise entropy, -x log(x)", shown="SpecialEntrBackward0")
 def entr(backend: Any, input: Any) -> Any:
-    """``-x log(x)`` for ``x > 0``, 0 at 0, ``-inf`` below 0 (NaN stays NaN)."""
+    """``-x log(x)`` for ``x > 0``, 0 at 0, ``-inf`` below 0 (NaN stays NaN).  Its gradient is
+    ``-(1 + log(x))``, as PyTorch's (inf at 0, NaN below)."""
+    _check_tensor(input, "special.entr")
+    return with_derivative(backend, "entr", _entr, _entr_derivative, (input,))
+
+
+def _entr_derivative(backend: Any, g: Any, out: Any, x: Any) -> tuple:
+    return (g * -(x.log() + 1),)
+
+
+def _entr(backend: Any, input: Any) -> Any:
     x = _floating(backend, input)
     positive = x > 0
     safe = backend.where(positive, x, backend.ones_like(x))
@@ -590,7 +661,8 @@ def special_sinc(backend: Any, input: Any) -> Any:
     return backend.sinc(input)
 
 
-@_composed("special.round", what="rounding to the nearest (even) integer or decimal")
+@_composed("special.round", what="rounding to the nearest (even) integer or decimal",
+           shown="RoundBackward1")
 def special_round(backend: Any, input: Any, *, decimals: int = 0) -> Any:
     """``torch.round``."""
     return backend.round(input, decimals=decimals)
