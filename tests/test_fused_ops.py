@@ -106,6 +106,31 @@ def test_cross_entropy_keeps_its_messages(bk, composed):
             nn.CrossEntropyLoss()(scores, bk.tensor([0.0, 1.0]))
 
 
+def test_cross_entropy_picks_each_rows_class_at_any_batch_and_class_count(bk):
+    # batches of changing size (each row's offset is kept per shape), and more classes than
+    # the one-hot identity is kept for (the comparison path): the loss is the mean of each
+    # row's -log_softmax at its class, its gradient softmax - onehot over the batch
+    rng = np.random.default_rng(0)
+    for n, classes in ((3, 4), (5, 4), (3, 4), (2, 300)):
+        a = rng.standard_normal((n, classes))
+        t = rng.integers(0, classes, n)
+        t[0] = classes - 1
+        x = bk.tensor(a.tolist(), requires_grad=True)
+        loss = nn.functional.cross_entropy(x, bk.tensor(t.tolist()))
+        log_p = a - a.max(1, keepdims=True)
+        log_p -= np.log(np.exp(log_p).sum(1, keepdims=True))
+        assert loss.item() == pytest.approx(-log_p[np.arange(n), t].mean(), rel=1e-5)
+        loss.backward()
+        want = np.exp(log_p)
+        want[np.arange(n), t] -= 1
+        np.testing.assert_allclose(host(x.grad), want / n, rtol=1e-4, atol=1e-6)
+    scores = bk.zeros(2, 300)
+    with pytest.raises(IndexError, match="^Target 300 is out of bounds"):
+        nn.functional.cross_entropy(scores, bk.tensor([0, 300]))
+    with pytest.raises(IndexError, match="^Target -2 is out of bounds"):
+        nn.functional.cross_entropy(scores, bk.tensor([-2, 1]))
+
+
 def _graph(fn):
     """A graph as nested (name, children), from next_functions."""
     if fn is None:
