@@ -158,3 +158,27 @@ def test_edges_and_names_agree_with_torch_itself():
             assert _same(g2, want2), (name, g2)
     for name, (make, want) in NAMES.items():
         assert type(make(torch).grad_fn).__name__ == want, name
+
+
+def test_a_backend_without_autograd_function_gets_the_composition(B):
+    # a third party's backend need not have autograd.Function: the function is then its
+    # composition, recorded op by op (the same values; the chain rule's gradient)
+    from types import SimpleNamespace
+
+    from gradspec.functions import FUNCTIONS
+
+    class WithoutFunction:
+        autograd = SimpleNamespace(grad=B.autograd.grad, backward=B.autograd.backward)
+
+        def __getattr__(self, name):
+            return getattr(B, name)
+
+    lgamma, xlogy = FUNCTIONS["lgamma"][0], FUNCTIONS["xlogy"][0]
+    x = B.tensor([0.5, 2.0, 3.0], requires_grad=True)
+    out = lgamma(WithoutFunction(), x)
+    assert _same(out.tolist(), [math.lgamma(0.5), 0.0, math.log(2.0)])
+    (g,) = B.autograd.grad(out.sum(), x)
+    assert _same(g.tolist(), [-1.9635100, 0.4227843, 0.9227843])
+    y = B.tensor([2.0, 3.0], requires_grad=True)
+    (gy,) = B.autograd.grad(xlogy(WithoutFunction(), B.tensor([1.0, 2.0]), y).sum(), y)
+    assert _same(gy.tolist(), [0.5, 2 / 3])

@@ -17,7 +17,7 @@ from typing import Any
 
 __all__ = ["with_derivative"]
 
-#: (id of the backend, name) -> (the backend, its Function class for name)
+#: (id of the backend, name) -> (the backend, its Function class for name, or None)
 _CLASSES: dict[tuple[int, str], tuple[Any, Any]] = {}
 
 
@@ -30,11 +30,16 @@ def with_derivative(backend: Any, name: str, value: Callable[..., Any],
 
     ``value`` and ``derivative`` are fixed per ``name`` (the node class is made once per
     backend and name); what varies between calls goes in ``params``, numbers or other
-    non-tensors."""
+    non-tensors.  On a backend without ``autograd.Function`` the value is the composition,
+    recorded op by op (its gradient the chain rule's, which may differ at the edges)."""
     key = (id(backend), name)
     found = _CLASSES.get(key)
     if found is None or found[0] is not backend:
-        found = _CLASSES[key] = (backend, _function(backend, name, value, derivative))
+        function = getattr(getattr(backend, "autograd", None), "Function", None)
+        made = None if function is None else _function(backend, name, value, derivative)
+        found = _CLASSES[key] = (backend, made)
+    if found[1] is None:  # a backend without autograd.Function: the composition's own gradient
+        return value(backend, *inputs, *params)
     return found[1].apply(params, *inputs)
 
 
