@@ -182,3 +182,21 @@ def test_a_backend_without_autograd_function_gets_the_composition(B):
     y = B.tensor([2.0, 3.0], requires_grad=True)
     (gy,) = B.autograd.grad(xlogy(WithoutFunction(), B.tensor([1.0, 2.0]), y).sum(), y)
     assert _same(gy.tolist(), [0.5, 2 / 3])
+
+
+def test_a_bernoulli_draw_stays_in_the_graph_with_a_zero_gradient(B):
+    # PyTorch 2.13: bernoulli(p) of a p that requires grad is in its graph (BernoulliBackward0),
+    # its gradient 0, so a loss built on the draw backpropagates; with a number p given, a
+    # backward through it is an error
+    probs = B.tensor([0.0, 1.0, 1.0], requires_grad=True)
+    draw = B.bernoulli(probs)
+    assert draw.tolist() == [0.0, 1.0, 1.0] and draw.requires_grad
+    assert type(draw.grad_fn).__name__ == "BernoulliBackward0"
+    (draw * 3 + probs).sum().backward()
+    assert probs.grad.tolist() == [1.0, 1.0, 1.0]
+    with B.no_grad():
+        assert not B.bernoulli(probs).requires_grad
+    fixed = B.bernoulli(probs, 0.0)
+    assert fixed.tolist() == [0.0, 0.0, 0.0]
+    with pytest.raises(RuntimeError, match="derivative for aten::bernoulli is not implemented"):
+        fixed.sum().backward()

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..graph_names import shown_as
+from .derivative import with_derivative
 from .registry import _composed
 
 
@@ -185,17 +187,32 @@ def multinomial(backend: Any, input: Any, num_samples: int, replacement: bool = 
 @_composed("bernoulli", what="0 or 1 drawn with the input's probabilities")
 def bernoulli(backend: Any, input: Any, p: Any = None, *, generator: Any = None) -> Any:
     """1 with probability ``input`` (or the number ``p``) at each element, else 0, in the
-    input's (floating) dtype; drawn from the backend's generator, not differentiable."""
+    input's (floating) dtype; drawn from the backend's generator.  As PyTorch's, the draw of an
+    input that requires grad is in its graph with a zero gradient (``BernoulliBackward0``),
+    so a loss built on it still backpropagates; with ``p`` given, a backward through it is
+    PyTorch's error."""
     if not input.is_floating_point():
         raise RuntimeError(f"bernoulli only supports floating-point dtypes, got "
                            f"{str(input.dtype).rsplit('.', 1)[-1]}")
-    probabilities = input.detach() if p is None else p
-    if p is None and (bool((probabilities < 0).any()) or bool((probabilities > 1).any())):
+    if p is None and (bool((input.detach() < 0).any()) or bool((input.detach() > 1).any())):
         raise RuntimeError("Expected p_in >= 0 && p_in <= 1 to be true, but got false.")
+    out = with_derivative(backend, "bernoulli", _draw, _no_gradient, (input,), (p, generator))
+    return shown_as(out, "BernoulliBackward0" if p is None else "NotImplemented", input)
+
+
+def _draw(backend: Any, input: Any, p: Any, generator: Any) -> Any:
     out = backend.empty_like(input.detach())
+    probabilities = input.detach() if p is None else p
     if generator is None:
         return out.bernoulli_(probabilities)
     return out.bernoulli_(probabilities, generator=generator)
+
+
+def _no_gradient(backend: Any, g: Any, out: Any, input: Any, p: Any, generator: Any) -> tuple:
+    if p is not None:  # PyTorch's node for a given p has no derivative
+        raise RuntimeError("derivative for aten::bernoulli is not implemented (bernoulli(input, "
+                           "p) with an input that requires grad; draw from input.detach())")
+    return (backend.zeros_like(input),)
 
 
 @_composed("randint_like", what="random integers of the input's shape and dtype")
