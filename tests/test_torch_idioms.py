@@ -489,3 +489,17 @@ def test_a_post_accumulate_hook_can_step_the_optimizer(bk):
     model(bk.ones(1, 2)).sum().backward()
     for b, p in zip(before, model.parameters()):
         assert p.grad is None and (p - b).abs().sum().item() == pytest.approx(0.5 * p.numel())
+
+
+def test_the_broadcast_to_method_takes_sizes_one_by_one_as_torch(bk):
+    # t.broadcast_to(2, 4) is PyTorch's method form (as t.expand(2, 4)); torch.broadcast_to
+    # itself takes one tuple
+    x = bk.arange(4.0, requires_grad=True)
+    for y in (x.broadcast_to(2, 4), x.broadcast_to((2, 4)), x.broadcast_to(size=(2, 4)),
+              bk.broadcast_to(x, (2, 4))):
+        assert tuple(y.shape) == (2, 4)
+        assert type(y.grad_fn).__name__ == "ExpandBackward0"
+    x.broadcast_to(3, 4).sum().backward()
+    assert x.grad.tolist() == [3.0, 3.0, 3.0, 3.0]
+    with pytest.raises(RuntimeError, match="expanded size"):
+        x.broadcast_to(3, 3)

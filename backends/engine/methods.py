@@ -534,7 +534,8 @@ def attach(cls: type) -> None:
         "flatten": F.flatten, "squeeze": F.squeeze, "unsqueeze": F.unsqueeze,
         "transpose": F.transpose, "permute": lambda self, *dims, **kw: F.permute(self, *dims, **kw),
         "t": F.t, "expand": lambda self, *sizes, **kw: F.expand(self, *sizes, **kw), "expand_as": F.expand_as,
-        "broadcast_to": F.broadcast_to,
+        # (the method takes sizes one by one too, as expand does; torch.broadcast_to takes a tuple)
+        "broadcast_to": lambda self, *sizes, **kw: F.expand(self, *sizes, **kw),
         "view_as": lambda self, other: F.view(self, tuple(other.shape)),
         "reshape_as": lambda self, other: F.reshape(self, tuple(other.shape)),
         "contiguous": contiguous, "is_contiguous": is_contiguous, "clone": F.clone,
