@@ -494,16 +494,41 @@ def _legacy_type(backend: Any, name: str, dtype: Any) -> type:
 def _cuda(backend: Any, where: str) -> Namespace:
     """``torch.cuda`` for a backend: CUDA is "available" when the backend keeps its tensors on
     a CUDA device; seeding it seeds the backend there, and is a no-op elsewhere (as PyTorch's
-    is on a machine without CUDA)."""
+    is on a machine without CUDA), as are ``empty_cache`` and ``synchronize``; the memory
+    counters read 0 (gradspec does not count a device's memory)."""
     on_cuda = str(backend.device).startswith("cuda")
 
     def manual_seed(seed: int) -> None:
         if on_cuda:
             backend.manual_seed(seed)
 
+    def seed() -> None:
+        if on_cuda:
+            backend.seed()
+
+    def current_device() -> int:
+        if not on_cuda:  # PyTorch's CPU build says so too (an AssertionError)
+            raise AssertionError("Torch not compiled with CUDA enabled (backend "
+                                 f"{backend.name!r} keeps its tensors on {backend.device})")
+        return 0
+
+    def get_device_name(device: Any = None) -> str:
+        current_device()
+        return str(backend.device)
+
+    def no_memory(device: Any = None) -> int:
+        return 0  # (what PyTorch reports before anything was allocated on the device)
+
     return Namespace(f"{where}.cuda", backend, is_available=lambda: on_cuda,
+                     is_initialized=lambda: on_cuda,
                      device_count=lambda: int(on_cuda), manual_seed=manual_seed,
-                     manual_seed_all=manual_seed, synchronize=lambda device=None: None,
+                     manual_seed_all=manual_seed, seed=seed, seed_all=seed,
+                     current_device=current_device, get_device_name=get_device_name,
+                     synchronize=lambda device=None: None,
+                     empty_cache=lambda: None, memory_allocated=no_memory,
+                     max_memory_allocated=no_memory, memory_reserved=no_memory,
+                     max_memory_reserved=no_memory,
+                     reset_peak_memory_stats=lambda device=None: None,
                      is_bf16_supported=lambda including_emulation=True: False,
                      amp=_device_amp(backend, f"{where}.cuda.amp", "cuda"))
 

@@ -95,6 +95,7 @@ class Engine:
         self.float16 = getattr(xp, "float16", None)
         self.int64 = xp.int64
         self.int32 = xp.int32
+        self.int16 = xp.int16
         self.int8 = xp.int8
         self.uint8 = xp.uint8
         self.bool = xp.bool

@@ -311,6 +311,32 @@ def _new_factory(fill):
     return method
 
 
+def _new(self, *args, device=None):
+    """PyTorch's legacy constructor on a tensor: ``x.new()`` an empty tensor, ``x.new(2, 3)``
+    (or a ``torch.Size``) a tensor of that size, ``x.new([5, 6])`` that data, ``x.new(t)`` ``t``'s
+    data (without its graph): all in ``x``'s dtype."""
+    eng = type(self)._eng
+    eng.check_device(device)
+    if not args:
+        return _new_factory(0)(self, 0)
+    if len(args) == 1:
+        arg = args[0]
+        if isinstance(arg, Tensor):
+            if arg.dtype != self.dtype:
+                raise TypeError(f"new(): expected a tensor of dtype {self.dtype}, got {arg.dtype}; "
+                                f"convert it with .to({self.dtype})")
+            out = arg.detach()  # (its data, shared, as PyTorch's; requires_grad kept too)
+            return out.requires_grad_() if arg.requires_grad else out
+        if isinstance(arg, (list, tuple)) and type(arg).__name__ != "Size":
+            return _new_tensor(self, arg)
+        if type(arg).__name__ == "Size":
+            args = tuple(arg)
+    if not all(isinstance(a, int) and not isinstance(a, bool) for a in args):
+        raise TypeError(f"new(): expected sizes (ints), a sequence of data or a tensor, got "
+                        f"{', '.join(type(a).__name__ for a in args)}")
+    return _new_factory(0)(self, *args)
+
+
 def _new_full(self, size, fill_value, dtype=None, device=None, requires_grad=False):
     return _new_factory(fill_value)(self, tuple(size), dtype=dtype, device=device,
                                     requires_grad=requires_grad)
@@ -547,7 +573,8 @@ def attach(cls: type) -> None:
         "short": _to_dtype("int16"), "cpu": _cpu, "cuda": _cuda, "type": _type,
         "pin_memory": _pin_memory, "is_pinned": lambda self: False,
         "ndimension": lambda self: self.ndim, "unfold": _unfold,
-        "new_tensor": _new_tensor, "new_zeros": _new_factory(0), "new_ones": _new_factory(1),
+        "new": _new, "new_tensor": _new_tensor, "new_zeros": _new_factory(0),
+        "new_ones": _new_factory(1),
         "new_empty": _new_factory(0), "new_full": _new_full, "element_size": _element_size,
         "get_device": _get_device,
         # in place

@@ -490,6 +490,11 @@ class Tensor:
         """Whether the data lives on a CUDA device."""
         return self._eng.device_obj.type == "cuda"
 
+    @property
+    def is_cpu(self) -> bool:
+        """Whether the data lives in the host's memory."""
+        return self._eng.device_obj.type == "cpu"
+
     def is_floating_point(self) -> bool:
         return self._eng.is_floating(self._data.dtype)
 
@@ -510,8 +515,10 @@ class Tensor:
     def tolist(self) -> Any:
         return self._eng.tolist(self._data)
 
-    def numpy(self) -> Any:
-        if self._requires_grad:
+    def numpy(self, *, force: bool = False) -> Any:
+        """The data as a numpy array (sharing memory on the host); ``force`` allows a tensor
+        that requires grad (as ``detach().numpy()``)."""
+        if self._requires_grad and not force:
             raise DetachRequiredError(
                 "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() "
                 "instead.")
