@@ -503,3 +503,71 @@ def test_the_broadcast_to_method_takes_sizes_one_by_one_as_torch(bk):
     assert x.grad.tolist() == [3.0, 3.0, 3.0, 3.0]
     with pytest.raises(RuntimeError, match="expanded size"):
         x.broadcast_to(3, 3)
+
+
+def test_cuda_housekeeping_calls_are_cpu_no_ops_as_torch(bk, real):
+    # scripts call these unguarded; on a machine without CUDA PyTorch's do nothing or read 0
+    for lib in (bk, real):
+        assert lib.cuda.empty_cache() is None
+        assert lib.cuda.memory_allocated() == 0 and lib.cuda.max_memory_allocated(0) == 0
+        assert lib.cuda.memory_reserved() == 0
+        assert lib.cuda.is_initialized() is False
+        with pytest.raises(AssertionError, match="not compiled with CUDA"):
+            lib.cuda.current_device()
+
+
+def test_legacy_new_and_numpy_force_as_torch(bk, real):
+    for lib in (bk, real):
+        x = lib.tensor([1, 2], dtype=lib.int32)
+        assert tuple(x.new().shape) == (0,) and x.new().dtype == lib.int32
+        assert tuple(x.new(2, 3).shape) == (2, 3) and x.new(2, 3).dtype == lib.int32
+        assert tuple(x.new(lib.Size([2, 3])).shape) == (2, 3)
+        assert x.new([5, 6]).tolist() == [5, 6] and x.new((2, 3)).tolist() == [2, 3]
+        assert x.new([5, 6]).dtype == lib.int32
+        f = lib.tensor([1.0], requires_grad=True)
+        assert not f.new([1.0, 2.0]).requires_grad
+        with pytest.raises(TypeError):
+            f.new(lib.tensor([3, 4]))
+        assert f.numpy(force=True).tolist() == [1.0]
+        with pytest.raises(RuntimeError):
+            f.numpy()
+        assert x.short().dtype == lib.int16 and x.is_cpu
+
+
+def test_old_init_names_warn_and_fill_as_torch(bk):
+    w = bk.empty(3, 4)
+    with pytest.warns(FutureWarning, match="nn.init.constant` is now deprecated"):
+        bk.nn.init.constant(w, 0.5)
+    assert w.tolist() == [[0.5] * 4] * 3
+    for name in ("uniform", "normal", "xavier_uniform", "xavier_normal", "kaiming_uniform",
+                 "kaiming_normal", "orthogonal", "sparse", "dirac", "eye"):
+        assert callable(getattr(bk.nn.init, name)), name
+
+
+def test_sequentials_add_and_a_child_is_replaced_only_by_a_module(bk, real):
+    for lib in (bk, real):
+        nn = lib.nn
+        a, b = nn.Linear(2, 2), nn.ReLU()
+        s = nn.Sequential(a) + nn.Sequential(b)
+        assert len(s) == 2 and s[0] is a and s[1] is b
+        s += nn.Sequential(nn.Tanh())
+        assert len(s) == 3
+        with pytest.raises(ValueError, match="only objects of Sequential"):
+            nn.Sequential(b) + b
+        m = nn.Module()
+        m.child = nn.Linear(1, 1)
+        with pytest.raises(TypeError, match="as child module 'child'"):
+            m.child = lib.ones(1)
+        assert isinstance(m.child, nn.Linear)
+        m.child = None
+        assert m.child is None
+
+
+def test_data_parallel_runs_the_module_and_prefixes_its_state(bk, real):
+    for lib in (bk, real):
+        m = lib.nn.Linear(2, 1)
+        d = lib.nn.DataParallel(m)
+        assert d.module is m and d.device_ids == []
+        assert list(d.state_dict()) == ["module.weight", "module.bias"]
+        assert d(lib.ones(3, 2)).tolist() == m(lib.ones(3, 2)).tolist()
+        assert lib.nn.parallel.DataParallel is lib.nn.DataParallel

@@ -39,11 +39,12 @@ import sys as _sys
 import types as _types
 from typing import Any as _Any
 
-from . import functional, init, modules, utils
+from . import functional, init, modules, parallel, utils
 from .modules import (
     BCELoss,
     BCEWithLogitsLoss,
     CrossEntropyLoss,
+    DataParallel,
     Identity,
     Linear,
     Module,
@@ -203,7 +204,7 @@ __all__ = [
     "Module", "Parameter", "Buffer", "Linear", "Identity", "Sigmoid", "ReLU", "Tanh", "Sequential",
     "ModuleList", "ModuleDict", "ParameterList", "ParameterDict",
     "BCELoss", "BCEWithLogitsLoss", "MSELoss", "CrossEntropyLoss", "functional", "init",
-    "modules", "utils",
+    "modules", "parallel", "utils", "DataParallel",
     # nnlib
     "AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv1d", "Conv2d",
     "ConvTranspose1d", "ConvTranspose2d", "Dropout", "ELU", "Embedding", "Flatten", "GELU",

@@ -18,6 +18,7 @@ import math
 import warnings
 from typing import Any
 
+from .. import notices
 from ..plugins import backend_of
 
 __all__ = [
@@ -25,6 +26,9 @@ __all__ = [
     "eye_",
     "xavier_uniform_", "xavier_normal_", "kaiming_uniform_", "kaiming_normal_", "orthogonal_",
     "dirac_", "sparse_", "_calculate_fan_in_and_fan_out",
+    # PyTorch's deprecated names (each warns and calls the one with the underscore)
+    "uniform", "normal", "constant", "xavier_uniform", "xavier_normal", "kaiming_uniform",
+    "kaiming_normal", "orthogonal", "sparse", "dirac", "eye",
 ]
 
 _LINEAR = ("linear", "conv1d", "conv2d", "conv3d", "conv_transpose1d", "conv_transpose2d",
@@ -329,3 +333,25 @@ def _orthonormal_columns(backend: Any, a: Any) -> Any:
                 v = v - done @ (v @ done)
         q[:, j] = v / (v * v).sum().sqrt()
     return q
+
+
+def _deprecated(new: Any) -> Any:
+    """PyTorch's old name without the trailing underscore (``xavier_normal``), kept callable:
+    it warns, as PyTorch's does, and calls ``new``."""
+    old = new.__name__[:-1]
+
+    def call(*args: Any, **kwargs: Any) -> Any:
+        notices.warn(f"`nn.init.{old}` is now deprecated in favor of `nn.init.{new.__name__}`.",
+                     FutureWarning)
+        return new(*args, **kwargs)
+
+    call.__name__ = call.__qualname__ = old
+    call.__doc__ = f"Deprecated: `{new.__name__}`."
+    return call
+
+
+uniform, normal, constant = _deprecated(uniform_), _deprecated(normal_), _deprecated(constant_)
+xavier_uniform, xavier_normal = _deprecated(xavier_uniform_), _deprecated(xavier_normal_)
+kaiming_uniform, kaiming_normal = _deprecated(kaiming_uniform_), _deprecated(kaiming_normal_)
+orthogonal, sparse, dirac, eye = (_deprecated(orthogonal_), _deprecated(sparse_),
+                                  _deprecated(dirac_), _deprecated(eye_))

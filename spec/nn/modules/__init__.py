@@ -5,6 +5,7 @@ from .container import ModuleDict, ModuleList, ParameterDict, ParameterList, Seq
 from .linear import Bilinear, Identity, Linear, NonDynamicallyQuantizableLinear
 from .loss import BCELoss, BCEWithLogitsLoss, CrossEntropyLoss, MSELoss
 from .module import Module, RemovableHandle
+from .parallel import DataParallel
 
 # nnlib: convolution, pooling, normalization, embedding, dropout, reshaping, activations,
 # attention, losses
@@ -47,7 +48,7 @@ from .lazy import (LazyBatchNorm1d, LazyBatchNorm2d, LazyBatchNorm3d, LazyConv1d
 __all__ = [
     "BCELoss", "BCEWithLogitsLoss", "CrossEntropyLoss", "Identity", "Linear", "MSELoss",
     "Module", "ModuleDict", "ModuleList", "ParameterDict", "ParameterList", "ReLU",
-    "RemovableHandle", "Sequential", "Sigmoid", "Tanh",
+    "RemovableHandle", "Sequential", "Sigmoid", "Tanh", "DataParallel",
     # nnlib
     "AdaptiveAvgPool2d", "AvgPool2d", "BatchNorm1d", "BatchNorm2d", "Conv1d", "Conv2d",
     "ConvTranspose1d", "ConvTranspose2d", "Dropout", "ELU", "Embedding", "Flatten", "GELU",

@@ -47,6 +47,22 @@ class Sequential(Module):
     def __len__(self) -> int:
         return len(self._modules)
 
+    def __add__(self, other: "Sequential") -> "Sequential":
+        """A new Sequential of this one's modules, then ``other``'s (the same module objects)."""
+        if not isinstance(other, Sequential):
+            raise ValueError("add operator supports only objects of Sequential class, but "
+                             f"{type(other)} is given.")
+        return Sequential(*self, *other)
+
+    def __iadd__(self, other: "Sequential") -> "Sequential":
+        """Append ``other``'s modules to this one."""
+        if not isinstance(other, Sequential):
+            raise ValueError("add operator supports only objects of Sequential class, but "
+                             f"{type(other)} is given.")
+        for module in list(other):
+            self.add_module(str(len(self)), module)
+        return self
+
     def __iter__(self) -> Iterator[Module]:
         return iter(self._modules.values())
 

@@ -116,6 +116,9 @@ class Module:
         params, buffers, modules = self._registries()
         if isinstance(value, Module):
             kind = modules
+        elif name in modules and value is not None:  # as PyTorch: a child is replaced by a child
+            raise TypeError(f"cannot assign '{_typename(value)}' as child module {name!r} "
+                            "(torch.nn.Module or None expected)")
         elif _is_tensor(value) and name in params:
             if value.is_leaf and not is_parameter(value):
                 # as PyTorch: a parameter is replaced by a parameter (or None), so that a
