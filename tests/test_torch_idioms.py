@@ -571,3 +571,21 @@ def test_data_parallel_runs_the_module_and_prefixes_its_state(bk, real):
         assert list(d.state_dict()) == ["module.weight", "module.bias"]
         assert d(lib.ones(3, 2)).tolist() == m(lib.ones(3, 2)).tolist()
         assert lib.nn.parallel.DataParallel is lib.nn.DataParallel
+
+
+@pytest.mark.parametrize("expr", [
+    "L.cat([x, x], axis=0)", "L.stack([x, x], axis=1)", "x.unsqueeze(0).squeeze(axis=0)",
+    "L.squeeze(x[None], axis=0)", "x.nansum(axis=0)", "x.nanmean(axis=0)",
+    "L.count_nonzero(x, axis=0)", "x.mode(axis=0).values", "x.diff(axis=0)",
+    "x.quantile(0.5, axis=0)", "x.cummax(axis=0).values", "x.aminmax(axis=0).min",
+    "x.logcumsumexp(axis=0)", "x.nanmedian(axis=0).values", "L.take_along_dim(x, i, axis=0)",
+    "x.tensor_split(2, axis=0)[0]", "x.select(axis=0, index=1)",
+])
+def test_numpys_axis_spelling_of_dim_as_torch(bk, real, expr):
+    # PyTorch takes axis= wherever a function has a dim; the results are dim='s
+    got = []
+    for L in (bk, real):
+        x = L.tensor([[1.0, 5.0], [4.0, 2.0]])
+        i = L.tensor([[0, 1], [1, 0]])
+        got.append(np.asarray(eval(expr).tolist(), dtype=np.float64))
+    np.testing.assert_allclose(got[0], got[1], rtol=1e-6)

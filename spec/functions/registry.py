@@ -106,8 +106,14 @@ def _inplace(backend: Any, name: str, fn: Callable[..., Any]) -> Callable[..., A
 def _method(backend: Any, name: str) -> Callable[..., Any]:
     fn = FUNCTIONS[name][0]
 
-    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
-        return fn(backend, self, *args, **kwargs)
+    if _takes_dim(fn):
+        def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+            if "axis" in kwargs:  # numpy's spelling of dim, which PyTorch accepts too
+                kwargs["dim"] = kwargs.pop("axis")
+            return fn(backend, self, *args, **kwargs)
+    else:
+        def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+            return fn(backend, self, *args, **kwargs)
 
     method.__name__ = method.__qualname__ = name
     method.__doc__ = fn.__doc__
@@ -118,13 +124,27 @@ def bound(backend: Any, name: str) -> Callable[..., Any]:
     """``torch.NAME`` of ``backend``: the composed function ``name`` with the backend filled in."""
     fn = FUNCTIONS[name][0]
 
-    @functools.wraps(fn)
-    def call(*args: Any, **kwargs: Any) -> Any:
-        return fn(backend, *args, **kwargs)
+    if _takes_dim(fn):
+        @functools.wraps(fn)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            if "axis" in kwargs:  # numpy's spelling of dim, which PyTorch accepts too
+                kwargs["dim"] = kwargs.pop("axis")
+            return fn(backend, *args, **kwargs)
+    else:
+        @functools.wraps(fn)
+        def call(*args: Any, **kwargs: Any) -> Any:
+            return fn(backend, *args, **kwargs)
 
     call.__name__, call.__qualname__ = name.rsplit(".", 1)[-1], name
     call.__signature__ = _public_signature(fn)  # type: ignore[attr-defined]
     return call
+
+
+def _takes_dim(fn: Callable[..., Any]) -> bool:
+    """Whether ``fn`` has a ``dim`` parameter and no ``axis`` of its own (PyTorch takes
+    ``axis=`` for ``dim=`` wherever a function has one)."""
+    parameters = inspect.signature(fn).parameters
+    return "dim" in parameters and "axis" not in parameters
 
 
 @functools.lru_cache(maxsize=None)

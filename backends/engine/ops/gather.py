@@ -384,9 +384,11 @@ def gather(input: Any, dim: Any = None, index: Any = None, *, sparse_grad: bool 
     return unary(GatherBackward0, source, index=found, eng=eng)
 
 
-def take_along_dim(input: Any, indices: Any, dim: Any = None) -> Any:
+def take_along_dim(input: Any, indices: Any, dim: Any = None, *, axis: Any = None) -> Any:
     """``gather`` with ``input`` and ``indices`` broadcast against each other apart from
-    ``dim``; without ``dim``, on the flattened tensors."""
+    ``dim`` (or numpy's ``axis``); without it, on the flattened tensors."""
+    if axis is not None:
+        dim = axis
     if dim is None:
         flat = input.reshape(-1)
         return gather(flat, 0, indices.reshape(-1))

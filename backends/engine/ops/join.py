@@ -70,7 +70,9 @@ def _tensors(tensors: Sequence[Any], what: str) -> tuple[list, type]:
     return [t if t._data.dtype == dtype else t.to(dtype) for t in items], T
 
 
-def cat(tensors: Sequence[Any], dim: int = 0) -> Any:
+def cat(tensors: Sequence[Any], dim: int = 0, *, axis: Any = None) -> Any:
+    if axis is not None:  # numpy's spelling, which PyTorch takes too
+        dim = axis
     items, T = _tensors(tensors, "cat")
     # PyTorch's legacy rule: a 1-d empty tensor is left out next to others (code that grows a
     # result from torch.tensor([]) concatenates it with matrices)
@@ -101,7 +103,9 @@ def cat(tensors: Sequence[Any], dim: int = 0) -> Any:
     return apply(CatBackward0, items, T, axis=axis, eng=T._eng)
 
 
-def stack(tensors: Sequence[Any], dim: int = 0) -> Any:
+def stack(tensors: Sequence[Any], dim: int = 0, *, axis: Any = None) -> Any:
+    if axis is not None:  # numpy's spelling, which PyTorch takes too
+        dim = axis
     items, T = _tensors(tensors, "stack")
     shape = tuple(items[0]._data.shape)
     for i, t in enumerate(items):

@@ -367,7 +367,9 @@ def _t(a: Any, label: str) -> Any:
     return _view(a, PermuteBackward0, ("permute", (1, 0)), axes=(1, 0), label=label)
 
 
-def squeeze(a: Any, dim: Any = None) -> Any:
+def squeeze(a: Any, dim: Any = None, *, axis: Any = None) -> Any:
+    if axis is not None:  # numpy's spelling, which PyTorch takes too
+        dim = axis
     return _squeeze(a, dim, "SqueezeBackward0" if dim is None else "SqueezeBackward1")
 
 
