@@ -589,3 +589,38 @@ def test_numpys_axis_spelling_of_dim_as_torch(bk, real, expr):
         i = L.tensor([[0, 1], [1, 0]])
         got.append(np.asarray(eval(expr).tolist(), dtype=np.float64))
     np.testing.assert_allclose(got[0], got[1], rtol=1e-6)
+
+
+def test_in_place_samplers_draw_their_distributions(bk):
+    # random numbers differ from PyTorch's; their ranges, dtypes and moments are the contract
+    bk.manual_seed(0)
+    x = bk.empty(20000)
+    r = x.clone().random_(0, 10)
+    assert (r.min().item(), r.max().item()) == (0.0, 9.0) and r.dtype == bk.float32
+    assert (r == r.floor()).all().item() and abs(r.mean().item() - 4.5) < 0.1
+    assert x.clone().random_(5).max().item() == 4.0
+    u8 = bk.empty(5000, dtype=bk.uint8).random_()
+    assert u8.dtype == bk.uint8 and u8.min().item() == 0 and u8.max().item() == 255
+    e = x.clone().exponential_(2.0)
+    assert e.min().item() >= 0 and abs(e.mean().item() - 0.5) < 0.02
+    g = bk.empty(20000, dtype=bk.int64).geometric_(0.5)
+    assert g.dtype == bk.int64 and g.min().item() == 1 and abs(g.float().mean().item() - 2) < 0.05
+    ln = x.clone().log_normal_(0.0, 0.5).log()
+    assert abs(ln.mean().item()) < 0.02 and abs(ln.std().item() - 0.5) < 0.02
+    c = x.clone().cauchy_(1.0, 2.0)
+    assert abs(c.median().item() - 1.0) < 0.1
+    assert abs(((c - 1).abs() < 2).float().mean().item() - 0.5) < 0.02  # quartiles at +-sigma
+    for bad in (lambda: x.exponential_(0), lambda: x.geometric_(1.5), lambda: x.random_(3, 1),
+                lambda: x.cauchy_(0, -1.0)):
+        with pytest.raises(RuntimeError):
+            bad()
+
+
+def test_resize_keeps_the_elements_in_order(bk, real):
+    for lib in (bk, real):
+        assert lib.arange(6.0).resize_(2, 3).tolist() == [[0.0, 1.0, 2.0], [3.0, 4.0, 5.0]]
+        assert lib.arange(6.0).resize_(4).tolist() == [0.0, 1.0, 2.0, 3.0]
+        grown = lib.arange(3.0).resize_((2, 2))
+        assert tuple(grown.shape) == (2, 2) and grown.reshape(-1)[:3].tolist() == [0.0, 1.0, 2.0]
+        with pytest.raises(RuntimeError, match="cannot resize variables that require grad"):
+            lib.ones(2, requires_grad=True).resize_(3)

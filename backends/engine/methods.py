@@ -7,6 +7,7 @@ the version counter and rewires the graph.
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 from gradspec import layouts, notices
@@ -185,13 +186,15 @@ def _rng_of(self, generator):
 
 
 def _draws(self, kind, generator):
-    """Standard draws (``kind``: uniform in [0, 1) or normal) of this tensor's shape and
-    floating dtype, as ``rand``/``randn`` make them (the same stream, the same bits)."""
+    """Standard draws of this tensor's shape and floating dtype (normal for ``kind`` normal_ and
+    log_normal_, else uniform in [0, 1)), as ``randn``/``rand`` make them (the same stream, the
+    same bits)."""
     eng = type(self)._eng
     if not eng.is_floating(self._data.dtype):
         raise TypeError(f"{kind} needs a floating tensor, got "
                         f"{eng.dtype_name(self._data.dtype)}")
-    draw = getattr(_rng_of(self, generator), "uniform" if kind == "uniform_" else "normal")
+    draw = getattr(_rng_of(self, generator),
+                   "normal" if kind in ("normal_", "log_normal_") else "uniform")
     return type(self)._wrap(draw(tuple(self._data.shape), eng.dtype_name(self._data.dtype)))
 
 
@@ -206,6 +209,87 @@ def normal_(self, mean=0.0, std=1.0, *, generator=None):
     if std < 0:
         raise RuntimeError(f"normal expects std >= 0.0, but found std {std}")
     return copy_(self, _draws(self, "normal_", generator) * std + mean)
+
+
+def exponential_(self, lambd=1.0, *, generator=None):
+    """Exponential draws of rate ``lambd`` (``-log(1 - u) / lambd``, ``u`` uniform in [0, 1))."""
+    if not lambd > 0:
+        raise RuntimeError(f"exponential_ expects lambda > 0.0, but found lambda={lambd}")
+    return copy_(self, -(1 - _draws(self, "exponential_", generator)).log() / lambd)
+
+
+def log_normal_(self, mean=1.0, std=2.0, *, generator=None):
+    """``exp`` of normal draws of ``mean`` and ``std``."""
+    if not std > 0:
+        raise RuntimeError(f"log_normal_ expects std > 0.0, but found std={std}")
+    return copy_(self, (_draws(self, "log_normal_", generator) * std + mean).exp())
+
+
+def cauchy_(self, median=0.0, sigma=1.0, *, generator=None):
+    """Cauchy draws (``median + sigma tan(pi (u - 1/2))``)."""
+    if not sigma > 0:
+        raise RuntimeError(f"cauchy_ expects sigma > 0.0, but found sigma={sigma}")
+    u = _draws(self, "cauchy_", generator)
+    return copy_(self, ((u - 0.5) * math.pi).tan() * sigma + median)
+
+
+def geometric_(self, p, *, generator=None):
+    """The number of Bernoulli(``p``) trials up to the first success (1, 2, ...), in any dtype."""
+    if not 0 < p < 1:
+        raise RuntimeError(f"geometric_ expects p to be in (0, 1), but got p={p}")
+    u = 1 - _uniform64(self, generator)  # in (0, 1]
+    return copy_(self, (u.log() / math.log1p(-p)).ceil().clamp(min=1))
+
+
+def random_(self, from_=None, to=None, *, generator=None):
+    """Integers drawn uniformly from ``[from_, to)`` (``random_(to)``: from ``[0, to)``; no
+    bound: from 0 to the largest integer the dtype holds exactly), in this tensor's dtype."""
+    eng = type(self)._eng
+    if from_ is None:
+        low, high = 0, _largest_exact(eng, self._data.dtype) + 1
+    elif to is None:
+        low, high = 0, int(from_)
+    else:
+        low, high = int(from_), int(to)
+    if low >= high:
+        raise RuntimeError(f"random_ expects 'from' to be less than 'to', but got from={low} >= "
+                           f"to={high}")
+    return copy_(self, (_uniform64(self, generator) * (high - low)).floor() + low)
+
+
+def _uniform64(self, generator):
+    """Uniform float64 draws in [0, 1) of this tensor's shape (whatever its dtype)."""
+    rng = _rng_of(self, generator)
+    return type(self)._wrap(rng.uniform(tuple(self._data.shape), "float64"))
+
+
+def _largest_exact(eng, dtype):
+    name = eng.dtype_name(dtype)
+    digits = {"float16": 11, "float32": 24, "float64": 53, "bool": 0}
+    if name in digits:
+        return 2 ** digits[name]
+    return int(eng.xp.iinfo(dtype).max)
+
+
+def resize_(self, *sizes, memory_format=None):
+    """This tensor reshaped to ``sizes`` in place, its elements in order: cut where there are
+    fewer, zeros after them where there are more (PyTorch leaves those uninitialized)."""
+    if self._requires_grad:
+        raise RuntimeError("cannot resize variables that require grad")
+    from .ops.views import _shape_arg
+
+    shape = tuple(int(s) for s in _shape_arg(sizes))
+    n = 1
+    for s in shape:
+        n *= s
+    flat = F.reshape(self.detach(), (-1,))
+    have = flat.numel()
+    if n <= have:
+        out = F.reshape(flat[:n], shape)
+    else:
+        out = F.reshape(F.cat([flat, _new_factory(0)(flat, n - have)]), shape)
+    self.data = out.clone()
+    return self
 
 
 def bernoulli_(self, p=0.5, *, generator=None):
@@ -581,6 +665,8 @@ def attach(cls: type) -> None:
         "add_": add_, "sub_": sub_, "mul_": mul_, "div_": div_, "pow_": pow_, "zero_": zero_,
         "fill_": fill_, "copy_": copy_, "clamp_": clamp_, "clip_": clamp_,
         "uniform_": uniform_, "normal_": normal_, "bernoulli_": bernoulli_,
+        "exponential_": exponential_, "log_normal_": log_normal_, "cauchy_": cauchy_,
+        "geometric_": geometric_, "random_": random_, "resize_": resize_,
         "neg_": _unary_(F.neg), "exp_": _unary_(F.exp), "log_": _unary_(F.log),
         "sqrt_": _unary_(F.sqrt), "abs_": _unary_(F.abs), "sigmoid_": _unary_(F.sigmoid),
         "tanh_": _unary_(F.tanh), "relu_": _unary_(F.relu),
