@@ -624,3 +624,15 @@ def test_resize_keeps_the_elements_in_order(bk, real):
         assert tuple(grown.shape) == (2, 2) and grown.reshape(-1)[:3].tolist() == [0.0, 1.0, 2.0]
         with pytest.raises(RuntimeError, match="cannot resize variables that require grad"):
             lib.ones(2, requires_grad=True).resize_(3)
+
+
+def test_binary_cross_entropy_takes_the_deprecated_reduction_spellings(bk, real):
+    for lib in (bk, real):
+        F = lib.nn.functional
+        p, t = lib.tensor([0.3, 0.8]), lib.tensor([0.0, 1.0])
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (torch warns that they are deprecated)
+            assert F.binary_cross_entropy(p, t, reduce=False).tolist() == pytest.approx(
+                [-np.log(0.7), -np.log(0.8)], rel=1e-5)
+            assert F.binary_cross_entropy(p, t, size_average=False).item() == pytest.approx(
+                -np.log(0.7) - np.log(0.8), rel=1e-5)

@@ -710,6 +710,7 @@ def nll_loss(input: Any, target: Any, weight: Any = None, size_average: Any = No
 
 
 def binary_cross_entropy(input: Any, target: Any, weight: Any = None,
+                         size_average: Any = None, reduce: Any = None,
                          reduction: str = "mean") -> Any:
     """Binary cross entropy on probabilities: ``-w (y log p + (1 - y) log(1 - p))``.
 
@@ -717,7 +718,9 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None,
     backend with a ``binary_cross_entropy`` op of its own, the loss is that op, with torch's
     gradients; elsewhere it is composed of elementary ops and its gradients are those of the
     formula: they agree with torch's for p in [1e-12, 1 - 1e-12], where torch does not cap them.
+    (``size_average`` and ``reduce`` are the deprecated spellings of ``reduction``.)
     """
+    reduction = _legacy(size_average, reduce, reduction)
     _check_reduction(reduction)
     _same_shape("binary_cross_entropy", input, target)
     fused = _fused(input, "binary_cross_entropy")
