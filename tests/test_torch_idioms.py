@@ -636,3 +636,26 @@ def test_binary_cross_entropy_takes_the_deprecated_reduction_spellings(bk, real)
                 [-np.log(0.7), -np.log(0.8)], rel=1e-5)
             assert F.binary_cross_entropy(p, t, size_average=False).item() == pytest.approx(
                 -np.log(0.7) - np.log(0.8), rel=1e-5)
+
+
+def test_histogram_as_torch(bk, real):
+    def run(lib):
+        t = lib.tensor
+        out = [lib.histogram(t([1.0, 1.0]), bins=2),
+               lib.histogram(t([1.0, 2.0, 1.0, 5.0, -1.0]), bins=2, range=(0.0, 4.0)),
+               lib.histogram(t([1.0, 2.0, 1.0]), bins=t([0.0, 1.0, 2.5, 3.0])),
+               lib.histogram(t([1.0, 2.0, 1.0]), bins=2, weight=t([1.0, 2.0, 3.0]),
+                             density=True),
+               t([1.0, 2.0, 1.0]).histogram(2),
+               lib.histogram(lib.tensor([], dtype=lib.float32), bins=3),
+               lib.histogram(lib.arange(10.0, dtype=lib.float64), bins=3)]
+        return [(r.hist.tolist(), r.bin_edges.tolist(), str(r.hist.dtype)) for r in out]
+
+    for ours, theirs in zip(run(bk), run(real)):
+        assert ours[2] == theirs[2]
+        np.testing.assert_allclose(ours[0], theirs[0], rtol=1e-6)
+        np.testing.assert_allclose(ours[1], theirs[1], rtol=1e-6)
+    with pytest.raises(RuntimeError, match="bins must be > 0"):
+        bk.histogram(bk.tensor([1.0]), bins=0)
+    with pytest.raises(NotImplementedError):
+        bk.histogram(bk.tensor([1, 2]), bins=2)

@@ -48,6 +48,7 @@ METHODS = frozenset({
     "arcsin", "arctan", "argwhere", "asin", "atan", "bincount", "corrcoef", "cosh",
     "count_nonzero", "cov", "deg2rad", "diff", "dist", "divide", "exp2", "fliplr", "flipud",
     "float_power", "floor_divide", "fmax", "fmin", "frac", "greater", "greater_equal", "histc",
+    "histogram",
     "hypot", "inner", "isneginf", "isposinf", "isreal", "kron", "less", "less_equal", "log10",
     "log2", "logaddexp", "logaddexp2", "logical_xor", "logit", "matrix_power", "msort",
     "multinomial", "multiply", "nan_to_num", "nanmean", "nansum", "negative", "not_equal",

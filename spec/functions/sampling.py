@@ -5,9 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
+from .. import return_types
 from ..graph_names import shown_as
 from .derivative import with_derivative
 from .registry import _composed
+
+_Histogram = return_types.histogram
 
 
 @_composed("argwhere", what="indices of non-zero elements, one row each")
@@ -111,6 +114,61 @@ def histc(backend: Any, input: Any, bins: int = 100, min: float = 0, max: float 
     hits = backend.logical_and(position.reshape(-1, 1) == backend.arange(bins).reshape(1, -1),
                                inside.reshape(-1, 1))
     return hits.to(input.dtype).sum(dim=0)
+
+
+@_composed("histogram", what="a histogram and its bin edges")
+def histogram(backend: Any, input: Any, bins: Any = 100, *, range: Any = None,
+              weight: Any = None, density: bool = False) -> Any:
+    """``(hist, bin_edges)`` of ``input``'s elements: ``bins`` equal bins over ``range`` (the
+    data's, widened by 0.5 each way where it is one value) or the given edges (a 1-d tensor).
+    Each bin holds its left edge, the last also its right one; elements outside are left out.
+    ``weight`` (the input's shape) sums weights instead of counting; ``density`` divides by the
+    total and the bin widths.  As torch.histogram (a floating input; not differentiable)."""
+    if not input.is_floating_point():
+        raise NotImplementedError(f"\"histogramdd\" not implemented for "
+                                  f"'{_scalar_type(input.dtype)}' (a floating input is needed)")
+    x = input.detach().reshape(-1)
+    if hasattr(bins, "dim"):
+        edges = bins.detach().to(input.dtype)
+        if edges.dim() != 1 or edges.shape[0] < 2:
+            raise RuntimeError("torch.histogram(): bins must be a 1-d tensor of at least two "
+                               "edges")
+    else:
+        if isinstance(bins, bool) or not isinstance(bins, int) or bins <= 0:
+            raise RuntimeError(f"torch.histogram(): bins must be > 0, but got {bins} for "
+                               f"dimension 0")
+        if range is not None:
+            lo, hi = float(range[0]), float(range[1])
+        elif x.numel():
+            lo, hi = float(x.min()), float(x.max())
+        else:
+            lo, hi = 0.0, 1.0
+        if lo > hi:
+            raise RuntimeError(f"torch.histogram(): min should not exceed max, but got min {lo} "
+                               f"max {hi}")
+        if lo == hi:
+            lo, hi = lo - 0.5, hi + 0.5
+        edges = backend.linspace(lo, hi, bins + 1, dtype=input.dtype)
+    count = edges.shape[0] - 1
+    # each element's bin: the edges at or below it, less one (the last edge closes the last bin)
+    position = (x.reshape(-1, 1) >= edges.reshape(1, -1)).sum(1) - 1
+    position = backend.where(x == edges[-1], backend.full_like(position, count - 1), position)
+    hits = position.reshape(-1, 1) == backend.arange(count).reshape(1, -1)
+    hits = backend.logical_and(hits, backend.logical_and(x >= edges[0], x <= edges[-1])
+                               .reshape(-1, 1)).to(input.dtype)
+    if weight is not None:
+        hits = hits * weight.detach().reshape(-1, 1).to(input.dtype)
+    hist = hits.sum(0)
+    if density:
+        hist = hist / (hist.sum() * (edges[1:] - edges[:-1]))
+    return _Histogram(hist, edges)
+
+
+def _scalar_type(dtype: Any) -> str:
+    names = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
+             "bool": "Bool"}
+    name = str(dtype).rsplit(".", 1)[-1]
+    return names.get(name, name)
 
 
 def _triangle(backend: Any, row: int, col: int, offset: int, lower: bool, dtype: Any) -> Any:
