@@ -15,6 +15,7 @@ from gradspec import layouts, notices
 from . import autograd
 from . import functional as F
 from .grad_mode import STATE
+from .size import Size
 from .tensor import Tensor, _constant, _update
 from .ops.arith import refuse_bool_subtraction, refuses_bool
 from .ops.cast import contiguous, data_ptr, is_contiguous, storage_offset, stride
@@ -411,10 +412,10 @@ def _new(self, *args, device=None):
                                 f"convert it with .to({self.dtype})")
             out = arg.detach()  # (its data, shared, as PyTorch's; requires_grad kept too)
             return out.requires_grad_() if arg.requires_grad else out
-        if isinstance(arg, (list, tuple)) and type(arg).__name__ != "Size":
-            return _new_tensor(self, arg)
-        if type(arg).__name__ == "Size":
+        if isinstance(arg, Size):
             args = tuple(arg)
+        elif isinstance(arg, (list, tuple)):
+            return _new_tensor(self, arg)
     if not all(isinstance(a, int) and not isinstance(a, bool) for a in args):
         raise TypeError(f"new(): expected sizes (ints), a sequence of data or a tensor, got "
                         f"{', '.join(type(a).__name__ for a in args)}")
