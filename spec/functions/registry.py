@@ -18,15 +18,31 @@ FUNCTIONS: dict[str, tuple[Callable[..., Any], str]] = {}
 
 def _composed(*names: str, what: str,
               shown: str | None = None) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Register a composed function under ``names``; with ``shown``, its result's node is
-    shown as PyTorch's one node of that name (`_shown`)."""
+    """Register a composed function under ``names`` (taking ``axis=`` for ``dim=``); with
+    ``shown``, its result's node is shown as PyTorch's one node of that name (`_shown`)."""
     def deco(fn: Callable[..., Any]) -> Callable[..., Any]:
-        target = fn if shown is None else _shown(fn, shown)
+        target = _axis_as_dim(fn if shown is None else _shown(fn, shown))
         for name in names:
             FUNCTIONS[name] = (target, what if name == names[0] else f"{what} ({names[0]})")
         return target
 
     return deco
+
+
+def _axis_as_dim(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` taking numpy's ``axis=`` for its ``dim=``, as PyTorch's functions do (``fn``
+    itself where it has no ``dim``, or an ``axis`` of its own)."""
+    parameters = inspect.signature(fn).parameters
+    if "dim" not in parameters or "axis" in parameters:
+        return fn
+
+    @functools.wraps(fn)
+    def call(backend: Any, *args: Any, **kwargs: Any) -> Any:
+        if "axis" in kwargs:
+            kwargs["dim"] = kwargs.pop("axis")
+        return fn(backend, *args, **kwargs)
+
+    return call
 
 
 def _shown(fn: Callable[..., Any], name: str) -> Callable[..., Any]:
@@ -107,14 +123,8 @@ def _inplace(backend: Any, name: str, fn: Callable[..., Any]) -> Callable[..., A
 def _method(backend: Any, name: str) -> Callable[..., Any]:
     fn = FUNCTIONS[name][0]
 
-    if _takes_dim(fn):
-        def method(self: Any, *args: Any, **kwargs: Any) -> Any:
-            if "axis" in kwargs:  # numpy's spelling of dim, which PyTorch accepts too
-                kwargs["dim"] = kwargs.pop("axis")
-            return fn(backend, self, *args, **kwargs)
-    else:
-        def method(self: Any, *args: Any, **kwargs: Any) -> Any:
-            return fn(backend, self, *args, **kwargs)
+    def method(self: Any, *args: Any, **kwargs: Any) -> Any:
+        return fn(backend, self, *args, **kwargs)
 
     method.__name__ = method.__qualname__ = name
     method.__doc__ = fn.__doc__
@@ -125,27 +135,13 @@ def bound(backend: Any, name: str) -> Callable[..., Any]:
     """``torch.NAME`` of ``backend``: the composed function ``name`` with the backend filled in."""
     fn = FUNCTIONS[name][0]
 
-    if _takes_dim(fn):
-        @functools.wraps(fn)
-        def call(*args: Any, **kwargs: Any) -> Any:
-            if "axis" in kwargs:  # numpy's spelling of dim, which PyTorch accepts too
-                kwargs["dim"] = kwargs.pop("axis")
-            return fn(backend, *args, **kwargs)
-    else:
-        @functools.wraps(fn)
-        def call(*args: Any, **kwargs: Any) -> Any:
-            return fn(backend, *args, **kwargs)
+    @functools.wraps(fn)
+    def call(*args: Any, **kwargs: Any) -> Any:
+        return fn(backend, *args, **kwargs)
 
     call.__name__, call.__qualname__ = name.rsplit(".", 1)[-1], name
     call.__signature__ = _public_signature(fn)  # type: ignore[attr-defined]
     return call
-
-
-def _takes_dim(fn: Callable[..., Any]) -> bool:
-    """Whether ``fn`` has a ``dim`` parameter and no ``axis`` of its own (PyTorch takes
-    ``axis=`` for ``dim=`` wherever a function has one)."""
-    parameters = inspect.signature(fn).parameters
-    return "dim" in parameters and "axis" not in parameters
 
 
 @functools.lru_cache(maxsize=None)
