@@ -720,7 +720,8 @@ def binary_cross_entropy(input: Any, target: Any, weight: Any = None,
     formula: they agree with torch's for p in [1e-12, 1 - 1e-12], where torch does not cap them.
     (``size_average`` and ``reduce`` are the deprecated spellings of ``reduction``.)
     """
-    reduction = _legacy(size_average, reduce, reduction)
+    if size_average is not None or reduce is not None:  # (a training step pays no call)
+        reduction = _legacy(size_average, reduce, reduction)
     _check_reduction(reduction)
     _same_shape("binary_cross_entropy", input, target)
     fused = _fused(input, "binary_cross_entropy")
