@@ -118,6 +118,10 @@ NAMES = {
     "mode": (lambda B: B.mode(_m(B), 1)[0], "ModeBackward0"),
     "aminmax max": (lambda B: B.aminmax(_x(B)).max, "AminmaxBackward0"),
     "chain_matmul of one": (lambda B: B.chain_matmul(_m(B)), "CloneBackward0"),
+    "cummax": (lambda B: _m(B).cummax(1).values, "CummaxBackward0"),
+    "cummin of 0-d": (lambda B: B.tensor(2.0, requires_grad=True).cummin(0).values,
+                      "CumminBackward0"),
+    "logcumsumexp": (lambda B: _m(B).logcumsumexp(1), "LogcumsumexpBackward0"),
 }
 
 

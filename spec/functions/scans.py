@@ -35,9 +35,10 @@ def _shifted(backend: Any, t: Any, dim: int, by: int, fill: Any) -> Any:
 
 def _running_extreme(backend: Any, name: str, input: Any, dim: int) -> Any:
     d = _dim(dim, input.dim(), name)
+    shown = "CummaxBackward0" if name == "cummax" else "CumminBackward0"  # PyTorch's node
     if input.dim() == 0:
-        return (Cummax if name == "cummax" else Cummin)(input.clone(), backend.zeros(
-            (), dtype=backend.int64))
+        return (Cummax if name == "cummax" else Cummin)(
+            shown_as(input.clone(), shown, input), backend.zeros((), dtype=backend.int64))
     n = input.shape[d]
     x = input.detach()
     index_shape = [1] * x.dim()
@@ -66,7 +67,7 @@ def _running_extreme(backend: Any, name: str, input: Any, dim: int) -> Any:
         best = backend.where(wins, earlier, best)
         where = backend.where(wins, earlier_at, where)
         step *= 2
-    values = input.gather(d, where)
+    values = shown_as(input.gather(d, where), shown, input)
     return (Cummax if larger else Cummin)(values, where)
 
 
@@ -84,7 +85,8 @@ def cummin(backend: Any, input: Any, dim: int) -> Any:
     return _running_extreme(backend, "cummin", input, dim)
 
 
-@_composed("logcumsumexp", what="running log of the sum of exponentials along a dim")
+@_composed("logcumsumexp", what="running log of the sum of exponentials along a dim",
+           shown="LogcumsumexpBackward0")
 def logcumsumexp(backend: Any, input: Any, dim: int) -> Any:
     """``log(cumsum(exp(input), dim))`` computed without overflow or underflow (a doubling
     scan of logaddexp), as torch.logcumsumexp."""
