@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from .. import return_types
+from ..errors import SCALAR_TYPE_NAMES
 from ..graph_names import shown_as
 from .derivative import with_derivative
 from .registry import _composed
@@ -125,8 +126,10 @@ def histogram(backend: Any, input: Any, bins: Any = 100, *, range: Any = None,
     ``weight`` (the input's shape) sums weights instead of counting; ``density`` divides by the
     total and the bin widths.  As torch.histogram (a floating input; not differentiable)."""
     if not input.is_floating_point():
+        name = str(input.dtype).rsplit(".", 1)[-1]
         raise NotImplementedError(f"\"histogramdd\" not implemented for "
-                                  f"'{_scalar_type(input.dtype)}' (a floating input is needed)")
+                                  f"'{SCALAR_TYPE_NAMES.get(name, name)}' (a floating input is "
+                                  "needed)")
     x = input.detach().reshape(-1)
     if hasattr(bins, "dim"):
         edges = bins.detach().to(input.dtype)
@@ -162,13 +165,6 @@ def histogram(backend: Any, input: Any, bins: Any = 100, *, range: Any = None,
     if density:
         hist = hist / (hist.sum() * (edges[1:] - edges[:-1]))
     return _Histogram(hist, edges)
-
-
-def _scalar_type(dtype: Any) -> str:
-    names = {"int64": "Long", "int32": "Int", "int16": "Short", "int8": "Char", "uint8": "Byte",
-             "bool": "Bool"}
-    name = str(dtype).rsplit(".", 1)[-1]
-    return names.get(name, name)
 
 
 def _triangle(backend: Any, row: int, col: int, offset: int, lower: bool, dtype: Any) -> Any:
