@@ -49,10 +49,9 @@ class Sequential(Module):
 
     def __add__(self, other: "Sequential") -> "Sequential":
         """A new Sequential of this one's modules, then ``other``'s (the same module objects)."""
-        if not isinstance(other, Sequential):
-            raise ValueError("add operator supports only objects of Sequential class, but "
-                             f"{type(other)} is given.")
-        return Sequential(*self, *other)
+        joined = Sequential(*self)
+        joined += other
+        return joined
 
     def __iadd__(self, other: "Sequential") -> "Sequential":
         """Append ``other``'s modules to this one."""
