@@ -3,8 +3,8 @@
 Random numbers: numpy's PCG64 generator (``numpy.random.default_rng``), seeded by
 ``manual_seed`` (default seed 0).  ``from_numpy`` shares memory with the numpy array, as in
 PyTorch.  Native fast paths: ``numpy.add.at`` for scatter-adds and numpy's own advanced
-indexing for indexed assignment, and `._tuned_numpy`'s direct calls for the functions small
-models call most.
+indexing for indexed assignment, and `.engine.tuned_numpy`'s direct calls for the functions
+small models call most.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ def build() -> Any:
     import numpy as np
 
     from ._hosts import NumpyRNG, keep_bits, numpy_quiet, version
-    from ._tuned_numpy import namespace
+    from .engine.tuned_numpy import namespace
     from .engine import EngineBackend, Host
 
     def index_put(target: Any, key: Any, values: Any) -> None:

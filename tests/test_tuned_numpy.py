@@ -8,7 +8,7 @@ import pytest
 
 compat = pytest.importorskip("array_api_compat.numpy")
 
-from gradspec.backends._tuned_numpy import namespace  # noqa: E402
+from gradspec.backends.engine.tuned_numpy import namespace  # noqa: E402
 
 NS = namespace()
 ARRAYS = {

