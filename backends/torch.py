@@ -99,6 +99,7 @@ class TorchBackend:
         for op in CATALOGUE:  # every op of the catalogue, from where torch keeps it
             _expose(self, op.name, _resolve(torch, op.torch))
         _expose(self, "linalg.LinAlgError", torch.linalg.LinAlgError)
+        self._foreach_add_ = torch._foreach_add_  # an optimizer's update of a list at once
         if device != "cpu":
             dev = torch.device(device)
             for attr in _FACTORIES:

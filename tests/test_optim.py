@@ -363,13 +363,92 @@ def test_sub_scaled_uses_alpha_only_where_add_declares_it(bk):
     assert not _takes_alpha(dict)  # no add_ at all
 
 
+@pytest.mark.parametrize("foreach", [True, False], ids=["foreach", "one-by-one"])
 @pytest.mark.parametrize("dtype", ["float32", "float64"])
-def test_sgd_step_is_bitwise_p_minus_lr_times_grad(bk, dtype):
+def test_sgd_step_is_bitwise_p_minus_lr_times_grad(bk, dtype, foreach, monkeypatch):
+    from gradspec.optim import _functional
+
     rng = np.random.default_rng(11)
     w = rng.standard_normal((5, 3)).astype(dtype)
     g = rng.standard_normal((5, 3)).astype(dtype)
     p = bk.tensor(w, requires_grad=True)
     p.grad = bk.tensor(g)
+    if not foreach:  # a backend without _foreach_add_: the loop of add_(grad, alpha=-lr)
+        monkeypatch.setitem(_functional._FOREACH, type(p), None)
     optim.SGD([p], lr=0.037).step()
-    np.testing.assert_array_equal(np.asarray(p.detach().tolist(), dtype=dtype),
-                                  w - g * np.asarray(0.037, dtype=dtype))
+    expected = w - g * np.asarray(0.037, dtype=dtype)
+    if bk.name == "torch" and foreach:
+        # torch's own _foreach_add_ computes p + alpha * g in one kernel (it may round once
+        # where the formula rounds twice): the result is torch.optim.SGD's, bit for bit
+        torch = pytest.importorskip("torch")
+        q = torch.tensor(w, requires_grad=True)
+        q.grad = torch.tensor(g)
+        torch.optim.SGD([q], lr=0.037).step()
+        expected = q.detach().numpy()
+    np.testing.assert_array_equal(np.asarray(p.detach().tolist(), dtype=dtype), expected)
+
+
+def test_plain_sgd_updates_a_group_in_one_foreach_call(bk, monkeypatch):
+    from gradspec.optim import _functional
+
+    calls = []
+    own = bk._foreach_add_
+
+    def spy(tensors, others, *, alpha):
+        calls.append((list(tensors), list(others), alpha))
+        return own(tensors, others, alpha=alpha)
+
+    a, b, c = (bk.tensor([1.0, 2.0], requires_grad=True) for _ in range(3))
+    monkeypatch.setitem(_functional._FOREACH, type(a), spy)
+    opt = optim.SGD([a, b, c], lr=0.5)
+    (a.sum() + 2 * c.sum()).backward()  # b gets no gradient: it is left out, as in torch
+    opt.step()
+    [(tensors, grads, alpha)] = calls
+    assert tensors == [a, c] and grads == [a.grad, c.grad] and alpha == -0.5
+    assert a.tolist() == [0.5, 1.5] and b.tolist() == [1.0, 2.0] and c.tolist() == [0.0, 1.0]
+
+
+def test_foreach_add_follows_torch(bk, T):
+    rng = np.random.default_rng(3)
+    arrays = [rng.standard_normal(s).astype(np.float32) for s in ((4, 3), (5,), ())]
+    steps = [rng.standard_normal(a.shape).astype(np.float32) for a in arrays]
+
+    def run(lib):
+        ts = [lib.tensor(a.copy(), requires_grad=True) for a in arrays]
+        gs = [lib.tensor(s) for s in steps]
+        with lib.no_grad():
+            back = lib._foreach_add_(ts, gs, alpha=-0.037)
+            lib._foreach_add_(ts, 0.25)
+            lib._foreach_add_(ts, [1.0, 2.0, 3.0])
+        assert list(back) == ts
+        out = [np.asarray(t.detach().tolist(), dtype=np.float32) for t in ts]
+        return out, [t._version for t in ts]
+
+    ours, versions = run(bk)
+    theirs, torch_versions = run(T)
+    for x, y in zip(ours, theirs):
+        np.testing.assert_array_equal(x, y)  # the same products and sums, bit for bit
+    assert versions == torch_versions == [3, 3, 3]
+
+
+@pytest.mark.parametrize("case", ["lengths", "leaf", "shapes"])
+def test_foreach_add_refuses_as_torch(bk, T, case):
+    def attempt(lib):
+        ts = [lib.ones(2, requires_grad=True), lib.ones(3, requires_grad=True)]
+        gs = [lib.ones(2), lib.ones(3)]
+        if case == "lengths":
+            with lib.no_grad():
+                lib._foreach_add_(ts, gs[:1])
+        elif case == "leaf":  # in grad mode, on leaves that require grad
+            lib._foreach_add_(ts, gs, alpha=-0.1)
+        else:
+            with lib.no_grad():
+                lib._foreach_add_(ts, gs[::-1])
+        return ts
+
+    with pytest.raises(RuntimeError) as theirs:
+        attempt(T)
+    with pytest.raises(RuntimeError) as ours:
+        attempt(bk)
+    first_line = str(theirs.value).split("\n")[0]
+    assert str(ours.value).startswith(first_line[:40])

@@ -19,7 +19,7 @@ from gradspec.nn.parameter import Variable
 from gradspec.ops import CATALOGUE
 from gradspec.protocol import CAPABILITIES
 
-from . import autograd, dtypes, formatting, function, functional, grad_mode, outparams
+from . import autograd, dtypes, formatting, function, functional, grad_mode, methods, outparams
 from . import node as node_module
 from .engine import Engine, Host
 from .factories import Factories
@@ -74,6 +74,7 @@ class EngineBackend:
         for fname in outparams.NAMES:
             if fname in vars(self):
                 setattr(self, fname, outparams.with_out(vars(self)[fname], fname))
+        self._foreach_add_ = methods.foreach_add_
         self.no_grad = grad_mode.no_grad
         self.enable_grad = grad_mode.enable_grad
         self.set_grad_enabled = grad_mode.set_grad_enabled

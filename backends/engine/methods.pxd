@@ -2,3 +2,4 @@
 # in-place methods call tensor._update (and _constant), C calls.
 
 from gradspec.backends.engine.tensor cimport _constant, _update
+from gradspec.backends.engine.tensor cimport Tensor, VersionCounter

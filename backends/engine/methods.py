@@ -16,7 +16,12 @@ from . import autograd
 from . import functional as F
 from .grad_mode import STATE
 from .size import Size
-from .tensor import Tensor, _constant, _update
+from .tensor import Tensor, VersionCounter, _constant, _update
+
+try:
+    import cython
+except ImportError:  # running as Python without Cython installed: the decorators do nothing
+    from . import _cython as cython
 from .ops.arith import refuse_bool_subtraction, refuses_bool
 from .ops.cast import contiguous, data_ptr, is_contiguous, storage_offset, stride
 from .ops.views import reverse_dims, squeeze_, t_, transpose_, unsqueeze_
@@ -119,6 +124,55 @@ def _update_scaled(self, other, alpha) -> bool:
     if T._eng._kinds.get(d.dtype) != "f":
         return False
     return _update(self, "__iadd__", o * _constant(T._eng, T._xp, alpha, d.dtype))
+
+
+def foreach_add_(tensors: Any, others: Any, *, alpha: Any = 1) -> Any:
+    """``torch._foreach_add_``: ``tensors[i].add_(others[i], alpha=alpha)`` for each ``i``
+    (``others`` a list of tensors or numbers, or one number for all), in place; returns
+    ``tensors``.  An optimizer's update of every parameter in one call: in its case (no
+    recording, float tensors and gradients of one dtype and shape each) the checks run once for
+    the list and each update is one product and one in-place sum on the arrays."""
+    tensors = list(tensors)
+    if isinstance(others, (list, tuple)):
+        if len(others) != len(tensors):
+            raise RuntimeError(f"Tensor lists must have the same number of tensors, got "
+                               f"{len(tensors)} and {len(others)}")
+        if not _add_scaled_all(tensors, others, alpha):
+            for t, o in zip(tensors, others):
+                t.add_(o, alpha=alpha)
+    else:
+        for t in tensors:
+            t.add_(others, alpha=alpha)
+    return tensors
+
+
+@cython.locals(i=cython.Py_ssize_t, n=cython.Py_ssize_t, t=Tensor, o=Tensor)
+def _add_scaled_all(tensors: list, others: Any, alpha: Any) -> bool:
+    """`foreach_add_` in the optimizer's case (`_update_scaled`'s, for every pair), checked
+    for the whole list before anything is written; False, having done nothing, otherwise."""
+    if type(alpha) is not float or STATE.enabled:
+        return False
+    n = len(tensors)
+    for i in range(n):
+        x, y = tensors[i], others[i]
+        if not isinstance(x, Tensor) or type(y) is not type(x):
+            return False
+        t, o = x, y
+        d, g = t._data, o._data
+        if t._x is not None or g.dtype != d.dtype or g.shape != d.shape:
+            return False
+        if type(t)._eng._kinds.get(d.dtype) != "f" or not hasattr(d, "__setitem__"):
+            return False
+    for i in range(n):
+        t, o = tensors[i], others[i]
+        d = t._data
+        T = type(t)
+        d += o._data * _constant(T._eng, T._xp, alpha, d.dtype)
+        vc = t._vc
+        if vc is None:
+            vc = t._vc = VersionCounter()
+        vc.value += 1
+    return True
 
 
 def _T(self):

@@ -110,3 +110,19 @@ def check_unsupported(group: Mapping[str, Any]) -> None:
             "differentiable=True is not supported: gradspec's optimizers update parameters in "
             "place under no_grad; leave it False"
         )
+
+
+_FOREACH: dict[type, Any] = {}  # tensor type -> its backend's _foreach_add_, or None
+
+
+def foreach_add(t: Any) -> Any:
+    """The ``_foreach_add_`` of ``t``'s backend (torch's list-at-once in-place add), or None
+    where the backend has none (found by feature, remembered per tensor type)."""
+    kind = type(t)
+    try:
+        return _FOREACH[kind]
+    except KeyError:
+        from ..plugins import backend_of
+
+        found = _FOREACH[kind] = getattr(backend_of(t), "_foreach_add_", None)
+        return found

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any, Iterable, Mapping
 
-from ._functional import check_unsupported, sub_scaled_
+from ._functional import check_unsupported, foreach_add, sub_scaled_
 from .optimizer import Optimizer, non_negative
 
 __all__ = ["SGD"]
@@ -44,7 +44,9 @@ class SGD(Optimizer):
         """A group without momentum, weight decay or ``maximize`` (plain SGD, the common case)
         is ``p -= lr * grad`` for each parameter: no state is made for it (torch keeps none
         either) and the step costs no per-parameter call of `_update` (unless a subclass
-        overrides `_update`: then it is called for every parameter, as before)."""
+        overrides `_update`: then it is called for every parameter, as before).  Where the
+        backend has torch's ``_foreach_add_``, the whole group is one call of it (as torch's
+        ``foreach`` SGD), the same update in the same order of operations."""
         params = group["params"]
         if (group["momentum"] or group["weight_decay"] or group["maximize"]
                 or type(self)._update is not SGD._update):
@@ -55,6 +57,17 @@ class SGD(Optimizer):
                     self._update(p, grad, state[p], group)
             return
         lr = group["lr"]
+        if params:
+            update = foreach_add(params[0])
+            if update is not None:
+                with_grads, grads = [], []
+                for p in params:
+                    grad = p.grad
+                    if grad is not None:
+                        with_grads.append(p)
+                        grads.append(grad)
+                update(with_grads, grads, alpha=-lr)
+                return
         for p in params:
             grad = p.grad
             if grad is not None:
