@@ -658,3 +658,42 @@ def test_histogram_as_torch(bk, real):
         bk.histogram(bk.tensor([1.0]), bins=0)
     with pytest.raises(NotImplementedError, match="not implemented for 'Long'"):
         bk.histogram(bk.tensor([1, 2]), bins=2)
+
+
+BYTE_MASKS = ["x[:, m]", "x[m2]", "x[m0]", "x[torch.tensor([1, 0], dtype=torch.uint8)]"]
+
+
+@pytest.mark.parametrize("expr", BYTE_MASKS)
+def test_a_uint8_index_is_a_mask_as_in_torch(bk, real, expr):
+    """A byte tensor selects where it is nonzero (PyTorch's comparisons returned uint8 before
+    1.2), with torch's deprecation notice; it is not a list of positions."""
+    results = []
+    for torch in (bk, real):
+        x = torch.arange(6.0).reshape(2, 3)
+        m = torch.tensor([1, 0, 1], dtype=torch.uint8)
+        m2 = torch.tensor([[1, 0, 1], [0, 0, 2]], dtype=torch.uint8)
+        m0 = torch.tensor(1, dtype=torch.uint8)
+        with warnings.catch_warnings(record=True) as seen:
+            warnings.simplefilter("always")
+            out = eval(expr)
+        said = [str(w.message) for w in seen if "uint8" in str(w.message)]
+        results.append((out, bool(said)))
+    (ours, ours_warned), (theirs, torch_warned) = results
+    _same(ours, theirs)
+    assert ours_warned == torch_warned
+
+
+def test_a_uint8_mask_writes_and_passes_gradients_as_in_torch(bk, real):
+    results = []
+    for torch in (bk, real):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            m = torch.tensor([1, 0, 1], dtype=torch.uint8)
+            y = torch.arange(6.0).reshape(2, 3)
+            y[:, m] = torch.tensor([[7.0, 7.5], [8.0, 8.5]])
+            w = torch.arange(6.0).reshape(2, 3).requires_grad_()
+            (w[:, m] * torch.tensor([[1.0, 2.0], [3.0, 4.0]])).sum().backward()
+        results.append((y, w.grad))
+    (y, g), (ty, tg) = results
+    _same(y, ty)
+    _same(g, tg)

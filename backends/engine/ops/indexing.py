@@ -13,6 +13,8 @@ from __future__ import annotations
 import operator
 from typing import Any
 
+from gradspec import notices
+
 
 class Index:
     """A normalised key for an array of shape ``shape``: ``basic``, a full basic key, or for
@@ -63,7 +65,7 @@ def _component(k: Any, eng: Any) -> Any:
     if isinstance(k, bool):
         return eng.asarray(k)
     if isinstance(k, Tensor):
-        if k.ndim == 0 and eng.is_integer(k._data.dtype):
+        if k.ndim == 0 and eng.is_integer(k._data.dtype) and not _is_byte(eng, k._data):
             return int(k.item())
         data = k._data
     elif isinstance(k, (list, tuple)) or hasattr(k, "__array__") or hasattr(k, "__array_namespace__"):
@@ -80,7 +82,19 @@ def _component(k: Any, eng: Any) -> Any:
         raise IndexError(
             f"tensors used as indices must be long, int, byte or bool tensors, got "
             f"{eng.dtype_name(data.dtype)}")
+    if _is_byte(eng, data):
+        # a uint8 index is a mask, as the comparisons of PyTorch before 1.2 returned them
+        # (a 0-d one, without the notice, as there)
+        if data.ndim:
+            notices.warn("indexing with dtype torch.uint8 is now deprecated, please use a "
+                         "dtype torch.bool instead.")
+        return data != 0
     return data
+
+
+def _is_byte(eng: Any, data: Any) -> bool:
+    """Whether an index array is of dtype uint8 (a byte mask, in PyTorch's indexing)."""
+    return eng.dtype_name(data.dtype) == "uint8"
 
 
 def normalize(key: Any, shape: tuple[int, ...], eng: Any) -> Index:
