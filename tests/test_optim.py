@@ -452,3 +452,10 @@ def test_foreach_add_refuses_as_torch(bk, T, case):
         attempt(bk)
     first_line = str(theirs.value).split("\n")[0]
     assert str(ours.value).startswith(first_line[:40])
+
+
+def test_plain_sgd_steps_over_a_group_without_gradients(bk):
+    # nothing to update (torch's own _foreach_add_ refuses an empty list)
+    p = bk.tensor([1.0, 2.0], requires_grad=True)
+    optim.SGD([p], lr=0.5).step()
+    assert p.tolist() == [1.0, 2.0] and p.grad is None

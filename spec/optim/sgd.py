@@ -66,7 +66,8 @@ class SGD(Optimizer):
                     if grad is not None:
                         with_grads.append(p)
                         grads.append(grad)
-                update(with_grads, grads, alpha=-lr)
+                if with_grads:  # (torch's refuses an empty list)
+                    update(with_grads, grads, alpha=-lr)
                 return
         for p in params:
             grad = p.grad
