@@ -697,3 +697,27 @@ def test_a_uint8_mask_writes_and_passes_gradients_as_in_torch(bk, real):
     (y, g), (ty, tg) = results
     _same(y, ty)
     _same(g, tg)
+
+
+ASSIGNMENTS = ["f[torch.tensor([0, 1])] = 5.0", "f[torch.tensor([0, 1])] = torch.ones(3)",
+               "f[f > 2] = 0.0", "f[:, torch.tensor([0, 2])] = 1.0", "f[[0]] = 1.0",
+               "f[:, [True, False, True]] = 1.0", "f[0, torch.tensor([0, 2])] = 1.0",
+               "f[:, 1] = 1.0", "f[0] = 1.0", "f[torch.tensor(0)] = 1.0", "f[...] = 1.0",
+               "f[:] = torch.ones(3)", "f[None] = 2.0"]
+
+
+@pytest.mark.parametrize("code", ASSIGNMENTS)
+def test_an_indexed_assignment_shows_torchs_node(bk, real, code):
+    """``t[key] = v`` shows the op PyTorch runs for it: index_put_ (IndexPutBackward0) for
+    tensor, list and mask keys, fill_ or copy_ for a key that takes everything, CopySlices
+    where it writes through a view first; the gradient is the same either way."""
+    results = []
+    for torch in (bk, real):
+        e = torch.arange(6.0).reshape(2, 3).requires_grad_()
+        f = e.clone()
+        exec(code, {"torch": torch, "f": f})
+        node = f.grad_fn
+        nxt = [n.name() if n is not None else None for n, _ in node.next_functions]
+        f.sum().backward()
+        results.append((node.name(), nxt, e.grad.tolist()))
+    assert results[0] == results[1]

@@ -14,7 +14,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..apply import _edge, apply, unary
-from ..node import Node, register, shown
+from ..node import Node, register, rename, shown
 from ..tensor import Tensor
 from . import indexing
 
@@ -530,11 +530,35 @@ def _selects_all(key: Any) -> bool:
     return all(k is Ellipsis or (type(k) is slice and k == slice(None)) for k in keys)
 
 
+def _assignment_name(eng: Any, key: Any, value: Any) -> str | None:
+    """PyTorch's node for ``t[key] = value`` written into ``t`` itself, where it is not
+    CopySlices: ``index_put_``'s for tensor, list or mask indices whose other parts take whole
+    dimensions (``t[m] = v``, ``t[:, i] = v``), ``fill_``'s or ``copy_``'s for a key that takes
+    everything (``t[:] = 0``); None where PyTorch first takes a view (an integer, a partial slice
+    or None in the key), whose write shows as CopySlices."""
+    keys = key if isinstance(key, tuple) else (key,)
+    advanced = False
+    for k in keys:
+        if k is Ellipsis or (type(k) is slice and k == slice(None)):
+            continue
+        if k is None or isinstance(k, (int, slice)) and not isinstance(k, bool):
+            return None
+        if (isinstance(k, Tensor) and k.ndim == 0 and eng.is_integer(k._data.dtype)
+                and eng.dtype_name(k._data.dtype) != "uint8"):
+            return None  # a 0-d integer tensor indexes as an integer
+        advanced = True
+    if advanced:
+        return "IndexPutBackward0"
+    return "torch::autograd::CopyBackwards" if isinstance(value, Tensor) else "FillBackward3"
+
+
 def setitem(t: Any, key: Any, value: Any) -> None:
-    """``t[key] = value``: in place; recorded as CopySlices when autograd is involved."""
+    """``t[key] = value``: in place; recorded as CopySlices when autograd is involved (shown as
+    PyTorch shows the op it runs: `_assignment_name`)."""
     from ..grad_mode import STATE
 
     eng = type(t)._eng
+    given = value
     index = indexing.normalize(key, tuple(t.shape), eng)
     # t[0] = v writes through a view (t[:] = v and t[...] = v, as in PyTorch, into t itself)
     t._guard_inplace(through_view=index.basic is not None and not _selects_all(key))
@@ -558,6 +582,9 @@ def setitem(t: Any, key: Any, value: Any) -> None:
     if tracked:
         if base is None:
             rebase(t, (), index, value)
+            name = _assignment_name(eng, key, given)
+            if name is not None:
+                rename(t._grad_fn, name)
         else:
             rebase(base, x.steps, index, value)
 
