@@ -721,3 +721,29 @@ def test_an_indexed_assignment_shows_torchs_node(bk, real, code):
         f.sum().backward()
         results.append((node.name(), nxt, e.grad.tolist()))
     assert results[0] == results[1]
+
+
+COMPOSED_NODES = [
+    "F.multi_margin_loss(v, torch.tensor([0, 1]))",
+    "F.multi_margin_loss(v, torch.tensor([0, 1]), reduction='none')",
+    "F.threshold(v, 0.5, -1.0)",
+    "F.instance_norm(v.reshape(1, 2, 3))",
+    "F.affine_grid(v.reshape(1, 2, 3), (1, 1, 2, 2), align_corners=False)",
+    "F.rrelu(v)",
+    "torch.nn.utils.parametrizations.weight_norm(torch.nn.Linear(3, 2)).weight",
+    "torch.nn.utils.weight_norm(torch.nn.Linear(3, 2)).weight",
+]
+
+
+@pytest.mark.parametrize("expr", COMPOSED_NODES)
+def test_composed_layers_show_torchs_node(bk, real, expr):
+    """Functions gradspec composes from other ops show the node PyTorch's kernel records (a
+    printed tensor reads grad_fn=<ThresholdBackward0>, not the where it ends in)."""
+    names = []
+    for torch in (bk, real):
+        v = torch.tensor([[2.0, 1.0, 0.1], [0.5, -1.0, 0.3]], requires_grad=True)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # (torch.nn.utils.weight_norm is deprecated)
+            out = eval(expr, {"torch": torch, "F": torch.nn.functional, "v": v})
+        names.append(out.grad_fn.name())
+    assert names[0] == names[1]

@@ -97,7 +97,7 @@ def threshold(input: Any, threshold: float, value: float, inplace: bool = False)
     B = backend_of(input)
     x = _source(input, inplace)
     out = B.where(x > threshold, x, B.full_like(x, value))
-    return _result(input, out, inplace)
+    return shown_as(_result(input, out, inplace), "ThresholdBackward0", input)
 
 
 def rrelu(input: Any, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: bool = False,
@@ -108,13 +108,14 @@ def rrelu(input: Any, lower: float = 1.0 / 8, upper: float = 1.0 / 3, training: 
     if not training or upper - lower <= 1e-6:
         from .functional import leaky_relu
 
-        return leaky_relu(input, (lower + upper) / 2, inplace)
+        return shown_as(leaky_relu(input, (lower + upper) / 2, inplace),
+                        "RreluWithNoiseBackward0", input)
     B = backend_of(input)
     x = _source(input, inplace)
     with B.no_grad():
         slopes = B.rand_like(x) * (upper - lower) + lower
         noise = B.where(x > 0, B.ones_like(x), slopes)
-    return _result(input, x * noise, inplace)
+    return shown_as(_result(input, x * noise, inplace), "RreluWithNoiseBackward0", input)
 
 
 def softmin(input: Any, dim: Any = None, _stacklevel: int = 3, dtype: Any = None) -> Any:

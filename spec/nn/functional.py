@@ -988,7 +988,8 @@ def multi_margin_loss(input: Any, target: Any, p: int = 1, margin: float = 1.0,
     losses = hinge.scatter(1, picks, 0.0).sum(1) / scores.shape[1]  # (the target's own: none)
     if input.dim() == 1 and target.dim() == 0:  # (a 1-element target keeps its dim)
         losses = losses.squeeze(0)
-    return _reduced(losses, size_average, reduce, reduction)
+    return shown_as(_reduced(losses, size_average, reduce, reduction),
+                    "MultiMarginLossBackward0", input)
 
 
 def multilabel_soft_margin_loss(input: Any, target: Any, weight: Any = None,
@@ -1024,7 +1025,8 @@ def instance_norm(input: Any, running_mean: Any = None, running_var: Any = None,
             if running_var is not None:
                 var = input.var(dims, correction=1).mean(0)
                 running_var.mul_(1 - momentum).add_(var * momentum)
-    return group_norm(input, input.shape[1], weight, bias, eps)
+    # (PyTorch's runs a batch norm over a reshaped view and shapes the result back)
+    return shown_as(group_norm(input, input.shape[1], weight, bias, eps), "ViewBackward0", input)
 
 
 def local_response_norm(input: Any, size: int, alpha: float = 1e-4, beta: float = 0.75,

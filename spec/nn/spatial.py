@@ -304,7 +304,7 @@ def affine_grid(theta: Any, size: Any, align_corners: Any = None) -> Any:
     axes.append(B.ones(spatial, dtype=theta.dtype, **_device(theta)))
     base = B.stack(axes, -1).reshape(1, math.prod(spatial), d + 1)
     grid = base.matmul(theta.transpose(1, 2))  # (N, points, d)
-    return grid.reshape(size[0], *spatial, d)
+    return shown_as(grid.reshape(size[0], *spatial, d), "AffineGridGeneratorBackward0", theta)
 
 
 # ---------------------------------------------------------------------- bicubic resizing

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ...graph_names import shown_as
 from ...plugins import backend_of
 from ..modules.module import Module
 from .parametrize import register_parametrization
@@ -24,7 +25,8 @@ class _WeightNorm(Module):
 
     def forward(self, weight_g: Any, weight_v: Any) -> Any:
         """The weight from its magnitude and direction."""
-        return weight_v * (weight_g / _norm_except_dim(weight_v, self.dim))
+        return shown_as(weight_v * (weight_g / _norm_except_dim(weight_v, self.dim)),
+                        "WeightNormInterfaceBackward0", weight_g, weight_v)
 
     def right_inverse(self, weight: Any) -> tuple[Any, Any]:
         """A weight as (magnitude, direction)."""

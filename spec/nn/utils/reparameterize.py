@@ -13,6 +13,7 @@ from __future__ import annotations
 import warnings
 from typing import Any
 
+from ...graph_names import shown_as
 from ...plugins import backend_of
 from ..parameter import Parameter
 
@@ -38,7 +39,8 @@ class _WeightNorm:
     def compute_weight(self, module: Any) -> Any:
         g = getattr(module, self.name + "_g")
         v = getattr(module, self.name + "_v")
-        return v * (g / _norm_except_dim(v, self.dim))
+        return shown_as(v * (g / _norm_except_dim(v, self.dim)), "WeightNormInterfaceBackward0",
+                        g, v)
 
     def __call__(self, module: Any, inputs: Any) -> None:
         setattr(module, self.name, self.compute_weight(module))
