@@ -64,26 +64,33 @@ class AutogradError(RuntimeError):
 
     def __reduce__(self) -> tuple:
         """Pickled as the kind itself: the shown class's name is a builtin's."""
-        cls = type(self)
-        return (cls.__mro__[1] if cls in _SHOWN.values() else cls, self.args)
+        return _as_kind(self)
 
 
 _SHOWN: dict[type, type] = {}
 
 
-def _shown_class(kind: type) -> type:
-    """The class a raised ``kind`` has: a subclass named as the builtin exception PyTorch
-    raises (its first builtin base, ``RuntimeError``), in ``builtins`` so tracebacks print
-    just that name."""
+def _shown_class(kind: type, name: str | None = None, module: str = "builtins") -> type:
+    """The class a raised ``kind`` has: a subclass named as the exception PyTorch raises
+    (``name`` in ``module``; by default the kind's first builtin base, ``RuntimeError``, in
+    ``builtins``), so tracebacks print what PyTorch's print."""
     if kind in _SHOWN.values():  # already the shown one (unpickling, copying)
         return kind
     shown = _SHOWN.get(kind)
     if shown is None:
-        name = next(c.__name__ for c in kind.__mro__ if c.__module__ == "builtins")
-        shown = _SHOWN[kind] = type(name, (kind,), {"__module__": "builtins",
+        if name is None:
+            name = next(c.__name__ for c in kind.__mro__ if c.__module__ == "builtins")
+        shown = _SHOWN[kind] = type(name, (kind,), {"__module__": module,
                                                     "__qualname__": name,
                                                     "__doc__": kind.__doc__})
     return shown
+
+
+def _as_kind(error: BaseException) -> tuple:
+    """The pickled form of a raised kind: the kind itself (a shown class's name is not
+    importable where it claims to live)."""
+    cls = type(error)
+    return (cls.__mro__[1] if cls in _SHOWN.values() else cls, error.args)
 
 
 class GraphFreedError(AutogradError):
@@ -235,7 +242,16 @@ class LinAlgError(RuntimeError):
     """A linear-algebra routine failed on its input (a singular matrix, one that is not
     positive-definite, a decomposition that did not converge): ``torch.linalg.LinAlgError``,
     a RuntimeError as in PyTorch, so ``except torch.linalg.LinAlgError`` (the jitter-and-retry
-    loop of Gaussian-process code) and ``except RuntimeError`` both catch it."""
+    loop of Gaussian-process code) and ``except RuntimeError`` both catch it.  Raised, it shows
+    as PyTorch's does: ``torch._C._LinAlgError`` in a traceback and ``type(e).__name__``."""
+
+    def __new__(cls, *args: object, **kwargs: object) -> "LinAlgError":
+        """An instance of the shown class, named as PyTorch's (``_LinAlgError``)."""
+        return super().__new__(_shown_class(cls, "_LinAlgError", "torch._C"), *args)
+
+    def __reduce__(self) -> tuple:
+        """Pickled as the kind itself (``torch._C`` may not be importable, nor hold ours)."""
+        return _as_kind(self)
 
 
 class OpNotSupportedError(NotImplementedError):

@@ -307,6 +307,24 @@ def test_linear_algebra_failures_are_linalg_errors(bk, real):
         assert issubclass(torch.linalg.LinAlgError, RuntimeError)
 
 
+def test_a_linalg_error_shows_as_torchs_and_pickles(bk, real):
+    import pickle
+    import traceback
+
+    shown = []
+    for torch in (bk, real):
+        with pytest.raises(torch.linalg.LinAlgError) as caught:
+            torch.linalg.inv(torch.zeros(2, 2))
+        kind = type(caught.value)
+        last = traceback.format_exception_only(kind, caught.value)[-1]
+        shown.append((kind.__name__, kind.__module__, last.split(":")[0]))
+    assert shown[0] == shown[1] == ("_LinAlgError", "torch._C", "torch._C._LinAlgError")
+    from gradspec.errors import LinAlgError
+
+    again = pickle.loads(pickle.dumps(LinAlgError("linalg.inv: singular")))
+    assert isinstance(again, LinAlgError) and again.args == ("linalg.inv: singular",)
+
+
 def test_atan2_gradient_at_the_origin_is_torchs_zero(bk, real):
     grads = []
     for torch in (bk, real):
