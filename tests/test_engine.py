@@ -151,7 +151,7 @@ def test_version_error_names_the_op_shape_versions_and_the_fix(engine_backend):
     assert "MulBackward0" in message
     assert message.startswith("one of the variables needed for gradient computation has been "
                               "modified by an inplace operation: [torch.FloatTensor [2, 3]], "
-                              "which is output 0 of MulBackward0, is at version 2; expected "
+                              "which is output 0 of Mul, is at version 2; expected "
                               "version 0 instead.")
     assert "clone" in message
     assert x.grad is None

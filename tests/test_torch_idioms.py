@@ -765,3 +765,24 @@ def test_composed_layers_show_torchs_node(bk, real, expr):
             out = eval(expr, {"torch": torch, "F": torch.nn.functional, "v": v})
         names.append(out.grad_fn.name())
     assert names[0] == names[1]
+
+
+SAVED_THEN_MODIFIED = [
+    "w = x.exp(); w.add_(1); out = w.sum()",          # an output saved by its own node
+    "s = x.sigmoid(); out = (s * 2).sum(); s.mul_(3)",
+    "b = x * 1; out = (b * b).sum(); b.add_(1)",      # a saved input, modified since
+]
+
+
+@pytest.mark.parametrize("code", SAVED_THEN_MODIFIED)
+def test_a_modified_saved_tensor_is_named_as_torch_names_it(bk, real, code):
+    """The version error says whose output the saved tensor is in PyTorch's words ("which is
+    output 0 of Exp,"), up to where the two messages go their own ways (the hint)."""
+    heads = []
+    for torch in (bk, real):
+        scope = {"x": torch.tensor([1.0, 2.0], requires_grad=True)}
+        exec(code, scope)
+        with pytest.raises(RuntimeError) as caught:
+            scope["out"].backward()
+        heads.append(str(caught.value).split(" Hint:")[0])
+    assert heads[0] == heads[1]

@@ -35,6 +35,8 @@ A node is a tensor's ``grad_fn``.  Its class declares
 
 from __future__ import annotations
 
+import re
+
 from typing import Any, Callable, ClassVar
 
 from gradspec.errors import GraphFreedError, SavedTensorModifiedError
@@ -278,7 +280,7 @@ class Node:
                 now = entry.vc.value
                 if now != entry.version:
                     raise _modified(self, entry.data.shape, entry.version, now, None,
-                                    entry.dtype_owner._eng.dtype_name(entry.data.dtype))
+                                    entry.dtype_owner._eng.dtype_name(entry.data.dtype), self)
                 if raw:
                     out.append(entry.data)
                 else:
@@ -321,12 +323,17 @@ def _holds_any(saved: tuple) -> bool:
 
 
 def _modified(node: Node, shape: tuple[int, ...], saved: int, now: int, tensor: Any,
-              dtype_name: str = "float32") -> Exception:
+              dtype_name: str = "float32", output_of: Any = None) -> Exception:
     # PyTorch's words first (the tensor by its legacy type and shape, the op whose output it
-    # now is), then which node saved it and how to avoid it
+    # is: ``output_of``, the node that saved its own output, else the op that made the saved
+    # input last, named as the op, "Exp" for ExpBackward0), then which node saved it and how
+    # to avoid it
     origin = ""
-    if tensor is not None and tensor._grad_fn is not None:
-        origin = f", which is output 0 of {short_name(tensor._grad_fn)},"
+    if output_of is None and tensor is not None:
+        output_of = tensor._grad_fn
+    if output_of is not None:
+        op = re.sub(r"Backward\d*$", "", short_name(output_of)) or short_name(output_of)
+        origin = f", which is output 0 of {op},"
     legacy = TENSOR_TYPES.get(dtype_name, "Tensor")  # (the name its messages print)
     return SavedTensorModifiedError(
         "one of the variables needed for gradient computation has been modified by an inplace "
