@@ -786,3 +786,23 @@ def test_a_modified_saved_tensor_is_named_as_torch_names_it(bk, real, code):
             scope["out"].backward()
         heads.append(str(caught.value).split(" Hint:")[0])
     assert heads[0] == heads[1]
+
+
+def test_apply_and_map_run_a_python_function_per_element_as_torch(bk, real):
+    results = []
+    for torch in (bk, real):
+        x = torch.arange(4)
+        x.apply_(lambda v: v * 2 + 1)
+        w = torch.tensor([1, 2])
+        w.apply_(lambda v: v / 3)  # a float result truncated into the integer tensor
+        a = torch.zeros(2, 3)
+        a.map_(torch.tensor([1.0, 2.0, 3.0]), lambda p, q: p + q * q)  # broadcast
+        base = torch.arange(6.0).reshape(2, 3)
+        base[:, 1].apply_(lambda q: -q)  # through a view, into the base
+        results.append((x, w, a, base, x._version))
+        with pytest.raises(RuntimeError, match="requires grad"):
+            torch.ones(2, requires_grad=True).apply_(lambda v: v)
+    (*ours, ours_version), (*theirs, torch_version) = results
+    for o, t in zip(ours, theirs):
+        _same(o, t)
+    assert ours_version == torch_version

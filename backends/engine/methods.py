@@ -312,6 +312,38 @@ def random_(self, from_=None, to=None, *, generator=None):
     return copy_(self, (_uniform64(self, generator) * (high - low)).floor() + low)
 
 
+def apply_(self, callable):
+    """Each element replaced by ``callable(element)`` (a Python number in, one out), in place,
+    in this tensor's dtype (a float result truncated in an integer tensor), as PyTorch's CPU
+    ``apply_``: one Python call per element, for tensors outside autograd only."""
+    return _elementwise_(self, "apply_", lambda values: [callable(v) for v in values])
+
+
+def map_(self, tensor, callable):
+    """Each element replaced by ``callable(element, other)``, ``other`` the element of
+    ``tensor`` (broadcast to this tensor's shape) at the same place, in place, as PyTorch's
+    CPU ``map_``: one Python call per element, for tensors outside autograd only."""
+    if not isinstance(tensor, Tensor):
+        raise TypeError(f"map_(): argument 'tensor' must be Tensor, not {type(tensor).__name__}")
+    others = F.expand(tensor, *self.shape).reshape(-1).tolist()
+    return _elementwise_(self, "map_",
+                         lambda values: [callable(v, o) for v, o in zip(values, others)])
+
+
+def _elementwise_(self, name, compute):
+    if self.requires_grad:
+        raise RuntimeError(f"Can't call {name}() on Variable that requires grad. Use "
+                           f"var.detach().{name}() instead.")
+    eng = type(self)._eng
+    np = eng.host.numpy
+    host = np.asarray(eng.to_host(self._data))
+    out = np.asarray(compute(host.reshape(-1).tolist())).astype(host.dtype, casting="unsafe")
+    # written straight into the memory, as PyTorch's loop does: no version change
+    self._own()
+    self._data[...] = eng.host.from_numpy(out.reshape(host.shape))
+    return self
+
+
 def _uniform64(self, generator):
     """Uniform float64 draws in [0, 1) of this tensor's shape (whatever its dtype)."""
     rng = _rng_of(self, generator)
@@ -722,6 +754,7 @@ def attach(cls: type) -> None:
         "uniform_": uniform_, "normal_": normal_, "bernoulli_": bernoulli_,
         "exponential_": exponential_, "log_normal_": log_normal_, "cauchy_": cauchy_,
         "geometric_": geometric_, "random_": random_, "resize_": resize_,
+        "apply_": apply_, "map_": map_,
         "neg_": _unary_(F.neg), "exp_": _unary_(F.exp), "log_": _unary_(F.log),
         "sqrt_": _unary_(F.sqrt), "abs_": _unary_(F.abs), "sigmoid_": _unary_(F.sigmoid),
         "tanh_": _unary_(F.tanh), "relu_": _unary_(F.relu),
