@@ -806,3 +806,36 @@ def test_apply_and_map_run_a_python_function_per_element_as_torch(bk, real):
     for o, t in zip(ours, theirs):
         _same(o, t)
     assert ours_version == torch_version
+
+
+@pytest.mark.parametrize("p", [None, 2, -2, "fro", "nuc", float("inf"), -float("inf"), 1, -1])
+def test_linalg_cond_follows_torch(bk, real, p):
+    results = []
+    for torch in (bk, real):
+        A = torch.tensor([[2.0, 1.0], [1.0, 3.0]], dtype=torch.float64, requires_grad=True)
+        c = torch.linalg.cond(A, p)
+        grad = torch.autograd.grad(c, A)[0].tolist() if p in (None, 2, -2) else None
+        batch = torch.linalg.cond(torch.stack([torch.eye(2), 2 * torch.eye(2)]), p)
+        singular = torch.linalg.cond(torch.tensor([[1.0, 2.0], [2.0, 4.0]]), p)
+        results.append((c.item(), c.grad_fn.name(), grad, batch.tolist(), singular.item()))
+    (c, name, grad, batch, singular), (tc, tname, tgrad, tbatch, tsingular) = results
+    assert c == pytest.approx(tc, rel=1e-12) and name == tname
+    assert batch == pytest.approx(tbatch)
+    if grad is not None:
+        np.testing.assert_allclose(grad, tgrad, atol=1e-12)
+    # inf, or what the SVD's round-off leaves of 1/0 (of 0 for p=-2)
+    if p == -2:
+        assert singular < 1e-6 and tsingular < 1e-6
+    else:
+        assert singular == tsingular or singular > 1e6 and tsingular > 1e6
+
+
+@pytest.mark.parametrize("args", ["torch.ones(2, 2), 3", "torch.ones(2, 3), 'fro'",
+                                  "torch.ones(3), None"])
+def test_linalg_cond_refuses_as_torch(bk, real, args):
+    messages = []
+    for torch in (bk, real):
+        with pytest.raises(RuntimeError) as caught:
+            eval(f"torch.linalg.cond({args})", {"torch": torch})
+        messages.append(str(caught.value))
+    assert messages[0] == messages[1]

@@ -71,6 +71,41 @@ def svdvals(backend: Any, A: Any, *, driver: Any = None) -> Any:
     return _linalg(backend, "svd")(A, full_matrices=False)[1]
 
 
+@_composed("linalg.cond", what="condition number, from the singular values or the inverse")
+def cond(backend: Any, A: Any, p: Any = None) -> Any:
+    """The condition number of ``A`` in the norm ``p``, as torch.linalg.cond: for ``p`` None or
+    2 the largest singular value over the smallest (-2: the smallest over the largest; NaN for
+    a zero matrix, as 0 / 0), for "fro", "nuc", inf, -inf, 1 and -1 (square matrices only)
+    ``matrix_norm(A, p) * matrix_norm(inv(A), p)``, inf for a singular one."""
+    from ..graph_names import shown_as
+
+    if A.dim() < 2:
+        raise RuntimeError("linalg.cond: The input tensor must have at least 2 dimensions.")
+    if p is None or (not isinstance(p, str) and p in (2, -2)):
+        s = svdvals(backend, A)
+        hi, lo = s[..., :1], s[..., -1:]
+        return shown_as((lo / hi if p == -2 else hi / lo).squeeze(-1), "SqueezeBackward1", A)
+    if not (p in ("fro", "nuc") if isinstance(p, str) else p in (math.inf, -math.inf, 1, -1)):
+        raise RuntimeError(f"linalg.cond got an invalid norm type: {p}")
+    m, n = A.shape[-2], A.shape[-1]
+    if m != n:
+        raise RuntimeError(f"linalg.cond(ord={p}): A must be batches of square matrices, but "
+                           f"they are {m} by {n} matrices")
+    from ..errors import LinAlgError
+
+    norm = _linalg(backend, "matrix_norm")
+    try:
+        inverse = _linalg(backend, "inv")(A)
+    except LinAlgError:
+        if A.dim() == 2:  # singular: infinitely ill-conditioned
+            return backend.full((), math.inf, dtype=A.dtype)
+        # a batch with a singular matrix: each matrix on its own
+        each = [cond(backend, a, p) for a in A.reshape(-1, n, n)]
+        return backend.stack(each).reshape(A.shape[:-2])
+    out = norm(A, p) * norm(inverse, p)
+    return out if p == "nuc" else shown_as(out, "NanToNumBackward0", A)
+
+
 #: what torch.svd returns (V, not Vh), and torch.qr and torch.triangular_solve
 Svd = return_types.svd
 Qr = return_types.qr
