@@ -171,6 +171,34 @@ def test_no_grad_bare_decorator(backend):
 
 
 @pytest.mark.clause("NOGRAD-1")
+@pytest.mark.parametrize("form", ["no_grad()", "no_grad"])
+def test_no_grad_decorated_generator_runs_each_step_without_grad(backend, form):
+    # a sampling loop that yields: the mode holds while the generator runs, and the caller's
+    # own mode while it is suspended (the decorator does not end when the call returns)
+    x = backend.tensor([1.0, 2.0], requires_grad=True)
+
+    def steps():
+        reply = yield x * 2, backend.is_grad_enabled()
+        yield x * reply, backend.is_grad_enabled()
+        return "done"
+
+    try:
+        decorated = backend.no_grad()(steps) if form == "no_grad()" else backend.no_grad(steps)
+    except TypeError:
+        unsupported("no_grad used as a bare decorator (@no_grad without parentheses)")
+    gen = decorated()
+    first, enabled = next(gen)
+    assert not enabled and _untracked(first)
+    assert backend.is_grad_enabled() and (x * 2).requires_grad  # between the steps
+    second, enabled = gen.send(3.0)
+    assert not enabled and _untracked(second) and second.tolist() == [3.0, 6.0]
+    with pytest.raises(StopIteration) as stop:
+        next(gen)
+    assert stop.value.value == "done"
+    assert backend.is_grad_enabled()
+
+
+@pytest.mark.clause("NOGRAD-1")
 def test_no_grad_result_acts_as_constant(backend):
     x = backend.tensor([1.0, 2.0], requires_grad=True)
     with backend.no_grad():

@@ -7,6 +7,7 @@ decorators (``@no_grad`` and ``@no_grad()``), like PyTorch's.
 from __future__ import annotations
 
 import functools
+import inspect
 import threading
 from typing import Any, Callable
 
@@ -49,9 +50,17 @@ class _Mode:
 
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if self._func is not None:
+            if inspect.isgeneratorfunction(self._func):
+                return _each_step_under(self._again, self._func(*args, **kwargs))
             with self._again():
                 return self._func(*args, **kwargs)
         (func,) = args  # used as @no_grad(): decorate func
+        if inspect.isgeneratorfunction(func):
+            @functools.wraps(func)
+            def generator(*a: Any, **k: Any) -> Any:
+                return (yield from _each_step_under(self._again, func(*a, **k)))
+
+            return generator
 
         @functools.wraps(func)
         def wrapper(*a: Any, **k: Any) -> Any:
@@ -64,6 +73,31 @@ class _Mode:
         """A new switch of the same setting, for one call of a decorated function (calls may
         nest or run in several threads)."""
         return type(self)()
+
+
+def _each_step_under(switch: Callable[[], Any], gen: Any) -> Any:
+    """Run generator ``gen`` with the grad mode of ``switch()`` set during each of its steps
+    (start, ``send``, ``throw``, ``close``) and the caller's own mode while it is suspended, as
+    PyTorch's decorators do for generator functions (a sampling loop under ``@no_grad()`` that
+    yields tokens records no graph)."""
+    try:
+        with switch():
+            response = gen.send(None)
+        while True:
+            try:
+                request = yield response
+            except GeneratorExit:
+                with switch():
+                    gen.close()
+                raise
+            except BaseException as exc:
+                with switch():
+                    response = gen.throw(exc)
+            else:
+                with switch():
+                    response = gen.send(request)
+    except StopIteration as stop:
+        return stop.value
 
 
 class no_grad(_Mode):
