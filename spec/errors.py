@@ -254,6 +254,21 @@ class LinAlgError(RuntimeError):
         return _as_kind(self)
 
 
+class NoCudaError(RuntimeError, AssertionError):
+    """A backend on the CPU was asked for a CUDA device (``x.cuda()``, ``device="cuda"``).
+    PyTorch's CPU build raises ``AssertionError: Torch not compiled with CUDA enabled``; this is
+    an AssertionError as that is (``except AssertionError`` catches it, and a traceback shows
+    that name) and a RuntimeError as gradspec's other device refusals."""
+
+    def __new__(cls, *args: object, **kwargs: object) -> "NoCudaError":
+        """An instance of the shown class, named as PyTorch's (``AssertionError``)."""
+        return super().__new__(_shown_class(cls, "AssertionError"), *args)
+
+    def __reduce__(self) -> tuple:
+        """Pickled as the kind itself (the shown class's name is a builtin's)."""
+        return _as_kind(self)
+
+
 class OpNotSupportedError(NotImplementedError):
     """A backend does not implement an optional op of `gradspec.ops` (the conformance suite
     reports such an op's cases *unsupported*, never failed)."""

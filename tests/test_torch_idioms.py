@@ -839,3 +839,29 @@ def test_linalg_cond_refuses_as_torch(bk, real, args):
             eval(f"torch.linalg.cond({args})", {"torch": torch})
         messages.append(str(caught.value))
     assert messages[0] == messages[1]
+
+
+@pytest.mark.parametrize("move", ["x.to('cuda')", "x.cuda()", "torch.zeros(2, device='cuda')",
+                                  "torch.nn.Linear(2, 2).cuda()"])
+def test_asking_a_cpu_backend_for_cuda_raises_torchs_assertion_error(bk, real, move):
+    """PyTorch's CPU build raises AssertionError ("Torch not compiled with CUDA enabled"): a
+    script's ``except AssertionError`` catches ours too, which stays a RuntimeError as well."""
+    if real.cuda.is_available():
+        pytest.skip("this torch has CUDA")
+    for torch in (bk, real):
+        x = torch.ones(2)
+        with pytest.raises(AssertionError, match="Torch not compiled with CUDA enabled") as caught:
+            eval(move, {"torch": torch, "x": x})
+        assert type(caught.value).__name__ == "AssertionError"
+    with pytest.raises(RuntimeError):
+        eval(move, {"torch": bk, "x": bk.ones(2)})
+
+
+def test_multilabel_margin_passes_no_gradient_at_the_margin_as_torch(bk, real):
+    grads = []
+    for torch in (bk, real):
+        x = torch.tensor([[0.0, 1.0], [0.3, -1.2]], requires_grad=True)
+        loss = torch.nn.functional.multilabel_margin_loss(x, torch.tensor([[1, -1], [0, 1]]))
+        loss.backward()
+        grads.append((loss.grad_fn.name(), x.grad.tolist()))
+    assert grads[0] == grads[1]

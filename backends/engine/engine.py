@@ -23,7 +23,7 @@ from typing import Any, Callable
 
 import gradspec
 from gradspec.devices import device
-from gradspec.errors import SCALAR_TYPE_NAMES
+from gradspec.errors import SCALAR_TYPE_NAMES, NoCudaError
 
 from .core import HERE as ENGINE_FOLDER
 from .dtypes import dtype
@@ -361,6 +361,10 @@ class Engine:
         if name != self.device and not (name == "cuda" and self.device.startswith("cuda")) \
                 and not (name == "cpu:0" and self.device == "cpu"):
             device(name)  # a malformed device string gets PyTorch's error
+            if self.device == "cpu" and name.startswith("cuda"):  # PyTorch's CPU build's words
+                raise NoCudaError(
+                    f"Torch not compiled with CUDA enabled (backend {self.name!r} keeps tensors "
+                    f"on cpu; for {name}, load a GPU backend: gradspec.load_backend('cupy'))")
             raise RuntimeError(
                 f"backend {self.name!r} keeps tensors on {self.device}; moving them to {name} is "
                 "not supported (load another backend for that device)")
