@@ -1101,12 +1101,14 @@ def multilabel_margin_loss(input: Any, target: Any, size_average: Any = None,
     hits = (labels.unsqueeze(2) == B.arange(classes)) & listed.unsqueeze(2)  # (N, j, class)
     is_target = hits.any(1)
     picked = scores.gather(1, picks)  # (N, C): the score of each listed target
-    hinge = (1 - (picked.unsqueeze(2) - scores.unsqueeze(1))).clamp_min(0)  # (N, target, i)
+    # relu, not clamp: exactly at the margin the loss passes no gradient (PyTorch's z > 0)
+    hinge = (1 - (picked.unsqueeze(2) - scores.unsqueeze(1))).relu()  # (N, target, i)
     mask = listed.unsqueeze(2) & ~is_target.unsqueeze(1)
     losses = B.where(mask, hinge, B.zeros_like(hinge)).sum((1, 2)) / classes
     if input.dim() == 1:
         losses = losses.squeeze(0)
-    return _reduced(losses, size_average, reduce, reduction)
+    return shown_as(_reduced(losses, size_average, reduce, reduction),
+                    "MultilabelMarginLossBackward0", input)
 
 
 _SELU_NEGATIVE = -1.7580993408473766  # -scale * alpha of selu: where dropped values go
