@@ -58,6 +58,7 @@ class _Importer:
         self.backend = backend
         self.original = original
         self.importers: set[str] = set()  # modules of the user's that imported torch
+        self.original_import_module = importlib.import_module
 
     def __call__(self, name: str, globals: Any = None, locals: Any = None,
                  fromlist: Any = (), level: int = 0) -> Any:
@@ -107,6 +108,15 @@ class _Importer:
                                   name=where) from None
         return found if fromlist else self.backend
 
+    def import_module(self, name: str, package: str | None = None) -> Any:
+        """``importlib.import_module`` while `as_torch` is active: ``torch`` and its
+        submodules, asked for by the user's code (config-driven code does
+        ``import_module("torch.optim")``), resolve as its import statements do."""
+        if (name == "torch" or name.startswith("torch.")) and \
+                self._users(sys._getframe(1).f_globals, None):
+            return self._resolve(name, ("*",))
+        return self.original_import_module(name, package)
+
 
 @contextlib.contextmanager
 def as_torch(backend: Any = None, **options: Any) -> Iterator[Any]:
@@ -121,11 +131,14 @@ def as_torch(backend: Any = None, **options: Any) -> Iterator[Any]:
     target = _resolve_backend(backend, options)
     before = set(sys.modules)
     importer = _Importer(target, builtins.__import__)
+    importer.original_import_module = importlib.import_module
     builtins.__import__ = importer
+    importlib.import_module = importer.import_module
     try:
         yield target
     finally:
         builtins.__import__ = importer.original
+        importlib.import_module = importer.original_import_module
         for name in importer.importers:
             if name not in before and name != "__main__":
                 sys.modules.pop(name, None)

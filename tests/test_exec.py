@@ -163,3 +163,31 @@ def test_star_import(tmp_path):
     namespace = gradspec.run_script(_script(tmp_path, "from torch import *\ny = zeros(2)\n"),
                                     backend="numpy")
     assert namespace["y"].tolist() == [0.0, 0.0] and "nn" in namespace
+
+
+def test_import_module_of_the_users_code_resolves_as_its_import_statements(tmp_path):
+    numpy = load_or_skip("numpy")
+    import importlib
+
+    original = importlib.import_module
+    body = ("import importlib\nfrom importlib import import_module\n"
+            "nn = importlib.import_module('torch.nn')\n"
+            "optim = import_module('torch.optim')\ntop = import_module('torch')\n"
+            "import json\nother = import_module('json')\n"
+            "try:\n    import_module('torch.nope')\nexcept ModuleNotFoundError as e:\n"
+            "    missing = str(e)\n")
+    namespace = gradspec.run_script(_script(tmp_path, body), backend="numpy")
+    assert namespace["nn"] is numpy.nn and namespace["optim"] is numpy.optim
+    assert namespace["top"] is numpy and namespace["other"] is namespace["json"]
+    assert "torch.nope" in namespace["missing"]
+    assert importlib.import_module is original  # restored after the script
+    real = pytest.importorskip("torch")
+    import sysconfig
+
+    library = {"__name__": "somelib", "importlib": importlib,
+               "__file__": f"{sysconfig.get_paths()['purelib']}/somelib/__init__.py"}
+    with gradspec.as_torch(numpy):
+        # a library's call (its file is in site-packages) keeps the real module
+        assert eval("importlib.import_module('torch.nn')", library) is real.nn
+        assert eval("importlib.import_module('torch.nn')", {"importlib": importlib,
+                                                            "__name__": "mine"}) is numpy.nn
