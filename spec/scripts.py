@@ -18,7 +18,8 @@ backend object and its namespaces; a name outside the surface fails at the impor
 keep seeing the real modules, so the torch backend (real PyTorch underneath) works inside the
 block too.  ``sys.modules`` is left as it was: modules of yours first imported inside the block
 (which hold the backend's ``torch``) are forgotten when it ends, so a later block with another
-backend imports them afresh.  ``importlib.import_module("torch")`` is not redirected.
+backend imports them afresh.  Your code's calls of ``importlib.import_module("torch...")``
+resolve as its import statements do; ``__import__("torch")`` called as a function does not.
 """
 
 from __future__ import annotations
