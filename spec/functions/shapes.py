@@ -410,7 +410,8 @@ def index_fill(backend: Any, input: Any, dim: int, index: Any, value: Any) -> An
     return backend.where(_index_mask(backend, input, d, index), fill, input)
 
 
-@_composed("index_copy", what="a copy with the given indices of a dim taken from a source")
+@_composed("index_copy", what="a copy with the given indices of a dim taken from a source",
+           shown="IndexCopyBackward0")
 def index_copy(backend: Any, input: Any, dim: int, index: Any, source: Any) -> Any:
     """``input`` with slice ``index[i]`` along ``dim`` replaced by slice ``i`` of ``source``
     (indices distinct); gradients flow to the slice each value came from."""
@@ -480,7 +481,8 @@ def fill_diagonal(backend: Any, input: Any, fill_value: Any, wrap: bool = False)
     return backend.where(mask, backend.full_like(input, fill_value), input)
 
 
-@_composed("masked_scatter", what="a copy with the masked positions filled from a source, in order")
+@_composed("masked_scatter", what="a copy with the masked positions filled from a source, in order",
+           shown="MaskedScatterBackward0")
 def masked_scatter(backend: Any, input: Any, mask: Any, source: Any) -> Any:
     """``input`` with the positions where ``mask`` (broadcast to its shape) is True filled by
     the first elements of ``source``, in row-major order; differentiable in both."""

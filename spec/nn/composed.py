@@ -281,7 +281,8 @@ def _adaptive_max_pool(name: str, dims: int, input: Any, output_size: Any,
                 rest = ((rest - along) / width).long()  # exact: the difference divides
                 position = position + (along + spans[d][0]) * math.prod(size[d + 1:])
             indices.append(position)
-    out = B.stack(values, -1).reshape(*lead, *out_size)
+    out = shown_as(B.stack(values, -1).reshape(*lead, *out_size),
+                   f"AdaptiveMaxPool{dims}DBackward0", input)
     if not return_indices:
         return out
     return out, B.stack(indices, -1).reshape(*lead, *out_size)

@@ -439,14 +439,16 @@ def max_unpool1d(input: Any, indices: Any, kernel_size: Any, stride: Any = None,
                  padding: Any = 0, output_size: Any = None) -> Any:
     """The partial inverse of `max_pool1d`: each value of ``input`` (N, C, L) placed at its
     position ``indices`` (from ``max_pool1d(..., return_indices=True)``), zeros elsewhere."""
-    return _unpool("max_unpool1d", input, indices, kernel_size, stride, padding, output_size, 1)
+    return shown_as(_unpool("max_unpool1d", input, indices, kernel_size, stride, padding,
+                            output_size, 1), "SqueezeBackward1", input)
 
 
 def max_unpool2d(input: Any, indices: Any, kernel_size: Any, stride: Any = None,
                  padding: Any = 0, output_size: Any = None) -> Any:
     """The partial inverse of `max_pool2d`: each value of ``input`` (N, C, H, W) placed at its
     flat position ``indices`` in the output plane, zeros elsewhere."""
-    return _unpool("max_unpool2d", input, indices, kernel_size, stride, padding, output_size, 2)
+    return shown_as(_unpool("max_unpool2d", input, indices, kernel_size, stride, padding,
+                            output_size, 2), "MaxUnpool2DBackward0", input)
 
 
 # ---------------------------------------------------------------------- power-average pooling
