@@ -4,6 +4,8 @@
     python bench/instructions.py --only chain,seeds   # some of them
     python bench/instructions.py --only mlp,mlp-functional,mlp-no-optimizer,mlp-floor
                                         # the MLP step's excess over the floor, layer by layer
+    python bench/instructions.py --only mlp-tiny,mlp-tiny-floor
+                                        # the same step at sizes 8-4-2: its fixed cost
     GRADSPEC_PURE=1 python bench/instructions.py      # the pure-Python core
 
 Wall-clock ratios on a shared machine move by tens of percent between runs (torch's OpenMP
@@ -39,7 +41,12 @@ WORKLOADS = {
     "mlp-functional": ("MLP step through torch.nn.functional (no nn.Module)", 4, 5),
     "mlp-no-optimizer": ("MLP step through torch.nn.functional, update written out", 4, 5),
     "mlp-floor": ("MLP step of the hand-written numpy floor", 4, 5),
+    "mlp-tiny": ("MLP step at sizes 8-4-2, batch 4 (its arrays cost next to nothing: what is "
+                 "left is the per-step machinery)", 200, 50),
+    "mlp-tiny-floor": ("MLP step of the floor at sizes 8-4-2, batch 4", 200, 50),
 }
+#: the sizes and batch of the -tiny MLP workloads
+TINY = ((8, 4, 2), 4)
 #: what each MLP workload adds to the next one down: the breakdown `main` prints
 LAYERS = (("mlp", "mlp-functional", "the nn.Module layer (module calls, parameter reads)"),
           ("mlp-functional", "mlp-no-optimizer", "optim.SGD's step and zero_grad"),
@@ -68,6 +75,9 @@ def workload(name: str) -> Callable[[], Any]:
 
     steps = {"mlp": mlp.gradspec_step, "mlp-floor": mlp.floor_step,
              **{f"mlp-{k}": v for k, v in mlp.DIAGNOSTIC_STEPS.items()}}
+    if name.startswith("mlp-tiny"):
+        sizes, batch = TINY
+        return steps["mlp" + name[len("mlp-tiny"):]](mlp.make_data(sizes=sizes, batch=batch))
     return steps[name](mlp.make_data())
 
 

@@ -26,17 +26,24 @@ BATCH = 128
 LR = 0.01
 
 
-def make_data(seed: int = 0) -> dict[str, Any]:
+def make_data(seed: int = 0, sizes: tuple[int, int, int] = SIZES,
+              batch: int = BATCH) -> dict[str, Any]:
+    """Inputs, labels and the parameters of a model of ``sizes`` (the steps below read their
+    sizes from these arrays: other sizes give the same step at another scale)."""
     import numpy as np
 
     rng = np.random.default_rng(seed)
-    data = {"x": rng.standard_normal((BATCH, SIZES[0]), dtype=np.float32),
-            "labels": rng.integers(0, SIZES[-1], BATCH)}
-    for i, (n_in, n_out) in enumerate(zip(SIZES, SIZES[1:])):
+    data = {"x": rng.standard_normal((batch, sizes[0]), dtype=np.float32),
+            "labels": rng.integers(0, sizes[-1], batch)}
+    for i, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
         bound = 1 / math.sqrt(n_in)
         data[f"w{i}"] = rng.uniform(-bound, bound, (n_out, n_in)).astype(np.float32)
         data[f"b{i}"] = rng.uniform(-bound, bound, (n_out,)).astype(np.float32)
     return data
+
+
+def _sizes(data: dict[str, Any]) -> tuple[int, int, int]:
+    return data["w0"].shape[1], data["w0"].shape[0], data["w1"].shape[0]
 
 
 def _state(data: dict[str, Any]) -> dict[str, Any]:
@@ -82,8 +89,9 @@ def gradspec_step(data: dict[str, Any], phases: bool = False) -> Callable[[], An
 
     torch = gradspec.load_backend("numpy")
     x, labels = torch.from_numpy(data["x"]), torch.from_numpy(data["labels"])
-    model = nn.Sequential(nn.Linear(SIZES[0], SIZES[1], backend=torch), nn.ReLU(),
-                          nn.Linear(SIZES[1], SIZES[2], backend=torch))
+    sizes = _sizes(data)
+    model = nn.Sequential(nn.Linear(sizes[0], sizes[1], backend=torch), nn.ReLU(),
+                          nn.Linear(sizes[1], sizes[2], backend=torch))
     model.load_state_dict(_state(data))
     loss_fn = nn.CrossEntropyLoss()
     optimizer = optim.SGD(model.parameters(), lr=LR)
@@ -95,8 +103,9 @@ def torch_step(data: dict[str, Any], phases: bool = False) -> Callable[[], Any]:
     import torch
 
     x, labels = torch.from_numpy(data["x"]), torch.from_numpy(data["labels"])
-    model = torch.nn.Sequential(torch.nn.Linear(SIZES[0], SIZES[1]), torch.nn.ReLU(),
-                                torch.nn.Linear(SIZES[1], SIZES[2]))
+    sizes = _sizes(data)
+    model = torch.nn.Sequential(torch.nn.Linear(sizes[0], sizes[1]), torch.nn.ReLU(),
+                                torch.nn.Linear(sizes[1], sizes[2]))
     model.load_state_dict({k: torch.from_numpy(v) for k, v in _state(data).items()})
     loss_fn = torch.nn.CrossEntropyLoss()
     optimizer = torch.optim.SGD(model.parameters(), lr=LR)
@@ -111,7 +120,8 @@ def floor_step(data: dict[str, Any], phases: bool = False) -> Callable[[], Any]:
 
     x, labels = data["x"], data["labels"]
     w0, b0, w1, b1 = (data[k].copy() for k in ("w0", "b0", "w1", "b1"))
-    rows = np.arange(BATCH)
+    batch = x.shape[0]
+    rows = np.arange(batch)
     lr = np.float32(LR)
 
     def step() -> Any:
@@ -128,7 +138,7 @@ def floor_step(data: dict[str, Any], phases: bool = False) -> Callable[[], Any]:
         t1 = time.perf_counter()
         ds = e / total
         ds[rows, labels] -= 1
-        ds /= np.float32(BATCH)
+        ds /= np.float32(batch)
         gw1, gb1 = ds.T @ a, ds.sum(axis=0)
         da = ds @ w1
         da *= h > 0
