@@ -750,19 +750,30 @@ COMPOSED_NODES = [
     "F.rrelu(v)",
     "torch.nn.utils.parametrizations.weight_norm(torch.nn.Linear(3, 2)).weight",
     "torch.nn.utils.weight_norm(torch.nn.Linear(3, 2)).weight",
+    "F.max_unpool2d(*F.max_pool2d(x4, 2, return_indices=True), 2)",
+    "F.max_unpool1d(*F.max_pool1d(x3, 2, return_indices=True), 2)",
+    "F.adaptive_max_pool2d(x4, 1)", "F.adaptive_max_pool2d(x4, 1, return_indices=True)[0]",
+    "F.adaptive_max_pool1d(x3, 2)",
+    "a.index_copy(0, torch.tensor([1]), torch.ones(1, 2))",
+    "torch.index_copy(a, 1, torch.tensor([0]), torch.ones(3, 1))",
+    "a.masked_scatter(torch.tensor([[True, False]] * 3), torch.ones(6))",
 ]
 
 
 @pytest.mark.parametrize("expr", COMPOSED_NODES)
 def test_composed_layers_show_torchs_node(bk, real, expr):
     """Functions gradspec composes from other ops show the node PyTorch's kernel records (a
-    printed tensor reads grad_fn=<ThresholdBackward0>, not the where it ends in)."""
+    printed tensor reads grad_fn=<ThresholdBackward0>, not the where or scatter it ends in)."""
     names = []
     for torch in (bk, real):
-        v = torch.tensor([[2.0, 1.0, 0.1], [0.5, -1.0, 0.3]], requires_grad=True)
+        scope = {"torch": torch, "F": torch.nn.functional,
+                 "v": torch.tensor([[2.0, 1.0, 0.1], [0.5, -1.0, 0.3]], requires_grad=True),
+                 "x4": torch.tensor([[[[1.0, 5.0], [3.0, 4.0]]]], requires_grad=True),
+                 "x3": torch.tensor([[[1.0, 5.0, 3.0, 4.0]]], requires_grad=True),
+                 "a": torch.zeros(3, 2, requires_grad=True)}
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # (torch.nn.utils.weight_norm is deprecated)
-            out = eval(expr, {"torch": torch, "F": torch.nn.functional, "v": v})
+            out = eval(expr, scope)
         names.append(out.grad_fn.name())
     assert names[0] == names[1]
 
@@ -865,26 +876,3 @@ def test_multilabel_margin_passes_no_gradient_at_the_margin_as_torch(bk, real):
         loss.backward()
         grads.append((loss.grad_fn.name(), x.grad.tolist()))
     assert grads[0] == grads[1]
-
-
-POOLING_AND_COPY_NODES = [
-    "F.max_unpool2d(*F.max_pool2d(x4, 2, return_indices=True), 2)",
-    "F.max_unpool1d(*F.max_pool1d(x3, 2, return_indices=True), 2)",
-    "F.adaptive_max_pool2d(x4, 1)", "F.adaptive_max_pool2d(x4, 1, return_indices=True)[0]",
-    "F.adaptive_max_pool1d(x3, 2)",
-    "a.index_copy(0, torch.tensor([1]), torch.ones(1, 2))",
-    "torch.index_copy(a, 1, torch.tensor([0]), torch.ones(3, 1))",
-    "a.masked_scatter(torch.tensor([[True, False]] * 3), torch.ones(6))",
-]
-
-
-@pytest.mark.parametrize("expr", POOLING_AND_COPY_NODES)
-def test_pooling_and_copy_functions_show_torchs_node(bk, real, expr):
-    names = []
-    for torch in (bk, real):
-        scope = {"torch": torch, "F": torch.nn.functional,
-                 "x4": torch.tensor([[[[1.0, 5.0], [3.0, 4.0]]]], requires_grad=True),
-                 "x3": torch.tensor([[[1.0, 5.0, 3.0, 4.0]]], requires_grad=True),
-                 "a": torch.zeros(3, 2, requires_grad=True)}
-        names.append(eval(expr, scope).grad_fn.name())
-    assert names[0] == names[1]
