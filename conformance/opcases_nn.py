@@ -170,6 +170,16 @@ def _padding_resizing(case: Any, linear: Any, X: Any, K: Any) -> None:
     linear("interpolate-linear-1d", "interpolate",
            lambda B, x: B.interpolate(x, scale_factor=1.5, mode="linear"), X(1, 2, 4),
            "interpolate", sq=False)
+    linear("interpolate-trilinear", "interpolate",
+           lambda B, x: B.interpolate(x, size=(3, 3, 4), mode="trilinear"), X(1, 1, 2, 2, 3),
+           "interpolate", sq=False)
+    linear("interpolate-trilinear-align-corners", "interpolate",
+           lambda B, x: B.interpolate(x, scale_factor=(1, 1.5, 2), mode="trilinear",
+                                      align_corners=True), X(2, 1, 2, 2, 2), "interpolate",
+           sq=False)
+    linear("interpolate-nearest-3d", "interpolate",
+           lambda B, x: B.interpolate(x, size=(3, 1, 4)), X(1, 2, 2, 2, 3), "interpolate",
+           sq=False)
 
 
 def _attention(case: Any, linear: Any, X: Any, K: Any) -> None:

@@ -293,7 +293,7 @@ CATALOGUE: tuple[Op, ...] = _ops(
     _f("pad", "ConstantPadNdBackward0",
        "padding by a constant, or by reflecting, replicating or wrapping the edges"),
     _f("interpolate", "UpsampleNearest2DBackward0",
-       "resizing by nearest, nearest-exact, linear or bilinear interpolation"),
+       "resizing by nearest, nearest-exact, linear, bilinear or trilinear interpolation"),
     _f("scaled_dot_product_attention", "ScaledDotProductFlashAttentionForCpuBackward0",
        "softmax(q k^T scale + mask) v, with causal masks and dropout"),
     # -- neural-network functions: losses ---------------------------------------------------------

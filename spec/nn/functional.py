@@ -567,8 +567,8 @@ def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: st
                 align_corners: Any = None, recompute_scale_factor: Any = None,
                 antialias: bool = False) -> Any:
     """Resize the spatial dims to ``size`` or by ``scale_factor`` (nearest, nearest-exact,
-    linear, bilinear, area: the backend's op; bicubic: composed, torch's cubic convolution
-    with A = -0.75)."""
+    linear, bilinear, trilinear, area: the backend's op; bicubic: composed, torch's cubic
+    convolution with A = -0.75)."""
     if mode == "bicubic" and not antialias:
         return _interpolate_bicubic(input, size, scale_factor, align_corners,
                                     recompute_scale_factor)

@@ -1,4 +1,4 @@
-"""Resizing: interpolate (nearest, nearest-exact, linear, bilinear; 'area' is
+"""Resizing: interpolate (nearest, nearest-exact, linear, bilinear, trilinear; 'area' is
 adaptive_avg_pool2d), as torch.nn.functional.interpolate.
 
 Each mode is, per spatial dim, a fixed matrix from input to output positions (`.linmaps`),
@@ -18,7 +18,9 @@ from ..node import Node, register
 from ..tensor import Tensor
 from . import linmaps
 
-MODES = ("nearest", "nearest-exact", "linear", "bilinear", "area")
+MODES = ("nearest", "nearest-exact", "linear", "bilinear", "trilinear", "area")
+#: the interpolating modes, and the spatial dims each takes
+LINEAR = {"linear": 1, "bilinear": 2, "trilinear": 3}
 
 
 def _f32(v: float) -> float:
@@ -41,7 +43,7 @@ class UpsampleNearest2DBackward0(Node):
 
     def name(self):
         kind = {"nearest": "Nearest", "nearest-exact": "NearestExact", "linear": "Linear",
-                "bilinear": "Bilinear"}[self.mode]
+                "bilinear": "Bilinear", "trilinear": "Trilinear"}[self.mode]
         return f"Upsample{kind}{self.dims}DBackward0"
 
     def backward(self, F, g, x):
@@ -71,9 +73,9 @@ def _linear(n: int, m: int, scale: float, align_corners: bool) -> list:
 def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: str = "nearest",
                 align_corners: Any = None, recompute_scale_factor: Any = None,
                 antialias: bool = False) -> Any:
-    """Resize the spatial dims of ``input`` (N, C, L) or (N, C, H, W) to ``size`` or by
-    ``scale_factor``, as torch.nn.functional.interpolate (modes nearest, nearest-exact, linear
-    for 3-D input, bilinear for 4-D, area)."""
+    """Resize the spatial dims of ``input`` (N, C, L), (N, C, H, W) or (N, C, D, H, W) to
+    ``size`` or by ``scale_factor``, as torch.nn.functional.interpolate (modes nearest,
+    nearest-exact, linear for 3-D input, bilinear for 4-D, trilinear for 5-D, area for 4-D)."""
     if not isinstance(input, Tensor):
         raise TypeError(f"interpolate(): input must be a tensor, got {type(input).__name__}")
     if mode not in MODES:
@@ -81,16 +83,16 @@ def interpolate(input: Any, size: Any = None, scale_factor: Any = None, mode: st
                                   f"{', '.join(MODES)}")
     if antialias:
         raise NotImplementedError("interpolate(): antialias=True is not supported")
-    if align_corners is not None and mode not in ("linear", "bilinear"):
+    if align_corners is not None and mode not in LINEAR:
         raise ValueError("align_corners option can only be set with the interpolating modes: "
                          "linear | bilinear | bicubic | trilinear")
     dims = input.ndim - 2
-    if dims not in (1, 2):
+    if dims not in (1, 2, 3):
         raise NotImplementedError(f"interpolate(): input of {input.ndim} dims is not supported; "
-                                  "give (N, C, L) or (N, C, H, W)")
-    if mode == "linear" and dims != 1 or mode == "bilinear" and dims != 2:
-        want = "3D" if mode == "linear" else "4D"
-        raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs {want} input")
+                                  "give (N, C, L), (N, C, H, W) or (N, C, D, H, W)")
+    if mode in LINEAR and dims != LINEAR[mode]:
+        raise NotImplementedError(f"Got {input.ndim}D input, but {mode} mode needs "
+                                  f"{LINEAR[mode] + 2}D input")
     if (size is None) == (scale_factor is None):
         raise ValueError("either size or scale_factor should be defined" if size is None
                          else "only one of size or scale_factor should be defined")
