@@ -633,7 +633,12 @@ def _moments(backend: Any, spread: str, input: Any, *args: Any, **kwargs: Any) -
             keepdim = args[2]
     if dim is None:
         dim = tuple(range(input.dim()))
-    return first, input.mean(dim=dim, keepdim=bool(keepdim))
+    from .graph_names import shown_as
+
+    # PyTorch's one node of both results, by name (two nodes here)
+    name = "StdMeanBackward0" if spread == "std" else "VarMeanBackward0"
+    return (shown_as(first, name, input),
+            shown_as(input.mean(dim=dim, keepdim=bool(keepdim)), name, input))
 
 
 def _cdist(backend: Any, x1: Any, x2: Any, p: float = 2.0, compute_mode: Any = None) -> Any:

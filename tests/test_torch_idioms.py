@@ -757,6 +757,8 @@ COMPOSED_NODES = [
     "a.index_copy(0, torch.tensor([1]), torch.ones(1, 2))",
     "torch.index_copy(a, 1, torch.tensor([0]), torch.ones(3, 1))",
     "a.masked_scatter(torch.tensor([[True, False]] * 3), torch.ones(6))",
+    "v.sort(stable=True).values", "v.sort(stable=False).values", "torch.sort(v, 0, True)[0]",
+    "torch.std_mean(v, 1)[0]", "torch.std_mean(v, 1)[1]", "torch.var_mean(v)[1]",
 ]
 
 

@@ -49,13 +49,19 @@ def _indices(x: Any, idx: Any, shape: Any = None) -> Any:
     return constant(type(x), idx if shape is None else xp.reshape(idx, tuple(shape)))
 
 
-def sort(input: Any, dim: Any = -1, descending: bool = False, stable: bool = False, *,
+_UNSET = object()  # sort's ``stable`` not given (PyTorch's overload without it)
+
+
+def sort(input: Any, dim: Any = -1, descending: bool = False, stable: Any = _UNSET, *,
          axis: Any = None) -> SortResult:
-    """``(values, indices)`` sorted along ``dim``; ties keep their order."""
+    """``(values, indices)`` sorted along ``dim``; ties keep their order (whatever
+    ``stable`` says, as PyTorch's CPU sort)."""
     x, d = _dim(input, dim, axis, "sort")
     idx = _order(x, d, descending)
     shape = tuple(input.shape)
-    return SortResult(_pick(x, d, idx, "SortBackward0", shape), _indices(x, idx, shape))
+    # PyTorch records the overload that takes ``stable`` as SortBackward1
+    label = "SortBackward0" if stable is _UNSET else "SortBackward1"
+    return SortResult(_pick(x, d, idx, label, shape), _indices(x, idx, shape))
 
 
 def argsort(input: Any, dim: Any = -1, descending: bool = False, stable: bool = False, *,
