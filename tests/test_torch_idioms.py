@@ -878,3 +878,20 @@ def test_multilabel_margin_passes_no_gradient_at_the_margin_as_torch(bk, real):
         loss.backward()
         grads.append((loss.grad_fn.name(), x.grad.tolist()))
     assert grads[0] == grads[1]
+
+
+@pytest.mark.parametrize("expr", ["x.transpose(2, 1).cumsum(-2)",
+                                  "x.transpose(2, 1).abs().cumprod(dim=-2)",
+                                  "x.permute(2, 0, 1).cumsum(0)"])
+def test_scans_of_a_transposed_tensor_come_out_contiguous_as_torch(bk, real, expr):
+    """PyTorch's cumsum/cumprod results are contiguous whatever the input's strides, so a
+    view() of them works (numpy's scans keep a transposed input's layout)."""
+    seen = []
+    for torch in (bk, real):
+        x = torch.tensor([[[-2.0, -1.5], [0.0, 2.0]], [[-2.0, 0.0], [0.5, -1.0]]],
+                         requires_grad=True)
+        out = eval(expr, {"x": x})
+        flat = out.view(-1)
+        flat.sum().backward()
+        seen.append((out.stride(), out.is_contiguous(), flat.tolist(), x.grad.tolist()))
+    assert seen[0] == seen[1]
