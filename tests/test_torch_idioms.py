@@ -882,15 +882,17 @@ def test_multilabel_margin_passes_no_gradient_at_the_margin_as_torch(bk, real):
 
 @pytest.mark.parametrize("expr", ["x.transpose(2, 1).cumsum(-2)",
                                   "x.transpose(2, 1).abs().cumprod(dim=-2)",
-                                  "x.permute(2, 0, 1).cumsum(0)"])
-def test_scans_of_a_transposed_tensor_come_out_contiguous_as_torch(bk, real, expr):
-    """PyTorch's cumsum/cumprod results are contiguous whatever the input's strides, so a
-    view() of them works (numpy's scans keep a transposed input's layout)."""
+                                  "x.permute(2, 0, 1).cumsum(0)", "x.transpose(2, 1).roll(1, 0)",
+                                  "x.transpose(0, 2).masked_fill(x.transpose(0, 2) > 0, 1.0)",
+                                  "torch.nn.functional.layer_norm(x.transpose(2, 1), (2,))"])
+def test_ops_of_a_transposed_tensor_come_out_contiguous_as_torch(bk, real, expr):
+    """PyTorch's scans, roll, masked_fill and layer_norm give contiguous results whatever the
+    input's strides, so a view() of them works (numpy's keep a transposed input's layout)."""
     seen = []
     for torch in (bk, real):
         x = torch.tensor([[[-2.0, -1.5], [0.0, 2.0]], [[-2.0, 0.0], [0.5, -1.0]]],
                          requires_grad=True)
-        out = eval(expr, {"x": x})
+        out = eval(expr, {"x": x, "torch": torch})
         flat = out.view(-1)
         flat.sum().backward()
         seen.append((out.stride(), out.is_contiguous(), flat.tolist(), x.grad.tolist()))

@@ -124,6 +124,8 @@ def unary(cls: type, a: Tensor, **params: Any) -> Tensor:
         out = cls.forward(node, T._xp, t._data, **params)
     else:
         out = cls.forward(node, T._xp, t._data)
+    if info.contiguous:
+        out = T._eng.c_order(out)
     if t._requires_grad and STATE.enabled:
         node._next = (_edge(t),)
         return _finish(node, info, (a,), out, T, T._eng,
@@ -195,6 +197,8 @@ def binary(cls: type, a: Any, b: Any) -> Tensor:
             out = cls.forward(node, T._xp, da, db)
     except ValueError as exc:  # namespaces say ValueError; PyTorch code catches RuntimeError
         raise _shape_error(cls, (da, db), exc) from exc
+    if info.contiguous:
+        out = eng.c_order(out)
     if STATE.enabled and ((ta and x._requires_grad) or (tb and y._requires_grad)):
         node._next = (_edge(x) if ta else None, _edge(y) if tb else None)
         return _finish(node, info, args, out, T, eng,
@@ -241,6 +245,8 @@ def apply(cls: type, args: Sequence[Any], T: type, **params: Any) -> Tensor:
             out = cls.forward(node, T._xp, *raw, **params)
     except ValueError as exc:
         raise _shape_error(cls, raw, exc) from exc
+    if info.contiguous:
+        out = T._eng.c_order(out)
     if tracked and STATE.enabled:
         node._next = tuple(edges)
         return _finish(node, info, args, out, T, T._eng,

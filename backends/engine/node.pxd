@@ -12,6 +12,7 @@ cdef class OpInfo:
     cdef public tuple fresh
     cdef public bint arrays
     cdef public bint quiet
+    cdef public bint contiguous
     cdef public bint overwrites
     cdef public dict positions
 

@@ -71,7 +71,7 @@ class OpInfo:
     are not kept: they are looked up on the class at each call, which a test may patch.)"""
 
     __slots__ = ("broadcasts", "saves", "save_map", "saves_output", "fresh", "arrays",
-                 "quiet", "overwrites", "positions")
+                 "quiet", "overwrites", "positions", "contiguous")
 
     def __init__(self, cls: type) -> None:
         self.broadcasts = bool(cls.broadcasts)
@@ -81,6 +81,7 @@ class OpInfo:
         self.fresh = tuple(cls.fresh)
         self.arrays = bool(cls.numbers_as_arrays)
         self.quiet = bool(cls.quiet)
+        self.contiguous = bool(cls.contiguous)
         self.overwrites = cls.backward_owned is not None  # the class may write into g
         self.positions: dict[tuple[bool, ...], tuple[int, ...]] = {}
 
@@ -179,6 +180,9 @@ class Node:
     #: it runs inside the host's ``quiet`` context, so numpy warns no more than PyTorch does.
     #: Left False on the cheap arithmetic every model runs (add, mul), whose cost is per op.
     quiet: ClassVar[bool] = False
+    #: the result is laid out in C order whatever the input's strides, as PyTorch's op gives
+    #: it (numpy's keeps a transposed input's layout, and ``view()`` of it would then refuse)
+    contiguous: ClassVar[bool] = False
     #: optional: backward writing into a ``g`` that nothing else holds (see the module's doc)
     backward_owned: ClassVar[Any] = None
     #: optional: ``shown_next(node, edges)``, the ``next_functions`` PyTorch's graph has where

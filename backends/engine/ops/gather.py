@@ -240,6 +240,7 @@ class MaskedFillBackward0(Node):
     """``a`` with ``value`` where ``mask`` holds (broadcasting); a 0-d tensor ``value`` gets
     the sum of the gradient at the filled positions (MaskedFillBackward1)."""
 
+    contiguous = True
     __slots__ = ("mask", "label")
     keeps = ("mask",)  # freed with the graph, as PyTorch's (RETAIN-4)
     broadcasts = True

@@ -52,6 +52,7 @@ class NativeLayerNormBackward0(Node):
     """Normalization over the trailing ``len(normalized_shape)`` dims."""
 
     quiet = True
+    contiguous = True
     __slots__ = ("axes", "count", "eps", "stats")
     saves = (0, 1, 2)  # as PyTorch's node (its gradients tie to all three; see .tie)
     keeps = ("stats",)

@@ -14,14 +14,14 @@ from .shape import FlipBackward0, RollBackward0
 @register("cumsum")
 class CumsumBackward0(Node):
     quiet = True
+    contiguous = True
     __slots__ = ("axis",)
 
-    def forward(self, xp, a, axis, c_order=None):
+    def forward(self, xp, a, axis):
         self.axis = axis
         if a.ndim == 0:  # one element: the running sum is a copy of it
             return xp.asarray(a, copy=True)
-        out = xp.cumulative_sum(a, axis=axis)
-        return out if c_order is None else c_order(out)
+        return xp.cumulative_sum(a, axis=axis)
 
     def backward(self, F, g, a):
         return (g if g.ndim == 0 else reverse_cumsum(F, g, self.axis),)
@@ -35,18 +35,17 @@ class CumprodBackward0(Node):
     create_graph with zeros, a quadratic formula whose own derivative is right (as PyTorch)."""
 
     quiet = True
+    contiguous = True
     __slots__ = ("axis", "zeros")
     saves = (0,)
     saves_output = True
 
-    def forward(self, xp, a, axis, c_order=None):
+    def forward(self, xp, a, axis):
         self.axis = axis
         self.zeros = None
         if a.ndim == 0:
             return xp.asarray(a, copy=True)
         out = xp.cumulative_prod(a, axis=axis)
-        if c_order is not None:
-            out = c_order(out)
         zero = a == 0
         if bool(xp.any(zero)):
             seen = xp.cumulative_sum(xp.astype(zero, xp.int64), axis=axis)
@@ -115,9 +114,7 @@ def _scan(node: type, what: str, input: Any, dim: Any, dtype: Any, axis: Any) ->
         input = input.to(wanted)
     if not eng.is_floating(input._data.dtype):
         input = input.to(eng.int64)  # integers and bools accumulate in int64, as in PyTorch
-    # the result laid out in C order, as PyTorch's scans give it whatever the input's strides
-    # (numpy's keep a transposed input's layout, and view() would then refuse it)
-    out = unary(node, input, axis=axis_of(dim, input.ndim, what), c_order=eng.c_order)
+    out = unary(node, input, axis=axis_of(dim, input.ndim, what))
     # an integer dtype= is the result's (the same bits modulo its width)
     return out if wanted is None or out._data.dtype == wanted else out.to(wanted)
 

@@ -70,6 +70,7 @@ class FlipBackward0(Node):
 class RollBackward0(Node):
     """Elements shifted cyclically by ``shifts`` along ``axes`` (or the flattened tensor)."""
 
+    contiguous = True
     __slots__ = ("shifts", "axes")
 
     def forward(self, xp, a, shifts, axes):
