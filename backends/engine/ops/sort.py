@@ -49,7 +49,18 @@ def _indices(x: Any, idx: Any, shape: Any = None) -> Any:
     return constant(type(x), idx if shape is None else xp.reshape(idx, tuple(shape)))
 
 
-_UNSET = object()  # sort's ``stable`` not given (PyTorch's overload without it)
+class _NotGiven:
+    """sort's default ``stable``: False, told apart from a ``stable=False`` given (PyTorch
+    records that call as its other overload, SortBackward1); shown as False in signatures."""
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "False"
+
+
+_UNSET = _NotGiven()
 
 
 def sort(input: Any, dim: Any = -1, descending: bool = False, stable: Any = _UNSET, *,
