@@ -17,14 +17,14 @@ from . import functional as F
 from .grad_mode import STATE
 from .size import Size
 from .tensor import Tensor, VersionCounter, _constant, _update
+from .ops.arith import refuse_bool_subtraction, refuses_bool
+from .ops.cast import contiguous, data_ptr, is_contiguous, storage_offset, stride
+from .ops.views import reverse_dims, squeeze_, t_, transpose_, unsqueeze_
 
 try:
     import cython
 except ImportError:  # running as Python without Cython installed: the decorators do nothing
     from . import _cython as cython
-from .ops.arith import refuse_bool_subtraction, refuses_bool
-from .ops.cast import contiguous, data_ptr, is_contiguous, storage_offset, stride
-from .ops.views import reverse_dims, squeeze_, t_, transpose_, unsqueeze_
 
 
 def backward(self, gradient: Any = None, retain_graph: bool | None = None,

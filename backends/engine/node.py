@@ -36,7 +36,6 @@ A node is a tensor's ``grad_fn``.  Its class declares
 from __future__ import annotations
 
 import re
-
 from typing import Any, Callable, ClassVar
 
 from gradspec.errors import GraphFreedError, SavedTensorModifiedError
