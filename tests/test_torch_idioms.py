@@ -28,6 +28,12 @@ def _same(ours, theirs):
     assert ours.tolist() == theirs.tolist()
 
 
+def _same_for(bk, real, expr, names):
+    """``expr``, evaluated with ``torch`` and ``names(torch)`` in scope, gives the same tensor on
+    our backend as on PyTorch."""
+    _same(*(eval(expr, {"torch": lib, **names(lib)}) for lib in (bk, real)))
+
+
 BITWISE = ["i & 1", "i | 2", "~i", "i ^ 3", "1 ^ i", "3 & i", "i << 1", "i >> 1", "2 >> i",
            "b & True", "b & 1", "b | b", "~b", "b ^ True", "i & i", "torch.bitwise_and(i, 6)",
            "torch.bitwise_not(i)", "i.bitwise_xor(i)", "torch.bitwise_left_shift(i, 2)",
@@ -36,11 +42,8 @@ BITWISE = ["i & 1", "i | 2", "~i", "i ^ 3", "1 ^ i", "3 & i", "i << 1", "i >> 1"
 
 @pytest.mark.parametrize("expr", BITWISE)
 def test_bitwise_operators_match_torch(bk, real, expr):
-    results = []
-    for torch in (bk, real):
-        i, b = torch.tensor([5, 6, 12]), torch.tensor([True, False, True])
-        results.append(eval(expr, {"torch": torch, "i": i, "b": b}))
-    _same(*results)
+    _same_for(bk, real, expr, lambda torch: {"i": torch.tensor([5, 6, 12]),
+                                             "b": torch.tensor([True, False, True])})
 
 
 def test_bitwise_ops_refuse_floats_and_update_in_place(bk, real):
@@ -107,11 +110,7 @@ def test_numpy_scalars_promote_as_torch_does(bk, real, expr):
     "x.flip(0)", "torch.flip(x, [0, 1])",
 ])
 def test_shape_arguments_by_keyword(bk, real, expr):
-    results = []
-    for torch in (bk, real):
-        x = torch.arange(6.0).reshape(2, 3)
-        results.append(eval(expr, {"torch": torch, "x": x}))
-    _same(*results)
+    _same_for(bk, real, expr, lambda torch: {"x": torch.arange(6.0).reshape(2, 3)})
 
 
 def test_legacy_tensor_types(bk, real):
@@ -601,11 +600,8 @@ def test_data_parallel_runs_the_module_and_prefixes_its_state(bk, real):
 ])
 def test_numpys_axis_spelling_of_dim_as_torch(bk, real, expr):
     # PyTorch takes axis= wherever a function has a dim; the results are dim='s
-    results = []
-    for L in (bk, real):
-        x, i = L.tensor([[1.0, 5.0], [4.0, 2.0]]), L.tensor([[0, 1], [1, 0]])
-        results.append(eval(expr, {"L": L, "x": x, "i": i}))
-    _same(*results)
+    _same_for(bk, real, expr, lambda L: {"L": L, "x": L.tensor([[1.0, 5.0], [4.0, 2.0]]),
+                                         "i": L.tensor([[0, 1], [1, 0]])})
 
 
 def test_in_place_samplers_draw_their_distributions(bk):
